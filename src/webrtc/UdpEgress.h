@@ -1,0 +1,54 @@
+#pragma once
+// Batched UDP egress of one worker: datagrams are written straight into a fixed arena,
+// and everything queued during an event-loop turn leaves with one sendmmsg(2) at the end
+// of the turn (or earlier when the arena is full). Never allocates, never blocks: a full
+// socket drops the rest of the batch (counted) so one slow viewer cannot stall a worker.
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+#include <boost/asio/io_context.hpp>
+
+namespace sluice::webrtc {
+
+struct UdpEgressStats {
+  std::atomic<uint64_t> datagramsSent{0};
+  std::atomic<uint64_t> bytesSent{0};
+  std::atomic<uint64_t> datagramsDropped{0};
+  std::atomic<uint64_t> batches{0};
+};
+
+class UdpEgress {
+ public:
+  static constexpr size_t kSlotSize = 1536;
+  static constexpr size_t kSlots = 128;
+
+  UdpEgress(boost::asio::io_context& io, int fd) : io_(io), fd_(fd) {}
+  UdpEgress(const UdpEgress&) = delete;
+  UdpEgress& operator=(const UdpEgress&) = delete;
+
+  // A buffer of kSlotSize bytes for the next datagram. Valid until commit() or flush().
+  uint8_t* slot();
+  // Queues the datagram written into slot(); the first commit of a turn schedules the flush.
+  void commit(size_t size, const sockaddr_storage& to, socklen_t toLength);
+  // Sends everything queued now.
+  void flush();
+
+  const UdpEgressStats& stats() const { return stats_; }
+
+ private:
+  boost::asio::io_context& io_;
+  int fd_;
+  size_t count_ = 0;
+  bool flushScheduled_ = false;
+  alignas(64) std::array<std::array<uint8_t, kSlotSize>, kSlots> arena_;
+  std::array<sockaddr_storage, kSlots> addrs_;
+  std::array<iovec, kSlots> iov_;
+  std::array<mmsghdr, kSlots> msgs_;
+  UdpEgressStats stats_;
+};
+
+}  // namespace sluice::webrtc
