@@ -1,1 +1,69 @@
-int main() { return 0; }
+// sluice: a real-time media server (RTSP cameras → WebRTC/WHEP), MediaMTX-compatible.
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "app/App.h"
+#include "config/Config.h"
+#include "core/Log.h"
+
+using namespace sluice;
+
+int main(int argc, char** argv) {
+  CLI::App cli{"Sluice: RTSP cameras to WebRTC (WHEP) viewers, speaking MediaMTX's configuration"};
+  std::string configPath;
+  std::string checkPath;
+  cli.add_option("config", configPath, "configuration file (default: sluice.yml, mediamtx.yml, ...)");
+  cli.add_option("--check-config", checkPath, "validate a configuration file and exit");
+  bool version = false;
+  cli.add_flag("--version", version, "print the version and exit");
+  CLI11_PARSE(cli, argc, argv);
+
+  if (version) {
+    std::printf("sluice 0.1.0\n");
+    return 0;
+  }
+  if (!checkPath.empty()) {
+    config::ConfigResult r = config::loadConfigFile(checkPath);
+    for (auto& w : r.warnings) std::fprintf(stderr, "WAR %s\n", w.c_str());
+    if (!r.config) {
+      std::fprintf(stderr, "ERR %s\n", r.error.c_str());
+      return 1;
+    }
+    std::printf("configuration '%s' is valid: %zu path(s)\n", checkPath.c_str(), r.config->paths.size());
+    return 0;
+  }
+
+  config::ConfigResult r = config::loadConfigFile(configPath);
+  if (!r.config) {
+    log::error("{}", r.error);
+    return 1;
+  }
+  log::Options lo;
+  lo.level = r.config->logLevel;
+  lo.structured = r.config->logStructured;
+  bool toFile = false;
+  lo.toStdout = false;
+  for (auto& d : r.config->logDestinations) {
+    if (d == "stdout") lo.toStdout = true;
+    if (d == "file") toFile = true;
+  }
+  if (toFile) lo.file = r.config->logFile;
+  log::init(lo);
+  log::info("Sluice v0.1.0");
+  if (!r.config->sourceFile.empty()) log::info("configuration loaded from {}", r.config->sourceFile);
+  for (auto& w : r.warnings) log::warn("{}", w);
+
+  app::App app(std::move(*r.config));
+  std::string error;
+  if (!app.start(error)) {
+    log::error("{}", error);
+    return 1;
+  }
+  app.run();
+  log::info("shutdown complete");
+  return 0;
+}

@@ -1,0 +1,49 @@
+#include "app/Path.h"
+
+#include <future>
+
+#include <boost/asio/post.hpp>
+
+#include "app/DemoSource.h"
+#include "app/RtspSource.h"
+#include "core/Log.h"
+
+namespace sluice::app {
+
+Path::Path(config::PathConfig conf, core::Worker& worker, const config::Config& global)
+    : conf_(std::move(conf)), worker_(worker) {
+  stream_ = std::make_shared<stream::Stream>(conf_.name, static_cast<size_t>(global.streamHistoryPackets));
+  const std::string& src = conf_.source;
+  if (src == "demo") {
+    source_ = std::make_unique<DemoSource>(worker_.io(), stream_, conf_.name);
+  } else if (src.rfind("rtsp://", 0) == 0 || src.rfind("rtsps://", 0) == 0) {
+    source_ = std::make_unique<RtspSource>(worker_.io(), stream_, conf_.name, conf_, global.readTimeout,
+                                           global.writeTimeout);
+  }
+}
+
+Path::~Path() = default;
+
+void Path::start() {
+  if (!source_) return;
+  boost::asio::post(worker_.io(), [this] { source_->start(); });
+}
+
+void Path::stop() {
+  if (!source_) return;
+  if (worker_.inThisThread()) {
+    source_->stop();
+    return;
+  }
+  std::promise<void> done;
+  auto f = done.get_future();
+  boost::asio::post(worker_.io(), [this, &done] {
+    source_->stop();
+    done.set_value();
+  });
+  if (f.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    log::warn("[path {}] source did not stop within 5 s", conf_.name);
+  }
+}
+
+}  // namespace sluice::app

@@ -1,0 +1,47 @@
+#pragma once
+// A path's camera: an RtspClient pulling the configured URL into the path's stream, and
+// reconnecting with a bounded back-off (1 s doubling to 5 s; MediaMTX uses a fixed 5 s)
+// for as long as the path is configured.
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include "app/Source.h"
+#include "config/Config.h"
+#include "rtsp/RtspClient.h"
+#include "stream/Stream.h"
+
+namespace sluice::app {
+
+class RtspSource : public Source {
+ public:
+  RtspSource(boost::asio::io_context& io, std::shared_ptr<stream::Stream> stream, std::string pathName,
+             const config::PathConfig& conf, std::chrono::milliseconds readTimeout,
+             std::chrono::milliseconds writeTimeout);
+  ~RtspSource() override;
+  void start() override;
+  void stop() override;
+  const char* kind() const override { return "rtspSource"; }
+
+ private:
+  void connect();
+  void onReady(const rtsp::RtspSessionInfo& info);
+  void onClosed(const std::string& error);
+  std::string redactedUrl() const;
+
+  boost::asio::io_context& io_;
+  std::shared_ptr<stream::Stream> stream_;
+  std::string path_;
+  std::string url_;
+  config::RtspTransport transport_;
+  std::chrono::milliseconds readTimeout_, writeTimeout_;
+  boost::asio::steady_timer retryTimer_;
+  std::unique_ptr<rtsp::RtspClient> client_;
+  int videoTrack_ = -1;
+  bool running_ = false;
+  std::chrono::milliseconds backoff_{1000};
+};
+
+}  // namespace sluice::app

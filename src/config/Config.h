@@ -1,0 +1,98 @@
+#pragma once
+// Sluice's configuration. Sluice reads MediaMTX's mediamtx.yml so that a MediaMTX user can swap
+// the binary: keys Sluice implements are parsed and validated with MediaMTX's defaults and rules,
+// MediaMTX keys it does not implement yet are accepted with a warning, anything else is an error.
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/Log.h"
+
+namespace sluice::config {
+
+// How a pulled RTSP source is read (path key rtspTransport).
+enum class RtspTransport { Automatic, Udp, Multicast, Tcp };
+
+struct IceServer {
+  std::string url, username, password;
+  bool clientOnly = false;
+};
+
+class PathPattern;  // the compiled regular expression of a '~' path name (PathPattern.h)
+
+// Settings of one path: pathDefaults overlaid with the path's own keys.
+struct PathConfig {
+  std::string name;
+  bool regex = false;  // name is '~<regex>', 'all' or 'all_others'
+  std::string source = "publisher";
+  RtspTransport rtspTransport = RtspTransport::Automatic;
+  bool sourceOnDemand = false;
+  std::chrono::milliseconds sourceOnDemandStartTimeout{10000}, sourceOnDemandCloseAfter{10000};
+  int maxReaders = 0;  // 0 = unlimited
+  bool rtspAnyPort = false;
+  std::string sourceRedirect;  // target of source 'redirect': '/path' or an rtsp(s):// URL
+  int yamlLine = 0;            // line of the path's name in the file; 0 if it came from the environment
+  // False when source is a MediaMTX scheme Sluice cannot pull yet (rtmp://, srt://, ...): the path
+  // exists so that its name stays reserved, but it never becomes ready.
+  bool sourceSupported = true;
+  std::shared_ptr<const PathPattern> pattern;  // set when regex
+};
+
+struct Config {
+  log::Level logLevel = log::Level::Info;
+  std::vector<std::string> logDestinations{"stdout"};  // stdout, file, syslog
+  bool logStructured = false;
+  std::string logFile = "mediamtx.log";
+  std::chrono::milliseconds readTimeout{10000}, writeTimeout{10000};
+  int writeQueueSize = 512;
+  int udpMaxPayloadSize = 1452;
+  int udpReadBufferSize = 0;  // 0 = OS default
+
+  bool webrtc = true;
+  std::string webrtcAddress = ":8889";
+  std::vector<std::string> webrtcAllowOrigins{"*"};
+  std::string webrtcLocalUDPAddress = ":8189", webrtcLocalTCPAddress;
+  bool webrtcIPsFromInterfaces = true;
+  std::vector<std::string> webrtcIPsFromInterfacesList, webrtcAdditionalHosts;
+  std::vector<IceServer> webrtcICEServers2;
+  std::chrono::milliseconds webrtcHandshakeTimeout{10000}, webrtcSTUNGatherTimeout{5000};
+
+  // Sluice's own keys (not in MediaMTX):
+  int workerThreads = 0;  // 0 = one per core
+  std::chrono::milliseconds webrtcSenderReportPeriod{1000};
+  int streamHistoryPackets = 4096;  // shared per-stream packet history (power of two)
+
+  PathConfig pathDefaults;
+  std::vector<PathConfig> paths;  // in file order, then paths created by the environment
+  std::string sourceFile;         // the file that was loaded; empty if none
+};
+
+struct ConfigResult {
+  std::optional<Config> config;  // empty on error
+  std::string error;
+  std::vector<std::string> warnings;
+};
+
+// Parses `yaml` (the contents of `fileName`, used in messages), then applies RTSP_* and MTX_*
+// environment overrides, then validates. Never throws.
+ConfigResult loadConfigText(std::string_view yaml, std::string_view fileName);
+
+// Loads `path`; an empty path means the first file found by findDefaultConfigFile(), and then
+// the file is optional (no file = defaults plus environment), as in MediaMTX.
+ConfigResult loadConfigFile(const std::string& path);
+
+// The first existing file of: sluice.yml, rtsp-simple-server.yml, mediamtx.yml,
+// /usr/local/etc/mediamtx.yml, /usr/etc/mediamtx.yml, /etc/mediamtx/mediamtx.yml.
+std::optional<std::string> findDefaultConfigFile();
+
+// The configuration of path `name`: an exact (non-regex) name first, then regex paths sorted by
+// name with all/all_others last; the first match wins. nullptr if none matches or the name is
+// invalid. For a regex match, `regexGroups` receives the submatches: [0] is the whole match and
+// [1] is what MediaMTX's source substitutes for $G1.
+const PathConfig* findPath(const Config& config, std::string_view name,
+                           std::vector<std::string>* regexGroups = nullptr);
+
+}  // namespace sluice::config

@@ -1,0 +1,186 @@
+#include "config/EnvironmentOverrides.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "config/KeySuggestion.h"
+#include "config/KnownKeys.h"
+#include "config/UnsupportedKeys.h"
+
+extern char** environ;
+
+namespace sluice::config {
+namespace {
+
+constexpr std::string_view kIceServersKey = "webrtcICEServers2";
+
+struct NameParts {
+  std::string_view head;  // up to the first '_'
+  std::string_view tail;  // after it; empty if none
+  bool hasTail = false;
+};
+
+NameParts splitAtUnderscore(std::string_view name) {
+  size_t underscore = name.find('_');
+  if (underscore == std::string_view::npos) return {name, {}, false};
+  return {name.substr(0, underscore), name.substr(underscore + 1), true};
+}
+
+bool isUpperCase(std::string_view s) {
+  return std::none_of(s.begin(), s.end(), [](unsigned char c) { return std::islower(c); });
+}
+
+std::string toLower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+Origin originOf(const std::string& variable) {
+  Origin origin;
+  origin.envVar = variable;
+  return origin;
+}
+
+class EnvironmentReader {
+ public:
+  EnvironmentReader(const Environment& environment, ConfigBuilder& builder)
+      : environment_(environment), builder_(builder) {}
+
+  void apply(const std::string& prefix) {
+    const std::string start = prefix + "_";
+    bool iceServers = false;
+    for (const auto& [variable, value] : environment_) {
+      if (variable.compare(0, start.size(), start) != 0) continue;
+      NameParts parts = splitAtUnderscore(std::string_view(variable).substr(start.size()));
+      if (parts.head == "PATHDEFAULTS") {
+        applyPathField(variable, parts.tail, value, std::nullopt);
+      } else if (parts.head == "PATHS") {
+        applyPathVariable(variable, parts.tail, value);
+      } else if (std::optional<std::string_view> key = findKeyByUpperCase(knownGlobalKeys(), parts.head)) {
+        if (*key == kIceServersKey) {
+          iceServers = true;
+        } else if (!parts.hasTail) {
+          builder_.setGlobal(*key, InputValue::fromEnvironment(value, originOf(variable)));
+        } else if (findUnsupportedKey(unsupportedGlobalKeys(), *key)) {
+          builder_.setGlobal(*key, InputValue::fromEnvironment(value, originOf(variable)));  // warns
+        }
+      }
+      // Anything else is not configuration: hooks see MTX_PATH, MTX_QUERY, RTSP_PORT, ...
+    }
+    if (iceServers) applyIceServers(prefix + "_WEBRTCICESERVERS2");
+  }
+
+ private:
+  // MTX_PATHS_<NAME>_<KEY>: NAME must be upper case and becomes the lower-case path name.
+  void applyPathVariable(const std::string& variable, std::string_view rest, const std::string& value) {
+    NameParts parts = splitAtUnderscore(rest);
+    if (parts.head.empty() || !isUpperCase(parts.head)) return;
+    std::string pathName = toLower(parts.head);
+    builder_.ensurePath(pathName, originOf(variable));
+    if (parts.hasTail) applyPathField(variable, parts.tail, value, pathName);
+  }
+
+  void applyPathField(const std::string& variable, std::string_view field, const std::string& value,
+                      const std::optional<std::string>& pathName) {
+    NameParts parts = splitAtUnderscore(field);
+    std::optional<std::string_view> key = findKeyByUpperCase(knownPathKeys(), parts.head);
+    if (!key) {
+      // MediaMTX ignores it silently; a typo here would otherwise go unnoticed.
+      std::string lower = toLower(parts.head);
+      builder_.warn(fmt::format("environment variable {} does not name a path setting and is ignored{}",
+                                variable, didYouMean(lower, knownPathKeys())));
+      return;
+    }
+    if (parts.hasTail && !findUnsupportedKey(unsupportedPathKeys(), *key)) return;  // no such sub-field
+    InputValue input = InputValue::fromEnvironment(value, originOf(variable));
+    if (pathName) {
+      builder_.setPath(*pathName, *key, input);
+    } else {
+      builder_.setPathDefault(*key, input);
+    }
+  }
+
+  // <PREFIX>_WEBRTCICESERVERS2="" empties the list; <PREFIX>_WEBRTCICESERVERS2_<i>_<FIELD> updates
+  // item i of the list in place, or appends it. Indexes must be contiguous, as in MediaMTX. The
+  // result goes through the same reader as the file's list, as a YAML list.
+  void applyIceServers(const std::string& base) {
+    auto whole = environment_.find(base);
+    if (whole != environment_.end() && !whole->second.empty()) {
+      builder_.setGlobal(kIceServersKey,
+                         InputValue::fromEnvironment(whole->second, originOf(base)));  // throws
+    }
+    const bool cleared = whole != environment_.end();
+    YAML::Node list = cleared ? YAML::Node(YAML::NodeType::Sequence) : currentIceServers();
+    for (size_t index = 0;; ++index) {
+      const bool exists = index < list.size();
+      YAML::Node item = exists ? list[index] : YAML::Node(YAML::NodeType::Map);
+      if (!applyIceServerFields(fmt::format("{}_{}_", base, index), item) && !exists) break;
+      if (!exists) list.push_back(item);
+    }
+    builder_.setGlobal(kIceServersKey, InputValue::fromYaml(list, originOf(base)));
+  }
+
+  YAML::Node currentIceServers() const {
+    YAML::Node list(YAML::NodeType::Sequence);
+    for (const IceServer& server : builder_.current().webrtcICEServers2) {
+      YAML::Node item(YAML::NodeType::Map);
+      item["url"] = server.url;
+      item["username"] = server.username;
+      item["password"] = server.password;
+      item["clientOnly"] = server.clientOnly ? "true" : "false";
+      list.push_back(item);
+    }
+    return list;
+  }
+
+  // Sets the fields of `item` given by variables <itemPrefix><FIELD>; false if there is none.
+  bool applyIceServerFields(const std::string& itemPrefix, YAML::Node& item) {
+    static constexpr std::pair<std::string_view, const char*> kFields[] = {
+        {"URL", "url"}, {"USERNAME", "username"}, {"PASSWORD", "password"}, {"CLIENTONLY", "clientOnly"}};
+    bool any = false;
+    for (auto it = environment_.lower_bound(itemPrefix);
+         it != environment_.end() && it->first.compare(0, itemPrefix.size(), itemPrefix) == 0; ++it) {
+      any = true;
+      std::string_view field = std::string_view(it->first).substr(itemPrefix.size());
+      auto known = std::find_if(std::begin(kFields), std::end(kFields),
+                                [&](const auto& entry) { return entry.first == field; });
+      if (known != std::end(kFields)) {
+        item[known->second] = it->second;
+      } else {
+        builder_.warn(
+            fmt::format("environment variable {} does not name an ICE server field and is ignored "
+                        "(expected URL, USERNAME, PASSWORD, CLIENTONLY)",
+                        it->first));
+      }
+    }
+    return any;
+  }
+
+  const Environment& environment_;
+  ConfigBuilder& builder_;
+};
+
+}  // namespace
+
+Environment processEnvironment() {
+  Environment environment;
+  for (char** entry = environ; entry && *entry; ++entry) {
+    std::string_view text(*entry);
+    size_t equals = text.find('=');
+    if (equals == std::string_view::npos) continue;
+    environment.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
+  }
+  return environment;
+}
+
+void applyEnvironment(const Environment& environment, ConfigBuilder& builder) {
+  EnvironmentReader reader(environment, builder);
+  reader.apply("RTSP");  // legacy prefix first, so that MTX_ wins
+  reader.apply("MTX");
+}
+
+}  // namespace sluice::config

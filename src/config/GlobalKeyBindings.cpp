@@ -1,0 +1,88 @@
+#include "config/FieldChecks.h"
+#include "config/KeyBindings.h"
+
+namespace sluice::config {
+namespace {
+
+// webrtcDisable: the inverse of webrtc.
+void assignWebrtcDisable(const InputValue& in, Config& config) {
+  bool disabled = !config.webrtc;
+  parseValue(in, disabled);
+  config.webrtc = !disabled;
+}
+
+// webrtcAllowOrigin: a single origin.
+void assignWebrtcAllowOrigin(const InputValue& in, Config& config) {
+  std::optional<std::string> origin = scalarText(in);
+  if (origin) config.webrtcAllowOrigins = {*origin};
+}
+
+// webrtcICEServers: "stun:host:port" or "turn:user:pass:host:port" strings, appended to
+// webrtcICEServers2 as MediaMTX does.
+void assignWebrtcIceServers(const InputValue& in, Config& config) {
+  for (const std::string& server : listItems(in)) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    while (true) {
+      size_t colon = server.find(':', start);
+      parts.push_back(server.substr(start, colon == std::string::npos ? std::string::npos : colon - start));
+      if (colon == std::string::npos) break;
+      start = colon + 1;
+    }
+    IceServer converted;
+    if (parts.size() == 5) {
+      converted.url = parts[0] + ":" + parts[3] + ":" + parts[4];
+      converted.username = parts[1];
+      converted.password = parts[2];
+    } else {
+      converted.url = server;
+    }
+    config.webrtcICEServers2.push_back(std::move(converted));
+  }
+}
+
+}  // namespace
+
+const std::vector<GlobalKeyBinding>& globalKeyBindings() {
+  static const std::vector<GlobalKeyBinding> kBindings = {
+      {"logLevel", assignField<&Config::logLevel>},
+      {"logDestinations", assignField<&Config::logDestinations, requireLogDestinations>},
+      {"logStructured", assignField<&Config::logStructured>},
+      {"logFile", assignField<&Config::logFile>},
+      {"readTimeout", assignField<&Config::readTimeout, requirePositiveDuration>},
+      {"writeTimeout", assignField<&Config::writeTimeout, requirePositiveDuration>},
+      {"writeQueueSize", assignField<&Config::writeQueueSize, requirePowerOfTwo>},
+      {"udpMaxPayloadSize", assignField<&Config::udpMaxPayloadSize, requireUdpPayloadLimit>},
+      {"udpReadBufferSize", assignField<&Config::udpReadBufferSize, requireNonNegative>},
+      {"webrtc", assignField<&Config::webrtc>},
+      {"webrtcAddress", assignField<&Config::webrtcAddress>},
+      {"webrtcAllowOrigins", assignField<&Config::webrtcAllowOrigins>},
+      {"webrtcLocalUDPAddress", assignField<&Config::webrtcLocalUDPAddress>},
+      {"webrtcLocalTCPAddress", assignField<&Config::webrtcLocalTCPAddress>},
+      {"webrtcIPsFromInterfaces", assignField<&Config::webrtcIPsFromInterfaces>},
+      {"webrtcIPsFromInterfacesList", assignField<&Config::webrtcIPsFromInterfacesList>},
+      {"webrtcAdditionalHosts", assignField<&Config::webrtcAdditionalHosts>},
+      {"webrtcICEServers2", assignField<&Config::webrtcICEServers2>},
+      {"webrtcHandshakeTimeout", assignField<&Config::webrtcHandshakeTimeout>},
+      {"webrtcSTUNGatherTimeout", assignField<&Config::webrtcSTUNGatherTimeout>},
+
+      // Sluice's own keys.
+      {"workerThreads", assignField<&Config::workerThreads, requireNonNegative>},
+      {"webrtcSenderReportPeriod", assignField<&Config::webrtcSenderReportPeriod, requirePositiveDuration>},
+      {"streamHistoryPackets", assignField<&Config::streamHistoryPackets, requireStreamHistoryPackets>},
+
+      // Deprecated MediaMTX names of the keys above.
+      {"readBufferCount", assignField<&Config::writeQueueSize, requirePowerOfTwo>, "writeQueueSize"},
+      {"rtspUDPReadBufferSize", assignField<&Config::udpReadBufferSize, requireNonNegative>,
+       "udpReadBufferSize"},
+      {"webrtcDisable", assignWebrtcDisable, "webrtc"},
+      {"webrtcAllowOrigin", assignWebrtcAllowOrigin, "webrtcAllowOrigins"},
+      {"webrtcICEUDPMuxAddress", assignField<&Config::webrtcLocalUDPAddress>, "webrtcLocalUDPAddress"},
+      {"webrtcICETCPMuxAddress", assignField<&Config::webrtcLocalTCPAddress>, "webrtcLocalTCPAddress"},
+      {"webrtcICEHostNAT1To1IPs", assignField<&Config::webrtcAdditionalHosts>, "webrtcAdditionalHosts"},
+      {"webrtcICEServers", assignWebrtcIceServers, "webrtcICEServers2"},
+  };
+  return kBindings;
+}
+
+}  // namespace sluice::config

@@ -1,0 +1,48 @@
+#include "config/GlobalValidation.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace sluice::config {
+namespace {
+
+bool startsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+void validateWebrtc(const Config& config, const Origin& where) {
+  if (!config.webrtc) return;
+  if (config.webrtcAddress.empty()) fail(where, "'webrtcAddress' must be set when WebRTC is enabled");
+  for (const IceServer& server : config.webrtcICEServers2) {
+    if (!startsWith(server.url, "stun:") && !startsWith(server.url, "turn:") &&
+        !startsWith(server.url, "turns:")) {
+      fail(where,
+           fmt::format("invalid ICE server '{}' in 'webrtcICEServers2' (the url must start with stun:, "
+                       "turn: or turns:)",
+                       server.url));
+    }
+  }
+  const bool localListener = !config.webrtcLocalUDPAddress.empty() || !config.webrtcLocalTCPAddress.empty();
+  if (!localListener && config.webrtcICEServers2.empty()) {
+    fail(where,
+         "at least one of 'webrtcLocalUDPAddress', 'webrtcLocalTCPAddress' or 'webrtcICEServers2' must be "
+         "set");
+  }
+  if (localListener && !config.webrtcIPsFromInterfaces && config.webrtcAdditionalHosts.empty()) {
+    fail(where,
+         "'webrtcIPsFromInterfaces' must be enabled or 'webrtcAdditionalHosts' set, so that clients learn an "
+         "address of the local WebRTC listener");
+  }
+}
+
+}  // namespace
+
+void validateGlobals(const Config& config, const Origin& where, std::vector<std::string>& warnings) {
+  validateWebrtc(config, where);
+  const auto& destinations = config.logDestinations;
+  if (std::find(destinations.begin(), destinations.end(), "syslog") != destinations.end()) {
+    warnings.push_back(where.describe() +
+                       ": log destination 'syslog' is not supported by Sluice yet and is ignored");
+  }
+}
+
+}  // namespace sluice::config

@@ -1,0 +1,55 @@
+#include "config/Scalars.h"
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+
+namespace sluice::config {
+
+std::optional<bool> parseBool(std::string_view text) {
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower == "yes" || lower == "on" || lower == "true") return true;
+  if (lower == "no" || lower == "off" || lower == "false") return false;
+  return std::nullopt;
+}
+
+std::optional<int64_t> parseInteger(std::string_view text) {
+  bool negative = false;
+  if (!text.empty() && (text[0] == '-' || text[0] == '+')) {
+    negative = text[0] == '-';
+    text.remove_prefix(1);
+  }
+  if (text.empty() || text.size() > 18) return std::nullopt;  // 18 digits cannot overflow int64
+  int64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  return negative ? -value : value;
+}
+
+std::optional<RtspTransport> parseRtspTransport(std::string_view text) {
+  if (text == "automatic") return RtspTransport::Automatic;
+  if (text == "udp") return RtspTransport::Udp;
+  if (text == "multicast") return RtspTransport::Multicast;
+  if (text == "tcp") return RtspTransport::Tcp;
+  return std::nullopt;
+}
+
+std::string_view rtspTransportName(RtspTransport transport) {
+  switch (transport) {
+    case RtspTransport::Automatic:
+      return "automatic";
+    case RtspTransport::Udp:
+      return "udp";
+    case RtspTransport::Multicast:
+      return "multicast";
+    case RtspTransport::Tcp:
+      return "tcp";
+  }
+  return "automatic";
+}
+
+}  // namespace sluice::config

@@ -1,0 +1,21 @@
+#pragma once
+// Text-to-value conversions shared by the YAML file and the environment.
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "config/Config.h"
+
+namespace sluice::config {
+
+// YAML 1.1 booleans, any case: yes/no, on/off, true/false.
+std::optional<bool> parseBool(std::string_view text);
+
+// A base-10 integer with an optional sign.
+std::optional<int64_t> parseInteger(std::string_view text);
+
+// automatic, udp, multicast, tcp (MediaMTX's spelling, case-sensitive).
+std::optional<RtspTransport> parseRtspTransport(std::string_view text);
+std::string_view rtspTransportName(RtspTransport transport);
+
+}  // namespace sluice::config

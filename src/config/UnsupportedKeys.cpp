@@ -1,0 +1,153 @@
+#include "config/UnsupportedKeys.h"
+
+namespace sluice::config {
+namespace {
+
+// The keys Sluice ignores, then MediaMTX's deprecated names of ignored keys with their replacement.
+std::vector<UnsupportedKey> withDeprecated(std::vector<std::string_view> current,
+                                           std::vector<UnsupportedKey> deprecated) {
+  std::vector<UnsupportedKey> keys;
+  for (std::string_view key : current) keys.push_back({key});
+  keys.insert(keys.end(), deprecated.begin(), deprecated.end());
+  return keys;
+}
+
+}  // namespace
+
+// Taken from MediaMTX's configuration reference (mediamtx.yml, internal/conf, api/openapi.yaml).
+const std::vector<UnsupportedKey>& unsupportedGlobalKeys() {
+  static const std::vector<UnsupportedKey> kKeys = withDeprecated(
+      {// General
+       "sysLogPrefix", "dumpPackets", "runOnConnect", "runOnConnectRestart", "runOnDisconnect",
+       // Authentication
+       "authMethod", "authInternalUsers", "authHTTPAddress", "authHTTPFingerprint", "authHTTPExclude",
+       "authJWTJWKS", "authJWTJWKSFingerprint", "authJWTClaimKey", "authJWTExclude", "authJWTIssuer",
+       "authJWTAudience", "authJWTInHTTPQuery",
+       // Control API
+       "api", "apiAddress", "apiEncryption", "apiServerKey", "apiServerCert", "apiAllowOrigins",
+       "apiTrustedProxies",
+       // Metrics
+       "metrics", "metricsAddress", "metricsEncryption", "metricsServerKey", "metricsServerCert",
+       "metricsAllowOrigins", "metricsTrustedProxies",
+       // pprof
+       "pprof", "pprofAddress", "pprofEncryption", "pprofServerKey", "pprofServerCert", "pprofAllowOrigins",
+       "pprofTrustedProxies",
+       // Playback server
+       "playback", "playbackAddress", "playbackEncryption", "playbackServerKey", "playbackServerCert",
+       "playbackAllowOrigins", "playbackTrustedProxies",
+       // RTSP server
+       "rtsp", "rtspTransports", "rtspEncryption", "rtspAddress", "rtspsAddress", "rtpAddress", "rtcpAddress",
+       "multicastIPRange", "multicastRTPPort", "multicastRTCPPort", "srtpAddress", "srtcpAddress",
+       "multicastSRTPPort", "multicastSRTCPPort", "rtspServerKey", "rtspServerCert", "rtspAuthMethods",
+       "rtspTrustedProxies",
+       // RTMP server
+       "rtmp", "rtmpEncryption", "rtmpAddress", "rtmpsAddress", "rtmpServerKey", "rtmpServerCert",
+       "rtmpTrustedProxies",
+       // HLS server
+       "hls", "hlsAddress", "hlsEncryption", "hlsServerKey", "hlsServerCert", "hlsAllowOrigins",
+       "hlsTrustedProxies", "hlsAlwaysRemux", "hlsVariant", "hlsSegmentCount", "hlsSegmentDuration",
+       "hlsPartDuration", "hlsSegmentMaxSize", "hlsDirectory", "hlsMuxerCloseAfter", "hlsCDNSecret",
+       // WebRTC server
+       "webrtcEncryption", "webrtcServerKey", "webrtcServerCert", "webrtcTrustedProxies",
+       "webrtcIPsFromInterfacesExcludeList", "webrtcTrackGatherTimeout",
+       // SRT server
+       "srt", "srtAddress",
+       // SRTLA server
+       "srtla", "srtlaAddress",
+       // MoQ server
+       "moq", "moqHTTP2Address", "moqHTTP3Address", "moqQUICAddress", "moqServerKey", "moqServerCert",
+       "moqAllowOrigins", "moqTrustedProxies"},
+      {
+          {"externalAuthenticationURL", "authHTTPAddress"},
+          {"apiAllowOrigin", "apiAllowOrigins"},
+          {"metricsAllowOrigin", "metricsAllowOrigins"},
+          {"pprofAllowOrigin", "pprofAllowOrigins"},
+          {"playbackAllowOrigin", "playbackAllowOrigins"},
+          {"rtspDisable", "rtsp"},
+          {"protocols", "rtspTransports"},
+          {"encryption", "rtspEncryption"},
+          {"serverKey", "rtspServerKey"},
+          {"serverCert", "rtspServerCert"},
+          {"authMethods", "rtspAuthMethods"},
+          {"rtmpDisable", "rtmp"},
+          {"hlsDisable", "hls"},
+          {"hlsAllowOrigin", "hlsAllowOrigins"},
+          {"moqHTTPS2Address", "moqHTTP2Address"},
+          {"moqHTTPS3Address", "moqHTTP3Address"},
+          {"record", "pathDefaults.record"},
+          {"recordPath", "pathDefaults.recordPath"},
+          {"recordFormat", "pathDefaults.recordFormat"},
+          {"recordPartDuration", "pathDefaults.recordPartDuration"},
+          {"recordSegmentDuration", "pathDefaults.recordSegmentDuration"},
+          {"recordDeleteAfter", "pathDefaults.recordDeleteAfter"},
+      });
+  return kKeys;
+}
+
+const std::vector<UnsupportedKey>& unsupportedPathKeys() {
+  static const std::vector<UnsupportedKey> kKeys = withDeprecated(
+      {// General
+       "sourceFingerprint", "srtReadPassphrase", "useAbsoluteTimestamp", "fallback",
+       // Always available
+       "alwaysAvailable", "alwaysAvailableFile", "alwaysAvailableRecorded", "alwaysAvailableTracks",
+       // Record
+       "record", "recordPath", "recordFormat", "recordPartDuration", "recordMaxPartSize",
+       "recordSegmentDuration", "recordDeleteAfter", "playback",
+       // Forward
+       "forward",
+       // Publisher source
+       "overridePublisher", "srtPublishPassphrase",
+       // RTSP source
+       "rtspRangeType", "rtspRangeStart", "rtspScale", "rtspDemuxMpegts", "rtspUDPSourcePortRange",
+       // MPEG-TS, RTP, MoQ and WebRTC (WHEP) sources
+       "rtpSDP", "moqTransport", "whepBearerToken", "whepSTUNGatherTimeout", "whepHandshakeTimeout",
+       "whepTrackGatherTimeout",
+       // Raspberry Pi camera source
+       "rpiCameraCamID", "rpiCameraSecondary", "rpiCameraWidth", "rpiCameraHeight", "rpiCameraHFlip",
+       "rpiCameraVFlip", "rpiCameraBrightness", "rpiCameraContrast", "rpiCameraSaturation",
+       "rpiCameraSharpness", "rpiCameraExposure", "rpiCameraAWB", "rpiCameraAWBGains", "rpiCameraDenoise",
+       "rpiCameraShutter", "rpiCameraMetering", "rpiCameraGain", "rpiCameraEV", "rpiCameraROI",
+       "rpiCameraHDR", "rpiCameraTuningFile", "rpiCameraMode", "rpiCameraFPS", "rpiCameraAfMode",
+       "rpiCameraAfRange", "rpiCameraAfSpeed", "rpiCameraLensPosition", "rpiCameraAfWindow",
+       "rpiCameraFlickerPeriod", "rpiCameraTextOverlayEnable", "rpiCameraTextOverlay", "rpiCameraCodec",
+       "rpiCameraIDRPeriod", "rpiCameraBitrate", "rpiCameraH264Profile", "rpiCameraH264Level",
+       "rpiCameraMJPEGQuality",
+       // Hooks
+       "runOnInit", "runOnInitRestart", "runOnDemand", "runOnDemandRestart", "runOnDemandStartTimeout",
+       "runOnDemandCloseAfter", "runOnUnDemand", "runOnOnline", "runOnOnlineRestart", "runOnOffline",
+       "runOnAvailable", "runOnAvailableRestart", "runOnAvailableStdin", "runOnAvailableStdinRestart",
+       "runOnUnavailable", "runOnRead", "runOnReadRestart", "runOnUnread", "runOnRecordSegmentCreate",
+       "runOnRecordSegmentComplete"},
+      {
+          {"publishUser", "authInternalUsers"},
+          {"publishPass", "authInternalUsers"},
+          {"publishIPs", "authInternalUsers"},
+          {"readUser", "authInternalUsers"},
+          {"readPass", "authInternalUsers"},
+          {"readIPs", "authInternalUsers"},
+          {"disablePublisherOverride", "overridePublisher"},
+          {"rtspUDPReadBufferSize", "udpReadBufferSize"},
+          {"mpegtsUDPReadBufferSize", "udpReadBufferSize"},
+          {"rtpUDPReadBufferSize", "udpReadBufferSize"},
+          {"rpiCameraHardwareH264Profile", "rpiCameraH264Profile"},
+          {"rpiCameraHardwareH264Level", "rpiCameraH264Level"},
+          {"rpiCameraSoftwareH264Profile", "rpiCameraH264Profile"},
+          {"rpiCameraSoftwareH264Level", "rpiCameraH264Level"},
+          {"rpiCameraProfile", "rpiCameraH264Profile"},
+          {"rpiCameraLevel", "rpiCameraH264Level"},
+          {"rpiCameraJPEGQuality", "rpiCameraMJPEGQuality"},
+          {"runOnReady", "runOnOnline"},
+          {"runOnReadyRestart", "runOnOnlineRestart"},
+          {"runOnNotReady", "runOnOffline"},
+      });
+  return kKeys;
+}
+
+const UnsupportedKey* findUnsupportedKey(const std::vector<UnsupportedKey>& keys, std::string_view key) {
+  for (const UnsupportedKey& candidate : keys) {
+    if (candidate.key == key) return &candidate;
+  }
+  return nullptr;
+}
+
+}  // namespace sluice::config

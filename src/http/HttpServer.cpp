@@ -1,0 +1,504 @@
+// The only translation unit that includes Beast: parsing, timeouts and connection
+// lifetimes live here, everything else works on HttpRequest/HttpResponse.
+#include "http/HttpServer.h"
+
+#include <array>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <ctime>
+#include <optional>
+#include <unordered_map>
+
+#include "core/Log.h"
+#include "http/CorsOrigin.h"
+#include "http/HttpText.h"
+
+namespace sluice::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr size_t kIdleReadSize = 4096;
+// After an error answer we stop sending but keep reading a little, so the client gets
+// our response instead of a TCP reset caused by its unread upload.
+constexpr auto kLingerTime = std::chrono::seconds(1);
+constexpr size_t kLingerMaxBytes = 256 * 1024;
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+class Connection;
+
+struct ServerState {
+  asio::io_context& io;
+  HttpServerOptions options;
+  HttpHandler handler;
+  bool stopped = false;
+  // Owns the connections: a connection waiting for its handler has no pending I/O that
+  // would keep it alive, and stop() must be able to reach every one of them.
+  std::unordered_map<Connection*, std::shared_ptr<Connection>> connections;
+};
+
+// Beast 1.74 hands out boost::string_view.
+std::string_view view(beast::string_view s) { return {s.data(), s.size()}; }
+
+bool isTokenChar(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+bool isValidHeaderName(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (!isTokenChar(c)) return false;
+  }
+  return true;
+}
+
+// Values may come from request data (a path, an Origin) or the app: never let them end
+// the header line early.
+std::string headerSafe(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (char c : value) {
+    if (c != '\r' && c != '\n' && c != '\0') out.push_back(c);
+  }
+  return out;
+}
+
+// Headers the server computes itself; a handler can't set them.
+bool isFramingHeader(std::string_view name) {
+  return equalsIgnoreCase(name, "Content-Length") || equalsIgnoreCase(name, "Transfer-Encoding") ||
+         equalsIgnoreCase(name, "Connection");
+}
+
+std::string formatEndpoint(const tcp::endpoint& ep) {
+  asio::ip::address addr = ep.address();
+  if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
+    addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+  }
+  if (addr.is_v6()) return "[" + addr.to_string() + "]:" + std::to_string(ep.port());
+  return addr.to_string() + ":" + std::to_string(ep.port());
+}
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(std::shared_ptr<ServerState> server, tcp::socket socket, std::string remote)
+      : server_(std::move(server)), stream_(std::move(socket)), remote_(std::move(remote)) {}
+
+  // Like Go's http.Server, the first request gets readTimeout from accept; later ones
+  // get idleTimeout to start and readTimeout to complete.
+  void start() {
+    stream_.expires_after(server_->options.readTimeout);
+    readHeader();
+  }
+
+  // Immediate close; pending operations complete with an error and find closed_ set.
+  void abort() {
+    if (closed_) return;
+    closed_ = true;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+    auto self = shared_from_this();  // the registry may hold the last reference
+    server_->connections.erase(this);
+  }
+
+ private:
+  void readNext() {
+    if (buffer_.size() > 0) {  // a pipelined request is already buffered
+      stream_.expires_after(server_->options.readTimeout);
+      readHeader();
+      return;
+    }
+    stream_.expires_after(server_->options.idleTimeout);
+    stream_.async_read_some(buffer_.prepare(kIdleReadSize),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              if (self->closed_) return;
+                              if (ec) return self->abort();
+                              self->buffer_.commit(n);
+                              self->stream_.expires_after(self->server_->options.readTimeout);
+                              self->readHeader();
+                            });
+  }
+
+  void readHeader() {
+    // Forget the previous request, or an error answer could inherit its HEAD/Origin.
+    version_ = 11;
+    keepAlive_ = false;
+    isHead_ = false;
+    origin_.clear();
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(server_->options.headerLimit));
+    parser_->body_limit(static_cast<std::uint64_t>(server_->options.bodyLimit));
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = shared_from_this()](beast::error_code ec, size_t) {
+                               if (self->closed_) return;
+                               if (ec) return self->onReadError(ec);
+                               self->onHeader();
+                             });
+  }
+
+  void onHeader() {
+    auto& msg = parser_->get();
+    if (!parser_->is_done() && equalsIgnoreCase(view(msg[bhttp::field::expect]), "100-continue")) {
+      // curl and other clients wait for this before sending bodies (SDP offers) > 1 KiB.
+      asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                        [self = shared_from_this()](beast::error_code ec, size_t) {
+                          if (self->closed_) return;
+                          if (ec) return self->abort();
+                          self->readBody();
+                        });
+      return;
+    }
+    readBody();
+  }
+
+  void readBody() {
+    if (parser_->is_done()) return dispatchRequest();
+    bhttp::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (self->closed_) return;
+      if (ec) return self->onReadError(ec);
+      self->dispatchRequest();
+    });
+  }
+
+  void onReadError(beast::error_code ec) {
+    if (ec == bhttp::error::body_limit) return sendErrorAndClose(413, "request body too large");
+    if (ec == bhttp::error::header_limit) return sendErrorAndClose(431, "request header too large");
+    // A peer that goes away or stalls (timeout) gets no answer, as with Go's server;
+    // one that sends something that isn't HTTP gets a 400 and the connection is closed.
+    const bool parseError = ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+                            ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+    if (!parseError) return abort();
+    log::debug("[HTTP] malformed request from {}: {}", remote_, ec.message());
+    sendErrorAndClose(400, "malformed request");
+  }
+
+  void sendErrorAndClose(int status, std::string_view message) {
+    if (parser_ && parser_->is_header_done()) captureRequestInfo(parser_->get());
+    awaiting_ = false;
+    writeResponse(jsonErrorResponse(status, message), /*closeAfter=*/true);
+  }
+
+  void captureRequestInfo(const bhttp::request<bhttp::string_body>& msg) {
+    version_ = msg.version();
+    keepAlive_ = msg.keep_alive();
+    isHead_ = msg.method() == bhttp::verb::head;
+    origin_ = std::string(view(msg[bhttp::field::origin]));
+  }
+
+  void dispatchRequest() {
+    auto& msg = parser_->get();
+    captureRequestInfo(msg);
+    HttpRequest request;
+    request.method = std::string(view(msg.method_string()));
+    request.target = std::string(view(msg.target()));
+    if (!splitRequestTarget(request.target, request.path, request.query)) {
+      return sendErrorAndClose(400, "malformed request target");
+    }
+    if (server_->stopped) return abort();
+    if (request.path.empty() || request.path[0] != '/') {
+      // Go's MediaMTX servers answer an empty path with a bare 400 (handlerFilterRequests).
+      HttpResponse bad;
+      bad.status = 400;
+      return writeResponse(std::move(bad), false);
+    }
+    for (const auto& field : msg) {
+      request.headers.emplace_back(view(field.name_string()), view(field.value()));
+    }
+    request.body = std::move(msg.body());
+    request.remoteAddress = remote_;
+    parser_.reset();
+
+    // The handler may take its time (a WHEP POST waits for ICE gathering); no read is
+    // pending meanwhile, so no timeout runs either.
+    stream_.expires_never();
+    awaiting_ = true;
+    const uint64_t seq = ++requestSeq_;
+    std::weak_ptr<Connection> weak = weak_from_this();
+    asio::io_context& io = server_->io;
+    HttpResponder responder([weak, seq, &io](HttpResponse response) {
+      asio::dispatch(io, [weak, seq, response = std::move(response)]() mutable {
+        if (auto conn = weak.lock()) conn->onHandlerResponse(seq, std::move(response));
+      });
+    });
+    HttpHandler handler = server_->handler;  // a copy: the handler may stop the server
+    if (handler) {
+      handler(std::move(request), std::move(responder));
+    } else {
+      responder(notFoundResponse());
+    }
+  }
+
+  void onHandlerResponse(uint64_t seq, HttpResponse response) {
+    if (closed_ || !awaiting_ || seq != requestSeq_) return;
+    awaiting_ = false;
+    writeResponse(std::move(response), false);
+  }
+
+  void writeResponse(HttpResponse r, bool closeAfter) {
+    const HttpServerOptions& options = server_->options;
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
+    res->version(version_ == 10 ? 10 : 11);
+    const int status = (r.status >= 100 && r.status <= 599) ? r.status : 500;
+    res->result(static_cast<unsigned>(status));
+    for (auto& [name, value] : r.headers) {
+      if (!isValidHeaderName(name) || isFramingHeader(name)) continue;
+      res->insert(name, headerSafe(value));
+    }
+    if (res->find(bhttp::field::server) == res->end()) res->set(bhttp::field::server, options.serverName);
+    if (res->find(bhttp::field::date) == res->end())
+      res->set(bhttp::field::date, httpDate(std::time(nullptr)));
+    if (res->find(bhttp::field::access_control_allow_origin) == res->end()) {
+      std::string allow = allowedOrigin(origin_, options.allowOrigins);
+      if (!allow.empty()) {
+        res->set(bhttp::field::access_control_allow_origin, headerSafe(allow));
+        res->set(bhttp::field::access_control_allow_credentials, "true");
+        // The answer depends on the Origin when we echo it: caches must key on it.
+        if (allow != "*") res->set(bhttp::field::vary, "Origin");
+      }
+    }
+    const bool bodyless = status < 200 || status == 204 || status == 304;
+    if (!bodyless) {
+      res->body() = std::move(r.body);
+      res->content_length(res->body().size());
+      if (isHead_) res->body().clear();  // keeps the Content-Length of the GET answer
+    }
+    const bool keep = keepAlive_ && !closeAfter && !server_->stopped;
+    res->keep_alive(keep);
+
+    stream_.expires_after(options.writeTimeout);
+    response_ = res;
+    bhttp::async_write(stream_, *res, [self = shared_from_this(), keep](beast::error_code ec, size_t) {
+      if (self->closed_) return;
+      self->response_.reset();
+      if (ec) return self->abort();
+      if (!keep) return self->lingeringClose();
+      self->readNext();
+    });
+  }
+
+  void lingeringClose() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    buffer_.clear();
+    stream_.expires_after(kLingerTime);
+    drain();
+  }
+
+  void drain() {
+    stream_.async_read_some(asio::buffer(drainBuffer_),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              if (self->closed_) return;
+                              self->drained_ += n;
+                              if (ec || self->drained_ > kLingerMaxBytes) return self->abort();
+                              self->drain();
+                            });
+  }
+
+  std::shared_ptr<ServerState> server_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::string remote_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::shared_ptr<bhttp::response<bhttp::string_body>> response_;
+  std::array<char, 4096> drainBuffer_{};
+  size_t drained_ = 0;
+  uint64_t requestSeq_ = 0;
+  unsigned version_ = 11;
+  std::string origin_;
+  bool keepAlive_ = false;
+  bool isHead_ = false;
+  bool awaiting_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace
+
+bool parseListenAddress(std::string_view address, std::string& host, uint16_t& port, std::string& error) {
+  size_t colon = address.rfind(':');
+  if (colon == std::string_view::npos) {
+    error = "address " + std::string(address) + ": missing port in address";
+    return false;
+  }
+  std::string_view hostPart = address.substr(0, colon);
+  std::string_view portPart = address.substr(colon + 1);
+  if (!hostPart.empty() && hostPart.front() == '[') {
+    if (hostPart.back() != ']') {
+      error = "address " + std::string(address) + ": missing ']' in address";
+      return false;
+    }
+    hostPart = hostPart.substr(1, hostPart.size() - 2);
+  } else if (hostPart.find(':') != std::string_view::npos) {
+    error = "address " + std::string(address) + ": too many colons in address";
+    return false;
+  }
+  if (portPart.empty() || portPart.size() > 5) {
+    error = "address " + std::string(address) + ": invalid port";
+    return false;
+  }
+  unsigned value = 0;
+  for (char c : portPart) {
+    if (c < '0' || c > '9') {
+      error = "address " + std::string(address) + ": invalid port";
+      return false;
+    }
+    value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (value > 65535) {
+    error = "address " + std::string(address) + ": invalid port";
+    return false;
+  }
+  host.assign(hostPart);
+  port = static_cast<uint16_t>(value);
+  return true;
+}
+
+class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
+ public:
+  Impl(asio::io_context& io, HttpServerOptions options, HttpHandler handler)
+      : state_(std::make_shared<ServerState>(
+            ServerState{io, std::move(options), std::move(handler), false, {}})),
+        acceptor_(io),
+        retryTimer_(io) {}
+
+  bool start(std::string& error) {
+    if (running_) return true;
+    std::string host;
+    uint16_t port = 0;
+    if (!parseListenAddress(state_->options.address, host, port, error)) return false;
+
+    std::vector<tcp::endpoint> endpoints;
+    if (host.empty()) {
+      // All interfaces: dual-stack IPv6 first, IPv4 if the host has no IPv6.
+      endpoints = {tcp::endpoint(tcp::v6(), port), tcp::endpoint(tcp::v4(), port)};
+    } else {
+      beast::error_code ec;
+      asio::ip::address addr = asio::ip::make_address(host, ec);
+      if (!ec) {
+        endpoints.emplace_back(addr, port);
+      } else {
+        tcp::resolver resolver(state_->io);
+        auto results = resolver.resolve(host, std::to_string(port), ec);
+        if (ec) {
+          error = "address " + state_->options.address + ": " + ec.message();
+          return false;
+        }
+        // Like Go, prefer an IPv4 address of a host name.
+        for (const auto& r : results) {
+          if (r.endpoint().address().is_v4()) endpoints.push_back(r.endpoint());
+        }
+        for (const auto& r : results) {
+          if (r.endpoint().address().is_v6()) endpoints.push_back(r.endpoint());
+        }
+      }
+    }
+
+    std::string lastError = "no usable address";
+    for (const tcp::endpoint& ep : endpoints) {
+      beast::error_code ec;
+      acceptor_.open(ep.protocol(), ec);
+      if (ec) {
+        lastError = ec.message();
+        continue;
+      }
+      if (ep.address().is_v6() && host.empty()) acceptor_.set_option(asio::ip::v6_only(false), ec);
+      acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+      acceptor_.bind(ep, ec);
+      if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+      if (ec) {
+        lastError = ec.message();
+        beast::error_code ignored;
+        acceptor_.close(ignored);
+        continue;
+      }
+      port_ = acceptor_.local_endpoint(ec).port();
+      running_ = true;
+      state_->stopped = false;
+      accept();
+      return true;
+    }
+    error = "address " + state_->options.address + ": " + lastError;
+    return false;
+  }
+
+  void stop() {
+    running_ = false;
+    state_->stopped = true;
+    beast::error_code ec;
+    acceptor_.close(ec);
+    retryTimer_.cancel();
+    std::vector<std::shared_ptr<Connection>> open;
+    open.reserve(state_->connections.size());
+    for (auto& [ptr, conn] : state_->connections) open.push_back(conn);
+    for (auto& conn : open) conn->abort();
+    state_->handler = nullptr;  // release what the handler captured
+  }
+
+  uint16_t boundPort() const { return port_; }
+  size_t connectionCount() const { return state_->connections.size(); }
+
+ private:
+  void accept() {
+    acceptor_.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+      if (!self->running_ || ec == asio::error::operation_aborted) return;
+      if (ec) {
+        // Typically EMFILE: back off instead of spinning on a full descriptor table.
+        uint64_t suppressed = 0;
+        if (self->acceptErrorLog_.allow(suppressed)) {
+          log::warn("[HTTP] accept on {} failed: {}", self->state_->options.address, ec.message());
+        }
+        self->retryTimer_.expires_after(std::chrono::milliseconds(100));
+        self->retryTimer_.async_wait([self](beast::error_code waitEc) {
+          if (!waitEc && self->running_) self->accept();
+        });
+        return;
+      }
+      self->onAccepted(std::move(socket));
+      self->accept();
+    });
+  }
+
+  void onAccepted(tcp::socket socket) {
+    beast::error_code ec;
+    tcp::endpoint remote = socket.remote_endpoint(ec);
+    if (ec || state_->connections.size() >= state_->options.maxConnections) {
+      socket.close(ec);
+      return;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    auto conn = std::make_shared<Connection>(state_, std::move(socket), formatEndpoint(remote));
+    state_->connections.emplace(conn.get(), conn);
+    conn->start();
+  }
+
+  std::shared_ptr<ServerState> state_;
+  tcp::acceptor acceptor_;
+  asio::steady_timer retryTimer_;
+  log::RateLimit acceptErrorLog_;
+  uint16_t port_ = 0;
+  bool running_ = false;
+};
+
+HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, HttpHandler handler)
+    : impl_(std::make_shared<Impl>(io, std::move(options), std::move(handler))) {}
+
+HttpServer::~HttpServer() { impl_->stop(); }
+
+bool HttpServer::start(std::string& error) { return impl_->start(error); }
+void HttpServer::stop() { impl_->stop(); }
+uint16_t HttpServer::boundPort() const { return impl_->boundPort(); }
+size_t HttpServer::connectionCount() const { return impl_->connectionCount(); }
+
+}  // namespace sluice::http

@@ -1,0 +1,69 @@
+#pragma once
+// HTTP/1.1 server on the control thread's io_context, shared by the WebRTC signalling
+// endpoint and (later) the API, metrics and pprof listeners. Behaves like the Go servers
+// MediaMTX runs: keep-alive, read/idle timeouts, bounded bodies and headers, CORS
+// origin headers on every answer. Beast stays inside HttpServer.cpp.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/HttpMessage.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace sluice::http {
+
+struct HttpServerOptions {
+  // MediaMTX address syntax: ":8889", "127.0.0.1:8889", "[::]:8889", "localhost:8889".
+  // An empty host listens on all interfaces (IPv6 dual-stack when available).
+  std::string address = ":8889";
+  // Allowed CORS origins (webrtcAllowOrigins); see CorsOrigin.h.
+  std::vector<std::string> allowOrigins{"*"};
+  // Time allowed to receive a whole request (headers and body) once it has started
+  // (readTimeout; for the first request it counts from accept).
+  std::chrono::milliseconds readTimeout{std::chrono::seconds(10)};
+  // Time allowed to send a response.
+  std::chrono::milliseconds writeTimeout{std::chrono::seconds(10)};
+  // Keep-alive connections with no new request for this long are closed.
+  std::chrono::milliseconds idleTimeout{std::chrono::seconds(30)};
+  size_t bodyLimit = 128 * 1024;   // 413 beyond
+  size_t headerLimit = 16 * 1024;  // 431 beyond
+  size_t maxConnections = 4096;    // further connections are closed at once
+  std::string serverName = "sluice";
+};
+
+// Splits a MediaMTX listen address into host and port. An empty host means every
+// interface. False (with a reason) when the text is not "host:port".
+bool parseListenAddress(std::string_view address, std::string& host, uint16_t& port, std::string& error);
+
+class HttpServer {
+ public:
+  // `handler` is called on the io_context thread for every well-formed request; it may
+  // answer at once or keep the responder and answer later (the WHEP POST does).
+  HttpServer(boost::asio::io_context& io, HttpServerOptions options, HttpHandler handler);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and starts accepting. False with a reason if the address can't be used.
+  bool start(std::string& error);
+  // Closes the listener and every connection; pending responders become no-ops and the
+  // handler is never called again. Call on the io_context thread (or while it isn't
+  // running).
+  void stop();
+
+  uint16_t boundPort() const;
+  size_t connectionCount() const;
+
+ private:
+  class Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace sluice::http

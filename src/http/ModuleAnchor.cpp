@@ -1,1 +1,0 @@
-// Keeps the module library non-empty while it has no other source.

@@ -1,0 +1,243 @@
+#include "http/WebrtcRoutes.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "http/HttpText.h"
+#include "http/WebAssets.h"
+
+namespace sluice::http {
+namespace {
+
+constexpr std::string_view kAllowMethods = "OPTIONS, GET, POST, PATCH, DELETE";
+constexpr std::string_view kAllowHeaders = "Authorization, Content-Type, If-Match";
+constexpr std::string_view kIndexRowsMarker = "<!--SLUICE_PATH_ROWS-->";
+
+bool endsWith(std::string_view text, std::string_view suffix) {
+  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+std::string withQuery(std::string location, const std::string& query) {
+  if (!query.empty()) location += "?" + query;
+  return location;
+}
+
+int errorStatus(int status) { return (status >= 400 && status <= 599) ? status : 500; }
+
+std::string defaultReason(int status) {
+  switch (status) {
+    case 400:
+      return "bad request";
+    case 401:
+      return "authentication failed";
+    case 404:
+      return "session not found";
+    default:
+      return "internal error";
+  }
+}
+
+HttpResponse errorFrom(int status, const std::string& message) {
+  int code = errorStatus(status);
+  return jsonErrorResponse(code, message.empty() ? defaultReason(code) : message);
+}
+
+HttpResponse createdResponse(const std::string& pathName, const std::string& query,
+                             const std::vector<std::string>& links, bool hadCredentials, WhepCreateResult r) {
+  const bool failed = !r.error.empty() || r.status < 200 || r.status >= 300;
+  if (failed) {
+    const int status = errorStatus(r.status);
+    if (status == 401 && !hadCredentials) {
+      // Like MediaMTX: a bare challenge, so that a browser asks the user for credentials.
+      HttpResponse challenge;
+      challenge.status = 401;
+      challenge.setHeader("WWW-Authenticate", "Basic realm=\"mediamtx\"");
+      return challenge;
+    }
+    return errorFrom(status, r.error);
+  }
+  HttpResponse res = textResponse(201, "application/sdp", std::move(r.answer));
+  res.setHeader("Access-Control-Expose-Headers", "ETag, ID, Accept-Patch, Link, Location");
+  res.setHeader("ETag", "*");
+  res.setHeader("ID", r.sessionId);
+  res.setHeader("Accept-Patch", "application/trickle-ice-sdpfrag");
+  for (const std::string& link : links) res.addHeader("Link", link);
+  res.setHeader("Location", withQuery("/" + percentEncodePath(pathName) + "/whep/" + r.secret, query));
+  return res;
+}
+
+}  // namespace
+
+WebrtcRoute matchWebrtcRoute(std::string_view path) {
+  WebrtcRoute route;
+  // Go's '.' doesn't match a newline, so neither regex matches a path containing one.
+  if (path.size() < 2 || path[0] != '/' || path.find('\n') != std::string_view::npos) return route;
+
+  constexpr std::string_view kEndpointSuffix = "/whep";
+  if (path.size() >= 1 + 1 + kEndpointSuffix.size() && endsWith(path, kEndpointSuffix)) {
+    route.kind = WebrtcRouteKind::WhepEndpoint;
+    route.pathName.assign(path.substr(1, path.size() - 1 - kEndpointSuffix.size()));
+    return route;
+  }
+  // Lazy "(.+?)": the first "/whep/" that leaves a non-empty name and secret.
+  constexpr std::string_view kSessionInfix = "/whep/";
+  for (size_t pos = path.find(kSessionInfix, 2); pos != std::string_view::npos;
+       pos = path.find(kSessionInfix, pos + 1)) {
+    if (pos + kSessionInfix.size() < path.size()) {
+      route.kind = WebrtcRouteKind::WhepSession;
+      route.pathName.assign(path.substr(1, pos - 1));
+      route.secret.assign(path.substr(pos + kSessionInfix.size()));
+      return route;
+    }
+  }
+  return route;
+}
+
+void WebrtcRoutes::handle(const HttpRequest& request, HttpResponder respond) {
+  const std::string& method = request.method;
+
+  // CORS preflight, for any URL and without auth, so cross-origin players can POST.
+  if (method == "OPTIONS" && !request.header("Access-Control-Request-Method").empty()) {
+    HttpResponse res;
+    res.status = 204;
+    res.setHeader("Access-Control-Allow-Methods", std::string(kAllowMethods));
+    res.setHeader("Access-Control-Allow-Headers", std::string(kAllowHeaders));
+    return respond(std::move(res));
+  }
+
+  const WebrtcRoute route = matchWebrtcRoute(request.path);
+  switch (route.kind) {
+    case WebrtcRouteKind::WhepEndpoint:
+      if (method == "OPTIONS") return respond(whepOptions());
+      if (method == "POST") return postWhep(request, route, std::move(respond));
+      if (method == "GET" || method == "HEAD" || method == "PUT") {
+        // WHIP/WHEP drafts: the endpoint MUST answer 405 to GET, HEAD and PUT.
+        HttpResponse res = jsonErrorResponse(405, "method not allowed");
+        res.setHeader("Allow", "OPTIONS, POST");
+        return respond(std::move(res));
+      }
+      return respond(notFoundResponse());
+    case WebrtcRouteKind::WhepSession:
+      if (method == "PATCH") return respond(patchWhep(request, route));
+      if (method == "DELETE") return respond(deleteWhep(route));
+      return respond(notFoundResponse());
+    case WebrtcRouteKind::Other:
+      break;
+  }
+  if (method != "GET" && method != "HEAD") return respond(notFoundResponse());
+  respond(page(request));
+}
+
+HttpResponse WebrtcRoutes::whepOptions() {
+  HttpResponse res;
+  res.status = 204;
+  res.setHeader("Access-Control-Allow-Methods", std::string(kAllowMethods));
+  res.setHeader("Access-Control-Allow-Headers", std::string(kAllowHeaders));
+  res.setHeader("Access-Control-Expose-Headers", "Accept-Post, Link");
+  res.setHeader("Accept-Post", "application/sdp");
+  for (std::string& link : app_.iceServerLinks()) res.addHeader("Link", std::move(link));
+  return res;
+}
+
+void WebrtcRoutes::postWhep(const HttpRequest& request, const WebrtcRoute& route, HttpResponder respond) {
+  if (mediaType(request.header("Content-Type")) != "application/sdp") {
+    return respond(jsonErrorResponse(400, "invalid Content-Type"));
+  }
+  WhepCreateRequest create;
+  create.path = route.pathName;
+  create.query = request.query;
+  create.offer = request.body;
+  create.remoteAddress = request.remoteAddress;
+  create.authorization = std::string(request.header("Authorization"));
+  const bool hadCredentials = !create.authorization.empty();
+
+  // Everything the answer needs is captured by value: the app may call `done` late.
+  app_.createWhepSession(
+      std::move(create), [respond = std::move(respond), pathName = route.pathName, query = request.query,
+                          links = app_.iceServerLinks(), hadCredentials](WhepCreateResult result) {
+        respond(createdResponse(pathName, query, links, hadCredentials, std::move(result)));
+      });
+}
+
+HttpResponse WebrtcRoutes::patchWhep(const HttpRequest& request, const WebrtcRoute& route) {
+  std::string secret;
+  if (!canonicalUuid(route.secret, secret)) return jsonErrorResponse(400, "invalid secret");
+  if (mediaType(request.header("Content-Type")) != "application/trickle-ice-sdpfrag") {
+    return jsonErrorResponse(400, "invalid Content-Type");
+  }
+  std::string error;
+  const int status = app_.patchWhepSession(route.pathName, secret, request.body, error);
+  if (status >= 200 && status < 300 && error.empty()) {
+    HttpResponse res;
+    res.status = status;
+    return res;
+  }
+  return errorFrom(status, error);
+}
+
+HttpResponse WebrtcRoutes::deleteWhep(const WebrtcRoute& route) {
+  std::string secret;
+  if (!canonicalUuid(route.secret, secret)) return jsonErrorResponse(400, "invalid secret");
+  std::string error;
+  const int status = app_.deleteWhepSession(route.pathName, secret, error);
+  if (status >= 200 && status < 300 && error.empty()) {
+    return textResponse(200, "application/json; charset=utf-8", "{\"status\":\"ok\"}");
+  }
+  return errorFrom(status, error);
+}
+
+HttpResponse WebrtcRoutes::page(const HttpRequest& request) {
+  const std::string& path = request.path;
+  if (path == "/") return indexPage();
+  if (path == "/favicon.ico") return notFoundResponse();
+  if (endsWith(path, "/reader.js")) {
+    std::optional<std::string_view> script = findWebAsset("reader.js");
+    if (!script) return notFoundResponse();
+    HttpResponse res = textResponse(200, "application/javascript", std::string(*script));
+    res.setHeader("Cache-Control", "max-age=3600");
+    return res;
+  }
+  if (path.back() != '/') {
+    std::string name = path.substr(1);
+    if (!app_.pathConfigured(name)) return notFoundResponse();
+    // The page loads "whep" and "reader.js" relative to its own URL: it needs the slash.
+    HttpResponse res;
+    res.status = 302;
+    res.setHeader("Location", withQuery("/" + percentEncodePath(name) + "/", request.query));
+    return res;
+  }
+  std::string name = path.substr(1, path.size() - 2);
+  if (name.empty() || !app_.pathConfigured(name)) return notFoundResponse();
+  std::optional<std::string_view> html = findWebAsset("player.html");
+  if (!html) return notFoundResponse();
+  HttpResponse res = textResponse(200, "text/html", std::string(*html));
+  res.setHeader("Cache-Control", "no-cache");
+  return res;
+}
+
+HttpResponse WebrtcRoutes::indexPage() {
+  std::vector<PathListing> paths = app_.listPaths();
+  std::sort(paths.begin(), paths.end(),
+            [](const PathListing& a, const PathListing& b) { return a.name < b.name; });
+  std::string rows;
+  for (const PathListing& p : paths) {
+    const std::string href = htmlEscape("/" + percentEncodePath(p.name) + "/");
+    // data-* attributes let scripts and tests read the table without scraping text.
+    rows +=
+        "<tr data-path=\"" + htmlEscape(p.name) + "\" data-ready=\"" + (p.ready ? "true" : "false") + "\">";
+    rows += "<td><a href=\"" + href + "\">" + htmlEscape(p.name) + "</a></td>";
+    rows += p.ready ? "<td class=\"ready\">ready</td></tr>\n" : "<td class=\"waiting\">not ready</td></tr>\n";
+  }
+  if (paths.empty()) rows = "<tr><td colspan=\"2\" class=\"empty\">no paths configured</td></tr>\n";
+
+  std::optional<std::string_view> asset = findWebAsset("index.html");
+  std::string html(asset.value_or(kIndexRowsMarker));
+  size_t marker = html.find(kIndexRowsMarker);
+  if (marker != std::string::npos) html.replace(marker, kIndexRowsMarker.size(), rows);
+  HttpResponse res = textResponse(200, "text/html", std::move(html));
+  res.setHeader("Cache-Control", "no-cache");
+  return res;
+}
+
+}  // namespace sluice::http

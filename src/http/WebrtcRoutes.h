@@ -1,0 +1,51 @@
+#pragma once
+// The routes of the WebRTC listener (webrtcAddress, :8889), with MediaMTX's URLs,
+// statuses and headers: WHEP signalling, the player page and its script, plus an index
+// of paths at "/" (our addition). Sessions and paths belong to the app, reached through
+// WebrtcHttpHandler.
+#include <string>
+#include <string_view>
+
+#include "http/HttpMessage.h"
+#include "http/WebrtcHttpHandler.h"
+
+namespace sluice::http {
+
+enum class WebrtcRouteKind {
+  Other,         // pages, scripts, unknown URLs
+  WhepEndpoint,  // /<path>/whep
+  WhepSession,   // /<path>/whep/<secret>
+};
+
+struct WebrtcRoute {
+  WebrtcRouteKind kind = WebrtcRouteKind::Other;
+  std::string pathName;  // non-empty for the WHEP kinds
+  std::string secret;    // raw (not yet validated), WhepSession only
+};
+
+// Classifies a decoded URL path the way MediaMTX's regexes do: "^/(.+?)/whep$" first,
+// then "^/(.+?)/whep/(.+?)$". Path names may contain '/'.
+WebrtcRoute matchWebrtcRoute(std::string_view path);
+
+class WebrtcRoutes {
+ public:
+  explicit WebrtcRoutes(WebrtcHttpHandler& app) : app_(app) {}
+
+  void handle(const HttpRequest& request, HttpResponder respond);
+  // Adapter for HttpServer. The routes object must outlive the server's use of it.
+  HttpHandler handler() {
+    return [this](HttpRequest request, HttpResponder respond) { handle(request, std::move(respond)); };
+  }
+
+ private:
+  void postWhep(const HttpRequest& request, const WebrtcRoute& route, HttpResponder respond);
+  HttpResponse patchWhep(const HttpRequest& request, const WebrtcRoute& route);
+  HttpResponse deleteWhep(const WebrtcRoute& route);
+  HttpResponse whepOptions();
+  HttpResponse page(const HttpRequest& request);
+  HttpResponse indexPage();
+
+  WebrtcHttpHandler& app_;
+};
+
+}  // namespace sluice::http

@@ -1,0 +1,125 @@
+#include "rtsp/RtspClient.h"
+
+#include "core/Log.h"
+#include "rtsp/RtspClientConnection.h"
+
+namespace sluice::rtsp {
+
+const char* rtspTransportName(RtspTransport transport) {
+  switch (transport) {
+    case RtspTransport::Automatic:
+      return "automatic";
+    case RtspTransport::Udp:
+      return "UDP";
+    case RtspTransport::Tcp:
+      return "TCP";
+  }
+  return "?";
+}
+
+namespace {
+void addStats(RtspClientStats& to, const RtspClientStats& from) {
+  to.rtpPackets += from.rtpPackets;
+  to.rtpBytes += from.rtpBytes;
+  to.rtpPacketsLost += from.rtpPacketsLost;
+  to.rtpPacketsInvalid += from.rtpPacketsInvalid;
+  to.rtcpPackets += from.rtcpPackets;
+  to.foreignUdpPackets += from.foreignUdpPackets;
+}
+}  // namespace
+
+// Receives the events of the current connection attempt and turns them into the owner's
+// callbacks: a UDP attempt that asks for TCP is replaced silently, anything else ends the
+// session.
+class RtspClient::Events : public RtspClientConnection::Listener {
+ public:
+  explicit Events(RtspClient& client) : client_(client) {}
+
+  void onConnectionReady(const RtspSessionInfo& info) override {
+    client_.releaseRetiring();
+    if (client_.callbacks_.onReady) client_.callbacks_.onReady(info);
+  }
+  void onConnectionRtp(size_t track, const uint8_t* data, size_t size) override {
+    if (client_.callbacks_.onRtp) client_.callbacks_.onRtp(track, data, size);
+  }
+  void onConnectionRtcp(size_t track, const uint8_t* data, size_t size) override {
+    if (client_.callbacks_.onRtcp) client_.callbacks_.onRtcp(track, data, size);
+  }
+  void onConnectionFinished(const std::string& error, bool switchToTcp) override {
+    if (switchToTcp && !client_.closed_) {
+      // Re-run DESCRIBE/SETUP/PLAY on a fresh connection (some cameras need the DESCRIBE).
+      log::warn("{}[RTSP source] {}", client_.config_.logPrefix, error);
+      client_.releaseRetiring();
+      client_.retiring_ = client_.connection_;
+      client_.connect(RtspTransport::Tcp);
+      return;
+    }
+    client_.finish(error);
+  }
+
+ private:
+  RtspClient& client_;
+};
+
+RtspClient::RtspClient(boost::asio::io_context& io, RtspClientConfig config, Callbacks callbacks)
+    : io_(io),
+      config_(std::move(config)),
+      callbacks_(std::move(callbacks)),
+      events_(std::make_unique<Events>(*this)) {}
+
+RtspClient::~RtspClient() {
+  closed_ = true;
+  releaseRetiring();
+  if (connection_) connection_->stop();
+}
+
+void RtspClient::releaseRetiring() {
+  if (retiring_) retiring_->stop();
+  retiring_.reset();
+}
+
+void RtspClient::start() {
+  if (started_ || closed_) return;
+  started_ = true;
+  connect(config_.transport == RtspTransport::Tcp ? RtspTransport::Tcp : RtspTransport::Udp);
+}
+
+void RtspClient::connect(RtspTransport transport) {
+  if (connection_) addStats(previousStats_, connection_->stats());
+  connection_ = std::make_shared<RtspClientConnection>(
+      io_, config_, transport, config_.transport == RtspTransport::Automatic, *events_);
+  connection_->start();
+}
+
+void RtspClient::close() {
+  if (closed_) return;
+  if (!started_) {
+    closed_ = true;
+    return;
+  }
+  finish("terminated");
+}
+
+void RtspClient::finish(const std::string& error) {
+  if (closed_) return;
+  closed_ = true;
+  releaseRetiring();
+  if (connection_) {
+    connection_->stop();
+    addStats(previousStats_, connection_->stats());
+    connection_.reset();
+  }
+  // Last statement: the owner may destroy this client from inside the callback.
+  if (callbacks_.onClosed) {
+    auto onClosed = callbacks_.onClosed;
+    onClosed(error);
+  }
+}
+
+RtspClientStats RtspClient::stats() const {
+  RtspClientStats s = previousStats_;
+  if (connection_) addStats(s, connection_->stats());
+  return s;
+}
+
+}  // namespace sluice::rtsp

@@ -1,0 +1,110 @@
+#include "rtsp/RtspTransportHeader.h"
+
+#include <fmt/format.h>
+
+#include <limits>
+
+#include "rtsp/RtspText.h"
+
+namespace sluice::rtsp {
+namespace {
+
+// "a-b" or "a" (then b = a + 1, as RFC 2326 allows a single port).
+template <class T>
+std::optional<std::pair<T, T>> parseRange(std::string_view v) {
+  size_t dash = v.find('-');
+  auto first = parseDecimal<uint32_t>(trim(v.substr(0, dash)));
+  if (!first || *first > std::numeric_limits<T>::max()) return std::nullopt;
+  uint32_t second = *first + 1;
+  if (dash != std::string_view::npos) {
+    auto s = parseDecimal<uint32_t>(trim(v.substr(dash + 1)));
+    if (!s) return std::nullopt;
+    second = *s;
+  }
+  if (second > std::numeric_limits<T>::max()) return std::nullopt;
+  return std::pair<T, T>{static_cast<T>(*first), static_cast<T>(second)};
+}
+
+std::string_view unquote(std::string_view v) {
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') return v.substr(1, v.size() - 2);
+  return v;
+}
+
+std::optional<RtspTransportHeader> failWith(std::string* error, std::string message) {
+  if (error) *error = std::move(message);
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<RtspTransportHeader> parseRtspTransport(std::string_view header, std::string* error) {
+  if (header.size() > 4096) return failWith(error, "Transport header too long");
+  std::string_view spec = trim(header.substr(0, header.find(',')));
+  if (spec.empty()) return failWith(error, "empty Transport header");
+
+  RtspTransportHeader out;
+  bool first = true;
+  while (!spec.empty()) {
+    size_t semi = spec.find(';');
+    std::string_view param = trim(spec.substr(0, semi));
+    spec.remove_prefix(semi == std::string_view::npos ? spec.size() : semi + 1);
+
+    if (first) {
+      first = false;
+      if (iequals(param, "RTP/AVP") || iequals(param, "RTP/AVP/UDP")) {
+        out.lower = RtspTransportHeader::Lower::Udp;
+      } else if (iequals(param, "RTP/AVP/TCP")) {
+        out.lower = RtspTransportHeader::Lower::Tcp;
+      } else {
+        return failWith(error, fmt::format("unsupported transport profile '{}'", param.substr(0, 64)));
+      }
+      continue;
+    }
+    if (param.empty()) continue;
+
+    size_t eq = param.find('=');
+    std::string_view key = trim(param.substr(0, eq));
+    std::string_view value = eq == std::string_view::npos ? std::string_view() : trim(param.substr(eq + 1));
+    if (iequals(key, "unicast")) {
+      out.delivery = RtspTransportHeader::Delivery::Unicast;
+    } else if (iequals(key, "multicast")) {
+      out.delivery = RtspTransportHeader::Delivery::Multicast;
+    } else if (iequals(key, "client_port")) {
+      out.clientPorts = parseRange<uint16_t>(value);
+      if (!out.clientPorts) return failWith(error, "invalid client_port in Transport header");
+    } else if (iequals(key, "server_port")) {
+      out.serverPorts = parseRange<uint16_t>(value);
+      if (!out.serverPorts) return failWith(error, "invalid server_port in Transport header");
+    } else if (iequals(key, "interleaved")) {
+      out.interleaved = parseRange<uint8_t>(value);
+      if (!out.interleaved) return failWith(error, "invalid interleaved channels in Transport header");
+    } else if (iequals(key, "ssrc")) {
+      // Hexadecimal per RFC 2326; some cameras pad with spaces or send fewer digits.
+      out.ssrc = parseHex<uint32_t>(value);
+      if (!out.ssrc) return failWith(error, "invalid ssrc in Transport header");
+    } else if (iequals(key, "source")) {
+      out.source.assign(value.substr(0, 256));
+    } else if (iequals(key, "destination")) {
+      out.destination.assign(value.substr(0, 256));
+    } else if (iequals(key, "mode")) {
+      out.mode.assign(unquote(value).substr(0, 32));
+    }
+    // Other parameters (ttl, layers, append...) do not matter to a unicast player.
+  }
+  return out;
+}
+
+std::string RtspTransportHeader::serialize() const {
+  std::string out = lower == Lower::Tcp ? "RTP/AVP/TCP" : "RTP/AVP";
+  out += delivery == Delivery::Unicast ? ";unicast" : ";multicast";
+  if (!destination.empty()) out += ";destination=" + destination;
+  if (!source.empty()) out += ";source=" + source;
+  if (clientPorts) out += fmt::format(";client_port={}-{}", clientPorts->first, clientPorts->second);
+  if (serverPorts) out += fmt::format(";server_port={}-{}", serverPorts->first, serverPorts->second);
+  if (interleaved) out += fmt::format(";interleaved={}-{}", interleaved->first, interleaved->second);
+  if (ssrc) out += fmt::format(";ssrc={:08X}", *ssrc);
+  if (!mode.empty()) out += ";mode=" + mode;
+  return out;
+}
+
+}  // namespace sluice::rtsp

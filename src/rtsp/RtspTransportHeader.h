@@ -1,0 +1,35 @@
+#pragma once
+// The RTSP Transport header (RFC 2326 §12.39) for unicast RTP over UDP or TCP:
+//   RTP/AVP;unicast;client_port=5000-5001;server_port=6970-6971;ssrc=1A2B3C4D
+//   RTP/AVP/TCP;unicast;interleaved=0-1
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace sluice::rtsp {
+
+struct RtspTransportHeader {
+  enum class Lower { Udp, Tcp };
+  enum class Delivery { Unicast, Multicast };
+
+  Lower lower = Lower::Udp;
+  Delivery delivery = Delivery::Unicast;
+  std::optional<std::pair<uint16_t, uint16_t>> clientPorts;
+  std::optional<std::pair<uint16_t, uint16_t>> serverPorts;
+  std::optional<std::pair<uint8_t, uint8_t>> interleaved;
+  std::optional<uint32_t> ssrc;
+  std::string source;  // server address for the media, when it differs from the RTSP one
+  std::string destination;
+  std::string mode;  // "PLAY" / "RECORD" when given
+
+  std::string serialize() const;
+};
+
+// Parses the first transport spec of the header (alternatives are comma-separated; a
+// response carries exactly one). Returns nullopt and sets `error` on malformed input or an
+// unsupported profile (only RTP/AVP, RTP/AVP/UDP and RTP/AVP/TCP are understood).
+std::optional<RtspTransportHeader> parseRtspTransport(std::string_view header, std::string* error = nullptr);
+
+}  // namespace sluice::rtsp

@@ -1,0 +1,87 @@
+#pragma once
+// Crypto building blocks of SRTP (RFC 3711, RFC 7714) that are also used by STUN
+// MESSAGE-INTEGRITY: HMAC-SHA1 with precomputed key state, an owned EVP cipher context,
+// and the AES-CM key derivation function.
+#include <openssl/sha.h>
+#include <openssl/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "webrtc/SrtpProfile.h"
+
+namespace sluice::webrtc {
+
+// HMAC-SHA1 whose inner and outer pad blocks are hashed once per key. A MAC then costs
+// two struct copies plus the data hashing: no allocation, no provider dispatch. (In
+// OpenSSL 3.0 both EVP_MAC_init with a NULL key and EVP_MAC_CTX_dup allocate per call
+// because they duplicate the provider digest context; the plain SHA_CTX can be copied.)
+class SrtpHmacSha1 {
+ public:
+  static constexpr size_t kDigestSize = 20;
+
+  // Keys longer than one SHA-1 block are hashed first, as RFC 2104 requires.
+  void setKey(const uint8_t* key, size_t length);
+  // MAC of the concatenation first || second (either may be empty).
+  void compute(const uint8_t* first, size_t firstLength, const uint8_t* second, size_t secondLength,
+               uint8_t out[kDigestSize]) const;
+
+ private:
+  SHA_CTX inner_{};
+  SHA_CTX outer_{};
+};
+
+// Owns one EVP_CIPHER_CTX keyed once; packets only set the IV.
+class SrtpCipherContext {
+ public:
+  SrtpCipherContext() = default;
+  ~SrtpCipherContext();
+  SrtpCipherContext(const SrtpCipherContext&) = delete;
+  SrtpCipherContext& operator=(const SrtpCipherContext&) = delete;
+  SrtpCipherContext(SrtpCipherContext&& other) noexcept : ctx_(other.ctx_) { other.ctx_ = nullptr; }
+  SrtpCipherContext& operator=(SrtpCipherContext&& other) noexcept;
+
+  bool initAes128Ctr(const uint8_t key[16]);
+  bool initAes128Gcm(const uint8_t key[16]);
+  EVP_CIPHER_CTX* get() const { return ctx_; }
+
+  // AES-CTR keystream applied in place, starting from the 16-byte counter block `iv`.
+  bool applyCtr(const uint8_t iv[16], uint8_t* data, size_t length);
+
+ private:
+  EVP_CIPHER_CTX* ctx_ = nullptr;
+};
+
+// Session keys for one of SRTP or SRTCP. The salt is 14 bytes for AES-CM and 12 for GCM;
+// authKey is only used by the HMAC profile.
+struct SrtpSessionKeys {
+  uint8_t cipherKey[16]{};
+  uint8_t salt[14]{};
+  uint8_t authKey[20]{};
+};
+
+// RFC 3711 4.3 labels.
+enum class SrtpKeyLabel : uint8_t {
+  RtpCipher = 0,
+  RtpAuth = 1,
+  RtpSalt = 2,
+  RtcpCipher = 3,
+  RtcpAuth = 4,
+  RtcpSalt = 5,
+};
+
+// AES-CM PRF with key_derivation_rate 0 (what DTLS-SRTP uses): the keystream of
+// AES-CTR(masterKey, IV = (label << 48 XOR masterSalt) * 2^16). masterSaltLength is 14
+// for AES-CM or 12 for GCM (RFC 7714 11: the 96-bit salt is zero-padded on the right).
+bool srtpDeriveKey(const uint8_t masterKey[16], const uint8_t* masterSalt, size_t masterSaltLength,
+                   SrtpKeyLabel label, uint8_t* out, size_t outLength);
+
+// Derives cipher key, salt and (for AES-CM) auth key for SRTP or SRTCP.
+bool srtpDeriveSessionKeys(SrtpProfile profile, const uint8_t* masterKey, const uint8_t* masterSalt,
+                           bool rtcp, SrtpSessionKeys& out, std::string& error);
+
+// RFC 3711 4.1.1 counter block: (salt * 2^16) XOR (ssrc * 2^64) XOR (index * 2^16).
+void srtpAesCmIv(const uint8_t salt[14], uint32_t ssrc, uint64_t index, uint8_t iv[16]);
+
+}  // namespace sluice::webrtc

@@ -1,0 +1,311 @@
+#include "webrtc/WebrtcServer.h"
+
+#include <boost/asio/post.hpp>
+
+#include "core/Clock.h"
+#include "core/Log.h"
+#include "core/Random.h"
+#include "webrtc/HostCandidates.h"
+#include "webrtc/StunMessage.h"
+#include "webrtc/WhepAnswer.h"
+#include "webrtc/WhepOffer.h"
+
+namespace sluice::webrtc {
+
+namespace asio = boost::asio;
+
+WebrtcServer::WebrtcServer(core::WorkerPool& pool, asio::io_context& control, WebrtcServerConfig config)
+    : pool_(pool), control_(control), config_(std::move(config)) {}
+
+WebrtcServer::~WebrtcServer() = default;
+
+bool WebrtcServer::start(std::string& error) {
+  certificate_ = DtlsCertificate::generate(error);
+  if (!certificate_) return false;
+
+  std::string host;
+  if (!splitHostPort(config_.localUdpAddress, host, udpPort_, error)) {
+    error = "webrtcLocalUDPAddress: " + error;
+    return false;
+  }
+  boost::system::error_code ec;
+  asio::ip::address bindIp = host.empty() ? asio::ip::address(asio::ip::address_v4::any())
+                                          : asio::ip::make_address(host, ec);
+  if (ec) {
+    error = "webrtcLocalUDPAddress: invalid IP '" + host + "'";
+    return false;
+  }
+  socket_ = std::make_unique<asio::ip::udp::socket>(pool_.at(0).io());
+  asio::ip::udp::endpoint ep(bindIp, udpPort_);
+  socket_->open(ep.protocol(), ec);
+  if (!ec) socket_->bind(ep, ec);
+  if (ec) {
+    error = "unable to listen on UDP " + config_.localUdpAddress + ": " + ec.message();
+    return false;
+  }
+  udpPort_ = socket_->local_endpoint().port();
+  socket_->non_blocking(true, ec);
+  if (config_.udpReadBufferSize > 0) {
+    socket_->set_option(asio::socket_base::receive_buffer_size(config_.udpReadBufferSize), ec);
+  }
+  // A large send buffer absorbs a keyframe burst to many viewers (MediaMTX issue #6100).
+  socket_->set_option(asio::socket_base::send_buffer_size(4 * 1024 * 1024), ec);
+
+  std::vector<std::string> warnings;
+  HostCandidateOptions hc{host, config_.ipsFromInterfaces, config_.ipsFromInterfacesList, config_.additionalHosts};
+  candidates_ = gatherHostCandidates(hc, warnings);
+  for (auto& w : warnings) log::warn("[WebRTC] {}", w);
+  if (candidates_.empty()) {
+    error = "no ICE host candidate: set webrtcIPsFromInterfaces or webrtcAdditionalHosts";
+    return false;
+  }
+
+  for (size_t i = 0; i < pool_.size(); ++i) {
+    workers_.push_back(std::make_unique<WebrtcWorker>(pool_.at(i), socket_->native_handle()));
+    WebrtcWorker* w = workers_.back().get();
+    asio::post(w->io(), [w] { w->start(); });
+  }
+  asio::post(pool_.at(0).io(), [this] { receive(); });
+  std::string list;
+  for (auto& c : candidates_) list += (list.empty() ? "" : ", ") + c;
+  log::info("[WebRTC] ICE-lite on UDP {}, host candidates: {}", config_.localUdpAddress, list);
+  return true;
+}
+
+void WebrtcServer::stop() {
+  std::vector<std::shared_ptr<WebrtcSession>> all;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [_, s] : bySecret_) all.push_back(s);
+    bySecret_.clear();
+  }
+  for (auto& w : workers_) {
+    WebrtcWorker* wp = w.get();
+    asio::post(wp->io(), [wp] { wp->stop(); });
+  }
+  if (socket_) {
+    asio::post(pool_.at(0).io(), [this] {
+      boost::system::error_code ec;
+      socket_->close(ec);
+      byUfrag_.clear();
+      byAddress_.clear();
+    });
+  }
+}
+
+WhepSessionResult WebrtcServer::createSession(const std::string& offerSdp, std::shared_ptr<stream::Stream> stream,
+                                              core::Worker& streamWorker, const std::string& path,
+                                              const std::string& query, const std::string& remoteAddress) {
+  WhepSessionResult r;
+  std::string error;
+  auto offer = parseWhepOffer(offerSdp, error);
+  if (!offer) return WhepSessionResult{400, error};
+  auto choice = chooseWhepMedia(*offer, error);
+  if (!choice) return WhepSessionResult{400, error};
+
+  WebrtcSessionParams p;
+  p.id = core::randomUuid();
+  p.secret = core::randomUuid();
+  p.path = path;
+  p.query = query;
+  p.remoteHttpAddress = remoteAddress;
+  p.localUfrag = core::randomAlnum(16);
+  p.localPwd = core::randomAlnum(32);
+  p.remoteUfrag = offer->media[choice->transportIndex()].iceUfrag;
+  p.remoteFingerprintAlgorithm = offer->fingerprintAlgorithm;
+  p.remoteFingerprint = offer->fingerprint;
+  p.videoPayloadType = static_cast<uint8_t>(choice->videoPayloadType);
+  p.videoSsrc = core::random32();
+  p.cname = core::randomAlnum(16);
+  p.handshakeTimeout = config_.handshakeTimeout;
+  p.senderReportPeriod = config_.senderReportPeriod;
+  p.consentTimeout = config_.consentTimeout;
+
+  WhepAnswerParams ap;
+  ap.iceUfrag = p.localUfrag;
+  ap.icePwd = p.localPwd;
+  ap.fingerprintSha256 = certificate_->fingerprintSha256();
+  for (auto& c : candidates_) ap.hostCandidates.emplace_back(c, udpPort_);
+  ap.videoSsrc = p.videoSsrc;
+  ap.audioSsrc = core::random32();
+  ap.cname = p.cname;
+  r.answer = buildWhepAnswer(*offer, *choice, ap);
+  r.id = p.id;
+  r.secret = p.secret;
+
+  WebrtcWorker* worker = workers_.at(streamWorker.index()).get();
+  auto session = std::make_shared<WebrtcSession>(
+      std::move(p), *worker, std::move(stream), certificate_, nullptr);
+  // Wire the close path: forget in the mux (worker 0) and in the control maps.
+  std::weak_ptr<WebrtcSession> weak = session;
+  std::string secret = r.secret;
+  auto onClosed = [this, weak, secret](const std::string&) {
+    if (auto s = weak.lock()) asio::post(pool_.at(0).io(), [this, s] { forget(s); });
+    asio::post(control_, [this, secret] {
+      std::lock_guard lock(mutex_);
+      bySecret_.erase(secret);
+    });
+  };
+  session->setClosedCallback(onClosed);
+  {
+    std::lock_guard lock(mutex_);
+    bySecret_[r.secret] = session;
+  }
+  std::string ufrag = session->params().localUfrag;
+  std::string pwd = session->params().localPwd;
+  asio::post(pool_.at(0).io(), [this, session, ufrag, pwd] { byUfrag_[ufrag] = {session, pwd}; });
+  asio::post(worker->io(), [session] { session->start(); });
+  return r;
+}
+
+int WebrtcServer::patchSession(const std::string& secret, const std::string& body, std::string& error) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!bySecret_.count(secret)) {
+      error = "session not found";
+      return 404;
+    }
+  }
+  auto frag = parseTrickleFragment(body, error);
+  if (!frag) return 400;
+  // ICE-lite: the viewer's address is learned from its STUN checks (peer-reflexive), so
+  // trickled candidates need no action; an ICE restart is not supported yet.
+  return 204;
+}
+
+int WebrtcServer::deleteSession(const std::string& secret, std::string& error) {
+  std::shared_ptr<WebrtcSession> s;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = bySecret_.find(secret);
+    if (it == bySecret_.end()) {
+      error = "session not found";
+      return 404;
+    }
+    s = it->second;
+    bySecret_.erase(it);
+  }
+  asio::post(s->workerIo(), [s] { s->close("deleted by the client"); });
+  return 200;
+}
+
+std::vector<WebrtcSessionInfo> WebrtcServer::listSessions() const {
+  std::vector<WebrtcSessionInfo> out;
+  std::lock_guard lock(mutex_);
+  for (auto& [_, s] : bySecret_) {
+    WebrtcSessionInfo i;
+    i.id = s->params().id;
+    i.path = s->params().path;
+    i.query = s->params().query;
+    i.remoteAddress = s->remoteAddress();
+    i.state = toString(s->state());
+    i.created = s->created();
+    auto& st = s->stats();
+    i.bytesReceived = st.bytesReceived;
+    i.bytesSent = st.bytesSent;
+    i.rtpPacketsSent = st.rtpPacketsSent;
+    i.rtcpPacketsReceived = st.rtcpPacketsReceived;
+    i.rtcpPacketsSent = st.rtcpPacketsSent;
+    i.nacksReceived = st.nacksReceived;
+    i.retransmitted = st.retransmitted;
+    i.plisReceived = st.plisReceived;
+    i.firsReceived = st.firsReceived;
+    out.push_back(std::move(i));
+  }
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.created < b.created; });
+  return out;
+}
+
+size_t WebrtcServer::sessionCount() const {
+  std::lock_guard lock(mutex_);
+  return bySecret_.size();
+}
+
+// ---- worker 0: the UDP mux ----
+
+void WebrtcServer::receive() {
+  socket_->async_receive_from(asio::buffer(recvBuffer_), from_,
+                              [this](const boost::system::error_code& ec, size_t n) {
+                                if (ec == asio::error::operation_aborted || !socket_->is_open()) return;
+                                if (!ec && n > 0) {
+                                  SocketAddress a = SocketAddress::from(from_.data(), from_.size());
+                                  onDatagram(recvBuffer_.data(), n, a);
+                                }
+                                receive();
+                              });
+}
+
+void WebrtcServer::onDatagram(const uint8_t* data, size_t size, const SocketAddress& from) {
+  // RFC 7983 demultiplexing on the first byte.
+  uint8_t b = data[0];
+  if (b <= 3) {
+    onStun(data, size, from);
+    return;
+  }
+  auto it = byAddress_.find(from);
+  if (it == byAddress_.end()) {
+    datagramsIgnored_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if ((b >= 20 && b <= 63) || (b >= 128 && b <= 191)) {
+    dispatch(it->second, data, size);
+  } else {
+    datagramsIgnored_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void WebrtcServer::dispatch(const std::shared_ptr<WebrtcSession>& session, const uint8_t* data, size_t size) {
+  if (session->workerIndex() == 0) {
+    session->onDatagram(data, size);
+    return;
+  }
+  // Viewer-to-server traffic is low-rate (DTLS handshake, RTCP feedback).
+  asio::post(session->workerIo(),
+             [session, buf = std::vector<uint8_t>(data, data + size)] { session->onDatagram(buf.data(), buf.size()); });
+}
+
+void WebrtcServer::onStun(const uint8_t* data, size_t size, const SocketAddress& from) {
+  StunMessage msg;
+  if (msg.parse(data, size) != StunParseError::None || !msg.isRequest() || msg.method() != 0x001 ||
+      !msg.username()) {
+    datagramsIgnored_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  std::string_view username = *msg.username();
+  size_t colon = username.find(':');
+  std::string localUfrag(username.substr(0, colon == std::string_view::npos ? username.size() : colon));
+  auto it = byUfrag_.find(localUfrag);
+  if (it == byUfrag_.end() || !msg.verifyFingerprint() || !msg.verifyMessageIntegrity(it->second.localPwd)) {
+    datagramsIgnored_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  auto& session = it->second.session;
+  uint8_t out[256];
+  StunMessageBuilder b(out, sizeof(out));
+  auto mapped = StunAddress::fromSockaddr(reinterpret_cast<const sockaddr*>(&from.storage), from.length);
+  if (!mapped) return;
+  b.bindingSuccess(msg.transactionId(), *mapped);
+  b.appendMessageIntegrity(it->second.localPwd);
+  b.appendFingerprint();
+  ::sendto(socket_->native_handle(), out, b.size(), MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&from.storage),
+           from.length);
+
+  session->lastConsentUs.store(core::monotonicUs(), std::memory_order_relaxed);
+  bool useCandidate = msg.useCandidate();
+  auto known = byAddress_.find(from);
+  if (known == byAddress_.end()) byAddress_[from] = session;
+  if (known == byAddress_.end() || useCandidate) {
+    auto s = session;
+    asio::post(session->workerIo(), [s, from, useCandidate] { s->onIceCheck(from, useCandidate); });
+  }
+}
+
+void WebrtcServer::forget(const std::shared_ptr<WebrtcSession>& session) {
+  byUfrag_.erase(session->params().localUfrag);
+  for (auto it = byAddress_.begin(); it != byAddress_.end();) {
+    if (it->second == session) it = byAddress_.erase(it);
+    else ++it;
+  }
+}
+
+}  // namespace sluice::webrtc

@@ -1,0 +1,104 @@
+#pragma once
+// The WHEP side of Sluice: one UDP port shared by every session (ICE-lite), one DTLS
+// certificate per process, a WebrtcWorker per worker thread. Sessions live on the worker
+// of the stream they read. Control-plane calls (create/patch/delete/list) run on the
+// control thread; the UDP receive loop runs on worker 0 and hands each datagram to the
+// owning session's worker.
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+
+#include "core/WorkerPool.h"
+#include "stream/Stream.h"
+#include "webrtc/DtlsCertificate.h"
+#include "webrtc/SocketAddress.h"
+#include "webrtc/WebrtcSession.h"
+#include "webrtc/WebrtcWorker.h"
+
+namespace sluice::webrtc {
+
+struct WebrtcServerConfig {
+  std::string localUdpAddress = ":8189";
+  bool ipsFromInterfaces = true;
+  std::vector<std::string> ipsFromInterfacesList;
+  std::vector<std::string> additionalHosts;
+  std::chrono::milliseconds handshakeTimeout{10000};
+  std::chrono::milliseconds senderReportPeriod{1000};
+  std::chrono::milliseconds consentTimeout{30000};
+  int udpReadBufferSize = 0;
+};
+
+struct WhepSessionResult {
+  int status = 201;
+  std::string error;
+  std::string answer, id, secret;
+};
+
+struct WebrtcSessionInfo {
+  std::string id, path, query, remoteAddress, state;
+  std::chrono::system_clock::time_point created;
+  uint64_t bytesReceived = 0, bytesSent = 0, rtpPacketsSent = 0, rtcpPacketsReceived = 0, rtcpPacketsSent = 0,
+           nacksReceived = 0, retransmitted = 0, plisReceived = 0, firsReceived = 0;
+};
+
+class WebrtcServer {
+ public:
+  WebrtcServer(core::WorkerPool& pool, boost::asio::io_context& control, WebrtcServerConfig config);
+  ~WebrtcServer();
+
+  bool start(std::string& error);
+  void stop();
+
+  const std::vector<std::string>& hostCandidates() const { return candidates_; }
+  uint16_t udpPort() const { return udpPort_; }
+
+  // ---- control thread ----
+  WhepSessionResult createSession(const std::string& offerSdp, std::shared_ptr<stream::Stream> stream,
+                                  core::Worker& streamWorker, const std::string& path, const std::string& query,
+                                  const std::string& remoteAddress);
+  int patchSession(const std::string& secret, const std::string& body, std::string& error);
+  int deleteSession(const std::string& secret, std::string& error);
+  std::vector<WebrtcSessionInfo> listSessions() const;
+  size_t sessionCount() const;
+
+ private:
+  struct UfragEntry {
+    std::shared_ptr<WebrtcSession> session;
+    std::string localPwd;
+  };
+
+  void receive();
+  void onDatagram(const uint8_t* data, size_t size, const SocketAddress& from);
+  void onStun(const uint8_t* data, size_t size, const SocketAddress& from);
+  void dispatch(const std::shared_ptr<WebrtcSession>& session, const uint8_t* data, size_t size);
+  void forget(const std::shared_ptr<WebrtcSession>& session);  // on worker 0
+
+  core::WorkerPool& pool_;
+  boost::asio::io_context& control_;
+  WebrtcServerConfig config_;
+  std::shared_ptr<DtlsCertificate> certificate_;
+  std::vector<std::unique_ptr<WebrtcWorker>> workers_;
+  std::vector<std::string> candidates_;
+  uint16_t udpPort_ = 0;
+
+  // UDP mux: socket and tables owned by worker 0.
+  std::unique_ptr<boost::asio::ip::udp::socket> socket_;
+  boost::asio::ip::udp::endpoint from_;
+  std::array<uint8_t, 2048> recvBuffer_{};
+  std::unordered_map<std::string, UfragEntry> byUfrag_;
+  std::unordered_map<SocketAddress, std::shared_ptr<WebrtcSession>, SocketAddressHash> byAddress_;
+  std::atomic<uint64_t> datagramsIgnored_{0};
+
+  // Control-thread state (the mutex only guards API reads from other threads).
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<WebrtcSession>> bySecret_;
+};
+
+}  // namespace sluice::webrtc

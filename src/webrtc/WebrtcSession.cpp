@@ -1,0 +1,236 @@
+#include "webrtc/WebrtcSession.h"
+
+#include <cstring>
+
+#include "core/Clock.h"
+#include "core/Log.h"
+#include "core/Random.h"
+#include "media/RtpPacket.h"
+#include "webrtc/WebrtcWorker.h"
+
+namespace sluice::webrtc {
+
+const char* toString(WebrtcSession::State s) {
+  switch (s) {
+    case WebrtcSession::State::New: return "new";
+    case WebrtcSession::State::Connecting: return "connecting";
+    case WebrtcSession::State::Connected: return "connected";
+    case WebrtcSession::State::Closed: return "closed";
+  }
+  return "unknown";
+}
+
+WebrtcSession::WebrtcSession(WebrtcSessionParams params, WebrtcWorker& worker,
+                             std::shared_ptr<stream::Stream> stream, std::shared_ptr<DtlsCertificate> certificate,
+                             ClosedCallback onClosed)
+    : params_(std::move(params)),
+      worker_(worker),
+      stream_(std::move(stream)),
+      certificate_(std::move(certificate)),
+      onClosed_(std::move(onClosed)),
+      created_(std::chrono::system_clock::now()),
+      seqOffset_(static_cast<uint16_t>(core::random32())) {}
+
+WebrtcSession::~WebrtcSession() = default;
+
+std::string WebrtcSession::logPrefix() const {
+  return "[WebRTC] [session " + params_.id.substr(0, 8) + "]";
+}
+
+boost::asio::io_context& WebrtcSession::workerIo() { return worker_.io(); }
+size_t WebrtcSession::workerIndex() const { return worker_.worker().index(); }
+
+std::string WebrtcSession::remoteAddress() const { return params_.remoteHttpAddress; }
+
+void WebrtcSession::start() {
+  startedUs_ = core::monotonicUs();
+  worker_.add(shared_from_this());
+  std::weak_ptr<WebrtcSession> weak = weak_from_this();
+  DtlsTransport::Callbacks cb;
+  cb.sendDatagram = [this](const uint8_t* d, size_t n) { sendRaw(d, n); };
+  cb.onConnected = [this](const DtlsKeys& keys) { onDtlsConnected(keys); };
+  cb.onFailed = [this](const std::string& reason) { close("DTLS handshake failed: " + reason); };
+  cb.onClosed = [this] { close("peer connection closed by the client"); };
+  dtls_ = std::make_unique<DtlsTransport>(certificate_, DtlsRole::Server, params_.remoteFingerprintAlgorithm,
+                                          params_.remoteFingerprint, std::move(cb));
+  dtls_->start();
+  log::debug("{} created by {}", logPrefix(), params_.remoteHttpAddress);
+}
+
+void WebrtcSession::onIceCheck(const SocketAddress& from, bool useCandidate) {
+  if (state() == State::Closed) return;
+  if (!remote_ || (useCandidate && !(*remote_ == from))) {
+    remote_ = from;
+    log::debug("{} ICE: selected {}", logPrefix(), from.toString());
+  }
+  if (state() == State::New) state_.store(State::Connecting, std::memory_order_release);
+}
+
+void WebrtcSession::onDatagram(const uint8_t* data, size_t size) {
+  if (state() == State::Closed || size == 0) return;
+  stats_.bytesReceived.fetch_add(size, std::memory_order_relaxed);
+  uint8_t b = data[0];
+  if (b >= 20 && b <= 63) {
+    dtls_->onDatagram(data, size);
+    return;
+  }
+  if (b >= 128 && b <= 191 && state() == State::Connected && media::looksLikeRtcp(data, size)) {
+    uint8_t buf[1500];
+    if (size > sizeof(buf)) return;
+    std::memcpy(buf, data, size);
+    size_t n = srtpIn_.unprotectRtcp(buf, size);
+    if (n == 0) return;  // authentication failed: not from our peer, ignore
+    stats_.rtcpPacketsReceived.fetch_add(1, std::memory_order_relaxed);
+    media::parseRtcpCompound(buf, n, *this);
+  }
+}
+
+void WebrtcSession::onDtlsConnected(const DtlsKeys& keys) {
+  std::string err;
+  if (!srtpOut_.init(keys.profile, keys.localKey.data(), keys.localSalt.data(), err) ||
+      !srtpIn_.init(keys.profile, keys.remoteKey.data(), keys.remoteSalt.data(), err)) {
+    close("SRTP init failed: " + err);
+    return;
+  }
+  state_.store(State::Connected, std::memory_order_release);
+  nextSenderReportUs_ = core::monotonicUs() + 200000;
+  log::info("{} is reading from path '{}', 1 track (H264)", logPrefix(), params_.path);
+  attached_ = true;
+  stream_->addReader(this);
+}
+
+void WebrtcSession::onStreamPacket(const stream::HistoryPacket& p) { sendPacket(p, false); }
+
+void WebrtcSession::sendPacket(const stream::HistoryPacket& p, bool retransmission) {
+  if (!remote_) return;
+  UdpEgress& eg = worker_.egress();
+  uint8_t* out = eg.slot();
+  std::memcpy(out, p.data, p.size);
+  uint16_t seq = static_cast<uint16_t>(p.index + seqOffset_);
+  media::setPayloadType(out, params_.videoPayloadType);
+  media::setSequence(out, seq);
+  media::setSsrc(out, params_.videoSsrc);
+  size_t n = srtpOut_.protectRtp(out, p.size, UdpEgress::kSlotSize);
+  if (n == 0) return;
+  eg.commit(n, remote_->storage, remote_->length);
+  if (!retransmission) {
+    lastSentIndex_ = p.index;
+    lastSentTimestamp_ = p.timestamp;
+    lastSentUs_ = core::monotonicUs();
+  }
+  ++packetsSent_;
+  octetsSent_ += p.size - 12;
+  stats_.rtpPacketsSent.fetch_add(1, std::memory_order_relaxed);
+  stats_.bytesSent.fetch_add(n, std::memory_order_relaxed);
+}
+
+void WebrtcSession::sendRaw(const uint8_t* data, size_t size) {
+  if (!remote_ || size > UdpEgress::kSlotSize) return;
+  UdpEgress& eg = worker_.egress();
+  uint8_t* out = eg.slot();
+  std::memcpy(out, data, size);
+  eg.commit(size, remote_->storage, remote_->length);
+  stats_.bytesSent.fetch_add(size, std::memory_order_relaxed);
+}
+
+void WebrtcSession::retransmit(uint16_t seq) {
+  if (lastSentIndex_ == UINT64_MAX) return;
+  uint16_t lastSeq = static_cast<uint16_t>(lastSentIndex_ + seqOffset_);
+  uint16_t back = static_cast<uint16_t>(lastSeq - seq);
+  const stream::PacketHistory& h = stream_->history();
+  if (back >= h.capacity() || back > lastSentIndex_) {
+    stats_.retransmitMisses.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  const stream::HistoryPacket* p = h.at(lastSentIndex_ - back);
+  if (!p) {
+    stats_.retransmitMisses.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  sendPacket(*p, true);
+  stats_.retransmitted.fetch_add(1, std::memory_order_relaxed);
+}
+
+void WebrtcSession::onNack(uint32_t, uint32_t mediaSsrc, uint16_t pid, uint16_t blp) {
+  if (mediaSsrc != params_.videoSsrc) return;
+  stats_.nacksReceived.fetch_add(1, std::memory_order_relaxed);
+  retransmit(pid);
+  for (int i = 0; i < 16; ++i) {
+    if (blp & (1u << i)) retransmit(static_cast<uint16_t>(pid + i + 1));
+  }
+}
+
+void WebrtcSession::onPli(uint32_t, uint32_t) { stats_.plisReceived.fetch_add(1, std::memory_order_relaxed); }
+
+void WebrtcSession::onFir(uint32_t, uint32_t, uint8_t) {
+  stats_.firsReceived.fetch_add(1, std::memory_order_relaxed);
+}
+
+void WebrtcSession::onReportBlock(uint32_t, const media::RtcpReportBlock& b) {
+  if (b.ssrc != params_.videoSsrc) return;
+  stats_.packetsLostReported.store(static_cast<uint64_t>(std::max<int32_t>(0, b.cumulativeLost)),
+                                   std::memory_order_relaxed);
+  stats_.jitterReported.store(b.jitter, std::memory_order_relaxed);
+}
+
+void WebrtcSession::sendSenderReport(int64_t nowUs) {
+  uint8_t buf[256];
+  uint32_t rtpTs = lastSentTimestamp_;
+  if (lastSentUs_ > 0) rtpTs += static_cast<uint32_t>((nowUs - lastSentUs_) * 90 / 1000);
+  size_t n = media::buildSenderReport(buf, sizeof(buf), params_.videoSsrc, core::ntpNow(), rtpTs, packetsSent_,
+                                      octetsSent_);
+  if (n == 0) return;
+  n += media::buildSdesCname(buf + n, sizeof(buf) - n, params_.videoSsrc, params_.cname);
+  size_t p = srtpOut_.protectRtcp(buf, n, sizeof(buf));
+  if (p == 0) return;
+  sendRaw(buf, p);
+  stats_.rtcpPacketsSent.fetch_add(1, std::memory_order_relaxed);
+}
+
+void WebrtcSession::tick(int64_t nowUs) {
+  State s = state();
+  if (s == State::Closed) return;
+  if (s != State::Connected) {
+    if (nowUs - startedUs_ > std::chrono::duration_cast<std::chrono::microseconds>(params_.handshakeTimeout).count()) {
+      close("deadline exceeded while waiting connection");
+      return;
+    }
+  }
+  int64_t consent = lastConsentUs.load(std::memory_order_relaxed);
+  int64_t consentTimeoutUs = std::chrono::duration_cast<std::chrono::microseconds>(params_.consentTimeout).count();
+  if (s == State::Connected && consent > 0 && nowUs - consent > consentTimeoutUs) {
+    close("ICE consent expired (no STUN checks from the viewer)");
+    return;
+  }
+  if (dtls_) {
+    auto t = dtls_->nextTimeout();
+    if (t && t->count() <= 0) dtls_->onTimeout();
+  }
+  if (s == State::Connected && nowUs >= nextSenderReportUs_) {
+    sendSenderReport(nowUs);
+    nextSenderReportUs_ =
+        nowUs + std::chrono::duration_cast<std::chrono::microseconds>(params_.senderReportPeriod).count();
+  }
+}
+
+void WebrtcSession::onStreamEnded(const std::string& reason) {
+  attached_ = false;
+  close("source of path '" + params_.path + "' is gone: " + reason);
+}
+
+void WebrtcSession::close(const std::string& reason) {
+  if (state() == State::Closed) return;
+  bool wasConnected = state() == State::Connected;
+  state_.store(State::Closed, std::memory_order_release);
+  auto self = shared_from_this();  // keep alive through the callbacks below
+  if (attached_) {
+    stream_->removeReader(this);
+    attached_ = false;
+  }
+  if (dtls_ && wasConnected) dtls_->close();
+  log::info("{} closed: {}", logPrefix(), reason);
+  worker_.remove(this);
+  if (onClosed_) onClosed_(reason);
+}
+
+}  // namespace sluice::webrtc

@@ -1,0 +1,132 @@
+#pragma once
+// One WHEP viewer: ICE-lite (the mux answers its STUN checks), DTLS server, SRTP, and a
+// reader of one stream. Forwarding rewrites only PT, sequence and SSRC of the stream's
+// shared packets; NACKs are answered from the stream's shared history.
+// Lives on its stream's worker; the atomics are read by the control thread (API).
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+#include "media/Rtcp.h"
+#include "stream/Stream.h"
+#include "webrtc/DtlsTransport.h"
+#include "webrtc/SocketAddress.h"
+#include "webrtc/SrtpSession.h"
+
+namespace sluice::webrtc {
+
+class WebrtcWorker;
+
+struct WebrtcSessionParams {
+  std::string id;      // public UUID (API, ID header)
+  std::string secret;  // UUID in the resource URL
+  std::string path, query, remoteHttpAddress;
+  std::string localUfrag, localPwd, remoteUfrag;
+  std::string remoteFingerprintAlgorithm, remoteFingerprint;
+  uint8_t videoPayloadType = 96;
+  uint32_t videoSsrc = 0;
+  std::string cname;
+  std::chrono::milliseconds handshakeTimeout{10000};
+  std::chrono::milliseconds senderReportPeriod{1000};
+  std::chrono::milliseconds consentTimeout{30000};
+};
+
+struct WebrtcSessionStats {
+  std::atomic<uint64_t> rtpPacketsSent{0};
+  std::atomic<uint64_t> bytesSent{0};
+  std::atomic<uint64_t> bytesReceived{0};
+  std::atomic<uint64_t> rtcpPacketsReceived{0};
+  std::atomic<uint64_t> rtcpPacketsSent{0};
+  std::atomic<uint64_t> nacksReceived{0};
+  std::atomic<uint64_t> retransmitted{0};
+  std::atomic<uint64_t> retransmitMisses{0};
+  std::atomic<uint64_t> plisReceived{0};
+  std::atomic<uint64_t> firsReceived{0};
+  std::atomic<uint64_t> packetsLostReported{0};
+  std::atomic<uint32_t> jitterReported{0};
+};
+
+class WebrtcSession : public stream::StreamReader,
+                      private media::RtcpVisitor,
+                      public std::enable_shared_from_this<WebrtcSession> {
+ public:
+  enum class State { New, Connecting, Connected, Closed };
+  using ClosedCallback = std::function<void(const std::string& reason)>;
+
+  WebrtcSession(WebrtcSessionParams params, WebrtcWorker& worker, std::shared_ptr<stream::Stream> stream,
+                std::shared_ptr<DtlsCertificate> certificate, ClosedCallback onClosed);
+  ~WebrtcSession() override;
+
+  const WebrtcSessionParams& params() const { return params_; }
+  const WebrtcSessionStats& stats() const { return stats_; }
+  State state() const { return state_.load(std::memory_order_acquire); }
+  std::string remoteAddress() const;
+  std::chrono::system_clock::time_point created() const { return created_; }
+
+  void setClosedCallback(ClosedCallback cb) { onClosed_ = std::move(cb); }
+  boost::asio::io_context& workerIo();
+  size_t workerIndex() const;
+
+  // ---- worker thread ----
+  void start();
+  // The mux validated a STUN check from `from` (USE-CANDIDATE or not).
+  void onIceCheck(const SocketAddress& from, bool useCandidate);
+  // A DTLS record or SRTCP packet from the selected address.
+  void onDatagram(const uint8_t* data, size_t size);
+  void tick(int64_t nowUs);
+  void close(const std::string& reason);
+
+  // Written by the mux's thread on every valid STUN check; read by tick().
+  std::atomic<int64_t> lastConsentUs{0};
+
+ private:
+  // stream::StreamReader
+  void onStreamPacket(const stream::HistoryPacket& packet) override;
+  void onStreamEnded(const std::string& reason) override;
+  // media::RtcpVisitor
+  void onNack(uint32_t senderSsrc, uint32_t mediaSsrc, uint16_t pid, uint16_t blp) override;
+  void onPli(uint32_t senderSsrc, uint32_t mediaSsrc) override;
+  void onFir(uint32_t senderSsrc, uint32_t mediaSsrc, uint8_t seqNr) override;
+  void onReportBlock(uint32_t reporterSsrc, const media::RtcpReportBlock& block) override;
+
+  void onDtlsConnected(const DtlsKeys& keys);
+  void sendPacket(const stream::HistoryPacket& packet, bool retransmission);
+  void sendSenderReport(int64_t nowUs);
+  void retransmit(uint16_t seq);
+  void sendRaw(const uint8_t* data, size_t size);
+  std::string logPrefix() const;
+
+  WebrtcSessionParams params_;
+  WebrtcWorker& worker_;
+  std::shared_ptr<stream::Stream> stream_;
+  std::shared_ptr<DtlsCertificate> certificate_;
+  ClosedCallback onClosed_;
+  std::unique_ptr<DtlsTransport> dtls_;
+  SrtpSession srtpOut_;
+  SrtpSession srtpIn_;
+  std::optional<SocketAddress> remote_;
+  std::atomic<State> state_{State::New};
+  std::chrono::system_clock::time_point created_;
+  int64_t startedUs_ = 0;
+  int64_t nextSenderReportUs_ = 0;
+  bool attached_ = false;
+
+  // Per-viewer rewrite of the shared packets.
+  uint16_t seqOffset_;
+  uint64_t lastSentIndex_ = UINT64_MAX;
+  uint32_t lastSentTimestamp_ = 0;
+  int64_t lastSentUs_ = 0;
+  uint32_t packetsSent_ = 0;
+  uint32_t octetsSent_ = 0;
+
+  WebrtcSessionStats stats_;
+};
+
+const char* toString(WebrtcSession::State s);
+
+}  // namespace sluice::webrtc

@@ -1,0 +1,152 @@
+// MediaMTX keys Sluice does not implement (warned once, ignored) and deprecated MediaMTX names
+// (mapped onto their replacement, with a warning).
+#include "ConfigTestSupport.h"
+
+namespace sluice::config {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::countContaining;
+using testing::load;
+using testing::loadOk;
+
+class ConfigWarnings : public ::testing::Test {
+  testing::ScopedEnvironment environment_;
+};
+
+TEST_F(ConfigWarnings, UnsupportedGlobalKeyIsWarnedOnceAndIgnored) {
+  ConfigResult result = load("logLevel: info\nhlsAddress: :8888\nrtmp: no\n");
+  ASSERT_TRUE(result.config) << result.error;
+  ASSERT_EQ(result.warnings.size(), 2u);
+  EXPECT_EQ(result.warnings[0],
+            "sluice.yml:2: configuration key 'hlsAddress' is not supported by Sluice yet and is ignored");
+  EXPECT_EQ(result.warnings[1],
+            "sluice.yml:3: configuration key 'rtmp' is not supported by Sluice yet and is ignored");
+}
+
+TEST_F(ConfigWarnings, UnsupportedValuesAreNotChecked) {
+  // MediaMTX would type-check these; Sluice ignores them whole, so odd values pass.
+  ConfigResult result = load("hlsSegmentCount: [not, a, number]\nauthInternalUsers: {a: b}\n");
+  EXPECT_TRUE(result.config) << result.error;
+  EXPECT_EQ(result.warnings.size(), 2u);
+}
+
+TEST_F(ConfigWarnings, UnsupportedPathKeyIsWarnedOnceForAllPaths) {
+  ConfigResult result = load(R"(
+pathDefaults:
+  record: no
+  runOnReady: ''
+paths:
+  cam1: {record: yes, overridePublisher: no}
+  cam2: {record: yes}
+  cam3: {record: yes, runOnReady: 'ffmpeg ...'}
+)");
+  ASSERT_TRUE(result.config) << result.error;
+  EXPECT_EQ(countContaining(result.warnings, "'record'"), 1u);
+  EXPECT_EQ(countContaining(result.warnings, "'overridePublisher'"), 1u);
+  EXPECT_EQ(countContaining(result.warnings, "'runOnReady'"), 1u);
+  EXPECT_EQ(result.warnings.size(), 3u);
+  EXPECT_EQ(result.warnings[0],
+            "sluice.yml:3: configuration key 'record' is not supported by Sluice yet and is ignored");
+  EXPECT_EQ(result.warnings[1],
+            "sluice.yml:4: configuration key 'runOnReady' (deprecated, replaced by 'runOnOnline') is not "
+            "supported by "
+            "Sluice yet and is ignored");
+  EXPECT_EQ(result.config->paths.size(), 3u);
+}
+
+TEST_F(ConfigWarnings, GlobalAndPathKeysOfTheSameNameAreWarnedSeparately) {
+  // 'record' is a deprecated global key and a path key.
+  ConfigResult result = load("record: yes\npathDefaults:\n  record: yes\n");
+  ASSERT_TRUE(result.config) << result.error;
+  ASSERT_EQ(result.warnings.size(), 2u);
+  EXPECT_EQ(result.warnings[0],
+            "sluice.yml:1: configuration key 'record' (deprecated, replaced by 'pathDefaults.record') is not "
+            "supported "
+            "by Sluice yet and is ignored");
+}
+
+TEST_F(ConfigWarnings, DeprecatedAliasesMapToTheirReplacement) {
+  ConfigResult result = load(R"(
+readBufferCount: 2048
+webrtcDisable: no
+webrtcICEUDPMuxAddress: :9000
+webrtcICETCPMuxAddress: :9001
+webrtcICEHostNAT1To1IPs: [198.51.100.4]
+webrtcAllowOrigin: https://viewer.example
+webrtcICEServers: ['stun:stun.example:3478', 'turn:user:pass:turn.example:3478']
+protocols: [tcp]
+rtspUDPReadBufferSize: 1000000
+pathDefaults:
+  sourceProtocol: tcp
+  sourceAnyPortEnable: yes
+)");
+  ASSERT_TRUE(result.config) << result.error;
+  const Config& c = *result.config;
+  EXPECT_EQ(c.writeQueueSize, 2048);
+  EXPECT_TRUE(c.webrtc);
+  EXPECT_EQ(c.webrtcLocalUDPAddress, ":9000");
+  EXPECT_EQ(c.webrtcLocalTCPAddress, ":9001");
+  EXPECT_EQ(c.webrtcAdditionalHosts, std::vector<std::string>{"198.51.100.4"});
+  EXPECT_EQ(c.webrtcAllowOrigins, std::vector<std::string>{"https://viewer.example"});
+  ASSERT_EQ(c.webrtcICEServers2.size(), 2u);
+  EXPECT_EQ(c.webrtcICEServers2[0].url, "stun:stun.example:3478");
+  EXPECT_EQ(c.webrtcICEServers2[1].url, "turn:turn.example:3478");
+  EXPECT_EQ(c.webrtcICEServers2[1].username, "user");
+  EXPECT_EQ(c.webrtcICEServers2[1].password, "pass");
+  EXPECT_EQ(c.udpReadBufferSize, 1000000);
+  EXPECT_EQ(c.pathDefaults.rtspTransport, RtspTransport::Tcp);
+  EXPECT_TRUE(c.pathDefaults.rtspAnyPort);
+
+  EXPECT_EQ(result.warnings.size(), 11u);
+  EXPECT_EQ(result.warnings[0],
+            "sluice.yml:2: configuration key 'readBufferCount' is deprecated and has been replaced by "
+            "'writeQueueSize'; its value is used for 'writeQueueSize'");
+  EXPECT_EQ(countContaining(result.warnings,
+                            "'webrtcICEUDPMuxAddress' is deprecated and has been replaced by "
+                            "'webrtcLocalUDPAddress'"),
+            1u);
+  EXPECT_EQ(countContaining(result.warnings,
+                            "'webrtcICEHostNAT1To1IPs' is deprecated and has been replaced by "
+                            "'webrtcAdditionalHosts'"),
+            1u);
+  EXPECT_EQ(countContaining(result.warnings,
+                            "sluice.yml:9: configuration key 'protocols' (deprecated, replaced by "
+                            "'rtspTransports') is not supported by Sluice yet"),
+            1u);
+  EXPECT_EQ(countContaining(result.warnings,
+                            "sluice.yml:12: configuration key 'sourceProtocol' is deprecated and "
+                            "has been replaced by 'rtspTransport'"),
+            1u);
+}
+
+TEST_F(ConfigWarnings, WebrtcDisableIsTheInverseOfWebrtc) {
+  EXPECT_FALSE(loadOk("webrtcDisable: yes\n").webrtc);
+  EXPECT_TRUE(loadOk("webrtc: no\nwebrtcDisable: no\n").webrtc);
+}
+
+TEST_F(ConfigWarnings, DeprecatedKeyWinsOverItsReplacementAsInMediamtx) {
+  EXPECT_EQ(loadOk("readBufferCount: 256\nwriteQueueSize: 1024\n").writeQueueSize, 256);
+  Config c =
+      loadOk("paths:\n  cam:\n    sourceProtocol: udp\n    source: rtsp://h/s\n    rtspTransport: tcp\n");
+  EXPECT_EQ(testing::pathNamed(c, "cam")->rtspTransport, RtspTransport::Udp);
+}
+
+TEST_F(ConfigWarnings, DeprecatedAliasValuesAreValidated) {
+  EXPECT_EQ(testing::loadError("readBufferCount: 1000\n"),
+            "sluice.yml:1: readBufferCount: must be a power of two greater than zero, got 1000");
+  EXPECT_EQ(testing::loadError("pathDefaults:\n  sourceProtocol: quic\n"),
+            "sluice.yml:2: pathDefaults.sourceProtocol: invalid value 'quic' (expected automatic, udp, "
+            "multicast, tcp)");
+}
+
+TEST_F(ConfigWarnings, SyslogDestinationIsWarned) {
+  ConfigResult result = load("logDestinations: [stdout, syslog]\n");
+  ASSERT_TRUE(result.config) << result.error;
+  EXPECT_EQ(result.warnings,
+            std::vector<std::string>{
+                "sluice.yml: log destination 'syslog' is not supported by Sluice yet and is ignored"});
+}
+
+}  // namespace
+}  // namespace sluice::config

@@ -1,0 +1,305 @@
+// DtlsTransport against a real, independent DTLS peer: the openssl command-line tool over UDP
+// on localhost. The keys it prints (-keymatexport) must equal what the transport exported.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <openssl/pem.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "webrtc/DtlsTransport.h"
+
+using namespace sluice::webrtc;
+using Bytes = std::vector<uint8_t>;
+
+namespace {
+
+constexpr const char* kOpenSsl = "/usr/bin/openssl";
+
+// A child process with its stdin held open (s_server/s_client quit on EOF) and its
+// stdout+stderr collected.
+class ChildProcess {
+ public:
+  explicit ChildProcess(const std::vector<std::string>& argv) {
+    int in[2], out[2];
+    if (pipe(in) != 0 || pipe(out) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(in[0], STDIN_FILENO);
+      dup2(out[1], STDOUT_FILENO);
+      dup2(out[1], STDERR_FILENO);
+      close(in[1]);
+      close(out[0]);
+      std::vector<char*> args;
+      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      execv(args[0], args.data());
+      _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    stdin_ = in[1];
+    stdout_ = out[0];
+    fcntl(stdout_, F_SETFL, O_NONBLOCK);
+  }
+  ~ChildProcess() {
+    if (stdin_ >= 0) close(stdin_);
+    if (stdout_ >= 0) close(stdout_);
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  bool running() const { return pid_ > 0; }
+  // Appends whatever the child printed so far.
+  const std::string& output() {
+    char buf[4096];
+    for (;;) {
+      ssize_t n = read(stdout_, buf, sizeof(buf));
+      if (n <= 0) break;
+      output_.append(buf, static_cast<size_t>(n));
+    }
+    return output_;
+  }
+  // True if the child exited by itself within `wait`.
+  bool exitsWithin(std::chrono::milliseconds wait) {
+    auto deadline = std::chrono::steady_clock::now() + wait;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = -1;
+        return true;
+      }
+      usleep(10000);
+    }
+    return false;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int stdin_ = -1, stdout_ = -1;
+  std::string output_;
+};
+
+struct UdpSocket {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in local{};
+  std::optional<sockaddr_in> peer;
+  UdpSocket() {
+    local.sin_family = AF_INET;
+    local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof(local));
+    socklen_t length = sizeof(local);
+    getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length);
+  }
+  ~UdpSocket() { close(fd); }
+  uint16_t port() const { return ntohs(local.sin_port); }
+  void send(const uint8_t* data, size_t size) {
+    if (peer) sendto(fd, data, size, 0, reinterpret_cast<const sockaddr*>(&*peer), sizeof(*peer));
+  }
+  std::optional<Bytes> receive(int timeoutMs) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, timeoutMs) <= 0) return std::nullopt;
+    Bytes buf(65536);
+    sockaddr_in from{};
+    socklen_t length = sizeof(from);
+    ssize_t n = recvfrom(fd, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &length);
+    if (n < 0) return std::nullopt;
+    if (!peer) peer = from;  // the server side learns its peer from the first datagram
+    buf.resize(static_cast<size_t>(n));
+    return buf;
+  }
+};
+
+uint16_t unusedUdpPort() {
+  UdpSocket probe;
+  return probe.port();
+}
+
+struct PemFiles {
+  std::filesystem::path dir, certificate, key;
+  explicit PemFiles(const DtlsCertificate& identity) {
+    char pattern[] = "/tmp/sluice-dtls-XXXXXX";
+    dir = mkdtemp(pattern);
+    certificate = dir / "cert.pem";
+    key = dir / "key.pem";
+    FILE* f = fopen(certificate.c_str(), "w");
+    PEM_write_X509(f, identity.certificate());
+    fclose(f);
+    f = fopen(key.c_str(), "w");
+    PEM_write_PrivateKey(f, identity.privateKey(), nullptr, nullptr, 0, nullptr, nullptr);
+    fclose(f);
+  }
+  ~PemFiles() { std::filesystem::remove_all(dir); }
+};
+
+Bytes fromHex(const std::string& hex) {
+  Bytes out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  return out;
+}
+
+Bytes concat(const Bytes& a, const Bytes& b) {
+  Bytes out = a;
+  out.insert(out.end(), b.begin(), b.end());
+  return out;
+}
+
+struct Outcome {
+  std::optional<DtlsKeys> keys;
+  std::optional<std::string> failure;
+  bool closed = false;
+};
+
+DtlsTransport::Callbacks callbacksFor(UdpSocket& socket, Outcome& outcome) {
+  DtlsTransport::Callbacks cb;
+  cb.sendDatagram = [&socket](const uint8_t* d, size_t n) { socket.send(d, n); };
+  cb.onConnected = [&outcome](const DtlsKeys& keys) { outcome.keys = keys; };
+  cb.onFailed = [&outcome](std::string reason) { outcome.failure = std::move(reason); };
+  cb.onClosed = [&outcome] { outcome.closed = true; };
+  return cb;
+}
+
+// Drives the transport from the socket until `done` or ten seconds pass.
+bool drive(DtlsTransport& transport, UdpSocket& socket, const std::function<bool()>& done) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    if (auto datagram = socket.receive(10)) transport.onDatagram(datagram->data(), datagram->size());
+    auto timeout = transport.nextTimeout();
+    if (timeout && timeout->count() <= 0) transport.onTimeout();
+  }
+  return done();
+}
+
+// The exporter output: "Keying material: <hex>" once the handshake is complete.
+std::optional<Bytes> printedKeyingMaterial(const std::string& output) {
+  std::smatch m;
+  static const std::regex pattern("Keying material: ([0-9A-F]+)\n");
+  if (!std::regex_search(output, m, pattern)) return std::nullopt;
+  return fromHex(m[1]);
+}
+
+bool haveOpenSslTool() { return access(kOpenSsl, X_OK) == 0; }
+
+}  // namespace
+
+TEST(DtlsInterop, OurClientAgainstOpenSslServer) {
+  if (!haveOpenSslTool()) GTEST_SKIP() << kOpenSsl << " not installed";
+  std::string error;
+  auto ours = DtlsCertificate::generate(error);
+  auto theirs = DtlsCertificate::generate(error);
+  ASSERT_TRUE(ours && theirs) << error;
+  PemFiles pem(*theirs);
+  uint16_t port = unusedUdpPort();
+  ChildProcess server({kOpenSsl, "s_server", "-dtls1_2", "-accept", "127.0.0.1:" + std::to_string(port),
+                       "-cert", pem.certificate, "-key", pem.key, "-verify", "1", "-use_srtp",
+                       "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80", "-keymatexport", "EXTRACTOR-dtls_srtp",
+                       "-keymatexportlen", "56"});
+  ASSERT_TRUE(server.running());
+  auto ready = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (server.output().find("ACCEPT") == std::string::npos && std::chrono::steady_clock::now() < ready)
+    usleep(10000);
+  ASSERT_NE(server.output().find("ACCEPT"), std::string::npos) << server.output();
+
+  UdpSocket socket;
+  socket.peer = sockaddr_in{};
+  socket.peer->sin_family = AF_INET;
+  socket.peer->sin_port = htons(port);
+  socket.peer->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  Outcome outcome;
+  DtlsTransport client(ours, DtlsRole::Client, "sha-256", theirs->fingerprintSha256(),
+                       callbacksFor(socket, outcome));
+  client.start();
+  std::optional<Bytes> material;
+  ASSERT_TRUE(drive(client, socket, [&] {
+    material = printedKeyingMaterial(server.output());
+    return outcome.failure || (outcome.keys && material);
+  })) << server.output();
+  ASSERT_FALSE(outcome.failure) << *outcome.failure << "\n" << server.output();
+  ASSERT_TRUE(outcome.keys);
+  EXPECT_NE(server.output().find("SRTP Extension negotiated, profile=SRTP_AEAD_AES_128_GCM"),
+            std::string::npos);
+  EXPECT_NE(server.output().find("Client certificate"), std::string::npos)
+      << "we must present our certificate";
+  ASSERT_EQ(material->size(), 56u);
+  const DtlsKeys& keys = *outcome.keys;
+  EXPECT_EQ(keys.profile, SrtpProfile::AeadAes128Gcm);
+  EXPECT_EQ(concat(concat(keys.localKey, keys.remoteKey), concat(keys.localSalt, keys.remoteSalt)),
+            *material);
+  client.close();
+}
+
+TEST(DtlsInterop, OpenSslClientAgainstOurServer) {
+  if (!haveOpenSslTool()) GTEST_SKIP() << kOpenSsl << " not installed";
+  std::string error;
+  auto ours = DtlsCertificate::generate(error);
+  auto theirs = DtlsCertificate::generate(error);
+  ASSERT_TRUE(ours && theirs) << error;
+  PemFiles pem(*theirs);
+  UdpSocket socket;
+  Outcome outcome;
+  DtlsTransport server(ours, DtlsRole::Server, "sha-256", theirs->fingerprintSha256(),
+                       callbacksFor(socket, outcome));
+  server.start();
+  ChildProcess client({kOpenSsl, "s_client", "-dtls1_2", "-connect",
+                       "127.0.0.1:" + std::to_string(socket.port()), "-cert", pem.certificate, "-key",
+                       pem.key, "-use_srtp", "SRTP_AES128_CM_SHA1_80", "-keymatexport", "EXTRACTOR-dtls_srtp",
+                       "-keymatexportlen", "60"});
+  ASSERT_TRUE(client.running());
+  std::optional<Bytes> material;
+  ASSERT_TRUE(drive(server, socket, [&] {
+    material = printedKeyingMaterial(client.output());
+    return outcome.failure || (outcome.keys && material);
+  })) << client.output();
+  ASSERT_FALSE(outcome.failure) << *outcome.failure << "\n" << client.output();
+  EXPECT_NE(client.output().find("SRTP Extension negotiated, profile=SRTP_AES128_CM_SHA1_80"),
+            std::string::npos);
+  ASSERT_EQ(material->size(), 60u);
+  const DtlsKeys& keys = *outcome.keys;
+  EXPECT_EQ(keys.profile, SrtpProfile::AesCm128HmacSha1_80);
+  // Our local (server) key comes second in the exporter output, after the client's.
+  EXPECT_EQ(concat(concat(keys.remoteKey, keys.localKey), concat(keys.remoteSalt, keys.localSalt)),
+            *material);
+
+  // Our close_notify ends s_client's session, which then exits.
+  server.close();
+  EXPECT_TRUE(client.exitsWithin(std::chrono::seconds(5))) << client.output();
+}
+
+TEST(DtlsInterop, OpenSslClientWithUnexpectedCertificateIsRejected) {
+  if (!haveOpenSslTool()) GTEST_SKIP() << kOpenSsl << " not installed";
+  std::string error;
+  auto ours = DtlsCertificate::generate(error);
+  auto theirs = DtlsCertificate::generate(error);
+  auto announced = DtlsCertificate::generate(error);  // what the (forged) SDP claimed
+  ASSERT_TRUE(ours && theirs && announced) << error;
+  PemFiles pem(*theirs);
+  UdpSocket socket;
+  Outcome outcome;
+  DtlsTransport server(ours, DtlsRole::Server, "sha-256", announced->fingerprintSha256(),
+                       callbacksFor(socket, outcome));
+  server.start();
+  ChildProcess client({kOpenSsl, "s_client", "-dtls1_2", "-connect",
+                       "127.0.0.1:" + std::to_string(socket.port()), "-cert", pem.certificate, "-key",
+                       pem.key, "-use_srtp", "SRTP_AES128_CM_SHA1_80"});
+  ASSERT_TRUE(drive(server, socket, [&] { return outcome.failure || outcome.keys; })) << client.output();
+  EXPECT_EQ(outcome.failure.value_or(""), "fingerprint mismatch");
+  EXPECT_FALSE(outcome.keys);
+  // The alert we sent makes s_client give up.
+  EXPECT_TRUE(client.exitsWithin(std::chrono::seconds(5))) << client.output();
+  EXPECT_NE(client.output().find("alert bad certificate"), std::string::npos) << client.output();
+}
