@@ -4,6 +4,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "app/ConfigWatcher.h"
 #include "app/WhepBridge.h"
 #include "core/Log.h"
 #include "http/WebrtcRoutes.h"
@@ -13,9 +14,95 @@ namespace sluice::app {
 App::App(config::Config config)
     : config_(std::move(config)),
       pool_(static_cast<size_t>(config_.workerThreads)),
-      signals_(control_, SIGINT, SIGTERM) {}
+      signals_(control_, SIGINT, SIGTERM),
+      hangup_(control_, SIGHUP) {}
 
 App::~App() { stop(); }
+
+namespace {
+// What a running path depends on: when this changes the path restarts, otherwise it is
+// left alone (with its viewers) across a reload.
+std::string pathSignature(const config::PathConfig& p, const config::Config& c) {
+  return p.source + "|" + std::to_string(static_cast<int>(p.rtspTransport)) + "|" +
+         std::to_string(p.sourceOnDemand) + "|" + std::to_string(p.maxReaders) + "|" +
+         std::to_string(p.rtspAnyPort) + "|" + std::to_string(c.readTimeout.count()) + "|" +
+         std::to_string(c.writeTimeout.count()) + "|" + std::to_string(c.streamHistoryPackets);
+}
+}  // namespace
+
+void App::addPath(const config::PathConfig& pc) {
+  if (pc.regex) {
+    log::warn("[path {}] regular-expression paths are not served yet; ignored", pc.name);
+    return;
+  }
+  if (!pc.sourceSupported) {
+    log::warn("[path {}] source '{}' is not supported yet; the path will stay not ready", pc.name, pc.source);
+  }
+  paths_[pc.name] = std::make_unique<Path>(pc, pool_.next(), config_);
+}
+
+void App::reload(const std::string& why) {
+  if (config_.sourceFile.empty()) {
+    log::warn("configuration reload ({}) ignored: no configuration file was loaded", why);
+    return;
+  }
+  config::ConfigResult r = config::loadConfigFile(config_.sourceFile);
+  if (!r.config) {
+    log::error("configuration reload ({}) rejected, the running configuration stays: {}", why, r.error);
+    return;
+  }
+  for (auto& w : r.warnings) log::warn("{}", w);
+  log::info("configuration reloaded ({})", why);
+  applyConfig(std::move(*r.config));
+}
+
+void App::applyConfig(config::Config next) {
+  log::setLevel(next.logLevel);
+  auto warnRestart = [&](const char* key, bool changed) {
+    if (changed) log::warn("'{}' changed: it takes effect after a restart", key);
+  };
+  warnRestart("webrtc", next.webrtc != config_.webrtc);
+  warnRestart("webrtcAddress", next.webrtcAddress != config_.webrtcAddress);
+  warnRestart("webrtcLocalUDPAddress", next.webrtcLocalUDPAddress != config_.webrtcLocalUDPAddress);
+  warnRestart("webrtcAdditionalHosts", next.webrtcAdditionalHosts != config_.webrtcAdditionalHosts);
+  warnRestart("workerThreads", next.workerThreads != config_.workerThreads);
+
+  std::map<std::string, std::string> wanted;
+  for (const auto& p : next.paths) {
+    if (!p.regex) wanted[p.name] = pathSignature(p, next);
+  }
+  std::map<std::string, std::string> running;
+  for (const auto& p : config_.paths) {
+    if (!p.regex) running[p.name] = pathSignature(p, config_);
+  }
+  std::vector<std::string> toStop;
+  for (auto& [name, path] : paths_) {
+    auto w = wanted.find(name);
+    if (w == wanted.end() || w->second != running[name]) toStop.push_back(name);
+  }
+  for (auto& name : toStop) {
+    log::info("[path {}] {}", name, wanted.count(name) ? "configuration changed, restarting" : "removed");
+    paths_[name]->stop();
+    paths_.erase(name);
+  }
+  config_ = std::move(next);
+  for (const auto& p : config_.paths) {
+    if (p.regex || paths_.count(p.name)) continue;
+    addPath(p);
+    if (Path* added = findPath(p.name)) {
+      if (!running.count(p.name)) log::info("[path {}] added", p.name);
+      added->start();
+    }
+  }
+}
+
+void App::waitHangup() {
+  hangup_.async_wait([this](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    reload("SIGHUP");
+    waitHangup();
+  });
+}
 
 Path* App::findPath(const std::string& name) {
   auto it = paths_.find(name);
@@ -29,16 +116,7 @@ bool App::start(std::string& error) {
   std::signal(SIGPIPE, SIG_IGN);
   pool_.start();
 
-  for (const config::PathConfig& pc : config_.paths) {
-    if (pc.regex) {
-      log::warn("[path {}] regular-expression paths are not served yet; ignored", pc.name);
-      continue;
-    }
-    if (!pc.sourceSupported) {
-      log::warn("[path {}] source '{}' is not supported yet; the path will stay not ready", pc.name, pc.source);
-    }
-    paths_[pc.name] = std::make_unique<Path>(pc, pool_.next(), config_);
-  }
+  for (const config::PathConfig& pc : config_.paths) addPath(pc);
 
   if (config_.webrtc) {
     webrtc::WebrtcServerConfig wc;
@@ -80,6 +158,12 @@ bool App::start(std::string& error) {
       log::info("open http://{}:{}/{}/ in a browser to watch path '{}'", host, http_->boundPort(), name, name);
     }
   }
+  waitHangup();
+  if (!config_.sourceFile.empty()) {
+    watcher_ = std::make_unique<ConfigWatcher>(control_, config_.sourceFile, [this] { reload("file changed"); });
+    std::string werr;
+    if (!watcher_->start(werr)) log::warn("configuration file will not be watched: {}", werr);
+  }
   signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     log::info("received signal {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
@@ -95,6 +179,8 @@ void App::stop() {
   stopped_ = true;
   boost::system::error_code ec;
   signals_.cancel(ec);
+  hangup_.cancel(ec);
+  if (watcher_) watcher_->stop();
   if (http_) http_->stop();
   for (auto& [name, path] : paths_) path->stop();
   if (webrtc_) webrtc_->stop();

@@ -18,6 +18,7 @@
 namespace sluice::app {
 
 class WhepBridge;
+class ConfigWatcher;
 
 class App {
  public:
@@ -29,6 +30,13 @@ class App {
   // Runs the control loop until SIGINT/SIGTERM or stop().
   void run();
   void stop();
+
+  // Re-reads the configuration file (on SIGHUP and when the file changes). A file that does
+  // not load is rejected with a log line and the running configuration stays.
+  void reload(const std::string& why);
+  // Applies a validated configuration: paths added, removed or changed are started,
+  // stopped or restarted; paths that did not change are not touched (nor their viewers).
+  void applyConfig(config::Config next);
 
   // ---- control thread ----
   Path* findPath(const std::string& name);
@@ -45,7 +53,12 @@ class App {
   std::unique_ptr<WhepBridge> bridge_;
   std::unique_ptr<http::HttpServer> http_;
   boost::asio::signal_set signals_;
+  boost::asio::signal_set hangup_;
+  std::unique_ptr<ConfigWatcher> watcher_;
   bool stopped_ = false;
+
+  void addPath(const config::PathConfig& pc);
+  void waitHangup();
 };
 
 }  // namespace sluice::app

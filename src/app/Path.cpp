@@ -22,7 +22,7 @@ Path::Path(config::PathConfig conf, core::Worker& worker, const config::Config& 
   }
 }
 
-Path::~Path() = default;
+Path::~Path() { stop(); }
 
 void Path::start() {
   if (!source_) return;
@@ -31,15 +31,15 @@ void Path::start() {
 
 void Path::stop() {
   if (!source_) return;
-  if (worker_.inThisThread()) {
-    source_->stop();
-    return;
-  }
-  std::promise<void> done;
-  auto f = done.get_future();
-  boost::asio::post(worker_.io(), [this, &done] {
-    source_->stop();
-    done.set_value();
+  // The source is stopped and destroyed on its own worker, after the completion handlers
+  // its stop() cancelled have run (they are queued before the destruction).
+  auto done = std::make_shared<std::promise<void>>();
+  auto f = done->get_future();
+  boost::asio::io_context& io = worker_.io();
+  boost::asio::post(io, [&io, source = std::shared_ptr<Source>(std::move(source_)), done]() mutable {
+    source->stop();
+    boost::asio::post(io, [source = std::move(source)] {});
+    done->set_value();
   });
   if (f.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
     log::warn("[path {}] source did not stop within 5 s", conf_.name);

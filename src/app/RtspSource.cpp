@@ -95,8 +95,9 @@ void RtspSource::onReady(const rtsp::RtspSessionInfo& info) {
     }
   }
   if (videoTrack_ < 0) {
-    log::error("[path {}] [RTSP source] the camera offers no H264 video track ({}); retrying", path_, skipped);
-    onClosed("no supported track");
+    // close() reports through onClosed(), which schedules the retry.
+    closeReason_ = "the camera offers no H264 video track (" + skipped + ")";
+    client_->close();
     return;
   }
   if (!skipped.empty()) log::warn("[path {}] [RTSP source] skipping track(s) not supported yet: {}", path_, skipped);
@@ -106,12 +107,12 @@ void RtspSource::onReady(const rtsp::RtspSessionInfo& info) {
             rtsp::rtspTransportName(info.transport));
 }
 
-void RtspSource::onClosed(const std::string& error) {
+void RtspSource::onClosed(const std::string& clientError) {
+  std::string error = closeReason_.empty() ? clientError : closeReason_;
+  closeReason_.clear();
   if (stream_->ready()) stream_->stop(error);
-  if (client_) {
-    client_->close();
-    boost::asio::post(io_, [c = std::shared_ptr<rtsp::RtspClient>(std::move(client_))] {});
-  }
+  // The client is finished when it reports; destroy it after this callback returns.
+  if (client_) boost::asio::post(io_, [c = std::shared_ptr<rtsp::RtspClient>(std::move(client_))] {});
   if (!running_) return;
   log::error("[path {}] [RTSP source] {} (source {}); retrying in {} ms", path_, error, redactedUrl(),
              backoff_.count());

@@ -40,6 +40,7 @@ class RtspSource : public Source {
   boost::asio::steady_timer retryTimer_;
   std::unique_ptr<rtsp::RtspClient> client_;
   int videoTrack_ = -1;
+  std::string closeReason_;  // our own reason for closing, reported instead of "terminated"
   bool running_ = false;
   std::chrono::milliseconds backoff_{1000};
 };

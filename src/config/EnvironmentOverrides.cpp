@@ -152,8 +152,8 @@ class EnvironmentReader {
         item[known->second] = it->second;
       } else {
         builder_.warn(
-            fmt::format("environment variable {} does not name an ICE server field and is ignored "
-                        "(expected URL, USERNAME, PASSWORD, CLIENTONLY)",
+            fmt::format("environment variable {} does not name an ICE server field and is ignored (expected "
+                        "URL, USERNAME, PASSWORD, CLIENTONLY)",
                         it->first));
       }
     }

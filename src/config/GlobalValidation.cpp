@@ -9,23 +9,24 @@ namespace {
 
 bool startsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
+bool isIceServerUrl(std::string_view url) {
+  return startsWith(url, "stun:") || startsWith(url, "turn:") || startsWith(url, "turns:");
+}
+
 void validateWebrtc(const Config& config, const Origin& where) {
   if (!config.webrtc) return;
   if (config.webrtcAddress.empty()) fail(where, "'webrtcAddress' must be set when WebRTC is enabled");
   for (const IceServer& server : config.webrtcICEServers2) {
-    if (!startsWith(server.url, "stun:") && !startsWith(server.url, "turn:") &&
-        !startsWith(server.url, "turns:")) {
-      fail(where,
-           fmt::format("invalid ICE server '{}' in 'webrtcICEServers2' (the url must start with stun:, "
-                       "turn: or turns:)",
-                       server.url));
+    if (!isIceServerUrl(server.url)) {
+      fail(where, fmt::format("invalid ICE server '{}' in 'webrtcICEServers2' (the url must start with "
+                              "stun:, turn: or turns:)",
+                              server.url));
     }
   }
   const bool localListener = !config.webrtcLocalUDPAddress.empty() || !config.webrtcLocalTCPAddress.empty();
   if (!localListener && config.webrtcICEServers2.empty()) {
-    fail(where,
-         "at least one of 'webrtcLocalUDPAddress', 'webrtcLocalTCPAddress' or 'webrtcICEServers2' must be "
-         "set");
+    fail(where, std::string("at least one of 'webrtcLocalUDPAddress', 'webrtcLocalTCPAddress' or ") +
+                    "'webrtcICEServers2' must be set");
   }
   if (localListener && !config.webrtcIPsFromInterfaces && config.webrtcAdditionalHosts.empty()) {
     fail(where,

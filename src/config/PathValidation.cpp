@@ -18,6 +18,15 @@ constexpr std::array<std::string_view, 17> kUnsupportedSchemes = {
     "http://",      "https://",      "udp://",     "udp+mpegts://", "unix+mpegts://", "udp+rtp://",
     "srt://",       "whep://",       "wheps://",   "moq://",        "moqs://"};
 
+// "scheme 'rtmp://'" or "'rpiCamera'" when `source` is a MediaMTX source Sluice cannot pull yet.
+std::optional<std::string> unsupportedSourceKind(std::string_view source) {
+  for (std::string_view scheme : kUnsupportedSchemes) {
+    if (startsWith(source, scheme)) return fmt::format("scheme '{}'", scheme);
+  }
+  if (source == "rpiCamera") return std::string("'rpiCamera'");
+  return std::nullopt;
+}
+
 void compileName(PathConfig& path, const Origin& where) {
   if (isAllPathsAlias(path.name)) {
     std::string error;
@@ -77,8 +86,8 @@ void validatePath(PathConfig& path, const Origin& where, std::vector<std::string
 
   if (path.regex && !publisher && !redirect && !path.sourceOnDemand) {
     fail(where,
-         "a path with a regular expression (or path 'all') and a static source must have "
-         "'sourceOnDemand' set to true");
+         "a path with a regular expression (or path 'all') and a static source must have 'sourceOnDemand' "
+         "set to true");
   }
   if (path.sourceOnDemand && publisher) fail(where, "'sourceOnDemand' is useless when source is 'publisher'");
   if (!redirect && !path.sourceRedirect.empty()) {
@@ -89,21 +98,10 @@ void validatePath(PathConfig& path, const Origin& where, std::vector<std::string
   if (publisher || source == "demo") return;
   if (redirect) return checkRedirect(path, where);
   if (startsWith(source, "rtsp://") || startsWith(source, "rtsps://")) return checkRtspUrl(source, where);
-  for (std::string_view scheme : kUnsupportedSchemes) {
-    if (startsWith(source, scheme)) {
-      path.sourceSupported = false;
-      warnings.push_back(where.describe() +
-                         fmt::format(": source scheme '{}' is not supported by Sluice yet; "
-                                     "the path is kept but will not receive a stream",
-                                     scheme));
-      return;
-    }
-  }
-  if (source == "rpiCamera") {
+  if (std::optional<std::string> kind = unsupportedSourceKind(source)) {
     path.sourceSupported = false;
-    warnings.push_back(where.describe() +
-                       ": source 'rpiCamera' is not supported by Sluice yet; the path is kept "
-                       "but will not receive a stream");
+    warnings.push_back(where.describe() + fmt::format(": source {} is not supported by Sluice yet; ", *kind) +
+                       "the path is kept but will not receive a stream");
     return;
   }
   fail(where,

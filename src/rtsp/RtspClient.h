@@ -100,7 +100,8 @@ class RtspClient {
   void start();
   // Sends TEARDOWN if it can do so without waiting, stops everything, and reports
   // onClosed("terminated") unless the session had already ended. Safe at any time,
-  // including from inside a callback; no callback runs after it returns.
+  // including from inside a callback; no callback runs after it returns. Before start()
+  // it only marks the client closed (no session, no callback).
   void close();
 
   bool running() const { return started_ && !closed_; }

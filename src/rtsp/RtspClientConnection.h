@@ -7,6 +7,9 @@
 //
 // It reports to its Listener until it stops; after stop() or its own end it never calls
 // the listener again, and pending Asio handlers only keep its memory alive.
+// clang-format off
+#include <utility>  // first: Boost 1.74's awaitable.hpp uses std::exchange without including it
+// clang-format on
 #include <array>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -19,7 +22,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <utility>  // Boost 1.74's awaitable.hpp uses std::exchange without it
 #include <vector>
 
 #include "core/Log.h"

@@ -396,19 +396,25 @@ std::string DtlsTransport::handshakeFailureReason(const std::string& opensslErro
 }
 
 void DtlsTransport::completeHandshake() {
+  // The peer considers the association up by now, so it gets a close_notify when we refuse it.
+  auto refuse = [this](std::string reason) {
+    SSL_shutdown(ssl_);
+    ERR_clear_error();
+    fail(std::move(reason));
+  };
   // The verify callback already compared the fingerprint; checking the final peer certificate
   // again guarantees no keys are released for an unauthenticated peer whatever path led here.
   X509* peer = SSL_get1_peer_certificate(ssl_);
   bool authenticated = peer && verifyPeerFingerprint(peer);
   X509_free(peer);
   if (!authenticated) {
-    fail("fingerprint mismatch");
+    refuse("fingerprint mismatch");
     return;
   }
 
   const SRTP_PROTECTION_PROFILE* selected = SSL_get_selected_srtp_profile(ssl_);
   if (!selected) {
-    fail("no common SRTP profile (we offer " + options_.srtpProfiles + ")");
+    refuse("no common SRTP profile (we offer " + options_.srtpProfiles + ")");
     return;
   }
   SrtpProfile profile;
@@ -417,7 +423,7 @@ void DtlsTransport::completeHandshake() {
   } else if (selected->id == SRTP_AES128_CM_SHA1_80) {
     profile = SrtpProfile::AesCm128HmacSha1_80;
   } else {
-    fail(std::string("unsupported SRTP profile ") + (selected->name ? selected->name : "?"));
+    refuse(std::string("unsupported SRTP profile ") + (selected->name ? selected->name : "?"));
     return;
   }
 
@@ -426,7 +432,7 @@ void DtlsTransport::completeHandshake() {
   std::vector<uint8_t> material(2 * (keyLength + saltLength));
   if (SSL_export_keying_material(ssl_, material.data(), material.size(), kExporterLabel,
                                  sizeof(kExporterLabel) - 1, nullptr, 0, 0) != 1) {
-    fail("SRTP keying material export failed: " + takeOpenSslError());
+    refuse("SRTP keying material export failed: " + takeOpenSslError());
     return;
   }
   auto slice = [&](size_t offset, size_t length) {

@@ -36,7 +36,7 @@ struct DtlsOptions {
   // Largest datagram we send; 1200 leaves room for IP/UDP/TURN headers on any path.
   size_t mtu = 1200;
   // First retransmission timeout, doubled on every retransmission up to the cap. OpenSSL
-  // gives up after 12 retransmissions of one flight (about 38 s with these values).
+  // gives up after 12 retransmissions of one flight (about 40 s with these values).
   std::chrono::milliseconds initialRetransmitTimeout{400};
   std::chrono::milliseconds maxRetransmitTimeout{4000};
 };

@@ -57,6 +57,63 @@ int64_t estimateIndex(uint64_t highest, uint16_t seq) {
   return guess < 0 ? -1 : (guess << 16 | seq);
 }
 
+// RFC 7714 8.1: IV = salt XOR (00 00 || SSRC || ROC || SEQ).
+void gcmRtpIv(const uint8_t salt[12], uint32_t ssrc, uint32_t roc, uint16_t seq, uint8_t iv[12]) {
+  iv[0] = 0;
+  iv[1] = 0;
+  write32(iv + 2, ssrc);
+  write32(iv + 6, roc);
+  iv[10] = static_cast<uint8_t>(seq >> 8);
+  iv[11] = static_cast<uint8_t>(seq);
+  for (size_t i = 0; i < 12; ++i) iv[i] ^= salt[i];
+}
+
+// RFC 7714 9.1: IV = salt XOR (00 00 || SSRC || 00 00 || 0 || SRTCP index).
+void gcmRtcpIv(const uint8_t salt[12], uint32_t ssrc, uint32_t index, uint8_t iv[12]) {
+  iv[0] = 0;
+  iv[1] = 0;
+  write32(iv + 2, ssrc);
+  iv[6] = 0;
+  iv[7] = 0;
+  write32(iv + 8, index);
+  for (size_t i = 0; i < 12; ++i) iv[i] ^= salt[i];
+}
+
+// AES-GCM over one packet in place, keyed context reused: the associated data is
+// aad1 || aad2 (SRTCP appends its E || index word), the 16-byte tag is written to / checked
+// against `tag`.
+bool gcmSeal(SrtpCipherContext& cipher, const uint8_t iv[12], const uint8_t* aad1, size_t aad1Length,
+             const uint8_t* aad2, size_t aad2Length, uint8_t* data, size_t length, uint8_t* tag) {
+  EVP_CIPHER_CTX* ctx = cipher.get();
+  int written = 0;
+  uint8_t finalBlock[16];
+  return EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, iv, 1) == 1 &&
+         (aad1Length == 0 ||
+          EVP_CipherUpdate(ctx, nullptr, &written, aad1, static_cast<int>(aad1Length)) == 1) &&
+         (aad2Length == 0 ||
+          EVP_CipherUpdate(ctx, nullptr, &written, aad2, static_cast<int>(aad2Length)) == 1) &&
+         (length == 0 || EVP_CipherUpdate(ctx, data, &written, data, static_cast<int>(length)) == 1) &&
+         EVP_CipherFinal_ex(ctx, finalBlock, &written) == 1 &&
+         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, static_cast<int>(kGcmTagLength), tag) == 1;
+}
+
+bool gcmOpen(SrtpCipherContext& cipher, const uint8_t iv[12], const uint8_t* aad1, size_t aad1Length,
+             const uint8_t* aad2, size_t aad2Length, uint8_t* data, size_t length, const uint8_t* tag) {
+  EVP_CIPHER_CTX* ctx = cipher.get();
+  int written = 0;
+  uint8_t finalBlock[16];
+  // EVP copies the expected tag; the const_cast only satisfies the ctrl signature.
+  return EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, iv, 0) == 1 &&
+         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, static_cast<int>(kGcmTagLength),
+                             const_cast<uint8_t*>(tag)) == 1 &&
+         (aad1Length == 0 ||
+          EVP_CipherUpdate(ctx, nullptr, &written, aad1, static_cast<int>(aad1Length)) == 1) &&
+         (aad2Length == 0 ||
+          EVP_CipherUpdate(ctx, nullptr, &written, aad2, static_cast<int>(aad2Length)) == 1) &&
+         (length == 0 || EVP_CipherUpdate(ctx, data, &written, data, static_cast<int>(length)) == 1) &&
+         EVP_CipherFinal_ex(ctx, finalBlock, &written) == 1;
+}
+
 }  // namespace
 
 const char* toString(SrtpError error) {
@@ -200,40 +257,6 @@ size_t SrtpSession::fail(SrtpError error) {
   return 0;
 }
 
-bool SrtpSession::gcmSeal(SrtpCipherContext& cipher, const uint8_t iv[12], const uint8_t* aad1,
-                          size_t aad1Length, const uint8_t* aad2, size_t aad2Length, uint8_t* data,
-                          size_t length, uint8_t* tag) {
-  EVP_CIPHER_CTX* ctx = cipher.get();
-  int written = 0;
-  uint8_t finalBlock[16];
-  return EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, iv, 1) == 1 &&
-         (aad1Length == 0 ||
-          EVP_CipherUpdate(ctx, nullptr, &written, aad1, static_cast<int>(aad1Length)) == 1) &&
-         (aad2Length == 0 ||
-          EVP_CipherUpdate(ctx, nullptr, &written, aad2, static_cast<int>(aad2Length)) == 1) &&
-         (length == 0 || EVP_CipherUpdate(ctx, data, &written, data, static_cast<int>(length)) == 1) &&
-         EVP_CipherFinal_ex(ctx, finalBlock, &written) == 1 &&
-         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, static_cast<int>(kGcmTagLength), tag) == 1;
-}
-
-bool SrtpSession::gcmOpen(SrtpCipherContext& cipher, const uint8_t iv[12], const uint8_t* aad1,
-                          size_t aad1Length, const uint8_t* aad2, size_t aad2Length, uint8_t* data,
-                          size_t length, const uint8_t* tag) {
-  EVP_CIPHER_CTX* ctx = cipher.get();
-  int written = 0;
-  uint8_t finalBlock[16];
-  // EVP copies the expected tag; the const_cast only satisfies the ctrl signature.
-  return EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, iv, 0) == 1 &&
-         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, static_cast<int>(kGcmTagLength),
-                             const_cast<uint8_t*>(tag)) == 1 &&
-         (aad1Length == 0 ||
-          EVP_CipherUpdate(ctx, nullptr, &written, aad1, static_cast<int>(aad1Length)) == 1) &&
-         (aad2Length == 0 ||
-          EVP_CipherUpdate(ctx, nullptr, &written, aad2, static_cast<int>(aad2Length)) == 1) &&
-         (length == 0 || EVP_CipherUpdate(ctx, data, &written, data, static_cast<int>(length)) == 1) &&
-         EVP_CipherFinal_ex(ctx, finalBlock, &written) == 1;
-}
-
 // ---- SRTP ----
 
 size_t SrtpSession::protectRtp(uint8_t* packet, size_t len, size_t capacity) {
@@ -258,13 +281,8 @@ size_t SrtpSession::protectRtp(uint8_t* packet, size_t len, size_t capacity) {
   const uint32_t roc = static_cast<uint32_t>(index >> 16);
 
   if (profile_ == SrtpProfile::AeadAes128Gcm) {
-    // RFC 7714 8.1: IV = salt XOR (00 00 || SSRC || ROC || SEQ).
-    uint8_t iv[12] = {};
-    write32(iv + 2, ssrc);
-    write32(iv + 6, roc);
-    iv[10] = packet[2];
-    iv[11] = packet[3];
-    for (size_t i = 0; i < sizeof(iv); ++i) iv[i] ^= rtpKeys_.salt[i];
+    uint8_t iv[12];
+    gcmRtpIv(rtpKeys_.salt, ssrc, roc, seq, iv);
     if (!gcmSeal(rtpCipher_, iv, packet, header, nullptr, 0, packet + header, len - header, packet + len)) {
       return fail(SrtpError::CryptoFailure);
     }
@@ -313,12 +331,8 @@ size_t SrtpSession::unprotectRtp(uint8_t* packet, size_t len) {
   const uint32_t roc = static_cast<uint32_t>(index >> 16);
 
   if (profile_ == SrtpProfile::AeadAes128Gcm) {
-    uint8_t iv[12] = {};
-    write32(iv + 2, ssrc);
-    write32(iv + 6, roc);
-    iv[10] = packet[2];
-    iv[11] = packet[3];
-    for (size_t i = 0; i < sizeof(iv); ++i) iv[i] ^= rtpKeys_.salt[i];
+    uint8_t iv[12];
+    gcmRtpIv(rtpKeys_.salt, ssrc, roc, seq, iv);
     if (!gcmOpen(rtpCipher_, iv, packet, header, nullptr, 0, packet + header, bodyEnd - header,
                  packet + bodyEnd)) {
       return fail(SrtpError::AuthFailure);
@@ -356,12 +370,10 @@ size_t SrtpSession::protectRtcp(uint8_t* packet, size_t len, size_t capacity) {
   write32(trailer, kSrtcpEncryptedFlag | index);
 
   if (profile_ == SrtpProfile::AeadAes128Gcm) {
-    // RFC 7714 9.1: IV = salt XOR (00 00 || SSRC || 00 00 || 0 || index); AAD = the
-    // first 8 octets and the E || index word; layout: header, ciphertext, tag, E || index.
-    uint8_t iv[12] = {};
-    write32(iv + 2, ssrc);
-    write32(iv + 8, index);
-    for (size_t i = 0; i < sizeof(iv); ++i) iv[i] ^= rtcpKeys_.salt[i];
+    // RFC 7714 9: AAD = the first 8 octets and the E || index word; layout: header,
+    // ciphertext, tag, E || index.
+    uint8_t iv[12];
+    gcmRtcpIv(rtcpKeys_.salt, ssrc, index, iv);
     if (!gcmSeal(rtcpCipher_, iv, packet, kRtcpFixedHeader, trailer, sizeof(trailer),
                  packet + kRtcpFixedHeader, len - kRtcpFixedHeader, packet + len)) {
       return fail(SrtpError::CryptoFailure);
@@ -406,10 +418,8 @@ size_t SrtpSession::unprotectRtcp(uint8_t* packet, size_t len) {
   if (stream && isReplay(stream->rtcp, index)) return fail(SrtpError::Replay);
 
   if (gcm) {
-    uint8_t iv[12] = {};
-    write32(iv + 2, ssrc);
-    write32(iv + 8, index);
-    for (size_t i = 0; i < sizeof(iv); ++i) iv[i] ^= rtcpKeys_.salt[i];
+    uint8_t iv[12];
+    gcmRtcpIv(rtcpKeys_.salt, ssrc, index, iv);
     // Unencrypted (RFC 7714 9.2): the whole packet is associated data.
     const size_t aadLength = encrypted ? kRtcpFixedHeader : bodyEnd;
     const size_t cipherLength = encrypted ? bodyEnd - kRtcpFixedHeader : 0;

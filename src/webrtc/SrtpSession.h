@@ -47,7 +47,8 @@ class SrtpSession {
   static constexpr size_t kMaxSsrcs = 16;
   static constexpr uint64_t kReplayWindow = 64;
   static constexpr size_t kSrtcpIndexSize = 4;
-  // Largest growth of a protected packet over its plaintext, for sizing buffers.
+  // Largest growth of a protected packet over its plaintext (GCM tag + SRTCP index), for
+  // sizing buffers.
   static constexpr size_t kMaxOverhead = 16 + kSrtcpIndexSize;
 
   SrtpSession() = default;
@@ -106,12 +107,6 @@ class SrtpSession {
   static bool isReplay(const ReplayState& state, uint64_t index);
   static void acceptIndex(ReplayState& state, uint64_t index);
   size_t fail(SrtpError error);
-
-  // Cipher step of one packet; the *Gcm variants also produce or check the tag.
-  bool gcmSeal(SrtpCipherContext& cipher, const uint8_t iv[12], const uint8_t* aad1, size_t aad1Length,
-               const uint8_t* aad2, size_t aad2Length, uint8_t* data, size_t length, uint8_t* tag);
-  bool gcmOpen(SrtpCipherContext& cipher, const uint8_t iv[12], const uint8_t* aad1, size_t aad1Length,
-               const uint8_t* aad2, size_t aad2Length, uint8_t* data, size_t length, const uint8_t* tag);
 
   SrtpProfile profile_ = SrtpProfile::AesCm128HmacSha1_80;
   bool initialized_ = false;

@@ -14,6 +14,15 @@ namespace sluice::webrtc {
 
 namespace asio = boost::asio;
 
+namespace {
+WhepSessionResult refused(int status, std::string error) {
+  WhepSessionResult r;
+  r.status = status;
+  r.error = std::move(error);
+  return r;
+}
+}  // namespace
+
 WebrtcServer::WebrtcServer(core::WorkerPool& pool, asio::io_context& control, WebrtcServerConfig config)
     : pool_(pool), control_(control), config_(std::move(config)) {}
 
@@ -99,9 +108,9 @@ WhepSessionResult WebrtcServer::createSession(const std::string& offerSdp, std::
   WhepSessionResult r;
   std::string error;
   auto offer = parseWhepOffer(offerSdp, error);
-  if (!offer) return WhepSessionResult{400, error};
+  if (!offer) return refused(400, error);
   auto choice = chooseWhepMedia(*offer, error);
-  if (!choice) return WhepSessionResult{400, error};
+  if (!choice) return refused(400, error);
 
   WebrtcSessionParams p;
   p.id = core::randomUuid();

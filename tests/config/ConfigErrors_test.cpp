@@ -40,8 +40,7 @@ TEST_F(ConfigErrors, BadEnumValue) {
 TEST_F(ConfigErrors, BadDuration) {
   EXPECT_EQ(loadError("\nreadTimeout: 10 seconds\n"),
             "sluice.yml:2: readTimeout: invalid duration '10 seconds' (expected a duration such as 10s, "
-            "200ms, 1m30s, "
-            "1h, 1d12h)");
+            "200ms, 1m30s, 1h, 1d12h)");
   EXPECT_TRUE(contains(loadError("pathDefaults:\n  sourceOnDemandCloseAfter: 10\n"),
                        "sluice.yml:2: pathDefaults.sourceOnDemandCloseAfter: invalid duration '10'"));
   EXPECT_EQ(loadError("writeTimeout: -1s\n"),
@@ -131,10 +130,9 @@ TEST_F(ConfigErrors, BadRegularExpression) {
 }
 
 TEST_F(ConfigErrors, OnlyOneOfAllAndAllOthers) {
-  EXPECT_EQ(
-      loadError("paths:\n  all:\n  cam1:\n  all_others:\n"),
-      "sluice.yml:4: paths.all_others: 'all' and 'all_others' both match every path ('all', 'all_others' and "
-      "'~^.*$' are aliases); keep only one of them");
+  EXPECT_EQ(loadError("paths:\n  all:\n  cam1:\n  all_others:\n"),
+            "sluice.yml:4: paths.all_others: 'all' and 'all_others' both match every path ('all', "
+            "'all_others' and '~^.*$' are aliases); keep only one of them");
   EXPECT_TRUE(contains(loadError("paths:\n  all:\n  ~^.*$:\n"), "keep only one of them"));
 }
 
@@ -143,12 +141,10 @@ TEST_F(ConfigErrors, MediamtxPathRules) {
             "sluice.yml:2: paths.cam: 'sourceOnDemand' is useless when source is 'publisher'");
   EXPECT_EQ(loadError("paths:\n  ~^cam(\\d+)$:\n    source: rtsp://10.0.0.$G1/stream\n"),
             "sluice.yml:2: paths.~^cam(\\d+)$: a path with a regular expression (or path 'all') and a static "
-            "source "
-            "must have 'sourceOnDemand' set to true");
-  EXPECT_EQ(
-      loadError("paths:\n  all_others:\n    source: demo\n"),
-      "sluice.yml:2: paths.all_others: a path with a regular expression (or path 'all') and a static source "
-      "must have 'sourceOnDemand' set to true");
+            "source must have 'sourceOnDemand' set to true");
+  EXPECT_EQ(loadError("paths:\n  all_others:\n    source: demo\n"),
+            "sluice.yml:2: paths.all_others: a path with a regular expression (or path 'all') and a static "
+            "source must have 'sourceOnDemand' set to true");
   EXPECT_EQ(loadError("paths:\n  cam:\n    source: rtsp://admin@10.0.0.1/stream\n"),
             "sluice.yml:2: paths.cam: username and password must be both provided in the source URL");
   EXPECT_TRUE(contains(loadError("paths:\n  cam:\n    source: rtsp://:pass@10.0.0.1/stream\n"),
@@ -156,8 +152,7 @@ TEST_F(ConfigErrors, MediamtxPathRules) {
   EXPECT_TRUE(contains(loadError("paths:\n  cam:\n    source: rtsp:///stream\n"), "no host"));
   EXPECT_EQ(loadError("paths:\n  cam:\n    source: camera1\n"),
             "sluice.yml:2: paths.cam: invalid source 'camera1' (expected publisher, redirect, demo or an "
-            "rtsp:// or "
-            "rtsps:// URL)");
+            "rtsp:// or rtsps:// URL)");
   EXPECT_EQ(loadError("paths:\n  cam:\n    source: redirect\n"),
             "sluice.yml:2: paths.cam: 'sourceRedirect' must be set when source is 'redirect'");
   EXPECT_EQ(loadError("paths:\n  cam:\n    sourceRedirect: /other\n"),
@@ -168,10 +163,9 @@ TEST_F(ConfigErrors, MediamtxPathRules) {
 }
 
 TEST_F(ConfigErrors, WebrtcCrossFieldRules) {
-  EXPECT_EQ(
-      loadError("webrtcLocalUDPAddress: ''\n"),
-      "sluice.yml: at least one of 'webrtcLocalUDPAddress', 'webrtcLocalTCPAddress' or 'webrtcICEServers2' "
-      "must be set");
+  EXPECT_EQ(loadError("webrtcLocalUDPAddress: ''\n"),
+            "sluice.yml: at least one of 'webrtcLocalUDPAddress', 'webrtcLocalTCPAddress' or "
+            "'webrtcICEServers2' must be set");
   EXPECT_TRUE(contains(loadError("webrtcIPsFromInterfaces: no\n"),
                        "'webrtcIPsFromInterfaces' must be enabled or 'webrtcAdditionalHosts' set"));
   EXPECT_EQ(loadError("webrtcAddress: ''\n"),

@@ -50,8 +50,7 @@ paths:
             "sluice.yml:3: configuration key 'record' is not supported by Sluice yet and is ignored");
   EXPECT_EQ(result.warnings[1],
             "sluice.yml:4: configuration key 'runOnReady' (deprecated, replaced by 'runOnOnline') is not "
-            "supported by "
-            "Sluice yet and is ignored");
+            "supported by Sluice yet and is ignored");
   EXPECT_EQ(result.config->paths.size(), 3u);
 }
 
@@ -62,8 +61,7 @@ TEST_F(ConfigWarnings, GlobalAndPathKeysOfTheSameNameAreWarnedSeparately) {
   ASSERT_EQ(result.warnings.size(), 2u);
   EXPECT_EQ(result.warnings[0],
             "sluice.yml:1: configuration key 'record' (deprecated, replaced by 'pathDefaults.record') is not "
-            "supported "
-            "by Sluice yet and is ignored");
+            "supported by Sluice yet and is ignored");
 }
 
 TEST_F(ConfigWarnings, DeprecatedAliasesMapToTheirReplacement) {
@@ -102,21 +100,21 @@ pathDefaults:
   EXPECT_EQ(result.warnings[0],
             "sluice.yml:2: configuration key 'readBufferCount' is deprecated and has been replaced by "
             "'writeQueueSize'; its value is used for 'writeQueueSize'");
-  EXPECT_EQ(countContaining(result.warnings,
-                            "'webrtcICEUDPMuxAddress' is deprecated and has been replaced by "
-                            "'webrtcLocalUDPAddress'"),
+  EXPECT_EQ(countContaining(
+                result.warnings,
+                "'webrtcICEUDPMuxAddress' is deprecated and has been replaced by 'webrtcLocalUDPAddress'"),
             1u);
-  EXPECT_EQ(countContaining(result.warnings,
-                            "'webrtcICEHostNAT1To1IPs' is deprecated and has been replaced by "
-                            "'webrtcAdditionalHosts'"),
+  EXPECT_EQ(countContaining(
+                result.warnings,
+                "'webrtcICEHostNAT1To1IPs' is deprecated and has been replaced by 'webrtcAdditionalHosts'"),
             1u);
   EXPECT_EQ(countContaining(result.warnings,
                             "sluice.yml:9: configuration key 'protocols' (deprecated, replaced by "
                             "'rtspTransports') is not supported by Sluice yet"),
             1u);
   EXPECT_EQ(countContaining(result.warnings,
-                            "sluice.yml:12: configuration key 'sourceProtocol' is deprecated and "
-                            "has been replaced by 'rtspTransport'"),
+                            "sluice.yml:12: configuration key 'sourceProtocol' is deprecated and has been "
+                            "replaced by 'rtspTransport'"),
             1u);
 }
 

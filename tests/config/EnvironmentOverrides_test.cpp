@@ -80,16 +80,14 @@ TEST_F(EnvironmentOverrides, BadValueErrorNamesTheVariable) {
   environment_.set("MTX_READTIMEOUT", "soon");
   EXPECT_EQ(testing::loadError(""),
             "environment variable MTX_READTIMEOUT: invalid duration 'soon' (expected a duration such as 10s, "
-            "200ms, "
-            "1m30s, 1h, 1d12h)");
+            "200ms, 1m30s, 1h, 1d12h)");
 }
 
 TEST_F(EnvironmentOverrides, BadPathValueErrorNamesTheVariable) {
   environment_.set("MTX_PATHS_CAM1_RTSPTRANSPORT", "quic");
-  EXPECT_EQ(
-      testing::loadError(""),
-      "environment variable MTX_PATHS_CAM1_RTSPTRANSPORT: invalid value 'quic' (expected automatic, udp, "
-      "multicast, tcp)");
+  EXPECT_EQ(testing::loadError(""),
+            "environment variable MTX_PATHS_CAM1_RTSPTRANSPORT: invalid value 'quic' (expected automatic, "
+            "udp, multicast, tcp)");
 }
 
 TEST_F(EnvironmentOverrides, BadBooleanAndPowerOfTwo) {
@@ -133,10 +131,11 @@ TEST_F(EnvironmentOverrides, DeprecatedAndUnsupportedKeys) {
   EXPECT_EQ(result.config->writeQueueSize, 128);
   EXPECT_EQ(countContaining(result.warnings, "'hlsAddress'"), 1u);
   EXPECT_EQ(countContaining(result.warnings, "'authInternalUsers'"), 1u);
-  EXPECT_EQ(countContaining(result.warnings,
-                            "environment variable MTX_READBUFFERCOUNT: configuration key "
-                            "'readBufferCount' is deprecated"),
-            1u);
+  EXPECT_EQ(
+      countContaining(
+          result.warnings,
+          "environment variable MTX_READBUFFERCOUNT: configuration key 'readBufferCount' is deprecated"),
+      1u);
 }
 
 TEST_F(EnvironmentOverrides, MisspeltPathVariableIsWarned) {

@@ -115,8 +115,7 @@ paths:
   ASSERT_EQ(result.warnings.size(), 7u);
   EXPECT_EQ(result.warnings[0],
             "sluice.yml:3: paths.fromRtmp: source scheme 'rtmp://' is not supported by Sluice yet; the path "
-            "is kept "
-            "but will not receive a stream");
+            "is kept but will not receive a stream");
   EXPECT_EQ(result.warnings[0].find("secret"), std::string::npos) << "credentials must not be logged";
 }
 

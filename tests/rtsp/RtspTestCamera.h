@@ -18,20 +18,29 @@
 
 namespace sluice::rtsp::testing {
 
-// Generates the H.264 clip once per test binary run (about 3 s of ffmpeg).
+// Generates the H.264 clip once per test binary run (about 3 s of ffmpeg) in a temporary
+// directory that is removed when the binary exits.
 inline const std::string& testClipPath() {
-  static const std::string path = [] {
-    auto dir = std::filesystem::temp_directory_path() / ("sluice-rtsp-test-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    std::string clip = (dir / "clip.h264").string();
-    std::string cmd =
-        "ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=size=1280x720:rate=30 -t 3 -c:v libx264 "
-        "-preset veryfast -profile:v baseline -g 30 -bf 0 -bsf:v h264_mp4toannexb -f h264 '" +
-        clip + "'";
-    if (std::system(cmd.c_str()) != 0) return std::string();
-    return clip;
-  }();
-  return path;
+  struct TempDir {
+    std::filesystem::path dir =
+        std::filesystem::temp_directory_path() / ("sluice-rtsp-test-" + std::to_string(::getpid()));
+    std::string clip;
+    TempDir() {
+      std::filesystem::create_directories(dir);
+      std::string path = (dir / "clip.h264").string();
+      std::string cmd =
+          "ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=size=1280x720:rate=30 -t 3 -c:v libx264 "
+          "-preset veryfast -profile:v baseline -g 30 -bf 0 -bsf:v h264_mp4toannexb -f h264 '" +
+          path + "'";
+      if (std::system(cmd.c_str()) == 0) clip = path;
+    }
+    ~TempDir() {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  };
+  static const TempDir tmp;
+  return tmp.clip;
 }
 
 // Runs the io_context until pred() is true or the timeout passes; returns pred().

@@ -2,10 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/io_context.hpp>
 #include <memory>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
 
 namespace sluice::rtsp {
 namespace {

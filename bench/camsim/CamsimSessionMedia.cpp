@@ -1,0 +1,192 @@
+// CamsimSession: output. Media frames and RTCP sender reports over TCP (interleaved,
+// one gathered write per frame) or UDP (through the worker's batch), and RTSP responses.
+#include <boost/asio/write.hpp>
+
+#include "camsim/CamsimSession.h"
+#include "camsim/CamsimUdpSender.h"
+#include "camsim/CamsimWorker.h"
+#include "core/Clock.h"
+#include "media/Rtcp.h"
+#include "media/RtpPacket.h"
+
+namespace sluice::camsim {
+
+namespace asio = boost::asio;
+
+namespace {
+constexpr int64_t kReportIntervalUs = 1000000;
+}  // namespace
+
+void CamsimSession::prepareTcpMedia() {
+  // Sized once for the largest frame: per-frame work then never allocates. Channels 0-1
+  // (what clients ask for) send the stream's run as it is; others need their own headers.
+  uint32_t packets = stream_->clip().maxFramePackets();
+  gather_.assign(2 * packets + 1, asio::const_buffer());
+  if (rtpChannel_ != 0) prefixes_.assign(kInterleavedPrefix * packets, 0);
+}
+
+void CamsimSession::startPlaying() {
+  if (playing_) return;
+  playing_ = true;
+  needKeyframe_ = true;
+  nextReportUs_ = 0;  // a report with the first frame: readers can map time at once
+  if (attachedTo_ != stream_) {
+    detachIfIdle(true);
+    stream_->attach(this);
+    attachedTo_ = stream_;
+  }
+  worker_->counters().playing.fetch_add(1, std::memory_order_relaxed);
+  log::info("[camsim] {}: playing", label_);
+}
+
+void CamsimSession::stopPlaying() {
+  if (!playing_) return;
+  playing_ = false;
+  queued_ = 0;
+  worker_->counters().playing.fetch_sub(1, std::memory_order_relaxed);
+  detachIfIdle(false);
+}
+
+void CamsimSession::detachIfIdle(bool force) {
+  // A frame being written still points into the stream's ring: stay attached (so the
+  // stream keeps checking holdsFrameBefore) until the write ends, unless it was cancelled.
+  if (!attachedTo_ || (!force && writingFrame_)) return;
+  attachedTo_->detach(this);
+  attachedTo_ = nullptr;
+}
+
+bool CamsimSession::holdsFrameBefore(uint64_t number) const {
+  if (writingFrame_ && inflightFrame_ < number) return true;
+  return queued_ > 0 && frameQueue_[queueHead_].number < number;
+}
+
+void CamsimSession::onFrame(const CamsimFrame& frame, int64_t nowUs, CamsimUdpSender& udp) {
+  if (!playing_) return;
+  if (needKeyframe_) {
+    if (!frame.keyframe) return;
+    needKeyframe_ = false;
+  }
+  if (transport_ == Transport::Udp) {
+    sendUdp(frame, nowUs, udp);
+    return;
+  }
+  if (!writing_) {
+    writeFrame(frame);
+    return;
+  }
+  if (queued_ < kMaxQueuedFrames) {
+    frameQueue_[(queueHead_ + queued_++) % kMaxQueuedFrames] = frame;
+    return;
+  }
+  ++dropped_;
+  worker_->counters().tcpFramesDropped.fetch_add(1, std::memory_order_relaxed);
+  needKeyframe_ = true;
+  uint64_t suppressed = 0;
+  if (dropLog_.allow(suppressed)) {
+    log::warn("[camsim] {}: reader too slow, dropping until the next keyframe ({} frames dropped)", label_,
+              dropped_);
+  }
+}
+
+void CamsimSession::sendUdp(const CamsimFrame& frame, int64_t nowUs, CamsimUdpSender& udp) {
+  for (size_t off = 0; off < frame.size;) {
+    size_t len = media::readBe16(frame.data + off + 2);
+    udp.addRtp(udpRtp_, frame.data + off + kInterleavedPrefix, len);
+    off += kInterleavedPrefix + len;
+  }
+  packetsSent_ += frame.packets;
+  octetsSent_ += frame.payloadOctets;
+  if (nowUs >= nextReportUs_) {
+    size_t len = buildReport(report_.data(), report_.size());
+    udp.addRtcp(udpRtcp_, report_.data(), len);
+    nextReportUs_ = nowUs + kReportIntervalUs;
+  }
+}
+
+void CamsimSession::writeFrame(const CamsimFrame& frame) {
+  size_t n = 0;
+  if (rtpChannel_ == 0) {
+    gather_[n++] = asio::const_buffer(frame.data, frame.size);
+  } else {
+    uint8_t* prefix = prefixes_.data();
+    for (size_t off = 0; off < frame.size; prefix += kInterleavedPrefix) {
+      size_t len = media::readBe16(frame.data + off + 2);
+      prefix[0] = '$';
+      prefix[1] = rtpChannel_;
+      prefix[2] = frame.data[off + 2];
+      prefix[3] = frame.data[off + 3];
+      gather_[n++] = asio::const_buffer(prefix, kInterleavedPrefix);
+      gather_[n++] = asio::const_buffer(frame.data + off + kInterleavedPrefix, len);
+      off += kInterleavedPrefix + len;
+    }
+  }
+  packetsSent_ += frame.packets;
+  octetsSent_ += frame.payloadOctets;
+  int64_t now = core::monotonicUs();
+  if (now >= nextReportUs_) {
+    size_t len = buildReport(report_.data() + kInterleavedPrefix, report_.size() - kInterleavedPrefix);
+    report_[0] = '$';
+    report_[1] = rtcpChannel_;
+    media::writeBe16(report_.data() + 2, static_cast<uint16_t>(len));
+    gather_[n++] = asio::const_buffer(report_.data(), kInterleavedPrefix + len);
+    nextReportUs_ = now + kReportIntervalUs;
+  }
+  writing_ = writingFrame_ = true;
+  inflightFrame_ = frame.number;
+  asio::async_write(*socket_, BufferRange{gather_.data(), gather_.data() + n},
+                    withMemory(writeMemory_, [self = shared_from_this()](const boost::system::error_code& ec,
+                                                                         size_t size) { self->onWritten(ec, size); }));
+}
+
+size_t CamsimSession::buildReport(uint8_t* out, size_t cap) {
+  // Both clocks read back to back: the pair is the NTP ↔ RTP mapping readers use to
+  // compute latency (frames leave on their deadlines, so RTP time tracks wall time).
+  int64_t mono = core::monotonicUs();
+  uint64_t ntp = core::ntpNow();
+  size_t n = media::buildSenderReport(out, cap, stream_->ssrc(), ntp, stream_->rtpTimestampAt(mono), packetsSent_,
+                                      octetsSent_);
+  n += media::buildSdesCname(out + n, cap - n, stream_->ssrc(), cname_);
+  return n;
+}
+
+void CamsimSession::sendControl(std::string bytes) {
+  if (closed_) return;
+  controlQueue_.push_back(std::move(bytes));
+  if (!writing_) writeNext();
+}
+
+void CamsimSession::writeNext() {
+  if (closed_) return;
+  if (!controlQueue_.empty()) {
+    controlInFlight_ = std::move(controlQueue_.front());
+    controlQueue_.pop_front();
+    writing_ = true;
+    writingFrame_ = false;
+    asio::async_write(*socket_, asio::buffer(controlInFlight_),
+                      withMemory(writeMemory_, [self = shared_from_this()](const boost::system::error_code& ec,
+                                                                           size_t size) { self->onWritten(ec, size); }));
+    return;
+  }
+  if (queued_ > 0) {
+    CamsimFrame frame = frameQueue_[queueHead_];
+    queueHead_ = (queueHead_ + 1) % kMaxQueuedFrames;
+    --queued_;
+    writeFrame(frame);
+    return;
+  }
+  if (!playing_) detachIfIdle(false);
+  if (migrateTo_) migrate();
+}
+
+void CamsimSession::onWritten(const boost::system::error_code& ec, size_t size) {
+  writing_ = writingFrame_ = false;
+  if (closed_) return;
+  if (ec) {
+    close("write failed: " + ec.message());
+    return;
+  }
+  worker_->counters().tcpBytes.fetch_add(size, std::memory_order_relaxed);
+  writeNext();
+}
+
+}  // namespace sluice::camsim
