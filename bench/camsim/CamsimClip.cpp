@@ -41,11 +41,12 @@ bool CamsimClip::load(const std::string& path, std::string& error) {
       if (type == media::h264::kSps && sps_.empty()) sps_.assign(nal.data, nal.data + nal.size);
       if (type == media::h264::kPps && pps_.empty()) pps_.assign(nal.data, nal.data + nal.size);
     }
-    packetizer.packetize(nals.data(), nals.size(), scratch.data(), [&](const uint8_t* p, size_t n, bool marker) {
-      appendPacket(p, n, marker);
-      ++f.packets;
-      f.payloadOctets += static_cast<uint32_t>(n);
-    });
+    packetizer.packetize(nals.data(), nals.size(), scratch.data(),
+                         [&](const uint8_t* p, size_t n, bool marker) {
+                           appendPacket(p, n, marker);
+                           ++f.packets;
+                           f.payloadOctets += static_cast<uint32_t>(n);
+                         });
     f.size = bytes_.size() - f.offset;
     if (f.packets == 0) continue;
     frames_.push_back(f);

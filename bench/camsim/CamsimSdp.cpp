@@ -25,10 +25,11 @@ std::string buildCamsimSdp(const CamsimClip& clip, std::string_view name, int fp
   video.proto = "RTP/AVP";
   video.formats = {std::to_string(pt)};
   video.addAttribute("rtpmap", fmt::format("{} H264/90000", pt));
-  video.addAttribute("fmtp", fmt::format("{} packetization-mode=1; profile-level-id={}; sprop-parameter-sets={},{}", pt,
-                                         media::profileLevelIdOf(clip.sps()),
-                                         core::base64Encode(clip.sps().data(), clip.sps().size()),
-                                         core::base64Encode(clip.pps().data(), clip.pps().size())));
+  video.addAttribute(
+      "fmtp", fmt::format("{} packetization-mode=1; profile-level-id={}; sprop-parameter-sets={},{}", pt,
+                          media::profileLevelIdOf(clip.sps()),
+                          core::base64Encode(clip.sps().data(), clip.sps().size()),
+                          core::base64Encode(clip.pps().data(), clip.pps().size())));
   video.addAttribute("framerate", std::to_string(fps));
   video.addAttribute("control", std::string(kTrackControl));
   sdp.media.push_back(std::move(video));

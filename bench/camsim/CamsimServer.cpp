@@ -1,9 +1,8 @@
 #include "camsim/CamsimServer.h"
 
+#include <boost/asio/post.hpp>
 #include <chrono>
 #include <future>
-
-#include <boost/asio/post.hpp>
 
 #include "camsim/CamsimAllocations.h"
 #include "camsim/CamsimSdp.h"
@@ -54,9 +53,9 @@ bool CamsimServer::start(std::string& error) {
   for (int k = 1; k <= options_.streams; ++k) {
     CamsimWorker& worker = *workers_[static_cast<size_t>(k - 1) % workers_.size()];
     int64_t phase = intervalUs * (k - 1) / options_.streams;
-    auto stream = std::make_unique<CamsimStream>(clip_, k, options_.fps, origin + phase,
-                                                 buildCamsimSdp(clip_, "cam" + std::to_string(k), options_.fps,
-                                                                options_.address));
+    auto stream = std::make_unique<CamsimStream>(
+        clip_, k, options_.fps, origin + phase,
+        buildCamsimSdp(clip_, "cam" + std::to_string(k), options_.fps, options_.address));
     directory_.add({stream.get(), &worker});
     worker.addStream(std::move(stream));
   }
@@ -65,14 +64,12 @@ bool CamsimServer::start(std::string& error) {
   started_ = true;
   last_ = totals();
   accept();
-  log::info("[camsim] serving {} streams rtsp://{}:{}/cam1..cam{} on {} thread(s); UDP server ports {}", options_.streams,
-            options_.address, port_, options_.streams, workers_.size(),
-            [&] {
-              std::string ports;
-              for (auto& w : workers_) ports += fmt::format("{}{}-{}", ports.empty() ? "" : ", ", w->udp().rtpPort(),
-                                                            w->udp().rtcpPort());
-              return ports;
-            }());
+  std::string udpPorts;
+  for (auto& w : workers_) {
+    udpPorts += fmt::format("{}{}-{}", udpPorts.empty() ? "" : ", ", w->udp().rtpPort(), w->udp().rtcpPort());
+  }
+  log::info("[camsim] serving {} streams rtsp://{}:{}/cam1..cam{} on {} thread(s); UDP server ports {}",
+            options_.streams, options_.address, port_, options_.streams, workers_.size(), udpPorts);
   return true;
 }
 
@@ -80,19 +77,20 @@ void CamsimServer::accept() {
   // Connections start on the workers in turn; one that asks for a stream of another
   // worker moves there (CamsimSession).
   CamsimWorker& worker = *workers_[nextWorker_++ % workers_.size()];
-  acceptor_.async_accept(worker.io(), [this, &worker](const boost::system::error_code& ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (ec) {
-      log::warn("[camsim] accept failed: {}", ec.message());
-    } else {
-      asio::post(worker.io(), [&worker, directory = &directory_, s = std::move(socket)]() mutable {
-        auto session = std::make_shared<CamsimSession>(worker, *directory, std::move(s));
-        worker.adopt(session);
-        session->start();
+  acceptor_.async_accept(
+      worker.io(), [this, &worker](const boost::system::error_code& ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+        if (ec) {
+          log::warn("[camsim] accept failed: {}", ec.message());
+        } else {
+          asio::post(worker.io(), [&worker, directory = &directory_, s = std::move(socket)]() mutable {
+            auto session = std::make_shared<CamsimSession>(worker, *directory, std::move(s));
+            worker.adopt(session);
+            session->start();
+          });
+        }
+        accept();
       });
-    }
-    accept();
-  });
 }
 
 void CamsimServer::stop() {
@@ -100,6 +98,10 @@ void CamsimServer::stop() {
   started_ = false;
   boost::system::error_code ec;
   acceptor_.close(ec);
+  // The cancelled accept holds a socket of a worker's io_context: let it complete while
+  // that context exists (the caller's io_context is no longer running here).
+  io_.restart();
+  io_.poll();
   // Each worker closes its own sessions and sockets on its own thread; only then are the
   // threads stopped, so no handler is left that could use a destroyed object.
   std::vector<std::future<void>> done;

@@ -5,13 +5,12 @@
 // Streams are dealt round-robin to the workers, and their frame deadlines are spread
 // evenly across one frame interval, as N independent cameras' would be: the server under
 // test then sees a steady flow rather than N frames in the same millisecond.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 
 #include "camsim/CamsimClip.h"
 #include "camsim/CamsimDirectory.h"
@@ -38,7 +37,8 @@ class CamsimServer {
 
   // Binds everything and starts the workers; false with `error` when a socket cannot be bound.
   bool start(std::string& error);
-  // From the thread running `io`: stops accepting and shuts every worker down.
+  // After `io` has stopped running, on its thread: stops accepting and shuts every worker
+  // down. Idempotent.
   void stop();
   uint16_t port() const { return port_; }
 

@@ -1,9 +1,8 @@
 // CamsimSession: the control connection (reading, parsing, moving between workers, closing).
 #include "camsim/CamsimSession.h"
 
-#include <unistd.h>
-
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <boost/asio/post.hpp>
 
@@ -37,9 +36,11 @@ void CamsimSession::start() {
 void CamsimSession::read() {
   if (closed_) return;
   auto space = parser_.prepare();
-  socket_->async_read_some(asio::buffer(space.data(), space.size()),
-                           withMemory(readMemory_, [self = shared_from_this()](const boost::system::error_code& ec,
-                                                                               size_t size) { self->onRead(ec, size); }));
+  socket_->async_read_some(
+      asio::buffer(space.data(), space.size()),
+      withMemory(readMemory_, [self = shared_from_this()](const boost::system::error_code& ec, size_t size) {
+        self->onRead(ec, size);
+      }));
 }
 
 void CamsimSession::onRead(const boost::system::error_code& ec, size_t size) {

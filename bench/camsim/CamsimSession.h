@@ -18,6 +18,8 @@
 #include <netinet/in.h>
 
 #include <array>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -25,9 +27,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/asio/buffer.hpp>
-#include <boost/asio/ip/tcp.hpp>
 
 #include "camsim/CamsimDirectory.h"
 #include "camsim/CamsimHandlerMemory.h"

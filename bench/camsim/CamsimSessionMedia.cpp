@@ -133,9 +133,11 @@ void CamsimSession::writeFrame(const CamsimFrame& frame) {
   }
   writing_ = writingFrame_ = true;
   inflightFrame_ = frame.number;
-  asio::async_write(*socket_, BufferRange{gather_.data(), gather_.data() + n},
-                    withMemory(writeMemory_, [self = shared_from_this()](const boost::system::error_code& ec,
-                                                                         size_t size) { self->onWritten(ec, size); }));
+  asio::async_write(
+      *socket_, BufferRange{gather_.data(), gather_.data() + n},
+      withMemory(writeMemory_, [self = shared_from_this()](const boost::system::error_code& ec, size_t size) {
+        self->onWritten(ec, size);
+      }));
 }
 
 size_t CamsimSession::buildReport(uint8_t* out, size_t cap) {
@@ -143,8 +145,8 @@ size_t CamsimSession::buildReport(uint8_t* out, size_t cap) {
   // compute latency (frames leave on their deadlines, so RTP time tracks wall time).
   int64_t mono = core::monotonicUs();
   uint64_t ntp = core::ntpNow();
-  size_t n = media::buildSenderReport(out, cap, stream_->ssrc(), ntp, stream_->rtpTimestampAt(mono), packetsSent_,
-                                      octetsSent_);
+  size_t n = media::buildSenderReport(out, cap, stream_->ssrc(), ntp, stream_->rtpTimestampAt(mono),
+                                      packetsSent_, octetsSent_);
   n += media::buildSdesCname(out + n, cap - n, stream_->ssrc(), cname_);
   return n;
 }
@@ -162,9 +164,10 @@ void CamsimSession::writeNext() {
     controlQueue_.pop_front();
     writing_ = true;
     writingFrame_ = false;
-    asio::async_write(*socket_, asio::buffer(controlInFlight_),
-                      withMemory(writeMemory_, [self = shared_from_this()](const boost::system::error_code& ec,
-                                                                           size_t size) { self->onWritten(ec, size); }));
+    asio::async_write(
+        *socket_, asio::buffer(controlInFlight_),
+        withMemory(writeMemory_, [self = shared_from_this()](const boost::system::error_code& ec,
+                                                             size_t size) { self->onWritten(ec, size); }));
     return;
   }
   if (queued_ > 0) {

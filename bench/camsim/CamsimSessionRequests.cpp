@@ -108,7 +108,8 @@ bool CamsimSession::handleRequest(const rtsp::RtspRequest& req) {
         auto start = stream_->nextKeyframe();
         startPlaying();
         std::string track = route ? baseOf(uri, name) + std::string(kTrackControl) : std::string(uri);
-        res.headers.set("RTP-Info", fmt::format("url={};seq={};rtptime={}", track, start.sequence, start.rtpTime));
+        res.headers.set("RTP-Info",
+                        fmt::format("url={};seq={};rtptime={}", track, start.sequence, start.rtpTime));
       }
     }
   } else if (method == "PAUSE") {

@@ -73,6 +73,7 @@ size_t CamsimStream::sendNextFrame(int64_t nowUs, CamsimUdpSender& udp) {
     for (auto* v : viewers_) v->waitForKeyframe();
   }
   uint64_t n = next_++;
+  if (viewers_.empty()) return 0;  // nobody to send to: keep time, skip the copy
   // The slot about to be overwritten may still be held by a TCP session that has not been
   // able to write anything for kRing frame intervals (its kernel buffer is full too): such
   // a reader is hopeless, close it rather than send it torn frames. Backwards, because a

@@ -12,12 +12,11 @@
 
 #include <array>
 #include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
 #include <cstdint>
 #include <functional>
 #include <string>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/udp.hpp>
 
 #include "camsim/CamsimHandlerMemory.h"
 

@@ -1,10 +1,9 @@
 #include "camsim/CamsimWorker.h"
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <chrono>
 #include <limits>
-
-#include <boost/asio/post.hpp>
 
 #include "camsim/CamsimSession.h"
 #include "core/Clock.h"
@@ -46,7 +45,8 @@ void CamsimWorker::shutdown() {
 
 void CamsimWorker::adopt(std::shared_ptr<CamsimSession> session) {
   CamsimSession* raw = session.get();
-  if (sessions_.emplace(raw, std::move(session)).second) counters_.sessions.fetch_add(1, std::memory_order_relaxed);
+  if (sessions_.emplace(raw, std::move(session)).second)
+    counters_.sessions.fetch_add(1, std::memory_order_relaxed);
 }
 
 void CamsimWorker::forget(CamsimSession* session) {

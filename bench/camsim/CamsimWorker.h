@@ -9,14 +9,13 @@
 #include <netinet/in.h>
 
 #include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address_v4.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/address_v4.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "camsim/CamsimHandlerMemory.h"
 #include "camsim/CamsimStream.h"
@@ -27,8 +26,8 @@ namespace sluice::camsim {
 class CamsimSession;
 
 struct CamsimCounters {
-  std::atomic<int64_t> sessions{0};  // RTSP connections on this worker
-  std::atomic<int64_t> playing{0};   // sessions receiving media
+  std::atomic<int64_t> sessions{0};     // RTSP connections on this worker
+  std::atomic<int64_t> playing{0};      // sessions receiving media
   std::atomic<uint64_t> framesSent{0};  // frame × session deliveries
   std::atomic<uint64_t> tcpBytes{0};
   std::atomic<uint64_t> tcpFramesDropped{0};

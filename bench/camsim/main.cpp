@@ -6,15 +6,14 @@
 //
 // Streams are rtsp://ADDRESS:PORT/cam1 .. camN (1-based). Prints `READY rtsp://ADDRESS:PORT/`
 // on stdout once it listens, and exits on SIGINT/SIGTERM or after --duration seconds.
-#include <csignal>
-#include <cstdio>
-#include <functional>
-#include <string>
-
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <csignal>
+#include <cstdio>
+#include <functional>
+#include <string>
 
 #include "camsim/CamsimClip.h"
 #include "camsim/CamsimServer.h"
@@ -24,7 +23,8 @@ using namespace sluice;
 namespace asio = boost::asio;
 
 int main(int argc, char** argv) {
-  CLI::App cli{"sluice-camsim: N simulated RTSP cameras (rtsp://ADDRESS:PORT/cam1..camN) looping one H.264 clip"};
+  CLI::App cli{
+      "sluice-camsim: N simulated RTSP cameras (rtsp://ADDRESS:PORT/cam1..camN) looping one H.264 clip"};
   camsim::CamsimOptions options;
   std::string clipPath = SLUICE_SOURCE_DIR "/assets/demo.h264";
   double duration = 0;
@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
   cli.add_option("--streams", options.streams, "number of streams, named cam1..camN")
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));
-  cli.add_option("--port", options.port, "RTSP port (0: any free port, see the READY line)")->capture_default_str();
+  cli.add_option("--port", options.port, "RTSP port (0: any free port, see the READY line)")
+      ->capture_default_str();
   cli.add_option("--address", options.address, "IPv4 address to listen on")->capture_default_str();
   cli.add_option("--clip", clipPath, "H.264 Annex-B clip to loop")->capture_default_str();
   cli.add_option("--fps", options.fps, "frames per second")->capture_default_str()->check(CLI::Range(1, 240));
@@ -68,10 +69,11 @@ int main(int argc, char** argv) {
   }
   uint64_t payloadBytes = 0;
   for (size_t i = 0; i < clip.frameCount(); ++i) payloadBytes += clip.frame(i).payloadOctets;
-  log::info("[camsim] clip {}: {} frames, {}x{}, {} RTP packets per loop, {:.2f} Mbit/s at {} fps", clipPath,
-            clip.frameCount(), clip.width(), clip.height(), clip.packetsPerLoop(),
-            static_cast<double>(payloadBytes) * 8 * options.fps / static_cast<double>(clip.frameCount()) / 1e6,
-            options.fps);
+  log::info(
+      "[camsim] clip {}: {} frames, {}x{}, {} RTP packets per loop, {:.2f} Mbit/s at {} fps", clipPath,
+      clip.frameCount(), clip.width(), clip.height(), clip.packetsPerLoop(),
+      static_cast<double>(payloadBytes) * 8 * options.fps / static_cast<double>(clip.frameCount()) / 1e6,
+      options.fps);
 
   asio::io_context io(1);
   // Installed before READY, so a signal sent as soon as READY is read is not lost.

@@ -15,8 +15,9 @@ struct LoadOptions {
   int sample = 1;                 // authenticate/decrypt every Kth RTP packet (1: all)
   std::string localIp = "127.0.0.1";
   std::string jsonFile;
-  std::string dumpH264;      // Annex B of session 0
+  std::string dumpH264;        // Annex B of session 0
   double connectTimeout = 10;  // POST to DTLS connected
+  std::string srtpProfiles;    // OpenSSL names offered in DTLS; empty: Sluice's default (GCM, then CM)
   bool quiet = false;          // no per-session log lines on stderr
 };
 

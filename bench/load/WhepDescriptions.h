@@ -29,7 +29,7 @@ std::string buildWhepOffer(const OfferParams& params);
 struct WhepAnswerInfo {
   std::string iceUfrag, icePwd;
   std::string fingerprintAlgorithm, fingerprint;
-  std::string setup;       // as answered: passive (we are the DTLS client) or active
+  std::string setup;  // as answered: passive (we are the DTLS client) or active
   webrtc::DtlsRole dtlsRole = webrtc::DtlsRole::Client;  // ours
   bool iceLite = false;
   std::vector<webrtc::SocketAddress> candidates;  // UDP, component 1, in answer order

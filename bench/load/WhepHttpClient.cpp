@@ -31,7 +31,8 @@ std::string_view trim(std::string_view s) {
 }
 
 int64_t remainingMs(std::chrono::steady_clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
   return left.count() > 0 ? left.count() : 0;
 }
 
@@ -103,7 +104,8 @@ int connectTo(const HttpUrl& url, std::chrono::steady_clock::time_point deadline
   return result;
 }
 
-bool sendAll(int fd, std::string_view data, std::chrono::steady_clock::time_point deadline, std::string& error) {
+bool sendAll(int fd, std::string_view data, std::chrono::steady_clock::time_point deadline,
+             std::string& error) {
   while (!data.empty()) {
     ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
     if (n > 0) {
@@ -128,7 +130,10 @@ bool decodeChunked(std::string_view in, std::string& out) {
     size_t i = 0;
     for (; i < eol; ++i) {
       char c = in[i];
-      int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+      int digit = c >= '0' && c <= '9'   ? c - '0'
+                  : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                  : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                         : -1;
       if (digit < 0) break;  // chunk extensions follow
       size = size * 16 + static_cast<size_t>(digit);
       if (size > kMaxResponseSize) return false;
@@ -162,7 +167,8 @@ bool parseHead(std::string_view head, HttpResponse& response, std::string& error
     std::string_view line = head.substr(0, eol);
     size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
-    response.headers.emplace_back(std::string(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1))));
+    response.headers.emplace_back(std::string(trim(line.substr(0, colon))),
+                                  std::string(trim(line.substr(colon + 1))));
   }
   return true;
 }
@@ -236,9 +242,9 @@ std::optional<std::string> HttpResponse::header(std::string_view name) const {
   return std::nullopt;
 }
 
-std::optional<HttpResponse> httpRequest(std::string_view method, const HttpUrl& url, std::string_view contentType,
-                                        std::string_view body, std::chrono::milliseconds timeout,
-                                        std::string& error) {
+std::optional<HttpResponse> httpRequest(std::string_view method, const HttpUrl& url,
+                                        std::string_view contentType, std::string_view body,
+                                        std::chrono::milliseconds timeout, std::string& error) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   Fd fd(connectTo(url, deadline, error));
   if (fd.get() < 0) return std::nullopt;
@@ -286,8 +292,10 @@ std::optional<HttpResponse> httpRequest(std::string_view method, const HttpUrl& 
         if (end == std::string::npos) continue;
         if (!parseHead(std::string_view(raw).substr(0, end), response, error)) return std::nullopt;
         headEnd = end + 4;
-        if (auto length = response.header("Content-Length")) contentLength = std::strtoull(length->c_str(), nullptr, 10);
-        if (auto encoding = response.header("Transfer-Encoding")) chunked = encoding->find("chunked") != std::string::npos;
+        if (auto length = response.header("Content-Length"))
+          contentLength = std::strtoull(length->c_str(), nullptr, 10);
+        if (auto encoding = response.header("Transfer-Encoding"))
+          chunked = encoding->find("chunked") != std::string::npos;
       }
       continue;
     }

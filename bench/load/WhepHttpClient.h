@@ -38,8 +38,8 @@ struct HttpResponse {
 // Sends one request and reads the whole response (Content-Length, chunked, or until the
 // server closes). nullopt and `error` on network failure or a malformed response; HTTP
 // error statuses are returned as responses.
-std::optional<HttpResponse> httpRequest(std::string_view method, const HttpUrl& url, std::string_view contentType,
-                                        std::string_view body, std::chrono::milliseconds timeout,
-                                        std::string& error);
+std::optional<HttpResponse> httpRequest(std::string_view method, const HttpUrl& url,
+                                        std::string_view contentType, std::string_view body,
+                                        std::chrono::milliseconds timeout, std::string& error);
 
 }  // namespace sluice::load

@@ -4,9 +4,14 @@
 
 #include <boost/asio/post.hpp>
 
+#include "app/ApiBackend.h"
 #include "app/ConfigWatcher.h"
+#include "app/HttpAccess.h"
 #include "app/WhepBridge.h"
 #include "core/Log.h"
+#include "http/ControlApiRoutes.h"
+#include "http/MetricsRoutes.h"
+#include "http/PprofRoutes.h"
 #include "http/WebrtcRoutes.h"
 
 namespace sluice::app {
@@ -150,6 +155,33 @@ bool App::start(std::string& error) {
               config_.webrtcLocalUDPAddress);
   }
 
+  apiBackend_ = std::make_unique<ApiBackend>(*this);
+  http::AccessCheck access = makeHttpAccessCheck(*this);
+  if (config_.api) {
+    auto r = std::make_shared<http::ControlApiRoutes>(*apiBackend_, access);
+    routes_.push_back(r);
+    if (!startAuxServer("API", config_.apiAddress, config_.apiAllowOrigins, http::kControlApiBodyLimit,
+                        r->handler(), error)) {
+      return false;
+    }
+  }
+  if (config_.metrics) {
+    auto r = std::make_shared<http::MetricsRoutes>(*apiBackend_, apiBackend_.get(), access);
+    routes_.push_back(r);
+    if (!startAuxServer("metrics", config_.metricsAddress, config_.metricsAllowOrigins, 128 * 1024, r->handler(),
+                        error)) {
+      return false;
+    }
+  }
+  if (config_.pprof) {
+    auto r = std::make_shared<http::PprofRoutes>(control_, access);
+    routes_.push_back(r);
+    if (!startAuxServer("pprof", config_.pprofAddress, config_.pprofAllowOrigins, 128 * 1024, r->handler(),
+                        error)) {
+      return false;
+    }
+  }
+
   for (auto& [name, path] : paths_) path->start();
 
   if (http_) {
@@ -172,6 +204,24 @@ bool App::start(std::string& error) {
   return true;
 }
 
+bool App::startAuxServer(const char* what, const std::string& address, const std::vector<std::string>& origins,
+                         size_t bodyLimit, http::HttpHandler handler, std::string& error) {
+  http::HttpServerOptions o;
+  o.address = address;
+  o.allowOrigins = origins;
+  o.readTimeout = config_.readTimeout;
+  o.writeTimeout = config_.writeTimeout;
+  o.bodyLimit = bodyLimit;
+  auto server = std::make_unique<http::HttpServer>(control_, o, std::move(handler));
+  if (!server->start(error)) {
+    error = std::string("unable to open the ") + what + " listener on " + address + ": " + error;
+    return false;
+  }
+  log::info("[{}] listener opened on {}", what, address);
+  auxServers_.push_back(std::move(server));
+  return true;
+}
+
 void App::run() { control_.run(); }
 
 void App::stop() {
@@ -182,6 +232,7 @@ void App::stop() {
   hangup_.cancel(ec);
   if (watcher_) watcher_->stop();
   if (http_) http_->stop();
+  for (auto& s : auxServers_) s->stop();
   for (auto& [name, path] : paths_) path->stop();
   if (webrtc_) webrtc_->stop();
   pool_.stop();

@@ -18,6 +18,7 @@
 namespace sluice::app {
 
 class WhepBridge;
+class ApiBackend;
 class ConfigWatcher;
 
 class App {
@@ -42,6 +43,7 @@ class App {
   Path* findPath(const std::string& name);
   const config::Config& config() const { return config_; }
   webrtc::WebrtcServer& webrtc() { return *webrtc_; }
+  bool webrtcEnabled() const { return webrtc_ != nullptr; }
   uint16_t httpPort() const;
 
  private:
@@ -52,6 +54,13 @@ class App {
   std::unique_ptr<webrtc::WebrtcServer> webrtc_;
   std::unique_ptr<WhepBridge> bridge_;
   std::unique_ptr<http::HttpServer> http_;
+  std::unique_ptr<ApiBackend> apiBackend_;
+  // Routes of the API, metrics and pprof listeners: kept alive as long as their servers.
+  std::vector<std::shared_ptr<void>> routes_;
+  std::vector<std::unique_ptr<http::HttpServer>> auxServers_;
+
+  bool startAuxServer(const char* what, const std::string& address, const std::vector<std::string>& origins,
+                      size_t bodyLimit, http::HttpHandler handler, std::string& error);
   boost::asio::signal_set signals_;
   boost::asio::signal_set hangup_;
   std::unique_ptr<ConfigWatcher> watcher_;

@@ -23,6 +23,41 @@ struct IceServer {
 
 class PathPattern;  // the compiled regular expression of a '~' path name (PathPattern.h)
 
+// One permission of an authInternalUsers entry (or of authHTTPExclude). `action` is publish, read,
+// playback, api, metrics or pprof. `path` only matters for publish, read and playback: empty means
+// every path, '~<regex>' a regular expression (unanchored, as in MediaMTX), anything else one name.
+struct AuthPermission {
+  std::string action, path;
+  bool operator==(const AuthPermission&) const = default;
+};
+
+// One entry of authInternalUsers. `user` and `pass` are plain text or "sha256:<base64 of the
+// SHA-256 digest>"; user "any" means anyone, without credentials, and has no pass; an empty pass
+// accepts any password. `ips` holds addresses and CIDR ranges; empty means any address.
+struct AuthInternalUser {
+  std::string user, pass;
+  std::vector<std::string> ips;
+  std::vector<AuthPermission> permissions;
+  bool operator==(const AuthInternalUser&) const = default;
+};
+
+// MediaMTX's defaults: anyone may publish, read and play back; api, metrics and pprof are open
+// to 127.0.0.1 and ::1 only.
+std::vector<AuthInternalUser> defaultAuthInternalUsers();
+// MediaMTX's default authHTTPExclude: api, metrics and pprof.
+std::vector<AuthPermission> defaultAuthHttpExclude();
+
+// The deprecated per-path credentials (publishUser, publishPass, publishIPs, readUser, readPass,
+// readIPs). Each is unset unless the file or the environment gives it a value. They only exist
+// while the configuration is assembled: finishing it turns them into authInternalUsers entries,
+// as MediaMTX does, and clears them, so a loaded Config never holds any.
+struct LegacyCredentials {
+  std::optional<std::string> publishUser, publishPass, readUser, readPass;
+  std::optional<std::vector<std::string>> publishIPs, readIPs;
+  bool any() const { return publishUser || publishPass || publishIPs || readUser || readPass || readIPs; }
+  bool operator==(const LegacyCredentials&) const = default;
+};
+
 // Settings of one path: pathDefaults overlaid with the path's own keys.
 struct PathConfig {
   std::string name;
@@ -39,6 +74,7 @@ struct PathConfig {
   // exists so that its name stays reserved, but it never becomes ready.
   bool sourceSupported = true;
   std::shared_ptr<const PathPattern> pattern;  // set when regex
+  LegacyCredentials legacyCredentials;         // always empty once loaded (see LegacyCredentials)
 };
 
 struct Config {
@@ -50,6 +86,23 @@ struct Config {
   int writeQueueSize = 512;
   int udpMaxPayloadSize = 1452;
   int udpReadBufferSize = 0;  // 0 = OS default
+
+  // Authentication. Only MediaMTX's "internal" method is implemented: "http" and "jwt" are
+  // rejected, because ignoring them would open to everyone what the file meant to protect.
+  std::string authMethod = "internal";
+  std::vector<AuthInternalUser> authInternalUsers = defaultAuthInternalUsers();
+  std::vector<AuthPermission> authHTTPExclude = defaultAuthHttpExclude();  // kept for the API's view
+
+  // Control API, metrics and pprof listeners. Trusted proxies are addresses or CIDR ranges.
+  bool api = false;
+  std::string apiAddress = ":9997";
+  std::vector<std::string> apiAllowOrigins{"*"}, apiTrustedProxies;
+  bool metrics = false;
+  std::string metricsAddress = ":9998";
+  std::vector<std::string> metricsAllowOrigins{"*"}, metricsTrustedProxies;
+  bool pprof = false;
+  std::string pprofAddress = ":9999";
+  std::vector<std::string> pprofAllowOrigins{"*"}, pprofTrustedProxies;
 
   bool webrtc = true;
   std::string webrtcAddress = ":8889";

@@ -5,6 +5,7 @@
 #include "config/GlobalValidation.h"
 #include "config/KeySuggestion.h"
 #include "config/KnownKeys.h"
+#include "config/LegacyCredentials.h"
 #include "config/PathValidation.h"
 #include "config/UnsupportedKeys.h"
 #include "config/YamlMapping.h"
@@ -211,6 +212,7 @@ Config ConfigBuilder::finish() {
     validatePath(path, pending.origin, warnings_);
     config_.paths.push_back(std::move(path));
   }
+  convertLegacyCredentials(config_, fileOrigin);
   return config_;
 }
 

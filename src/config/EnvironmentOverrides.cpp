@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "config/EnvironmentLists.h"
 #include "config/KeySuggestion.h"
 #include "config/KnownKeys.h"
 #include "config/UnsupportedKeys.h"
@@ -13,8 +14,6 @@ extern char** environ;
 
 namespace sluice::config {
 namespace {
-
-constexpr std::string_view kIceServersKey = "webrtcICEServers2";
 
 struct NameParts {
   std::string_view head;  // up to the first '_'
@@ -52,7 +51,7 @@ class EnvironmentReader {
 
   void apply(const std::string& prefix) {
     const std::string start = prefix + "_";
-    bool iceServers = false;
+    std::map<std::string_view, std::string> structLists;  // key -> <PREFIX>_<KEY>
     for (const auto& [variable, value] : environment_) {
       if (variable.compare(0, start.size(), start) != 0) continue;
       NameParts parts = splitAtUnderscore(std::string_view(variable).substr(start.size()));
@@ -61,8 +60,8 @@ class EnvironmentReader {
       } else if (parts.head == "PATHS") {
         applyPathVariable(variable, parts.tail, value);
       } else if (std::optional<std::string_view> key = findKeyByUpperCase(knownGlobalKeys(), parts.head)) {
-        if (*key == kIceServersKey) {
-          iceServers = true;
+        if (isStructListKey(*key)) {
+          structLists.emplace(*key, start + std::string(parts.head));
         } else if (!parts.hasTail) {
           builder_.setGlobal(*key, InputValue::fromEnvironment(value, originOf(variable)));
         } else if (findUnsupportedKey(unsupportedGlobalKeys(), *key)) {
@@ -71,7 +70,7 @@ class EnvironmentReader {
       }
       // Anything else is not configuration: hooks see MTX_PATH, MTX_QUERY, RTSP_PORT, ...
     }
-    if (iceServers) applyIceServers(prefix + "_WEBRTCICESERVERS2");
+    for (const auto& [key, base] : structLists) applyStructListVariables(environment_, base, key, builder_);
   }
 
  private:
@@ -102,62 +101,6 @@ class EnvironmentReader {
     } else {
       builder_.setPathDefault(*key, input);
     }
-  }
-
-  // <PREFIX>_WEBRTCICESERVERS2="" empties the list; <PREFIX>_WEBRTCICESERVERS2_<i>_<FIELD> updates
-  // item i of the list in place, or appends it. Indexes must be contiguous, as in MediaMTX. The
-  // result goes through the same reader as the file's list, as a YAML list.
-  void applyIceServers(const std::string& base) {
-    auto whole = environment_.find(base);
-    if (whole != environment_.end() && !whole->second.empty()) {
-      builder_.setGlobal(kIceServersKey,
-                         InputValue::fromEnvironment(whole->second, originOf(base)));  // throws
-    }
-    const bool cleared = whole != environment_.end();
-    YAML::Node list = cleared ? YAML::Node(YAML::NodeType::Sequence) : currentIceServers();
-    for (size_t index = 0;; ++index) {
-      const bool exists = index < list.size();
-      YAML::Node item = exists ? list[index] : YAML::Node(YAML::NodeType::Map);
-      if (!applyIceServerFields(fmt::format("{}_{}_", base, index), item) && !exists) break;
-      if (!exists) list.push_back(item);
-    }
-    builder_.setGlobal(kIceServersKey, InputValue::fromYaml(list, originOf(base)));
-  }
-
-  YAML::Node currentIceServers() const {
-    YAML::Node list(YAML::NodeType::Sequence);
-    for (const IceServer& server : builder_.current().webrtcICEServers2) {
-      YAML::Node item(YAML::NodeType::Map);
-      item["url"] = server.url;
-      item["username"] = server.username;
-      item["password"] = server.password;
-      item["clientOnly"] = server.clientOnly ? "true" : "false";
-      list.push_back(item);
-    }
-    return list;
-  }
-
-  // Sets the fields of `item` given by variables <itemPrefix><FIELD>; false if there is none.
-  bool applyIceServerFields(const std::string& itemPrefix, YAML::Node& item) {
-    static constexpr std::pair<std::string_view, const char*> kFields[] = {
-        {"URL", "url"}, {"USERNAME", "username"}, {"PASSWORD", "password"}, {"CLIENTONLY", "clientOnly"}};
-    bool any = false;
-    for (auto it = environment_.lower_bound(itemPrefix);
-         it != environment_.end() && it->first.compare(0, itemPrefix.size(), itemPrefix) == 0; ++it) {
-      any = true;
-      std::string_view field = std::string_view(it->first).substr(itemPrefix.size());
-      auto known = std::find_if(std::begin(kFields), std::end(kFields),
-                                [&](const auto& entry) { return entry.first == field; });
-      if (known != std::end(kFields)) {
-        item[known->second] = it->second;
-      } else {
-        builder_.warn(
-            fmt::format("environment variable {} does not name an ICE server field and is ignored (expected "
-                        "URL, USERNAME, PASSWORD, CLIENTONLY)",
-                        it->first));
-      }
-    }
-    return any;
   }
 
   const Environment& environment_;

@@ -1,7 +1,7 @@
 #pragma once
 // MediaMTX's environment overrides: RTSP_<KEY> (legacy) then MTX_<KEY>, where KEY is a
 // configuration key in upper case; MTX_PATHDEFAULTS_<KEY>; MTX_PATHS_<NAME>_<KEY>, which creates
-// path <name> (lower-cased); and MTX_WEBRTCICESERVERS2_<i>_<FIELD> for the ICE server list.
+// path <name> (lower-cased); and <KEY>_<i>_<FIELD> for the lists of structures (EnvironmentLists.h).
 #include <map>
 #include <string>
 

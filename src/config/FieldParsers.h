@@ -2,6 +2,7 @@
 // Reads an InputValue into a typed configuration field. Each overload leaves the field as it was
 // for a YAML null (MediaMTX semantics) and throws ConfigError naming the origin on a bad value.
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,5 +22,15 @@ void parseValue(const InputValue& in, log::Level& out);
 void parseValue(const InputValue& in, RtspTransport& out);
 // A list of {url, username, password, clientOnly} mappings.
 void parseValue(const InputValue& in, std::vector<IceServer>& out);
+
+// Defined in AuthFieldParsers.cpp. A list of {user, pass, ips, permissions} mappings, each checked
+// as MediaMTX does (non-empty user, no pass for 'any', valid credentials, IP networks, actions).
+void parseValue(const InputValue& in, std::vector<AuthInternalUser>& out);
+// A list of {action, path} mappings.
+void parseValue(const InputValue& in, std::vector<AuthPermission>& out);
+// For keys whose absence matters (the deprecated per-path credentials): a YAML null leaves the
+// value unset, anything else sets it.
+void parseValue(const InputValue& in, std::optional<std::string>& out);
+void parseValue(const InputValue& in, std::optional<std::vector<std::string>>& out);
 
 }  // namespace sluice::config

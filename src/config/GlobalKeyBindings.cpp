@@ -1,3 +1,4 @@
+#include "config/AuthFieldChecks.h"
 #include "config/FieldChecks.h"
 #include "config/KeyBindings.h"
 
@@ -11,10 +12,21 @@ void assignWebrtcDisable(const InputValue& in, Config& config) {
   config.webrtc = !disabled;
 }
 
-// webrtcAllowOrigin: a single origin.
-void assignWebrtcAllowOrigin(const InputValue& in, Config& config) {
+// webrtcAllowOrigin, apiAllowOrigin, ...: a single origin.
+template <std::vector<std::string> Config::*Origins>
+void assignSingleOrigin(const InputValue& in, Config& config) {
   std::optional<std::string> origin = scalarText(in);
-  if (origin) config.webrtcAllowOrigins = {*origin};
+  if (origin) config.*Origins = {*origin};
+}
+
+// externalAuthenticationURL: MediaMTX's old spelling of authMethod http plus authHTTPAddress.
+// Refused like authMethod http rather than ignored, since ignoring it would open the server.
+void assignExternalAuthenticationUrl(const InputValue& in, Config&) {
+  if (scalarText(in)) {
+    fail(in.origin,
+         "'externalAuthenticationURL' (authMethod 'http') is not supported by Sluice yet (only authMethod "
+         "'internal' is)");
+  }
 }
 
 // webrtcICEServers: "stun:host:port" or "turn:user:pass:host:port" strings, appended to
@@ -65,6 +77,22 @@ const std::vector<GlobalKeyBinding>& globalKeyBindings() {
       {"webrtcICEServers2", assignField<&Config::webrtcICEServers2>},
       {"webrtcHandshakeTimeout", assignField<&Config::webrtcHandshakeTimeout>},
       {"webrtcSTUNGatherTimeout", assignField<&Config::webrtcSTUNGatherTimeout>},
+      {"authMethod", assignField<&Config::authMethod, requireAuthMethod>},
+      {"authInternalUsers", assignField<&Config::authInternalUsers>},
+      {"authHTTPExclude", assignField<&Config::authHTTPExclude>},
+      {"api", assignField<&Config::api>},
+      {"apiAddress", assignField<&Config::apiAddress>},
+      {"apiAllowOrigins", assignField<&Config::apiAllowOrigins>},
+      {"apiTrustedProxies", assignField<&Config::apiTrustedProxies, requireIpNetworks>},
+      {"metrics", assignField<&Config::metrics>},
+      {"metricsAddress", assignField<&Config::metricsAddress>},
+      {"metricsAllowOrigins", assignField<&Config::metricsAllowOrigins>},
+      {"metricsTrustedProxies", assignField<&Config::metricsTrustedProxies, requireIpNetworks>},
+      {"pprof", assignField<&Config::pprof>},
+      {"pprofAddress", assignField<&Config::pprofAddress>},
+      {"pprofAllowOrigins", assignField<&Config::pprofAllowOrigins>},
+      {"pprofTrustedProxies", assignField<&Config::pprofTrustedProxies, requireIpNetworks>},
+      {"externalAuthenticationURL", assignExternalAuthenticationUrl},
 
       // Sluice's own keys.
       {"workerThreads", assignField<&Config::workerThreads, requireNonNegative>},
@@ -76,7 +104,10 @@ const std::vector<GlobalKeyBinding>& globalKeyBindings() {
       {"rtspUDPReadBufferSize", assignField<&Config::udpReadBufferSize, requireNonNegative>,
        "udpReadBufferSize"},
       {"webrtcDisable", assignWebrtcDisable, "webrtc"},
-      {"webrtcAllowOrigin", assignWebrtcAllowOrigin, "webrtcAllowOrigins"},
+      {"webrtcAllowOrigin", assignSingleOrigin<&Config::webrtcAllowOrigins>, "webrtcAllowOrigins"},
+      {"apiAllowOrigin", assignSingleOrigin<&Config::apiAllowOrigins>, "apiAllowOrigins"},
+      {"metricsAllowOrigin", assignSingleOrigin<&Config::metricsAllowOrigins>, "metricsAllowOrigins"},
+      {"pprofAllowOrigin", assignSingleOrigin<&Config::pprofAllowOrigins>, "pprofAllowOrigins"},
       {"webrtcICEUDPMuxAddress", assignField<&Config::webrtcLocalUDPAddress>, "webrtcLocalUDPAddress"},
       {"webrtcICETCPMuxAddress", assignField<&Config::webrtcLocalTCPAddress>, "webrtcLocalTCPAddress"},
       {"webrtcICEHostNAT1To1IPs", assignField<&Config::webrtcAdditionalHosts>, "webrtcAdditionalHosts"},

@@ -35,10 +35,19 @@ void validateWebrtc(const Config& config, const Origin& where) {
   }
 }
 
+// MediaMTX's rule for the control API, metrics and pprof listeners.
+void validateListener(bool enabled, const std::string& address, std::string_view key, std::string_view what,
+                      const Origin& where) {
+  if (enabled && address.empty()) fail(where, fmt::format("'{}' must be set when {} enabled", key, what));
+}
+
 }  // namespace
 
 void validateGlobals(const Config& config, const Origin& where, std::vector<std::string>& warnings) {
   validateWebrtc(config, where);
+  validateListener(config.api, config.apiAddress, "apiAddress", "the API is", where);
+  validateListener(config.metrics, config.metricsAddress, "metricsAddress", "metrics are", where);
+  validateListener(config.pprof, config.pprofAddress, "pprofAddress", "pprof is", where);
   const auto& destinations = config.logDestinations;
   if (std::find(destinations.begin(), destinations.end(), "syslog") != destinations.end()) {
     warnings.push_back(where.describe() +

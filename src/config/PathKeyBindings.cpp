@@ -1,7 +1,21 @@
+#include "config/AuthFieldChecks.h"
 #include "config/FieldChecks.h"
 #include "config/KeyBindings.h"
 
 namespace sluice::config {
+namespace {
+
+// The deprecated per-path credentials live in PathConfig::legacyCredentials until the
+// configuration is finished (LegacyCredentials.cpp turns them into authInternalUsers).
+template <auto Field, auto Check>
+void assignLegacyCredential(const InputValue& in, PathConfig& path) {
+  auto value = path.legacyCredentials.*Field;
+  parseValue(in, value);
+  Check(in.origin, value);
+  path.legacyCredentials.*Field = std::move(value);
+}
+
+}  // namespace
 
 const std::vector<PathKeyBinding>& pathKeyBindings() {
   static const std::vector<PathKeyBinding> kBindings = {
@@ -17,6 +31,18 @@ const std::vector<PathKeyBinding>& pathKeyBindings() {
       // Deprecated MediaMTX names of the keys above.
       {"sourceProtocol", assignField<&PathConfig::rtspTransport>, "rtspTransport"},
       {"sourceAnyPortEnable", assignField<&PathConfig::rtspAnyPort>, "rtspAnyPort"},
+      {"publishUser", assignLegacyCredential<&LegacyCredentials::publishUser, requireOptionalCredential>,
+       "authInternalUsers"},
+      {"publishPass", assignLegacyCredential<&LegacyCredentials::publishPass, requireOptionalCredential>,
+       "authInternalUsers"},
+      {"publishIPs", assignLegacyCredential<&LegacyCredentials::publishIPs, requireOptionalIpNetworks>,
+       "authInternalUsers"},
+      {"readUser", assignLegacyCredential<&LegacyCredentials::readUser, requireOptionalCredential>,
+       "authInternalUsers"},
+      {"readPass", assignLegacyCredential<&LegacyCredentials::readPass, requireOptionalCredential>,
+       "authInternalUsers"},
+      {"readIPs", assignLegacyCredential<&LegacyCredentials::readIPs, requireOptionalIpNetworks>,
+       "authInternalUsers"},
   };
   return kBindings;
 }

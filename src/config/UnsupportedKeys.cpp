@@ -20,18 +20,11 @@ const std::vector<UnsupportedKey>& unsupportedGlobalKeys() {
       {// General
        "sysLogPrefix", "dumpPackets", "runOnConnect", "runOnConnectRestart", "runOnDisconnect",
        // Authentication
-       "authMethod", "authInternalUsers", "authHTTPAddress", "authHTTPFingerprint", "authHTTPExclude",
-       "authJWTJWKS", "authJWTJWKSFingerprint", "authJWTClaimKey", "authJWTExclude", "authJWTIssuer",
-       "authJWTAudience", "authJWTInHTTPQuery",
-       // Control API
-       "api", "apiAddress", "apiEncryption", "apiServerKey", "apiServerCert", "apiAllowOrigins",
-       "apiTrustedProxies",
-       // Metrics
-       "metrics", "metricsAddress", "metricsEncryption", "metricsServerKey", "metricsServerCert",
-       "metricsAllowOrigins", "metricsTrustedProxies",
-       // pprof
-       "pprof", "pprofAddress", "pprofEncryption", "pprofServerKey", "pprofServerCert", "pprofAllowOrigins",
-       "pprofTrustedProxies",
+       "authHTTPAddress", "authHTTPFingerprint", "authJWTJWKS", "authJWTJWKSFingerprint", "authJWTClaimKey",
+       "authJWTExclude", "authJWTIssuer", "authJWTAudience", "authJWTInHTTPQuery",
+       // Control API, metrics, pprof
+       "apiEncryption", "apiServerKey", "apiServerCert", "metricsEncryption", "metricsServerKey",
+       "metricsServerCert", "pprofEncryption", "pprofServerKey", "pprofServerCert",
        // Playback server
        "playback", "playbackAddress", "playbackEncryption", "playbackServerKey", "playbackServerCert",
        "playbackAllowOrigins", "playbackTrustedProxies",
@@ -58,10 +51,6 @@ const std::vector<UnsupportedKey>& unsupportedGlobalKeys() {
        "moq", "moqHTTP2Address", "moqHTTP3Address", "moqQUICAddress", "moqServerKey", "moqServerCert",
        "moqAllowOrigins", "moqTrustedProxies"},
       {
-          {"externalAuthenticationURL", "authHTTPAddress"},
-          {"apiAllowOrigin", "apiAllowOrigins"},
-          {"metricsAllowOrigin", "metricsAllowOrigins"},
-          {"pprofAllowOrigin", "pprofAllowOrigins"},
           {"playbackAllowOrigin", "playbackAllowOrigins"},
           {"rtspDisable", "rtsp"},
           {"protocols", "rtspTransports"},
@@ -119,12 +108,6 @@ const std::vector<UnsupportedKey>& unsupportedPathKeys() {
        "runOnUnavailable", "runOnRead", "runOnReadRestart", "runOnUnread", "runOnRecordSegmentCreate",
        "runOnRecordSegmentComplete"},
       {
-          {"publishUser", "authInternalUsers"},
-          {"publishPass", "authInternalUsers"},
-          {"publishIPs", "authInternalUsers"},
-          {"readUser", "authInternalUsers"},
-          {"readPass", "authInternalUsers"},
-          {"readIPs", "authInternalUsers"},
           {"disablePublisherOverride", "overridePublisher"},
           {"rtspUDPReadBufferSize", "udpReadBufferSize"},
           {"mpegtsUDPReadBufferSize", "udpReadBufferSize"},

@@ -25,10 +25,13 @@ struct HistoryPacket {
 
 class PacketHistory {
  public:
-  // capacity must be a power of two.
-  explicit PacketHistory(size_t capacity);
+  // Starts small and doubles, up to maxCapacity (a power of two), only when the packets of
+  // one keyframe interval no longer fit: memory follows the stream's real GOP size instead
+  // of a worst case. Growth is rare (while the GOP size is learned), never per packet.
+  explicit PacketHistory(size_t maxCapacity, size_t initialCapacity = 256);
 
   size_t capacity() const { return mask_ + 1; }
+  size_t maxCapacity() const { return maxCapacity_; }
   // Index the next appended packet gets; also the count of packets ever appended.
   uint64_t head() const { return head_; }
   // Oldest index still held.
@@ -54,8 +57,11 @@ class PacketHistory {
   void clear();
 
  private:
+  void grow();
+
   std::unique_ptr<HistoryPacket[]> slots_;
   size_t mask_;
+  size_t maxCapacity_;
   uint64_t head_ = 0;
   uint64_t lastKeyframe_ = UINT64_MAX;
 };

@@ -1,6 +1,7 @@
 #include "stream/Stream.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 #include "core/Clock.h"
@@ -18,11 +19,16 @@ void Stream::start(const std::vector<uint8_t>& sps, const std::vector<uint8_t>& 
   ingest_ = media::H264RtpIngest(ingest_.maxPayload());
   if (!sps.empty() && !pps.empty()) ingest_.setParameterSets(sps.data(), sps.size(), pps.data(), pps.size());
   history_.clear();
+  stats_.readySinceUnixMs.store(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count(),
+                                std::memory_order_relaxed);
   ready_.store(true, std::memory_order_release);
 }
 
 void Stream::stop(const std::string& reason) {
   ready_.store(false, std::memory_order_release);
+  stats_.readySinceUnixMs.store(0, std::memory_order_relaxed);
   std::vector<StreamReader*> readers;
   readers.swap(readers_);
   removedPending_ = 0;

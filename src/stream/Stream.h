@@ -32,6 +32,7 @@ struct StreamStats {
   std::atomic<uint64_t> ingestErrors{0};
   std::atomic<uint64_t> packetsLost{0};
   std::atomic<uint32_t> readers{0};
+  std::atomic<int64_t> readySinceUnixMs{0};  // 0 while not ready
 };
 
 class Stream : private media::ShapedPacketSink {

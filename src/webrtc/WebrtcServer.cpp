@@ -198,6 +198,34 @@ int WebrtcServer::deleteSession(const std::string& secret, std::string& error) {
   return 200;
 }
 
+int WebrtcServer::kickSession(const std::string& id, std::string& error) {
+  std::string secret;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [sec, s] : bySecret_) {
+      if (s->params().id == id) secret = sec;
+    }
+  }
+  if (secret.empty()) {
+    error = "session not found";
+    return 404;
+  }
+  deleteSession(secret, error);
+  return 200;
+}
+
+UdpEgressTotals WebrtcServer::egressTotals() const {
+  UdpEgressTotals t;
+  for (auto& w : workers_) {
+    const UdpEgressStats& s = w->egress().stats();
+    t.datagramsSent += s.datagramsSent.load(std::memory_order_relaxed);
+    t.bytesSent += s.bytesSent.load(std::memory_order_relaxed);
+    t.datagramsDropped += s.datagramsDropped.load(std::memory_order_relaxed);
+    t.batches += s.batches.load(std::memory_order_relaxed);
+  }
+  return t;
+}
+
 std::vector<WebrtcSessionInfo> WebrtcServer::listSessions() const {
   std::vector<WebrtcSessionInfo> out;
   std::lock_guard lock(mutex_);
@@ -219,6 +247,9 @@ std::vector<WebrtcSessionInfo> WebrtcServer::listSessions() const {
     i.retransmitted = st.retransmitted;
     i.plisReceived = st.plisReceived;
     i.firsReceived = st.firsReceived;
+    i.packetsLostReported = st.packetsLostReported;
+    i.jitterReported = st.jitterReported;
+    i.remoteCandidate = s->selectedRemote();
     out.push_back(std::move(i));
   }
   std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.created < b.created; });

@@ -41,11 +41,17 @@ struct WhepSessionResult {
   std::string answer, id, secret;
 };
 
+struct UdpEgressTotals {
+  uint64_t datagramsSent = 0, bytesSent = 0, datagramsDropped = 0, batches = 0;
+};
+
 struct WebrtcSessionInfo {
   std::string id, path, query, remoteAddress, state;
   std::chrono::system_clock::time_point created;
   uint64_t bytesReceived = 0, bytesSent = 0, rtpPacketsSent = 0, rtcpPacketsReceived = 0, rtcpPacketsSent = 0,
-           nacksReceived = 0, retransmitted = 0, plisReceived = 0, firsReceived = 0;
+           nacksReceived = 0, retransmitted = 0, plisReceived = 0, firsReceived = 0, packetsLostReported = 0;
+  uint32_t jitterReported = 0;
+  std::string remoteCandidate;
 };
 
 class WebrtcServer {
@@ -65,6 +71,9 @@ class WebrtcServer {
                                   const std::string& remoteAddress);
   int patchSession(const std::string& secret, const std::string& body, std::string& error);
   int deleteSession(const std::string& secret, std::string& error);
+  // API kick: by the public ID (not the secret). 200 or 404.
+  int kickSession(const std::string& id, std::string& error);
+  UdpEgressTotals egressTotals() const;
   std::vector<WebrtcSessionInfo> listSessions() const;
   size_t sessionCount() const;
 

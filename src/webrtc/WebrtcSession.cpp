@@ -42,6 +42,11 @@ size_t WebrtcSession::workerIndex() const { return worker_.worker().index(); }
 
 std::string WebrtcSession::remoteAddress() const { return params_.remoteHttpAddress; }
 
+std::string WebrtcSession::selectedRemote() const {
+  std::lock_guard lock(remoteTextMutex_);
+  return remoteText_;
+}
+
 void WebrtcSession::start() {
   startedUs_ = core::monotonicUs();
   worker_.add(shared_from_this());
@@ -61,6 +66,10 @@ void WebrtcSession::onIceCheck(const SocketAddress& from, bool useCandidate) {
   if (state() == State::Closed) return;
   if (!remote_ || (useCandidate && !(*remote_ == from))) {
     remote_ = from;
+    {
+      std::lock_guard lock(remoteTextMutex_);
+      remoteText_ = from.toString();
+    }
     log::debug("{} ICE: selected {}", logPrefix(), from.toString());
   }
   if (state() == State::New) state_.store(State::Connecting, std::memory_order_release);
@@ -175,8 +184,17 @@ void WebrtcSession::onReportBlock(uint32_t, const media::RtcpReportBlock& b) {
 
 void WebrtcSession::sendSenderReport(int64_t nowUs) {
   uint8_t buf[256];
+  // Map "now" onto the RTP timeline through the newest packet's arrival at the server, so
+  // a receiver's latency estimate measures the time spent in the server (and the network
+  // after it), not how long ago a replayed keyframe was sent.
   uint32_t rtpTs = lastSentTimestamp_;
-  if (lastSentUs_ > 0) rtpTs += static_cast<uint32_t>((nowUs - lastSentUs_) * 90 / 1000);
+  const stream::PacketHistory& h = stream_->history();
+  const stream::HistoryPacket* newest = h.head() ? h.at(h.head() - 1) : nullptr;
+  if (newest) {
+    rtpTs = newest->timestamp + static_cast<uint32_t>((nowUs - newest->arrivalUs) * 90 / 1000);
+  } else if (lastSentUs_ > 0) {
+    rtpTs += static_cast<uint32_t>((nowUs - lastSentUs_) * 90 / 1000);
+  }
   size_t n = media::buildSenderReport(buf, sizeof(buf), params_.videoSsrc, core::ntpNow(), rtpTs, packetsSent_,
                                       octetsSent_);
   if (n == 0) return;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -66,6 +67,8 @@ class WebrtcSession : public stream::StreamReader,
   const WebrtcSessionStats& stats() const { return stats_; }
   State state() const { return state_.load(std::memory_order_acquire); }
   std::string remoteAddress() const;
+  // The viewer's selected ICE address, "" before the first check (any thread).
+  std::string selectedRemote() const;
   std::chrono::system_clock::time_point created() const { return created_; }
 
   void setClosedCallback(ClosedCallback cb) { onClosed_ = std::move(cb); }
@@ -110,6 +113,8 @@ class WebrtcSession : public stream::StreamReader,
   SrtpSession srtpOut_;
   SrtpSession srtpIn_;
   std::optional<SocketAddress> remote_;
+  mutable std::mutex remoteTextMutex_;  // control-plane reads of the selected address
+  std::string remoteText_;
   std::atomic<State> state_{State::New};
   std::chrono::system_clock::time_point created_;
   int64_t startedUs_ = 0;

@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the config tests.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -12,6 +13,19 @@
 #include "config/Config.h"
 
 extern char** environ;
+
+namespace sluice::config {
+
+// Readable gtest output for the auth structures.
+inline void PrintTo(const AuthPermission& p, std::ostream* os) { *os << "{" << p.action << ", " << p.path << "}"; }
+inline void PrintTo(const AuthInternalUser& u, std::ostream* os) {
+  *os << "{user " << u.user << ", pass " << u.pass << ", ips [" << fmt::format("{}", fmt::join(u.ips, ","))
+      << "], permissions [";
+  for (const AuthPermission& p : u.permissions) PrintTo(p, os);
+  *os << "]}";
+}
+
+}  // namespace sluice::config
 
 namespace sluice::config::testing {
 

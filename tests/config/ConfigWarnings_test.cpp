@@ -26,7 +26,7 @@ TEST_F(ConfigWarnings, UnsupportedGlobalKeyIsWarnedOnceAndIgnored) {
 
 TEST_F(ConfigWarnings, UnsupportedValuesAreNotChecked) {
   // MediaMTX would type-check these; Sluice ignores them whole, so odd values pass.
-  ConfigResult result = load("hlsSegmentCount: [not, a, number]\nauthInternalUsers: {a: b}\n");
+  ConfigResult result = load("hlsSegmentCount: [not, a, number]\nauthJWTExclude: {a: b}\n");
   EXPECT_TRUE(result.config) << result.error;
   EXPECT_EQ(result.warnings.size(), 2u);
 }

@@ -125,12 +125,12 @@ TEST_F(EnvironmentOverrides, IceServersListTakesOnlyIndexedFields) {
 TEST_F(EnvironmentOverrides, DeprecatedAndUnsupportedKeys) {
   environment_.set("MTX_READBUFFERCOUNT", "128");
   environment_.set("MTX_HLSADDRESS", ":9888");
-  environment_.set("MTX_AUTHINTERNALUSERS_0_USER", "admin");
+  environment_.set("MTX_AUTHJWTEXCLUDE_0_ACTION", "api");
   ConfigResult result = load("hlsAddress: :8888\n");
   ASSERT_TRUE(result.config) << result.error;
   EXPECT_EQ(result.config->writeQueueSize, 128);
   EXPECT_EQ(countContaining(result.warnings, "'hlsAddress'"), 1u);
-  EXPECT_EQ(countContaining(result.warnings, "'authInternalUsers'"), 1u);
+  EXPECT_EQ(countContaining(result.warnings, "'authJWTExclude'"), 1u);
   EXPECT_EQ(
       countContaining(
           result.warnings,

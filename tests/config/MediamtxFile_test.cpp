@@ -22,6 +22,13 @@ TEST_F(MediamtxFile, LoadsWithOnlyWarnings) {
   EXPECT_EQ(c.webrtcAddress, ":8889");
   EXPECT_EQ(c.webrtcAdditionalHosts, std::vector<std::string>{"192.168.10.20"});
   EXPECT_EQ(c.writeQueueSize, 512);
+  EXPECT_TRUE(c.api);
+  EXPECT_TRUE(c.metrics);
+  EXPECT_FALSE(c.pprof);
+  EXPECT_EQ(c.apiAddress, ":9997");
+  EXPECT_EQ(c.authMethod, "internal");
+  EXPECT_EQ(c.authInternalUsers, defaultAuthInternalUsers());
+  EXPECT_EQ(c.authHTTPExclude, defaultAuthHttpExclude());
 
   ASSERT_EQ(c.paths.size(), 65u);
   for (int i = 1; i <= 64; ++i) {
@@ -53,7 +60,7 @@ TEST_F(MediamtxFile, WarnsOnceAboutEachIgnoredKey) {
     EXPECT_TRUE(keys.insert(key).second) << "warned twice: " << key;
   }
   for (const char* key :
-       {"hlsAddress", "rtmp", "srt", "api", "metrics", "rtspTransports", "authInternalUsers", "record",
+       {"hlsAddress", "rtmp", "srt", "apiEncryption", "metricsServerKey", "rtspTransports", "authJWTJWKS", "record",
         "runOnReady", "rpiCameraCamID", "webrtcTrackGatherTimeout"}) {
     EXPECT_EQ(keys.count(key), 1u) << key;
   }

@@ -65,3 +65,28 @@ TEST(PacketHistory, ClearKeepsIndexesUnique) {
   EXPECT_EQ(h.head(), 3u);
   EXPECT_NE(h.at(2), nullptr);
 }
+
+TEST(PacketHistory, GrowsToHoldAWholeKeyframeIntervalUpToItsMaximum) {
+  PacketHistory h(64, 8);
+  EXPECT_EQ(h.capacity(), 8u);
+  append(h, true);
+  for (int i = 0; i < 20; ++i) append(h, false);
+  EXPECT_EQ(h.capacity(), 32u);  // doubled until the keyframe's 21 packets fit
+  EXPECT_EQ(h.lastKeyframe(), 0u);
+  for (uint64_t i = 0; i < 21; ++i) {
+    ASSERT_NE(h.at(i), nullptr);
+    EXPECT_EQ(h.at(i)->index, i);
+  }
+  for (int i = 0; i < 200; ++i) append(h, false);
+  EXPECT_EQ(h.capacity(), 64u);  // never beyond the maximum
+  EXPECT_EQ(h.lastKeyframe(), UINT64_MAX);
+}
+
+TEST(PacketHistory, DoesNotGrowWhenKeyframesAreFrequent) {
+  PacketHistory h(1024, 16);
+  for (int gop = 0; gop < 50; ++gop) {
+    append(h, true);
+    for (int i = 0; i < 9; ++i) append(h, false);
+  }
+  EXPECT_EQ(h.capacity(), 16u);
+}

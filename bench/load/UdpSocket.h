@@ -1,0 +1,14 @@
+#pragma once
+// The session's UDP socket: one per session, bound to --local-ip on a kernel-chosen port, so
+// the server sees each viewer as its own 5-tuple like real browsers, and a session's
+// datagrams need no demultiplexing in the client.
+#include <cstdint>
+#include <string>
+
+namespace sluice::load {
+
+// A non-blocking UDP socket bound to `ip`:0 with a large receive buffer and kernel receive
+// timestamps. Returns the descriptor and sets `port`; -1 and `error` on failure.
+int openSessionSocket(const std::string& ip, uint16_t& port, std::string& error);
+
+}  // namespace sluice::load

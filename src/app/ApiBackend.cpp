@@ -1,0 +1,170 @@
+#include "app/ApiBackend.h"
+
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "app/App.h"
+#include "config/ConfigJson.h"
+#include "core/Log.h"
+
+namespace sluice::app {
+
+ApiBackend::ApiBackend(App& app) : app_(app), started_(std::chrono::system_clock::now()) {}
+
+http::ApiInfo ApiBackend::info() { return {"sluice v0.1.0", started_}; }
+
+std::string ApiBackend::configGlobalJson() { return config::globalToJson(app_.config()).dump(); }
+std::string ApiBackend::configPathDefaultsJson() { return config::pathDefaultsToJson(app_.config()).dump(); }
+
+std::string ApiBackend::configPathsJson() {
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& p : app_.config().paths) items.push_back(config::pathToJson(p));
+  return items.dump();
+}
+
+std::optional<std::string> ApiBackend::configPathJson(const std::string& name) {
+  for (const auto& p : app_.config().paths) {
+    if (p.name == name) return config::pathToJson(p).dump();
+  }
+  return std::nullopt;
+}
+
+template <class Change>
+int ApiBackend::change(const std::string& json, std::string& error, Change&& fn) {
+  nlohmann::json body;
+  if (!json.empty()) {
+    body = nlohmann::json::parse(json, nullptr, false);
+    if (body.is_discarded()) {
+      error = "invalid JSON";
+      return 400;
+    }
+  }
+  config::ConfigChangeResult r = fn(app_.config(), body);
+  if (!r.config) {
+    error = r.error;
+    return r.status == 200 ? 400 : r.status;
+  }
+  for (auto& w : r.warnings) log::warn("{}", w);
+  // Same path as a file reload: only what changed is restarted.
+  app_.applyConfig(std::move(*r.config));
+  return 200;
+}
+
+int ApiBackend::patchConfigGlobal(const std::string& json, std::string& error) {
+  return change(json, error, [](const config::Config& c, const nlohmann::json& b) { return config::patchGlobal(c, b); });
+}
+int ApiBackend::patchConfigPathDefaults(const std::string& json, std::string& error) {
+  return change(json, error,
+                [](const config::Config& c, const nlohmann::json& b) { return config::patchPathDefaults(c, b); });
+}
+int ApiBackend::addConfigPath(const std::string& name, const std::string& json, std::string& error) {
+  return change(json, error,
+                [&](const config::Config& c, const nlohmann::json& b) { return config::addPath(c, name, b); });
+}
+int ApiBackend::patchConfigPath(const std::string& name, const std::string& json, std::string& error) {
+  return change(json, error,
+                [&](const config::Config& c, const nlohmann::json& b) { return config::patchPath(c, name, b); });
+}
+int ApiBackend::replaceConfigPath(const std::string& name, const std::string& json, std::string& error) {
+  return change(json, error,
+                [&](const config::Config& c, const nlohmann::json& b) { return config::replacePath(c, name, b); });
+}
+int ApiBackend::deleteConfigPath(const std::string& name, std::string& error) {
+  return change("", error, [&](const config::Config& c, const nlohmann::json&) { return config::deletePath(c, name); });
+}
+
+std::vector<http::PathItem> ApiBackend::paths() {
+  std::vector<webrtc::WebrtcSessionInfo> sessions;
+  if (app_.webrtcEnabled()) sessions = app_.webrtc().listSessions();
+  std::vector<http::PathItem> out;
+  for (const auto& pc : app_.config().paths) {
+    Path* path = app_.findPath(pc.name);
+    if (!path) continue;
+    http::PathItem item;
+    item.name = pc.name;
+    item.confName = pc.name;
+    if (path->sourceKind()) item.source = http::ApiPeer{path->sourceKind(), ""};
+    const stream::StreamStats& st = path->stream()->stats();
+    item.ready = path->ready();
+    int64_t since = st.readySinceUnixMs.load(std::memory_order_relaxed);
+    if (item.ready && since > 0) {
+      item.readyTime = std::chrono::system_clock::time_point(std::chrono::milliseconds(since));
+      item.tracks.push_back({"H264", {}});
+    }
+    item.inboundBytes = st.bytesIn.load(std::memory_order_relaxed);
+    item.inboundFramesInError = st.ingestErrors.load(std::memory_order_relaxed);
+    for (const auto& s : sessions) {
+      if (s.path != pc.name) continue;
+      item.readers.push_back({"webRTCSession", s.id});
+      item.outboundBytes += s.bytesSent;
+    }
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+bool ApiBackend::webrtcEnabled() { return app_.webrtcEnabled(); }
+
+std::vector<http::WebrtcSessionItem> ApiBackend::webrtcSessions() {
+  std::vector<http::WebrtcSessionItem> out;
+  if (!app_.webrtcEnabled()) return out;
+  for (const auto& s : app_.webrtc().listSessions()) {
+    http::WebrtcSessionItem i;
+    i.id = s.id;
+    i.created = s.created;
+    i.remoteAddr = s.remoteAddress;
+    i.peerConnectionEstablished = s.state == "connected";
+    if (!s.remoteCandidate.empty()) {
+      auto colon = s.remoteCandidate.rfind(':');
+      i.remoteCandidate = "prflx/udp/" + s.remoteCandidate.substr(0, colon) + "/" + s.remoteCandidate.substr(colon + 1);
+    }
+    i.state = "read";
+    i.path = s.path;
+    i.query = s.query;
+    i.inboundBytes = s.bytesReceived;
+    i.inboundRtcpPackets = s.rtcpPacketsReceived;
+    i.outboundBytes = s.bytesSent;
+    i.outboundRtpPackets = s.rtpPacketsSent;
+    i.outboundRtcpPackets = s.rtcpPacketsSent;
+    out.push_back(std::move(i));
+  }
+  return out;
+}
+
+int ApiBackend::kickWebrtcSession(const std::string& id, std::string& error) {
+  if (!app_.webrtcEnabled()) {
+    error = "WebRTC is disabled";
+    return 404;
+  }
+  return app_.webrtc().kickSession(id, error);
+}
+
+http::SluiceCounters ApiBackend::sluiceCounters() {
+  http::SluiceCounters c;
+  std::map<std::string, uint64_t> nacks;
+  if (app_.webrtcEnabled()) {
+    for (const auto& s : app_.webrtc().listSessions()) nacks[s.path] += s.retransmitted;
+    webrtc::UdpEgressTotals t = app_.webrtc().egressTotals();
+    c.egressBatches = t.batches;
+    c.egressPackets = t.datagramsSent;
+    c.extra.push_back({"sluice_egress_datagrams_dropped_total", {}, static_cast<double>(t.datagramsDropped), true});
+    c.extra.push_back({"sluice_egress_bytes_total", {}, static_cast<double>(t.bytesSent), true});
+  }
+  for (const auto& pc : app_.config().paths) {
+    Path* path = app_.findPath(pc.name);
+    if (!path) continue;
+    c.paths.push_back({pc.name, nacks[pc.name], 0});
+  }
+  for (const auto& pc : app_.config().paths) {
+    Path* path = app_.findPath(pc.name);
+    if (!path) continue;
+    c.extra.push_back({"sluice_path_source_packets_lost_total",
+                       {{"name", pc.name}},
+                       static_cast<double>(path->stream()->stats().packetsLost.load()),
+                       true});
+  }
+  return c;
+}
+
+}  // namespace sluice::app

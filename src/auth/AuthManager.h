@@ -1,0 +1,83 @@
+#pragma once
+// MediaMTX's internal authentication (internal/auth/manager.go, COMPAT §1.5): a request is
+// allowed when some authInternalUsers entry has the client's IP in its `ips` (empty = any), a
+// permission for the action and path, and is either user 'any' or the request's user and pass.
+// The manager is immutable: build a new one on a configuration reload and swap it in. Its
+// checks are thread-safe and never block.
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/Credential.h"
+#include "auth/IpNetworks.h"
+#include "config/Config.h"
+
+namespace sluice::config {
+class PathPattern;
+}
+
+namespace sluice::auth {
+
+enum class Action { Publish, Read, Playback, Api, Metrics, Pprof };
+
+// MediaMTX's action names: publish, read, playback, api, metrics, pprof.
+std::optional<Action> parseAction(std::string_view name);
+std::string_view actionName(Action action);
+
+struct AuthRequest {
+  std::string user, pass;  // what the client supplied; empty when nothing was
+  std::string token;       // a bearer token that is not user:pass (never accepted, but it is "something supplied")
+  std::string ip;          // the client's address without port ("10.0.0.5", "::1")
+  Action action = Action::Read;
+  std::string path;  // the path name for publish, read and playback; ignored for the others
+};
+
+enum class AuthResult {
+  Ok,
+  // Nothing was supplied and nothing allows anonymous access: answer 401 with
+  // `WWW-Authenticate: Basic realm="mediamtx"` so that the client asks for credentials.
+  NoCredentials,
+  // Credentials were supplied and do not allow the request: 401 (MediaMTX adds a random
+  // 0-4 s delay first, to slow down guessing).
+  Denied,
+};
+
+std::string_view authResultName(AuthResult result);
+
+class AuthManager {
+ public:
+  // nullopt (and `error`) when an entry is one the configuration would have rejected.
+  static std::optional<AuthManager> create(const std::vector<config::AuthInternalUser>& users,
+                                           std::string* error = nullptr);
+  // The manager of a loaded configuration. Its users were checked when it was loaded; should one
+  // still not parse, the manager allows nothing rather than something.
+  static AuthManager fromConfig(const config::Config& config);
+
+  AuthResult authenticate(const AuthRequest& request) const;
+
+ private:
+  enum class PathMatch { Any, Exact, Regex };
+  struct Permission {
+    Action action;
+    PathMatch match = PathMatch::Any;
+    std::string path;
+    std::shared_ptr<const config::PathPattern> pattern;  // for Regex
+  };
+  struct User {
+    bool anyone = false;  // user 'any'
+    Credential user, pass;
+    IpNetworks ips;
+    std::vector<Permission> permissions;
+  };
+
+  explicit AuthManager(std::vector<User> users) : users_(std::move(users)) {}
+  static std::optional<Permission> parsePermission(const config::AuthPermission& permission, std::string& problem);
+  static std::optional<User> parseUser(const config::AuthInternalUser& entry, std::string& problem);
+  static bool permits(const User& user, const AuthRequest& request);
+
+  std::vector<User> users_;
+};
+
+}  // namespace sluice::auth

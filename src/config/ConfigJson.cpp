@@ -1,0 +1,338 @@
+#include "config/ConfigJson.h"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <utility>
+
+#include "config/ConfigBuilder.h"
+#include "config/ConfigError.h"
+#include "config/Scalars.h"
+
+namespace sluice::config {
+namespace {
+
+// The document keeps the order of paths (file order, then additions), so that Config::paths does.
+using Document = nlohmann::ordered_json;
+
+// The file name given to the builder: messages name it, and it is removed from them again, since
+// the lines of a generated document mean nothing to an API client.
+constexpr std::string_view kApiSource = "API";
+
+constexpr std::string_view kPathNotFound = "path configuration not found";
+
+nlohmann::json iceServersToJson(const std::vector<IceServer>& servers) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const IceServer& server : servers) {
+    list.push_back({{"url", server.url},
+                    {"username", server.username},
+                    {"password", server.password},
+                    {"clientOnly", server.clientOnly}});
+  }
+  return list;
+}
+
+nlohmann::json permissionsToJson(const std::vector<AuthPermission>& permissions) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const AuthPermission& permission : permissions) {
+    list.push_back({{"action", permission.action}, {"path", permission.path}});
+  }
+  return list;
+}
+
+nlohmann::json internalUsersToJson(const std::vector<AuthInternalUser>& users, Secrets secrets) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const AuthInternalUser& user : users) {
+    const bool redact = secrets == Secrets::Redact && !user.pass.empty();
+    list.push_back({{"user", user.user},
+                    {"pass", redact ? std::string(kRedactedCredential) : user.pass},
+                    {"ips", user.ips},
+                    {"permissions", permissionsToJson(user.permissions)}});
+  }
+  return list;
+}
+
+// The path settings (everything but the name).
+nlohmann::json pathSettingsToJson(const PathConfig& path) {
+  return {
+      {"source", path.source},
+      {"sourceOnDemand", path.sourceOnDemand},
+      {"sourceOnDemandStartTimeout", formatDuration(path.sourceOnDemandStartTimeout)},
+      {"sourceOnDemandCloseAfter", formatDuration(path.sourceOnDemandCloseAfter)},
+      {"maxReaders", path.maxReaders},
+      {"rtspTransport", rtspTransportName(path.rtspTransport)},
+      {"rtspAnyPort", path.rtspAnyPort},
+      {"sourceRedirect", path.sourceRedirect},
+  };
+}
+
+// The keys of `path` whose values differ from `defaults`: what the path sets itself.
+Document pathOverrides(const PathConfig& path, const nlohmann::json& defaults) {
+  Document overrides = Document::object();
+  const nlohmann::json settings = pathSettingsToJson(path);
+  for (const auto& [key, value] : settings.items()) {
+    auto inDefaults = defaults.find(key);
+    if (inDefaults == defaults.end() || *inDefaults != value) overrides[key] = value;
+  }
+  return overrides;
+}
+
+Document buildDocument(const Config& config) {
+  Document document = Document::object();
+  const nlohmann::json globals = globalToJson(config, Secrets::Show);
+  for (const auto& [key, value] : globals.items()) document[key] = value;
+  const nlohmann::json defaults = pathDefaultsToJson(config);
+  document["pathDefaults"] = defaults;
+  Document paths = Document::object();
+  for (const PathConfig& path : config.paths) paths[path.name] = pathOverrides(path, defaults);
+  document["paths"] = std::move(paths);
+  return document;
+}
+
+// Removes the "API:<line>: " or "API: " that the builder puts before its messages.
+std::string withoutDocumentLocation(std::string message) {
+  if (message.compare(0, kApiSource.size(), kApiSource) != 0) return message;
+  size_t i = kApiSource.size();
+  if (i < message.size() && message[i] == ':') {
+    size_t digits = i + 1;
+    while (digits < message.size() && message[digits] >= '0' && message[digits] <= '9') ++digits;
+    if (digits > i + 1) i = digits;
+  }
+  if (message.compare(i, 2, ": ") == 0) message.erase(0, i + 2);
+  return message;
+}
+
+ConfigChangeResult failure(int status, std::string message) {
+  ConfigChangeResult result;
+  result.status = status;
+  result.error = std::move(message);
+  return result;
+}
+
+// The body of a change must be a JSON object; null counts as an empty one.
+bool isObjectBody(const nlohmann::json& body) { return body.is_object() || body.is_null(); }
+
+ConfigChangeResult notAnObject() { return failure(400, "the request body must be a JSON object"); }
+
+// Merges the keys of `patch` into `target`. A null value leaves a key that `target` has alone (as
+// MediaMTX ignores null fields of a patch); a null for a key `target` lacks is kept, so that the
+// builder still rejects it if it is unknown, and otherwise leaves the value as it was.
+void mergeKeys(Document& target, const nlohmann::json& patch, bool ignoreName) {
+  if (patch.is_null()) return;
+  for (const auto& [key, value] : patch.items()) {
+    if (ignoreName && key == "name") continue;
+    if (value.is_null() && target.contains(key)) continue;
+    target[key] = value;
+  }
+}
+
+// Runs `document` through the builder and the validation that the configuration file goes
+// through. The environment is not applied again: the current configuration already holds its
+// values, and applying it again would silently undo any API change to a key it sets (and revive a
+// deleted path it creates); MediaMTX applies API changes to the loaded configuration in the same way.
+ConfigChangeResult loadDocument(const Config& current, const Document& document) {
+  ConfigChangeResult result;
+  ConfigBuilder builder{std::string(kApiSource)};
+  try {
+    const std::string text = document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+    builder.readDocument(YAML::Load(text));
+    result.config = builder.finish();
+  } catch (const ConfigError& e) {
+    result.error = e.what();
+  } catch (const YAML::Exception& e) {
+    result.error = fmt::format("invalid configuration document: {}", e.what());
+  } catch (const std::exception& e) {
+    result.error = fmt::format("cannot apply the configuration: {}", e.what());
+  }
+  for (std::string& warning : builder.warnings()) {
+    result.warnings.push_back(withoutDocumentLocation(std::move(warning)));
+  }
+  if (!result.error.empty()) {
+    result.config.reset();
+    result.error = withoutDocumentLocation(std::move(result.error));
+    result.status = 400;
+    return result;
+  }
+
+  // Lines in the generated document mean nothing: keep those of the file.
+  Config& next = *result.config;
+  next.sourceFile = current.sourceFile;
+  next.pathDefaults.yamlLine = current.pathDefaults.yamlLine;
+  for (PathConfig& path : next.paths) {
+    path.yamlLine = 0;
+    for (const PathConfig& before : current.paths) {
+      if (before.name == path.name) path.yamlLine = before.yamlLine;
+    }
+  }
+  return result;
+}
+
+const PathConfig* pathNamed(const Config& config, std::string_view name) {
+  for (const PathConfig& path : config.paths) {
+    if (path.name == name) return &path;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::string formatDuration(std::chrono::milliseconds duration) {
+  int64_t ms = duration.count();
+  if (ms == 0) return "0s";
+  std::string out;
+  if (ms < 0) {
+    out = "-";
+    ms = -ms;
+  }
+  constexpr int64_t kDayMs = 86400LL * 1000;
+  const int64_t days = ms / kDayMs;
+  ms %= kDayMs;
+  if (days > 0) out += fmt::format("{}d", days);
+  if (ms == 0) return out;
+  if (ms < 1000) return out + fmt::format("{}ms", ms);
+
+  // Go's format at or above one second: hours and minutes only when there are any (minutes then
+  // always, even 0), seconds always, with the fraction's trailing zeros dropped.
+  const int64_t hours = ms / 3600000, minutes = ms / 60000 % 60, seconds = ms / 1000 % 60;
+  const int64_t fraction = ms % 1000;
+  if (hours > 0) out += fmt::format("{}h", hours);
+  if (hours > 0 || minutes > 0) out += fmt::format("{}m", minutes);
+  out += std::to_string(seconds);
+  if (fraction != 0) {
+    std::string digits = fmt::format("{:03}", fraction);
+    while (digits.back() == '0') digits.pop_back();
+    out += "." + digits;
+  }
+  return out + "s";
+}
+
+std::string_view logLevelName(log::Level level) {
+  switch (level) {
+    case log::Level::Debug:
+      return "debug";
+    case log::Level::Info:
+      return "info";
+    case log::Level::Warn:
+      return "warn";
+    case log::Level::Error:
+      return "error";
+  }
+  return "info";
+}
+
+nlohmann::json globalToJson(const Config& config, Secrets secrets) {
+  return {
+      {"logLevel", logLevelName(config.logLevel)},
+      {"logDestinations", config.logDestinations},
+      {"logStructured", config.logStructured},
+      {"logFile", config.logFile},
+      {"readTimeout", formatDuration(config.readTimeout)},
+      {"writeTimeout", formatDuration(config.writeTimeout)},
+      {"writeQueueSize", config.writeQueueSize},
+      {"udpMaxPayloadSize", config.udpMaxPayloadSize},
+      {"udpReadBufferSize", config.udpReadBufferSize},
+
+      {"authMethod", config.authMethod},
+      {"authInternalUsers", internalUsersToJson(config.authInternalUsers, secrets)},
+      {"authHTTPExclude", permissionsToJson(config.authHTTPExclude)},
+
+      {"api", config.api},
+      {"apiAddress", config.apiAddress},
+      {"apiAllowOrigins", config.apiAllowOrigins},
+      {"apiTrustedProxies", config.apiTrustedProxies},
+      {"metrics", config.metrics},
+      {"metricsAddress", config.metricsAddress},
+      {"metricsAllowOrigins", config.metricsAllowOrigins},
+      {"metricsTrustedProxies", config.metricsTrustedProxies},
+      {"pprof", config.pprof},
+      {"pprofAddress", config.pprofAddress},
+      {"pprofAllowOrigins", config.pprofAllowOrigins},
+      {"pprofTrustedProxies", config.pprofTrustedProxies},
+
+      {"webrtc", config.webrtc},
+      {"webrtcAddress", config.webrtcAddress},
+      {"webrtcAllowOrigins", config.webrtcAllowOrigins},
+      {"webrtcLocalUDPAddress", config.webrtcLocalUDPAddress},
+      {"webrtcLocalTCPAddress", config.webrtcLocalTCPAddress},
+      {"webrtcIPsFromInterfaces", config.webrtcIPsFromInterfaces},
+      {"webrtcIPsFromInterfacesList", config.webrtcIPsFromInterfacesList},
+      {"webrtcAdditionalHosts", config.webrtcAdditionalHosts},
+      {"webrtcICEServers2", iceServersToJson(config.webrtcICEServers2)},
+      {"webrtcHandshakeTimeout", formatDuration(config.webrtcHandshakeTimeout)},
+      {"webrtcSTUNGatherTimeout", formatDuration(config.webrtcSTUNGatherTimeout)},
+
+      // Sluice's own keys.
+      {"workerThreads", config.workerThreads},
+      {"webrtcSenderReportPeriod", formatDuration(config.webrtcSenderReportPeriod)},
+      {"streamHistoryPackets", config.streamHistoryPackets},
+  };
+}
+
+nlohmann::json pathToJson(const PathConfig& path) {
+  nlohmann::json out = pathSettingsToJson(path);
+  out["name"] = path.name;
+  return out;
+}
+
+nlohmann::json pathDefaultsToJson(const Config& config) { return pathSettingsToJson(config.pathDefaults); }
+
+nlohmann::json documentOf(const Config& config) { return nlohmann::json(buildDocument(config)); }
+
+ConfigChangeResult patchGlobal(const Config& current, const nlohmann::json& patch) {
+  if (!isObjectBody(patch)) return notAnObject();
+  if (patch.contains("pathDefaults")) {
+    return failure(400,
+                   "unknown key 'pathDefaults' (path defaults are changed with "
+                   "/v3/config/pathdefaults/patch)");
+  }
+  if (patch.contains("paths")) {
+    return failure(400, "unknown key 'paths' (paths are changed with /v3/config/paths/...)");
+  }
+  Document document = buildDocument(current);
+  mergeKeys(document, patch, false);
+  return loadDocument(current, document);
+}
+
+ConfigChangeResult patchPathDefaults(const Config& current, const nlohmann::json& patch) {
+  if (!isObjectBody(patch)) return notAnObject();
+  Document document = buildDocument(current);
+  mergeKeys(document["pathDefaults"], patch, true);
+  return loadDocument(current, document);
+}
+
+ConfigChangeResult addPath(const Config& current, std::string_view name, const nlohmann::json& path) {
+  if (!isObjectBody(path)) return notAnObject();
+  if (pathNamed(current, name)) return failure(400, "path already exists");
+  Document document = buildDocument(current);
+  Document settings = Document::object();
+  mergeKeys(settings, path, true);
+  document["paths"][std::string(name)] = std::move(settings);
+  return loadDocument(current, document);
+}
+
+ConfigChangeResult patchPath(const Config& current, std::string_view name, const nlohmann::json& patch) {
+  if (!isObjectBody(patch)) return notAnObject();
+  if (!pathNamed(current, name)) return failure(404, std::string(kPathNotFound));
+  Document document = buildDocument(current);
+  mergeKeys(document["paths"][std::string(name)], patch, true);
+  return loadDocument(current, document);
+}
+
+ConfigChangeResult replacePath(const Config& current, std::string_view name, const nlohmann::json& path) {
+  if (!isObjectBody(path)) return notAnObject();
+  Document document = buildDocument(current);
+  Document settings = Document::object();
+  mergeKeys(settings, path, true);
+  document["paths"][std::string(name)] = std::move(settings);
+  return loadDocument(current, document);
+}
+
+ConfigChangeResult deletePath(const Config& current, std::string_view name) {
+  if (!pathNamed(current, name)) return failure(404, std::string(kPathNotFound));
+  Document document = buildDocument(current);
+  document["paths"].erase(std::string(name));
+  return loadDocument(current, document);
+}
+
+}  // namespace sluice::config
