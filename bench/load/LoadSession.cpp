@@ -154,7 +154,7 @@ void LoadSession::onDatagram(uint8_t* data, size_t size, const sockaddr* from, s
   }
   if (b < 128 || b > 191 || !connected_.load(std::memory_order_relaxed)) return;
   if (media::looksLikeRtcp(data, size)) {
-    onRtcp(data, size, nowUs);
+    onRtcp(data, size);
   } else {
     onRtp(data, size, wallUs, nowUs);
   }
@@ -250,7 +250,7 @@ void LoadSession::noteKeyframeCandidate(int64_t ext, int64_t nowUs) {
   if (ttffUs_ < 0) ttffUs_ = std::max(nowUs, connectedUs_) - setup_.postStartUs;
 }
 
-void LoadSession::onRtcp(uint8_t* data, size_t size, int64_t nowUs) {
+void LoadSession::onRtcp(uint8_t* data, size_t size) {
   const size_t n = srtpIn_.unprotectRtcp(data, size);
   if (n == 0) {
     if (srtpIn_.lastError() == webrtc::SrtpError::AuthFailure) ++counters_.authFailures;
@@ -258,7 +258,6 @@ void LoadSession::onRtcp(uint8_t* data, size_t size, int64_t nowUs) {
   }
   ++counters_.rtcpReceived;
   media::parseRtcpCompound(data, n, *this);
-  (void)nowUs;
 }
 
 void LoadSession::onSenderReport(uint32_t ssrc, uint64_t ntp, uint32_t rtpTimestamp, uint32_t, uint32_t) {

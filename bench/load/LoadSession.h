@@ -77,7 +77,7 @@ class LoadSession : public std::enable_shared_from_this<LoadSession>, private me
   void onDatagram(uint8_t* data, size_t size, const sockaddr* from, socklen_t fromLength, int64_t wallUs,
                   int64_t nowUs);
   void onRtp(uint8_t* data, size_t size, int64_t wallUs, int64_t nowUs);
-  void onRtcp(uint8_t* data, size_t size, int64_t nowUs);
+  void onRtcp(uint8_t* data, size_t size);
   void onDtlsConnected(const webrtc::DtlsKeys& keys);
   void fail(std::string reason);
   std::string connectProgress() const;  // for errors: how far ICE/DTLS got

@@ -91,6 +91,7 @@ void App::applyConfig(config::Config next) {
     paths_.erase(name);
   }
   config_ = std::move(next);
+  auth_ = std::make_shared<const auth::AuthManager>(auth::AuthManager::fromConfig(config_));
   for (const auto& p : config_.paths) {
     if (p.regex || paths_.count(p.name)) continue;
     addPath(p);
@@ -117,6 +118,7 @@ Path* App::findPath(const std::string& name) {
 uint16_t App::httpPort() const { return http_ ? http_->boundPort() : 0; }
 
 bool App::start(std::string& error) {
+  auth_ = std::make_shared<const auth::AuthManager>(auth::AuthManager::fromConfig(config_));
   // SIGPIPE would kill the process on a peer's reset; errors are handled per socket.
   std::signal(SIGPIPE, SIG_IGN);
   pool_.start();

@@ -10,6 +10,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "app/Path.h"
+#include "auth/AuthManager.h"
 #include "config/Config.h"
 #include "core/WorkerPool.h"
 #include "http/HttpServer.h"
@@ -44,6 +45,8 @@ class App {
   const config::Config& config() const { return config_; }
   webrtc::WebrtcServer& webrtc() { return *webrtc_; }
   bool webrtcEnabled() const { return webrtc_ != nullptr; }
+  // Users and permissions of the running configuration (replaced on reload).
+  std::shared_ptr<const auth::AuthManager> auth() const { return auth_; }
   uint16_t httpPort() const;
 
  private:
@@ -55,6 +58,7 @@ class App {
   std::unique_ptr<WhepBridge> bridge_;
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<ApiBackend> apiBackend_;
+  std::shared_ptr<const auth::AuthManager> auth_;
   // Routes of the API, metrics and pprof listeners: kept alive as long as their servers.
   std::vector<std::shared_ptr<void>> routes_;
   std::vector<std::unique_ptr<http::HttpServer>> auxServers_;

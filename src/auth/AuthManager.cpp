@@ -44,15 +44,18 @@ std::string_view actionName(Action action) {
 
 std::string_view authResultName(AuthResult result) {
   switch (result) {
-    case AuthResult::Ok: return "ok";
-    case AuthResult::NoCredentials: return "no credentials";
-    case AuthResult::Denied: return "denied";
+    case AuthResult::Ok:
+      return "ok";
+    case AuthResult::NoCredentials:
+      return "no credentials";
+    case AuthResult::Denied:
+      return "denied";
   }
   return "unknown";
 }
 
 std::optional<AuthManager::Permission> AuthManager::parsePermission(const config::AuthPermission& permission,
-                                                                   std::string& problem) {
+                                                                    std::string& problem) {
   std::optional<Action> action = parseAction(permission.action);
   if (!action) {
     problem = fmt::format("invalid action '{}'", permission.action);
@@ -114,7 +117,8 @@ std::optional<AuthManager> AuthManager::create(const std::vector<config::AuthInt
 
 AuthManager AuthManager::fromConfig(const config::Config& config) {
   std::string error;
-  if (std::optional<AuthManager> manager = create(config.authInternalUsers, &error)) return std::move(*manager);
+  if (std::optional<AuthManager> manager = create(config.authInternalUsers, &error))
+    return std::move(*manager);
   log::error("[auth] {}; every request will be refused", error);
   return AuthManager(std::vector<User>{});
 }
@@ -124,9 +128,12 @@ bool AuthManager::permits(const User& user, const AuthRequest& request) {
     if (permission.action != request.action) return false;
     if (!hasPath(request.action)) return true;
     switch (permission.match) {
-      case PathMatch::Any: return true;
-      case PathMatch::Exact: return permission.path == request.path;
-      case PathMatch::Regex: return permission.pattern->search(request.path, nullptr);
+      case PathMatch::Any:
+        return true;
+      case PathMatch::Exact:
+        return permission.path == request.path;
+      case PathMatch::Regex:
+        return permission.pattern->search(request.path, nullptr);
     }
     return false;
   });

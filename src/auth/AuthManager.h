@@ -28,8 +28,8 @@ std::string_view actionName(Action action);
 
 struct AuthRequest {
   std::string user, pass;  // what the client supplied; empty when nothing was
-  std::string token;       // a bearer token that is not user:pass (never accepted, but it is "something supplied")
-  std::string ip;          // the client's address without port ("10.0.0.5", "::1")
+  std::string token;  // a bearer token that is not user:pass (never accepted, but it is "something supplied")
+  std::string ip;     // the client's address without port ("10.0.0.5", "::1")
   Action action = Action::Read;
   std::string path;  // the path name for publish, read and playback; ignored for the others
 };
@@ -73,7 +73,8 @@ class AuthManager {
   };
 
   explicit AuthManager(std::vector<User> users) : users_(std::move(users)) {}
-  static std::optional<Permission> parsePermission(const config::AuthPermission& permission, std::string& problem);
+  static std::optional<Permission> parsePermission(const config::AuthPermission& permission,
+                                                   std::string& problem);
   static std::optional<User> parseUser(const config::AuthInternalUser& entry, std::string& problem);
   static bool permits(const User& user, const AuthRequest& request);
 

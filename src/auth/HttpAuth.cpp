@@ -5,8 +5,8 @@
 
 namespace sluice::auth {
 
-AuthResult authenticateHttp(const AuthManager& manager, std::string_view authorization, std::string_view remoteIp,
-                            std::string_view action, std::string_view path) {
+AuthResult authenticateHttp(const AuthManager& manager, std::string_view authorization,
+                            std::string_view remoteIp, std::string_view action, std::string_view path) {
   Credentials credentials = parseHttpAuthorization(authorization);
   std::optional<Action> parsedAction = parseAction(action);
   if (!parsedAction) return AuthResult::Denied;
@@ -20,8 +20,6 @@ AuthResult authenticateHttp(const AuthManager& manager, std::string_view authori
   return manager.authenticate(request);
 }
 
-std::chrono::milliseconds deniedResponseDelay() {
-  return std::chrono::milliseconds(core::random32() % 4001);
-}
+std::chrono::milliseconds deniedResponseDelay() { return std::chrono::milliseconds(core::random32() % 4001); }
 
 }  // namespace sluice::auth

@@ -12,7 +12,8 @@
 namespace sluice::config {
 namespace {
 
-constexpr std::string_view kIndexedOnly = "must be empty (to clear the list) or given as _<index>_<FIELD> variables";
+constexpr std::string_view kIndexedOnly =
+    "must be empty (to clear the list) or given as _<index>_<FIELD> variables";
 
 // The items of a YAML list of mappings; a null value is an empty list.
 template <class Item>
@@ -56,8 +57,9 @@ AuthPermission parsePermission(const YAML::Node& node, const Origin& origin) {
     }
   }
   if (!isAuthAction(permission.action)) {
-    fail(actionOrigin, fmt::format("invalid action '{}' (expected publish, read, playback, api, metrics, pprof)",
-                                   permission.action));
+    fail(actionOrigin,
+         fmt::format("invalid action '{}' (expected publish, read, playback, api, metrics, pprof)",
+                     permission.action));
   }
   return permission;
 }
@@ -90,8 +92,9 @@ AuthInternalUser parseUser(const YAML::Node& node, const Origin& origin) {
   requireCredential(userOrigin, user.user);
   requireCredential(passOrigin, user.pass);
   if (user.user == "any" && !user.pass.empty()) {
-    fail(passOrigin, "using a password with user 'any' is not supported ('any' means anyone, without "
-                     "credentials)");
+    fail(passOrigin,
+         "using a password with user 'any' is not supported ('any' means anyone, without "
+         "credentials)");
   }
   return user;
 }

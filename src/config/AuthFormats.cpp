@@ -20,8 +20,8 @@ bool isPlainCredentialCharacter(char c) {
 }
 
 bool isBase64Character(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
-         c == '/' || c == '=';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
+         c == '=';
 }
 
 std::optional<int> parsePrefixLength(std::string_view text) {
@@ -53,8 +53,9 @@ std::optional<std::string> credentialProblem(std::string_view credential) {
       digest = core::base64Decode(encoded);
     }
     if (!digest || digest->size() != 32) {
-      return std::string("a sha256 credential must be 'sha256:' followed by the base64 of a 32-byte SHA-256 "
-                         "digest");
+      return std::string(
+          "a sha256 credential must be 'sha256:' followed by the base64 of a 32-byte SHA-256 "
+          "digest");
     }
     return std::nullopt;
   }

@@ -29,17 +29,19 @@ const ListSchema& permissionSchema() {
 }
 
 const ListSchema& userSchema() {
-  static const ListSchema kSchema{"a user",
-                                  {{"USER", "user"},
-                                   {"PASS", "pass"},
-                                   {"IPS", "ips", FieldKind::kScalarList},
-                                   {"PERMISSIONS", "permissions", FieldKind::kStructList, &permissionSchema()}}};
+  static const ListSchema kSchema{
+      "a user",
+      {{"USER", "user"},
+       {"PASS", "pass"},
+       {"IPS", "ips", FieldKind::kScalarList},
+       {"PERMISSIONS", "permissions", FieldKind::kStructList, &permissionSchema()}}};
   return kSchema;
 }
 
 const ListSchema& iceServerSchema() {
   static const ListSchema kSchema{
-      "an ICE server", {{"URL", "url"}, {"USERNAME", "username"}, {"PASSWORD", "password"}, {"CLIENTONLY", "clientOnly"}}};
+      "an ICE server",
+      {{"URL", "url"}, {"USERNAME", "username"}, {"PASSWORD", "password"}, {"CLIENTONLY", "clientOnly"}}};
   return kSchema;
 }
 
@@ -100,7 +102,8 @@ constexpr StructListKey kStructListKeys[] = {
     {"authHTTPExclude", permissionSchema, currentHttpExclude},
 };
 
-constexpr std::string_view kIndexedOnly = "must be empty (to clear the list) or given as _<index>_<FIELD> variables";
+constexpr std::string_view kIndexedOnly =
+    "must be empty (to clear the list) or given as _<index>_<FIELD> variables";
 
 Origin originOf(const std::string& variable) {
   Origin origin;
@@ -148,19 +151,22 @@ class ListApplier {
                                       rest.size() > f.variable.size() && rest[f.variable.size()] == '_');
       });
       if (field == schema.fields.end()) {
-        builder_.warn(fmt::format("environment variable {} does not name {} field and is ignored (expected {})",
-                                  it->first, schema.itemName, expectedFields(schema)));
+        builder_.warn(
+            fmt::format("environment variable {} does not name {} field and is ignored (expected {})",
+                        it->first, schema.itemName, expectedFields(schema)));
       } else if (field->kind == FieldKind::kScalar) {
         item[field->key] = it->second;
       } else if (field->kind == FieldKind::kScalarList) {
-        item[field->key] = stringsNode(listItems(InputValue::fromEnvironment(it->second, originOf(it->first))));
+        item[field->key] =
+            stringsNode(listItems(InputValue::fromEnvironment(it->second, originOf(it->first))));
       } else if (rest == field->variable) {
         if (!it->second.empty()) fail(originOf(it->first), kIndexedOnly);
         item[field->key] = YAML::Node(YAML::NodeType::Sequence);
       }
     }
     for (const FieldSchema& field : schema.fields) {
-      if (field.kind == FieldKind::kStructList) applyNested(itemPrefix + std::string(field.variable), item, field);
+      if (field.kind == FieldKind::kStructList)
+        applyNested(itemPrefix + std::string(field.variable), item, field);
     }
     return any;
   }
@@ -170,7 +176,8 @@ class ListApplier {
     auto first = environment_.lower_bound(start);
     if (first == environment_.end() || !startsWith(first->first, start)) return;
     YAML::Node existing = item[field.key];
-    YAML::Node list = existing.IsDefined() && existing.IsSequence() ? existing : YAML::Node(YAML::NodeType::Sequence);
+    YAML::Node list =
+        existing.IsDefined() && existing.IsSequence() ? existing : YAML::Node(YAML::NodeType::Sequence);
     apply(base, list, *field.items);
     item[field.key] = list;
   }

@@ -45,9 +45,10 @@ void convertLegacyCredentials(Config& config, const Origin& where) {
   for (const PathConfig& path : config.paths) used = used || path.legacyCredentials.any();
   if (!used) return;
   if (!isDefaultUsers(config.authInternalUsers)) {
-    fail(where,
-         "authInternalUsers and legacy credentials (publishUser, publishPass, publishIPs, readUser, readPass, "
-         "readIPs) cannot be used together");
+    fail(
+        where,
+        "authInternalUsers and legacy credentials (publishUser, publishPass, publishIPs, readUser, readPass, "
+        "readIPs) cannot be used together");
   }
   std::vector<AuthInternalUser> users = {
       {"any", "", {}, {{"playback", ""}}},
@@ -55,7 +56,8 @@ void convertLegacyCredentials(Config& config, const Origin& where) {
   };
   for (PathConfig& path : config.paths) {
     const LegacyCredentials& legacy = path.legacyCredentials;
-    users.push_back(legacyUser(legacy.publishUser, legacy.publishPass, legacy.publishIPs, "publish", path.name));
+    users.push_back(
+        legacyUser(legacy.publishUser, legacy.publishPass, legacy.publishIPs, "publish", path.name));
     users.push_back(legacyUser(legacy.readUser, legacy.readPass, legacy.readIPs, "read", path.name));
     path.legacyCredentials = {};
   }

@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <netinet/udp.h>
+
 #include <boost/asio/post.hpp>
 
 namespace sluice::webrtc {
@@ -15,6 +17,7 @@ uint8_t* UdpEgress::slot() {
 void UdpEgress::commit(size_t size, const sockaddr_storage& to, socklen_t toLength) {
   if (size == 0 || size > kSlotSize) return;
   addrs_[count_] = to;
+  addrLengths_[count_] = toLength;
   iov_[count_] = {arena_[count_].data(), size};
   mmsghdr& m = msgs_[count_];
   std::memset(&m, 0, sizeof(m));
@@ -30,27 +33,124 @@ void UdpEgress::commit(size_t size, const sockaddr_storage& to, socklen_t toLeng
   }
 }
 
+namespace {
+bool sameDestination(const sockaddr_storage& a, const sockaddr_storage& b) {
+  if (a.ss_family != b.ss_family) return false;
+  if (a.ss_family == AF_INET) {
+    auto& x = reinterpret_cast<const sockaddr_in&>(a);
+    auto& y = reinterpret_cast<const sockaddr_in&>(b);
+    return x.sin_port == y.sin_port && x.sin_addr.s_addr == y.sin_addr.s_addr;
+  }
+  if (a.ss_family == AF_INET6) {
+    auto& x = reinterpret_cast<const sockaddr_in6&>(a);
+    auto& y = reinterpret_cast<const sockaddr_in6&>(b);
+    return x.sin6_port == y.sin6_port && std::memcmp(&x.sin6_addr, &y.sin6_addr, sizeof(x.sin6_addr)) == 0;
+  }
+  return false;
+}
+constexpr size_t kMaxGsoSegments = 64;
+constexpr size_t kMaxGsoBytes = 65000;
+}  // namespace
+
+size_t UdpEgress::buildMessages() {
+  // Stable grouping by destination: insertion order of first appearance, O(n * viewers in
+  // the batch), with n <= kSlots; no allocation.
+  size_t placed = 0;
+  std::array<bool, kSlots> used{};
+  for (size_t i = 0; i < count_; ++i) {
+    if (used[i]) continue;
+    for (size_t j = i; j < count_; ++j) {
+      if (!used[j] && sameDestination(addrs_[i], addrs_[j])) {
+        used[j] = true;
+        order_[placed++] = static_cast<uint16_t>(j);
+      }
+    }
+  }
+  size_t messages = 0;
+  size_t k = 0;
+  while (k < count_) {
+    size_t first = k;
+    size_t segment = iov_[order_[k]].iov_len;
+    size_t bytes = segment;
+    ++k;
+    // A GSO message: equal-size segments to one destination; only the last may be shorter.
+    while (gso_ && k < count_ && k - first < kMaxGsoSegments &&
+           sameDestination(addrs_[order_[first]], addrs_[order_[k]]) && iov_[order_[k]].iov_len <= segment &&
+           iov_[order_[k - 1]].iov_len == segment && bytes + iov_[order_[k]].iov_len <= kMaxGsoBytes) {
+      bytes += iov_[order_[k]].iov_len;
+      ++k;
+    }
+    for (size_t d = first; d < k; ++d) gsoIov_[d] = iov_[order_[d]];
+    mmsghdr& m = msgs_[messages];
+    std::memset(&m, 0, sizeof(m));
+    m.msg_hdr.msg_name = &addrs_[order_[first]];
+    m.msg_hdr.msg_namelen = msgs_[0].msg_hdr.msg_namelen;  // overwritten below
+    m.msg_hdr.msg_iov = &gsoIov_[first];
+    m.msg_hdr.msg_iovlen = k - first;
+    if (k - first > 1) {
+      m.msg_hdr.msg_control = control_[messages].data();
+      m.msg_hdr.msg_controllen = CMSG_SPACE(sizeof(uint16_t));
+      cmsghdr* c = CMSG_FIRSTHDR(&m.msg_hdr);
+      c->cmsg_level = SOL_UDP;
+      c->cmsg_type = UDP_SEGMENT;
+      c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+      uint16_t size = static_cast<uint16_t>(segment);
+      std::memcpy(CMSG_DATA(c), &size, sizeof(size));
+    }
+    msgFirst_[messages] = static_cast<uint16_t>(first);
+    msgCount_[messages] = static_cast<uint16_t>(k - first);
+    ++messages;
+  }
+  return messages;
+}
+
 void UdpEgress::flush() {
   flushScheduled_ = false;
+  if (count_ == 0) return;
+  size_t messages;
+  if (count_ == 1) {
+    messages = 1;  // msgs_[0] as committed
+    msgFirst_[0] = 0;
+    msgCount_[0] = 1;
+    order_[0] = 0;
+  } else {
+    messages = buildMessages();
+  }
+  for (size_t m = 0; m < messages; ++m) {
+    msgs_[m].msg_hdr.msg_namelen = addrLengths_[order_[msgFirst_[m]]];
+  }
   size_t done = 0;
-  while (done < count_) {
-    int n = ::sendmmsg(fd_, &msgs_[done], static_cast<unsigned>(count_ - done), MSG_DONTWAIT);
+  while (done < messages) {
+    int n = ::sendmmsg(fd_, &msgs_[done], static_cast<unsigned>(messages - done), MSG_DONTWAIT);
+    stats_.syscalls.fetch_add(1, std::memory_order_relaxed);
     if (n > 0) {
-      for (size_t i = done; i < done + static_cast<size_t>(n); ++i) {
-        stats_.bytesSent.fetch_add(iov_[i].iov_len, std::memory_order_relaxed);
+      for (size_t m = done; m < done + static_cast<size_t>(n); ++m) {
+        for (size_t d = 0; d < msgCount_[m]; ++d) {
+          stats_.bytesSent.fetch_add(iov_[order_[msgFirst_[m] + d]].iov_len, std::memory_order_relaxed);
+        }
+        stats_.datagramsSent.fetch_add(msgCount_[m], std::memory_order_relaxed);
       }
-      stats_.datagramsSent.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
       done += static_cast<size_t>(n);
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
       // Socket full: drop what is left of this turn rather than block the worker.
-      stats_.datagramsDropped.fetch_add(count_ - done, std::memory_order_relaxed);
+      for (size_t m = done; m < messages; ++m) {
+        stats_.datagramsDropped.fetch_add(msgCount_[m], std::memory_order_relaxed);
+      }
       break;
     }
-    // A per-destination error (e.g. ECONNREFUSED, EPERM): skip that datagram only.
-    stats_.datagramsDropped.fetch_add(1, std::memory_order_relaxed);
+    if (n < 0 && msgCount_[done] > 1 && (errno == EINVAL || errno == EIO || errno == ENOPROTOOPT)) {
+      // The kernel or device refuses UDP GSO: stop using it and resend this batch plainly.
+      gso_ = false;
+      messages = buildMessages();
+      for (size_t m = 0; m < messages; ++m) msgs_[m].msg_hdr.msg_namelen = addrLengths_[order_[msgFirst_[m]]];
+      done = 0;
+      continue;
+    }
+    // A per-destination error (e.g. ECONNREFUSED, EPERM): skip that message only.
+    stats_.datagramsDropped.fetch_add(msgCount_[done], std::memory_order_relaxed);
     ++done;
   }
   stats_.batches.fetch_add(1, std::memory_order_relaxed);

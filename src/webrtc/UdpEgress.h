@@ -19,6 +19,7 @@ struct UdpEgressStats {
   std::atomic<uint64_t> bytesSent{0};
   std::atomic<uint64_t> datagramsDropped{0};
   std::atomic<uint64_t> batches{0};
+  std::atomic<uint64_t> syscalls{0};  // sendmmsg calls (a batch may need more than one)
 };
 
 class UdpEgress {
@@ -38,16 +39,32 @@ class UdpEgress {
   void flush();
 
   const UdpEgressStats& stats() const { return stats_; }
+  // UDP GSO (UDP_SEGMENT) is used unless the kernel refused it once.
+  bool gsoEnabled() const { return gso_; }
+  void setGsoEnabled(bool on) { gso_ = on; }
 
  private:
+  // Orders the queued datagrams by destination (stable, so each viewer's order holds) and
+  // joins runs of equal-size datagrams to one destination into one GSO message.
+  size_t buildMessages();
+  size_t sendMessages(size_t messages);
+
   boost::asio::io_context& io_;
   int fd_;
   size_t count_ = 0;
   bool flushScheduled_ = false;
   alignas(64) std::array<std::array<uint8_t, kSlotSize>, kSlots> arena_;
   std::array<sockaddr_storage, kSlots> addrs_;
+  std::array<socklen_t, kSlots> addrLengths_;
   std::array<iovec, kSlots> iov_;
   std::array<mmsghdr, kSlots> msgs_;
+  // GSO path: datagram order by destination, per-message iovecs and control data.
+  std::array<uint16_t, kSlots> order_;
+  std::array<iovec, kSlots> gsoIov_;
+  std::array<uint16_t, kSlots> msgFirst_;  // first datagram (in order_) of each message
+  std::array<uint16_t, kSlots> msgCount_;  // datagrams in each message
+  alignas(cmsghdr) std::array<std::array<uint8_t, CMSG_SPACE(sizeof(uint16_t))>, kSlots> control_;
+  bool gso_ = true;
   UdpEgressStats stats_;
 };
 

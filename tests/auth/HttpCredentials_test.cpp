@@ -63,7 +63,8 @@ TEST(HttpCredentials, BasicThroughTheGeneralParser) {
 }
 
 TEST(HttpCredentials, MalformedGivesNothing) {
-  for (std::string_view header : {"", "Bearer", "Bearer ", "Basic", "Basic ???", "Negotiate abc", "garbage"}) {
+  for (std::string_view header :
+       {"", "Bearer", "Bearer ", "Basic", "Basic ???", "Negotiate abc", "garbage"}) {
     EXPECT_TRUE(parseHttpAuthorization(header).empty()) << header;
   }
 }

@@ -42,7 +42,8 @@ TEST_F(AuthConfig, ReadsUsers) {
   Config c = loadOk(std::string(R"(
 authInternalUsers:
   - user: admin
-    pass: )") + kSecretSha256 + R"(
+    pass: )") + kSecretSha256 +
+                    R"(
     ips: [10.0.0.0/8, '2001:db8::/32', 192.168.1.7]
     permissions:
       - action: api
@@ -62,8 +63,8 @@ authInternalUsers:
   EXPECT_EQ(admin.user, "admin");
   EXPECT_EQ(admin.pass, kSecretSha256);
   EXPECT_EQ(admin.ips, (std::vector<std::string>{"10.0.0.0/8", "2001:db8::/32", "192.168.1.7"}));
-  EXPECT_EQ(admin.permissions, (std::vector<AuthPermission>{
-                                   {"api", ""}, {"read", "~^cam(\\d+)$"}, {"publish", "cam1"}}));
+  EXPECT_EQ(admin.permissions,
+            (std::vector<AuthPermission>{{"api", ""}, {"read", "~^cam(\\d+)$"}, {"publish", "cam1"}}));
   EXPECT_EQ(c.authInternalUsers[1].pass, "p@ss.word!");
   EXPECT_EQ(c.authInternalUsers[1].permissions, (std::vector<AuthPermission>{{"read", ""}}));
   EXPECT_EQ(c.authInternalUsers[2], (AuthInternalUser{"any", "", {}, {}}));
@@ -95,10 +96,11 @@ TEST_F(AuthConfig, UserChecks) {
             "sluice.yml:1: authInternalUsers[0].pass: a sha256 credential must be 'sha256:' followed by the "
             "base64 of a 32-byte SHA-256 digest");
   EXPECT_TRUE(contains(loadError("authInternalUsers: [{user: admin, pass: 'sha256:%%%'}]\n"), "sha256"));
-  EXPECT_EQ(loadError("authInternalUsers: [{user: admin, pass: 'argon2:$argon2id$v=19$m=4096,t=3,p=1$MTIzNDU2Nzg$"
-                      "ZGVhZGJlZWY'}]\n"),
-            "sluice.yml:1: authInternalUsers[0].pass: argon2 hashes are not supported by Sluice yet; use "
-            "'sha256:<base64 of the SHA-256 digest>' or a plain credential");
+  EXPECT_EQ(
+      loadError("authInternalUsers: [{user: admin, pass: 'argon2:$argon2id$v=19$m=4096,t=3,p=1$MTIzNDU2Nzg$"
+                "ZGVhZGJlZWY'}]\n"),
+      "sluice.yml:1: authInternalUsers[0].pass: argon2 hashes are not supported by Sluice yet; use "
+      "'sha256:<base64 of the SHA-256 digest>' or a plain credential");
   EXPECT_EQ(loadError("authInternalUsers: [{user: u, ips: [10.0.0.0/33]}]\n"),
             "sluice.yml:1: authInternalUsers[0].ips: invalid IP address or CIDR range '10.0.0.0/33'");
   EXPECT_EQ(loadError("authInternalUsers: [{user: u, ips: [cam.example]}]\n"),
@@ -125,9 +127,9 @@ TEST_F(AuthConfig, PermissionChecks) {
   EXPECT_EQ(loadError("authInternalUsers:\n  - user: u\n    permissions:\n      - path: cam1\n"),
             "sluice.yml:4: authInternalUsers[0].permissions[0]: invalid action '' (expected publish, read, "
             "playback, api, metrics, pprof)");
-  EXPECT_TRUE(contains(
-      loadError("authInternalUsers: [{user: u, permissions: [{action: read, path: '~cam('}]}]\n"),
-      "sluice.yml:1: authInternalUsers[0].permissions[0].path: invalid regular expression 'cam('"));
+  EXPECT_TRUE(
+      contains(loadError("authInternalUsers: [{user: u, permissions: [{action: read, path: '~cam('}]}]\n"),
+               "sluice.yml:1: authInternalUsers[0].permissions[0].path: invalid regular expression 'cam('"));
   EXPECT_EQ(loadError("authInternalUsers: [{user: u, permissions: [{action: read, pth: x}]}]\n"),
             "sluice.yml:1: unknown key 'authInternalUsers[0].permissions[0].pth' (did you mean 'path'?)");
   EXPECT_EQ(loadError("authInternalUsers: [{user: u, permissions: [read]}]\n"),
@@ -145,8 +147,9 @@ TEST_F(AuthConfig, OnlyTheInternalMethodIsAccepted) {
   EXPECT_EQ(loadOk("authMethod: internal\n").authMethod, "internal");
   EXPECT_EQ(loadError("authMethod: jwt\n"),
             "sluice.yml:1: authMethod: authMethod 'jwt' is not supported by Sluice yet (only 'internal' is)");
-  EXPECT_EQ(loadError("authMethod: http\nauthHTTPAddress: http://auth.example/\n"),
-            "sluice.yml:1: authMethod: authMethod 'http' is not supported by Sluice yet (only 'internal' is)");
+  EXPECT_EQ(
+      loadError("authMethod: http\nauthHTTPAddress: http://auth.example/\n"),
+      "sluice.yml:1: authMethod: authMethod 'http' is not supported by Sluice yet (only 'internal' is)");
   EXPECT_EQ(loadError("authMethod: ldap\n"),
             "sluice.yml:1: authMethod: invalid authMethod 'ldap' (expected internal, http, jwt)");
   EXPECT_EQ(loadError("externalAuthenticationURL: http://auth.example/\n"),

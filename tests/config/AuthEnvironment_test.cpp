@@ -109,7 +109,8 @@ TEST_F(AuthEnvironment, HttpExcludeAndMethod) {
   environment_.set("MTX_AUTHHTTPEXCLUDE_5_ACTION", "api");   // not contiguous: ignored
   environment_.set("MTX_AUTHMETHOD", "internal");
   Config c = loadOk("");
-  EXPECT_EQ(c.authHTTPExclude, (std::vector<AuthPermission>{{"api", "x"}, {"metrics", ""}, {"pprof", ""}, {"read", ""}}));
+  EXPECT_EQ(c.authHTTPExclude,
+            (std::vector<AuthPermission>{{"api", "x"}, {"metrics", ""}, {"pprof", ""}, {"read", ""}}));
   environment_.set("MTX_AUTHMETHOD", "jwt");
   EXPECT_EQ(loadError(""),
             "environment variable MTX_AUTHMETHOD: authMethod 'jwt' is not supported by Sluice yet (only "

@@ -17,7 +17,9 @@ extern char** environ;
 namespace sluice::config {
 
 // Readable gtest output for the auth structures.
-inline void PrintTo(const AuthPermission& p, std::ostream* os) { *os << "{" << p.action << ", " << p.path << "}"; }
+inline void PrintTo(const AuthPermission& p, std::ostream* os) {
+  *os << "{" << p.action << ", " << p.path << "}";
+}
 inline void PrintTo(const AuthInternalUser& u, std::ostream* os) {
   *os << "{user " << u.user << ", pass " << u.pass << ", ips [" << fmt::format("{}", fmt::join(u.ips, ","))
       << "], permissions [";

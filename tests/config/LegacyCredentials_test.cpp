@@ -48,8 +48,9 @@ paths:
                 {"any", "", {}, {{"read", "~^.*$"}}},
             }));
   for (const PathConfig& path : result.config->paths) EXPECT_FALSE(path.legacyCredentials.any()) << path.name;
-  EXPECT_EQ(countContaining(result.warnings, "'publishUser' is deprecated and has been replaced by "
-                                             "'authInternalUsers'"),
+  EXPECT_EQ(countContaining(result.warnings,
+                            "'publishUser' is deprecated and has been replaced by "
+                            "'authInternalUsers'"),
             1u);
   EXPECT_EQ(countContaining(result.warnings, "deprecated"), 5u);
 }
@@ -76,10 +77,11 @@ TEST_F(LegacyCredentialsTest, NullValuesAreNotLegacyCredentials) {
 }
 
 TEST_F(LegacyCredentialsTest, CannotBeMixedWithCustomUsers) {
-  EXPECT_EQ(loadError("authInternalUsers: [{user: admin, permissions: [{action: api}]}]\n"
-                      "paths:\n  a:\n    readUser: v\n"),
-            "sluice.yml: authInternalUsers and legacy credentials (publishUser, publishPass, publishIPs, readUser, "
-            "readPass, readIPs) cannot be used together");
+  EXPECT_EQ(
+      loadError("authInternalUsers: [{user: admin, permissions: [{action: api}]}]\n"
+                "paths:\n  a:\n    readUser: v\n"),
+      "sluice.yml: authInternalUsers and legacy credentials (publishUser, publishPass, publishIPs, readUser, "
+      "readPass, readIPs) cannot be used together");
 }
 
 TEST_F(LegacyCredentialsTest, MixWithTheDefaultUsersWrittenOutIsAccepted) {
@@ -106,9 +108,10 @@ paths:
 TEST_F(LegacyCredentialsTest, ValuesAreChecked) {
   EXPECT_EQ(loadError("paths:\n  a:\n    readIPs: [300.1.1.1]\n"),
             "sluice.yml:3: paths.a.readIPs: invalid IP address or CIDR range '300.1.1.1'");
-  EXPECT_EQ(loadError("paths:\n  a:\n    publishPass: 'a b'\n"),
-            "sluice.yml:3: paths.a.publishPass: credential contains unsupported characters (supported are A-Z, "
-            "a-z, 0-9 and !$()*+.;<=>[]^_-{}@#&)");
+  EXPECT_EQ(
+      loadError("paths:\n  a:\n    publishPass: 'a b'\n"),
+      "sluice.yml:3: paths.a.publishPass: credential contains unsupported characters (supported are A-Z, "
+      "a-z, 0-9 and !$()*+.;<=>[]^_-{}@#&)");
 }
 
 TEST_F(LegacyCredentialsTest, FromTheEnvironment) {

@@ -63,7 +63,8 @@ pprofTrustedProxies: ['fd00::/8']
 }
 
 TEST_F(ListenerConfig, AddressIsRequiredOnlyWhenEnabled) {
-  EXPECT_EQ(loadError("api: yes\napiAddress: ''\n"), "sluice.yml: 'apiAddress' must be set when the API is enabled");
+  EXPECT_EQ(loadError("api: yes\napiAddress: ''\n"),
+            "sluice.yml: 'apiAddress' must be set when the API is enabled");
   EXPECT_EQ(loadError("metrics: yes\nmetricsAddress: ''\n"),
             "sluice.yml: 'metricsAddress' must be set when metrics are enabled");
   EXPECT_EQ(loadError("pprof: yes\npprofAddress: ''\n"),

@@ -60,8 +60,8 @@ TEST_F(MediamtxFile, WarnsOnceAboutEachIgnoredKey) {
     EXPECT_TRUE(keys.insert(key).second) << "warned twice: " << key;
   }
   for (const char* key :
-       {"hlsAddress", "rtmp", "srt", "apiEncryption", "metricsServerKey", "rtspTransports", "authJWTJWKS", "record",
-        "runOnReady", "rpiCameraCamID", "webrtcTrackGatherTimeout"}) {
+       {"hlsAddress", "rtmp", "srt", "apiEncryption", "metricsServerKey", "rtspTransports", "authJWTJWKS",
+        "record", "runOnReady", "rpiCameraCamID", "webrtcTrackGatherTimeout"}) {
     EXPECT_EQ(keys.count(key), 1u) << key;
   }
   EXPECT_EQ(testing::countContaining(result.warnings, "'hlsAddress'"), 1u);

@@ -37,6 +37,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import pytest  # noqa: E402
+
 import sluice_e2e as e2e  # noqa: E402
 
 LOAD_BIN = Path(os.environ.get("SLUICE_LOAD") or e2e.BUILD_DIR / "bench" / "sluice-load")
@@ -274,8 +276,6 @@ def test_load_churn(server_factory, tmp_path, attach_log):
 
 
 def test_load_recovers_loss_with_nacks(tmp_path, attach_log):
-    import pytest
-
     if loss_tool() is None:
         pytest.skip("no loss injection: install nftables (nft) or iptables")
     res = run_scenario("loss", tmp_path, attach_log, seconds=10)
