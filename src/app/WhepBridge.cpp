@@ -20,6 +20,16 @@ void WhepBridge::createWhepSession(http::WhepCreateRequest req, std::function<vo
     done(std::move(out));
     return;
   }
+  if (path->conf().maxReaders > 0) {
+    size_t readers = 0;
+    for (const auto& s : app_.webrtc().listSessions()) readers += s.path == req.path;
+    if (readers >= static_cast<size_t>(path->conf().maxReaders)) {
+      out.status = 400;
+      out.error = "maximum reader count reached";
+      done(std::move(out));
+      return;
+    }
+  }
   webrtc::WhepSessionResult r = app_.webrtc().createSession(req.offer, path->stream(), path->worker(), req.path,
                                                             req.query, req.remoteAddress);
   out.status = r.status;

@@ -674,3 +674,17 @@ def test_access_internal_users_basic_auth(server_factory):
         print(f"three wrong-password requests took {time.monotonic() - t0:.1f} s")
     assert not problems, "\n".join(problems)
     srv.assert_alive()
+
+
+def test_max_readers_refuses_the_extra_viewer(server_factory, viewers):
+    srv, lis = start_server(server_factory, {"demo": {"source": "demo", "maxReaders": 1}})
+    wait_until("demo ready", lambda: api_paths(lis)["demo"]["ready"], 10, srv=srv)
+    first = viewers(whep_url(srv, "demo"), seconds=8)
+    wait_sessions(lis, 1, srv=srv)
+    second = viewers(whep_url(srv, "demo"), seconds=3)
+    _, report = second.finish()
+    assert report["sessions_connected"] == 0, report
+    errors = " ".join(str(s.get("error", "")) for s in report.get("per_session", []))
+    assert "maximum reader count reached" in errors or "400" in errors, report.get("per_session")
+    _, report = first.finish()
+    assert report["sessions_connected"] == 1 and report["packets"] > 0, report
