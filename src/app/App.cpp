@@ -97,7 +97,7 @@ void App::applyConfig(config::Config next) {
     addPath(p);
     if (Path* added = findPath(p.name)) {
       if (!running.count(p.name)) log::info("[path {}] added", p.name);
-      added->start();
+      if (!p.sourceOnDemand) added->start();
     }
   }
 }
@@ -113,6 +113,89 @@ void App::waitHangup() {
 Path* App::findPath(const std::string& name) {
   auto it = paths_.find(name);
   return it == paths_.end() ? nullptr : it->second.get();
+}
+
+Path* App::findOrCreatePath(const std::string& name) {
+  if (Path* p = findPath(name)) return p;
+  std::vector<std::string> groups;
+  const config::PathConfig* pc = config::findPath(config_, name, &groups);
+  if (!pc || !pc->regex) return nullptr;
+  config::PathConfig conf = *pc;
+  conf.name = name;
+  conf.regex = false;
+  // MediaMTX's $G1..$G9 in the source of a regex path.
+  for (size_t g = groups.size(); g-- > 1;) {
+    std::string key = "$G" + std::to_string(g);
+    for (size_t at = conf.source.find(key); at != std::string::npos; at = conf.source.find(key, at)) {
+      conf.source.replace(at, key.size(), groups[g]);
+      at += groups[g].size();
+    }
+  }
+  log::info("[path {}] created from '{}'", name, pc->name);
+  auto path = std::make_unique<Path>(conf, pool_.next(), config_, true);
+  Path* raw = path.get();
+  paths_[name] = std::move(path);
+  return raw;
+}
+
+void App::whenReady(const std::string& name, std::function<void(bool)> done) {
+  Path* path = findPath(name);
+  if (!path) return done(false);
+  if (!path->running()) {
+    log::info("[path {}] starting source on demand", name);
+    path->start();
+  }
+  path->idleSince.reset();
+  if (path->ready()) return done(true);
+  auto deadline = std::chrono::steady_clock::now() + path->conf().sourceOnDemandStartTimeout;
+  auto timer = std::make_shared<boost::asio::steady_timer>(control_);
+  auto poll = std::make_shared<std::function<void()>>();
+  *poll = [this, name, deadline, timer, poll, done = std::move(done)]() {
+    Path* p = findPath(name);
+    if (p && p->ready()) return done(true), void(*poll = nullptr);
+    if (!p || std::chrono::steady_clock::now() >= deadline) return done(false), void(*poll = nullptr);
+    timer->expires_after(std::chrono::milliseconds(50));
+    timer->async_wait([poll](const boost::system::error_code& ec) {
+      if (!ec && *poll) (*poll)();
+    });
+  };
+  (*poll)();
+}
+
+void App::scheduleOnDemandCheck() {
+  onDemandTimer_.expires_after(std::chrono::milliseconds(500));
+  onDemandTimer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    checkOnDemandPaths();
+    scheduleOnDemandCheck();
+  });
+}
+
+void App::checkOnDemandPaths() {
+  // Stops on-demand sources nobody has read for sourceOnDemandCloseAfter, as MediaMTX does.
+  std::map<std::string, size_t> readers;
+  if (webrtc_) {
+    for (const auto& s : webrtc_->listSessions()) ++readers[s.path];
+  }
+  auto now = std::chrono::steady_clock::now();
+  std::vector<std::string> remove;
+  for (auto& [name, path] : paths_) {
+    if (!path->conf().sourceOnDemand || !path->running()) continue;
+    if (readers[name] > 0) {
+      path->idleSince.reset();
+      continue;
+    }
+    if (!path->idleSince) {
+      path->idleSince = now;
+      continue;
+    }
+    if (now - *path->idleSince < path->conf().sourceOnDemandCloseAfter) continue;
+    log::info("[path {}] is not needed by anyone, stopping source", name);
+    path->stop();
+    path->idleSince.reset();
+    if (path->dynamic()) remove.push_back(name);
+  }
+  for (auto& name : remove) paths_.erase(name);
 }
 
 uint16_t App::httpPort() const { return http_ ? http_->boundPort() : 0; }
@@ -184,7 +267,10 @@ bool App::start(std::string& error) {
     }
   }
 
-  for (auto& [name, path] : paths_) path->start();
+  for (auto& [name, path] : paths_) {
+    if (!path->conf().sourceOnDemand) path->start();
+  }
+  scheduleOnDemandCheck();
 
   if (http_) {
     std::string host = "localhost";
@@ -232,6 +318,7 @@ void App::stop() {
   boost::system::error_code ec;
   signals_.cancel(ec);
   hangup_.cancel(ec);
+  onDemandTimer_.cancel();
   if (watcher_) watcher_->stop();
   if (http_) http_->stop();
   for (auto& s : auxServers_) s->stop();

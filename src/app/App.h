@@ -8,6 +8,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
 
 #include "app/Path.h"
 #include "auth/AuthManager.h"
@@ -42,6 +44,12 @@ class App {
 
   // ---- control thread ----
   Path* findPath(const std::string& name);
+  // findPath(), or a path created for `name` from a matching regex path ($G1.. substituted
+  // into its source). nullptr when nothing is configured for the name.
+  Path* findOrCreatePath(const std::string& name);
+  // Starts an on-demand path's source if needed and calls `done(true)` once the path is
+  // ready, or `done(false)` after its sourceOnDemandStartTimeout (control thread).
+  void whenReady(const std::string& name, std::function<void(bool ready)> done);
   const config::Config& config() const { return config_; }
   webrtc::WebrtcServer& webrtc() { return *webrtc_; }
   bool webrtcEnabled() const { return webrtc_ != nullptr; }
@@ -71,6 +79,9 @@ class App {
   bool stopped_ = false;
 
   void addPath(const config::PathConfig& pc);
+  void scheduleOnDemandCheck();
+  void checkOnDemandPaths();
+  boost::asio::steady_timer onDemandTimer_{control_};
   void waitHangup();
 };
 

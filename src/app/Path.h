@@ -1,6 +1,8 @@
 #pragma once
 // A configured path: its stream (on one worker) and the source that feeds it.
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "app/Source.h"
@@ -12,7 +14,8 @@ namespace sluice::app {
 
 class Path {
  public:
-  Path(config::PathConfig conf, core::Worker& worker, const config::Config& global);
+  // `dynamic`: created for one name matched by a regex path (removed when not needed).
+  Path(config::PathConfig conf, core::Worker& worker, const config::Config& global, bool dynamic = false);
   ~Path();
 
   const std::string& name() const { return conf_.name; }
@@ -20,7 +23,11 @@ class Path {
   core::Worker& worker() { return worker_; }
   std::shared_ptr<stream::Stream> stream() const { return stream_; }
   bool ready() const { return stream_->ready(); }
-  const char* sourceKind() const { return source_ ? source_->kind() : nullptr; }
+  const char* sourceKind() const { return kind_; }
+  bool running() const { return running_; }
+  bool dynamic() const { return dynamic_; }
+  // When an on-demand path lost its last reader (control thread bookkeeping).
+  std::optional<std::chrono::steady_clock::time_point> idleSince;
 
   // Starts/stops the source on the path's worker (posted; safe from any thread).
   void start();
@@ -32,6 +39,12 @@ class Path {
   core::Worker& worker_;
   std::shared_ptr<stream::Stream> stream_;
   std::unique_ptr<Source> source_;
+  std::chrono::milliseconds readTimeout_, writeTimeout_;
+  const char* kind_ = nullptr;
+  bool running_ = false;
+  bool dynamic_ = false;
+
+  void createSource();
 };
 
 }  // namespace sluice::app

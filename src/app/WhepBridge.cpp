@@ -7,14 +7,36 @@ namespace sluice::app {
 
 void WhepBridge::createWhepSession(http::WhepCreateRequest req, std::function<void(http::WhepCreateResult)> done) {
   http::WhepCreateResult out;
-  Path* path = app_.findPath(req.path);
+  Path* path = app_.findOrCreatePath(req.path);
   if (!path) {
     out.status = 404;
     out.error = "path '" + req.path + "' is not configured";
     done(std::move(out));
     return;
   }
-  if (!path->ready()) {
+  if (path->conf().sourceOnDemand && !path->ready()) {
+    // The POST waits until the source is up (MediaMTX holds readers the same way).
+    std::string name = req.path;
+    app_.whenReady(name, [this, req = std::move(req), done = std::move(done)](bool ready) mutable {
+      if (!ready) {
+        http::WhepCreateResult timedOut;
+        timedOut.status = 400;
+        timedOut.error = "source of path '" + req.path + "' has timed out";
+        done(std::move(timedOut));
+        return;
+      }
+      createReadySession(std::move(req), std::move(done));
+    });
+    return;
+  }
+  if (path->conf().sourceOnDemand) app_.whenReady(req.path, [](bool) {});  // counts as demand
+  createReadySession(std::move(req), std::move(done));
+}
+
+void WhepBridge::createReadySession(http::WhepCreateRequest req, std::function<void(http::WhepCreateResult)> done) {
+  http::WhepCreateResult out;
+  Path* path = app_.findPath(req.path);
+  if (!path || !path->ready()) {
     out.status = 404;
     out.error = "no stream is available on path '" + req.path + "'";
     done(std::move(out));
@@ -50,7 +72,9 @@ int WhepBridge::deleteWhepSession(const std::string&, const std::string& secret,
   return app_.webrtc().deleteSession(secret, error);
 }
 
-bool WhepBridge::pathConfigured(const std::string& path) { return app_.findPath(path) != nullptr; }
+bool WhepBridge::pathConfigured(const std::string& path) {
+  return app_.findPath(path) != nullptr || config::findPath(app_.config(), path) != nullptr;
+}
 
 std::vector<http::PathListing> WhepBridge::listPaths() {
   std::vector<http::PathListing> out;

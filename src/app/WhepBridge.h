@@ -19,6 +19,7 @@ class WhepBridge : public http::WebrtcHttpHandler {
   std::vector<std::string> iceServerLinks() override;
 
  private:
+  void createReadySession(http::WhepCreateRequest request, std::function<void(http::WhepCreateResult)> done);
   App& app_;
 };
 

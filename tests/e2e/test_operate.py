@@ -688,3 +688,39 @@ def test_max_readers_refuses_the_extra_viewer(server_factory, viewers):
     assert "maximum reader count reached" in errors or "400" in errors, report.get("per_session")
     _, report = first.finish()
     assert report["sessions_connected"] == 1 and report["packets"] > 0, report
+
+
+def test_source_on_demand_and_regex_paths(server_factory, viewers):
+    dead = e2e.closed_tcp_port()
+    srv, lis = start_server(server_factory, {
+        "od": {"source": "demo", "sourceOnDemand": True, "sourceOnDemandCloseAfter": "2s"},
+        "~^live(\\d+)$": {"source": "demo", "sourceOnDemand": True, "sourceOnDemandCloseAfter": "2s"},
+        "never": {"source": f"rtsp://127.0.0.1:{dead}/cam", "sourceOnDemand": True,
+                  "sourceOnDemandStartTimeout": "2s"},
+    })
+    # Nobody reads yet: the on-demand source is not running.
+    time.sleep(1.0)
+    assert api_paths(lis)["od"]["ready"] is False
+
+    # A viewer's POST waits for the source, then plays.
+    _, report = viewers(whep_url(srv, "od"), seconds=4).finish()
+    assert report["sessions_connected"] == 1 and report["packets"] > 0, report
+    assert "[path od] starting source on demand" in srv.log_text()
+    # Once nobody reads, the source stops after sourceOnDemandCloseAfter.
+    wait_until("od stopped after its last reader left", lambda: not api_paths(lis)["od"]["ready"], 8, srv=srv)
+    assert "[path od] is not needed by anyone" in srv.log_text()
+
+    # A name matched by a regex path gets its own path, created on demand.
+    _, report = viewers(whep_url(srv, "live7"), seconds=3).finish()
+    assert report["sessions_connected"] == 1 and report["packets"] > 0, report
+    assert "[path live7] created from '~^live(\\d+)$'" in srv.log_text()
+    r = requests.post(whep_url(srv, "nolive"), data="v=0\r\n", headers={"Content-Type": "application/sdp"},
+                      timeout=HTTP_TIMEOUT)
+    assert_error_json(r, 404, "not configured")
+
+    # A source that never comes up: the POST is answered after the start timeout.
+    t0 = time.monotonic()
+    r = requests.post(whep_url(srv, "never"), data="v=0\r\n", headers={"Content-Type": "application/sdp"},
+                      timeout=15)
+    assert_error_json(r, 400, "source of path 'never' has timed out")
+    assert 1.5 <= time.monotonic() - t0 <= 6, time.monotonic() - t0
