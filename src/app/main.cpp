@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   for (auto& d : r.config->logDestinations) {
     if (d == "stdout") lo.toStdout = true;
     if (d == "file") toFile = true;
+    if (d == "syslog") lo.toSyslog = true;
   }
   if (toFile) lo.file = r.config->logFile;
   log::init(lo);

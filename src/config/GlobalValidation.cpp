@@ -48,11 +48,6 @@ void validateGlobals(const Config& config, const Origin& where, std::vector<std:
   validateListener(config.api, config.apiAddress, "apiAddress", "the API is", where);
   validateListener(config.metrics, config.metricsAddress, "metricsAddress", "metrics are", where);
   validateListener(config.pprof, config.pprofAddress, "pprofAddress", "pprof is", where);
-  const auto& destinations = config.logDestinations;
-  if (std::find(destinations.begin(), destinations.end(), "syslog") != destinations.end()) {
-    warnings.push_back(where.describe() +
-                       ": log destination 'syslog' is not supported by Sluice yet and is ignored");
-  }
 }
 
 }  // namespace sluice::config

@@ -7,6 +7,8 @@
 
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/syslog_sink.h>
+#include <syslog.h>
 #include <spdlog/spdlog.h>
 
 namespace sluice::log {
@@ -71,6 +73,12 @@ void init(const Options& o) {
   std::vector<spdlog::sink_ptr> sinks;
   if (o.toStdout) sinks.push_back(std::make_shared<spdlog::sinks::stdout_sink_mt>());
   if (!o.file.empty()) sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(std::string(o.file)));
+  if (o.toSyslog) {
+    // openlog keeps the pointer: the ident must outlive the process's logging.
+    static std::string ident;
+    ident = std::string(o.syslogIdent);
+    sinks.push_back(std::make_shared<spdlog::sinks::syslog_sink_mt>(ident, LOG_PID, LOG_DAEMON, false));
+  }
   auto logger = std::make_shared<spdlog::logger>("sluice", sinks.begin(), sinks.end());
   logger->set_pattern(o.structured ? "%v" : "%Y/%m/%d %H:%M:%S %v");
   logger->flush_on(spdlog::level::trace);

@@ -22,6 +22,8 @@ struct Options {
   Level level = Level::Info;
   bool toStdout = true;
   std::string_view file;  // empty: none
+  bool toSyslog = false;     // local syslog (LOG_DAEMON), identified as syslogIdent
+  std::string_view syslogIdent = "mediamtx";
   bool structured = false;
 };
 void init(const Options& options);

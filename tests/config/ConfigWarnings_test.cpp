@@ -138,12 +138,11 @@ TEST_F(ConfigWarnings, DeprecatedAliasValuesAreValidated) {
             "multicast, tcp)");
 }
 
-TEST_F(ConfigWarnings, SyslogDestinationIsWarned) {
+TEST_F(ConfigWarnings, SyslogDestinationIsAccepted) {
   ConfigResult result = load("logDestinations: [stdout, syslog]\n");
   ASSERT_TRUE(result.config) << result.error;
-  EXPECT_EQ(result.warnings,
-            std::vector<std::string>{
-                "sluice.yml: log destination 'syslog' is not supported by Sluice yet and is ignored"});
+  EXPECT_TRUE(result.warnings.empty());
+  EXPECT_EQ(result.config->logDestinations, (std::vector<std::string>{"stdout", "syslog"}));
 }
 
 }  // namespace

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
 using namespace sluice::log;
 
 TEST(Log, ParsesMediaMtxLevels) {
@@ -23,4 +27,25 @@ TEST(Log, RateLimitAllowsOncePerIntervalAndCounts) {
   std::this_thread::sleep_for(std::chrono::milliseconds(60));
   EXPECT_TRUE(rl.allow(suppressed));
   EXPECT_EQ(suppressed, 2u);
+}
+
+TEST(Log, WritesMediaMtxJsonLinesToAFile) {
+  std::string path = ::testing::TempDir() + "/sluice-log-test.log";
+  std::remove(path.c_str());
+  Options o;
+  o.toStdout = false;
+  o.file = path;
+  o.structured = true;
+  init(o);
+  info("[path {}] hello \"quoted\"", "cam");
+  debug("not shown at info level");
+  std::ifstream in(path);
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  EXPECT_NE(line.find("\"level\":\"INF\""), std::string::npos) << line;
+  EXPECT_NE(line.find("\"message\":\"[path cam] hello \\\"quoted\\\"\""), std::string::npos) << line;
+  EXPECT_NE(line.find("\"timestamp\":\""), std::string::npos) << line;
+  EXPECT_FALSE(std::getline(in, line)) << line;
+  Options plain;
+  init(plain);
 }
