@@ -177,7 +177,8 @@ void BM_Primitive_AesGcm(benchmark::State& state) {
     ++iv[11];
     EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, iv);
     EVP_EncryptUpdate(ctx, nullptr, &outLen, packet.data(), 12);
-    EVP_EncryptUpdate(ctx, packet.data() + 12, &outLen, packet.data() + 12, static_cast<int>(kPacketSize - 12));
+    EVP_EncryptUpdate(ctx, packet.data() + 12, &outLen, packet.data() + 12,
+                      static_cast<int>(kPacketSize - 12));
     EVP_EncryptFinal_ex(ctx, packet.data() + kPacketSize, &outLen);
     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, tag);
     benchmark::DoNotOptimize(tag);

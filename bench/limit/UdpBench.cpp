@@ -146,7 +146,8 @@ void BM_UdpSend_sendto(benchmark::State& state) {
   const uint64_t before = sink.received();
   uint64_t packets = 0;
   for (auto _ : state) {
-    ssize_t n = sendto(fd, payload.data(), payload.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof(to));
+    ssize_t n =
+        sendto(fd, payload.data(), payload.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof(to));
     if (n < 0 && errno != EAGAIN && errno != ENOBUFS) {
       state.SkipWithError((std::string("sendto: ") + std::strerror(errno)).c_str());
       break;
@@ -236,7 +237,8 @@ void BM_UdpSend_sendmmsg(benchmark::State& state) {
 void BM_UdpSend_sendmmsg_gso(benchmark::State& state) {
   const int messages = static_cast<int>(state.range(0));
   const int segments = static_cast<int>(state.range(1));
-  state.SetLabel("send:sendmmsg+GSO " + std::to_string(messages) + " msg x " + std::to_string(segments) + " seg");
+  state.SetLabel("send:sendmmsg+GSO " + std::to_string(messages) + " msg x " + std::to_string(segments) +
+                 " seg");
   sendmmsgBench(state, messages, segments);
 }
 

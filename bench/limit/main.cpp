@@ -23,17 +23,16 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 namespace {
 
 struct Figure {
-  std::string name;   // benchmark name, e.g. BM_SrtpProtect_sluice/AEAD_AES_128_GCM
-  std::string label;  // "srtp:sluice:AEAD_AES_128_GCM", "send:sendto", "info:..."
+  std::string name;                     // benchmark name, e.g. BM_SrtpProtect_sluice/AEAD_AES_128_GCM
+  std::string label;                    // "srtp:sluice:AEAD_AES_128_GCM", "send:sendto", "info:..."
   std::vector<double> usPerPacket;      // one per repetition (thread CPU time)
   std::vector<double> realUsPerPacket;  // one per repetition (wall time)
   std::vector<double> delivered;
@@ -152,7 +151,8 @@ int main(int argc, char** argv) {
 
   // Colours only on a terminal (the library's own reporter decides the same way).
   const bool tty = isatty(STDOUT_FILENO) != 0;
-  Collector collector(tty ? benchmark::ConsoleReporter::OO_ColorTabular : benchmark::ConsoleReporter::OO_Tabular);
+  Collector collector(tty ? benchmark::ConsoleReporter::OO_ColorTabular
+                          : benchmark::ConsoleReporter::OO_Tabular);
   const time_t started = time(nullptr);
   benchmark::RunSpecifiedBenchmarks(&collector);
   benchmark::Shutdown();
@@ -227,7 +227,8 @@ int main(int argc, char** argv) {
   std::printf("\n=== sluice-limit: per 1200-byte packet, median thread CPU time ===\n");
   for (const Figure& f : collector.figures) {
     if (f.usPerPacket.empty()) {
-      std::printf("  %-48s skipped: %s\n", f.label.empty() ? f.name.c_str() : f.label.c_str(), f.error.c_str());
+      std::printf("  %-48s skipped: %s\n", f.label.empty() ? f.name.c_str() : f.label.c_str(),
+                  f.error.c_str());
       continue;
     }
     std::printf("  %-48s %8.3f us", f.label.c_str(), median(f.usPerPacket));
@@ -266,8 +267,8 @@ int main(int argc, char** argv) {
       const Figure& wu = collector.figures[*sendWall];
       const double wall = median(ws.realUsPerPacket) + median(wu.realUsPerPacket);
       doc["limit_wall_us_per_packet"] = wall;
-      std::printf("      by wall time instead of thread CPU time: %.3f us/packet (%s + %s)\n", wall, ws.label.c_str(),
-                  wu.label.c_str());
+      std::printf("      by wall time instead of thread CPU time: %.3f us/packet (%s + %s)\n", wall,
+                  ws.label.c_str(), wu.label.c_str());
     }
   } else {
     doc["limit_us_per_packet"] = nullptr;

@@ -1,7 +1,6 @@
 #include "app/ApiBackend.h"
 
 #include <map>
-
 #include <nlohmann/json.hpp>
 
 #include "app/App.h"
@@ -52,38 +51,52 @@ int ApiBackend::change(const std::string& json, std::string& error, Change&& fn)
 }
 
 int ApiBackend::patchConfigGlobal(const std::string& json, std::string& error) {
-  return change(json, error, [](const config::Config& c, const nlohmann::json& b) { return config::patchGlobal(c, b); });
+  return change(json, error,
+                [](const config::Config& c, const nlohmann::json& b) { return config::patchGlobal(c, b); });
 }
 int ApiBackend::patchConfigPathDefaults(const std::string& json, std::string& error) {
-  return change(json, error,
-                [](const config::Config& c, const nlohmann::json& b) { return config::patchPathDefaults(c, b); });
+  return change(json, error, [](const config::Config& c, const nlohmann::json& b) {
+    return config::patchPathDefaults(c, b);
+  });
 }
 int ApiBackend::addConfigPath(const std::string& name, const std::string& json, std::string& error) {
-  return change(json, error,
-                [&](const config::Config& c, const nlohmann::json& b) { return config::addPath(c, name, b); });
+  return change(json, error, [&](const config::Config& c, const nlohmann::json& b) {
+    return config::addPath(c, name, b);
+  });
 }
 int ApiBackend::patchConfigPath(const std::string& name, const std::string& json, std::string& error) {
-  return change(json, error,
-                [&](const config::Config& c, const nlohmann::json& b) { return config::patchPath(c, name, b); });
+  return change(json, error, [&](const config::Config& c, const nlohmann::json& b) {
+    return config::patchPath(c, name, b);
+  });
 }
 int ApiBackend::replaceConfigPath(const std::string& name, const std::string& json, std::string& error) {
-  return change(json, error,
-                [&](const config::Config& c, const nlohmann::json& b) { return config::replacePath(c, name, b); });
+  return change(json, error, [&](const config::Config& c, const nlohmann::json& b) {
+    return config::replacePath(c, name, b);
+  });
 }
 int ApiBackend::deleteConfigPath(const std::string& name, std::string& error) {
-  return change("", error, [&](const config::Config& c, const nlohmann::json&) { return config::deletePath(c, name); });
+  return change("", error,
+                [&](const config::Config& c, const nlohmann::json&) { return config::deletePath(c, name); });
 }
 
 std::vector<http::PathItem> ApiBackend::paths() {
   std::vector<webrtc::WebrtcSessionInfo> sessions;
   if (app_.webrtcEnabled()) sessions = app_.webrtc().listSessions();
   std::vector<http::PathItem> out;
-  for (const auto& pc : app_.config().paths) {
-    Path* path = app_.findPath(pc.name);
-    if (!path) continue;
+  // Configured paths and those created from a regex path (confName is then the regex's).
+  std::map<std::string, std::string> confNames;
+  for (const auto& pc : app_.config().paths) confNames[pc.name] = pc.name;
+  for (const auto& [name, owned] : app_.paths()) {
+    Path* path = owned.get();
     http::PathItem item;
-    item.name = pc.name;
-    item.confName = pc.name;
+    item.name = name;
+    if (auto it = confNames.find(name); it != confNames.end()) {
+      item.confName = it->second;
+    } else if (const config::PathConfig* re = config::findPath(app_.config(), name)) {
+      item.confName = re->name;
+    } else {
+      item.confName = name;
+    }
     if (path->sourceKind()) item.source = http::ApiPeer{path->sourceKind(), ""};
     const stream::StreamStats& st = path->stream()->stats();
     item.ready = path->ready();
@@ -95,7 +108,7 @@ std::vector<http::PathItem> ApiBackend::paths() {
     item.inboundBytes = st.bytesIn.load(std::memory_order_relaxed);
     item.inboundFramesInError = st.ingestErrors.load(std::memory_order_relaxed);
     for (const auto& s : sessions) {
-      if (s.path != pc.name) continue;
+      if (s.path != name) continue;
       item.readers.push_back({"webRTCSession", s.id});
       item.outboundBytes += s.bytesSent;
     }
@@ -117,7 +130,8 @@ std::vector<http::WebrtcSessionItem> ApiBackend::webrtcSessions() {
     i.peerConnectionEstablished = s.state == "connected";
     if (!s.remoteCandidate.empty()) {
       auto colon = s.remoteCandidate.rfind(':');
-      i.remoteCandidate = "prflx/udp/" + s.remoteCandidate.substr(0, colon) + "/" + s.remoteCandidate.substr(colon + 1);
+      i.remoteCandidate =
+          "prflx/udp/" + s.remoteCandidate.substr(0, colon) + "/" + s.remoteCandidate.substr(colon + 1);
     }
     i.state = "read";
     i.path = s.path;
@@ -148,7 +162,8 @@ http::SluiceCounters ApiBackend::sluiceCounters() {
     webrtc::UdpEgressTotals t = app_.webrtc().egressTotals();
     c.egressBatches = t.batches;
     c.egressPackets = t.datagramsSent;
-    c.extra.push_back({"sluice_egress_datagrams_dropped_total", {}, static_cast<double>(t.datagramsDropped), true});
+    c.extra.push_back(
+        {"sluice_egress_datagrams_dropped_total", {}, static_cast<double>(t.datagramsDropped), true});
     c.extra.push_back({"sluice_egress_bytes_total", {}, static_cast<double>(t.bytesSent), true});
   }
   for (const auto& pc : app_.config().paths) {

@@ -1,8 +1,7 @@
 #include "app/App.h"
 
-#include <csignal>
-
 #include <boost/asio/post.hpp>
+#include <csignal>
 
 #include "app/ApiBackend.h"
 #include "app/ConfigWatcher.h"
@@ -228,10 +227,10 @@ bool App::start(std::string& error) {
     ho.allowOrigins = config_.webrtcAllowOrigins;
     ho.readTimeout = config_.readTimeout;
     ho.writeTimeout = config_.writeTimeout;
-    http_ = std::make_unique<http::HttpServer>(
-        control_, ho, [routes](http::HttpRequest req, http::HttpResponder respond) {
-          routes->handle(req, std::move(respond));
-        });
+    http_ = std::make_unique<http::HttpServer>(control_, ho,
+                                               [routes](http::HttpRequest req, http::HttpResponder respond) {
+                                                 routes->handle(req, std::move(respond));
+                                               });
     if (!http_->start(error)) {
       error = "unable to listen on " + config_.webrtcAddress + ": " + error;
       return false;
@@ -253,8 +252,8 @@ bool App::start(std::string& error) {
   if (config_.metrics) {
     auto r = std::make_shared<http::MetricsRoutes>(*apiBackend_, apiBackend_.get(), access);
     routes_.push_back(r);
-    if (!startAuxServer("metrics", config_.metricsAddress, config_.metricsAllowOrigins, 128 * 1024, r->handler(),
-                        error)) {
+    if (!startAuxServer("metrics", config_.metricsAddress, config_.metricsAllowOrigins, 128 * 1024,
+                        r->handler(), error)) {
       return false;
     }
   }
@@ -275,12 +274,14 @@ bool App::start(std::string& error) {
   if (http_) {
     std::string host = "localhost";
     for (auto& [name, path] : paths_) {
-      log::info("open http://{}:{}/{}/ in a browser to watch path '{}'", host, http_->boundPort(), name, name);
+      log::info("open http://{}:{}/{}/ in a browser to watch path '{}'", host, http_->boundPort(), name,
+                name);
     }
   }
   waitHangup();
   if (!config_.sourceFile.empty()) {
-    watcher_ = std::make_unique<ConfigWatcher>(control_, config_.sourceFile, [this] { reload("file changed"); });
+    watcher_ =
+        std::make_unique<ConfigWatcher>(control_, config_.sourceFile, [this] { reload("file changed"); });
     std::string werr;
     if (!watcher_->start(werr)) log::warn("configuration file will not be watched: {}", werr);
   }
@@ -292,8 +293,9 @@ bool App::start(std::string& error) {
   return true;
 }
 
-bool App::startAuxServer(const char* what, const std::string& address, const std::vector<std::string>& origins,
-                         size_t bodyLimit, http::HttpHandler handler, std::string& error) {
+bool App::startAuxServer(const char* what, const std::string& address,
+                         const std::vector<std::string>& origins, size_t bodyLimit, http::HttpHandler handler,
+                         std::string& error) {
   http::HttpServerOptions o;
   o.address = address;
   o.allowOrigins = origins;

@@ -2,14 +2,13 @@
 // Wires everything: config → worker pool → paths and their sources → WebRTC server →
 // HTTP routes. Owns the control thread (the main thread's io_context): HTTP, signals and
 // other control-plane work run there; packets never do.
-#include <map>
-#include <memory>
-#include <string>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
+#include <map>
+#include <memory>
+#include <string>
 
 #include "app/Path.h"
 #include "auth/AuthManager.h"
@@ -44,6 +43,8 @@ class App {
 
   // ---- control thread ----
   Path* findPath(const std::string& name);
+  // Every running path: the configured ones and those created from regex paths.
+  const std::map<std::string, std::unique_ptr<Path>>& paths() const { return paths_; }
   // findPath(), or a path created for `name` from a matching regex path ($G1.. substituted
   // into its source). nullptr when nothing is configured for the name.
   Path* findOrCreatePath(const std::string& name);

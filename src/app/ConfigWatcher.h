@@ -2,12 +2,11 @@
 // Watches the configuration file for changes (inotify on its directory, so that editors
 // that write a new file and rename it over the old one are seen too) and calls back on
 // the control thread, debounced.
-#include <functional>
-#include <string>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <string>
 
 namespace sluice::app {
 

@@ -6,7 +6,8 @@ asm(".section .rodata\n"
     ".balign 16\n"
     ".global sluice_demo_clip_begin\n"
     "sluice_demo_clip_begin:\n"
-    ".incbin \"" SLUICE_DEMO_CLIP "\"\n"
+    ".incbin \"" SLUICE_DEMO_CLIP
+    "\"\n"
     ".global sluice_demo_clip_end\n"
     "sluice_demo_clip_end:\n"
     ".previous\n");

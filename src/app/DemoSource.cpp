@@ -13,8 +13,13 @@ constexpr auto kFrameInterval = std::chrono::microseconds(1000000 / 30);
 constexpr uint32_t kTicksPerFrame = 90000 / 30;
 }  // namespace
 
-DemoSource::DemoSource(boost::asio::io_context& io, std::shared_ptr<stream::Stream> stream, std::string pathName)
-    : io_(io), stream_(std::move(stream)), path_(std::move(pathName)), timer_(io), packetizer_(stream::kMaxRtpPayload) {
+DemoSource::DemoSource(boost::asio::io_context& io, std::shared_ptr<stream::Stream> stream,
+                       std::string pathName)
+    : io_(io),
+      stream_(std::move(stream)),
+      path_(std::move(pathName)),
+      timer_(io),
+      packetizer_(stream::kMaxRtpPayload) {
   EmbeddedClip clip = demoClip();
   units_ = media::splitAccessUnits(clip.data, clip.size);
   packet_.resize(12 + stream::kMaxRtpPayload);
@@ -31,7 +36,8 @@ void DemoSource::start() {
   timestamp_ = core::random32();
   next_ = 0;
   stream_->start({}, {});
-  log::info("[path {}] [demo source] ready: 1 track (H264), {} frames looping at 30 fps", path_, units_.size());
+  log::info("[path {}] [demo source] ready: 1 track (H264), {} frames looping at 30 fps", path_,
+            units_.size());
   due_ = std::chrono::steady_clock::now();
   sendNext();
 }
@@ -55,16 +61,17 @@ void DemoSource::schedule() {
 void DemoSource::sendNext() {
   const auto& au = units_[next_];
   // The packetizer writes each payload right behind the 12-byte header slot.
-  packetizer_.packetize(au.data(), au.size(), packet_.data() + 12, [&](const uint8_t*, size_t size, bool marker) {
-    media::RtpHeader h;
-    h.marker = marker;
-    h.payloadType = 96;
-    h.sequence = seq_++;
-    h.timestamp = timestamp_;
-    h.ssrc = ssrc_;
-    size_t hs = media::writeRtpHeader(packet_.data(), h);
-    stream_->ingestRtp(packet_.data(), hs + size);
-  });
+  packetizer_.packetize(au.data(), au.size(), packet_.data() + 12,
+                        [&](const uint8_t*, size_t size, bool marker) {
+                          media::RtpHeader h;
+                          h.marker = marker;
+                          h.payloadType = 96;
+                          h.sequence = seq_++;
+                          h.timestamp = timestamp_;
+                          h.ssrc = ssrc_;
+                          size_t hs = media::writeRtpHeader(packet_.data(), h);
+                          stream_->ingestRtp(packet_.data(), hs + size);
+                        });
   timestamp_ += kTicksPerFrame;
   next_ = (next_ + 1) % units_.size();
   schedule();

@@ -1,10 +1,9 @@
 #pragma once
 // The built-in `demo` source: loops the embedded 1080p30 clip at real-time pace as if it
 // were a camera, RTP-packetized, through the same ingest path as an RTSP camera.
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <vector>
-
-#include <boost/asio/steady_timer.hpp>
 
 #include "app/Source.h"
 #include "media/AnnexB.h"

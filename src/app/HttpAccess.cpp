@@ -10,8 +10,8 @@ http::AccessCheck makeHttpAccessCheck(App& app) {
   // patch of authInternalUsers applies at once.
   return [&app](const http::HttpRequest& request, std::string_view action) {
     auto manager = app.auth();
-    return auth::authenticateHttp(*manager, request.header("Authorization"), http::remoteIp(request.remoteAddress),
-                                  action) == auth::AuthResult::Ok;
+    return auth::authenticateHttp(*manager, request.header("Authorization"),
+                                  http::remoteIp(request.remoteAddress), action) == auth::AuthResult::Ok;
   };
 }
 

@@ -1,8 +1,7 @@
 #include "app/Path.h"
 
-#include <future>
-
 #include <boost/asio/post.hpp>
+#include <future>
 
 #include "app/DemoSource.h"
 #include "app/RtspSource.h"
@@ -25,7 +24,8 @@ void Path::createSource() {
   if (src == "demo") {
     source_ = std::make_unique<DemoSource>(worker_.io(), stream_, conf_.name);
   } else if (src.rfind("rtsp://", 0) == 0 || src.rfind("rtsps://", 0) == 0) {
-    source_ = std::make_unique<RtspSource>(worker_.io(), stream_, conf_.name, conf_, readTimeout_, writeTimeout_);
+    source_ =
+        std::make_unique<RtspSource>(worker_.io(), stream_, conf_.name, conf_, readTimeout_, writeTimeout_);
   }
   if (source_) kind_ = source_->kind();
 }

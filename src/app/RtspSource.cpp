@@ -13,16 +13,19 @@ constexpr std::chrono::milliseconds kMaxBackoff{5000};
 
 rtsp::RtspTransport toClientTransport(config::RtspTransport t) {
   switch (t) {
-    case config::RtspTransport::Udp: return rtsp::RtspTransport::Udp;
-    case config::RtspTransport::Tcp: return rtsp::RtspTransport::Tcp;
-    default: return rtsp::RtspTransport::Automatic;  // multicast pulls are not supported yet
+    case config::RtspTransport::Udp:
+      return rtsp::RtspTransport::Udp;
+    case config::RtspTransport::Tcp:
+      return rtsp::RtspTransport::Tcp;
+    default:
+      return rtsp::RtspTransport::Automatic;  // multicast pulls are not supported yet
   }
 }
 }  // namespace
 
-RtspSource::RtspSource(boost::asio::io_context& io, std::shared_ptr<stream::Stream> stream, std::string pathName,
-                       const config::PathConfig& conf, std::chrono::milliseconds readTimeout,
-                       std::chrono::milliseconds writeTimeout)
+RtspSource::RtspSource(boost::asio::io_context& io, std::shared_ptr<stream::Stream> stream,
+                       std::string pathName, const config::PathConfig& conf,
+                       std::chrono::milliseconds readTimeout, std::chrono::milliseconds writeTimeout)
     : io_(io),
       stream_(std::move(stream)),
       path_(std::move(pathName)),
@@ -100,7 +103,8 @@ void RtspSource::onReady(const rtsp::RtspSessionInfo& info) {
     client_->close();
     return;
   }
-  if (!skipped.empty()) log::warn("[path {}] [RTSP source] skipping track(s) not supported yet: {}", path_, skipped);
+  if (!skipped.empty())
+    log::warn("[path {}] [RTSP source] skipping track(s) not supported yet: {}", path_, skipped);
   backoff_ = std::chrono::milliseconds(1000);
   stream_->start(sps, pps);
   log::info("[path {}] [RTSP source] stream is available and online, 1 track (H264), over {}", path_,

@@ -2,11 +2,10 @@
 // A path's camera: an RtspClient pulling the configured URL into the path's stream, and
 // reconnecting with a bounded back-off (1 s doubling to 5 s; MediaMTX uses a fixed 5 s)
 // for as long as the path is configured.
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
-
-#include <boost/asio/steady_timer.hpp>
 
 #include "app/Source.h"
 #include "config/Config.h"

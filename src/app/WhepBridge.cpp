@@ -5,7 +5,8 @@
 
 namespace sluice::app {
 
-void WhepBridge::createWhepSession(http::WhepCreateRequest req, std::function<void(http::WhepCreateResult)> done) {
+void WhepBridge::createWhepSession(http::WhepCreateRequest req,
+                                   std::function<void(http::WhepCreateResult)> done) {
   http::WhepCreateResult out;
   Path* path = app_.findOrCreatePath(req.path);
   if (!path) {
@@ -33,7 +34,8 @@ void WhepBridge::createWhepSession(http::WhepCreateRequest req, std::function<vo
   createReadySession(std::move(req), std::move(done));
 }
 
-void WhepBridge::createReadySession(http::WhepCreateRequest req, std::function<void(http::WhepCreateResult)> done) {
+void WhepBridge::createReadySession(http::WhepCreateRequest req,
+                                    std::function<void(http::WhepCreateResult)> done) {
   http::WhepCreateResult out;
   Path* path = app_.findPath(req.path);
   if (!path || !path->ready()) {
@@ -52,14 +54,15 @@ void WhepBridge::createReadySession(http::WhepCreateRequest req, std::function<v
       return;
     }
   }
-  webrtc::WhepSessionResult r = app_.webrtc().createSession(req.offer, path->stream(), path->worker(), req.path,
-                                                            req.query, req.remoteAddress);
+  webrtc::WhepSessionResult r = app_.webrtc().createSession(req.offer, path->stream(), path->worker(),
+                                                            req.path, req.query, req.remoteAddress);
   out.status = r.status;
   out.error = r.error;
   out.answer = std::move(r.answer);
   out.sessionId = std::move(r.id);
   out.secret = std::move(r.secret);
-  if (out.status >= 400) log::warn("[WebRTC] WHEP request from {} for '{}' refused: {}", req.remoteAddress, req.path, out.error);
+  if (out.status >= 400)
+    log::warn("[WebRTC] WHEP request from {} for '{}' refused: {}", req.remoteAddress, req.path, out.error);
   done(std::move(out));
 }
 
@@ -91,7 +94,8 @@ std::vector<std::string> WhepBridge::iceServerLinks() {
   for (auto& s : app_.config().webrtcICEServers2) {
     std::string link = "<" + s.url + ">; rel=\"ice-server\"";
     if (!s.username.empty()) {
-      link += "; username=\"" + s.username + "\"; credential=\"" + s.password + "\"; credential-type=\"password\"";
+      link += "; username=\"" + s.username + "\"; credential=\"" + s.password +
+              "\"; credential-type=\"password\"";
     }
     out.push_back(std::move(link));
   }

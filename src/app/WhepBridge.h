@@ -10,7 +10,8 @@ class App;
 class WhepBridge : public http::WebrtcHttpHandler {
  public:
   explicit WhepBridge(App& app) : app_(app) {}
-  void createWhepSession(http::WhepCreateRequest request, std::function<void(http::WhepCreateResult)> done) override;
+  void createWhepSession(http::WhepCreateRequest request,
+                         std::function<void(http::WhepCreateResult)> done) override;
   int patchWhepSession(const std::string& path, const std::string& secret, const std::string& body,
                        std::string& error) override;
   int deleteWhepSession(const std::string& path, const std::string& secret, std::string& error) override;

@@ -1,10 +1,9 @@
 // sluice: a real-time media server (RTSP cameras → WebRTC/WHEP), MediaMTX-compatible.
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
 
 #include "app/App.h"
 #include "config/Config.h"

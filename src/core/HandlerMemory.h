@@ -62,8 +62,7 @@ template <class Handler>
 class BoundHandler {
  public:
   using allocator_type = HandlerAllocator<Handler>;
-  BoundHandler(HandlerMemory& memory, Handler handler)
-      : memory_(&memory), handler_(std::move(handler)) {}
+  BoundHandler(HandlerMemory& memory, Handler handler) : memory_(&memory), handler_(std::move(handler)) {}
   allocator_type get_allocator() const noexcept { return allocator_type(*memory_); }
   template <class... Args>
   void operator()(Args&&... args) {

@@ -1,15 +1,15 @@
 #include "core/Log.h"
 
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/syslog_sink.h>
+#include <spdlog/spdlog.h>
+#include <syslog.h>
+
 #include <ctime>
 #include <memory>
 #include <mutex>
 #include <vector>
-
-#include <spdlog/sinks/basic_file_sink.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/sinks/syslog_sink.h>
-#include <syslog.h>
-#include <spdlog/spdlog.h>
 
 namespace sluice::log {
 namespace {
@@ -20,10 +20,14 @@ std::once_flag gDefaultOnce;
 
 const char* tag(Level l) {
   switch (l) {
-    case Level::Debug: return "DEB";
-    case Level::Info: return "INF";
-    case Level::Warn: return "WAR";
-    case Level::Error: return "ERR";
+    case Level::Debug:
+      return "DEB";
+    case Level::Info:
+      return "INF";
+    case Level::Warn:
+      return "WAR";
+    case Level::Error:
+      return "ERR";
   }
   return "INF";
 }
@@ -43,14 +47,26 @@ std::string jsonEscape(std::string_view s) {
   out.reserve(s.size() + 8);
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", static_cast<int>(c));
-        else out += c;
+        if (static_cast<unsigned char>(c) < 0x20)
+          out += fmt::format("\\u{:04x}", static_cast<int>(c));
+        else
+          out += c;
     }
   }
   return out;
@@ -58,11 +74,16 @@ std::string jsonEscape(std::string_view s) {
 }  // namespace
 
 bool parseLevel(std::string_view t, Level& out) {
-  if (t == "debug") out = Level::Debug;
-  else if (t == "info") out = Level::Info;
-  else if (t == "warn") out = Level::Warn;
-  else if (t == "error") out = Level::Error;
-  else return false;
+  if (t == "debug")
+    out = Level::Debug;
+  else if (t == "info")
+    out = Level::Info;
+  else if (t == "warn")
+    out = Level::Warn;
+  else if (t == "error")
+    out = Level::Error;
+  else
+    return false;
   return true;
 }
 
@@ -72,7 +93,8 @@ Level level() { return static_cast<Level>(gLevel.load(std::memory_order_relaxed)
 void init(const Options& o) {
   std::vector<spdlog::sink_ptr> sinks;
   if (o.toStdout) sinks.push_back(std::make_shared<spdlog::sinks::stdout_sink_mt>());
-  if (!o.file.empty()) sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(std::string(o.file)));
+  if (!o.file.empty())
+    sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(std::string(o.file)));
   if (o.toSyslog) {
     // openlog keeps the pointer: the ident must outlive the process's logging.
     static std::string ident;

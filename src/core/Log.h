@@ -1,11 +1,11 @@
 #pragma once
 // Logging in MediaMTX's plain format: "2006/01/02 15:04:05 INF [Module] message".
 // Thin wrapper over spdlog so that callers never build a string when the level is off.
+#include <fmt/format.h>
+
 #include <atomic>
 #include <chrono>
 #include <string_view>
-
-#include <fmt/format.h>
 
 namespace sluice::log {
 
@@ -22,7 +22,7 @@ struct Options {
   Level level = Level::Info;
   bool toStdout = true;
   std::string_view file;  // empty: none
-  bool toSyslog = false;     // local syslog (LOG_DAEMON), identified as syslogIdent
+  bool toSyslog = false;  // local syslog (LOG_DAEMON), identified as syslogIdent
   std::string_view syslogIdent = "mediamtx";
   bool structured = false;
 };

@@ -1,9 +1,9 @@
 #include "core/Random.h"
 
+#include <fmt/format.h>
+
 #include <mutex>
 #include <random>
-
-#include <fmt/format.h>
 
 namespace sluice::core {
 namespace {

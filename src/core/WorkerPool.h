@@ -2,13 +2,12 @@
 // A fixed set of event-loop threads, one io_context each (default: one per core).
 // Everything mutable belongs to exactly one worker; other threads reach it by post().
 // No thread is ever created per stream, viewer or timer.
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <cstddef>
 #include <memory>
 #include <thread>
 #include <vector>
-
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 
 namespace sluice::core {
 

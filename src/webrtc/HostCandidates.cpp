@@ -29,7 +29,8 @@ bool splitHostPort(const std::string& address, std::string& host, uint16_t& port
   return true;
 }
 
-std::vector<std::string> gatherHostCandidates(const HostCandidateOptions& o, std::vector<std::string>& warnings) {
+std::vector<std::string> gatherHostCandidates(const HostCandidateOptions& o,
+                                              std::vector<std::string>& warnings) {
   std::vector<std::string> out;
   auto add = [&](const std::string& ip) {
     if (std::find(out.begin(), out.end(), ip) == out.end()) out.push_back(ip);

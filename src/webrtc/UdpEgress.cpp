@@ -1,11 +1,10 @@
 #include "webrtc/UdpEgress.h"
 
-#include <cerrno>
-#include <cstring>
-
 #include <netinet/udp.h>
 
 #include <boost/asio/post.hpp>
+#include <cerrno>
+#include <cstring>
 
 namespace sluice::webrtc {
 

@@ -8,9 +8,8 @@
 
 #include <array>
 #include <atomic>
-#include <cstdint>
-
 #include <boost/asio/io_context.hpp>
+#include <cstdint>
 
 namespace sluice::webrtc {
 

@@ -38,8 +38,8 @@ bool WebrtcServer::start(std::string& error) {
     return false;
   }
   boost::system::error_code ec;
-  asio::ip::address bindIp = host.empty() ? asio::ip::address(asio::ip::address_v4::any())
-                                          : asio::ip::make_address(host, ec);
+  asio::ip::address bindIp =
+      host.empty() ? asio::ip::address(asio::ip::address_v4::any()) : asio::ip::make_address(host, ec);
   if (ec) {
     error = "webrtcLocalUDPAddress: invalid IP '" + host + "'";
     return false;
@@ -61,7 +61,8 @@ bool WebrtcServer::start(std::string& error) {
   socket_->set_option(asio::socket_base::send_buffer_size(4 * 1024 * 1024), ec);
 
   std::vector<std::string> warnings;
-  HostCandidateOptions hc{host, config_.ipsFromInterfaces, config_.ipsFromInterfacesList, config_.additionalHosts};
+  HostCandidateOptions hc{host, config_.ipsFromInterfaces, config_.ipsFromInterfacesList,
+                          config_.additionalHosts};
   candidates_ = gatherHostCandidates(hc, warnings);
   for (auto& w : warnings) log::warn("[WebRTC] {}", w);
   if (candidates_.empty()) {
@@ -102,7 +103,8 @@ void WebrtcServer::stop() {
   }
 }
 
-WhepSessionResult WebrtcServer::createSession(const std::string& offerSdp, std::shared_ptr<stream::Stream> stream,
+WhepSessionResult WebrtcServer::createSession(const std::string& offerSdp,
+                                              std::shared_ptr<stream::Stream> stream,
                                               core::Worker& streamWorker, const std::string& path,
                                               const std::string& query, const std::string& remoteAddress) {
   WhepSessionResult r;
@@ -143,8 +145,8 @@ WhepSessionResult WebrtcServer::createSession(const std::string& offerSdp, std::
   r.secret = p.secret;
 
   WebrtcWorker* worker = workers_.at(streamWorker.index()).get();
-  auto session = std::make_shared<WebrtcSession>(
-      std::move(p), *worker, std::move(stream), certificate_, nullptr);
+  auto session =
+      std::make_shared<WebrtcSession>(std::move(p), *worker, std::move(stream), certificate_, nullptr);
   // Wire the close path: forget in the mux (worker 0) and in the control maps.
   std::weak_ptr<WebrtcSession> weak = session;
   std::string secret = r.secret;
@@ -300,8 +302,9 @@ void WebrtcServer::dispatch(const std::shared_ptr<WebrtcSession>& session, const
     return;
   }
   // Viewer-to-server traffic is low-rate (DTLS handshake, RTCP feedback).
-  asio::post(session->workerIo(),
-             [session, buf = std::vector<uint8_t>(data, data + size)] { session->onDatagram(buf.data(), buf.size()); });
+  asio::post(session->workerIo(), [session, buf = std::vector<uint8_t>(data, data + size)] {
+    session->onDatagram(buf.data(), buf.size());
+  });
 }
 
 void WebrtcServer::onStun(const uint8_t* data, size_t size, const SocketAddress& from) {
@@ -327,8 +330,8 @@ void WebrtcServer::onStun(const uint8_t* data, size_t size, const SocketAddress&
   b.bindingSuccess(msg.transactionId(), *mapped);
   b.appendMessageIntegrity(it->second.localPwd);
   b.appendFingerprint();
-  ::sendto(socket_->native_handle(), out, b.size(), MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&from.storage),
-           from.length);
+  ::sendto(socket_->native_handle(), out, b.size(), MSG_DONTWAIT,
+           reinterpret_cast<const sockaddr*>(&from.storage), from.length);
 
   session->lastConsentUs.store(core::monotonicUs(), std::memory_order_relaxed);
   bool useCandidate = msg.useCandidate();
@@ -343,8 +346,10 @@ void WebrtcServer::onStun(const uint8_t* data, size_t size, const SocketAddress&
 void WebrtcServer::forget(const std::shared_ptr<WebrtcSession>& session) {
   byUfrag_.erase(session->params().localUfrag);
   for (auto it = byAddress_.begin(); it != byAddress_.end();) {
-    if (it->second == session) it = byAddress_.erase(it);
-    else ++it;
+    if (it->second == session)
+      it = byAddress_.erase(it);
+    else
+      ++it;
   }
 }
 

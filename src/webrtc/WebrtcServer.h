@@ -5,15 +5,14 @@
 // control thread; the UDP receive loop runs on worker 0 and hands each datagram to the
 // owning session's worker.
 #include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
 #include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/udp.hpp>
 
 #include "core/WorkerPool.h"
 #include "stream/Stream.h"
@@ -67,8 +66,8 @@ class WebrtcServer {
 
   // ---- control thread ----
   WhepSessionResult createSession(const std::string& offerSdp, std::shared_ptr<stream::Stream> stream,
-                                  core::Worker& streamWorker, const std::string& path, const std::string& query,
-                                  const std::string& remoteAddress);
+                                  core::Worker& streamWorker, const std::string& path,
+                                  const std::string& query, const std::string& remoteAddress);
   int patchSession(const std::string& secret, const std::string& body, std::string& error);
   int deleteSession(const std::string& secret, std::string& error);
   // API kick: by the public ID (not the secret). 200 or 404.

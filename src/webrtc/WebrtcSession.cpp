@@ -12,17 +12,21 @@ namespace sluice::webrtc {
 
 const char* toString(WebrtcSession::State s) {
   switch (s) {
-    case WebrtcSession::State::New: return "new";
-    case WebrtcSession::State::Connecting: return "connecting";
-    case WebrtcSession::State::Connected: return "connected";
-    case WebrtcSession::State::Closed: return "closed";
+    case WebrtcSession::State::New:
+      return "new";
+    case WebrtcSession::State::Connecting:
+      return "connecting";
+    case WebrtcSession::State::Connected:
+      return "connected";
+    case WebrtcSession::State::Closed:
+      return "closed";
   }
   return "unknown";
 }
 
 WebrtcSession::WebrtcSession(WebrtcSessionParams params, WebrtcWorker& worker,
-                             std::shared_ptr<stream::Stream> stream, std::shared_ptr<DtlsCertificate> certificate,
-                             ClosedCallback onClosed)
+                             std::shared_ptr<stream::Stream> stream,
+                             std::shared_ptr<DtlsCertificate> certificate, ClosedCallback onClosed)
     : params_(std::move(params)),
       worker_(worker),
       stream_(std::move(stream)),
@@ -33,9 +37,7 @@ WebrtcSession::WebrtcSession(WebrtcSessionParams params, WebrtcWorker& worker,
 
 WebrtcSession::~WebrtcSession() = default;
 
-std::string WebrtcSession::logPrefix() const {
-  return "[WebRTC] [session " + params_.id.substr(0, 8) + "]";
-}
+std::string WebrtcSession::logPrefix() const { return "[WebRTC] [session " + params_.id.substr(0, 8) + "]"; }
 
 boost::asio::io_context& WebrtcSession::workerIo() { return worker_.io(); }
 size_t WebrtcSession::workerIndex() const { return worker_.worker().index(); }
@@ -195,8 +197,8 @@ void WebrtcSession::sendSenderReport(int64_t nowUs) {
   } else if (lastSentUs_ > 0) {
     rtpTs += static_cast<uint32_t>((nowUs - lastSentUs_) * 90 / 1000);
   }
-  size_t n = media::buildSenderReport(buf, sizeof(buf), params_.videoSsrc, core::ntpNow(), rtpTs, packetsSent_,
-                                      octetsSent_);
+  size_t n = media::buildSenderReport(buf, sizeof(buf), params_.videoSsrc, core::ntpNow(), rtpTs,
+                                      packetsSent_, octetsSent_);
   if (n == 0) return;
   n += media::buildSdesCname(buf + n, sizeof(buf) - n, params_.videoSsrc, params_.cname);
   size_t p = srtpOut_.protectRtcp(buf, n, sizeof(buf));
@@ -209,13 +211,15 @@ void WebrtcSession::tick(int64_t nowUs) {
   State s = state();
   if (s == State::Closed) return;
   if (s != State::Connected) {
-    if (nowUs - startedUs_ > std::chrono::duration_cast<std::chrono::microseconds>(params_.handshakeTimeout).count()) {
+    if (nowUs - startedUs_ >
+        std::chrono::duration_cast<std::chrono::microseconds>(params_.handshakeTimeout).count()) {
       close("deadline exceeded while waiting connection");
       return;
     }
   }
   int64_t consent = lastConsentUs.load(std::memory_order_relaxed);
-  int64_t consentTimeoutUs = std::chrono::duration_cast<std::chrono::microseconds>(params_.consentTimeout).count();
+  int64_t consentTimeoutUs =
+      std::chrono::duration_cast<std::chrono::microseconds>(params_.consentTimeout).count();
   if (s == State::Connected && consent > 0 && nowUs - consent > consentTimeoutUs) {
     close("ICE consent expired (no STUN checks from the viewer)");
     return;

@@ -4,14 +4,13 @@
 // shared packets; NACKs are answered from the stream's shared history.
 // Lives on its stream's worker; the atomics are read by the control thread (API).
 #include <atomic>
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-
-#include <boost/asio/io_context.hpp>
 
 #include "media/Rtcp.h"
 #include "stream/Stream.h"

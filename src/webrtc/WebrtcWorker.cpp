@@ -1,7 +1,6 @@
 #include "webrtc/WebrtcWorker.h"
 
 #include <algorithm>
-
 #include <boost/asio/post.hpp>
 
 #include "core/Clock.h"

@@ -2,10 +2,9 @@
 // The WebRTC state of one worker thread: its batched egress and the sessions it owns,
 // driven by one periodic tick (SR timers, consent and handshake deadlines, DTLS
 // retransmissions) instead of a timer per session.
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <vector>
-
-#include <boost/asio/steady_timer.hpp>
 
 #include "core/WorkerPool.h"
 #include "webrtc/UdpEgress.h"

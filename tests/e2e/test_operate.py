@@ -711,7 +711,10 @@ def test_source_on_demand_and_regex_paths(server_factory, viewers):
     assert "[path od] is not needed by anyone" in srv.log_text()
 
     # A name matched by a regex path gets its own path, created on demand.
-    _, report = viewers(whep_url(srv, "live7"), seconds=3).finish()
+    live = viewers(whep_url(srv, "live7"), seconds=4)
+    item = wait_until("live7 in /v3/paths/list", lambda: api_paths(lis).get("live7"), 8, srv=srv)
+    assert item["confName"] == "~^live(\\d+)$", item
+    _, report = live.finish()
     assert report["sessions_connected"] == 1 and report["packets"] > 0, report
     assert "[path live7] created from '~^live(\\d+)$'" in srv.log_text()
     r = requests.post(whep_url(srv, "nolive"), data="v=0\r\n", headers={"Content-Type": "application/sdp"},

@@ -28,10 +28,18 @@ int main(int argc, char** argv) {
     int edits = 1 + static_cast<int>(rng() % 8);
     for (int e = 0; e < edits; ++e) {
       switch (rng() % 4) {
-        case 0: if (!buf.empty()) buf[rng() % buf.size()] = static_cast<uint8_t>(rng()); break;
-        case 1: buf.insert(buf.begin() + (buf.empty() ? 0 : rng() % buf.size()), static_cast<uint8_t>(rng())); break;
-        case 2: if (!buf.empty()) buf.erase(buf.begin() + rng() % buf.size()); break;
-        case 3: if (!buf.empty()) buf.resize(rng() % (buf.size() + 1)); break;
+        case 0:
+          if (!buf.empty()) buf[rng() % buf.size()] = static_cast<uint8_t>(rng());
+          break;
+        case 1:
+          buf.insert(buf.begin() + (buf.empty() ? 0 : rng() % buf.size()), static_cast<uint8_t>(rng()));
+          break;
+        case 2:
+          if (!buf.empty()) buf.erase(buf.begin() + rng() % buf.size());
+          break;
+        case 3:
+          if (!buf.empty()) buf.resize(rng() % (buf.size() + 1));
+          break;
       }
     }
     LLVMFuzzerTestOneInput(buf.data(), buf.size());
