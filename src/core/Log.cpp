@@ -11,6 +11,8 @@
 #include <mutex>
 #include <vector>
 
+#include "core/JsonText.h"
+
 namespace sluice::log {
 namespace {
 std::atomic<int> gLevel{static_cast<int>(Level::Info)};
@@ -42,35 +44,6 @@ void ensureLogger() {
   });
 }
 
-std::string jsonEscape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 8);
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20)
-          out += fmt::format("\\u{:04x}", static_cast<int>(c));
-        else
-          out += c;
-    }
-  }
-  return out;
-}
 }  // namespace
 
 bool parseLevel(std::string_view t, Level& out) {
@@ -122,7 +95,7 @@ void write(Level l, std::string_view message) {
     size_t n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(ts + n, sizeof(ts) - n, ".%06dZ", static_cast<int>(us % 1000000));
     gLogger->info("{{\"timestamp\":\"{}\",\"level\":\"{}\",\"message\":\"{}\"}}", ts, tag(l),
-                  jsonEscape(message));
+                  core::jsonEscape(message));
   } else {
     gLogger->info("{} {}", tag(l), message);
   }

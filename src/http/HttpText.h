@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/JsonText.h"
+
 namespace sluice::http {
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b);
@@ -31,9 +33,7 @@ std::string mediaType(std::string_view contentType);
 // urn:uuid:, or 32 hex digits) and writes the canonical lowercase 36-char form.
 bool canonicalUuid(std::string_view text, std::string& out);
 
-// JSON string content (without the surrounding quotes). Escapes like Go's encoding/json,
-// including <, > and & so the text is safe inside HTML too.
-std::string jsonEscape(std::string_view text);
+using core::jsonEscape;
 // {"status":"error","error":"<message>"}, the error body of every MediaMTX HTTP server.
 std::string jsonErrorBody(std::string_view message);
 std::string htmlEscape(std::string_view text);
