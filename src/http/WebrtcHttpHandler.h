@@ -27,6 +27,7 @@ struct WhepCreateResult {
 struct PathListing {
   std::string name;
   bool ready = false;
+  bool sourceOnDemand = false;  // not ready yet, but a reader starts its source
 };
 
 class WebrtcHttpHandler {

@@ -99,6 +99,14 @@
     return 'Basic ' + btoa(binary);
   }
 
+  // Headers for {user, pass} (Basic) or {token} (Bearer); also used by the camera wall
+  // for its path list, so that the list and the streams are asked for with the same identity.
+  function authHeaders(conf) {
+    if (conf.user) return { Authorization: basicAuthorization(conf.user, conf.pass || '') };
+    if (conf.token) return { Authorization: 'Bearer ' + conf.token };
+    return {};
+  }
+
   function errorText(err) {
     if (err instanceof Error) return err.message;
     return String(err);
@@ -139,9 +147,7 @@
     }
 
     _authHeaders() {
-      if (this.conf.user) return { Authorization: basicAuthorization(this.conf.user, this.conf.pass || '') };
-      if (this.conf.token) return { Authorization: 'Bearer ' + this.conf.token };
-      return {};
+      return authHeaders(this.conf);
     }
 
     _setState(state, error) {
@@ -301,6 +307,7 @@
   WhepReader.parseLinkHeader = parseLinkHeader;
   WhepReader.parseOffer = parseOffer;
   WhepReader.generateSdpFragment = generateSdpFragment;
+  WhepReader.authHeaders = authHeaders;
 
   global.WhepReader = WhepReader;
   if (typeof module !== 'undefined' && module.exports) module.exports = WhepReader;
