@@ -217,8 +217,9 @@ HttpResponse WebrtcRoutes::page(const HttpRequest& request) {
   return res;
 }
 
-// The one source of what "/" shows, as the page and as "/?list".
-std::vector<PathListing> WebrtcRoutes::listedPaths() {
+// Everything "/" shows (the page's rows, "/?list" and so the wall's tiles) comes from
+// here, for this request: the one place to narrow the list to what its client may read.
+std::vector<PathListing> WebrtcRoutes::listedPaths(const HttpRequest& /*request*/) {
   std::vector<PathListing> paths = app_.listPaths();
   std::sort(paths.begin(), paths.end(),
             [](const PathListing& a, const PathListing& b) { return a.name < b.name; });
@@ -226,7 +227,7 @@ std::vector<PathListing> WebrtcRoutes::listedPaths() {
 }
 
 HttpResponse WebrtcRoutes::indexPage(const HttpRequest& request) {
-  const std::vector<PathListing> paths = listedPaths();
+  const std::vector<PathListing> paths = listedPaths(request);
   if (hasQueryParam(request.query, "list")) {
     // For scripts and for the wall's own polling.
     std::string json = "{\"items\":[";

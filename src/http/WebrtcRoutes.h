@@ -45,7 +45,7 @@ class WebrtcRoutes {
   HttpResponse whepOptions();
   HttpResponse page(const HttpRequest& request);
   HttpResponse indexPage(const HttpRequest& request);
-  std::vector<PathListing> listedPaths();
+  std::vector<PathListing> listedPaths(const HttpRequest& request);
 
   WebrtcHttpHandler& app_;
 };

@@ -67,6 +67,21 @@ def by_name(tiles: list[dict]) -> dict[str, dict]:
     return {t["name"]: t for t in tiles}
 
 
+def browser_cpu_percent(b, seconds: float = 3.0) -> float:
+    """CPU of all of Chromium's processes, % of one core, over `seconds` (for the log)."""
+    def ticks():
+        total = 0
+        for pid in b.browser_pids():
+            try:
+                total += e2e._cpu_ticks(pid)
+            except (OSError, ValueError, IndexError):
+                pass
+        return total
+    t0, c0 = time.monotonic(), ticks()
+    time.sleep(seconds)
+    return round(100.0 * (ticks() - c0) / os.sysconf("SC_CLK_TCK") / (time.monotonic() - t0), 1)
+
+
 def session_count(api: str) -> int:
     r = requests.get(api + "/v3/webrtcsessions/list", timeout=HTTP_TIMEOUT)
     assert r.status_code == 200, r.text[:500]
@@ -110,6 +125,7 @@ def test_camera_wall_plays_nine_tiles_and_follows_paths(camera_factory, server_f
     attach_log("screenshot", lambda: str(ARTIFACT))
     assert ARTIFACT.stat().st_size > 10_000, ARTIFACT
     assert session_count(api) == 9
+    print(f"9 tiles of {CLIP_SIZE}: chromium {browser_cpu_percent(b)} % of one core, server {srv.stats()}")
 
     # Click a tile: it fills the wall; Esc goes back to the grid.
     from selenium.webdriver.common.by import By
