@@ -3,10 +3,10 @@
 Nine paths pull one small GStreamer camera (640x360, so nine software decodes stay cheap
 on a shared machine). The wall must show nine tiles that decode frames (read from the
 page's own getStats()-based tile data), save a screenshot (build/test-artifacts/
-camera-wall.png), enlarge a tile on click and go back on Esc, stop the streams of tiles
-that are not on the current page, and show a removed path as offline and play it again
-on its own when the path comes back (control API delete / add). GET /?list stays the
-path list for scripts.
+camera-wall.png), enlarge a tile on click and go back on Esc, show a removed path as
+offline and play it again on its own when the path comes back (control API delete /
+add), reconnect a tile whose session the server kicked, and stop the streams of tiles
+that are not on the current page. GET /?list stays the path list for scripts.
 """
 
 import json
@@ -158,6 +158,24 @@ def test_camera_wall_plays_nine_tiles_and_follows_paths(camera_factory, server_f
     wait_tiles(b, f"tile '{gone}' playing again",
                lambda ts: (t := by_name(ts).get(gone)) is not None and t["state"] == "playing"
                and t["frames"] >= MIN_FRAMES, 30, srv)
+
+    # A session the server ends (kicked through the API): the tile reconnects by itself.
+    kicked = "yard"
+    sessions = requests.get(api + "/v3/webrtcsessions/list", timeout=HTTP_TIMEOUT).json()["items"]
+    sid = next(x["id"] for x in sessions if x["path"] == kicked)
+    frames_before = by_name(wall_tiles(b))[kicked]["frames"]
+    r = requests.post(f"{api}/v3/webrtcsessions/kick/{sid}", timeout=HTTP_TIMEOUT)
+    assert r.status_code == 200, r.text[:500]
+    t_kick = time.monotonic()
+    wait_tiles(b, f"tile '{kicked}' dropping its kicked connection",
+               lambda ts: by_name(ts)[kicked]["state"] != "playing" or by_name(ts)[kicked]["frames"] < frames_before,
+               40, srv)
+    wait_tiles(b, f"tile '{kicked}' playing again after the kick",
+               lambda ts: by_name(ts)[kicked]["state"] == "playing" and by_name(ts)[kicked]["frames"] >= MIN_FRAMES,
+               30, srv)
+    print(f"kicked tile playing again after {time.monotonic() - t_kick:.1f} s")
+    assert sid not in {x["id"] for x in requests.get(api + "/v3/webrtcsessions/list",
+                                                     timeout=HTTP_TIMEOUT).json()["items"]}
 
     # Layout 4: one page of four tiles; the tiles off the page close their sessions.
     b.driver.execute_script("window.sluiceWall.setLayout('4');")

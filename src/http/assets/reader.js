@@ -183,6 +183,7 @@
         if (attempt !== this.attempt) return;
         await pc.setRemoteDescription({ type: 'answer', sdp: answer });
         if (attempt !== this.attempt) return;
+        this._watchDtls(attempt, pc);
         this._flushCandidates(attempt);
       } catch (err) {
         if (attempt === this.attempt) this._fail(err);
@@ -266,6 +267,23 @@
         this._setState('playing');
       } else if (s === 'failed' || s === 'closed') {
         this._fail(new Error('peer connection ' + s));
+      }
+    }
+
+    // A server that ends the session (kick, path removed) closes DTLS; the connection state
+    // alone would stay 'connected' until ICE consent expires, many seconds later.
+    _watchDtls(attempt, pc) {
+      const transports = new Set();
+      for (const receiver of pc.getReceivers()) {
+        if (receiver.transport) transports.add(receiver.transport);
+      }
+      for (const transport of transports) {
+        transport.onstatechange = () => {
+          if (attempt !== this.attempt) return;
+          if (transport.state === 'closed' || transport.state === 'failed') {
+            this._fail(new Error('session closed by the server'));
+          }
+        };
       }
     }
 
