@@ -88,7 +88,9 @@ class FakeWebrtcApp : public WebrtcHttpHandler {
   bool pathConfigured(const std::string& path) override { return configured.count(path) != 0; }
   std::vector<PathListing> listPaths() override {
     std::vector<PathListing> out;
-    for (const auto& name : configured) out.push_back({name, ready.count(name) != 0, onDemand.count(name) != 0});
+    for (const auto& name : configured) {
+      out.push_back({name, ready.count(name) != 0, onDemand.count(name) != 0});
+    }
     return out;
   }
   std::vector<std::string> iceServerLinks() override { return links; }
