@@ -84,7 +84,7 @@ std::vector<http::PathListing> WhepBridge::listPaths() {
   for (auto& p : app_.config().paths) {
     if (p.regex) continue;
     Path* path = app_.findPath(p.name);
-    out.push_back({p.name, path && path->ready()});
+    out.push_back({p.name, path && path->ready(), p.sourceOnDemand});
   }
   return out;
 }

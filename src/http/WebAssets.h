@@ -1,5 +1,5 @@
 #pragma once
-// Files of src/http/assets/ (player page, reader.js, index page), compiled into the
+// Files of src/http/assets/ (player page, camera wall, reader.js), compiled into the
 // binary by cmake/embed.cmake so that the server needs no files at run time.
 #include <optional>
 #include <string_view>

@@ -27,6 +27,7 @@ struct WhepCreateResult {
 struct PathListing {
   std::string name;
   bool ready = false;
+  bool sourceOnDemand = false;  // the source starts when a reader asks: worth reading while not ready
 };
 
 class WebrtcHttpHandler {

@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "http/ApiQuery.h"
 #include "http/HttpText.h"
 #include "http/WebAssets.h"
 
@@ -189,7 +190,7 @@ HttpResponse WebrtcRoutes::deleteWhep(const WebrtcRoute& route) {
 
 HttpResponse WebrtcRoutes::page(const HttpRequest& request) {
   const std::string& path = request.path;
-  if (path == "/") return indexPage();
+  if (path == "/") return indexPage(request);
   if (path == "/favicon.ico") return notFoundResponse();
   if (endsWith(path, "/reader.js")) {
     std::optional<std::string_view> script = findWebAsset("reader.js");
@@ -216,10 +217,33 @@ HttpResponse WebrtcRoutes::page(const HttpRequest& request) {
   return res;
 }
 
-HttpResponse WebrtcRoutes::indexPage() {
+// Everything "/" shows (the page's rows, "/?list" and so the wall's tiles) comes from
+// here, for this request: the one place to narrow the list to what its client may read.
+std::vector<PathListing> WebrtcRoutes::listedPaths(const HttpRequest& /*request*/) {
   std::vector<PathListing> paths = app_.listPaths();
   std::sort(paths.begin(), paths.end(),
             [](const PathListing& a, const PathListing& b) { return a.name < b.name; });
+  return paths;
+}
+
+HttpResponse WebrtcRoutes::indexPage(const HttpRequest& request) {
+  const std::vector<PathListing> paths = listedPaths(request);
+  if (hasQueryParam(request.query, "list")) {
+    // For scripts and for the wall's own polling.
+    std::string json = "{\"items\":[";
+    for (const PathListing& p : paths) {
+      if (json.back() != '[') json += ',';
+      json += "{\"name\":\"" + jsonEscape(p.name) + "\",\"ready\":" + (p.ready ? "true" : "false") +
+              ",\"sourceOnDemand\":" + (p.sourceOnDemand ? "true" : "false") + "}";
+    }
+    json += "]}";
+    HttpResponse res = textResponse(200, "application/json; charset=utf-8", std::move(json));
+    res.setHeader("Cache-Control", "no-cache");
+    return res;
+  }
+
+  // The wall builds its tiles from "/?list"; these rows are the same list for people
+  // without JavaScript and for scripts reading the HTML.
   std::string rows;
   for (const PathListing& p : paths) {
     const std::string href = htmlEscape("/" + percentEncodePath(p.name) + "/");
@@ -231,7 +255,7 @@ HttpResponse WebrtcRoutes::indexPage() {
   }
   if (paths.empty()) rows = "<tr><td colspan=\"2\" class=\"empty\">no paths configured</td></tr>\n";
 
-  std::optional<std::string_view> asset = findWebAsset("index.html");
+  std::optional<std::string_view> asset = findWebAsset("wall.html");
   std::string html(asset.value_or(kIndexRowsMarker));
   size_t marker = html.find(kIndexRowsMarker);
   if (marker != std::string::npos) html.replace(marker, kIndexRowsMarker.size(), rows);

@@ -1,10 +1,11 @@
 #pragma once
 // The routes of the WebRTC listener (webrtcAddress, :8889), with MediaMTX's URLs,
-// statuses and headers: WHEP signalling, the player page and its script, plus an index
-// of paths at "/" (our addition). Sessions and paths belong to the app, reached through
+// statuses and headers: WHEP signalling, the player page and its script, plus a camera
+// wall at "/" and its path list at "/?list" (our additions). Sessions and paths belong to the app, reached through
 // WebrtcHttpHandler.
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "http/HttpMessage.h"
 #include "http/WebrtcHttpHandler.h"
@@ -43,7 +44,8 @@ class WebrtcRoutes {
   HttpResponse deleteWhep(const WebrtcRoute& route);
   HttpResponse whepOptions();
   HttpResponse page(const HttpRequest& request);
-  HttpResponse indexPage();
+  HttpResponse indexPage(const HttpRequest& request);
+  std::vector<PathListing> listedPaths(const HttpRequest& request);
 
   WebrtcHttpHandler& app_;
 };

@@ -34,6 +34,7 @@ class FakeWebrtcApp : public WebrtcHttpHandler {
   // Settings (set before requests are sent).
   std::set<std::string> configured{"cam", "floor/1", "a b", "<b>&"};
   std::set<std::string> ready{"cam"};
+  std::set<std::string> onDemand{"a b"};
   std::vector<std::string> links{
       "<stun:stun.example.com:3478>; rel=\"ice-server\"",
       "<turn:turn.example.com:3478?transport=udp>; rel=\"ice-server\"; username=\"u\"; "
@@ -87,7 +88,9 @@ class FakeWebrtcApp : public WebrtcHttpHandler {
   bool pathConfigured(const std::string& path) override { return configured.count(path) != 0; }
   std::vector<PathListing> listPaths() override {
     std::vector<PathListing> out;
-    for (const auto& name : configured) out.push_back({name, ready.count(name) != 0});
+    for (const auto& name : configured) {
+      out.push_back({name, ready.count(name) != 0, onDemand.count(name) != 0});
+    }
     return out;
   }
   std::vector<std::string> iceServerLinks() override { return links; }
@@ -458,6 +461,39 @@ TEST_F(HttpServerTest, IndexListsPathsEscaped) {
   EXPECT_NE(r.body.find("<a href=\"/%3Cb%3E&amp;/\">&lt;b&gt;&amp;</a>"), std::string::npos);
   EXPECT_EQ(r.body.find("<b>&"), std::string::npos);
   EXPECT_EQ(r.body.find("SLUICE_PATH_ROWS"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, IndexIsTheCameraWall) {
+  start();
+  RawResponse r = roundTrip(buildRequest("GET", "/?layout=9"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("Content-Type"), "text/html");
+  EXPECT_NE(r.body.find("<script src=\"reader.js\"></script>"), std::string::npos);
+  EXPECT_NE(r.body.find("window.sluiceWall"), std::string::npos);
+  EXPECT_NE(r.body.find("<tr data-path=\"cam\" data-ready=\"true\">"), std::string::npos);
+  // No external resources: the page works offline.
+  EXPECT_EQ(r.body.find("http://"), std::string::npos);
+  EXPECT_EQ(r.body.find("https://"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, IndexListQueryIsJsonSortedAndEscaped) {
+  start();
+  const std::string expected =
+      "{\"items\":[{\"name\":\"\\u003cb\\u003e\\u0026\",\"ready\":false,\"sourceOnDemand\":false},"
+      "{\"name\":\"a b\",\"ready\":false,\"sourceOnDemand\":true},"
+      "{\"name\":\"cam\",\"ready\":true,\"sourceOnDemand\":false},"
+      "{\"name\":\"floor/1\",\"ready\":false,\"sourceOnDemand\":false}]}";
+  for (const char* target : {"/?list", "/?list=1", "/?token=x&list", "/?list&user=u&pass=p"}) {
+    RawResponse r = roundTrip(buildRequest("GET", target));
+    EXPECT_EQ(r.status, 200) << target;
+    EXPECT_EQ(r.header("Content-Type"), "application/json; charset=utf-8") << target;
+    EXPECT_EQ(r.header("Cache-Control"), "no-cache") << target;
+    EXPECT_EQ(r.body, expected) << target;
+  }
+  // "listing" is not "list": the page.
+  EXPECT_EQ(roundTrip(buildRequest("GET", "/?listing")).header("Content-Type"), "text/html");
+  app_.configured.clear();
+  EXPECT_EQ(roundTrip(buildRequest("GET", "/?list")).body, "{\"items\":[]}");
 }
 
 TEST_F(HttpServerTest, FaviconAndUnknownUrlsAre404Text) {

@@ -99,6 +99,14 @@
     return 'Basic ' + btoa(binary);
   }
 
+  // Headers for {user, pass} (Basic) or {token} (Bearer); also used by the camera wall
+  // for its path list, so that the list and the streams are asked for with the same identity.
+  function authHeaders(conf) {
+    if (conf.user) return { Authorization: basicAuthorization(conf.user, conf.pass || '') };
+    if (conf.token) return { Authorization: 'Bearer ' + conf.token };
+    return {};
+  }
+
   function errorText(err) {
     if (err instanceof Error) return err.message;
     return String(err);
@@ -139,9 +147,7 @@
     }
 
     _authHeaders() {
-      if (this.conf.user) return { Authorization: basicAuthorization(this.conf.user, this.conf.pass || '') };
-      if (this.conf.token) return { Authorization: 'Bearer ' + this.conf.token };
-      return {};
+      return authHeaders(this.conf);
     }
 
     _setState(state, error) {
@@ -177,6 +183,7 @@
         if (attempt !== this.attempt) return;
         await pc.setRemoteDescription({ type: 'answer', sdp: answer });
         if (attempt !== this.attempt) return;
+        this._watchDtls(attempt, pc);
         this._flushCandidates(attempt);
       } catch (err) {
         if (attempt === this.attempt) this._fail(err);
@@ -263,6 +270,23 @@
       }
     }
 
+    // A server that ends the session (kick, path removed) closes DTLS; the connection state
+    // alone would stay 'connected' until ICE consent expires, many seconds later.
+    _watchDtls(attempt, pc) {
+      const transports = new Set();
+      for (const receiver of pc.getReceivers()) {
+        if (receiver.transport) transports.add(receiver.transport);
+      }
+      for (const transport of transports) {
+        transport.onstatechange = () => {
+          if (attempt !== this.attempt) return;
+          if (transport.state === 'closed' || transport.state === 'failed') {
+            this._fail(new Error('session closed by the server'));
+          }
+        };
+      }
+    }
+
     _fail(err) {
       if (this.closed) return;
       this.attempt++;
@@ -301,6 +325,7 @@
   WhepReader.parseLinkHeader = parseLinkHeader;
   WhepReader.parseOffer = parseOffer;
   WhepReader.generateSdpFragment = generateSdpFragment;
+  WhepReader.authHeaders = authHeaders;
 
   global.WhepReader = WhepReader;
   if (typeof module !== 'undefined' && module.exports) module.exports = WhepReader;
