@@ -6,10 +6,11 @@ set(SLUICE_GENERATED_DIR ${CMAKE_BINARY_DIR}/generated)
 add_custom_target(sluice_version
   COMMAND ${CMAKE_COMMAND} -DSOURCE_DIR=${CMAKE_SOURCE_DIR} -DOUT_DIR=${SLUICE_GENERATED_DIR}
           -DPROJECT_VERSION=${PROJECT_VERSION} -P ${CMAKE_SOURCE_DIR}/cmake/GitVersion.cmake
-  BYPRODUCTS ${SLUICE_GENERATED_DIR}/SluiceVersion.h ${SLUICE_GENERATED_DIR}/SluiceVersion.cmake
+  BYPRODUCTS ${SLUICE_GENERATED_DIR}/SluiceVersion.cpp ${SLUICE_GENERATED_DIR}/SluiceVersion.cmake
+  COMMENT "Version stamp"
   VERBATIM)
 add_dependencies(sluice sluice_version)
-target_include_directories(sluice PRIVATE ${SLUICE_GENERATED_DIR})
+target_sources(sluice PRIVATE ${SLUICE_GENERATED_DIR}/SluiceVersion.cpp)
 
 # ---- install layout (Debian: prefix /usr)
 # Installing (and cpack) takes what is built; it does not first build every test and bench

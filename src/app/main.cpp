@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <iostream>
 
-#include "SluiceVersion.h"  // generated at build time by cmake/GitVersion.cmake
 #include "app/App.h"
+#include "app/Version.h"
 #include "config/Config.h"
 #include "core/Log.h"
 #include "core/SystemdNotify.h"
@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(cli, argc, argv);
 
   if (version) {
-    std::printf("sluice %s (commit %s)\n", SLUICE_VERSION, SLUICE_GIT_COMMIT);
+    std::printf("sluice %s (commit %s)\n", app::kVersion, app::kGitCommit);
     return 0;
   }
   if (!checkPath.empty()) {
@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
   }
   if (toFile) lo.file = r.config->logFile;
   log::init(lo);
-  log::info("Sluice v{} (commit {})", SLUICE_VERSION, SLUICE_GIT_COMMIT);
+  log::info("Sluice v{} (commit {})", app::kVersion, app::kGitCommit);
   if (!notifyWarning.empty()) log::warn("systemd notifications disabled: {}", notifyWarning);
   if (!r.config->sourceFile.empty()) log::info("configuration loaded from {}", r.config->sourceFile);
   for (auto& w : r.warnings) log::warn("{}", w);
