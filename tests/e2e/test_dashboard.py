@@ -1,15 +1,22 @@
 """The Grafana dashboard (deploy/grafana/sluice.json) against the metrics a server emits.
 
-Grafana is not packaged in Debian 12, so the dashboard is not rendered here; instead:
+Grafana is not packaged in Debian 12, so the dashboard is not rendered here; Prometheus is
+(Debian's `prometheus`), so its queries are run for real:
 
-  * test_dashboard_metrics_are_emitted: a server plays the demo path to a live viewer
-    (sluice-load, WHEP); its /metrics is scraped and every metric name in every dashboard
-    expression and template query must be in it, with every label the expression selects
-    or groups by (Prometheus' own `instance`/`job` aside). The dashboard covers what
-    issue 11 asks for: paths ready, viewers per path, egress Mbit/s and packets, NACK
-    retransmissions, source loss, CPU/RSS/threads.
+  * test_dashboard_queries_on_a_live_server: a server plays the demo path to a live viewer
+    (sluice-load, WHEP).
+    1. Its /metrics is scraped; every metric name in every dashboard expression and
+       template query must be in it, with every label the expression selects or groups by
+       (Prometheus' own `instance`/`job` aside).
+    2. Debian's Prometheus scrapes it with deploy/prometheus/prometheus.yml (target and
+       interval pointed at the test server); every panel expression, with Grafana's
+       variables filled in ($instance, $path = all, $__rate_interval = 5s), evaluates
+       without error to a non-empty result, and every template variable has values.
+    The dashboard covers what issue 11 asks for: paths ready, viewers per path, egress
+    Mbit/s and packets, NACK retransmissions, source loss, CPU/RSS/threads.
   * test_provisioning_and_scrape_example: the Grafana provisioning files and the
-    Prometheus example point at each other and at the dashboard as compose.yml mounts them.
+    Prometheus example point at each other and at the dashboard as compose.yml mounts them;
+    `promtool check config` accepts the example.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -107,8 +116,77 @@ def parse_exposition(text: str) -> dict[str, set[str]]:
     return out
 
 
+def grafana_to_promql(expr: str) -> str:
+    """A panel expression as Grafana sends it with every server and path selected."""
+    return expr.replace("$__rate_interval", "5s").replace("$instance", ".*").replace("$path", ".*")
+
+
+def prometheus_checks(doc: dict, metrics_port: int, tmp_path: Path, attach_log) -> None:
+    """Debian's Prometheus scrapes the server with the shipped example config and runs
+    every dashboard query."""
+    import yaml  # noqa: PLC0415
+    if not shutil.which("prometheus"):
+        pytest.fail("prometheus is missing: scripts/install-deps.sh test installs Debian's prometheus")
+    conf = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
+    conf["global"].update({"scrape_interval": "1s", "scrape_timeout": "1s"})
+    conf["scrape_configs"][0]["static_configs"] = [{"targets": [f"{e2e.LOOPBACK}:{metrics_port}"]}]
+    conf_path = tmp_path / "prometheus.yml"
+    conf_path.write_text(yaml.safe_dump(conf))
+    port = e2e.free_port()
+    prom = e2e.Proc("prometheus", ["prometheus", f"--config.file={conf_path}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+                                   f"--web.listen-address={e2e.LOOPBACK}:{port}", "--log.level=warn"],
+                    tmp_path / "prometheus.log").start()
+    attach_log("prometheus log", prom.log_path)
+    api = f"http://{e2e.LOOPBACK}:{port}/api/v1"
+
+    def query(q: str) -> dict:
+        r = requests.get(f"{api}/query", params={"query": q}, timeout=5)
+        doc = r.json()
+        assert r.status_code == 200 and doc.get("status") == "success", f"{q}: HTTP {r.status_code} {doc}"
+        return doc["data"]
+
+    try:
+        # Until 6 s of scrapes are stored (rate() over 5 s needs two samples).
+        samples = 0
+        for _ in e2e.deadline_loop(30, 0.5):
+            assert prom.alive(), e2e.tail(prom.log_path)
+            try:
+                res = query('count_over_time(up{job="sluice"}[10s])')["result"]
+            except (requests.RequestException, ValueError):
+                continue
+            samples = int(float(res[0]["value"][1])) if res else 0
+            if samples >= 6:
+                break
+        assert samples >= 6, f"Prometheus stored {samples} scrapes of the server in 30 s"
+        assert query('up{job="sluice"}')["result"][0]["value"][1] == "1"
+
+        problems = []
+        for where, expr in dashboard_queries(doc):
+            if where.startswith("variable"):
+                continue
+            q = grafana_to_promql(expr)
+            try:
+                result = query(q)["result"]
+            except AssertionError as e:
+                problems.append(f"{where}: {e}")
+                continue
+            if not result:
+                problems.append(f"{where}: {q} returned nothing")
+        for v in doc["templating"]["list"]:
+            if v.get("type") != "query":
+                continue
+            m = re.fullmatch(r"label_values\((.*),\s*(\w+)\)", v["query"]["query"].strip())
+            r = requests.get(f"{api}/label/{m.group(2)}/values", params={"match[]": grafana_to_promql(m.group(1))},
+                             timeout=5).json()
+            if r.get("status") != "success" or not r.get("data"):
+                problems.append(f"variable {v['name']}: {v['query']['query']} has no values ({r})")
+        assert not problems, "\n".join(problems)
+    finally:
+        prom.stop(grace=5)
+
+
 @pytest.mark.skipif(not LOAD_BIN.exists(), reason=f"{LOAD_BIN} is not built (target sluice-load)")
-def test_dashboard_metrics_are_emitted(server_factory, tmp_path, attach_log):
+def test_dashboard_queries_on_a_live_server(server_factory, tmp_path, attach_log):
     doc = json.loads(DASHBOARD.read_text())
     assert doc.get("uid") == "sluice" and doc.get("title") == "Sluice"
     queries = dashboard_queries(doc)
@@ -121,7 +199,7 @@ def test_dashboard_metrics_are_emitted(server_factory, tmp_path, attach_log):
     srv = server_factory({"demo": {"source": "demo"}}, log_level="info",
                          extra={"metrics": True, "metricsAddress": f"{e2e.LOOPBACK}:{metrics_port}"})
     srv.wait_path("demo", True, 20)
-    viewer = e2e.Proc("viewer", [LOAD_BIN, "--url", srv.url("/demo/whep"), "--sessions", "1", "--seconds", "20",
+    viewer = e2e.Proc("viewer", [LOAD_BIN, "--url", srv.url("/demo/whep"), "--sessions", "1", "--seconds", "60",
                                  "--json", tmp_path / "viewer.json"], tmp_path / "viewer.log").start()
     attach_log("viewer log", viewer.log_path)
     try:
@@ -136,9 +214,13 @@ def test_dashboard_metrics_are_emitted(server_factory, tmp_path, attach_log):
                 break
         else:
             pytest.fail(f"no live viewer in /metrics within 15 s:\n{r.text[:4000]}")
+        check_names(doc, queries, emitted)
+        prometheus_checks(doc, metrics_port, tmp_path, attach_log)
     finally:
         viewer.stop(grace=3)
 
+
+def check_names(doc: dict, queries: list[tuple[str, str]], emitted: dict[str, set[str]]) -> None:
     problems = []
     used = set()
     for where, expr in queries:
@@ -179,3 +261,7 @@ def test_provisioning_and_scrape_example():
     assert job["static_configs"][0]["targets"] == ["127.0.0.1:9998"], "compose runs Sluice's default metricsAddress"
     conf = (DEPLOY / "package" / "sluice.yml").read_text()
     assert re.search(r"^metricsAddress: :9998$", conf, re.M) and re.search(r"^metrics: yes$", conf, re.M)
+    if shutil.which("promtool"):
+        p = subprocess.run(["promtool", "check", "config", str(DEPLOY / "prometheus/prometheus.yml")],
+                           capture_output=True, text=True, timeout=30)
+        assert p.returncode == 0, p.stdout + p.stderr
