@@ -14,7 +14,9 @@ set -euo pipefail
 SRC="$(cd "$(dirname "$0")/.." && pwd)"
 
 build() {
-  local build_dir="$1" out_dir="$2"
+  local build_dir out_dir
+  build_dir="$(realpath -m "$1")"
+  out_dir="$(realpath -m "$2")"
   "$SRC/scripts/install-deps.sh" build
   if [ ! -f "$build_dir/build.ninja" ]; then
     # shellcheck disable=SC2086  # word splitting of the extra options is intended
