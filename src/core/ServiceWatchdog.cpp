@@ -9,7 +9,9 @@
 namespace sluice::core {
 
 namespace {
-std::chrono::steady_clock::rep nowStamp() { return std::chrono::steady_clock::now().time_since_epoch().count(); }
+std::chrono::steady_clock::rep nowStamp() {
+  return std::chrono::steady_clock::now().time_since_epoch().count();
+}
 long long millis(std::chrono::microseconds d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
@@ -70,8 +72,8 @@ void ServiceWatchdog::schedule() {
 void ServiceWatchdog::tick() {
   if (auto worker = stalledWorker(pingPeriod())) {
     if (!stalled_) {
-      log::error("worker {} has not run its loop for over {} ms: no longer feeding the systemd watchdog", *worker,
-                 millis(pingPeriod()));
+      log::error("worker {} has not run its loop for over {} ms: no longer feeding the systemd watchdog",
+                 *worker, millis(pingPeriod()));
     }
     stalled_ = true;
     return;

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstddef>
 #include <cstdlib>
+#include <cstdint>
 #include <cstring>
 #include <ctime>
 #include <utility>
@@ -27,15 +28,16 @@ std::optional<NotifyAddress> parseNotifySocket(std::string_view value, std::stri
   NotifyAddress a;
   a.addr.sun_family = AF_UNIX;
   // A path needs its terminating NUL inside sun_path; an abstract name does not.
-  const size_t room = sizeof(a.addr.sun_path) - (value[0] == '/' ? 1 : 0);
+  const size_t nul = value[0] == '/' ? 1 : 0;
+  const size_t room = sizeof(a.addr.sun_path) - nul;
   if (value.size() > room) {
-    error = "NOTIFY_SOCKET is " + std::to_string(value.size()) + " bytes long, more than a unix socket takes (" +
-            std::to_string(room) + ")";
+    error = "NOTIFY_SOCKET is " + std::to_string(value.size()) +
+            " bytes long, more than a unix socket takes (" + std::to_string(room) + ")";
     return std::nullopt;
   }
   std::memcpy(a.addr.sun_path, value.data(), value.size());
   if (value[0] == '@') a.addr.sun_path[0] = '\0';  // abstract namespace: leading NUL
-  a.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + value.size() + (value[0] == '/' ? 1 : 0));
+  a.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + value.size() + nul);
   return a;
 }
 
@@ -50,7 +52,10 @@ bool parsePositive(const char* text, unsigned long long& out) {
 
 std::chrono::microseconds parseWatchdogPeriod(const char* usec, const char* pid, pid_t self) {
   unsigned long long period = 0;
-  if (!parsePositive(usec, period)) return std::chrono::microseconds(0);
+  // Beyond what a microseconds count holds it is no watchdog anyway (~292,000 years).
+  if (!parsePositive(usec, period) || period > static_cast<unsigned long long>(INT64_MAX)) {
+    return std::chrono::microseconds(0);
+  }
   if (pid) {
     unsigned long long forPid = 0;
     if (!parsePositive(pid, forPid) || forPid != static_cast<unsigned long long>(self)) {

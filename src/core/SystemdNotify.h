@@ -28,7 +28,8 @@ struct NotifyAddress {
 std::optional<NotifyAddress> parseNotifySocket(std::string_view value, std::string& error);
 
 // The watchdog period asked for by $WATCHDOG_USEC / $WATCHDOG_PID (either may be null), or
-// zero when none is asked of process `self`: unset, not a positive integer, or for another PID.
+// zero when none is asked of process `self`: unset, not a positive integer (or beyond int64),
+// or for another PID.
 std::chrono::microseconds parseWatchdogPeriod(const char* usec, const char* pid, pid_t self);
 
 class SystemdNotifier {

@@ -16,8 +16,9 @@ namespace {
 
 struct NotifyListener {
   int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  std::string path =
-      (std::filesystem::temp_directory_path() / ("sluice-watchdog-" + std::to_string(::getpid()) + ".sock")).string();
+  std::string path = (std::filesystem::temp_directory_path() /
+                      ("sluice-watchdog-" + std::to_string(::getpid()) + ".sock"))
+                         .string();
   NotifyAddress address;
   NotifyListener() {
     std::string error;
