@@ -90,7 +90,8 @@ TEST(WatchdogPeriod, ReadsUsecForThisProcessOnly) {
   EXPECT_EQ(parseWatchdogPeriod("3000000", "43", 42), microseconds(0)) << "meant for another process";
   EXPECT_EQ(parseWatchdogPeriod(nullptr, "42", 42), microseconds(0));
   EXPECT_EQ(parseWatchdogPeriod("9223372036854775807", nullptr, 42), microseconds(INT64_MAX));
-  for (const char* bad : {"", "0", "-5", "12x", "x", " 5", "99999999999999999999999", "9223372036854775808"}) {
+  for (const char* bad :
+       {"", "0", "-5", "12x", "x", " 5", "99999999999999999999999", "9223372036854775808"}) {
     EXPECT_EQ(parseWatchdogPeriod(bad, nullptr, 42), microseconds(0)) << "'" << bad << "'";
   }
   EXPECT_EQ(parseWatchdogPeriod("5000", "4x2", 42), microseconds(0));

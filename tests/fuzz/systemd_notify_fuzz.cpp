@@ -21,7 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto a = parseNotifySocket(text, error)) {
     const size_t nameBytes = a->length - offsetof(sockaddr_un, sun_path);
     if (a->addr.sun_family != AF_UNIX || nameBytes > sizeof(a->addr.sun_path)) std::abort();
-    if (text[0] == '/' && (nameBytes != text.size() + 1 || a->addr.sun_path[text.size()] != '\0')) std::abort();
+    const bool path = text[0] == '/';
+    if (path && (nameBytes != text.size() + 1 || a->addr.sun_path[text.size()] != '\0')) std::abort();
     if (text[0] == '@' && (nameBytes != text.size() || a->addr.sun_path[0] != '\0')) std::abort();
   } else if (error.empty()) {
     std::abort();
@@ -32,8 +33,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto period = parseWatchdogPeriod(value.c_str(), nullptr, 1234);
   if (period.count() < 0) std::abort();
   if (period.count() > 0 && value.find_first_not_of("0123456789") != std::string::npos) std::abort();
+  const bool digits = value.find_first_not_of("0123456789") == std::string::npos;
   if (parseWatchdogPeriod("1000000", value.c_str(), 1234).count() != 0 &&
-      (value.find_first_not_of("0123456789") != std::string::npos || std::strtoull(value.c_str(), nullptr, 10) != 1234)) {
+      (!digits || std::strtoull(value.c_str(), nullptr, 10) != 1234)) {
     std::abort();
   }
   return 0;
