@@ -9,6 +9,10 @@
     binary prints the package's version and this commit and accepts the unpacked
     configuration with --check-config; apt resolves the package's dependencies (the
     Dockerfile's runtime stage, simulated).
+  * test_version_stamp_and_ordering: cmake/GitVersion.cmake outside git gives the plain
+    version and commit "unknown" (or what SLUICE_GIT_COMMIT/COUNT say, as in the container
+    build), inside git <version>+<commits>.g<hash>; dpkg orders such versions as
+    DEPLOYMENT.md says, so `apt install sluice=<older>` is a downgrade.
   * test_unit_verifies_and_is_hardened: `systemd-analyze verify` on the unpacked unit
     (scratch root, so ExecStart is the unpacked binary) passes without a warning, and
     `systemd-analyze security` (offline) rates it at most 2.0 ("OK"); the unit has
@@ -218,3 +222,40 @@ def test_unit_verifies_and_is_hardened(package, tmp_path):
     assert int(u["LimitNOFILE"][0]) >= 16384, u["LimitNOFILE"]
     watchdog = u["WatchdogSec"][0]
     assert re.fullmatch(r"\d+s", watchdog) and int(watchdog[:-1]) >= 5, watchdog
+
+
+def stamp(tmp_path: Path, source_dir: Path, env: dict | None = None) -> tuple[str, str]:
+    """Runs cmake/GitVersion.cmake as the build does; returns (version, commit) it wrote."""
+    out = tmp_path / "stamp"
+    run(["cmake", f"-DSOURCE_DIR={source_dir}", f"-DOUT_DIR={out}", "-DPROJECT_VERSION=0.1.0",
+         "-P", e2e.SOURCE_DIR / "cmake/GitVersion.cmake"], timeout=60,
+        env={k: v for k, v in os.environ.items() if not k.startswith("SLUICE_GIT_")} | (env or {}))
+    text = (out / "SluiceVersion.cpp").read_text()
+    version = re.search(r'kVersion = "([^"]*)"', text).group(1)
+    commit = re.search(r'kGitCommit = "([^"]*)"', text).group(1)
+    cmake_text = (out / "SluiceVersion.cmake").read_text()
+    assert f'set(SLUICE_PACKAGE_VERSION "{version}")' in cmake_text, cmake_text
+    return version, commit
+
+
+def test_version_stamp_and_ordering(tmp_path):
+    # Outside git (a source tarball, the container's build context): the plain version.
+    bare = tmp_path / "tarball"
+    bare.mkdir()
+    assert stamp(tmp_path, bare) == ("0.1.0", "unknown")
+    # ... unless the builder says what git would have (docker build --build-arg ...).
+    assert stamp(tmp_path, bare, {"SLUICE_GIT_COMMIT": "0123456789abcdef0123", "SLUICE_GIT_COUNT": "42"}) == \
+        ("0.1.0+42.g0123456", "0123456789abcdef0123")
+    # ... and junk there is ignored.
+    assert stamp(tmp_path, bare, {"SLUICE_GIT_COMMIT": "not-a-hash", "SLUICE_GIT_COUNT": "42"}) == ("0.1.0", "unknown")
+    # In this checkout: commit count and hash.
+    head = git("rev-parse", "HEAD")
+    if head:
+        version, commit = stamp(tmp_path, e2e.SOURCE_DIR)
+        assert version == f"0.1.0+{git('rev-list', '--count', 'HEAD')}.g{head[:7]}", version
+        assert commit.removesuffix("-dirty") == head[:12], commit
+
+    # dpkg orders versions as DEPLOYMENT.md promises, so apt can up- and downgrade by them.
+    ordered = ["0.1.0", "0.1.0+9.gfffffff", "0.1.0+10.g0000000", "0.1.0+212.g1a2b3c4", "0.1.1", "0.2.0+1.gabcdef0"]
+    for older, newer in zip(ordered, ordered[1:]):
+        assert run(["dpkg", "--compare-versions", older, "lt", newer], check=False).returncode == 0, (older, newer)
