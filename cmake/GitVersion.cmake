@@ -33,8 +33,8 @@ endif()
 if(commit STREQUAL "unknown" AND "$ENV{SLUICE_GIT_COMMIT}" MATCHES "^[0-9a-f]+$"
    AND "$ENV{SLUICE_GIT_COUNT}" MATCHES "^[0-9]+$")
   string(SUBSTRING "$ENV{SLUICE_GIT_COMMIT}" 0 7 short)
+  string(SUBSTRING "$ENV{SLUICE_GIT_COMMIT}" 0 12 commit)  # as `git rev-parse --short=12`
   set(version "${PROJECT_VERSION}+$ENV{SLUICE_GIT_COUNT}.g${short}")
-  set(commit "$ENV{SLUICE_GIT_COMMIT}")
 endif()
 
 function(write_if_changed path content)

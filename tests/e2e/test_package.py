@@ -245,7 +245,7 @@ def test_version_stamp_and_ordering(tmp_path):
     assert stamp(tmp_path, bare) == ("0.1.0", "unknown")
     # ... unless the builder says what git would have (docker build --build-arg ...).
     assert stamp(tmp_path, bare, {"SLUICE_GIT_COMMIT": "0123456789abcdef0123", "SLUICE_GIT_COUNT": "42"}) == \
-        ("0.1.0+42.g0123456", "0123456789abcdef0123")
+        ("0.1.0+42.g0123456", "0123456789ab")
     # ... and junk there is ignored.
     assert stamp(tmp_path, bare, {"SLUICE_GIT_COMMIT": "not-a-hash", "SLUICE_GIT_COUNT": "42"}) == ("0.1.0", "unknown")
     # In this checkout: commit count and hash.
