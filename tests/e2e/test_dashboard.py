@@ -14,6 +14,8 @@ Grafana is not packaged in Debian 12, so the dashboard is not rendered here; Pro
        without error to a non-empty result, and every template variable has values.
     The dashboard covers what issue 11 asks for: paths ready, viewers per path, egress
     Mbit/s and packets, NACK retransmissions, source loss, CPU/RSS/threads.
+  * test_dashboard_layout: unique panel ids, a grid without overlaps, every query on the
+    dashboard's datasource variable, every panel described.
   * test_provisioning_and_scrape_example: the Grafana provisioning files and the
     Prometheus example point at each other and at the dashboard as compose.yml mounts them;
     `promtool check config` accepts the example.
@@ -239,6 +241,37 @@ def check_names(doc: dict, queries: list[tuple[str, str]], emitted: dict[str, se
             problems.append(f"{where}: groups by {label!r}, which none of {sorted(metrics)} carries")
     assert not problems, "\n".join(problems)
     print(f"{len(queries)} dashboard queries over {len(used)} metrics, all emitted: {sorted(used)}")
+
+
+def test_dashboard_layout():
+    """What Grafana needs to lay the dashboard out as written: unique panel ids, every
+    panel inside the 24-column grid, no two panels on the same cells, every query on the
+    dashboard's Prometheus datasource variable."""
+    doc = json.loads(DASHBOARD.read_text())
+    panels = []
+
+    def walk(ps):
+        for p in ps:
+            panels.append(p)
+            walk(p.get("panels", []))
+
+    walk(doc["panels"])
+    ids = [p["id"] for p in panels]
+    assert len(ids) == len(set(ids)), f"duplicate panel ids: {ids}"
+    cells = {}
+    for p in panels:
+        g = p["gridPos"]
+        assert g["x"] >= 0 and g["w"] > 0 and g["x"] + g["w"] <= 24 and g["h"] > 0, (p["title"], g)
+        for x in range(g["x"], g["x"] + g["w"]):
+            for y in range(g["y"], g["y"] + g["h"]):
+                assert (x, y) not in cells, f"{p['title']!r} overlaps {cells[(x, y)]!r} at {(x, y)}"
+                cells[(x, y)] = p["title"]
+        if p["type"] != "row":
+            assert p.get("description"), f"panel {p['title']!r} has no description"
+            for t in p["targets"]:
+                assert t["datasource"] == {"type": "prometheus", "uid": "${datasource}"}, (p["title"], t)
+    names = [v["name"] for v in doc["templating"]["list"]]
+    assert names == ["datasource", "instance", "path"], names
 
 
 def test_provisioning_and_scrape_example():
