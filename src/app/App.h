@@ -85,7 +85,7 @@ class App {
   std::unique_ptr<ConfigWatcher> watcher_;
   bool stopped_ = false;
   const core::SystemdNotifier* notifier_;  // borrowed, may be null
-  std::unique_ptr<core::ServiceWatchdog> watchdog_;
+  std::unique_ptr<core::ServiceWatchdog> watchdog_;  // owned; its timers run on pool_, stopped first
   void notify(const std::string& state);
 
   void addPath(const config::PathConfig& pc);
