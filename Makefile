@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 CONFIG ?= sluice.yml
 JOBS ?= $(shell nproc)
 
-.PHONY: run test build deps configure clean format tidy fuzz
+.PHONY: run test build deps configure clean format tidy fuzz package
 
 deps:
 	@./scripts/install-deps.sh all
@@ -19,6 +19,10 @@ run: build
 
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure --timeout 900
+
+# The .deb (docs/DEPLOYMENT.md), in $(BUILD_DIR)/package: the same steps as the container image.
+package: configure
+	@./scripts/container-build-steps.sh build $(BUILD_DIR) $(BUILD_DIR)/package
 
 fuzz: deps
 	@./scripts/install-deps.sh fuzz

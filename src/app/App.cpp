@@ -8,6 +8,8 @@
 #include "app/HttpAccess.h"
 #include "app/WhepBridge.h"
 #include "core/Log.h"
+#include "core/ServiceWatchdog.h"
+#include "core/SystemdNotify.h"
 #include "http/ControlApiRoutes.h"
 #include "http/MetricsRoutes.h"
 #include "http/PprofRoutes.h"
@@ -15,11 +17,16 @@
 
 namespace sluice::app {
 
-App::App(config::Config config)
+App::App(config::Config config, const core::SystemdNotifier* notifier)
     : config_(std::move(config)),
       pool_(static_cast<size_t>(config_.workerThreads)),
       signals_(control_, SIGINT, SIGTERM),
-      hangup_(control_, SIGHUP) {}
+      hangup_(control_, SIGHUP),
+      notifier_(notifier) {}
+
+void App::notify(const std::string& state) {
+  if (notifier_ && !notifier_->send(state)) log::warn("systemd notification '{}' could not be sent", state);
+}
 
 App::~App() { stop(); }
 
@@ -50,14 +57,17 @@ void App::reload(const std::string& why) {
     log::warn("configuration reload ({}) ignored: no configuration file was loaded", why);
     return;
   }
+  notify(core::reloadingMessage());
   config::ConfigResult r = config::loadConfigFile(config_.sourceFile);
   if (!r.config) {
     log::error("configuration reload ({}) rejected, the running configuration stays: {}", why, r.error);
+    notify("READY=1\nSTATUS=reload rejected, the running configuration stays");
     return;
   }
   for (auto& w : r.warnings) log::warn("{}", w);
   log::info("configuration reloaded ({})", why);
   applyConfig(std::move(*r.config));
+  notify("READY=1\nSTATUS=serving " + std::to_string(paths_.size()) + " path(s)");
 }
 
 void App::applyConfig(config::Config next) {
@@ -290,6 +300,12 @@ bool App::start(std::string& error) {
     log::info("received signal {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
     stop();
   });
+  // Every listener is open: tell systemd (Type=notify), then feed its watchdog.
+  notify("READY=1\nSTATUS=serving " + std::to_string(paths_.size()) + " path(s)");
+  if (notifier_) {
+    watchdog_ = std::make_unique<core::ServiceWatchdog>(control_, pool_, *notifier_);
+    watchdog_->start();
+  }
   return true;
 }
 
@@ -317,6 +333,8 @@ void App::run() { control_.run(); }
 void App::stop() {
   if (stopped_) return;
   stopped_ = true;
+  notify("STOPPING=1");
+  if (watchdog_) watchdog_->stop();
   boost::system::error_code ec;
   signals_.cancel(ec);
   hangup_.cancel(ec);

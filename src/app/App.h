@@ -17,6 +17,11 @@
 #include "http/HttpServer.h"
 #include "webrtc/WebrtcServer.h"
 
+namespace sluice::core {
+class ServiceWatchdog;
+class SystemdNotifier;
+}  // namespace sluice::core
+
 namespace sluice::app {
 
 class WhepBridge;
@@ -25,7 +30,8 @@ class ConfigWatcher;
 
 class App {
  public:
-  explicit App(config::Config config);
+  // `notifier` (borrowed, outlives this) hears READY/RELOADING/STOPPING and the watchdog pings.
+  explicit App(config::Config config, const core::SystemdNotifier* notifier = nullptr);
   ~App();
 
   // Starts every server; false (with error) if one cannot start.
@@ -78,6 +84,9 @@ class App {
   boost::asio::signal_set hangup_;
   std::unique_ptr<ConfigWatcher> watcher_;
   bool stopped_ = false;
+  const core::SystemdNotifier* notifier_;  // borrowed, may be null
+  std::unique_ptr<core::ServiceWatchdog> watchdog_;  // owned; its timers run on pool_, stopped first
+  void notify(const std::string& state);
 
   void addPath(const config::PathConfig& pc);
   void scheduleOnDemandCheck();

@@ -6,8 +6,10 @@
 #include <iostream>
 
 #include "app/App.h"
+#include "app/Version.h"
 #include "config/Config.h"
 #include "core/Log.h"
+#include "core/SystemdNotify.h"
 
 using namespace sluice;
 
@@ -22,7 +24,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(cli, argc, argv);
 
   if (version) {
-    std::printf("sluice 0.1.0\n");
+    std::printf("sluice %s (commit %s)\n", app::kVersion, app::kGitCommit);
     return 0;
   }
   if (!checkPath.empty()) {
@@ -35,6 +37,10 @@ int main(int argc, char** argv) {
     std::printf("configuration '%s' is valid: %zu path(s)\n", checkPath.c_str(), r.config->paths.size());
     return 0;
   }
+
+  // Before any thread starts: reading it also removes systemd's variables from the environment.
+  std::string notifyWarning;
+  core::SystemdNotifier notifier = core::SystemdNotifier::fromEnvironment(notifyWarning);
 
   config::ConfigResult r = config::loadConfigFile(configPath);
   if (!r.config) {
@@ -53,11 +59,12 @@ int main(int argc, char** argv) {
   }
   if (toFile) lo.file = r.config->logFile;
   log::init(lo);
-  log::info("Sluice v0.1.0");
+  log::info("Sluice v{} (commit {})", app::kVersion, app::kGitCommit);
+  if (!notifyWarning.empty()) log::warn("systemd notifications disabled: {}", notifyWarning);
   if (!r.config->sourceFile.empty()) log::info("configuration loaded from {}", r.config->sourceFile);
   for (auto& w : r.warnings) log::warn("{}", w);
 
-  app::App app(std::move(*r.config));
+  app::App app(std::move(*r.config), &notifier);
   std::string error;
   if (!app.start(error)) {
     log::error("{}", error);
