@@ -127,7 +127,8 @@ IngestError H265RtpIngest::handleAp(const uint8_t* payload, size_t size, bool ma
   for (size_t offset = h265::kNalHeaderSize; offset < size;) {
     if (offset + kApLengthSize > size) return IngestError::MalformedAggregation;
     size_t n = readBe16(payload + offset);
-    if (n < h265::kNalHeaderSize || offset + kApLengthSize + n > size) return IngestError::MalformedAggregation;
+    if (n < h265::kNalHeaderSize || offset + kApLengthSize + n > size)
+      return IngestError::MalformedAggregation;
     const uint8_t* nal = payload + offset + kApLengthSize;
     if (IngestError e = checkHeader(nal); e != IngestError::None) return e;
     uint8_t type = h265::nalType(nal);

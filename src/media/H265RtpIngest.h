@@ -39,7 +39,8 @@ class H265RtpIngest {
   // From SDP sprop-vps/sps/pps; replaced by in-band ones later. Whole NAL units. Returns
   // false and keeps nothing if any is shorter than a NAL header, of the wrong type, or
   // exceeds kMaxParameterSetSize (that case counted in oversizeParameterSets).
-  bool setParameterSets(std::span<const uint8_t> vps, std::span<const uint8_t> sps, std::span<const uint8_t> pps);
+  bool setParameterSets(std::span<const uint8_t> vps, std::span<const uint8_t> sps,
+                        std::span<const uint8_t> pps);
 
   // Shapes one camera RTP packet; see H264RtpIngest::push for lostBefore. On error nothing
   // is emitted for this packet.
@@ -89,7 +90,8 @@ class H265RtpIngest {
   bool irapSeenInAccessUnit_ = false;
 
   uint64_t packetsIn_ = 0, packetsOut_ = 0, malformed_ = 0, unsupported_ = 0;
-  uint64_t keyframes_ = 0, irapWithoutParameterSets_ = 0, parameterSetChanges_ = 0, oversizeParameterSets_ = 0;
+  uint64_t keyframes_ = 0, irapWithoutParameterSets_ = 0, parameterSetChanges_ = 0;
+  uint64_t oversizeParameterSets_ = 0;
   uint64_t truncatedNals_ = 0, lateFragments_ = 0, orphanFragments_ = 0;
 };
 

@@ -103,7 +103,8 @@ H265PsError parseH265Sps(const uint8_t* nal, size_t size, H265SpsInfo& info) {
   }
   uint32_t depthLuma = r.readUe(), depthChroma = r.readUe();
   if (r.failed()) return H265PsError::Truncated;
-  if (s.codedWidth == 0 || s.codedHeight == 0 || s.codedWidth > kMaxDimension || s.codedHeight > kMaxDimension)
+  if (s.codedWidth == 0 || s.codedHeight == 0 || s.codedWidth > kMaxDimension ||
+      s.codedHeight > kMaxDimension)
     return H265PsError::BadValue;
   if (depthLuma > 8 || depthChroma > 8) return H265PsError::BadValue;
   // Conformance window offsets count in chroma samples (Table 6-1).

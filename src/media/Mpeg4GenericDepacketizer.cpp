@@ -79,7 +79,8 @@ bool parseMpeg4GenericFmtp(std::string_view fmtp, Mpeg4GenericParams& params, st
   return true;
 }
 
-Mpeg4GenericDepacketizer::Mpeg4GenericDepacketizer(const Mpeg4GenericParams& params, uint32_t timestampIncrement)
+Mpeg4GenericDepacketizer::Mpeg4GenericDepacketizer(const Mpeg4GenericParams& params,
+                                                   uint32_t timestampIncrement)
     : params_(params), increment_(timestampIncrement), buffer_(kMaxAacAccessUnitSize) {}
 
 AacRtpError Mpeg4GenericDepacketizer::pushRtp(const uint8_t* packet, size_t size, AacAccessUnitSink& sink) {

@@ -11,7 +11,8 @@ const char* describe(IngestError error) {
     case IngestError::EmptyPayload:
       return "empty RTP payload";
     case IngestError::UnsupportedPacketization:
-      return "unsupported packetization (H.264 STAP-B, MTAP, FU-B, NAL type 0/30/31; H.265 PACI or type > 50)";
+      return "unsupported packetization (H.264 STAP-B, MTAP, FU-B, NAL type 0/30/31; "
+             "H.265 PACI or type > 50)";
     case IngestError::MalformedStapA:
       return "malformed STAP-A (bad NAL unit length)";
     case IngestError::MalformedFuA:

@@ -149,7 +149,8 @@ std::string TrackDescription::describe() const {
   std::string name = apiName();
   if (std::holds_alternative<H264Codec>(codec) || std::holds_alternative<H265Codec>(codec)) return name;
   std::string rate = std::to_string(clockRate) + " Hz " + std::to_string(channels) + " ch";
-  if (const auto* g = std::get_if<G711Codec>(&codec)) return name + (g->muLaw ? " (PCMU) " : " (PCMA) ") + rate;
+  if (const auto* g = std::get_if<G711Codec>(&codec))
+    return name + (g->muLaw ? " (PCMU) " : " (PCMA) ") + rate;
   if (const auto* m = std::get_if<Mpeg4AudioCodec>(&codec))
     return name + " (" + m->config().describe() + (m->latm ? ", LATM)" : ")");
   return name + " " + rate;

@@ -48,7 +48,8 @@ struct UnsupportedCodec {
   std::string reason;  // e.g. "JPEG", "H265 with DONL (sprop-max-don-diff=2)"
 };
 
-using CodecParameters = std::variant<UnsupportedCodec, H264Codec, H265Codec, G711Codec, OpusCodec, Mpeg4AudioCodec>;
+using CodecParameters =
+    std::variant<UnsupportedCodec, H264Codec, H265Codec, G711Codec, OpusCodec, Mpeg4AudioCodec>;
 
 struct TrackDescription {
   std::string mediaType;     // "video", "audio", "application"...

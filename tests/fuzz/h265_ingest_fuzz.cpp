@@ -15,7 +15,8 @@ struct CheckingSink : ShapedPacketSink {
   size_t maxPayload = 0;
   void onShapedPacket(const ShapedPacket& p) override {
     if (p.size < 2 || p.size > maxPayload) std::abort();
-    if (h265::forbiddenBit(p.payload) || h265::layerId(p.payload) != 0 || h265::temporalIdPlus1(p.payload) == 0)
+    if (h265::forbiddenBit(p.payload) || h265::layerId(p.payload) != 0 ||
+        h265::temporalIdPlus1(p.payload) == 0)
       std::abort();
     volatile uint8_t sum = 0;
     for (size_t i = 0; i < p.size; ++i) sum = sum + p.payload[i];
@@ -29,7 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CheckingSink sink;
   sink.maxPayload = ingest.maxPayload();
   if (data[0] & 1) {
-    const uint8_t vps[] = {0x40, 0x01, 0x0c, 0x01}, sps[] = {0x42, 0x01, 0x01, 0x01, 0x60}, pps[] = {0x44, 0x01, 0xc1};
+    const uint8_t vps[] = {0x40, 0x01, 0x0c, 0x01}, sps[] = {0x42, 0x01, 0x01, 0x01, 0x60};
+    const uint8_t pps[] = {0x44, 0x01, 0xc1};
     if (!ingest.setParameterSets(vps, sps, pps)) std::abort();
   }
   size_t offset = 1;

@@ -36,7 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view rest = text;
   std::string_view media = field(rest), pt = field(rest), encoding = field(rest), rate = field(rest);
   uint32_t clock = 0;
-  for (char ch : rate.substr(0, 7)) clock = clock * 10 + static_cast<uint32_t>(ch >= '0' && ch <= '9' ? ch - '0' : 0);
+  for (char ch : rate.substr(0, 7))
+    clock = clock * 10 + static_cast<uint32_t>(ch >= '0' && ch <= '9' ? ch - '0' : 0);
   check(describeTrack(media, pt.empty() ? -1 : static_cast<uint8_t>(pt[0]) % 128, encoding, clock, 2, rest));
 
   std::string error;

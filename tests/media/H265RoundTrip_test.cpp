@@ -118,7 +118,8 @@ TEST(H265RoundTrip, ClipSurvivesCameraPacketizationAndShaping) {
       }
       if (type != h265::kAud && !h265::isParameterSet(type)) {
         want.push_back(n);
-        if (n.size() > kMaxPayload) minimalFuPackets += (n.size() - 2 + (kMaxPayload - 3) - 1) / (kMaxPayload - 3);
+        size_t chunk = kMaxPayload - 3;
+        if (n.size() > kMaxPayload) minimalFuPackets += (n.size() - 2 + chunk - 1) / chunk;
       }
       if (h265::isParameterSet(type)) {  // the camera aggregates its parameter sets
         ap.push_back(static_cast<uint8_t>(n.size() >> 8));
@@ -153,6 +154,6 @@ TEST(H265RoundTrip, ClipSurvivesCameraPacketizationAndShaping) {
   EXPECT_EQ(viewer.fuPackets, minimalFuPackets);
   EXPECT_GT(minimalFuPackets, 0u);
   EXPECT_EQ(ingest.malformed() + ingest.unsupported() + ingest.truncatedNals(), 0u);
-  std::printf("H.265 clip: %zu camera packets (FU %zu bytes) -> %zu shaped packets (max %zu)\n", cameraPackets,
-              kCameraPayload, viewer.packets, kMaxPayload);
+  std::printf("H.265 clip: %zu camera packets (FU %zu bytes) -> %zu shaped packets (max %zu)\n",
+              cameraPackets, kCameraPayload, viewer.packets, kMaxPayload);
 }

@@ -136,7 +136,8 @@ TEST(AacDepacketizerAllocation, PushNeverAllocates) {
   for (uint32_t round = 0; round < 10; ++round) {
     uint32_t ts = round * 10000;
     generic.push(two.data(), two.size(), ts, seq++, true, sink);
-    for (int i = 0; i < 3; ++i) generic.push(fragment.data(), fragment.size(), ts + 5000, seq++, i == 2, sink);
+    for (int i = 0; i < 3; ++i)
+      generic.push(fragment.data(), fragment.size(), ts + 5000, seq++, i == 2, sink);
     latmDepacketizer.push(element.data(), element.size(), ts, seq, true, sink);
     latmDepacketizer.push(element.data(), 100, ts + 5000, seq + 1, false, sink);  // fragments
     latmDepacketizer.push(element.data() + 100, element.size() - 100, ts + 5000, seq + 2, true, sink);

@@ -77,7 +77,9 @@ struct Unit {
 
 class LatmTest : public ::testing::Test, public AacAccessUnitSink {
  protected:
-  void onAccessUnit(const AacAccessUnit& u) override { units.push_back({{u.data, u.data + u.size}, u.timestamp}); }
+  void onAccessUnit(const AacAccessUnit& u) override {
+    units.push_back({{u.data, u.data + u.size}, u.timestamp});
+  }
 
   LatmConfig config(int subFrames = 1, int otherDataBits = -1) {
     LatmConfig c;
@@ -221,7 +223,8 @@ TEST_F(LatmTest, LostStartNeverYieldsASplicedAu) {
   push(d, element({au(10, 1)}), 0, true);
   Bytes e = element({au(700, 2)});
   // The first fragment is lost; the rest must not be read as an element.
-  EXPECT_EQ(push(d, Bytes(e.begin() + 300, e.begin() + 600), 1024, false, 2), AacRtpError::FragmentWithoutStart);
+  EXPECT_EQ(push(d, Bytes(e.begin() + 300, e.begin() + 600), 1024, false, 2),
+            AacRtpError::FragmentWithoutStart);
   EXPECT_NE(push(d, Bytes(e.begin() + 600, e.end()), 1024, true), AacRtpError::None);
   ASSERT_EQ(units.size(), 1u);
   Bytes next = au(20, 3);

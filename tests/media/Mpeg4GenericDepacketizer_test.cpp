@@ -53,9 +53,12 @@ class Mpeg4GenericTest : public ::testing::Test, public AacAccessUnitSink {
         params, error))
         << error;
   }
-  void onAccessUnit(const AacAccessUnit& u) override { units.push_back({{u.data, u.data + u.size}, u.timestamp}); }
+  void onAccessUnit(const AacAccessUnit& u) override {
+    units.push_back({{u.data, u.data + u.size}, u.timestamp});
+  }
 
-  AacRtpError push(Mpeg4GenericDepacketizer& d, const Bytes& payload, uint32_t ts, bool marker, int step = 1) {
+  AacRtpError push(Mpeg4GenericDepacketizer& d, const Bytes& payload, uint32_t ts, bool marker,
+                   int step = 1) {
     seq = static_cast<uint16_t>(seq + step);
     return d.push(payload.data(), payload.size(), ts, seq, marker, *this);
   }

@@ -126,8 +126,10 @@ TEST(TrackCodec, UnsupportedVariantsSayWhy) {
   EXPECT_TRUE(describeTrack("video", 96, "H265", 90000, 0, "sprop-max-don-diff=0").supported());
   EXPECT_EQ(describeTrack("video", 96, "H264", 90000, 0, "packetization-mode=2").describe(),
             "unsupported: H264 with packetization-mode=2");
-  EXPECT_EQ(describeTrack("video", 96, "H264", 8000, 0, "").describe(), "unsupported: H264 with clock rate 8000");
-  TrackDescription noConfig = describeTrack("audio", 97, "mpeg4-generic", 48000, 2, "mode=AAC-hbr;sizelength=13");
+  EXPECT_EQ(describeTrack("video", 96, "H264", 8000, 0, "").describe(),
+            "unsupported: H264 with clock rate 8000");
+  TrackDescription noConfig =
+      describeTrack("audio", 97, "mpeg4-generic", 48000, 2, "mode=AAC-hbr;sizelength=13");
   EXPECT_FALSE(noConfig.supported());
   EXPECT_EQ(noConfig.apiName(), "MPEG-4 Audio");
   EXPECT_EQ(noConfig.describe(), "unsupported: MPEG-4 Audio: mpeg4-generic: config missing");
