@@ -27,9 +27,11 @@ bool CamsimClip::load(const std::string& path, std::string& error) {
   }
   std::vector<uint8_t> file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   auto endsWith = [&](std::string_view suffix) {
-    return path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return path.size() >= suffix.size() &&
+           path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
-  codec_ = endsWith(".h265") || endsWith(".265") || endsWith(".hevc") ? CamsimCodec::H265 : CamsimCodec::H264;
+  bool h265 = endsWith(".h265") || endsWith(".265") || endsWith(".hevc");
+  codec_ = h265 ? CamsimCodec::H265 : CamsimCodec::H264;
   bytes_.clear();
   frames_.clear();
   vps_.clear();

@@ -27,11 +27,12 @@ std::string buildCamsimSdp(const CamsimClip& clip, std::string_view name, int fp
   auto base64 = [](const std::vector<uint8_t>& nal) { return core::base64Encode(nal.data(), nal.size()); };
   if (clip.codec() == CamsimCodec::H265) {
     video.addAttribute("rtpmap", fmt::format("{} H265/90000", pt));
-    video.addAttribute("fmtp", fmt::format("{} sprop-vps={}; sprop-sps={}; sprop-pps={}", pt, base64(clip.vps()),
-                                           base64(clip.sps()), base64(clip.pps())));
+    video.addAttribute("fmtp", fmt::format("{} sprop-vps={}; sprop-sps={}; sprop-pps={}", pt,
+                                           base64(clip.vps()), base64(clip.sps()), base64(clip.pps())));
   } else {
     video.addAttribute("rtpmap", fmt::format("{} H264/90000", pt));
-    video.addAttribute("fmtp", fmt::format("{} packetization-mode=1; profile-level-id={}; sprop-parameter-sets={},{}",
+    video.addAttribute("fmtp", fmt::format("{} packetization-mode=1; profile-level-id={}; "
+                                           "sprop-parameter-sets={},{}",
                                            pt, media::profileLevelIdOf(clip.sps()), base64(clip.sps()),
                                            base64(clip.pps())));
   }
