@@ -24,12 +24,18 @@ std::string buildCamsimSdp(const CamsimClip& clip, std::string_view name, int fp
   video.port = 0;
   video.proto = "RTP/AVP";
   video.formats = {std::to_string(pt)};
-  video.addAttribute("rtpmap", fmt::format("{} H264/90000", pt));
-  video.addAttribute(
-      "fmtp", fmt::format("{} packetization-mode=1; profile-level-id={}; sprop-parameter-sets={},{}", pt,
-                          media::profileLevelIdOf(clip.sps()),
-                          core::base64Encode(clip.sps().data(), clip.sps().size()),
-                          core::base64Encode(clip.pps().data(), clip.pps().size())));
+  auto base64 = [](const std::vector<uint8_t>& nal) { return core::base64Encode(nal.data(), nal.size()); };
+  if (clip.codec() == CamsimCodec::H265) {
+    video.addAttribute("rtpmap", fmt::format("{} H265/90000", pt));
+    video.addAttribute("fmtp", fmt::format("{} sprop-vps={}; sprop-sps={}; sprop-pps={}", pt,
+                                           base64(clip.vps()), base64(clip.sps()), base64(clip.pps())));
+  } else {
+    video.addAttribute("rtpmap", fmt::format("{} H264/90000", pt));
+    video.addAttribute("fmtp", fmt::format("{} packetization-mode=1; profile-level-id={}; "
+                                           "sprop-parameter-sets={},{}",
+                                           pt, media::profileLevelIdOf(clip.sps()), base64(clip.sps()),
+                                           base64(clip.pps())));
+  }
   video.addAttribute("framerate", std::to_string(fps));
   video.addAttribute("control", std::string(kTrackControl));
   sdp.media.push_back(std::move(video));

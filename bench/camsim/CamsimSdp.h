@@ -1,6 +1,7 @@
 #pragma once
-// The session description a stream answers DESCRIBE with: one H.264 track, its parameter
-// sets and profile taken from the clip, so a reader knows the picture before the first IDR.
+// The session description a stream answers DESCRIBE with: one video track (H.264 or H.265,
+// as the clip), its parameter sets (and H.264 profile) taken from the clip, so a reader knows
+// the picture before the first keyframe.
 #include <string>
 #include <string_view>
 

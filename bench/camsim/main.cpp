@@ -1,4 +1,4 @@
-// sluice-camsim: N simulated RTSP cameras in one process, each looping an H.264 clip at
+// sluice-camsim: N simulated RTSP cameras in one process, each looping an H.264/H.265 clip at
 // real-time pace, for benchmarking the server's ingest side (BENCHMARKS.md, `seed64`).
 //
 //   sluice-camsim --streams 64 --port 8554 [--clip FILE.h264] [--fps 30] [--threads 1]
@@ -24,7 +24,8 @@ namespace asio = boost::asio;
 
 int main(int argc, char** argv) {
   CLI::App cli{
-      "sluice-camsim: N simulated RTSP cameras (rtsp://ADDRESS:PORT/cam1..camN) looping one H.264 clip"};
+      "sluice-camsim: N simulated RTSP cameras (rtsp://ADDRESS:PORT/cam1..camN) looping one H.264 or H.265 "
+      "clip"};
   camsim::CamsimOptions options;
   std::string clipPath = SLUICE_SOURCE_DIR "/assets/demo.h264";
   double duration = 0;
@@ -36,7 +37,8 @@ int main(int argc, char** argv) {
   cli.add_option("--port", options.port, "RTSP port (0: any free port, see the READY line)")
       ->capture_default_str();
   cli.add_option("--address", options.address, "IPv4 address to listen on")->capture_default_str();
-  cli.add_option("--clip", clipPath, "H.264 Annex-B clip to loop")->capture_default_str();
+  cli.add_option("--clip", clipPath, "Annex-B clip to loop: H.265 if named *.h265/*.265/*.hevc, else H.264")
+      ->capture_default_str();
   cli.add_option("--fps", options.fps, "frames per second")->capture_default_str()->check(CLI::Range(1, 240));
   cli.add_option("--threads", options.threads, "event-loop threads (streams are dealt round-robin)")
       ->capture_default_str()
@@ -70,8 +72,8 @@ int main(int argc, char** argv) {
   uint64_t payloadBytes = 0;
   for (size_t i = 0; i < clip.frameCount(); ++i) payloadBytes += clip.frame(i).payloadOctets;
   log::info(
-      "[camsim] clip {}: {} frames, {}x{}, {} RTP packets per loop, {:.2f} Mbit/s at {} fps", clipPath,
-      clip.frameCount(), clip.width(), clip.height(), clip.packetsPerLoop(),
+      "[camsim] clip {}: {} {} frames, {}x{}, {} RTP packets per loop, {:.2f} Mbit/s at {} fps", clipPath,
+      clip.frameCount(), clip.codecName(), clip.width(), clip.height(), clip.packetsPerLoop(),
       static_cast<double>(payloadBytes) * 8 * options.fps / static_cast<double>(clip.frameCount()) / 1e6,
       options.fps);
 

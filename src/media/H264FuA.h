@@ -1,5 +1,6 @@
 #pragma once
-// FU-A fragmentation (RFC 6184 §5.8) shared by the packetizer and the ingest shaper.
+// FU-A fragmentation (RFC 6184 §5.8) of whole NAL units, for the packetizer. The ingest shaper
+// re-fragments streaming, across camera fragments, with media/NalFragmenter.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>

@@ -4,14 +4,13 @@
 #include <cstring>
 
 #include "media/H264.h"
-#include "media/H264FuA.h"
 #include "media/RtpPacket.h"
 
 namespace sluice::media {
 
 namespace {
 
-constexpr uint16_t kMaxCountedGap = 1000;
+constexpr size_t kFuAHeaderSize = 2;  // FU indicator + FU header
 
 // STAP-A header byte for a set of NAL units: F is OR-ed, NRI is the maximum (RFC 6184 §5.7.1).
 uint8_t mergeStapHeader(uint8_t stapHeader, uint8_t nalHeader) {
@@ -24,26 +23,10 @@ bool isAbsorbed(uint8_t type) { return h264::isParameterSet(type) || type == h26
 
 }  // namespace
 
-const char* describe(IngestError error) {
-  switch (error) {
-    case IngestError::None:
-      return "ok";
-    case IngestError::MalformedRtp:
-      return "malformed RTP packet";
-    case IngestError::EmptyPayload:
-      return "empty RTP payload";
-    case IngestError::UnsupportedPacketization:
-      return "unsupported H.264 packetization (STAP-B, MTAP, FU-B or NAL type 0/30/31)";
-    case IngestError::MalformedStapA:
-      return "malformed STAP-A (bad NAL unit length)";
-    case IngestError::MalformedFuA:
-      return "malformed FU-A (no body or bad NAL type)";
-  }
-  return "unknown ingest error";
-}
-
 H264RtpIngest::H264RtpIngest(size_t maxPayload)
-    : maxPayload_(std::max<size_t>(maxPayload, kFuAOverhead + 1)), scratch_(maxPayload_) {}
+    : maxPayload_(std::max<size_t>(maxPayload, NalFragmenter::fuOverhead(NalCodec::H264) + 1)),
+      scratch_(maxPayload_),
+      fragmenter_(NalCodec::H264, maxPayload_) {}
 
 void H264RtpIngest::setParameterSets(const uint8_t* sps, size_t spsSize, const uint8_t* pps, size_t ppsSize) {
   if (spsSize > kMaxParameterSetSize || ppsSize > kMaxParameterSetSize) {
@@ -65,37 +48,34 @@ IngestError H264RtpIngest::push(const uint8_t* rtp, size_t size, ShapedPacketSin
     ++malformed_;
     return IngestError::MalformedRtp;
   }
-  trackSequence(header.sequence);
+  RtpSequenceTracker::Order order = sequence_.track(header.sequence);
+  bool isFragment = payloadSize > 0 && h264::nalType(payload[0]) == h264::kFuA;
+  if (order == RtpSequenceTracker::Order::LateOrDuplicate && isFragment) {
+    ++lateFragments_;  // already given up as lost, or already carried: splicing it would corrupt
+    return IngestError::None;
+  }
+  // A fragmented NAL unit continues only with the next sequence number in the same access unit.
+  if (order != RtpSequenceTracker::Order::InOrder || header.timestamp != timestamp_ ||
+      (haveAccessUnit_ && accessUnitEnded_) || !isFragment)
+    interruptFragmentedNal();
   trackAccessUnit(header.timestamp, header.marker);
   sink_ = &sink;
   IngestError error = dispatch(payload, payloadSize, header.marker);
   sink_ = nullptr;
   if (error == IngestError::UnsupportedPacketization) {
     ++unsupported_;
+  } else if (error == IngestError::FragmentWithoutStart) {
+    ++orphanFragments_;
   } else if (error != IngestError::None) {
     ++malformed_;
   }
   return error;
 }
 
-void H264RtpIngest::trackSequence(uint16_t sequence) {
-  if (!haveSequence_) {
-    haveSequence_ = true;
-    lastSequence_ = sequence;
-    return;
-  }
-  uint16_t ahead = static_cast<uint16_t>(sequence - lastSequence_);
-  uint16_t behind = static_cast<uint16_t>(lastSequence_ - sequence);
-  if (ahead == 0) return;  // duplicate
-  if (ahead <= kMaxCountedGap + 1) {
-    uint16_t lost = static_cast<uint16_t>(ahead - 1);
-    lostPackets_ += lost;
-    pendingLost_ = static_cast<uint16_t>(std::min<uint32_t>(uint32_t{pendingLost_} + lost, 0xffff));
-    lastSequence_ = sequence;
-  } else if (behind > kMaxCountedGap) {
-    lastSequence_ = sequence;  // the source jumped (restart): follow it, count nothing
-  }
-  // else: a late packet; keep the highest sequence so the next one is not seen as a gap
+void H264RtpIngest::interruptFragmentedNal() {
+  if (!fragmenter_.active()) return;
+  fragmenter_.abandon();
+  ++truncatedNals_;
 }
 
 void H264RtpIngest::trackAccessUnit(uint32_t timestamp, bool marker) {
@@ -190,20 +170,32 @@ IngestError H264RtpIngest::handleStapA(const uint8_t* payload, size_t size, bool
   return IngestError::None;
 }
 
+// Every FU-A goes through the fragmenter, so the camera's fragment size does not matter:
+// the NAL unit leaves in full payloads, the remainder of each fragment carried to the next.
 IngestError H264RtpIngest::handleFuA(const uint8_t* payload, size_t size, bool marker) {
-  if (size < kFuAOverhead + 1) return IngestError::MalformedFuA;
+  if (size < kFuAHeaderSize + 1) return IngestError::MalformedFuA;
   uint8_t fuHeader = payload[1];
   uint8_t type = h264::nalType(fuHeader);
   if (!h264::isSingleNal(type)) return IngestError::MalformedFuA;
-  if (type == h264::kIdr) beforeIdr();
-  if (size <= maxPayload_) {
-    emit(payload, size, marker, false);
-    return IngestError::None;
+  bool start = (fuHeader & h264::kFuStart) != 0, end = (fuHeader & h264::kFuEnd) != 0;
+  if (start) {
+    interruptFragmentedNal();  // a new start while one was open: the open one lost its end
+    if (type == h264::kIdr) beforeIdr();
+    uint8_t nalHeader = static_cast<uint8_t>((payload[0] & 0xe0) | type);
+    fragmenter_.begin(&nalHeader);
+  } else if (!fragmenter_.active()) {
+    return IngestError::FragmentWithoutStart;
+  } else if (fragmenter_.nalType() != type) {
+    interruptFragmentedNal();
+    return IngestError::FragmentTypeMismatch;
   }
-  uint8_t nalHeader = static_cast<uint8_t>((payload[0] & 0xe0) | type);
-  writeFuAFragments(nalHeader, payload + kFuAOverhead, size - kFuAOverhead, maxPayload_,
-                    (fuHeader & h264::kFuStart) != 0, (fuHeader & h264::kFuEnd) != 0, scratch_.data(),
-                    [&](const uint8_t* p, size_t n, bool last) { emit(p, n, marker && last, false); });
+  auto out = [&](const uint8_t* p, size_t n, bool last) { emit(p, n, marker && last, false); };
+  fragmenter_.append(payload + kFuAHeaderSize, size - kFuAHeaderSize, out);
+  if (end) {
+    fragmenter_.end(out);
+  } else if (marker) {
+    fragmenter_.flush(out);  // keep the marker where the camera put it
+  }
   return IngestError::None;
 }
 
@@ -251,16 +243,17 @@ void H264RtpIngest::emitNal(const uint8_t* nal, size_t size, bool marker, bool k
     return;
   }
   bool first = true;
-  writeFuAFragments(nal[0], nal + 1, size - 1, maxPayload_, true, true, scratch_.data(),
-                    [&](const uint8_t* p, size_t n, bool last) {
-                      emit(p, n, marker && last, keyframeStart && first);
-                      first = false;
-                    });
+  auto out = [&](const uint8_t* p, size_t n, bool last) {
+    emit(p, n, marker && last, keyframeStart && first);
+    first = false;
+  };
+  fragmenter_.begin(nal);
+  fragmenter_.append(nal + 1, size - 1, out);
+  fragmenter_.end(out);
 }
 
 void H264RtpIngest::emit(const uint8_t* payload, size_t size, bool marker, bool keyframeStart) {
-  ShapedPacket packet{payload, size, timestamp_, marker, keyframeStart, pendingLost_};
-  pendingLost_ = 0;
+  ShapedPacket packet{payload, size, timestamp_, marker, keyframeStart, sequence_.takePendingLost()};
   ++packetsOut_;
   sink_->onShapedPacket(packet);
 }

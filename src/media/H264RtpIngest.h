@@ -4,7 +4,13 @@
 //  - in-band SPS/PPS (single NAL or inside STAP-A) are absorbed and stored, AUDs dropped;
 //  - right before the first IDR packet of each access unit one STAP-A [SPS, PPS] is emitted
 //    (flagged keyframeStart), so every IDR is self-contained;
-//  - payloads larger than maxPayload are re-fragmented (FU-A), STAP-As rebuilt.
+//  - every fragmented or oversize NAL unit leaves as the fewest FU-A payloads of at most
+//    maxPayload bytes, all full but the last, whatever the camera's fragment size: the
+//    remainder of one camera fragment is carried into the next (NalFragmenter), so no
+//    whole frame is ever buffered; fitting single NAL units and STAP-As pass through
+//    without a copy, STAP-As that lost NAL units are rebuilt;
+//  - a NAL unit whose fragments are interrupted (sequence gap, late packet, new start,
+//    timestamp change) is dropped from there on, so no spliced NAL unit is forwarded.
 // Access units end at the marker bit or a timestamp change. O(1) amortized per packet (work
 // proportional to its bytes), no allocation, no locks: one instance per stream, one thread.
 // Not absorbed: SPS/PPS/AUD carried inside FU-A (never seen in practice) pass through.
@@ -14,32 +20,11 @@
 #include <span>
 #include <vector>
 
+#include "media/NalFragmenter.h"
+#include "media/RtpSequenceTracker.h"
+#include "media/ShapedPacket.h"
+
 namespace sluice::media {
-
-struct ShapedPacket {
-  const uint8_t* payload;  // valid only during the sink call
-  size_t size;
-  uint32_t timestamp;   // the source packet's RTP timestamp
-  bool marker;          // only on the last packet emitted for a source marker packet
-  bool keyframeStart;   // the parameter-set packet that opens an IDR access unit
-  uint16_t lostBefore;  // source sequence numbers skipped before this packet (see push())
-};
-
-class ShapedPacketSink {
- public:
-  virtual ~ShapedPacketSink() = default;
-  virtual void onShapedPacket(const ShapedPacket& packet) = 0;
-};
-
-enum class IngestError {
-  None,
-  MalformedRtp,
-  EmptyPayload,
-  UnsupportedPacketization,  // STAP-B, MTAP16/24, FU-B, NAL types 0/30/31
-  MalformedStapA,
-  MalformedFuA,
-};
-const char* describe(IngestError error);
 
 class H264RtpIngest {
  public:
@@ -56,7 +41,8 @@ class H264RtpIngest {
   // Shapes one camera RTP packet. On error nothing is emitted. lostBefore counts the
   // sequence numbers skipped just before the source packet (0 for the first packet, for
   // duplicates, reordered packets and jumps over 1000); when a source packet emits nothing
-  // its count moves to the next emitted packet.
+  // its count moves to the next emitted packet. Late or duplicate FU-A fragments are
+  // dropped (counted in lateFragments): they cannot be spliced back into a NAL unit.
   IngestError push(const uint8_t* rtp, size_t size, ShapedPacketSink& sink);
 
   std::span<const uint8_t> sps() const { return {sps_.data(), spsSize_}; }
@@ -66,16 +52,20 @@ class H264RtpIngest {
 
   uint64_t packetsIn() const { return packetsIn_; }
   uint64_t packetsOut() const { return packetsOut_; }
-  uint64_t lostPackets() const { return lostPackets_; }
+  uint64_t lostPackets() const { return sequence_.lostPackets(); }
   uint64_t malformed() const { return malformed_; }
   uint64_t unsupported() const { return unsupported_; }
   uint64_t keyframes() const { return keyframes_; }  // IDR access units
   uint64_t idrWithoutParameterSets() const { return idrWithoutParameterSets_; }
   uint64_t parameterSetChanges() const { return parameterSetChanges_; }  // in-band updates that differed
   uint64_t oversizeParameterSets() const { return oversizeParameterSets_; }
+  // NAL units whose fragments stopped before the end fragment (loss, camera restart).
+  uint64_t truncatedNals() const { return truncatedNals_; }
+  uint64_t lateFragments() const { return lateFragments_; }
+  // Continuation fragments whose start was lost or never sent: dropped.
+  uint64_t orphanFragments() const { return orphanFragments_; }
 
  private:
-  void trackSequence(uint16_t sequence);
   void trackAccessUnit(uint32_t timestamp, bool marker);
   IngestError dispatch(const uint8_t* payload, size_t size, bool marker);
   IngestError handleStapA(const uint8_t* payload, size_t size, bool marker);
@@ -85,23 +75,25 @@ class H264RtpIngest {
   void emitNal(const uint8_t* nal, size_t size, bool marker, bool keyframeStart);
   void emit(const uint8_t* payload, size_t size, bool marker, bool keyframeStart);
 
+  void interruptFragmentedNal();
+
   size_t maxPayload_;
-  std::vector<uint8_t> scratch_;  // sized once: maxPayload_
-  ShapedPacketSink* sink_ = nullptr;
+  std::vector<uint8_t> scratch_;  // owned, sized once: maxPayload_
+  NalFragmenter fragmenter_;      // owned: the NAL unit being re-fragmented
+  ShapedPacketSink* sink_ = nullptr;  // borrowed, only during push()
 
   std::array<uint8_t, kMaxParameterSetSize> sps_{}, pps_{};
   size_t spsSize_ = 0, ppsSize_ = 0;
 
-  bool haveSequence_ = false;
-  uint16_t lastSequence_ = 0;
-  uint16_t pendingLost_ = 0;
+  RtpSequenceTracker sequence_;
 
   bool haveAccessUnit_ = false;
   bool accessUnitEnded_ = false;  // the last packet had the marker bit
   uint32_t timestamp_ = 0;
   bool idrSeenInAccessUnit_ = false;
 
-  uint64_t packetsIn_ = 0, packetsOut_ = 0, lostPackets_ = 0, malformed_ = 0, unsupported_ = 0;
+  uint64_t packetsIn_ = 0, packetsOut_ = 0, malformed_ = 0, unsupported_ = 0;
+  uint64_t truncatedNals_ = 0, lateFragments_ = 0, orphanFragments_ = 0;
   uint64_t keyframes_ = 0, idrWithoutParameterSets_ = 0, parameterSetChanges_ = 0, oversizeParameterSets_ = 0;
 };
 

@@ -347,6 +347,31 @@ def test_ffprobe_ffmpeg_read_every_stream(camsim):
     assert r.returncode != 0 and "404" in r.stderr, (r.returncode, r.stderr)
 
 
+def test_h265_clip_read_by_ffprobe_and_ffmpeg(camsim, tmp_path):
+    """An H.265 camera: a clip from scripts/make-h265-clip.sh (small size, to stay fast) is
+    described as H265 with sprop-vps/sps/pps and read by ffprobe (TCP and UDP) and decoded
+    by ffmpeg frame for frame."""
+    clip = tmp_path / "clip.h265"
+    r = subprocess.run([str(e2e.SOURCE_DIR / "scripts" / "make-h265-clip.sh"), str(clip)], capture_output=True,
+                       text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "SIZE": "640x360"},
+                       stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    cs = camsim(2, "--clip", clip)
+    assert "H.265 frames, 640x360" in cs.log(), cs.log()
+    s = ffprobe(cs.url(1), "tcp")
+    assert (s["codec_name"], s["width"], s["height"], s["r_frame_rate"]) == ("hevc", 640, 360, "30/1"), s
+    s = ffprobe(cs.url(2), "udp")
+    assert (s["codec_name"], s["width"], s["height"]) == ("hevc", 640, 360), s
+
+    r = run(["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-rtsp_transport", "tcp", "-i", cs.url(2),
+             "-t", "5", "-f", "null", "-progress", "pipe:1", "-"], 40)
+    assert r.returncode == 0, r.stderr
+    frames = int(re.findall(r"^frame=(\d+)", r.stdout, re.M)[-1])
+    print(f"ffmpeg decoded {frames} H.265 frames in 5 s; stderr: {r.stderr.strip()!r}")
+    assert 145 <= frames <= 152, frames
+    assert r.stderr.strip() == "", f"ffmpeg reported errors:\n{r.stderr}"
+
+
 def gst_reached_eos(pipeline: list[str]) -> tuple[bool, str]:
     """Runs gst-launch until num-buffers ends the stream. EOS is what counts: rtspsrc
     tears down from two threads at shutdown and now and then reports the loser's

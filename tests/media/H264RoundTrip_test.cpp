@@ -128,3 +128,45 @@ TEST(H264RoundTrip, ClipSurvivesPacketizeShapeDepacketize) {
   EXPECT_EQ(pipeline.depacketizer.droppedAccessUnits(), 0u);
   EXPECT_EQ(pipeline.ingest.lostPackets(), 0u);
 }
+
+// The 1080p demo clip as a camera sends it (FU-A of 1400 bytes): every NAL unit must leave
+// the shaper in the fewest 1188-byte payloads (issue 9: a 1400-byte fragment used to become
+// 1188 + 214).
+TEST(H264RoundTrip, DemoClipLeavesInTheFewestPackets) {
+  std::ifstream in(SLUICE_SOURCE_DIR "/assets/demo.h264", std::ios::binary);
+  Bytes clip{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  ASSERT_GT(clip.size(), 100000u) << "missing demo clip";
+  auto units = splitAccessUnits(clip.data(), clip.size());
+  H264Packetizer packetizer(1400);
+  Pipeline pipeline;
+  Bytes packet(12 + packetizer.maxPayload());
+  uint16_t sequence = 1;
+  size_t cameraPackets = 0, minimal = 0;
+  for (size_t i = 0; i < units.size(); ++i) {
+    uint32_t timestamp = static_cast<uint32_t>(i * 3000);
+    bool prefixed = false;
+    for (const auto& n : units[i]) {
+      uint8_t type = h264::nalType(n.data[0]);
+      if (type == h264::kIdr && !prefixed) {
+        minimal += 1;  // the [SPS, PPS] STAP-A
+        prefixed = true;
+      }
+      if (h264::isParameterSet(type) || type == h264::kAud) continue;
+      minimal += n.size <= 1188 ? 1 : (n.size - 1 + 1186 - 1) / 1186;
+    }
+    packetizer.packetize(units[i].data(), units[i].size(), packet.data() + 12,
+                         [&](const uint8_t*, size_t size, bool marker) {
+                           RtpHeader h;
+                           h.sequence = sequence++;
+                           h.timestamp = timestamp;
+                           h.marker = marker;
+                           writeRtpHeader(packet.data(), h);
+                           ++cameraPackets;
+                           pipeline.ingest.push(packet.data(), 12 + size, pipeline);
+                         });
+  }
+  EXPECT_EQ(pipeline.received.size(), units.size());
+  EXPECT_EQ(pipeline.ingest.packetsOut(), minimal);
+  std::printf("demo.h264 (%zu frames): %zu camera packets (FU-A 1400) -> %llu shaped packets (max 1188)\n",
+              units.size(), cameraPackets, static_cast<unsigned long long>(pipeline.ingest.packetsOut()));
+}

@@ -244,16 +244,16 @@ TEST_F(IngestTest, OversizeSingleNalBecomesFuA) {
   EXPECT_EQ(body, Bytes(idr.begin() + 1, idr.end()));
 }
 
-TEST_F(IngestTest, OversizeFuAFragmentsAreSplitKeepingStartAndEnd) {
+TEST_F(IngestTest, FuAFragmentsAreRefragmentedIntoFullPayloads) {
   Bytes part1 = nalOf(0, 2000, 1), part2 = nalOf(0, 2000, 2), part3 = nalOf(0, 1500, 3);
   push(fuA(0x61, true, false, part1), 9, false);
   push(fuA(0x61, false, false, part2), 9, false);
   push(fuA(0x61, false, true, part3), 9, true);
-  ASSERT_EQ(out.size(), 8u);  // 2000 bytes -> 3 pieces of <= 998, 1500 -> 2
+  ASSERT_EQ(out.size(), 6u);  // 5500 bytes of body: 5 full payloads of 998 + 510
   Bytes body;
   for (size_t i = 0; i < out.size(); ++i) {
     const auto& b = out[i].bytes;
-    EXPECT_LE(b.size(), 1000u);
+    EXPECT_EQ(b.size(), i + 1 < out.size() ? 1000u : 512u) << i;
     EXPECT_EQ(b[0], 0x7c);
     EXPECT_EQ((b[1] & 0x80) != 0, i == 0) << i;
     EXPECT_EQ((b[1] & 0x40) != 0, i == out.size() - 1) << i;
@@ -266,17 +266,80 @@ TEST_F(IngestTest, OversizeFuAFragmentsAreSplitKeepingStartAndEnd) {
   EXPECT_EQ(body, expected);
 }
 
-TEST_F(IngestTest, FittingFuAPassesThroughAndIdrFragmentsGetOnePrefix) {
+TEST_F(IngestTest, SmallFuAFragmentsAreMergedAndIdrFragmentsGetOnePrefix) {
   useParameterSets(kSps, kPps);
-  Bytes start = fuA(0x65, true, false, nalOf(0, 500)), end = fuA(0x65, false, true, nalOf(0, 400));
-  push(start, 9, false);
-  push(end, 9, true);
-  ASSERT_EQ(out.size(), 3u);
+  Bytes body1 = nalOf(0, 500, 1), body2 = nalOf(0, 400, 2);
+  push(fuA(0x65, true, false, body1), 9, false);
+  push(fuA(0x65, false, true, body2), 9, true);
+  ASSERT_EQ(out.size(), 2u);
   EXPECT_TRUE(out[0].keyframeStart);
-  EXPECT_EQ(out[1].bytes, start);
-  EXPECT_EQ(out[2].bytes, end);
-  EXPECT_TRUE(out[2].pointsIntoInput);
-  EXPECT_TRUE(out[2].marker);
+  Bytes whole = {0x65};  // 901 bytes fit one payload: a single NAL unit packet
+  whole.insert(whole.end(), body1.begin(), body1.end());
+  whole.insert(whole.end(), body2.begin(), body2.end());
+  EXPECT_EQ(out[1].bytes, whole);
+  EXPECT_TRUE(out[1].marker);
+  EXPECT_FALSE(out[1].keyframeStart);
+}
+
+TEST_F(IngestTest, CarriedRemainderCrossesFragments) {
+  // Camera fragments of 1400 bytes of body, maxPayload 1000: 4 x 1400 = 5600 -> 6 payloads.
+  std::vector<Bytes> parts;
+  for (int i = 0; i < 4; ++i) parts.push_back(nalOf(0, 1400, static_cast<uint8_t>(i)));
+  for (int i = 0; i < 4; ++i) push(fuA(0x41, i == 0, i == 3, parts[i]), 9, i == 3);
+  ASSERT_EQ(out.size(), 6u);
+  Bytes body, expected;
+  for (size_t i = 0; i < out.size(); ++i) {
+    EXPECT_EQ(out[i].bytes.size(), i + 1 < out.size() ? 1000u : 2u + 5600 - 5 * 998) << i;
+    body.insert(body.end(), out[i].bytes.begin() + 2, out[i].bytes.end());
+  }
+  for (const auto& p : parts) expected.insert(expected.end(), p.begin(), p.end());
+  EXPECT_EQ(body, expected);
+}
+
+TEST_F(IngestTest, FragmentWithoutStartIsDroppedAndCounted) {
+  EXPECT_EQ(push(fuA(0x41, false, false, nalOf(0, 300)), 9, false), IngestError::FragmentWithoutStart);
+  EXPECT_EQ(push(fuA(0x41, false, true, nalOf(0, 300)), 9, true), IngestError::FragmentWithoutStart);
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(ingest.orphanFragments(), 2u);
+  EXPECT_EQ(ingest.malformed(), 0u);
+}
+
+TEST_F(IngestTest, LostMiddleFragmentDropsTheRestOfTheNalAndKeepsTheGap) {
+  push(fuA(0x41, true, false, nalOf(0, 1400, 1)), 9, false);  // 998 leave, 402 carried
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(push(fuA(0x41, false, false, nalOf(0, 1400, 2)), 9, false, 2),
+            IngestError::FragmentWithoutStart);
+  EXPECT_EQ(push(fuA(0x41, false, true, nalOf(0, 100, 3)), 9, true), IngestError::FragmentWithoutStart);
+  EXPECT_EQ(ingest.truncatedNals(), 1u);
+  Bytes next = nalOf(0x41, 50);
+  push(next, 12, true);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[1].bytes, next);
+  EXPECT_EQ(out[1].lostBefore, 1u);
+}
+
+TEST_F(IngestTest, FragmentTypeMismatchDropsTheNal) {
+  push(fuA(0x41, true, false, nalOf(0, 500)), 9, false);
+  EXPECT_EQ(push(fuA(0x45, false, true, nalOf(0, 100)), 9, true), IngestError::FragmentTypeMismatch);
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(ingest.malformed(), 1u);
+}
+
+TEST_F(IngestTest, LateFragmentIsDropped) {
+  push(fuA(0x41, true, false, nalOf(0, 300)), 9, false);
+  push(fuA(0x41, false, true, nalOf(0, 300)), 9, true);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(push(fuA(0x41, false, true, nalOf(0, 300)), 9, true, 0), IngestError::None);  // duplicate
+  EXPECT_EQ(out.size(), 1u);
+  EXPECT_EQ(ingest.lateFragments(), 1u);
+}
+
+TEST_F(IngestTest, MarkerOnAMiddleFragmentFlushesTheCarry) {
+  push(fuA(0x41, true, false, nalOf(0, 500)), 9, true);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].bytes.size(), 502u);
+  EXPECT_EQ(out[0].bytes[1], 0x81);
+  EXPECT_TRUE(out[0].marker);
 }
 
 TEST_F(IngestTest, ParameterSetsLargerThanMaxPayloadGoSeparately) {
