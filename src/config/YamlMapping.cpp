@@ -7,8 +7,8 @@
 namespace sluice::config {
 namespace {
 
-// Bounds the work of nested and repeated merges: aliases let a small file describe an exponential
-// number of merged entries.
+// The total work of merges is bounded before any walk (loadBoundedYaml counts every value with
+// aliases expanded); these bound one mapping, so that its errors name what was exceeded.
 constexpr int kMaxMergeDepth = 16;
 constexpr size_t kMaxMergedEntries = 100000;
 

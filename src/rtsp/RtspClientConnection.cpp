@@ -15,6 +15,7 @@
 
 #include "core/Clock.h"
 #include "core/Random.h"
+#include "core/UrlRedaction.h"
 #include "media/Rtcp.h"
 #include "media/RtpPacket.h"
 #include "rtsp/RtspSdpTracks.h"
@@ -236,7 +237,7 @@ asio::awaitable<bool> RtspClientConnection::sendDescribe() {
 }
 
 void RtspClientConnection::followRedirect() {
-  log::info("{}[RTSP source] redirected to {}", config_.logPrefix, targetUrl_);
+  log::info("{}[RTSP source] redirected to {}", config_.logPrefix, core::redactUrlPassword(targetUrl_));
   boost::system::error_code ec;
   tcp_.close(ec);
   parser_ = RtspStreamParser();
