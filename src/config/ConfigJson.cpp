@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "config/ConfigBuilder.h"
 #include "config/ConfigError.h"
@@ -119,9 +120,30 @@ ConfigChangeResult failure(int status, std::string message) {
 }
 
 // The body of a change must be a JSON object; null counts as an empty one.
-bool isObjectBody(const nlohmann::json& body) { return body.is_object() || body.is_null(); }
+// True when `json` nests arrays and objects more than `limit` levels deep. Iterative: copying or
+// dumping a JSON value recurses once per level, and a 10 MiB body can nest five million levels.
+bool nestedDeeperThan(const nlohmann::json& json, size_t limit) {
+  std::vector<std::pair<const nlohmann::json*, size_t>> stack{{&json, 1}};
+  while (!stack.empty()) {
+    const auto [value, depth] = stack.back();
+    stack.pop_back();
+    if (!value->is_structured()) continue;
+    if (depth > limit) return true;
+    for (const nlohmann::json& child : *value) stack.emplace_back(&child, depth + 1);
+  }
+  return false;
+}
 
-ConfigChangeResult notAnObject() { return failure(400, "the request body must be a JSON object"); }
+// The body of a change must be a JSON object (null counts as an empty one), and no deeper than a
+// configuration document may be: checked before the body is copied or dumped.
+std::optional<ConfigChangeResult> badBody(const nlohmann::json& body) {
+  if (!body.is_object() && !body.is_null()) return failure(400, "the request body must be a JSON object");
+  if (nestedDeeperThan(body, kMaxYamlDepth)) {
+    return failure(400, fmt::format("the request body is nested more than {} levels deep (limit {})",
+                                    kMaxYamlDepth, kMaxYamlDepth));
+  }
+  return std::nullopt;
+}
 
 // Merges the keys of `patch` into `target`. A null value leaves a key that `target` has alone (as
 // MediaMTX ignores null fields of a patch); a null for a key `target` lacks is kept, so that the
@@ -349,7 +371,7 @@ nlohmann::json pathDefaultsToJson(const Config& config, Secrets secrets) {
 nlohmann::json documentOf(const Config& config) { return nlohmann::json(buildDocument(config)); }
 
 ConfigChangeResult patchGlobal(const Config& current, const nlohmann::json& patch) {
-  if (!isObjectBody(patch)) return notAnObject();
+  if (std::optional<ConfigChangeResult> bad = badBody(patch)) return *bad;
   if (patch.contains("pathDefaults")) {
     return failure(400,
                    "unknown key 'pathDefaults' (path defaults are changed with "
@@ -368,7 +390,7 @@ ConfigChangeResult patchGlobal(const Config& current, const nlohmann::json& patc
 }
 
 ConfigChangeResult patchPathDefaults(const Config& current, const nlohmann::json& patch) {
-  if (!isObjectBody(patch)) return notAnObject();
+  if (std::optional<ConfigChangeResult> bad = badBody(patch)) return *bad;
   nlohmann::json body = patch;
   if (std::optional<ConfigChangeResult> error = restoreRedactedUrls(body, &current.pathDefaults)) {
     return *error;
@@ -379,7 +401,7 @@ ConfigChangeResult patchPathDefaults(const Config& current, const nlohmann::json
 }
 
 ConfigChangeResult addPath(const Config& current, std::string_view name, const nlohmann::json& path) {
-  if (!isObjectBody(path)) return notAnObject();
+  if (std::optional<ConfigChangeResult> bad = badBody(path)) return *bad;
   if (pathNamed(current, name)) return failure(400, "path already exists");
   nlohmann::json body = path;
   if (std::optional<ConfigChangeResult> error = restoreRedactedUrls(body, nullptr)) return *error;
@@ -391,7 +413,7 @@ ConfigChangeResult addPath(const Config& current, std::string_view name, const n
 }
 
 ConfigChangeResult patchPath(const Config& current, std::string_view name, const nlohmann::json& patch) {
-  if (!isObjectBody(patch)) return notAnObject();
+  if (std::optional<ConfigChangeResult> bad = badBody(patch)) return *bad;
   const PathConfig* stored = pathNamed(current, name);
   if (!stored) return failure(404, std::string(kPathNotFound));
   nlohmann::json body = patch;
@@ -402,7 +424,7 @@ ConfigChangeResult patchPath(const Config& current, std::string_view name, const
 }
 
 ConfigChangeResult replacePath(const Config& current, std::string_view name, const nlohmann::json& path) {
-  if (!isObjectBody(path)) return notAnObject();
+  if (std::optional<ConfigChangeResult> bad = badBody(path)) return *bad;
   nlohmann::json body = path;
   if (std::optional<ConfigChangeResult> error = restoreRedactedUrls(body, pathNamed(current, name))) {
     return *error;

@@ -385,7 +385,8 @@ asio::awaitable<RtspResponse> RtspClientConnection::request(const std::string& m
     armDeadline(config_.readTimeout, fmt::format("timed out waiting for the {} response", method));
     RtspResponse res = co_await readResponse(cseq);
     disarmDeadline();
-    log::debug("{}[RTSP source] {} {} -> {} {}", config_.logPrefix, method, uri, res.statusCode, res.reason);
+    log::debug("{}[RTSP source] {} {} -> {} {}", config_.logPrefix, method, core::redactUrlPassword(uri),
+               res.statusCode, res.reason);
 
     if (res.statusCode == 401 && url_.hasCredentials && attempt < 2) {
       // First 401: authenticate with the URL credentials. Second: only a stale nonce

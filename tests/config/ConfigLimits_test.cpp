@@ -218,5 +218,21 @@ TEST_F(ConfigLimitsTest, ApiChangesAreBoundedByTheSameLimits) {
   EXPECT_TRUE(contains(result.error, "nested more than 32 levels deep")) << result.error;
 }
 
+TEST_F(ConfigLimitsTest, DeeplyNestedApiBodyIsRejectedBeforeItIsCopied) {
+  // Parsing and destroying such a body is iterative in nlohmann::json, copying and dumping it are
+  // not: a million levels would overflow the stack.
+  const size_t levels = 1000000;
+  const std::string text =
+      R"({"webrtcAdditionalHosts":)" + std::string(levels, '[') + std::string(levels, ']') + "}";
+  const nlohmann::json body = nlohmann::json::parse(text);
+  Config current = loadOk("paths:\n  cam:\n");
+  for (const ConfigChangeResult& result :
+       {patchGlobal(current, body), patchPathDefaults(current, body), addPath(current, "new", body),
+        patchPath(current, "cam", body), replacePath(current, "cam", body)}) {
+    EXPECT_EQ(result.status, 400);
+    EXPECT_EQ(result.error, "the request body is nested more than 32 levels deep (limit 32)");
+  }
+}
+
 }  // namespace
 }  // namespace sluice::config

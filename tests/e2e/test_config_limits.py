@@ -209,3 +209,17 @@ def test_source_credentials_are_redacted(server_factory):
     log = srv.log_text()
     assert SECRET not in log, [ln for ln in log.splitlines() if SECRET in ln][:5]
     assert "camuser:***@" in log
+
+
+def test_deeply_nested_api_body_is_rejected(server_factory):
+    """A config PATCH nesting a million arrays (2 MB): a 400 naming the limit, not a stack
+    overflow, and the server keeps answering."""
+    srv, lis = start_server(server_factory, {"demo": {"source": "demo"}})
+    levels = 1_000_000
+    body = '{"webrtcAdditionalHosts":' + "[" * levels + "]" * levels + "}"
+    for route in ("/v3/config/global/patch", "/v3/config/pathdefaults/patch", "/v3/config/paths/patch/demo"):
+        r = requests.patch(lis.api + route, data=body, headers={"Content-Type": "application/json"}, timeout=30)
+        assert r.status_code == 400, f"{route}: HTTP {r.status_code}: {r.text[:300]}"
+        assert r.json()["error"] == "the request body is nested more than 32 levels deep (limit 32)", r.text
+    srv.assert_alive()
+    assert get_json(lis.api + "/v3/config/paths/get/demo")["source"] == "demo"
