@@ -120,8 +120,7 @@ void RtspSource::onClosed(const std::string& clientError) {
   if (client_) boost::asio::post(io_, [c = std::shared_ptr<rtsp::RtspClient>(std::move(client_))] {});
   if (!running_) return;
   log::error("[path {}] [RTSP source] {} (source {}); retrying in {} ms", path_, error,
-             core::redactUrlPassword(url_),
-             backoff_.count());
+             core::redactUrlPassword(url_), backoff_.count());
   retryTimer_.expires_after(backoff_);
   backoff_ = std::min(backoff_ * 2, kMaxBackoff);
   retryTimer_.async_wait([this](const boost::system::error_code& ec) {
