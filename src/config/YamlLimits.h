@@ -16,7 +16,7 @@ namespace sluice::config {
 // a file that is merely large to about 0.2 s of CPU.
 inline constexpr size_t kMaxConfigFileBytes = 1024 * 1024;
 // Values (scalars, lists, mappings, keys included) in a document once every alias and merge is
-// expanded: what reading it costs. 10,000 paths with a few keys each fit.
+// expanded: what reading it costs. 10,000 paths with up to four keys each fit.
 inline constexpr size_t kMaxYamlValues = 100000;
 // Nesting of lists and mappings (MediaMTX's deepest key, authInternalUsers[].permissions[].path,
 // is 5 levels deep).
