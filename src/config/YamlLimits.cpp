@@ -135,9 +135,55 @@ class LimitChecker : public YAML::EventHandler {
   size_t total_ = 0;
 };
 
+// yaml-cpp's scanner holds every token of a flow collection ("[", "{") in memory until it knows
+// whether the collection is a key: a 1 MiB line of '[' costs it about 250 MB before the parser
+// sees the first level. So the nesting of flow brackets is bounded on the text first, skipping
+// quoted strings and comments. Brackets inside plain scalars count too, but they come in pairs in
+// any real value (an IPv6 host, a regular expression); only more than kMaxYamlDepth unclosed ones
+// would be refused.
+void checkFlowNesting(std::string_view text, std::string_view fileName) {
+  size_t depth = 0;
+  int line = 1;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') {
+      ++line;
+    } else if (c == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t' || text[i - 1] == '\n')) {
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+    } else if (c == '"' || c == '\'') {
+      // A quote opens a quoted scalar only where a value starts; elsewhere ("it's") it is a
+      // character of a plain scalar, which ends at the line's end at the latest.
+      constexpr std::string_view kBeforeValue = " \t\n[{,:-";
+      const bool starts = i == 0 || kBeforeValue.find(text[i - 1]) != std::string_view::npos;
+      if (!starts) continue;
+      for (++i; i < text.size(); ++i) {
+        if (text[i] == '\n') ++line;
+        if (c == '"' && text[i] == '\\') {
+          ++i;  // an escape: skip the escaped character
+        } else if (text[i] == c) {
+          if (c == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+            ++i;  // '' is a quote inside a single-quoted scalar
+          } else {
+            break;
+          }
+        }
+      }
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxYamlDepth) {
+        throw ConfigError(fmt::format("{}:{}: lists and mappings nested more than {} levels deep (limit {})",
+                                      fileName.empty() ? std::string_view("configuration") : fileName, line,
+                                      kMaxYamlDepth, kMaxYamlDepth));
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+}
+
 }  // namespace
 
 YAML::Node loadBoundedYaml(std::string_view text, std::string_view fileName) {
+  checkFlowNesting(text, fileName);
   std::istringstream in{std::string(text)};
   {
     YAML::Parser parser(in);

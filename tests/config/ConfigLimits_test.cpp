@@ -123,6 +123,28 @@ TEST_F(ConfigLimitsTest, DeepNestingIsRejected) {
   EXPECT_TRUE(contains(error, "nested more than 32 levels deep")) << error;
 }
 
+TEST_F(ConfigLimitsTest, BracketsInQuotesCommentsAndValuesAreNotNesting) {
+  // The nesting of flow brackets is checked on the text before yaml-cpp reads it (its scanner
+  // would hold every token of a deep flow collection in memory); brackets that are not flow
+  // collections must not count.
+  const std::string many(40, '[');
+  std::string yaml = "# " + many + "\n" +
+                     "logFile: '" + many + "'\n" +
+                     "webrtcAdditionalHosts: [\"" + many + "\", 'it''s " + many + "']\n" +
+                     "paths:\n"
+                     "  cam:\n"
+                     "    source: rtsp://u:p@[fe80::1]:554/x  # " + many + "\n"
+                     "  \"~^cam[0-9]{1,3}$\":\n";
+  Config config = loadOk(yaml);
+  EXPECT_EQ(config.logFile, many);
+  EXPECT_EQ(config.webrtcAdditionalHosts.size(), 2u);
+
+  std::string error =
+      rejectedQuickly("logFile: x\nwebrtcAdditionalHosts: " + std::string(1 << 20, '[') + "\n");
+  EXPECT_TRUE(contains(error, "sluice.yml:2: lists and mappings nested more than 32 levels deep (limit 32)"))
+      << error;
+}
+
 TEST_F(ConfigLimitsTest, HugeScalarIsRejected) {
   std::string yaml = "logFile: " + std::string(kMaxYamlScalarBytes + 1, 'a') + "\n";
   std::string error = rejectedQuickly(yaml);
