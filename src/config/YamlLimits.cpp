@@ -151,11 +151,12 @@ void checkFlowNesting(std::string_view text, std::string_view fileName) {
     } else if (c == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t' || text[i - 1] == '\n')) {
       while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
     } else if (c == '"' || c == '\'') {
-      // A quote opens a quoted scalar only where a value starts; elsewhere ("it's") it is a
-      // character of a plain scalar, which ends at the line's end at the latest.
-      constexpr std::string_view kBeforeValue = " \t\n[{,:-";
-      const bool starts = i == 0 || kBeforeValue.find(text[i - 1]) != std::string_view::npos;
-      if (!starts) continue;
+      // A quote opens a quoted scalar only where a value starts (after a line's indentation, ':',
+      // '-', '?', '[', '{' or ','); elsewhere ("it's", "a 'b") it is a character of a plain scalar.
+      size_t before = i;
+      while (before > 0 && (text[before - 1] == ' ' || text[before - 1] == '\t')) --before;
+      constexpr std::string_view kBeforeValue = "\n:-?[{,";
+      if (before > 0 && kBeforeValue.find(text[before - 1]) == std::string_view::npos) continue;
       for (++i; i < text.size(); ++i) {
         if (text[i] == '\n') ++line;
         if (c == '"' && text[i] == '\\') {
