@@ -145,6 +145,7 @@ TEST_F(ConfigLimitsTest, BracketsInQuotesCommentsAndValuesAreNotNesting) {
       << error;
   // A quote inside a plain value does not hide what follows it.
   error = rejectedQuickly("logFile: a 'b\nwebrtcAdditionalHosts: " + std::string(1000, '[') + "\nx: 'c'\n");
+  EXPECT_TRUE(contains(error, "sluice.yml:2: lists and mappings nested more than 32 levels deep")) << error;
   EXPECT_TRUE(contains(error, "sluice.yml:2: lists and mappings nested more than 32 levels deep (limit 32)"))
       << error;
 }
