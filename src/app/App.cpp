@@ -1,5 +1,7 @@
 #include "app/App.h"
 
+#include <malloc.h>
+
 #include <boost/asio/post.hpp>
 #include <csignal>
 
@@ -10,6 +12,7 @@
 #include "core/Log.h"
 #include "core/ServiceWatchdog.h"
 #include "core/SystemdNotify.h"
+#include "core/UrlRedaction.h"
 #include "http/ControlApiRoutes.h"
 #include "http/MetricsRoutes.h"
 #include "http/PprofRoutes.h"
@@ -47,7 +50,8 @@ void App::addPath(const config::PathConfig& pc) {
     return;
   }
   if (!pc.sourceSupported) {
-    log::warn("[path {}] source '{}' is not supported yet; the path will stay not ready", pc.name, pc.source);
+    log::warn("[path {}] source '{}' is not supported yet; the path will stay not ready", pc.name,
+              core::redactUrlPassword(pc.source));
   }
   paths_[pc.name] = std::make_unique<Path>(pc, pool_.next(), config_);
 }
@@ -61,6 +65,10 @@ void App::reload(const std::string& why) {
   config::ConfigResult r = config::loadConfigFile(config_.sourceFile);
   if (!r.config) {
     log::error("configuration reload ({}) rejected, the running configuration stays: {}", why, r.error);
+    // A rejected file may have cost a lot of memory (up to the loader's limits): give the freed
+    // pages back to the system instead of keeping them in the heap.
+    r = {};
+    malloc_trim(0);
     notify("READY=1\nSTATUS=reload rejected, the running configuration stays");
     return;
   }

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include "core/Log.h"
+#include "core/UrlRedaction.h"
 #include "media/H264.h"
 #include "media/Sdp.h"
 
@@ -118,24 +119,13 @@ void RtspSource::onClosed(const std::string& clientError) {
   // The client is finished when it reports; destroy it after this callback returns.
   if (client_) boost::asio::post(io_, [c = std::shared_ptr<rtsp::RtspClient>(std::move(client_))] {});
   if (!running_) return;
-  log::error("[path {}] [RTSP source] {} (source {}); retrying in {} ms", path_, error, redactedUrl(),
-             backoff_.count());
+  log::error("[path {}] [RTSP source] {} (source {}); retrying in {} ms", path_, error,
+             core::redactUrlPassword(url_), backoff_.count());
   retryTimer_.expires_after(backoff_);
   backoff_ = std::min(backoff_ * 2, kMaxBackoff);
   retryTimer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) connect();
   });
-}
-
-std::string RtspSource::redactedUrl() const {
-  // Never log camera passwords.
-  size_t scheme = url_.find("://");
-  size_t at = url_.find('@', scheme == std::string::npos ? 0 : scheme + 3);
-  size_t slash = url_.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-  if (scheme == std::string::npos || at == std::string::npos || (slash != std::string::npos && at > slash)) {
-    return url_;
-  }
-  return url_.substr(0, scheme + 3) + "***@" + url_.substr(at + 1);
 }
 
 }  // namespace sluice::app

@@ -28,7 +28,6 @@ class RtspSource : public Source {
   void connect();
   void onReady(const rtsp::RtspSessionInfo& info);
   void onClosed(const std::string& error);
-  std::string redactedUrl() const;
 
   boost::asio::io_context& io_;
   std::shared_ptr<stream::Stream> stream_;

@@ -8,6 +8,7 @@
 #include "config/LegacyCredentials.h"
 #include "config/PathValidation.h"
 #include "config/UnsupportedKeys.h"
+#include "config/YamlLimits.h"
 #include "config/YamlMapping.h"
 
 namespace sluice::config {
@@ -127,7 +128,15 @@ void ConfigBuilder::ensurePath(std::string_view pathName, const Origin& origin) 
 
 ConfigBuilder::PendingPath& ConfigBuilder::pathNamed(std::string_view name, const Origin& origin) {
   auto [found, added] = pathIndex_.try_emplace(std::string(name), paths_.size());
-  if (added) paths_.push_back({std::string(name), origin, {}});
+  if (added) {
+    if (paths_.size() >= kMaxPaths) {
+      pathIndex_.erase(found);
+      fail(origin, fmt::format("more than {} paths (limit {}); a regular-expression path ('~...') can serve "
+                               "many names with one entry",
+                               kMaxPaths, kMaxPaths));
+    }
+    paths_.push_back({std::string(name), origin, {}});
+  }
   return paths_[found->second];
 }
 

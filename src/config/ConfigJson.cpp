@@ -3,12 +3,17 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "config/ConfigBuilder.h"
 #include "config/ConfigError.h"
 #include "config/Scalars.h"
+#include "config/YamlLimits.h"
+#include "core/UrlRedaction.h"
 
 namespace sluice::config {
 namespace {
@@ -53,24 +58,28 @@ nlohmann::json internalUsersToJson(const std::vector<AuthInternalUser>& users, S
   return list;
 }
 
+std::string shownUrl(const std::string& url, Secrets secrets) {
+  return secrets == Secrets::Redact ? core::redactUrlPassword(url) : url;
+}
+
 // The path settings (everything but the name).
-nlohmann::json pathSettingsToJson(const PathConfig& path) {
+nlohmann::json pathSettingsToJson(const PathConfig& path, Secrets secrets) {
   return {
-      {"source", path.source},
+      {"source", shownUrl(path.source, secrets)},
       {"sourceOnDemand", path.sourceOnDemand},
       {"sourceOnDemandStartTimeout", formatDuration(path.sourceOnDemandStartTimeout)},
       {"sourceOnDemandCloseAfter", formatDuration(path.sourceOnDemandCloseAfter)},
       {"maxReaders", path.maxReaders},
       {"rtspTransport", rtspTransportName(path.rtspTransport)},
       {"rtspAnyPort", path.rtspAnyPort},
-      {"sourceRedirect", path.sourceRedirect},
+      {"sourceRedirect", shownUrl(path.sourceRedirect, secrets)},
   };
 }
 
 // The keys of `path` whose values differ from `defaults`: what the path sets itself.
 Document pathOverrides(const PathConfig& path, const nlohmann::json& defaults) {
   Document overrides = Document::object();
-  const nlohmann::json settings = pathSettingsToJson(path);
+  const nlohmann::json settings = pathSettingsToJson(path, Secrets::Show);
   for (const auto& [key, value] : settings.items()) {
     auto inDefaults = defaults.find(key);
     if (inDefaults == defaults.end() || *inDefaults != value) overrides[key] = value;
@@ -82,7 +91,7 @@ Document buildDocument(const Config& config) {
   Document document = Document::object();
   const nlohmann::json globals = globalToJson(config, Secrets::Show);
   for (const auto& [key, value] : globals.items()) document[key] = value;
-  const nlohmann::json defaults = pathDefaultsToJson(config);
+  const nlohmann::json defaults = pathDefaultsToJson(config, Secrets::Show);
   document["pathDefaults"] = defaults;
   Document paths = Document::object();
   for (const PathConfig& path : config.paths) paths[path.name] = pathOverrides(path, defaults);
@@ -111,9 +120,30 @@ ConfigChangeResult failure(int status, std::string message) {
 }
 
 // The body of a change must be a JSON object; null counts as an empty one.
-bool isObjectBody(const nlohmann::json& body) { return body.is_object() || body.is_null(); }
+// True when `json` nests arrays and objects more than `limit` levels deep. Iterative: copying or
+// dumping a JSON value recurses once per level, and a 10 MiB body can nest five million levels.
+bool nestedDeeperThan(const nlohmann::json& json, size_t limit) {
+  std::vector<std::pair<const nlohmann::json*, size_t>> stack{{&json, 1}};
+  while (!stack.empty()) {
+    const auto [value, depth] = stack.back();
+    stack.pop_back();
+    if (!value->is_structured()) continue;
+    if (depth > limit) return true;
+    for (const nlohmann::json& child : *value) stack.emplace_back(&child, depth + 1);
+  }
+  return false;
+}
 
-ConfigChangeResult notAnObject() { return failure(400, "the request body must be a JSON object"); }
+// The body of a change must be a JSON object (null counts as an empty one), and no deeper than a
+// configuration document may be: checked before the body is copied or dumped.
+std::optional<ConfigChangeResult> badBody(const nlohmann::json& body) {
+  if (!body.is_object() && !body.is_null()) return failure(400, "the request body must be a JSON object");
+  if (nestedDeeperThan(body, kMaxYamlDepth)) {
+    return failure(400, fmt::format("the request body is nested more than {} levels deep (limit {})",
+                                    kMaxYamlDepth, kMaxYamlDepth));
+  }
+  return std::nullopt;
+}
 
 // Merges the keys of `patch` into `target`. A null value leaves a key that `target` has alone (as
 // MediaMTX ignores null fields of a patch); a null for a key `target` lacks is kept, so that the
@@ -136,7 +166,7 @@ ConfigChangeResult loadDocument(const Config& current, const Document& document)
   ConfigBuilder builder{std::string(kApiSource)};
   try {
     const std::string text = document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
-    builder.readDocument(YAML::Load(text));
+    builder.readDocument(loadBoundedYaml(text, kApiSource));
     result.config = builder.finish();
   } catch (const ConfigError& e) {
     result.error = e.what();
@@ -166,6 +196,65 @@ ConfigChangeResult loadDocument(const Config& current, const Document& document)
     }
   }
   return result;
+}
+
+// The URL keys of a path whose password the API redacts.
+constexpr std::array<std::string_view, 2> kUrlKeys = {"source", "sourceRedirect"};
+
+std::string_view urlValue(const PathConfig& path, std::string_view key) {
+  return key == "source" ? std::string_view(path.source) : std::string_view(path.sourceRedirect);
+}
+
+// True when `url` has the redacted placeholder as its password.
+bool hasRedactedPassword(std::string_view url) {
+  return core::hasUrlPassword(url) && core::redactUrlPassword(url) == url;
+}
+
+// In a path (or pathDefaults) change body: a URL that is the redacted form of the value it replaces
+// (`stored`, or nullptr for a new path) becomes that value again; a redacted URL that restores
+// nothing is an error.
+std::optional<ConfigChangeResult> restoreRedactedUrls(nlohmann::json& body, const PathConfig* stored) {
+  if (!body.is_object()) return std::nullopt;
+  for (std::string_view key : kUrlKeys) {
+    auto it = body.find(std::string(key));
+    if (it == body.end() || !it->is_string()) continue;
+    const std::string sent = it->get<std::string>();
+    if (stored && core::isRedactedFormOf(sent, urlValue(*stored, key))) {
+      *it = std::string(urlValue(*stored, key));
+    } else if (hasRedactedPassword(sent)) {
+      return failure(400, fmt::format("'{}' has the redacted password '{}': send the real password", key,
+                                      core::kRedactedUrlPassword));
+    }
+  }
+  return std::nullopt;
+}
+
+// In a global change body: authInternalUsers entries whose pass is "<redacted>" get the stored
+// password of the current entry with the same user, the one at the same index first.
+std::optional<ConfigChangeResult> restoreRedactedPasswords(nlohmann::json& body, const Config& current) {
+  auto users = body.find("authInternalUsers");
+  if (users == body.end() || !users->is_array()) return std::nullopt;
+  const std::vector<AuthInternalUser>& stored = current.authInternalUsers;
+  for (size_t i = 0; i < users->size(); ++i) {
+    nlohmann::json& entry = (*users)[i];
+    if (!entry.is_object()) continue;
+    auto pass = entry.find("pass");
+    auto user = entry.find("user");
+    if (pass == entry.end() || *pass != kRedactedCredential) continue;
+    const std::string name = user != entry.end() && user->is_string() ? user->get<std::string>() : "";
+    const AuthInternalUser* match = nullptr;
+    if (i < stored.size() && stored[i].user == name) match = &stored[i];
+    for (size_t j = 0; !match && j < stored.size(); ++j) {
+      if (stored[j].user == name) match = &stored[j];
+    }
+    if (!match || match->pass.empty()) {
+      return failure(400, fmt::format("authInternalUsers[{}]: 'pass' is the redacted placeholder '{}' and "
+                                      "user '{}' has no stored password: send the real password",
+                                      i, kRedactedCredential, name));
+    }
+    *pass = match->pass;
+  }
+  return std::nullopt;
 }
 
 const PathConfig* pathNamed(const Config& config, std::string_view name) {
@@ -269,18 +358,20 @@ nlohmann::json globalToJson(const Config& config, Secrets secrets) {
   };
 }
 
-nlohmann::json pathToJson(const PathConfig& path) {
-  nlohmann::json out = pathSettingsToJson(path);
+nlohmann::json pathToJson(const PathConfig& path, Secrets secrets) {
+  nlohmann::json out = pathSettingsToJson(path, secrets);
   out["name"] = path.name;
   return out;
 }
 
-nlohmann::json pathDefaultsToJson(const Config& config) { return pathSettingsToJson(config.pathDefaults); }
+nlohmann::json pathDefaultsToJson(const Config& config, Secrets secrets) {
+  return pathSettingsToJson(config.pathDefaults, secrets);
+}
 
 nlohmann::json documentOf(const Config& config) { return nlohmann::json(buildDocument(config)); }
 
 ConfigChangeResult patchGlobal(const Config& current, const nlohmann::json& patch) {
-  if (!isObjectBody(patch)) return notAnObject();
+  if (std::optional<ConfigChangeResult> bad = badBody(patch)) return *bad;
   if (patch.contains("pathDefaults")) {
     return failure(400,
                    "unknown key 'pathDefaults' (path defaults are changed with "
@@ -289,41 +380,58 @@ ConfigChangeResult patchGlobal(const Config& current, const nlohmann::json& patc
   if (patch.contains("paths")) {
     return failure(400, "unknown key 'paths' (paths are changed with /v3/config/paths/...)");
   }
+  nlohmann::json body = patch;
+  if (!body.is_null()) {
+    if (std::optional<ConfigChangeResult> error = restoreRedactedPasswords(body, current)) return *error;
+  }
   Document document = buildDocument(current);
-  mergeKeys(document, patch, false);
+  mergeKeys(document, body, false);
   return loadDocument(current, document);
 }
 
 ConfigChangeResult patchPathDefaults(const Config& current, const nlohmann::json& patch) {
-  if (!isObjectBody(patch)) return notAnObject();
+  if (std::optional<ConfigChangeResult> bad = badBody(patch)) return *bad;
+  nlohmann::json body = patch;
+  if (std::optional<ConfigChangeResult> error = restoreRedactedUrls(body, &current.pathDefaults)) {
+    return *error;
+  }
   Document document = buildDocument(current);
-  mergeKeys(document["pathDefaults"], patch, true);
+  mergeKeys(document["pathDefaults"], body, true);
   return loadDocument(current, document);
 }
 
 ConfigChangeResult addPath(const Config& current, std::string_view name, const nlohmann::json& path) {
-  if (!isObjectBody(path)) return notAnObject();
+  if (std::optional<ConfigChangeResult> bad = badBody(path)) return *bad;
   if (pathNamed(current, name)) return failure(400, "path already exists");
+  nlohmann::json body = path;
+  if (std::optional<ConfigChangeResult> error = restoreRedactedUrls(body, nullptr)) return *error;
   Document document = buildDocument(current);
   Document settings = Document::object();
-  mergeKeys(settings, path, true);
+  mergeKeys(settings, body, true);
   document["paths"][std::string(name)] = std::move(settings);
   return loadDocument(current, document);
 }
 
 ConfigChangeResult patchPath(const Config& current, std::string_view name, const nlohmann::json& patch) {
-  if (!isObjectBody(patch)) return notAnObject();
-  if (!pathNamed(current, name)) return failure(404, std::string(kPathNotFound));
+  if (std::optional<ConfigChangeResult> bad = badBody(patch)) return *bad;
+  const PathConfig* stored = pathNamed(current, name);
+  if (!stored) return failure(404, std::string(kPathNotFound));
+  nlohmann::json body = patch;
+  if (std::optional<ConfigChangeResult> error = restoreRedactedUrls(body, stored)) return *error;
   Document document = buildDocument(current);
-  mergeKeys(document["paths"][std::string(name)], patch, true);
+  mergeKeys(document["paths"][std::string(name)], body, true);
   return loadDocument(current, document);
 }
 
 ConfigChangeResult replacePath(const Config& current, std::string_view name, const nlohmann::json& path) {
-  if (!isObjectBody(path)) return notAnObject();
+  if (std::optional<ConfigChangeResult> bad = badBody(path)) return *bad;
+  nlohmann::json body = path;
+  if (std::optional<ConfigChangeResult> error = restoreRedactedUrls(body, pathNamed(current, name))) {
+    return *error;
+  }
   Document document = buildDocument(current);
   Document settings = Document::object();
-  mergeKeys(settings, path, true);
+  mergeKeys(settings, body, true);
   document["paths"][std::string(name)] = std::move(settings);
   return loadDocument(current, document);
 }

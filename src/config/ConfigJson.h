@@ -25,7 +25,8 @@ std::string_view logLevelName(log::Level level);
 inline constexpr std::string_view kRedactedCredential = "<redacted>";
 
 enum class Secrets {
-  Redact,  // as /v3/config/global/get shows them: non-empty authInternalUsers passwords redacted
+  Redact,  // as the API shows them: non-empty authInternalUsers passwords shown as "<redacted>", the
+           // password of a URL in source and sourceRedirect as "***" ("rtsp://user:***@host/...")
   Show,    // the real values (the document that API changes are applied to)
 };
 
@@ -33,9 +34,9 @@ enum class Secrets {
 // Sluice's own keys (workerThreads, webrtcSenderReportPeriod, streamHistoryPackets).
 nlohmann::json globalToJson(const Config& config, Secrets secrets = Secrets::Redact);
 // The effective settings of a path, with its "name", as MediaMTX's config/paths items.
-nlohmann::json pathToJson(const PathConfig& path);
+nlohmann::json pathToJson(const PathConfig& path, Secrets secrets = Secrets::Redact);
 // The settings of pathDefaults (no "name").
-nlohmann::json pathDefaultsToJson(const Config& config);
+nlohmann::json pathDefaultsToJson(const Config& config, Secrets secrets = Secrets::Redact);
 
 // A MediaMTX-style document equivalent to `config`: the globals, "pathDefaults", and "paths" as a
 // map from name to the keys where the path differs from pathDefaults (Config keeps only effective
@@ -70,5 +71,11 @@ ConfigChangeResult deletePath(const Config& current, std::string_view name);
 // In the bodies of path and pathDefaults changes a "name" key is accepted and ignored, so that a
 // paths/get item can be sent back as it is. A body that is not a JSON object (or null) is rejected
 // with 400.
+//
+// Redacted values sent back mean "unchanged", so that what the API shows can be sent back without
+// losing a secret: a source or sourceRedirect equal to the redacted form of the value it changes
+// keeps the stored URL (password included), and an authInternalUsers entry whose pass is
+// "<redacted>" keeps the stored password of the entry with the same user (the same index first).
+// A redacted value with nothing to restore it from is rejected (400), never stored.
 
 }  // namespace sluice::config

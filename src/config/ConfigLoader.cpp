@@ -6,12 +6,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include "config/Config.h"
 #include "config/ConfigBuilder.h"
 #include "config/ConfigError.h"
 #include "config/EnvironmentOverrides.h"
+#include "config/YamlLimits.h"
 
 namespace sluice::config {
 namespace {
@@ -28,7 +28,7 @@ ConfigResult loadConfigText(std::string_view yaml, std::string_view fileName) {
   ConfigResult result;
   ConfigBuilder builder{std::string(fileName)};
   try {
-    builder.readDocument(YAML::Load(std::string(yaml)));
+    builder.readDocument(loadBoundedYaml(yaml, fileName));
     applyEnvironment(processEnvironment(), builder);
     result.config = builder.finish();
   } catch (const ConfigError& e) {
@@ -62,13 +62,22 @@ ConfigResult loadConfigFile(const std::string& path) {
     result.error = fmt::format("cannot read configuration file '{}': {}", file, std::strerror(errno));
     return result;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
+  // Read at most one byte more than allowed, so that neither a huge file nor an endless one
+  // (/dev/zero, a FIFO) is read into memory.
+  std::string text(kMaxConfigFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (in.bad()) {
     result.error = fmt::format("cannot read configuration file '{}'", file);
     return result;
   }
-  result = loadConfigText(text.str(), file);
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > kMaxConfigFileBytes) {
+    result.error = fmt::format("{}: the file is larger than {} bytes (limit {} MiB)", file,
+                               kMaxConfigFileBytes,
+                               kMaxConfigFileBytes / (1024 * 1024));
+    return result;
+  }
+  result = loadConfigText(text, file);
   if (result.config) result.config->sourceFile = file;
   return result;
 }

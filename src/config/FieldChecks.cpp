@@ -2,35 +2,63 @@
 
 #include <fmt/format.h>
 
+#include "config/ConfigJson.h"
+
 namespace sluice::config {
 namespace {
+
 bool isPowerOfTwo(int value) { return value > 0 && (value & (value - 1)) == 0; }
+
+void requirePowerOfTwoInRange(const Origin& origin, int value, int min, int max) {
+  if (!isPowerOfTwo(value) || value < min || value > max) {
+    fail(origin, fmt::format("must be a power of two between {} and {}, got {}", min, max, value));
+  }
+}
+
 }  // namespace
 
+void requireIntRange(const Origin& origin, int value, int min, int max, std::string_view note) {
+  if (value < min || value > max) {
+    fail(origin, fmt::format("must be between {} and {}{}, got {}", min, max, note, value));
+  }
+}
+
 void requirePositiveDuration(const Origin& origin, const std::chrono::milliseconds& value) {
-  if (value.count() <= 0) fail(origin, "must be greater than zero");
+  if (value.count() <= 0) {
+    fail(origin, fmt::format("must be greater than zero, got {}", formatDuration(value)));
+  }
+}
+
+void requireSenderReportPeriod(const Origin& origin, const std::chrono::milliseconds& value) {
+  if (value.count() <= 0 || value > kMaxSenderReportPeriod) {
+    fail(origin, fmt::format("must be greater than zero and at most {}, got {}",
+                             formatDuration(kMaxSenderReportPeriod), formatDuration(value)));
+  }
 }
 
 void requireNonNegative(const Origin& origin, const int& value) {
-  if (value < 0) fail(origin, fmt::format("must not be negative, got {}", value));
+  if (value < 0) fail(origin, fmt::format("must be 0 or more, got {}", value));
 }
 
-void requirePowerOfTwo(const Origin& origin, const int& value) {
-  if (!isPowerOfTwo(value)) {
-    fail(origin, fmt::format("must be a power of two greater than zero, got {}", value));
-  }
+void requireWorkerThreads(const Origin& origin, const int& value) {
+  requireIntRange(origin, value, 0, kMaxWorkerThreads, " (0 = one per core)");
+}
+
+void requireWriteQueueSize(const Origin& origin, const int& value) {
+  requirePowerOfTwoInRange(origin, value, 1, kMaxWriteQueueSize);
+}
+
+void requireUdpReadBufferSize(const Origin& origin, const int& value) {
+  requireIntRange(origin, value, 0, kMaxUdpReadBufferSize, " (0 = the system's default)");
 }
 
 void requireUdpPayloadLimit(const Origin& origin, const int& value) {
-  // 1500-byte Ethernet MTU minus IPv4 and UDP headers.
-  if (value > 1472) fail(origin, fmt::format("must be at most 1472, got {}", value));
-  if (value <= 12) fail(origin, fmt::format("must be greater than the 12-byte RTP header, got {}", value));
+  // Above the 12-byte RTP header; at most a 1500-byte Ethernet MTU minus IPv4 and UDP headers.
+  requireIntRange(origin, value, 13, 1472);
 }
 
 void requireStreamHistoryPackets(const Origin& origin, const int& value) {
-  if (!isPowerOfTwo(value) || value < 256 || value > 65536) {
-    fail(origin, fmt::format("must be a power of two between 256 and 65536, got {}", value));
-  }
+  requirePowerOfTwoInRange(origin, value, 256, 65536);
 }
 
 void requireLogDestinations(const Origin& origin, const std::vector<std::string>& value) {
@@ -38,6 +66,33 @@ void requireLogDestinations(const Origin& origin, const std::vector<std::string>
     if (destination != "stdout" && destination != "file" && destination != "syslog") {
       fail(origin, fmt::format("invalid value '{}' (expected stdout, file, syslog)", destination));
     }
+  }
+}
+
+void requireListenAddress(const Origin& origin, const std::string& value) {
+  if (value.empty() || value.rfind("unix://", 0) == 0) return;  // MediaMTX also listens on Unix sockets
+  auto invalid = [&](std::string_view why) {
+    fail(origin, fmt::format("invalid address '{}': {} (expected [host]:port, e.g. ':8889' or "
+                             "'127.0.0.1:8889')",
+                             value, why));
+  };
+  const size_t colon = value.rfind(':');
+  if (colon == std::string::npos) invalid("missing port");
+  std::string_view host = std::string_view(value).substr(0, colon);
+  const std::string_view port = std::string_view(value).substr(colon + 1);
+  if (!host.empty() && host.front() == '[') {
+    if (host.size() < 2 || host.back() != ']') invalid("missing ']'");
+  } else if (host.find(':') != std::string_view::npos) {
+    invalid("an IPv6 host must be written in brackets, e.g. '[::1]:8889'");
+  }
+  bool digits = !port.empty() && port.size() <= 5;
+  long number = 0;
+  for (char c : port) {
+    if (c < '0' || c > '9') digits = false;
+    if (digits) number = number * 10 + (c - '0');
+  }
+  if (!digits || number > 65535) {
+    invalid(fmt::format("the port must be a number between 0 and 65535, got '{}'", port));
   }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// Per-key value rules, checked where the value is read so that the error names its origin.
+// Per-key value rules, checked where the value is read so that the error names its origin (file
+// and line, or environment variable), the key, the allowed range and the value given.
 #include <chrono>
 #include <string>
 #include <vector>
@@ -8,11 +9,28 @@
 
 namespace sluice::config {
 
+// The largest workerThreads: more threads than this only cost memory and context switches (each
+// worker serves many sessions), and a typo such as 100000 must not spawn threads until the
+// process aborts. 0 means one per core.
+inline constexpr int kMaxWorkerThreads = 256;
+inline constexpr int kMaxWriteQueueSize = 1 << 20;
+inline constexpr int kMaxUdpReadBufferSize = 1 << 30;  // the kernel caps it at net.core.rmem_max anyway
+inline constexpr std::chrono::milliseconds kMaxSenderReportPeriod{60000};
+
+// Failure message "must be between <min> and <max><note>, got <value>" unless min <= value <= max.
+void requireIntRange(const Origin& origin, int value, int min, int max, std::string_view note = {});
+
 void requirePositiveDuration(const Origin& origin, const std::chrono::milliseconds& value);
+void requireSenderReportPeriod(const Origin& origin, const std::chrono::milliseconds& value);  // (0, 1m]
 void requireNonNegative(const Origin& origin, const int& value);
-void requirePowerOfTwo(const Origin& origin, const int& value);
-void requireUdpPayloadLimit(const Origin& origin, const int& value);       // <= 1472
+void requireWorkerThreads(const Origin& origin, const int& value);    // 0 (one per core) to 256
+void requireWriteQueueSize(const Origin& origin, const int& value);   // power of two, 1 to 2^20
+void requireUdpReadBufferSize(const Origin& origin, const int& value);  // 0 (OS default) to 1 GiB
+void requireUdpPayloadLimit(const Origin& origin, const int& value);       // 13 to 1472
 void requireStreamHistoryPackets(const Origin& origin, const int& value);  // power of two in [256, 65536]
 void requireLogDestinations(const Origin& origin, const std::vector<std::string>& value);
+// "[host]:port" as Go's net.Listen takes it, port 0 to 65535, or MediaMTX's "unix://<socket path>";
+// empty is allowed (the key's own rule says whether it must be set).
+void requireListenAddress(const Origin& origin, const std::string& value);
 
 }  // namespace sluice::config

@@ -21,7 +21,8 @@ const std::vector<PathKeyBinding>& pathKeyBindings() {
   static const std::vector<PathKeyBinding> kBindings = {
       {"source", assignField<&PathConfig::source>},
       {"sourceOnDemand", assignField<&PathConfig::sourceOnDemand>},
-      {"sourceOnDemandStartTimeout", assignField<&PathConfig::sourceOnDemandStartTimeout>},
+      {"sourceOnDemandStartTimeout",
+       assignField<&PathConfig::sourceOnDemandStartTimeout, requirePositiveDuration>},
       {"sourceOnDemandCloseAfter", assignField<&PathConfig::sourceOnDemandCloseAfter>},
       {"maxReaders", assignField<&PathConfig::maxReaders, requireNonNegative>},
       {"rtspTransport", assignField<&PathConfig::rtspTransport>},

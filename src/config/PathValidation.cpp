@@ -6,6 +6,7 @@
 
 #include "config/PathName.h"
 #include "config/PathPattern.h"
+#include "core/UrlRedaction.h"
 
 namespace sluice::config {
 namespace {
@@ -70,10 +71,12 @@ void checkRedirect(const PathConfig& path, const Origin& where) {
   if (target.empty()) fail(where, "'sourceRedirect' must be set when source is 'redirect'");
   if (target.front() == '/') {
     if (std::optional<std::string> problem = pathNameProblem(std::string_view(target).substr(1))) {
-      fail(where, fmt::format("invalid 'sourceRedirect' '{}': {}", target, *problem));
+      fail(where,
+           fmt::format("invalid 'sourceRedirect' '{}': {}", core::redactUrlPassword(target), *problem));
     }
   } else if (!startsWith(target, "rtsp://") && !startsWith(target, "rtsps://")) {
-    fail(where, fmt::format("invalid 'sourceRedirect' '{}' (expected /<path> or an rtsp:// URL)", target));
+    fail(where, fmt::format("invalid 'sourceRedirect' '{}' (expected /<path> or an rtsp:// URL)",
+                            core::redactUrlPassword(target)));
   }
 }
 
@@ -106,7 +109,7 @@ void validatePath(PathConfig& path, const Origin& where, std::vector<std::string
   }
   fail(where,
        fmt::format("invalid source '{}' (expected publisher, redirect, demo or an rtsp:// or rtsps:// URL)",
-                   source));
+                   core::redactUrlPassword(source)));
 }
 
 }  // namespace sluice::config

@@ -15,6 +15,7 @@
 
 #include "core/Clock.h"
 #include "core/Random.h"
+#include "core/UrlRedaction.h"
 #include "media/Rtcp.h"
 #include "media/RtpPacket.h"
 #include "rtsp/RtspSdpTracks.h"
@@ -236,7 +237,7 @@ asio::awaitable<bool> RtspClientConnection::sendDescribe() {
 }
 
 void RtspClientConnection::followRedirect() {
-  log::info("{}[RTSP source] redirected to {}", config_.logPrefix, targetUrl_);
+  log::info("{}[RTSP source] redirected to {}", config_.logPrefix, core::redactUrlPassword(targetUrl_));
   boost::system::error_code ec;
   tcp_.close(ec);
   parser_ = RtspStreamParser();
@@ -384,7 +385,8 @@ asio::awaitable<RtspResponse> RtspClientConnection::request(const std::string& m
     armDeadline(config_.readTimeout, fmt::format("timed out waiting for the {} response", method));
     RtspResponse res = co_await readResponse(cseq);
     disarmDeadline();
-    log::debug("{}[RTSP source] {} {} -> {} {}", config_.logPrefix, method, uri, res.statusCode, res.reason);
+    log::debug("{}[RTSP source] {} {} -> {} {}", config_.logPrefix, method, core::redactUrlPassword(uri),
+               res.statusCode, res.reason);
 
     if (res.statusCode == 401 && url_.hasCredentials && attempt < 2) {
       // First 401: authenticate with the URL credentials. Second: only a stale nonce

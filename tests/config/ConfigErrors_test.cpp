@@ -48,10 +48,10 @@ TEST_F(ConfigErrors, BadDuration) {
 }
 
 TEST_F(ConfigErrors, DurationsThatMustBePositive) {
-  EXPECT_EQ(loadError("readTimeout: 0s\n"), "sluice.yml:1: readTimeout: must be greater than zero");
-  EXPECT_EQ(loadError("writeTimeout: 0\n"), "sluice.yml:1: writeTimeout: must be greater than zero");
+  EXPECT_EQ(loadError("readTimeout: 0s\n"), "sluice.yml:1: readTimeout: must be greater than zero, got 0s");
+  EXPECT_EQ(loadError("writeTimeout: 0\n"), "sluice.yml:1: writeTimeout: must be greater than zero, got 0s");
   EXPECT_EQ(loadError("webrtcSenderReportPeriod: 0s\n"),
-            "sluice.yml:1: webrtcSenderReportPeriod: must be greater than zero");
+            "sluice.yml:1: webrtcSenderReportPeriod: must be greater than zero and at most 1m0s, got 0s");
 }
 
 TEST_F(ConfigErrors, BadBoolean) {
@@ -65,12 +65,13 @@ TEST_F(ConfigErrors, BadInteger) {
   EXPECT_EQ(loadError("workerThreads: four\n"), "sluice.yml:1: workerThreads: invalid integer 'four'");
   EXPECT_EQ(loadError("workerThreads: 99999999999\n"),
             "sluice.yml:1: workerThreads: invalid integer '99999999999'");
-  EXPECT_EQ(loadError("workerThreads: -1\n"), "sluice.yml:1: workerThreads: must not be negative, got -1");
+  EXPECT_EQ(loadError("workerThreads: -1\n"),
+            "sluice.yml:1: workerThreads: must be between 0 and 256 (0 = one per core), got -1");
 }
 
 TEST_F(ConfigErrors, PowersOfTwoAndLimits) {
   EXPECT_EQ(loadError("writeQueueSize: 500\n"),
-            "sluice.yml:1: writeQueueSize: must be a power of two greater than zero, got 500");
+            "sluice.yml:1: writeQueueSize: must be a power of two between 1 and 1048576, got 500");
   EXPECT_TRUE(contains(loadError("writeQueueSize: 0\n"), "must be a power of two"));
   for (const char* bad : {"100", "3000", "131072", "128"}) {
     EXPECT_EQ(loadError(std::string("streamHistoryPackets: ") + bad),
@@ -79,7 +80,7 @@ TEST_F(ConfigErrors, PowersOfTwoAndLimits) {
                   bad);
   }
   EXPECT_EQ(loadError("udpMaxPayloadSize: 1500\n"),
-            "sluice.yml:1: udpMaxPayloadSize: must be at most 1472, got 1500");
+            "sluice.yml:1: udpMaxPayloadSize: must be between 13 and 1472, got 1500");
 }
 
 TEST_F(ConfigErrors, WrongShapeOfValue) {
@@ -159,7 +160,7 @@ TEST_F(ConfigErrors, MediamtxPathRules) {
             "sluice.yml:2: paths.cam: 'sourceRedirect' is useless when source is not 'redirect'");
   EXPECT_TRUE(contains(loadError("paths:\n  cam:\n    source: redirect\n    sourceRedirect: http://x/\n"),
                        "invalid 'sourceRedirect'"));
-  EXPECT_TRUE(contains(loadError("paths:\n  cam:\n    maxReaders: -2\n"), "must not be negative"));
+  EXPECT_TRUE(contains(loadError("paths:\n  cam:\n    maxReaders: -2\n"), "must be 0 or more, got -2"));
 }
 
 TEST_F(ConfigErrors, WebrtcCrossFieldRules) {

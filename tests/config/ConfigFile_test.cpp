@@ -71,7 +71,7 @@ TEST_F(ConfigFile, ExplicitFileMustExist) {
 TEST_F(ConfigFile, ErrorsNameTheFile) {
   write("site.yml", "\n\nwriteQueueSize: 3\n");
   EXPECT_EQ(loadConfigFile("site.yml").error,
-            "site.yml:3: writeQueueSize: must be a power of two greater than zero, got 3");
+            "site.yml:3: writeQueueSize: must be a power of two between 1 and 1048576, got 3");
 }
 
 TEST_F(ConfigFile, EncryptedFilesAreRefused) {

@@ -295,7 +295,7 @@ TEST_F(ConfigJsonTest, PathJsonHasItsNameAndEffectiveSettings) {
   Config config = richConfig();
   EXPECT_EQ(pathToJson(*pathNamed(config, "zcam")), json::parse(R"({
       "name": "zcam",
-      "source": "rtsp://user:pass@10.0.0.11:554/Streaming/Channels/101",
+      "source": "rtsp://user:***@10.0.0.11:554/Streaming/Channels/101",
       "sourceOnDemand": true,
       "sourceOnDemandStartTimeout": "20s",
       "sourceOnDemandCloseAfter": "1h0m0s",
@@ -423,9 +423,9 @@ TEST_F(ConfigJsonTest, PatchGlobalBadValueNamesTheKey) {
   EXPECT_EQ(rejected(patchGlobal(current, json::parse(R"({"logLevel":"verbose"})")), 400),
             "logLevel: invalid value 'verbose' (expected error, warn, info, debug)");
   EXPECT_EQ(rejected(patchGlobal(current, json::parse(R"({"readTimeout":"0s"})")), 400),
-            "readTimeout: must be greater than zero");
+            "readTimeout: must be greater than zero, got 0s");
   EXPECT_EQ(rejected(patchGlobal(current, json::parse(R"({"writeQueueSize":1000})")), 400),
-            "writeQueueSize: must be a power of two greater than zero, got 1000");
+            "writeQueueSize: must be a power of two between 1 and 1048576, got 1000");
   EXPECT_EQ(rejected(patchGlobal(current, json::parse(R"({"webrtc":"maybe"})")), 400),
             "webrtc: invalid boolean 'maybe' (expected yes, no, true, false, on, off)");
   EXPECT_TRUE(contains(rejected(patchGlobal(current, json::parse(R"({"readTimeout":10})")), 400),
@@ -532,7 +532,7 @@ TEST_F(ConfigJsonTest, AddPathErrors) {
   EXPECT_EQ(rejected(addPath(current, "cam1", json::parse(R"({"sorce":"publisher"})")), 400),
             "unknown key 'paths.cam1.sorce' (did you mean 'source'?)");
   EXPECT_EQ(rejected(addPath(current, "cam1", json::parse(R"({"maxReaders":-1})")), 400),
-            "paths.cam1.maxReaders: must not be negative, got -1");
+            "paths.cam1.maxReaders: must be 0 or more, got -1");
   EXPECT_TRUE(contains(rejected(addPath(current, "all", json::object()), 400), "both match every path"));
   EXPECT_EQ(rejected(addPath(current, "cam1", json::array()), 400), "the request body must be a JSON object");
 }

@@ -132,7 +132,7 @@ TEST_F(ConfigWarnings, DeprecatedKeyWinsOverItsReplacementAsInMediamtx) {
 
 TEST_F(ConfigWarnings, DeprecatedAliasValuesAreValidated) {
   EXPECT_EQ(testing::loadError("readBufferCount: 1000\n"),
-            "sluice.yml:1: readBufferCount: must be a power of two greater than zero, got 1000");
+            "sluice.yml:1: readBufferCount: must be a power of two between 1 and 1048576, got 1000");
   EXPECT_EQ(testing::loadError("pathDefaults:\n  sourceProtocol: quic\n"),
             "sluice.yml:2: pathDefaults.sourceProtocol: invalid value 'quic' (expected automatic, udp, "
             "multicast, tcp)");
