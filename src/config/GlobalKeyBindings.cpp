@@ -98,6 +98,10 @@ const std::vector<GlobalKeyBinding>& globalKeyBindings() {
       {"workerThreads", assignField<&Config::workerThreads, requireNonNegative>},
       {"webrtcSenderReportPeriod", assignField<&Config::webrtcSenderReportPeriod, requirePositiveDuration>},
       {"streamHistoryPackets", assignField<&Config::streamHistoryPackets, requireStreamHistoryPackets>},
+      {"httpMaxConnectionsPerClient", assignField<&Config::httpMaxConnectionsPerClient, requireNonNegative>},
+      {"webrtcMaxHandshakesPerClient",
+       assignField<&Config::webrtcMaxHandshakesPerClient, requireNonNegative>},
+      {"webrtcMaxHandshakes", assignField<&Config::webrtcMaxHandshakes, requireNonNegative>},
 
       // Deprecated MediaMTX names of the keys above.
       {"readBufferCount", assignField<&Config::writeQueueSize, requirePowerOfTwo>, "writeQueueSize"},

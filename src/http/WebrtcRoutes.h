@@ -3,9 +3,11 @@
 // statuses and headers: WHEP signalling, the player page and its script, plus an index
 // of paths at "/" (our addition). Sessions and paths belong to the app, reached through
 // WebrtcHttpHandler.
+#include <functional>
 #include <string>
 #include <string_view>
 
+#include "http/AccessGate.h"
 #include "http/HttpMessage.h"
 #include "http/WebrtcHttpHandler.h"
 
@@ -29,7 +31,10 @@ WebrtcRoute matchWebrtcRoute(std::string_view path);
 
 class WebrtcRoutes {
  public:
-  explicit WebrtcRoutes(WebrtcHttpHandler& app) : app_(app) {}
+  // `access` decides `read` on a path for the WHEP POST, the non-preflight OPTIONS of the WHEP
+  // endpoint and the player page.
+  explicit WebrtcRoutes(WebrtcHttpHandler& app, AccessCheck access = defaultUsersAccess())
+      : app_(app), access_(std::move(access)) {}
 
   void handle(const HttpRequest& request, HttpResponder respond);
   // Adapter for HttpServer. The routes object must outlive the server's use of it.
@@ -38,6 +43,10 @@ class WebrtcRoutes {
   }
 
  private:
+  // Calls `next` once `read` on `pathName` is granted (at once for a path that is not
+  // configured: `next` answers that); otherwise answers the refusal.
+  void readGate(const HttpRequest& request, const std::string& pathName, HttpResponder respond,
+                std::function<void(const HttpRequest&, HttpResponder)> next);
   void postWhep(const HttpRequest& request, const WebrtcRoute& route, HttpResponder respond);
   HttpResponse patchWhep(const HttpRequest& request, const WebrtcRoute& route);
   HttpResponse deleteWhep(const WebrtcRoute& route);
@@ -46,6 +55,7 @@ class WebrtcRoutes {
   HttpResponse indexPage();
 
   WebrtcHttpHandler& app_;
+  AccessCheck access_;
 };
 
 }  // namespace sluice::http

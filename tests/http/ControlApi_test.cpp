@@ -1,6 +1,8 @@
 // Control API v3 over a real HttpServer, against a fake application.
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 #include "ApiTestSupport.h"
@@ -375,11 +377,13 @@ TEST(ControlApiGate, NonLoopbackGets401WithChallenge) {
 TEST(ControlApiGate, InjectedCheckSeesRequestAndAction) {
   FakeBackend backend;
   std::string seenAction, seenAuth;
-  ControlApiRoutes routes(backend, [&](const HttpRequest& request, std::string_view action) {
+  auto check = [&](const HttpRequest& request, std::string_view action, std::string_view, AccessDone done) {
     seenAction = action;
     seenAuth = request.header("Authorization");
-    return request.header("Authorization") == "Basic YWRtaW46c2VjcmV0";
-  });
+    const bool ok = request.header("Authorization") == "Basic YWRtaW46c2VjcmV0";
+    done({ok ? AccessVerdict::Allowed : AccessVerdict::Denied, {}});
+  };
+  ControlApiRoutes routes(backend, check);
   HttpRequest request;
   request.method = "GET";
   request.path = "/v3/info";
@@ -407,15 +411,28 @@ TEST(AccessGate, LoopbackAddresses) {
   EXPECT_FALSE(isDefaultLocalIp(""));
   EXPECT_FALSE(isDefaultLocalIp("127.0.0.1.evil"));
   AccessCheck check = loopbackOnlyAccess();
+  auto verdict = [&check](const HttpRequest& r, std::string_view action) {
+    std::optional<AccessVerdict> out;
+    check(r, action, {}, [&out](AccessResult result) { out = result.verdict; });
+    return out;
+  };
   HttpRequest r;
   for (const char* addr : {"127.0.0.1:1", "[::1]:2", "[::ffff:127.0.0.1]:3"}) {
     r.remoteAddress = addr;
-    EXPECT_TRUE(check(r, kActionApi)) << addr;
+    EXPECT_EQ(verdict(r, kActionApi), AccessVerdict::Allowed) << addr;
   }
   for (const char* addr : {"10.1.2.3:1", "[2001:db8::1]:2", "", "garbage"}) {
     r.remoteAddress = addr;
-    EXPECT_FALSE(check(r, kActionPprof)) << addr;
+    EXPECT_EQ(verdict(r, kActionPprof), AccessVerdict::AskCredentials) << addr;
   }
+  // MediaMTX's default users: reading is open to anyone, the API only to localhost.
+  AccessCheck defaults = defaultUsersAccess();
+  std::optional<AccessVerdict> got;
+  r.remoteAddress = "10.1.2.3:1";
+  defaults(r, kActionRead, "cam", [&got](AccessResult result) { got = result.verdict; });
+  EXPECT_EQ(got, AccessVerdict::Allowed);
+  defaults(r, kActionApi, {}, [&got](AccessResult result) { got = result.verdict; });
+  EXPECT_EQ(got, AccessVerdict::AskCredentials);
 }
 
 TEST(ApiQuery, GoQueryRules) {
