@@ -70,6 +70,11 @@ void App::applyConfig(config::Config next) {
   warnRestart("webrtcLocalUDPAddress", next.webrtcLocalUDPAddress != config_.webrtcLocalUDPAddress);
   warnRestart("webrtcAdditionalHosts", next.webrtcAdditionalHosts != config_.webrtcAdditionalHosts);
   warnRestart("workerThreads", next.workerThreads != config_.workerThreads);
+  warnRestart("httpMaxConnectionsPerClient",
+              next.httpMaxConnectionsPerClient != config_.httpMaxConnectionsPerClient);
+  warnRestart("webrtcMaxHandshakesPerClient",
+              next.webrtcMaxHandshakesPerClient != config_.webrtcMaxHandshakesPerClient);
+  warnRestart("webrtcMaxHandshakes", next.webrtcMaxHandshakes != config_.webrtcMaxHandshakes);
 
   std::map<std::string, std::string> wanted;
   for (const auto& p : next.paths) {

@@ -31,6 +31,9 @@ std::string clientKey(std::string_view ip) {
   return std::string(text) + "/64";
 }
 
+// "::/64" is the key of ::1.
+bool isLocalHostKey(std::string_view key) { return key == "127.0.0.1" || key == "::/64"; }
+
 std::string clientKeyOfAddress(std::string_view address) {
   if (!address.empty() && address.front() == '[') {
     const size_t close = address.find(']');

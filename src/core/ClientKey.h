@@ -16,4 +16,11 @@ std::string clientKey(std::string_view ip);
 // The same for "ip:port" / "[ip]:port" (an HTTP or WHEP client's remote address).
 std::string clientKeyOfAddress(std::string_view address);
 
+// True for the keys of this host's own loopback address (127.0.0.1, ::1), which the
+// per-client connection and handshake limits leave alone: behind a local reverse proxy every
+// viewer arrives from there, and local tools (bench/, sluice-load) open hundreds of sessions.
+// Other 127.x addresses are ordinary clients (the tests use them as such). The global limits
+// and the authentication failure guard still apply.
+bool isLocalHostKey(std::string_view key);
+
 }  // namespace sluice::core

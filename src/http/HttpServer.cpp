@@ -560,7 +560,9 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
     std::string client = core::clientKey(clientAddress(remote).to_string());
     size_t& open = state_->perClient[client];
     const size_t limit = state_->options.maxConnectionsPerClient;
-    if (limit > 0 && open >= limit) return refuse(std::move(socket), client, open);
+    if (limit > 0 && open >= limit && !core::isLocalHostKey(client)) {
+      return refuse(std::move(socket), client, open);
+    }
     ++open;
     socket.set_option(tcp::no_delay(true), ec);
     auto conn =

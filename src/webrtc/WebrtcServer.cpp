@@ -286,17 +286,18 @@ size_t WebrtcServer::handshakeCount(const std::string& clientKey) const {
 std::optional<WhepSessionResult> WebrtcServer::overHandshakeLimits(const std::string& remoteAddress) const {
   // A scan of the sessions: control plane, a few thousand entries at most with the caps.
   const std::string client = core::clientKeyOfAddress(remoteAddress);
+  const bool perClient = config_.maxHandshakesPerClient > 0 && !core::isLocalHostKey(client);
   size_t all = 0, mine = 0;
   {
     std::lock_guard lock(mutex_);
     for (const auto& [_, s] : bySecret_) {
       if (!handshaking(*s)) continue;
       ++all;
-      if (config_.maxHandshakesPerClient == 0) continue;
+      if (!perClient) continue;
       if (core::clientKeyOfAddress(s->params().remoteHttpAddress) == client) ++mine;
     }
   }
-  if (config_.maxHandshakesPerClient > 0 && mine >= config_.maxHandshakesPerClient) {
+  if (perClient && mine >= config_.maxHandshakesPerClient) {
     return refused(429, "too many sessions of this address are still connecting (limit " +
                             std::to_string(config_.maxHandshakesPerClient) + "): finish or close them first");
   }

@@ -34,8 +34,9 @@ struct WebrtcServerConfig {
   std::chrono::milliseconds consentTimeout{30000};
   int udpReadBufferSize = 0;
   // Sessions still in their ICE+DTLS handshake (created, not yet connected), per client
-  // (core::clientKey of the HTTP client's address) and in all; 0 = no limit. Past them a new
-  // session is refused with 429 / 503, so clients that never connect cannot pile up sessions.
+  // (core::clientKey of the HTTP client's address; this host's 127.0.0.1 and ::1 exempt) and in
+  // all; 0 = no limit. Past them a new session is refused with 429 / 503, so clients that never
+  // connect cannot pile up sessions.
   size_t maxHandshakesPerClient = 128;
   size_t maxHandshakes = 1024;
 };

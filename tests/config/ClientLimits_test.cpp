@@ -9,6 +9,8 @@
 namespace sluice::config {
 namespace {
 
+using namespace testing;
+
 TEST(ClientLimits, Defaults) {
   Config c = loadOk("");
   EXPECT_EQ(c.httpMaxConnectionsPerClient, 128);

@@ -38,6 +38,15 @@ TEST(ClientKey, OfRemoteAddresses) {
   EXPECT_EQ(clientKeyOfAddress("10.0.0.1"), "10.0.0.1");
 }
 
+TEST(ClientKey, LocalHostIsOnly127001AndIpv6Loopback) {
+  EXPECT_TRUE(isLocalHostKey(clientKey("127.0.0.1")));
+  EXPECT_TRUE(isLocalHostKey(clientKey("::1")));
+  EXPECT_TRUE(isLocalHostKey(clientKey("::ffff:127.0.0.1")));
+  EXPECT_FALSE(isLocalHostKey(clientKey("127.0.0.2")));
+  EXPECT_FALSE(isLocalHostKey(clientKey("10.0.0.1")));
+  EXPECT_FALSE(isLocalHostKey(clientKey("2001:db8::1")));
+}
+
 TEST(KeyedRateLimit, OncePerKeyPerInterval) {
   KeyedRateLimit limit(10s, 100);
   const auto t0 = KeyedRateLimit::Clock::now();

@@ -398,6 +398,49 @@ TEST(ControlApiGate, InjectedCheckSeesRequestAndAction) {
   EXPECT_EQ(status, 401);
 }
 
+TEST(ControlApiGate, CheckAnsweringLaterServesTheKeptRequest) {
+  // The real check answers a wrong password only after a pause: the routes must keep the
+  // request until then, and answer nothing before.
+  FakeBackend backend;
+  std::vector<AccessDone> pending;
+  auto check = [&](const HttpRequest&, std::string_view, std::string_view, AccessDone done) {
+    pending.push_back(std::move(done));
+  };
+  ControlApiRoutes routes(backend, check);
+  std::optional<HttpResponse> first, second;
+  {
+    HttpRequest request;
+    request.method = "GET";
+    request.path = "/v3/info";
+    request.remoteAddress = "203.0.113.9:5555";
+    routes.handle(request, HttpResponder([&](HttpResponse r) { first = std::move(r); }));
+    request.path = "/v3/paths/list";
+    routes.handle(request, HttpResponder([&](HttpResponse r) { second = std::move(r); }));
+  }  // the caller's request objects are gone
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_FALSE(first);
+  pending[1]({AccessVerdict::Allowed, {}});
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 200);
+  EXPECT_NE(second->body.find("\"itemCount\""), std::string::npos) << second->body;
+  EXPECT_FALSE(first);
+  pending[0]({AccessVerdict::Denied, {}});
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 401);
+  EXPECT_FALSE(first->headers.empty());
+  EXPECT_EQ(first->header("WWW-Authenticate"), "");  // wrong credentials: no new challenge
+  // Throttled: 429 with the check's message.
+  std::optional<HttpResponse> third;
+  HttpRequest request;
+  request.method = "GET";
+  request.path = "/v3/info";
+  routes.handle(request, HttpResponder([&](HttpResponse r) { third = std::move(r); }));
+  pending[2]({AccessVerdict::Throttled, "slow down"});
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->status, 429);
+  EXPECT_EQ(third->body, "{\"status\":\"error\",\"error\":\"slow down\"}");
+}
+
 TEST(AccessGate, LoopbackAddresses) {
   EXPECT_EQ(remoteIp("127.0.0.1:80"), "127.0.0.1");
   EXPECT_EQ(remoteIp("[::1]:80"), "::1");
