@@ -88,6 +88,11 @@ void App::applyConfig(config::Config next) {
   warnRestart("webrtcLocalUDPAddress", next.webrtcLocalUDPAddress != config_.webrtcLocalUDPAddress);
   warnRestart("webrtcAdditionalHosts", next.webrtcAdditionalHosts != config_.webrtcAdditionalHosts);
   warnRestart("workerThreads", next.workerThreads != config_.workerThreads);
+  warnRestart("httpMaxConnectionsPerClient",
+              next.httpMaxConnectionsPerClient != config_.httpMaxConnectionsPerClient);
+  warnRestart("webrtcMaxHandshakesPerClient",
+              next.webrtcMaxHandshakesPerClient != config_.webrtcMaxHandshakesPerClient);
+  warnRestart("webrtcMaxHandshakes", next.webrtcMaxHandshakes != config_.webrtcMaxHandshakes);
 
   std::map<std::string, std::string> wanted;
   for (const auto& p : next.paths) {
@@ -108,7 +113,7 @@ void App::applyConfig(config::Config next) {
     paths_.erase(name);
   }
   config_ = std::move(next);
-  auth_ = std::make_shared<const auth::AuthManager>(auth::AuthManager::fromConfig(config_));
+  access_.setUsers(std::make_shared<const auth::AuthManager>(auth::AuthManager::fromConfig(config_)));
   for (const auto& p : config_.paths) {
     if (p.regex || paths_.count(p.name)) continue;
     addPath(p);
@@ -218,7 +223,6 @@ void App::checkOnDemandPaths() {
 uint16_t App::httpPort() const { return http_ ? http_->boundPort() : 0; }
 
 bool App::start(std::string& error) {
-  auth_ = std::make_shared<const auth::AuthManager>(auth::AuthManager::fromConfig(config_));
   // SIGPIPE would kill the process on a peer's reset; errors are handled per socket.
   std::signal(SIGPIPE, SIG_IGN);
   pool_.start();
@@ -234,14 +238,18 @@ bool App::start(std::string& error) {
     wc.handshakeTimeout = config_.webrtcHandshakeTimeout;
     wc.senderReportPeriod = config_.webrtcSenderReportPeriod;
     wc.udpReadBufferSize = config_.udpReadBufferSize;
+    wc.maxHandshakesPerClient = static_cast<size_t>(config_.webrtcMaxHandshakesPerClient);
+    wc.maxHandshakes = static_cast<size_t>(config_.webrtcMaxHandshakes);
     webrtc_ = std::make_unique<webrtc::WebrtcServer>(pool_, control_, wc);
     if (!webrtc_->start(error)) return false;
 
     bridge_ = std::make_unique<WhepBridge>(*this);
     static_assert(sizeof(http::WebrtcRoutes) > 0);
-    auto routes = std::make_shared<http::WebrtcRoutes>(*bridge_);
+    auto routes =
+        std::make_shared<http::WebrtcRoutes>(*bridge_, makeHttpAccessCheck(control_, access_, "WebRTC"));
     http::HttpServerOptions ho;
     ho.address = config_.webrtcAddress;
+    ho.maxConnectionsPerClient = static_cast<size_t>(config_.httpMaxConnectionsPerClient);
     ho.allowOrigins = config_.webrtcAllowOrigins;
     ho.readTimeout = config_.readTimeout;
     ho.writeTimeout = config_.writeTimeout;
@@ -258,9 +266,9 @@ bool App::start(std::string& error) {
   }
 
   apiBackend_ = std::make_unique<ApiBackend>(*this);
-  http::AccessCheck access = makeHttpAccessCheck(*this);
   if (config_.api) {
-    auto r = std::make_shared<http::ControlApiRoutes>(*apiBackend_, access);
+    auto r =
+        std::make_shared<http::ControlApiRoutes>(*apiBackend_, makeHttpAccessCheck(control_, access_, "API"));
     routes_.push_back(r);
     if (!startAuxServer("API", config_.apiAddress, config_.apiAllowOrigins, http::kControlApiBodyLimit,
                         r->handler(), error)) {
@@ -268,7 +276,8 @@ bool App::start(std::string& error) {
     }
   }
   if (config_.metrics) {
-    auto r = std::make_shared<http::MetricsRoutes>(*apiBackend_, apiBackend_.get(), access);
+    auto r = std::make_shared<http::MetricsRoutes>(*apiBackend_, apiBackend_.get(),
+                                                   makeHttpAccessCheck(control_, access_, "metrics"));
     routes_.push_back(r);
     if (!startAuxServer("metrics", config_.metricsAddress, config_.metricsAllowOrigins, 128 * 1024,
                         r->handler(), error)) {
@@ -276,7 +285,7 @@ bool App::start(std::string& error) {
     }
   }
   if (config_.pprof) {
-    auto r = std::make_shared<http::PprofRoutes>(control_, access);
+    auto r = std::make_shared<http::PprofRoutes>(control_, makeHttpAccessCheck(control_, access_, "pprof"));
     routes_.push_back(r);
     if (!startAuxServer("pprof", config_.pprofAddress, config_.pprofAllowOrigins, 128 * 1024, r->handler(),
                         error)) {
@@ -326,6 +335,7 @@ bool App::startAuxServer(const char* what, const std::string& address,
   o.readTimeout = config_.readTimeout;
   o.writeTimeout = config_.writeTimeout;
   o.bodyLimit = bodyLimit;
+  o.maxConnectionsPerClient = static_cast<size_t>(config_.httpMaxConnectionsPerClient);
   auto server = std::make_unique<http::HttpServer>(control_, o, std::move(handler));
   if (!server->start(error)) {
     error = std::string("unable to open the ") + what + " listener on " + address + ": " + error;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "app/Path.h"
+#include "auth/AccessControl.h"
 #include "auth/AuthManager.h"
 #include "config/Config.h"
 #include "core/WorkerPool.h"
@@ -61,7 +62,10 @@ class App {
   webrtc::WebrtcServer& webrtc() { return *webrtc_; }
   bool webrtcEnabled() const { return webrtc_ != nullptr; }
   // Users and permissions of the running configuration (replaced on reload).
-  std::shared_ptr<const auth::AuthManager> auth() const { return auth_; }
+  std::shared_ptr<const auth::AuthManager> auth() const { return access_.users(); }
+  // The access decision for every protocol (users of the running configuration plus the
+  // per-client failure guard).
+  auth::AccessControl& access() { return access_; }
   uint16_t httpPort() const;
 
  private:
@@ -73,7 +77,8 @@ class App {
   std::unique_ptr<WhepBridge> bridge_;
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<ApiBackend> apiBackend_;
-  std::shared_ptr<const auth::AuthManager> auth_;
+  auth::AccessControl access_{
+      std::make_shared<const auth::AuthManager>(auth::AuthManager::fromConfig(config_))};
   // Routes of the API, metrics and pprof listeners: kept alive as long as their servers.
   std::vector<std::shared_ptr<void>> routes_;
   std::vector<std::unique_ptr<http::HttpServer>> auxServers_;

@@ -1,6 +1,7 @@
 #include "app/WhepBridge.h"
 
 #include "app/App.h"
+#include "core/ClientKey.h"
 #include "core/Log.h"
 
 namespace sluice::app {
@@ -61,8 +62,15 @@ void WhepBridge::createReadySession(http::WhepCreateRequest req,
   out.answer = std::move(r.answer);
   out.sessionId = std::move(r.id);
   out.secret = std::move(r.secret);
-  if (out.status >= 400)
-    log::warn("[WebRTC] WHEP request from {} for '{}' refused: {}", req.remoteAddress, req.path, out.error);
+  if (out.status >= 400) {
+    // Once per client per interval: a client hammering the endpoint must not flood the log.
+    uint64_t suppressed = 0;
+    if (refusalLog_.allow(core::clientKeyOfAddress(req.remoteAddress), suppressed)) {
+      log::warn("[WebRTC] WHEP request from {} for '{}' refused: {}{}", req.remoteAddress, req.path,
+                out.error,
+                suppressed ? fmt::format(" ({} more refusals of this client not logged)", suppressed) : "");
+    }
+  }
   done(std::move(out));
 }
 

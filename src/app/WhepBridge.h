@@ -1,6 +1,8 @@
 #pragma once
 // Answers the HTTP layer's WHEP calls with the app's paths and the WebRTC server, so that
-// http/ and webrtc/ never include each other. Control thread only.
+// http/ and webrtc/ never include each other. Control thread only. Read access is checked
+// before these calls, by the WebRTC routes' access check (app/HttpAccess).
+#include "core/KeyedRateLimit.h"
 #include "http/WebrtcHttpHandler.h"
 
 namespace sluice::app {
@@ -21,7 +23,8 @@ class WhepBridge : public http::WebrtcHttpHandler {
 
  private:
   void createReadySession(http::WhepCreateRequest request, std::function<void(http::WhepCreateResult)> done);
-  App& app_;
+  App& app_;  // borrowed, outlives this
+  core::KeyedRateLimit refusalLog_{std::chrono::seconds(10)};
 };
 
 }  // namespace sluice::app

@@ -5,11 +5,11 @@
 
 namespace sluice::auth {
 
-AuthResult authenticateHttp(const AuthManager& manager, std::string_view authorization,
-                            std::string_view remoteIp, std::string_view action, std::string_view path) {
-  Credentials credentials = parseHttpAuthorization(authorization);
+std::optional<AuthRequest> httpAuthRequest(std::string_view authorization, std::string_view remoteIp,
+                                           std::string_view action, std::string_view path) {
   std::optional<Action> parsedAction = parseAction(action);
-  if (!parsedAction) return AuthResult::Denied;
+  if (!parsedAction) return std::nullopt;
+  Credentials credentials = parseHttpAuthorization(authorization);
   AuthRequest request;
   request.user = std::move(credentials.user);
   request.pass = std::move(credentials.pass);
@@ -17,7 +17,14 @@ AuthResult authenticateHttp(const AuthManager& manager, std::string_view authori
   request.ip = std::string(remoteIp);
   request.action = *parsedAction;
   request.path = std::string(path);
-  return manager.authenticate(request);
+  return request;
+}
+
+AuthResult authenticateHttp(const AuthManager& manager, std::string_view authorization,
+                            std::string_view remoteIp, std::string_view action, std::string_view path) {
+  std::optional<AuthRequest> request = httpAuthRequest(authorization, remoteIp, action, path);
+  if (!request) return AuthResult::Denied;
+  return manager.authenticate(*request);
 }
 
 std::chrono::milliseconds deniedResponseDelay() { return std::chrono::milliseconds(core::random32() % 4001); }

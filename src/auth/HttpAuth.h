@@ -1,12 +1,22 @@
 #pragma once
-// The check behind the HTTP listeners' access callback (http::AccessCheck): app builds the
-// callback from this function, passing the request's Authorization header and client address.
+// HTTP's side of authentication: the AuthRequest of an HTTP request (Authorization header and
+// client address), which app's access callback (http::AccessCheck) hands to
+// AccessControl::check(), and MediaMTX's pause after wrong credentials.
 #include <chrono>
+#include <optional>
 #include <string_view>
 
 #include "auth/AuthManager.h"
 
 namespace sluice::auth {
+
+// The AuthRequest of an HTTP request, for AccessControl::check(): credentials from the
+// Authorization header (parseHttpAuthorization), the client's IP, the action and path. nullopt
+// for an unknown action. MediaMTX's internal method takes nothing from the query string
+// (`?token=` and the legacy `?jwt=` are read only by its jwt and http methods), and neither
+// does Sluice, which has only the internal method.
+std::optional<AuthRequest> httpAuthRequest(std::string_view authorization, std::string_view remoteIp,
+                                           std::string_view action, std::string_view path = {});
 
 // Authenticates an HTTP request for `action` ("api", "metrics", "pprof", or "read"/"publish"
 // with `path` for WebRTC). `authorization` is the Authorization header value (empty if absent);

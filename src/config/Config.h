@@ -117,6 +117,10 @@ struct Config {
   int workerThreads = 0;  // 0 = one per core
   std::chrono::milliseconds webrtcSenderReportPeriod{1000};
   int streamHistoryPackets = 4096;  // shared per-stream packet history (power of two)
+  // Per-client limits (0 = none). A client is an IPv4 address or an IPv6 /64.
+  int httpMaxConnectionsPerClient = 128;   // open HTTP connections, on each HTTP listener
+  int webrtcMaxHandshakesPerClient = 128;  // WHEP sessions created but not yet ICE+DTLS connected
+  int webrtcMaxHandshakes = 1024;          // the same, all clients together
 
   PathConfig pathDefaults;
   std::vector<PathConfig> paths;  // in file order, then paths created by the environment

@@ -355,6 +355,9 @@ nlohmann::json globalToJson(const Config& config, Secrets secrets) {
       {"workerThreads", config.workerThreads},
       {"webrtcSenderReportPeriod", formatDuration(config.webrtcSenderReportPeriod)},
       {"streamHistoryPackets", config.streamHistoryPackets},
+      {"httpMaxConnectionsPerClient", config.httpMaxConnectionsPerClient},
+      {"webrtcMaxHandshakesPerClient", config.webrtcMaxHandshakesPerClient},
+      {"webrtcMaxHandshakes", config.webrtcMaxHandshakes},
   };
 }
 

@@ -1,6 +1,7 @@
 #include "http/AccessGate.h"
 
 #include <string>
+#include <utility>
 
 #include "http/HttpText.h"
 
@@ -27,9 +28,18 @@ bool isDefaultLocalIp(std::string_view ip) {
          equalsIgnoreCase(ip, "0:0:0:0:0:ffff:127.0.0.1");
 }
 
+AccessCheck defaultUsersAccess() {
+  return [](const HttpRequest& request, std::string_view action, std::string_view, AccessDone done) {
+    const bool pathAction = action == kActionRead || action == "publish" || action == "playback";
+    const bool allowed = pathAction || isDefaultLocalIp(remoteIp(request.remoteAddress));
+    done({allowed ? AccessVerdict::Allowed : AccessVerdict::AskCredentials, {}});
+  };
+}
+
 AccessCheck loopbackOnlyAccess() {
-  return [](const HttpRequest& request, std::string_view) {
-    return isDefaultLocalIp(remoteIp(request.remoteAddress));
+  return [](const HttpRequest& request, std::string_view, std::string_view, AccessDone done) {
+    const bool allowed = isDefaultLocalIp(remoteIp(request.remoteAddress));
+    done({allowed ? AccessVerdict::Allowed : AccessVerdict::AskCredentials, {}});
   };
 }
 
@@ -37,6 +47,28 @@ HttpResponse unauthorizedResponse() {
   HttpResponse res = jsonErrorResponse(401, "authentication error");
   res.setHeader("WWW-Authenticate", "Basic realm=\"mediamtx\"");
   return res;
+}
+
+HttpResponse refusalResponse(const AccessResult& result) {
+  switch (result.verdict) {
+    case AccessVerdict::AskCredentials:
+      return unauthorizedResponse();
+    case AccessVerdict::Throttled:
+      return jsonErrorResponse(429, result.message.empty() ? "too many requests" : result.message);
+    case AccessVerdict::Allowed:
+    case AccessVerdict::Denied:
+      break;
+  }
+  return jsonErrorResponse(401, "authentication error");
+}
+
+void admit(const AccessCheck& check, const HttpRequest& request, std::string_view action,
+           std::string_view path, HttpResponder respond, std::function<void(HttpResponder)> next) {
+  if (!check) return respond(unauthorizedResponse());
+  check(request, action, path, [respond = std::move(respond), next = std::move(next)](AccessResult result) {
+    if (result.verdict == AccessVerdict::Allowed) return next(respond);
+    respond(refusalResponse(result));
+  });
 }
 
 bool isPreflight(const HttpRequest& request) {

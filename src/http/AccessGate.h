@@ -1,10 +1,15 @@
 #pragma once
-// The access check shared by the control API, metrics and pprof listeners. MediaMTX runs
-// every request of those servers through its auth manager with the action "api",
-// "metrics" or "pprof"; its default authInternalUsers allow them anonymously from
-// 127.0.0.1 and ::1 only. The check is an injected callable so that the auth module can
-// later plug in users, passwords, JWTs and IP ranges without http/ knowing about them.
+// The access check of the HTTP listeners. MediaMTX runs the requests of its API, metrics and
+// pprof servers through its auth manager with the action "api", "metrics" or "pprof", and
+// the WebRTC listener's WHEP POST, non-preflight OPTIONS /<path>/whep and player page
+// GET /<path>/ with "read" and the path. The check is an injected callable so that http/
+// knows nothing about users, passwords or IP ranges (app builds it from auth::AccessControl).
+//
+// The check answers through a callback, at once or later: a wrong password is answered only
+// after a pause (MediaMTX's random 0-4 s), and that pause must not hold the server's thread,
+// which keeps serving other clients meanwhile.
 #include <functional>
+#include <string>
 #include <string_view>
 
 #include "http/HttpMessage.h"
@@ -15,11 +20,26 @@ namespace sluice::http {
 inline constexpr std::string_view kActionApi = "api";
 inline constexpr std::string_view kActionMetrics = "metrics";
 inline constexpr std::string_view kActionPprof = "pprof";
+inline constexpr std::string_view kActionRead = "read";
 
-// True when the request may perform `action`. Called on the server's io_context thread,
-// so it must not block (a credential check that wants MediaMTX's 0-4 s delay after a
-// wrong password has to be made asynchronous first; see the report).
-using AccessCheck = std::function<bool(const HttpRequest&, std::string_view action)>;
+enum class AccessVerdict {
+  Allowed,
+  AskCredentials,  // 401 + WWW-Authenticate: nothing was supplied
+  Denied,          // 401: wrong credentials (the pause, if any, has already been waited)
+  Throttled,       // 429: too many failures from this client
+};
+
+struct AccessResult {
+  AccessVerdict verdict = AccessVerdict::Denied;
+  std::string message;  // Throttled: the error sent in the 429 body
+};
+
+using AccessDone = std::function<void(AccessResult)>;
+// Decides whether `request` may perform `action` (on `path` for "read"). Called on the
+// server's io_context thread; calls `done` exactly once, on that thread, either before it
+// returns or later.
+using AccessCheck = std::function<void(const HttpRequest& request, std::string_view action,
+                                       std::string_view path, AccessDone done)>;
 
 // The IP part of HttpRequest::remoteAddress ("1.2.3.4:5" -> "1.2.3.4", "[::1]:5" -> "::1").
 std::string_view remoteIp(std::string_view remoteAddress);
@@ -28,12 +48,23 @@ std::string_view remoteIp(std::string_view remoteAddress);
 // IPv4-mapped form ::ffff:127.0.0.1). Other 127.x addresses are not in that list.
 bool isDefaultLocalIp(std::string_view ip);
 
-// The default check: anonymous access for any action, from localhost only.
+// MediaMTX's default authInternalUsers without credentials: read, publish and playback for
+// anyone; api, metrics and pprof from localhost only. Answers at once.
+AccessCheck defaultUsersAccess();
+// Anonymous access for any action, from localhost only. Answers at once.
 AccessCheck loopbackOnlyAccess();
 
+// The answer to a refused request: 401 with `WWW-Authenticate: Basic realm="mediamtx"` for
+// AskCredentials, 401 for Denied, 429 for Throttled; MediaMTX's JSON error body.
+HttpResponse refusalResponse(const AccessResult& result);
 // 401 with `WWW-Authenticate: Basic realm="mediamtx"` and MediaMTX's JSON error body, so
 // browsers and curl know to retry with credentials.
 HttpResponse unauthorizedResponse();
+
+// Runs `check` and calls `next` once the request is allowed; otherwise answers the refusal
+// through `respond`. A missing check allows nothing.
+void admit(const AccessCheck& check, const HttpRequest& request, std::string_view action,
+           std::string_view path, HttpResponder respond, std::function<void(HttpResponder)> next);
 
 // CORS preflight (OPTIONS with Access-Control-Request-Method), which MediaMTX answers
 // before the auth check, so cross-origin dashboards can send credentials afterwards.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -130,8 +131,10 @@ void ControlApiRoutes::handle(const HttpRequest& request, HttpResponder respond)
   if (isPreflight(request)) {
     return respond(preflightResponse("OPTIONS, GET, POST, PATCH, DELETE", "Authorization, Content-Type"));
   }
-  if (!access_ || !access_(request, kActionApi)) return respond(unauthorizedResponse());
-  respond(dispatch(request));
+  // The check may answer later (after the pause of a wrong password): keep the request.
+  auto held = std::make_shared<const HttpRequest>(request);
+  admit(access_, *held, kActionApi, {}, std::move(respond),
+        [this, held](HttpResponder allowed) { allowed(dispatch(*held)); });
 }
 
 HttpResponse ControlApiRoutes::dispatch(const HttpRequest& request) {

@@ -17,6 +17,8 @@
 #include <optional>
 #include <unordered_map>
 
+#include "core/ClientKey.h"
+#include "core/KeyedRateLimit.h"
 #include "core/Log.h"
 #include "http/CorsOrigin.h"
 #include "http/HttpText.h"
@@ -36,10 +38,17 @@ constexpr size_t kIdleReadSize = 4096;
 constexpr auto kLingerTime = std::chrono::seconds(1);
 constexpr size_t kLingerMaxBytes = 256 * 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// A connection refused by the per-client limit gets its 429 and is closed within this time;
+// at most kMaxRefusing of them are being answered at once, further ones are closed at once.
+constexpr auto kRefusalTime = std::chrono::seconds(1);
+constexpr size_t kMaxRefusing = 256;
 
 class Connection;
 
 struct ServerState {
+  ServerState(asio::io_context& context, HttpServerOptions serverOptions, HttpHandler serverHandler)
+      : io(context), options(std::move(serverOptions)), handler(std::move(serverHandler)) {}
+
   asio::io_context& io;
   HttpServerOptions options;
   HttpHandler handler;
@@ -47,6 +56,16 @@ struct ServerState {
   // Owns the connections: a connection waiting for its handler has no pending I/O that
   // would keep it alive, and stop() must be able to reach every one of them.
   std::unordered_map<Connection*, std::shared_ptr<Connection>> connections;
+  // Open connections per client (core::clientKey), for maxConnectionsPerClient.
+  std::unordered_map<std::string, size_t> perClient;
+  size_t refusing = 0;  // refused connections still being answered
+  uint64_t refused = 0;
+  core::KeyedRateLimit refusalLog{std::chrono::seconds(10)};
+
+  void release(const std::string& client) {
+    auto it = perClient.find(client);
+    if (it != perClient.end() && --it->second == 0) perClient.erase(it);
+  }
 };
 
 // Beast 1.74 hands out boost::string_view.
@@ -82,19 +101,25 @@ bool isFramingHeader(std::string_view name) {
          equalsIgnoreCase(name, "Connection");
 }
 
-std::string formatEndpoint(const tcp::endpoint& ep) {
+asio::ip::address clientAddress(const tcp::endpoint& ep) {
   asio::ip::address addr = ep.address();
   if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
     addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
   }
+  return addr;
+}
+
+std::string formatEndpoint(const tcp::endpoint& ep) {
+  const asio::ip::address addr = clientAddress(ep);
   if (addr.is_v6()) return "[" + addr.to_string() + "]:" + std::to_string(ep.port());
   return addr.to_string() + ":" + std::to_string(ep.port());
 }
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(std::shared_ptr<ServerState> server, tcp::socket socket, std::string remote)
-      : server_(std::move(server)), stream_(std::move(socket)), remote_(std::move(remote)) {}
+  Connection(std::shared_ptr<ServerState> server, tcp::socket socket, std::string remote, std::string client)
+      : server_(std::move(server)), stream_(std::move(socket)), remote_(std::move(remote)),
+        client_(std::move(client)) {}
 
   // Like Go's http.Server, the first request gets readTimeout from accept; later ones
   // get idleTimeout to start and readTimeout to complete.
@@ -111,6 +136,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.close();
     auto self = shared_from_this();  // the registry may hold the last reference
+    server_->release(client_);
     server_->connections.erase(this);
   }
 
@@ -311,6 +337,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::string remote_;
+  std::string client_;  // core::clientKey of the remote address
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<bhttp::response<bhttp::string_body>> response_;
   std::array<char, 4096> drainBuffer_{};
@@ -322,6 +349,59 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool isHead_ = false;
   bool awaiting_ = false;
   bool closed_ = false;
+};
+
+// A connection over the per-client limit: it gets a 429 with MediaMTX's JSON error body and
+// is closed. Its request is not read (only drained after the answer, so that the client sees
+// the 429 rather than a reset), and the whole exchange is bounded by kRefusalTime.
+class Refusal : public std::enable_shared_from_this<Refusal> {
+ public:
+  Refusal(std::shared_ptr<ServerState> server, tcp::socket socket, std::string_view message)
+      : server_(std::move(server)), socket_(std::move(socket)), timer_(server_->io) {
+    const std::string body = jsonErrorResponse(429, message).body;
+    response_ = "HTTP/1.1 429 Too Many Requests\r\nServer: " + headerSafe(server_->options.serverName) +
+                "\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: " +
+                std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  }
+
+  void start() {
+    ++server_->refusing;
+    timer_.expires_after(kRefusalTime);
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->finish();
+    });
+    asio::async_write(socket_, asio::buffer(response_),
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        if (ec) return self->finish();
+                        beast::error_code ignored;
+                        self->socket_.shutdown(tcp::socket::shutdown_send, ignored);
+                        self->drain();
+                      });
+  }
+
+ private:
+  void drain() {
+    socket_.async_read_some(asio::buffer(buffer_), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->finish();
+      self->drain();
+    });
+  }
+
+  void finish() {
+    if (done_) return;
+    done_ = true;
+    --server_->refusing;
+    beast::error_code ignored;
+    timer_.cancel();
+    socket_.close(ignored);
+  }
+
+  std::shared_ptr<ServerState> server_;
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  std::string response_;
+  std::array<char, 4096> buffer_{};
+  bool done_ = false;
 };
 
 }  // namespace
@@ -368,8 +448,7 @@ bool parseListenAddress(std::string_view address, std::string& host, uint16_t& p
 class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
  public:
   Impl(asio::io_context& io, HttpServerOptions options, HttpHandler handler)
-      : state_(std::make_shared<ServerState>(
-            ServerState{io, std::move(options), std::move(handler), false, {}})),
+      : state_(std::make_shared<ServerState>(io, std::move(options), std::move(handler))),
         acceptor_(io),
         retryTimer_(io) {}
 
@@ -448,6 +527,7 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
 
   uint16_t boundPort() const { return port_; }
   size_t connectionCount() const { return state_->connections.size(); }
+  uint64_t refusedConnections() const { return state_->refused; }
 
  private:
   void accept() {
@@ -477,10 +557,35 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
       socket.close(ec);
       return;
     }
+    std::string client = core::clientKey(clientAddress(remote).to_string());
+    size_t& open = state_->perClient[client];
+    const size_t limit = state_->options.maxConnectionsPerClient;
+    if (limit > 0 && open >= limit && !core::isLocalHostKey(client)) {
+      return refuse(std::move(socket), client, open);
+    }
+    ++open;
     socket.set_option(tcp::no_delay(true), ec);
-    auto conn = std::make_shared<Connection>(state_, std::move(socket), formatEndpoint(remote));
+    auto conn =
+        std::make_shared<Connection>(state_, std::move(socket), formatEndpoint(remote), std::move(client));
     state_->connections.emplace(conn.get(), conn);
     conn->start();
+  }
+
+  void refuse(tcp::socket socket, const std::string& client, size_t open) {
+    ++state_->refused;
+    uint64_t suppressed = 0;
+    if (state_->refusalLog.allow(client, suppressed)) {
+      log::warn("[HTTP] {}: client {} already holds {} connections (limit {}): further ones are refused "
+                "with 429{}",
+                state_->options.address, client, open, state_->options.maxConnectionsPerClient,
+                suppressed ? fmt::format(" ({} refusals not logged)", suppressed) : std::string());
+    }
+    if (state_->refusing >= kMaxRefusing) {
+      beast::error_code ec;
+      socket.close(ec);
+      return;
+    }
+    std::make_shared<Refusal>(state_, std::move(socket), "too many connections from this address")->start();
   }
 
   std::shared_ptr<ServerState> state_;
@@ -500,5 +605,6 @@ bool HttpServer::start(std::string& error) { return impl_->start(error); }
 void HttpServer::stop() { impl_->stop(); }
 uint16_t HttpServer::boundPort() const { return impl_->boundPort(); }
 size_t HttpServer::connectionCount() const { return impl_->connectionCount(); }
+uint64_t HttpServer::refusedConnections() const { return impl_->refusedConnections(); }
 
 }  // namespace sluice::http

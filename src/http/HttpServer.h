@@ -34,7 +34,12 @@ struct HttpServerOptions {
   std::chrono::milliseconds idleTimeout{std::chrono::seconds(30)};
   size_t bodyLimit = 128 * 1024;   // 413 beyond
   size_t headerLimit = 16 * 1024;  // 431 beyond
-  size_t maxConnections = 4096;    // further connections are closed at once
+  size_t maxConnections = 4096;    // further connections are closed at once (last resort)
+  // Open connections one client (core::clientKey: an IPv4 address or an IPv6 /64) may hold;
+  // 0 = no limit; this host's own 127.0.0.1 and ::1 are exempt (core::isLocalHostKey).
+  // Further connections from that client get a 429 JSON error and are closed, logged once per
+  // client per 10 s; other clients are not affected. Keep it well below maxConnections.
+  size_t maxConnectionsPerClient = 128;
   std::string serverName = "sluice";
 };
 
@@ -60,6 +65,8 @@ class HttpServer {
 
   uint16_t boundPort() const;
   size_t connectionCount() const;
+  // Connections refused by maxConnectionsPerClient since start.
+  uint64_t refusedConnections() const;
 
  private:
   class Impl;

@@ -1,6 +1,7 @@
 #include "http/MetricsRoutes.h"
 
 #include <algorithm>
+#include <memory>
 
 #include "http/MetricsText.h"
 
@@ -18,7 +19,13 @@ void sortById(std::vector<T>& items) {
 
 void MetricsRoutes::handle(const HttpRequest& request, HttpResponder respond) {
   if (isPreflight(request)) return respond(preflightResponse("OPTIONS, GET", "Authorization"));
-  if (!access_ || !access_(request, kActionMetrics)) return respond(unauthorizedResponse());
+  // The check may answer later (after the pause of a wrong password): keep the request.
+  auto held = std::make_shared<const HttpRequest>(request);
+  admit(access_, *held, kActionMetrics, {}, std::move(respond),
+        [this, held](HttpResponder allowed) { route(*held, std::move(allowed)); });
+}
+
+void MetricsRoutes::route(const HttpRequest& request, HttpResponder respond) {
   if (request.path != "/metrics") return respond(notFoundResponse());
   if (request.method != "GET" && request.method != "HEAD") {
     HttpResponse res = jsonErrorResponse(405, "method not allowed");

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <string>
 
 #include "http/ApiQuery.h"
@@ -86,7 +87,13 @@ std::string threadDumpText() {
 
 void PprofRoutes::handle(const HttpRequest& request, HttpResponder respond) {
   if (isPreflight(request)) return respond(preflightResponse("OPTIONS, GET", "Authorization"));
-  if (!access_ || !access_(request, kActionPprof)) return respond(unauthorizedResponse());
+  // The check may answer later (after the pause of a wrong password): keep the request.
+  auto held = std::make_shared<const HttpRequest>(request);
+  admit(access_, *held, kActionPprof, {}, std::move(respond),
+        [this, held](HttpResponder allowed) { route(*held, std::move(allowed)); });
+}
+
+void PprofRoutes::route(const HttpRequest& request, HttpResponder respond) {
   const std::string& path = request.path;
   if (path == "/debug/pprof") {
     // Go's ServeMux sends the prefix without its slash to the slashed form.

@@ -36,6 +36,7 @@ class PprofRoutes {
   bool profiling() const { return profiler_.running(); }
 
  private:
+  void route(const HttpRequest& request, HttpResponder respond);  // once access is granted
   CpuProfiler profiler_;
   AccessCheck access_;
 };

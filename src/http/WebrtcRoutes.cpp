@@ -1,6 +1,7 @@
 #include "http/WebrtcRoutes.h"
 
 #include <algorithm>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -110,8 +111,16 @@ void WebrtcRoutes::handle(const HttpRequest& request, HttpResponder respond) {
   const WebrtcRoute route = matchWebrtcRoute(request.path);
   switch (route.kind) {
     case WebrtcRouteKind::WhepEndpoint:
-      if (method == "OPTIONS") return respond(whepOptions());
-      if (method == "POST") return postWhep(request, route, std::move(respond));
+      if (method == "OPTIONS") {
+        return readGate(request, route.pathName, std::move(respond),
+                        [this](const HttpRequest&, HttpResponder allowed) { allowed(whepOptions()); });
+      }
+      if (method == "POST") {
+        return readGate(request, route.pathName, std::move(respond),
+                        [this, route](const HttpRequest& held, HttpResponder allowed) {
+                          postWhep(held, route, std::move(allowed));
+                        });
+      }
       if (method == "GET" || method == "HEAD" || method == "PUT") {
         // WHIP/WHEP drafts: the endpoint MUST answer 405 to GET, HEAD and PUT.
         HttpResponse res = jsonErrorResponse(405, "method not allowed");
@@ -127,7 +136,24 @@ void WebrtcRoutes::handle(const HttpRequest& request, HttpResponder respond) {
       break;
   }
   if (method != "GET" && method != "HEAD") return respond(notFoundResponse());
+  // The player page of a path needs read access to it, as in MediaMTX.
+  const std::string& path = request.path;
+  if (path.size() > 2 && path.back() == '/') {
+    return readGate(request, path.substr(1, path.size() - 2), std::move(respond),
+                    [this](const HttpRequest& held, HttpResponder allowed) { allowed(page(held)); });
+  }
   respond(page(request));
+}
+
+void WebrtcRoutes::readGate(const HttpRequest& request, const std::string& pathName, HttpResponder respond,
+                            std::function<void(const HttpRequest&, HttpResponder)> next) {
+  // MediaMTX looks the path up before it authenticates: an unknown path is answered as such
+  // (by `next`), whoever asks.
+  if (!app_.pathConfigured(pathName)) return next(request, std::move(respond));
+  // The check may answer later (after the pause of a wrong password): keep the request.
+  auto held = std::make_shared<const HttpRequest>(request);
+  admit(access_, *held, kActionRead, pathName, std::move(respond),
+        [held, next = std::move(next)](HttpResponder allowed) { next(*held, std::move(allowed)); });
 }
 
 HttpResponse WebrtcRoutes::whepOptions() {

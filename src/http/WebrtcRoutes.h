@@ -3,10 +3,12 @@
 // statuses and headers: WHEP signalling, the player page and its script, plus a camera
 // wall at "/" and its path list at "/?list" (our additions). Sessions and paths belong to the app, reached through
 // WebrtcHttpHandler.
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "http/AccessGate.h"
 #include "http/HttpMessage.h"
 #include "http/WebrtcHttpHandler.h"
 
@@ -30,7 +32,10 @@ WebrtcRoute matchWebrtcRoute(std::string_view path);
 
 class WebrtcRoutes {
  public:
-  explicit WebrtcRoutes(WebrtcHttpHandler& app) : app_(app) {}
+  // `access` decides `read` on a path for the WHEP POST, the non-preflight OPTIONS of the WHEP
+  // endpoint and the player page.
+  explicit WebrtcRoutes(WebrtcHttpHandler& app, AccessCheck access = defaultUsersAccess())
+      : app_(app), access_(std::move(access)) {}
 
   void handle(const HttpRequest& request, HttpResponder respond);
   // Adapter for HttpServer. The routes object must outlive the server's use of it.
@@ -39,6 +44,10 @@ class WebrtcRoutes {
   }
 
  private:
+  // Calls `next` once `read` on `pathName` is granted (at once for a path that is not
+  // configured: `next` answers that); otherwise answers the refusal.
+  void readGate(const HttpRequest& request, const std::string& pathName, HttpResponder respond,
+                std::function<void(const HttpRequest&, HttpResponder)> next);
   void postWhep(const HttpRequest& request, const WebrtcRoute& route, HttpResponder respond);
   HttpResponse patchWhep(const HttpRequest& request, const WebrtcRoute& route);
   HttpResponse deleteWhep(const WebrtcRoute& route);
@@ -48,6 +57,7 @@ class WebrtcRoutes {
   std::vector<PathListing> listedPaths(const HttpRequest& request);
 
   WebrtcHttpHandler& app_;
+  AccessCheck access_;
 };
 
 }  // namespace sluice::http

@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "core/ClientKey.h"
 #include "core/Clock.h"
 #include "core/Log.h"
 #include "core/Random.h"
@@ -107,6 +108,7 @@ WhepSessionResult WebrtcServer::createSession(const std::string& offerSdp,
                                               std::shared_ptr<stream::Stream> stream,
                                               core::Worker& streamWorker, const std::string& path,
                                               const std::string& query, const std::string& remoteAddress) {
+  if (std::optional<WhepSessionResult> refusal = overHandshakeLimits(remoteAddress)) return *refusal;
   WhepSessionResult r;
   std::string error;
   auto offer = parseWhepOffer(offerSdp, error);
@@ -256,6 +258,54 @@ std::vector<WebrtcSessionInfo> WebrtcServer::listSessions() const {
   }
   std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.created < b.created; });
   return out;
+}
+
+namespace {
+bool handshaking(const WebrtcSession& s) {
+  const WebrtcSession::State state = s.state();
+  return state == WebrtcSession::State::New || state == WebrtcSession::State::Connecting;
+}
+}  // namespace
+
+size_t WebrtcServer::handshakeCount() const {
+  std::lock_guard lock(mutex_);
+  size_t n = 0;
+  for (const auto& [_, s] : bySecret_) n += handshaking(*s);
+  return n;
+}
+
+size_t WebrtcServer::handshakeCount(const std::string& clientKey) const {
+  std::lock_guard lock(mutex_);
+  size_t n = 0;
+  for (const auto& [_, s] : bySecret_) {
+    n += handshaking(*s) && core::clientKeyOfAddress(s->params().remoteHttpAddress) == clientKey;
+  }
+  return n;
+}
+
+std::optional<WhepSessionResult> WebrtcServer::overHandshakeLimits(const std::string& remoteAddress) const {
+  // A scan of the sessions: control plane, a few thousand entries at most with the caps.
+  const std::string client = core::clientKeyOfAddress(remoteAddress);
+  const bool perClient = config_.maxHandshakesPerClient > 0 && !core::isLocalHostKey(client);
+  size_t all = 0, mine = 0;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [_, s] : bySecret_) {
+      if (!handshaking(*s)) continue;
+      ++all;
+      if (!perClient) continue;
+      if (core::clientKeyOfAddress(s->params().remoteHttpAddress) == client) ++mine;
+    }
+  }
+  if (perClient && mine >= config_.maxHandshakesPerClient) {
+    return refused(429, "too many sessions of this address are still connecting (limit " +
+                            std::to_string(config_.maxHandshakesPerClient) + "): finish or close them first");
+  }
+  if (config_.maxHandshakes > 0 && all >= config_.maxHandshakes) {
+    return refused(503, "the server is busy: too many sessions are connecting (limit " +
+                            std::to_string(config_.maxHandshakes) + "), retry later");
+  }
+  return std::nullopt;
 }
 
 size_t WebrtcServer::sessionCount() const {

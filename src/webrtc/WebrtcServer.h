@@ -10,6 +10,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -32,6 +33,12 @@ struct WebrtcServerConfig {
   std::chrono::milliseconds senderReportPeriod{1000};
   std::chrono::milliseconds consentTimeout{30000};
   int udpReadBufferSize = 0;
+  // Sessions still in their ICE+DTLS handshake (created, not yet connected), per client
+  // (core::clientKey of the HTTP client's address; this host's 127.0.0.1 and ::1 exempt) and in
+  // all; 0 = no limit. Past them a new session is refused with 429 / 503, so clients that never
+  // connect cannot pile up sessions.
+  size_t maxHandshakesPerClient = 128;
+  size_t maxHandshakes = 1024;
 };
 
 struct WhepSessionResult {
@@ -75,6 +82,9 @@ class WebrtcServer {
   UdpEgressTotals egressTotals() const;
   std::vector<WebrtcSessionInfo> listSessions() const;
   size_t sessionCount() const;
+  // Sessions created and not yet connected, in all and for one client (core::clientKey).
+  size_t handshakeCount() const;
+  size_t handshakeCount(const std::string& clientKey) const;
 
  private:
   struct UfragEntry {
@@ -107,6 +117,9 @@ class WebrtcServer {
   // Control-thread state (the mutex only guards API reads from other threads).
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<WebrtcSession>> bySecret_;
+
+  // The caps above; nullopt when the session may be created.
+  std::optional<WhepSessionResult> overHandshakeLimits(const std::string& remoteAddress) const;
 };
 
 }  // namespace sluice::webrtc

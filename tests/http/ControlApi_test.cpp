@@ -1,6 +1,8 @@
 // Control API v3 over a real HttpServer, against a fake application.
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 #include "ApiTestSupport.h"
@@ -375,11 +377,13 @@ TEST(ControlApiGate, NonLoopbackGets401WithChallenge) {
 TEST(ControlApiGate, InjectedCheckSeesRequestAndAction) {
   FakeBackend backend;
   std::string seenAction, seenAuth;
-  ControlApiRoutes routes(backend, [&](const HttpRequest& request, std::string_view action) {
+  auto check = [&](const HttpRequest& request, std::string_view action, std::string_view, AccessDone done) {
     seenAction = action;
     seenAuth = request.header("Authorization");
-    return request.header("Authorization") == "Basic YWRtaW46c2VjcmV0";
-  });
+    const bool ok = request.header("Authorization") == "Basic YWRtaW46c2VjcmV0";
+    done({ok ? AccessVerdict::Allowed : AccessVerdict::Denied, {}});
+  };
+  ControlApiRoutes routes(backend, check);
   HttpRequest request;
   request.method = "GET";
   request.path = "/v3/info";
@@ -392,6 +396,49 @@ TEST(ControlApiGate, InjectedCheckSeesRequestAndAction) {
   request.headers = {{"Authorization", "Basic d3Jvbmc6d3Jvbmc="}};
   routes.handle(request, HttpResponder([&](HttpResponse r) { status = r.status; }));
   EXPECT_EQ(status, 401);
+}
+
+TEST(ControlApiGate, CheckAnsweringLaterServesTheKeptRequest) {
+  // The real check answers a wrong password only after a pause: the routes must keep the
+  // request until then, and answer nothing before.
+  FakeBackend backend;
+  std::vector<AccessDone> pending;
+  auto check = [&](const HttpRequest&, std::string_view, std::string_view, AccessDone done) {
+    pending.push_back(std::move(done));
+  };
+  ControlApiRoutes routes(backend, check);
+  std::optional<HttpResponse> first, second;
+  {
+    HttpRequest request;
+    request.method = "GET";
+    request.path = "/v3/info";
+    request.remoteAddress = "203.0.113.9:5555";
+    routes.handle(request, HttpResponder([&](HttpResponse r) { first = std::move(r); }));
+    request.path = "/v3/paths/list";
+    routes.handle(request, HttpResponder([&](HttpResponse r) { second = std::move(r); }));
+  }  // the caller's request objects are gone
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_FALSE(first);
+  pending[1]({AccessVerdict::Allowed, {}});
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 200);
+  EXPECT_NE(second->body.find("\"itemCount\""), std::string::npos) << second->body;
+  EXPECT_FALSE(first);
+  pending[0]({AccessVerdict::Denied, {}});
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 401);
+  EXPECT_FALSE(first->headers.empty());
+  EXPECT_EQ(first->header("WWW-Authenticate"), "");  // wrong credentials: no new challenge
+  // Throttled: 429 with the check's message.
+  std::optional<HttpResponse> third;
+  HttpRequest request;
+  request.method = "GET";
+  request.path = "/v3/info";
+  routes.handle(request, HttpResponder([&](HttpResponse r) { third = std::move(r); }));
+  pending[2]({AccessVerdict::Throttled, "slow down"});
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->status, 429);
+  EXPECT_EQ(third->body, "{\"status\":\"error\",\"error\":\"slow down\"}");
 }
 
 TEST(AccessGate, LoopbackAddresses) {
@@ -407,15 +454,28 @@ TEST(AccessGate, LoopbackAddresses) {
   EXPECT_FALSE(isDefaultLocalIp(""));
   EXPECT_FALSE(isDefaultLocalIp("127.0.0.1.evil"));
   AccessCheck check = loopbackOnlyAccess();
+  auto verdict = [&check](const HttpRequest& r, std::string_view action) {
+    std::optional<AccessVerdict> out;
+    check(r, action, {}, [&out](AccessResult result) { out = result.verdict; });
+    return out;
+  };
   HttpRequest r;
   for (const char* addr : {"127.0.0.1:1", "[::1]:2", "[::ffff:127.0.0.1]:3"}) {
     r.remoteAddress = addr;
-    EXPECT_TRUE(check(r, kActionApi)) << addr;
+    EXPECT_EQ(verdict(r, kActionApi), AccessVerdict::Allowed) << addr;
   }
   for (const char* addr : {"10.1.2.3:1", "[2001:db8::1]:2", "", "garbage"}) {
     r.remoteAddress = addr;
-    EXPECT_FALSE(check(r, kActionPprof)) << addr;
+    EXPECT_EQ(verdict(r, kActionPprof), AccessVerdict::AskCredentials) << addr;
   }
+  // MediaMTX's default users: reading is open to anyone, the API only to localhost.
+  AccessCheck defaults = defaultUsersAccess();
+  std::optional<AccessVerdict> got;
+  r.remoteAddress = "10.1.2.3:1";
+  defaults(r, kActionRead, "cam", [&got](AccessResult result) { got = result.verdict; });
+  EXPECT_EQ(got, AccessVerdict::Allowed);
+  defaults(r, kActionApi, {}, [&got](AccessResult result) { got = result.verdict; });
+  EXPECT_EQ(got, AccessVerdict::AskCredentials);
 }
 
 TEST(ApiQuery, GoQueryRules) {

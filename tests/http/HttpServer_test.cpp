@@ -161,7 +161,13 @@ class HttpServerTest : public ::testing::Test {
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_{io_.get_executor()};
   FakeWebrtcApp app_;
-  WebrtcRoutes routes_{app_};
+  // The routes' access check; allows everything unless a test sets it (on the io thread).
+  AccessCheck access_;
+  WebrtcRoutes routes_{app_, [this](const HttpRequest& request, std::string_view action,
+                                    std::string_view path, AccessDone done) {
+                         if (access_) return access_(request, action, path, std::move(done));
+                         done({AccessVerdict::Allowed, {}});
+                       }};
   std::unique_ptr<HttpServer> server_;
   std::thread thread_;
   uint16_t port_ = 0;
@@ -875,3 +881,123 @@ TEST(HttpServerStart, ListensOnAllInterfacesWithEmptyHost) {
 }
 
 }  // namespace
+
+TEST_F(HttpServerTest, PerClientConnectionLimitAnswers429AndSparesOthers) {
+  HttpServerOptions options;
+  options.maxConnectionsPerClient = 2;
+  start(options);
+  RawHttpClient a(port_, "127.0.0.2"), b(port_, "127.0.0.2");
+  ASSERT_TRUE(a.connected() && b.connected());
+  a.send(buildRequest("GET", "/cam/"));
+  b.send(buildRequest("GET", "/cam/"));
+  EXPECT_EQ(a.read().status, 200);
+  EXPECT_EQ(b.read().status, 200);
+  // A third connection of the same client gets a JSON 429 and is closed.
+  RawHttpClient c(port_, "127.0.0.2");
+  c.send(buildRequest("GET", "/cam/"));
+  RawResponse refused = c.read();
+  ASSERT_TRUE(refused.complete);
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_EQ(refused.header("Content-Type"), "application/json; charset=utf-8");
+  EXPECT_EQ(refused.body, "{\"status\":\"error\",\"error\":\"too many connections from this address\"}");
+  EXPECT_TRUE(c.waitClosed(2000));
+  // Another client is not affected.
+  RawHttpClient other(port_, "127.0.0.3");
+  other.send(buildRequest("GET", "/cam/"));
+  EXPECT_EQ(other.read().status, 200);
+  uint64_t refusedCount = 0;
+  onIo([&] { refusedCount = server_->refusedConnections(); });
+  EXPECT_EQ(refusedCount, 1u);
+  // Once one of its connections is closed, the client may open another.
+  a.send(buildRequest("GET", "/cam/", {{"Connection", "close"}}));
+  EXPECT_EQ(a.read().status, 200);
+  EXPECT_TRUE(a.waitClosed(2000));
+  bool served = false;
+  for (int i = 0; i < 50 && !served; ++i) {
+    RawHttpClient d(port_, "127.0.0.2");
+    d.send(buildRequest("GET", "/cam/"));
+    served = d.read().status == 200;
+    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(served);
+  // This host's own 127.0.0.1 (a local reverse proxy, local tools) is not limited.
+  std::vector<std::unique_ptr<RawHttpClient>> local;
+  for (int i = 0; i < 5; ++i) {
+    local.push_back(std::make_unique<RawHttpClient>(port_, "127.0.0.1"));
+    local.back()->send(buildRequest("GET", "/cam/"));
+  }
+  for (auto& c : local) EXPECT_EQ(c->read().status, 200);
+}
+
+TEST_F(HttpServerTest, ReadAccessGatesWhepAndPlayerPage) {
+  // A check that answers later, as the real one does after a wrong password.
+  std::vector<std::pair<std::string, std::string>> asked;  // action, path
+  std::vector<AccessDone> pending;
+  access_ = [&](const HttpRequest& request, std::string_view action, std::string_view path, AccessDone done) {
+    asked.emplace_back(std::string(action), std::string(path));
+    if (request.header("Authorization") == "Basic dTpw") return done({AccessVerdict::Allowed, {}});
+    if (request.header("Authorization").empty()) return done({AccessVerdict::AskCredentials, {}});
+    pending.push_back(std::move(done));
+  };
+  start();
+  // No credentials: 401 with the challenge; the app never sees the offer.
+  RawResponse r = roundTrip(postOffer("/cam/whep"));
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.header("WWW-Authenticate"), "Basic realm=\"mediamtx\"");
+  EXPECT_EQ(app_.creates.load(), 0);
+  // Wrong credentials: no answer until the check answers; others are served meanwhile.
+  RawHttpClient wrong(port_);
+  const HttpHeaders sdp = {{"Content-Type", "application/sdp"}};
+  HttpHeaders wrongHeaders = sdp, rightHeaders = sdp;
+  wrongHeaders.emplace_back("Authorization", "Basic eDp5");
+  rightHeaders.emplace_back("Authorization", "Basic dTpw");
+  wrong.send(buildRequest("POST", "/cam/whep", wrongHeaders, kOffer));
+  EXPECT_FALSE(wrong.hasData(200));
+  RawResponse right = roundTrip(buildRequest("POST", "/cam/whep", rightHeaders, kOffer));
+  EXPECT_EQ(right.status, 201);
+  EXPECT_EQ(app_.creates.load(), 1);
+  onIo([&] {
+    ASSERT_EQ(pending.size(), 1u);
+    pending.front()({AccessVerdict::Denied, {}});
+    pending.clear();
+  });
+  RawResponse denied = wrong.read();
+  expectJsonError(denied, 401, "authentication error");
+  EXPECT_FALSE(denied.has("WWW-Authenticate"));
+  EXPECT_EQ(app_.creates.load(), 1);
+  // Throttled: 429 with the check's message.
+  onIo([&] {
+    access_ = [&](const HttpRequest&, std::string_view, std::string_view, AccessDone done) {
+      done({AccessVerdict::Throttled, "slow down"});
+    };
+  });
+  expectJsonError(roundTrip(buildRequest("GET", "/cam/", {{"Authorization", "Basic eDp5"}})), 429,
+                  "slow down");
+  onIo([&] { access_ = nullptr; });
+  // The non-preflight OPTIONS and the player page are checked too, for `read` on the path;
+  // the preflight, the script, the index and unknown paths are not.
+  onIo([&] {
+    asked.clear();
+    access_ = [&](const HttpRequest&, std::string_view action, std::string_view path, AccessDone done) {
+      asked.emplace_back(std::string(action), std::string(path));
+      done({AccessVerdict::AskCredentials, {}});
+    };
+  });
+  EXPECT_EQ(roundTrip(buildRequest("OPTIONS", "/floor/1/whep")).status, 401);
+  EXPECT_EQ(roundTrip(buildRequest("GET", "/floor/1/")).status, 401);
+  EXPECT_EQ(roundTrip(buildRequest("HEAD", "/cam/"), true).status, 401);
+  EXPECT_EQ(roundTrip(buildRequest("OPTIONS", "/cam/whep", {{"Access-Control-Request-Method", "POST"}})).status,
+            204);
+  EXPECT_EQ(roundTrip(buildRequest("GET", "/cam/reader.js")).status, 200);
+  EXPECT_EQ(roundTrip(buildRequest("GET", "/")).status, 200);
+  EXPECT_EQ(roundTrip(buildRequest("GET", "/nope/")).status, 404);
+  EXPECT_EQ(roundTrip(postOffer("/nope/whep")).status, 201);  // the app answers unknown paths
+  std::vector<std::pair<std::string, std::string>> seen;
+  onIo([&] {
+    seen = asked;
+    access_ = nullptr;
+  });
+  std::vector<std::pair<std::string, std::string>> expected{
+      {"read", "floor/1"}, {"read", "floor/1"}, {"read", "cam"}};
+  EXPECT_EQ(seen, expected);
+}

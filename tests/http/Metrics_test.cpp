@@ -334,10 +334,11 @@ TEST(MetricsGate, NonLoopbackGets401) {
   EXPECT_EQ(r.header("WWW-Authenticate"), "Basic realm=\"mediamtx\"");
   EXPECT_EQ(callRoutes(routes, "GET", "/metrics", "127.0.0.1:1234").status, 200);
   std::string action;
-  MetricsRoutes custom(backend, nullptr, [&](const HttpRequest&, std::string_view a) {
-    action = a;
-    return true;
-  });
+  MetricsRoutes custom(backend, nullptr,
+                       [&](const HttpRequest&, std::string_view a, std::string_view, AccessDone done) {
+                         action = a;
+                         done({AccessVerdict::Allowed, {}});
+                       });
   EXPECT_EQ(callRoutes(custom, "GET", "/metrics", "198.51.100.7:1234").status, 200);
   EXPECT_EQ(action, "metrics");
 }

@@ -272,9 +272,9 @@ TEST(PprofGate, NonLoopbackGets401) {
   EXPECT_FALSE(routes.profiling());
   EXPECT_EQ(callRoutes(routes, "GET", "/debug/pprof/threads", "[::1]:999").status, 200);
   std::string action;
-  PprofRoutes custom(io, [&](const HttpRequest&, std::string_view a) {
+  PprofRoutes custom(io, [&](const HttpRequest&, std::string_view a, std::string_view, AccessDone done) {
     action = a;
-    return false;
+    done({AccessVerdict::Denied, {}});
   });
   EXPECT_EQ(callRoutes(custom, "GET", "/debug/pprof/", "127.0.0.1:1").status, 401);
   EXPECT_EQ(action, "pprof");

@@ -58,8 +58,15 @@ struct RawResponse {
 
 class RawHttpClient {
  public:
-  explicit RawHttpClient(uint16_t port) {
+  // `sourceIp` (a 127.x.y.z address, say) makes the connection come from another client.
+  explicit RawHttpClient(uint16_t port, const char* sourceIp = nullptr) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (sourceIp) {
+      sockaddr_in local{};
+      local.sin_family = AF_INET;
+      ::inet_pton(AF_INET, sourceIp, &local.sin_addr);
+      ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local));
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
