@@ -7,9 +7,10 @@
 namespace sluice::config {
 
 std::optional<std::string> findDefaultConfigFile() {
-  // MediaMTX's search order, with Sluice's own name first.
-  static constexpr std::array<std::string_view, 6> kCandidates = {
+  // MediaMTX's search order, with Sluice's own names first (the .deb installs the second).
+  static constexpr std::array<std::string_view, 7> kCandidates = {
       "sluice.yml",
+      "/etc/sluice/sluice.yml",
       "rtsp-simple-server.yml",
       "mediamtx.yml",
       "/usr/local/etc/mediamtx.yml",
