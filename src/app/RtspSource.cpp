@@ -10,6 +10,7 @@ namespace sluice::app {
 
 namespace {
 constexpr std::chrono::milliseconds kMaxBackoff{5000};
+constexpr std::chrono::milliseconds kWaitingRetry{500};
 
 rtsp::RtspTransport toClientTransport(config::RtspTransport t) {
   switch (t) {
@@ -24,10 +25,12 @@ rtsp::RtspTransport toClientTransport(config::RtspTransport t) {
 }  // namespace
 
 RtspSource::RtspSource(boost::asio::io_context& io, std::shared_ptr<stream::Stream> stream,
-                       std::string pathName, const config::PathConfig& conf,
+                       std::shared_ptr<PathContinuity> continuity, std::string pathName,
+                       const config::PathConfig& conf,
                        std::chrono::milliseconds readTimeout, std::chrono::milliseconds writeTimeout)
     : io_(io),
       stream_(std::move(stream)),
+      continuity_(std::move(continuity)),
       path_(std::move(pathName)),
       url_(conf.source),
       transport_(conf.rtspTransport),
@@ -50,7 +53,7 @@ void RtspSource::stop() {
     // Destroy later: close() may be running inside one of the client's own callbacks.
     boost::asio::post(io_, [c = std::shared_ptr<rtsp::RtspClient>(std::move(client_))] {});
   }
-  stream_->stop("source stopped");
+  live_ = false;  // the path closes its stream itself
 }
 
 void RtspSource::connect() {
@@ -64,7 +67,7 @@ void RtspSource::connect() {
   rtsp::RtspClient::Callbacks cb;
   cb.onReady = [this](const rtsp::RtspSessionInfo& info) { onReady(info); };
   cb.onRtp = [this](size_t track, const uint8_t* data, size_t size) {
-    if (static_cast<int>(track) == videoTrack_) stream_->ingestRtp(data, size);
+    if (live_ && static_cast<int>(track) == videoTrack_) stream_->ingestRtp(data, size);
   };
   cb.onClosed = [this](const std::string& error) { onClosed(error); };
   videoTrack_ = -1;
@@ -105,8 +108,14 @@ void RtspSource::onReady(const rtsp::RtspSessionInfo& info) {
   }
   if (!skipped.empty())
     log::warn("[path {}] [RTSP source] skipping track(s) not supported yet: {}", path_, skipped);
+  std::string refusal;
+  if (!continuity_->sourceReady(stream::TrackFormat{"H264", std::move(sps), std::move(pps)}, refusal)) {
+    closeReason_ = refusal;
+    client_->close();
+    return;
+  }
+  live_ = true;
   backoff_ = std::chrono::milliseconds(1000);
-  stream_->start(sps, pps);
   log::info("[path {}] [RTSP source] stream is available and online, 1 track (H264), over {}", path_,
             rtsp::rtspTransportName(info.transport));
 }
@@ -114,14 +123,19 @@ void RtspSource::onReady(const rtsp::RtspSessionInfo& info) {
 void RtspSource::onClosed(const std::string& clientError) {
   std::string error = closeReason_.empty() ? clientError : closeReason_;
   closeReason_.clear();
-  if (stream_->ready()) stream_->stop(error);
+  if (live_ && running_) continuity_->sourceGone(error);
+  live_ = false;
   // The client is finished when it reports; destroy it after this callback returns.
   if (client_) boost::asio::post(io_, [c = std::shared_ptr<rtsp::RtspClient>(std::move(client_))] {});
   if (!running_) return;
   log::error("[path {}] [RTSP source] {} (source {}); retrying in {} ms", path_, error, redactedUrl(),
-             backoff_.count());
-  retryTimer_.expires_after(backoff_);
-  backoff_ = std::min(backoff_ * 2, kMaxBackoff);
+             stream_->readerCount() > 0 ? kWaitingRetry.count() : backoff_.count());
+  // Viewers are waiting (kept through the grace period, or watching the offline slate): try
+  // again every half second, so they see the camera within a second of its return. A refused
+  // connection costs one SYN.
+  const bool readersWaiting = stream_->readerCount() > 0;
+  retryTimer_.expires_after(readersWaiting ? kWaitingRetry : backoff_);
+  if (!readersWaiting) backoff_ = std::min(backoff_ * 2, kMaxBackoff);
   retryTimer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) connect();
   });

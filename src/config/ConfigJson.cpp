@@ -53,6 +53,17 @@ nlohmann::json internalUsersToJson(const std::vector<AuthInternalUser>& users, S
   return list;
 }
 
+nlohmann::json alwaysAvailableTracksToJson(const std::vector<AlwaysAvailableTrack>& tracks) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const AlwaysAvailableTrack& t : tracks) {
+    list.push_back({{"codec", t.codec},
+                    {"sampleRate", t.sampleRate},
+                    {"channelCount", t.channelCount},
+                    {"muLaw", t.muLaw}});
+  }
+  return list;
+}
+
 // The path settings (everything but the name).
 nlohmann::json pathSettingsToJson(const PathConfig& path) {
   return {
@@ -64,6 +75,11 @@ nlohmann::json pathSettingsToJson(const PathConfig& path) {
       {"rtspTransport", rtspTransportName(path.rtspTransport)},
       {"rtspAnyPort", path.rtspAnyPort},
       {"sourceRedirect", path.sourceRedirect},
+      {"alwaysAvailable", path.alwaysAvailable},
+      {"alwaysAvailableTracks", alwaysAvailableTracksToJson(path.alwaysAvailableTracks)},
+      {"alwaysAvailableFile", path.alwaysAvailableFile},
+      // Sluice's own.
+      {"sourceOfflineGrace", formatDuration(path.sourceOfflineGrace)},
   };
 }
 
