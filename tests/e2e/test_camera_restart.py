@@ -40,13 +40,24 @@ def watched(small_clip, camera_factory, server_factory, browser_factory, path_ex
     cam = camera_factory(small_clip, path="cam", protocols="tcp")
     path = {"source": cam.url, "rtspTransport": "tcp"}
     path.update(path_extra or {})
-    srv = server_factory({"cam": path}, log_level="info")
+    metrics_port = e2e.free_port("tcp")
+    srv = server_factory({"cam": path}, log_level="info",
+                         extra={"metrics": True, "metricsAddress": f"{e2e.LOOPBACK}:{metrics_port}"})
+    srv.metrics_url = f"http://{e2e.LOOPBACK}:{metrics_port}/metrics"
     srv.wait_path("cam", ready=True, timeout=20)
     b = browser_factory()
     s = b.watch(srv.url("/cam/"), 25, until=lambda s: s["framesDecoded"] >= 30
                 and (s.get("frameWidth"), s.get("frameHeight")) == CLIP_SIZE)
     assert s["framesDecoded"] >= 30, f"viewer did not start playing: {s}"
     return cam, srv, b, s
+
+
+def metric(srv, sample: str) -> float | None:
+    import requests
+    for line in requests.get(srv.metrics_url, timeout=3).text.splitlines():
+        if line.startswith(sample + " "):
+            return float(line.split()[-1])
+    return None
 
 
 def same_connection(s: dict, first: dict):
@@ -62,6 +73,7 @@ def test_viewer_keeps_its_session_across_a_camera_restart(small_clip, camera_fac
     cam.stop()
     srv.wait_path("cam", ready=False, timeout=5)  # not ready for new viewers meanwhile
     assert srv.wait_log(r"keeping 1 reader\(s\) for up to 10000 ms", 5), "the server did not keep the viewer"
+    assert metric(srv, 'sluice_path_source_suspended{name="cam"}') == 1
     time.sleep(OUTAGE_S)
     during = b.poll(0)
     same_connection(during, first)
@@ -82,6 +94,8 @@ def test_viewer_keeps_its_session_across_a_camera_restart(small_clip, camera_fac
     assert s.get("packetsLost", 0) <= 5, f"the restart showed as packet loss (sequence jump?): {s}"
     assert (s.get("frameWidth"), s.get("frameHeight")) == CLIP_SIZE, s
     assert srv.wait_log(r"source is back: 1 reader\(s\) continue", 1)
+    assert metric(srv, 'sluice_path_source_suspended{name="cam"}') == 0
+    assert metric(srv, 'sluice_path_source_resumes_total{name="cam"}') == 1
     assert "closed: source of path" not in srv.log_text()
 
 
@@ -118,3 +132,20 @@ def test_always_available_plays_the_slate_during_the_outage(small_clip, camera_f
     assert s["framesDecoded"] >= late["framesDecoded"] + 30, s
     same_connection(s, first)
     assert s.get("packetsLost", 0) <= 5, f"the switches showed as packet loss: {s}"
+
+
+def test_always_available_file_plays_before_any_source(tmp_path, server_factory, browser_factory):
+    """An operator's MP4 (alwaysAvailableFile) is the slate, from the path's start: a path with
+    no source yet is ready and plays the file's H.264 track, looped, never re-encoded."""
+    import subprocess
+    mp4 = tmp_path / "offline.mp4"
+    subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc2=size=320x180:rate=15", "-t", "2", "-c:v", "libx264", "-profile:v", "baseline",
+                    "-pix_fmt", "yuv420p", "-g", "15", "-bf", "0", str(mp4)], check=True, timeout=60)
+    srv = server_factory({"cam": {"alwaysAvailable": True, "alwaysAvailableFile": str(mp4)}}, log_level="info")
+    srv.wait_path("cam", ready=True, timeout=10)
+    b = browser_factory()
+    s = b.watch(srv.url("/cam/"), 20, until=lambda s: s["framesDecoded"] >= 60)
+    assert s["framesDecoded"] >= 60, f"the file's frames were not decoded (looped past its 30 frames): {s}"
+    assert (s.get("frameWidth"), s.get("frameHeight")) == (320, 180), s
+    assert s.get("pcCount") == 1, s
