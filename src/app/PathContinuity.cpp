@@ -8,11 +8,12 @@ namespace sluice::app {
 PathContinuity::PathContinuity(boost::asio::io_context& io, std::shared_ptr<stream::Stream> stream,
                                std::string pathName, std::chrono::milliseconds grace,
                                std::shared_ptr<const media::H264Clip> slate)
-    : stream_(std::move(stream)), path_(std::move(pathName)), grace_(grace), graceTimer_(io) {
+    : io_(io), stream_(std::move(stream)), path_(std::move(pathName)), grace_(grace), graceTimer_(io) {
   if (slate) slate_ = std::make_unique<ClipPlayer>(io, stream_, std::move(slate));
 }
 
 void PathContinuity::open() {
+  assertOnWorker();
   open_ = true;
   if (slate_ && !sourceLive_) {
     playSlate();
@@ -28,6 +29,7 @@ void PathContinuity::playSlate() {
 }
 
 bool PathContinuity::sourceReady(const stream::TrackFormat& format, std::string& refusal) {
+  assertOnWorker();
   if (slate_ && format.codec != stream_->format().codec) {
     refusal = "the source offers " + format.codec + ", but the path's offline stream is " + stream_->format().codec;
     return false;
@@ -53,6 +55,7 @@ bool PathContinuity::sourceReady(const stream::TrackFormat& format, std::string&
 }
 
 void PathContinuity::sourceGone(const std::string& reason) {
+  assertOnWorker();
   if (!sourceLive_) return;
   sourceLive_ = false;
   if (slate_) {
@@ -82,6 +85,7 @@ void PathContinuity::armGraceTimer() {
 }
 
 void PathContinuity::close(const std::string& reason) {
+  assertOnWorker();
   open_ = false;
   sourceLive_ = false;
   graceTimer_.cancel();

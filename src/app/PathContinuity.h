@@ -10,6 +10,7 @@
 // The source reports here; its packets still go straight to the stream. Lives on the
 // path's worker (the owner calls everything there).
 #include <boost/asio/steady_timer.hpp>
+#include <cassert>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -38,6 +39,9 @@ class PathContinuity {
   void playSlate();
   void armGraceTimer();
 
+  void assertOnWorker() const { assert(io_.get_executor().running_in_this_thread()); }
+
+  boost::asio::io_context& io_;
   std::shared_ptr<stream::Stream> stream_;
   std::string path_;
   std::chrono::milliseconds grace_;
