@@ -129,11 +129,11 @@ void RtspSource::onClosed(const std::string& clientError) {
   if (client_) boost::asio::post(io_, [c = std::shared_ptr<rtsp::RtspClient>(std::move(client_))] {});
   if (!running_) return;
   log::error("[path {}] [RTSP source] {} (source {}); retrying in {} ms", path_, error, redactedUrl(),
-             stream_->readerCount() > 0 ? kWaitingRetry.count() : backoff_.count());
-  // Viewers are waiting (kept through the grace period, or watching the offline slate): try
-  // again every half second, so they see the camera within a second of its return. A refused
-  // connection costs one SYN.
-  const bool readersWaiting = stream_->readerCount() > 0;
+             stream_->suspended() ? kWaitingRetry.count() : backoff_.count());
+  // Viewers are waiting through the grace period (sourceOfflineGrace): try again every half
+  // second, so they see the camera within a second of its return. A refused connection costs
+  // one SYN, and the grace bounds how long (viewers on an offline slate are not waiting).
+  const bool readersWaiting = stream_->suspended();
   retryTimer_.expires_after(readersWaiting ? kWaitingRetry : backoff_);
   if (!readersWaiting) backoff_ = std::min(backoff_ * 2, kMaxBackoff);
   retryTimer_.async_wait([this](const boost::system::error_code& ec) {

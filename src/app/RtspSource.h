@@ -1,7 +1,7 @@
 #pragma once
 // A path's camera: an RtspClient pulling the configured URL into the path's stream, and
 // reconnecting with a bounded back-off (1 s doubling to 5 s; MediaMTX uses a fixed 5 s; every
-// 0.5 s while viewers wait for it) for as long as the path is configured. Its coming and going is reported to the path's
+// 0.5 s while viewers are kept waiting for it) for as long as the path is configured. Its coming and going is reported to the path's
 // PathContinuity (which keeps viewers across a restart); its RTP goes straight to the stream.
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
