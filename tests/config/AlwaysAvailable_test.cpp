@@ -1,5 +1,6 @@
 // alwaysAvailable, alwaysAvailableTracks, alwaysAvailableFile (MediaMTX) and sourceOfflineGrace.
 #include "ConfigTestSupport.h"
+#include "config/ConfigJson.h"
 
 namespace sluice::config {
 namespace {
@@ -144,6 +145,26 @@ TEST_F(AlwaysAvailableTest, AnMp4FileWithAnH264TrackIsAccepted) {
   ASSERT_TRUE(r.config) << r.error;
   ASSERT_EQ(r.warnings.size(), 1u);
   EXPECT_TRUE(contains(r.warnings[0], "plays the H264 track only"));
+}
+
+TEST_F(AlwaysAvailableTest, TheApiAddsAndShowsThem) {
+  Config current = loadOk("paths:\n  other:\n    source: demo\n");
+  ConfigChangeResult r = addPath(current, "cam", nlohmann::json::parse(R"({
+      "source": "rtsp://10.0.0.1/s", "alwaysAvailable": true,
+      "alwaysAvailableTracks": [{"codec": "H264"}], "sourceOfflineGrace": "4s"})"));
+  ASSERT_TRUE(r.config) << r.error;
+  const PathConfig* cam = pathNamed(*r.config, "cam");
+  ASSERT_TRUE(cam);
+  EXPECT_TRUE(cam->alwaysAvailable);
+  EXPECT_EQ(cam->sourceOfflineGrace, 4s);
+  nlohmann::json shown = pathToJson(*cam);
+  EXPECT_EQ(shown["alwaysAvailableTracks"][0]["codec"], "H264");
+  EXPECT_EQ(shown["sourceOfflineGrace"], "4s");
+  // What the API shows is accepted back (round trip through a patch of another key).
+  ConfigChangeResult again = patchPath(*r.config, "cam", nlohmann::json::parse(R"({"maxReaders": 3})"));
+  ASSERT_TRUE(again.config) << again.error;
+  EXPECT_EQ(pathNamed(*again.config, "cam")->alwaysAvailableTracks.size(), 1u);
+  EXPECT_FALSE(addPath(current, "bad", nlohmann::json::parse(R"({"alwaysAvailable": true})")).config);
 }
 
 }  // namespace
