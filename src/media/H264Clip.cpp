@@ -58,6 +58,11 @@ bool finishClip(H264Clip& clip, std::string& error) {
   clip.width = info.width;
   clip.height = info.height;
   clip.frames.erase(clip.frames.begin(), clip.frames.begin() + static_cast<std::ptrdiff_t>(firstIdr));
+  // Looped at real time: frames without duration would be sent as fast as the CPU goes.
+  if (clip.durationTicks() < clip.frames.size() * 90) {
+    error = "the clip's frames have (almost) no duration: less than 1 ms per frame on average";
+    return false;
+  }
   return true;
 }
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -74,6 +75,20 @@ TEST(Mp4H264Reader, RefusesBadFilesWithAClearError) {
   std::vector<uint8_t> bad = good;
   bad[0] = 0x7f;
   EXPECT_NE(readMp4H264(bad).error.find("runs past"), std::string::npos);
+}
+
+TEST(Mp4H264Reader, RefusesFramesWithoutDuration) {
+  std::vector<uint8_t> f = fileBytes("small-h264.mp4");
+  // Zero every sample delta of the 'stts' table.
+  const uint8_t stts[] = {'s', 't', 't', 's'};
+  auto it = std::search(f.begin(), f.end(), std::begin(stts), std::end(stts));
+  ASSERT_NE(it, f.end());
+  size_t pos = static_cast<size_t>(it - f.begin()) + 4;  // version/flags, count, entries
+  uint32_t entries = (f[pos + 4] << 24) | (f[pos + 5] << 16) | (f[pos + 6] << 8) | f[pos + 7];
+  for (uint32_t e = 0; e < entries; ++e) std::fill_n(f.begin() + static_cast<std::ptrdiff_t>(pos + 8 + e * 8 + 4), 4, 0);
+  Mp4ReadResult r = readMp4H264(f);
+  EXPECT_FALSE(r.clip);
+  EXPECT_NE(r.error.find("no duration"), std::string::npos) << r.error;
 }
 
 TEST(Mp4H264Reader, RefusesAFileWithoutH264) {
