@@ -7,7 +7,9 @@ namespace sluice::app {
 
 DemoSource::DemoSource(boost::asio::io_context& io, std::shared_ptr<stream::Stream> stream,
                        std::shared_ptr<PathContinuity> continuity, std::string pathName)
-    : continuity_(std::move(continuity)), path_(std::move(pathName)), player_(io, std::move(stream), demoVideoClip()) {}
+    : continuity_(std::move(continuity)),
+      path_(std::move(pathName)),
+      player_(io, std::move(stream), demoVideoClip()) {}
 
 void DemoSource::start() {
   const media::H264Clip& clip = player_.clip();

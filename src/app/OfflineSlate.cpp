@@ -22,7 +22,8 @@ extern "C" const uint8_t sluice_offline_slate_end[];
 namespace sluice::app {
 
 namespace {
-std::shared_ptr<const media::H264Clip> embedded(const uint8_t* data, size_t size, uint32_t fps, const char* what) {
+std::shared_ptr<const media::H264Clip> embedded(const uint8_t* data, size_t size, uint32_t fps,
+                                                const char* what) {
   std::string error;
   std::optional<media::H264Clip> clip = media::clipFromAnnexB(data, size, fps, error);
   // The assets are built with the binary: a broken one is a build defect, not an input error.
@@ -32,9 +33,10 @@ std::shared_ptr<const media::H264Clip> embedded(const uint8_t* data, size_t size
 }  // namespace
 
 std::shared_ptr<const media::H264Clip> offlineSlateClip() {
-  static const std::shared_ptr<const media::H264Clip> clip =
-      embedded(sluice_offline_slate_begin, static_cast<size_t>(sluice_offline_slate_end - sluice_offline_slate_begin),
-               10, "offline slate");
+  static const std::shared_ptr<const media::H264Clip> clip = [] {
+    const size_t size = static_cast<size_t>(sluice_offline_slate_end - sluice_offline_slate_begin);
+    return embedded(sluice_offline_slate_begin, size, 10, "offline slate");
+  }();
   return clip;
 }
 

@@ -43,12 +43,13 @@ void Path::loadSlate() {
 
 void Path::createSource() {
   const std::string& src = conf_.source;
-  continuity_ = std::make_shared<PathContinuity>(worker_.io(), stream_, conf_.name, conf_.sourceOfflineGrace, slate_);
+  continuity_ =
+      std::make_shared<PathContinuity>(worker_.io(), stream_, conf_.name, conf_.sourceOfflineGrace, slate_);
   if (src == "demo") {
     source_ = std::make_unique<DemoSource>(worker_.io(), stream_, continuity_, conf_.name);
   } else if (src.rfind("rtsp://", 0) == 0 || src.rfind("rtsps://", 0) == 0) {
-    source_ = std::make_unique<RtspSource>(worker_.io(), stream_, continuity_, conf_.name, conf_, readTimeout_,
-                                           writeTimeout_);
+    source_ = std::make_unique<RtspSource>(worker_.io(), stream_, continuity_, conf_.name, conf_,
+                                           readTimeout_, writeTimeout_);
   }
   if (source_) kind_ = source_->kind();
 }

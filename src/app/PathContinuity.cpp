@@ -31,7 +31,8 @@ void PathContinuity::playSlate() {
 bool PathContinuity::sourceReady(const stream::TrackFormat& format, std::string& refusal) {
   assertOnWorker();
   if (slate_ && format.codec != stream_->format().codec) {
-    refusal = "the source offers " + format.codec + ", but the path's offline stream is " + stream_->format().codec;
+    refusal =
+        "the source offers " + format.codec + ", but the path's offline stream is " + stream_->format().codec;
     return false;
   }
   graceTimer_.cancel();

@@ -1,8 +1,9 @@
 #pragma once
 // A path's camera: an RtspClient pulling the configured URL into the path's stream, and
 // reconnecting with a bounded back-off (1 s doubling to 5 s; MediaMTX uses a fixed 5 s; every
-// 0.5 s while viewers are kept waiting for it) for as long as the path is configured. Its coming and going is reported to the path's
-// PathContinuity (which keeps viewers across a restart); its RTP goes straight to the stream.
+// 0.5 s while viewers are kept waiting for it) for as long as the path is configured. Its
+// coming and going is reported to the path's PathContinuity (which keeps viewers across a
+// restart); its RTP goes straight to the stream.
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
@@ -19,8 +20,8 @@ namespace sluice::app {
 class RtspSource : public Source {
  public:
   RtspSource(boost::asio::io_context& io, std::shared_ptr<stream::Stream> stream,
-             std::shared_ptr<PathContinuity> continuity, std::string pathName, const config::PathConfig& conf, std::chrono::milliseconds readTimeout,
-             std::chrono::milliseconds writeTimeout);
+             std::shared_ptr<PathContinuity> continuity, std::string pathName, const config::PathConfig& conf,
+             std::chrono::milliseconds readTimeout, std::chrono::milliseconds writeTimeout);
   ~RtspSource() override;
   void start() override;
   void stop() override;

@@ -16,14 +16,18 @@ namespace {
 constexpr std::array<std::string_view, 8> kCodecs = {"AV1",  "VP9",        "H265", "H264",
                                                       "Opus", "MPEG4Audio", "G711", "LPCM"};
 
-bool isVideo(std::string_view codec) { return codec == "AV1" || codec == "VP9" || codec == "H265" || codec == "H264"; }
+bool isVideo(std::string_view codec) {
+  return codec == "AV1" || codec == "VP9" || codec == "H265" || codec == "H264";
+}
 
 // MediaMTX's checks of one track (conf/always_available_track.go).
 void checkTrack(const AlwaysAvailableTrack& t, const Origin& origin) {
   const std::string& c = t.codec;
   if (c == "AV1" || c == "VP9" || c == "H265" || c == "H264" || c == "Opus") {
     if (t.sampleRate != 0) fail(origin, fmt::format("sampleRate must not be specified for codec '{}'", c));
-    if (t.channelCount != 0) fail(origin, fmt::format("channelCount must not be specified for codec '{}'", c));
+    if (t.channelCount != 0) {
+      fail(origin, fmt::format("channelCount must not be specified for codec '{}'", c));
+    }
   } else if (c == "MPEG4Audio" || c == "G711" || c == "LPCM") {
     const int minimum = c == "MPEG4Audio" ? 22050 : 8000;
     if (t.sampleRate == 0) fail(origin, fmt::format("sampleRate is mandatory for codec '{}'", c));
@@ -32,8 +36,8 @@ void checkTrack(const AlwaysAvailableTrack& t, const Origin& origin) {
     }
     if (t.channelCount == 0) fail(origin, fmt::format("channelCount is mandatory for codec '{}'", c));
   } else {
-    fail(origin, fmt::format("unsupported codec '{}' (expected one of AV1, VP9, H265, H264, Opus, MPEG4Audio, "
-                             "G711, LPCM)",
+    fail(origin, fmt::format("unsupported codec '{}' (expected one of AV1, VP9, H265, H264, Opus, "
+                             "MPEG4Audio, G711, LPCM)",
                              c));
   }
 }
@@ -79,11 +83,13 @@ void parseValue(const InputValue& in, std::vector<AlwaysAvailableTrack>& out) {
   out = std::move(tracks);
 }
 
-void validateAlwaysAvailable(const PathConfig& path, const Origin& where, std::vector<std::string>& warnings) {
+void validateAlwaysAvailable(const PathConfig& path, const Origin& where,
+                             std::vector<std::string>& warnings) {
   if (!path.alwaysAvailable) return;
   // MediaMTX's rules (conf/path.go).
   if (path.regex) {
-    fail(where, "'alwaysAvailable' cannot be used in a path with a regular expression (or path 'all_others')");
+    fail(where,
+         "'alwaysAvailable' cannot be used in a path with a regular expression (or path 'all_others')");
   }
   if (path.sourceOnDemand) fail(where, "'sourceOnDemand' is not compatible with 'alwaysAvailable'");
   if (!path.alwaysAvailableFile.empty()) {
@@ -100,7 +106,9 @@ void validateAlwaysAvailable(const PathConfig& path, const Origin& where, std::v
     }
     return;
   }
-  if (path.alwaysAvailableTracks.empty()) fail(where, "'alwaysAvailableTracks' must contain at least one track");
+  if (path.alwaysAvailableTracks.empty()) {
+    fail(where, "'alwaysAvailableTracks' must contain at least one track");
+  }
   // What Sluice serves: one H264 video track (its slate); audio is not served yet.
   bool h264 = false;
   std::string audio;
@@ -109,8 +117,8 @@ void validateAlwaysAvailable(const PathConfig& path, const Origin& where, std::v
       if (h264) fail(where, "'alwaysAvailableTracks': Sluice supports a single H264 track");
       h264 = true;
     } else if (isVideo(t.codec)) {
-      fail(where, fmt::format("'alwaysAvailableTracks': codec '{}' is not supported by Sluice yet (its streams "
-                              "are H264)",
+      fail(where, fmt::format("'alwaysAvailableTracks': codec '{}' is not supported by Sluice yet "
+                              "(its streams are H264)",
                               t.codec));
     } else {
       audio += (audio.empty() ? "" : ", ") + t.codec;

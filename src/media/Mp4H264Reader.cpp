@@ -87,7 +87,9 @@ Table table(const Box& b, size_t prefix, size_t entrySize) {
   t.version = b.payload.data[0];
   t.count = be32(b.payload.data + 4 + prefix);
   t.entries = b.payload.data + 8 + prefix;
-  if (t.count > (b.payload.size - 8 - prefix) / entrySize) throw Failure{"'" + b.type + "' table runs past its box"};
+  if (t.count > (b.payload.size - 8 - prefix) / entrySize) {
+    throw Failure{"'" + b.type + "' table runs past its box"};
+  }
   return t;
 }
 
@@ -191,7 +193,9 @@ H264Clip readTrack(const std::vector<uint8_t>& file, const std::vector<Box>& mdi
       }
     }
   }
-  if (sampleOffsets.size() != sampleCount) throw Failure{"'stsc' and 'stco' describe fewer samples than 'stsz'"};
+  if (sampleOffsets.size() != sampleCount) {
+    throw Failure{"'stsc' and 'stco' describe fewer samples than 'stsz'"};
+  }
 
   // Decoding times.
   Table stts = table(require(stbl, "stts", "stbl"), 0, 8);
@@ -233,11 +237,15 @@ H264Clip readTrack(const std::vector<uint8_t>& file, const std::vector<Box>& mdi
     const uint8_t* p = file.data() + offset;
     size_t pos = 0;
     while (pos < size) {
-      if (size - pos < avc.lengthSize) throw Failure{"sample " + std::to_string(i + 1) + ": truncated NAL length"};
+      if (size - pos < avc.lengthSize) {
+        throw Failure{"sample " + std::to_string(i + 1) + ": truncated NAL length"};
+      }
       size_t n = 0;
       for (size_t b = 0; b < avc.lengthSize; ++b) n = (n << 8) | p[pos + b];
       pos += avc.lengthSize;
-      if (n > size - pos) throw Failure{"sample " + std::to_string(i + 1) + ": NAL unit runs past the sample"};
+      if (n > size - pos) {
+        throw Failure{"sample " + std::to_string(i + 1) + ": NAL unit runs past the sample"};
+      }
       if (n > 0) {
         frame.nals.push_back({p + pos, n});
         frame.idr = frame.idr || h264::nalType(p[pos]) == h264::kIdr;

@@ -12,10 +12,11 @@ using namespace sluice::media;
 
 namespace {
 
-std::string dataFile(const char* name) { return std::string(SLUICE_SOURCE_DIR) + "/tests/media/data/" + name; }
+std::string dataFile(const char* name) {
+  return std::string(SLUICE_SOURCE_DIR) + "/tests/media/data/" + name;
+}
 
 std::vector<uint8_t> fileBytes(const char* name) {
-  Mp4ReadResult r;
   FILE* f = std::fopen(dataFile(name).c_str(), "rb");
   std::vector<uint8_t> out;
   if (!f) return out;
@@ -52,7 +53,9 @@ TEST(Mp4H264Reader, SkipsOtherTracksAndKeepsPresentationOffsets) {
   ASSERT_EQ(r.skipped.size(), 1u);
   EXPECT_EQ(r.skipped[0], "mp4a");
   bool reordered = false;
-  for (const H264ClipFrame& f : r.clip->frames) reordered = reordered || f.presentationOffset != r.clip->frames[0].presentationOffset;
+  for (const H264ClipFrame& f : r.clip->frames) {
+    reordered = reordered || f.presentationOffset != r.clip->frames[0].presentationOffset;
+  }
   EXPECT_TRUE(reordered);
 }
 
@@ -85,7 +88,9 @@ TEST(Mp4H264Reader, RefusesFramesWithoutDuration) {
   ASSERT_NE(it, f.end());
   size_t pos = static_cast<size_t>(it - f.begin()) + 4;  // version/flags, count, entries
   uint32_t entries = (f[pos + 4] << 24) | (f[pos + 5] << 16) | (f[pos + 6] << 8) | f[pos + 7];
-  for (uint32_t e = 0; e < entries; ++e) std::fill_n(f.begin() + static_cast<std::ptrdiff_t>(pos + 8 + e * 8 + 4), 4, 0);
+  for (uint32_t e = 0; e < entries; ++e) {
+    std::fill_n(f.begin() + static_cast<std::ptrdiff_t>(pos + 8 + e * 8 + 4), 4, 0);
+  }
   Mp4ReadResult r = readMp4H264(f);
   EXPECT_FALSE(r.clip);
   EXPECT_NE(r.error.find("no duration"), std::string::npos) << r.error;
