@@ -179,6 +179,24 @@ http::SluiceCounters ApiBackend::sluiceCounters() {
                        static_cast<double>(path->stream()->stats().packetsLost.load()),
                        true});
   }
+  // A restarting source: readers kept while it is away, and how often they continued.
+  // (One loop per family: the samples of a family must be adjacent.)
+  for (const auto& pc : app_.config().paths) {
+    if (Path* path = app_.findPath(pc.name)) {
+      c.extra.push_back({"sluice_path_source_suspended",
+                         {{"name", pc.name}},
+                         path->stream()->stats().suspended.load() ? 1.0 : 0.0,
+                         false});
+    }
+  }
+  for (const auto& pc : app_.config().paths) {
+    if (Path* path = app_.findPath(pc.name)) {
+      c.extra.push_back({"sluice_path_source_resumes_total",
+                         {{"name", pc.name}},
+                         static_cast<double>(path->stream()->stats().resumes.load()),
+                         true});
+    }
+  }
   return c;
 }
 

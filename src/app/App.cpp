@@ -40,7 +40,9 @@ std::string pathSignature(const config::PathConfig& p, const config::Config& c) 
   return p.source + "|" + std::to_string(static_cast<int>(p.rtspTransport)) + "|" +
          std::to_string(p.sourceOnDemand) + "|" + std::to_string(p.maxReaders) + "|" +
          std::to_string(p.rtspAnyPort) + "|" + std::to_string(c.readTimeout.count()) + "|" +
-         std::to_string(c.writeTimeout.count()) + "|" + std::to_string(c.streamHistoryPackets);
+         std::to_string(c.writeTimeout.count()) + "|" + std::to_string(c.streamHistoryPackets) + "|" +
+         std::to_string(p.alwaysAvailable) + "|" + std::to_string(p.alwaysAvailableTracks.size()) + "|" +
+         p.alwaysAvailableFile + "|" + std::to_string(p.sourceOfflineGrace.count());
 }
 }  // namespace
 

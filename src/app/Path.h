@@ -1,10 +1,12 @@
 #pragma once
-// A configured path: its stream (on one worker) and the source that feeds it.
+// A configured path: its stream (on one worker), the source that feeds it, and the
+// continuity that keeps the stream's readers across the source's restarts (PathContinuity).
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "app/PathContinuity.h"
 #include "app/Source.h"
 #include "config/Config.h"
 #include "core/WorkerPool.h"
@@ -29,7 +31,8 @@ class Path {
   // When an on-demand path lost its last reader (control thread bookkeeping).
   std::optional<std::chrono::steady_clock::time_point> idleSince;
 
-  // Starts/stops the source on the path's worker (posted; safe from any thread).
+  // Starts/stops the source (and the offline slate) on the path's worker (posted; safe from
+  // any thread).
   void start();
   // Blocks until the source is stopped on its worker.
   void stop();
@@ -39,12 +42,15 @@ class Path {
   core::Worker& worker_;
   std::shared_ptr<stream::Stream> stream_;
   std::unique_ptr<Source> source_;
+  std::shared_ptr<PathContinuity> continuity_;  // shared with the source; used on the worker only
+  std::shared_ptr<const media::H264Clip> slate_;  // alwaysAvailable: the offline clip, else null
   std::chrono::milliseconds readTimeout_, writeTimeout_;
   const char* kind_ = nullptr;
   bool running_ = false;
   bool dynamic_ = false;
 
   void createSource();
+  void loadSlate();
 };
 
 }  // namespace sluice::app

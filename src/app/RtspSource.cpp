@@ -11,6 +11,7 @@ namespace sluice::app {
 
 namespace {
 constexpr std::chrono::milliseconds kMaxBackoff{5000};
+constexpr std::chrono::milliseconds kWaitingRetry{500};
 
 rtsp::RtspTransport toClientTransport(config::RtspTransport t) {
   switch (t) {
@@ -25,10 +26,12 @@ rtsp::RtspTransport toClientTransport(config::RtspTransport t) {
 }  // namespace
 
 RtspSource::RtspSource(boost::asio::io_context& io, std::shared_ptr<stream::Stream> stream,
-                       std::string pathName, const config::PathConfig& conf,
+                       std::shared_ptr<PathContinuity> continuity, std::string pathName,
+                       const config::PathConfig& conf,
                        std::chrono::milliseconds readTimeout, std::chrono::milliseconds writeTimeout)
     : io_(io),
       stream_(std::move(stream)),
+      continuity_(std::move(continuity)),
       path_(std::move(pathName)),
       url_(conf.source),
       transport_(conf.rtspTransport),
@@ -51,7 +54,7 @@ void RtspSource::stop() {
     // Destroy later: close() may be running inside one of the client's own callbacks.
     boost::asio::post(io_, [c = std::shared_ptr<rtsp::RtspClient>(std::move(client_))] {});
   }
-  stream_->stop("source stopped");
+  live_ = false;  // the path closes its stream itself
 }
 
 void RtspSource::connect() {
@@ -65,7 +68,7 @@ void RtspSource::connect() {
   rtsp::RtspClient::Callbacks cb;
   cb.onReady = [this](const rtsp::RtspSessionInfo& info) { onReady(info); };
   cb.onRtp = [this](size_t track, const uint8_t* data, size_t size) {
-    if (static_cast<int>(track) == videoTrack_) stream_->ingestRtp(data, size);
+    if (live_ && static_cast<int>(track) == videoTrack_) stream_->ingestRtp(data, size);
   };
   cb.onClosed = [this](const std::string& error) { onClosed(error); };
   videoTrack_ = -1;
@@ -106,8 +109,14 @@ void RtspSource::onReady(const rtsp::RtspSessionInfo& info) {
   }
   if (!skipped.empty())
     log::warn("[path {}] [RTSP source] skipping track(s) not supported yet: {}", path_, skipped);
+  std::string refusal;
+  if (!continuity_->sourceReady(stream::TrackFormat{"H264", std::move(sps), std::move(pps)}, refusal)) {
+    closeReason_ = refusal;
+    client_->close();
+    return;
+  }
+  live_ = true;
   backoff_ = std::chrono::milliseconds(1000);
-  stream_->start(sps, pps);
   log::info("[path {}] [RTSP source] stream is available and online, 1 track (H264), over {}", path_,
             rtsp::rtspTransportName(info.transport));
 }
@@ -115,14 +124,19 @@ void RtspSource::onReady(const rtsp::RtspSessionInfo& info) {
 void RtspSource::onClosed(const std::string& clientError) {
   std::string error = closeReason_.empty() ? clientError : closeReason_;
   closeReason_.clear();
-  if (stream_->ready()) stream_->stop(error);
+  if (live_ && running_) continuity_->sourceGone(error);
+  live_ = false;
   // The client is finished when it reports; destroy it after this callback returns.
   if (client_) boost::asio::post(io_, [c = std::shared_ptr<rtsp::RtspClient>(std::move(client_))] {});
   if (!running_) return;
-  log::error("[path {}] [RTSP source] {} (source {}); retrying in {} ms", path_, error,
-             core::redactUrlPassword(url_), backoff_.count());
-  retryTimer_.expires_after(backoff_);
-  backoff_ = std::min(backoff_ * 2, kMaxBackoff);
+  log::error("[path {}] [RTSP source] {} (source {}); retrying in {} ms", path_, error, core::redactUrlPassword(url_),
+             stream_->suspended() ? kWaitingRetry.count() : backoff_.count());
+  // Viewers are waiting through the grace period (sourceOfflineGrace): try again every half
+  // second, so they see the camera within a second of its return. A refused connection costs
+  // one SYN, and the grace bounds how long (viewers on an offline slate are not waiting).
+  const bool readersWaiting = stream_->suspended();
+  retryTimer_.expires_after(readersWaiting ? kWaitingRetry : backoff_);
+  if (!readersWaiting) backoff_ = std::min(backoff_ * 2, kMaxBackoff);
   retryTimer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) connect();
   });

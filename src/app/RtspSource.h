@@ -1,12 +1,15 @@
 #pragma once
 // A path's camera: an RtspClient pulling the configured URL into the path's stream, and
-// reconnecting with a bounded back-off (1 s doubling to 5 s; MediaMTX uses a fixed 5 s)
-// for as long as the path is configured.
+// reconnecting with a bounded back-off (1 s doubling to 5 s; MediaMTX uses a fixed 5 s; every
+// 0.5 s while viewers are kept waiting for it) for as long as the path is configured. Its
+// coming and going is reported to the path's PathContinuity (which keeps viewers across a
+// restart); its RTP goes straight to the stream.
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
 
+#include "app/PathContinuity.h"
 #include "app/Source.h"
 #include "config/Config.h"
 #include "rtsp/RtspClient.h"
@@ -16,9 +19,9 @@ namespace sluice::app {
 
 class RtspSource : public Source {
  public:
-  RtspSource(boost::asio::io_context& io, std::shared_ptr<stream::Stream> stream, std::string pathName,
-             const config::PathConfig& conf, std::chrono::milliseconds readTimeout,
-             std::chrono::milliseconds writeTimeout);
+  RtspSource(boost::asio::io_context& io, std::shared_ptr<stream::Stream> stream,
+             std::shared_ptr<PathContinuity> continuity, std::string pathName, const config::PathConfig& conf,
+             std::chrono::milliseconds readTimeout, std::chrono::milliseconds writeTimeout);
   ~RtspSource() override;
   void start() override;
   void stop() override;
@@ -31,6 +34,7 @@ class RtspSource : public Source {
 
   boost::asio::io_context& io_;
   std::shared_ptr<stream::Stream> stream_;
+  std::shared_ptr<PathContinuity> continuity_;  // shared with the path; used on this worker only
   std::string path_;
   std::string url_;
   config::RtspTransport transport_;
@@ -40,6 +44,7 @@ class RtspSource : public Source {
   int videoTrack_ = -1;
   std::string closeReason_;  // our own reason for closing, reported instead of "terminated"
   bool running_ = false;
+  bool live_ = false;  // reported ready to the continuity, not yet gone
   std::chrono::milliseconds backoff_{1000};
 };
 

@@ -21,6 +21,13 @@ struct IceServer {
   bool clientOnly = false;
 };
 
+// An item of alwaysAvailableTracks (MediaMTX): a track of the default offline segment.
+struct AlwaysAvailableTrack {
+  std::string codec;  // AV1, VP9, H265, H264, Opus, MPEG4Audio, G711, LPCM
+  int sampleRate = 0, channelCount = 0;
+  bool muLaw = false;
+};
+
 class PathPattern;  // the compiled regular expression of a '~' path name (PathPattern.h)
 
 // One permission of an authInternalUsers entry (or of authHTTPExclude). `action` is publish, read,
@@ -69,6 +76,14 @@ struct PathConfig {
   int maxReaders = 0;  // 0 = unlimited
   bool rtspAnyPort = false;
   std::string sourceRedirect;  // target of source 'redirect': '/path' or an rtsp(s):// URL
+  // alwaysAvailable: while no source is ready, readers get an offline slate (Sluice's own
+  // H264 clip, or the H264 track of alwaysAvailableFile) instead of being closed.
+  bool alwaysAvailable = false;
+  std::vector<AlwaysAvailableTrack> alwaysAvailableTracks;
+  std::string alwaysAvailableFile;
+  // Sluice's own: how long readers stay connected while the source is away and reconnecting
+  // (they resume at its first keyframe); 0 closes them at once. Unused with alwaysAvailable.
+  std::chrono::milliseconds sourceOfflineGrace{10000};
   int yamlLine = 0;            // line of the path's name in the file; 0 if it came from the environment
   // False when source is a MediaMTX scheme Sluice cannot pull yet (rtmp://, srt://, ...): the path
   // exists so that its name stays reserved, but it never becomes ready.

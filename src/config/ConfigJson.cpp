@@ -62,6 +62,17 @@ std::string shownUrl(const std::string& url, Secrets secrets) {
   return secrets == Secrets::Redact ? core::redactUrlPassword(url) : url;
 }
 
+nlohmann::json alwaysAvailableTracksToJson(const std::vector<AlwaysAvailableTrack>& tracks) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const AlwaysAvailableTrack& t : tracks) {
+    list.push_back({{"codec", t.codec},
+                    {"sampleRate", t.sampleRate},
+                    {"channelCount", t.channelCount},
+                    {"muLaw", t.muLaw}});
+  }
+  return list;
+}
+
 // The path settings (everything but the name).
 nlohmann::json pathSettingsToJson(const PathConfig& path, Secrets secrets) {
   return {
@@ -73,6 +84,11 @@ nlohmann::json pathSettingsToJson(const PathConfig& path, Secrets secrets) {
       {"rtspTransport", rtspTransportName(path.rtspTransport)},
       {"rtspAnyPort", path.rtspAnyPort},
       {"sourceRedirect", shownUrl(path.sourceRedirect, secrets)},
+      {"alwaysAvailable", path.alwaysAvailable},
+      {"alwaysAvailableTracks", alwaysAvailableTracksToJson(path.alwaysAvailableTracks)},
+      {"alwaysAvailableFile", path.alwaysAvailableFile},
+      // Sluice's own.
+      {"sourceOfflineGrace", formatDuration(path.sourceOfflineGrace)},
   };
 }
 

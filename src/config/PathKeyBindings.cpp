@@ -1,3 +1,4 @@
+#include "config/AlwaysAvailable.h"
 #include "config/AuthFieldChecks.h"
 #include "config/FieldChecks.h"
 #include "config/KeyBindings.h"
@@ -28,6 +29,11 @@ const std::vector<PathKeyBinding>& pathKeyBindings() {
       {"rtspTransport", assignField<&PathConfig::rtspTransport>},
       {"rtspAnyPort", assignField<&PathConfig::rtspAnyPort>},
       {"sourceRedirect", assignField<&PathConfig::sourceRedirect>},
+      {"alwaysAvailable", assignField<&PathConfig::alwaysAvailable>},
+      {"alwaysAvailableTracks", assignField<&PathConfig::alwaysAvailableTracks>},
+      {"alwaysAvailableFile", assignField<&PathConfig::alwaysAvailableFile>},
+      // Sluice's own.
+      {"sourceOfflineGrace", assignField<&PathConfig::sourceOfflineGrace>},
 
       // Deprecated MediaMTX names of the keys above.
       {"sourceProtocol", assignField<&PathConfig::rtspTransport>, "rtspTransport"},

@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "config/AlwaysAvailable.h"
 #include "config/PathName.h"
 #include "config/PathPattern.h"
 #include "core/UrlRedaction.h"
@@ -96,6 +97,8 @@ void validatePath(PathConfig& path, const Origin& where, std::vector<std::string
   if (!redirect && !path.sourceRedirect.empty()) {
     fail(where, "'sourceRedirect' is useless when source is not 'redirect'");
   }
+
+  validateAlwaysAvailable(path, where, warnings);
 
   path.sourceSupported = true;
   if (publisher || source == "demo") return;

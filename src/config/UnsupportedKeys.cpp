@@ -78,7 +78,7 @@ const std::vector<UnsupportedKey>& unsupportedPathKeys() {
       {// General
        "sourceFingerprint", "srtReadPassphrase", "useAbsoluteTimestamp", "fallback",
        // Always available
-       "alwaysAvailable", "alwaysAvailableFile", "alwaysAvailableRecorded", "alwaysAvailableTracks",
+       "alwaysAvailableRecorded",
        // Record
        "record", "recordPath", "recordFormat", "recordPartDuration", "recordMaxPartSize",
        "recordSegmentDuration", "recordDeleteAfter", "playback",

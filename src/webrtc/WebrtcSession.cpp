@@ -186,14 +186,16 @@ void WebrtcSession::onReportBlock(uint32_t, const media::RtcpReportBlock& b) {
 
 void WebrtcSession::sendSenderReport(int64_t nowUs) {
   uint8_t buf[256];
-  // Map "now" onto the RTP timeline through the newest packet's arrival at the server, so
-  // a receiver's latency estimate measures the time spent in the server (and the network
-  // after it), not how long ago a replayed keyframe was sent.
+  // Map "now" onto the stream's output timeline through its newest packet's arrival at the
+  // server, so a receiver's latency estimate measures the time spent in the server (and the
+  // network after it), not how long ago a replayed keyframe was sent. The timeline outlives
+  // the source: while a restarting camera is away the mapping keeps advancing with the wall
+  // clock, exactly as the camera's next packets will be placed (stream/OutputTimeline).
   uint32_t rtpTs = lastSentTimestamp_;
-  const stream::PacketHistory& h = stream_->history();
-  const stream::HistoryPacket* newest = h.head() ? h.at(h.head() - 1) : nullptr;
-  if (newest) {
-    rtpTs = newest->timestamp + static_cast<uint32_t>((nowUs - newest->arrivalUs) * 90 / 1000);
+  const stream::OutputTimeline& timeline = stream_->timeline();
+  if (timeline.haveOutput()) {
+    rtpTs = timeline.newestTimestamp() +
+            static_cast<uint32_t>((nowUs - timeline.newestArrivalUs()) * timeline.clockRate() / 1000000);
   } else if (lastSentUs_ > 0) {
     rtpTs += static_cast<uint32_t>((nowUs - lastSentUs_) * 90 / 1000);
   }
@@ -233,6 +235,15 @@ void WebrtcSession::tick(int64_t nowUs) {
     nextSenderReportUs_ =
         nowUs + std::chrono::duration_cast<std::chrono::microseconds>(params_.senderReportPeriod).count();
   }
+}
+
+void WebrtcSession::onStreamSuspended(const std::string& reason) {
+  // The session stays up: the stream resumes with continuous sequence numbers and timestamps.
+  log::info("{} source of path '{}' is away ({}); waiting for it", logPrefix(), params_.path, reason);
+}
+
+void WebrtcSession::onStreamResumed() {
+  log::info("{} source of path '{}' is back; resuming at its next keyframe", logPrefix(), params_.path);
 }
 
 void WebrtcSession::onStreamEnded(const std::string& reason) {

@@ -90,6 +90,8 @@ class WebrtcSession : public stream::StreamReader,
   // stream::StreamReader
   void onStreamPacket(const stream::HistoryPacket& packet) override;
   void onStreamEnded(const std::string& reason) override;
+  void onStreamSuspended(const std::string& reason) override;
+  void onStreamResumed() override;
   // media::RtcpVisitor
   void onNack(uint32_t senderSsrc, uint32_t mediaSsrc, uint16_t pid, uint16_t blp) override;
   void onPli(uint32_t senderSsrc, uint32_t mediaSsrc) override;

@@ -302,7 +302,11 @@ TEST_F(ConfigJsonTest, PathJsonHasItsNameAndEffectiveSettings) {
       "maxReaders": 40,
       "rtspTransport": "udp",
       "rtspAnyPort": true,
-      "sourceRedirect": ""})"));
+      "sourceRedirect": "",
+      "alwaysAvailable": false,
+      "alwaysAvailableTracks": [],
+      "alwaysAvailableFile": "",
+      "sourceOfflineGrace": "10s"})"));
   json redirect = pathToJson(*pathNamed(config, "moved"));
   EXPECT_EQ(redirect["source"], "redirect");
   EXPECT_EQ(redirect["sourceRedirect"], "/pub");

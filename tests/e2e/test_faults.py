@@ -75,20 +75,24 @@ def error_json(r: requests.Response) -> dict:
 
 
 def test_camera_restart(media, camera_factory, server_factory, browser_factory):
-    cam, srv, b, _ = start_watched(media, camera_factory, server_factory, browser_factory)
+    """The viewer keeps its session: Sluice holds it through the outage (sourceOfflineGrace,
+    10 s by default) and resumes it at the camera's first keyframe."""
+    cam, srv, b, first = start_watched(media, camera_factory, server_factory, browser_factory)
 
     cam.stop()
     took = srv.wait_path("cam", ready=False, timeout=20)
     print(f"path not ready {took:.1f} s after the camera stopped")
-    frozen = b.poll(0).get("framesDecodedTotal", 0)
+    frozen = b.poll(0).get("framesDecoded", 0)
 
     cam.restart()
     took = srv.wait_path("cam", ready=True, timeout=30)
     print(f"path ready again {took:.1f} s after the camera restarted")
 
-    s = b.poll(40, until=lambda s: s["framesDecodedTotal"] >= frozen + 60)
-    assert s["framesDecodedTotal"] >= frozen + 60, \
-        f"viewer did not play again after the camera came back (frames {frozen} -> {s['framesDecodedTotal']}): {s}"
+    s = b.poll(40, until=lambda s: s["framesDecoded"] >= frozen + 60)
+    assert s["framesDecoded"] >= frozen + 60, \
+        f"viewer did not play again after the camera came back (frames {frozen} -> {s['framesDecoded']}): {s}"
+    assert s.get("pcCount") == 1 and s.get("pcId") == first.get("pcId"), \
+        f"the viewer's session was not kept (the player reconnected): {s}"
     assert (s.get("frameWidth"), s.get("frameHeight")) == (1920, 1080), s
     srv.assert_alive()
 

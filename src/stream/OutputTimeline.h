@@ -1,0 +1,59 @@
+#pragma once
+// The RTP timeline a track's readers see, continuous across the track's segments. A segment is
+// one run of one source: a camera's session, a restart of it, or the offline slate. Sequence
+// continuity comes from the history's indexes (they never restart); this class keeps the
+// timestamps continuous: the first packet of every segment after the first is placed after the
+// newest timestamp sent so far by the wall-clock time elapsed since that packet arrived, so a
+// receiver's clock keeps advancing with real time and never steps back. One per track (today
+// the stream's single H.264 track), single-threaded, O(1) per packet, no allocation.
+#include <cstdint>
+
+namespace sluice::stream {
+
+class OutputTimeline {
+ public:
+  explicit OutputTimeline(uint32_t clockRate = 90000) : clockRate_(clockRate) {}
+
+  // The next mapped timestamp opens a new segment.
+  void beginSegment() { segmentPending_ = true; }
+
+  // Output timestamp of a source timestamp of the current segment; nowUs is the packet's
+  // arrival (monotonic). The very first segment keeps the source's own timestamps.
+  uint32_t map(uint32_t sourceTimestamp, int64_t nowUs) {
+    if (segmentPending_) {
+      segmentPending_ = false;
+      offset_ = haveOutput_ ? continuation(nowUs) - sourceTimestamp : 0;
+    }
+    const uint32_t out = sourceTimestamp + offset_;
+    if (!haveOutput_ || static_cast<int32_t>(out - newest_) > 0) {
+      haveOutput_ = true;
+      newest_ = out;
+      newestUs_ = nowUs;
+    }
+    return out;
+  }
+
+  bool haveOutput() const { return haveOutput_; }
+  uint32_t newestTimestamp() const { return newest_; }  // highest timestamp handed out
+  int64_t newestArrivalUs() const { return newestUs_; }  // when it arrived
+  uint32_t clockRate() const { return clockRate_; }
+
+ private:
+  // Where a segment starting at nowUs begins: after the newest timestamp, by the elapsed time
+  // (at least one tick, so the new segment's first frame is never taken for the previous one).
+  uint32_t continuation(int64_t nowUs) const {
+    int64_t elapsedUs = nowUs > newestUs_ ? nowUs - newestUs_ : 0;
+    int64_t ticks = elapsedUs * clockRate_ / 1000000;
+    if (ticks < 1) ticks = 1;
+    return newest_ + static_cast<uint32_t>(ticks);
+  }
+
+  uint32_t clockRate_;
+  bool segmentPending_ = true;
+  bool haveOutput_ = false;
+  uint32_t offset_ = 0;
+  uint32_t newest_ = 0;
+  int64_t newestUs_ = 0;
+};
+
+}  // namespace sluice::stream
