@@ -44,6 +44,10 @@ void requireWorkerThreads(const Origin& origin, const int& value) {
   requireIntRange(origin, value, 0, kMaxWorkerThreads, " (0 = one per core)");
 }
 
+void requireClientLimit(const Origin& origin, const int& value) {
+  requireIntRange(origin, value, 0, 1000000, " (0 = no limit)");
+}
+
 void requireWriteQueueSize(const Origin& origin, const int& value) {
   requirePowerOfTwoInRange(origin, value, 1, kMaxWriteQueueSize);
 }

@@ -23,9 +23,11 @@ void requireIntRange(const Origin& origin, int value, int min, int max, std::str
 void requirePositiveDuration(const Origin& origin, const std::chrono::milliseconds& value);
 void requireSenderReportPeriod(const Origin& origin, const std::chrono::milliseconds& value);  // (0, 1m]
 void requireNonNegative(const Origin& origin, const int& value);
-void requireWorkerThreads(const Origin& origin, const int& value);    // 0 (one per core) to 256
-void requireWriteQueueSize(const Origin& origin, const int& value);   // power of two, 1 to 2^20
-void requireUdpReadBufferSize(const Origin& origin, const int& value);  // 0 (OS default) to 1 GiB
+void requireWorkerThreads(const Origin& origin, const int& value);  // 0 (one per core) to 256
+// Per-client and global connection/handshake caps: 0 (no limit) to 1,000,000 (beyond any fd limit).
+void requireClientLimit(const Origin& origin, const int& value);
+void requireWriteQueueSize(const Origin& origin, const int& value);        // power of two, 1 to 2^20
+void requireUdpReadBufferSize(const Origin& origin, const int& value);     // 0 (OS default) to 1 GiB
 void requireUdpPayloadLimit(const Origin& origin, const int& value);       // 13 to 1472
 void requireStreamHistoryPackets(const Origin& origin, const int& value);  // power of two in [256, 65536]
 void requireLogDestinations(const Origin& origin, const std::vector<std::string>& value);

@@ -98,10 +98,10 @@ const std::vector<GlobalKeyBinding>& globalKeyBindings() {
       {"workerThreads", assignField<&Config::workerThreads, requireWorkerThreads>},
       {"webrtcSenderReportPeriod", assignField<&Config::webrtcSenderReportPeriod, requireSenderReportPeriod>},
       {"streamHistoryPackets", assignField<&Config::streamHistoryPackets, requireStreamHistoryPackets>},
-      {"httpMaxConnectionsPerClient", assignField<&Config::httpMaxConnectionsPerClient, requireNonNegative>},
+      {"httpMaxConnectionsPerClient", assignField<&Config::httpMaxConnectionsPerClient, requireClientLimit>},
       {"webrtcMaxHandshakesPerClient",
-       assignField<&Config::webrtcMaxHandshakesPerClient, requireNonNegative>},
-      {"webrtcMaxHandshakes", assignField<&Config::webrtcMaxHandshakes, requireNonNegative>},
+       assignField<&Config::webrtcMaxHandshakesPerClient, requireClientLimit>},
+      {"webrtcMaxHandshakes", assignField<&Config::webrtcMaxHandshakes, requireClientLimit>},
 
       // Deprecated MediaMTX names of the keys above.
       {"readBufferCount", assignField<&Config::writeQueueSize, requireWriteQueueSize>, "writeQueueSize"},

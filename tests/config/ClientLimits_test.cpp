@@ -19,8 +19,8 @@ TEST(ClientLimits, Defaults) {
 }
 
 TEST(ClientLimits, ValuesAndZeroForNoLimit) {
-  Config c = loadOk(
-      "httpMaxConnectionsPerClient: 16\nwebrtcMaxHandshakesPerClient: 0\nwebrtcMaxHandshakes: 50\n");
+  Config c =
+      loadOk("httpMaxConnectionsPerClient: 16\nwebrtcMaxHandshakesPerClient: 0\nwebrtcMaxHandshakes: 50\n");
   EXPECT_EQ(c.httpMaxConnectionsPerClient, 16);
   EXPECT_EQ(c.webrtcMaxHandshakesPerClient, 0);
   EXPECT_EQ(c.webrtcMaxHandshakes, 50);
@@ -31,7 +31,9 @@ TEST(ClientLimits, ValuesAndZeroForNoLimit) {
 }
 
 TEST(ClientLimits, NegativeOrNonNumbersAreRejected) {
-  EXPECT_TRUE(contains(loadError("httpMaxConnectionsPerClient: -1\n"), "must not be negative"));
+  EXPECT_TRUE(contains(loadError("httpMaxConnectionsPerClient: -1\n"),
+                       "httpMaxConnectionsPerClient: must be between 0 and 1000000 (0 = no limit), got -1"));
+  EXPECT_TRUE(contains(loadError("webrtcMaxHandshakesPerClient: 2000000\n"), "got 2000000"));
   EXPECT_TRUE(contains(loadError("webrtcMaxHandshakes: lots\n"), "webrtcMaxHandshakes"));
 }
 
