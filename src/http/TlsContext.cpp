@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509err.h>
 
 #include <cerrno>
 #include <cstring>
@@ -88,6 +89,10 @@ std::shared_ptr<TlsContext> TlsContext::load(const std::string& certFile, const 
     return nullptr;
   }
 
+  if (certPem.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+    error = "server certificate '" + certFile + "' holds no PEM certificate (-----BEGIN CERTIFICATE-----)";
+    return nullptr;
+  }
   boost::system::error_code ec;
   ctx.use_certificate_chain(boost::asio::buffer(certPem), ec);
   if (ec) {
@@ -96,11 +101,13 @@ std::shared_ptr<TlsContext> TlsContext::load(const std::string& certFile, const 
   }
   ctx.use_private_key(boost::asio::buffer(keyPem), ssl::context::pem, ec);
   OPENSSL_cleanse(keyPem.data(), keyPem.size());  // the key now lives only in OpenSSL
-  if (ec) {
+  const bool mismatch = ec && ec.category() == boost::asio::error::get_ssl_category() &&
+                        ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH;
+  if (ec && !mismatch) {
     error = "server key '" + keyFile + "' is not a usable PEM private key: " + openSslReason(ec);
     return nullptr;
   }
-  if (SSL_CTX_check_private_key(native) != 1) {
+  if (mismatch || SSL_CTX_check_private_key(native) != 1) {
     ERR_clear_error();
     error = "server key '" + keyFile + "' does not belong to the certificate '" + certFile + "'";
     return nullptr;

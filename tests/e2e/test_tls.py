@@ -17,9 +17,10 @@ configured from deploy/nginx/sluice.conf with ports and paths substituted.
   * test_forwarded_client_ip_only_from_trusted_proxies: a user restricted to 198.51.100.7 is let
     in when a trusted peer (127.0.0.1) forwards that address, and refused when the same header
     comes from an untrusted peer (127.0.0.2), or is only the left (client-written) part.
-  * test_nginx_terminates_tls: Chromium plays through nginx on https://; a user restricted to
-    127.0.0.3 is let in through nginx from 127.0.0.3 (so Sluice used the forwarded address, not
-    nginx's 127.0.0.1), while 127.0.0.3 going around nginx with a forged header is not.
+  * test_nginx_terminates_tls: Chromium plays through nginx on https://; through nginx from
+    127.0.0.3, a user restricted to 127.0.0.3 gets in and anonymous read (for 127.0.0.1 only)
+    does not, so Sluice used the forwarded address, not nginx's 127.0.0.1; 127.0.0.3 going
+    around nginx with a forged header is not believed.
 """
 
 from __future__ import annotations
@@ -238,9 +239,6 @@ def test_forwarded_client_ip_only_from_trusted_proxies(server_factory):
     # ... but an address the client wrote at the left, before an untrusted hop, is not believed.
     code, _ = curl(page, *basic(REMOTE), "-H", "X-Forwarded-For: 198.51.100.7, 203.0.113.9")
     assert code == 401, code
-    # Without the header the client is the peer itself (127.0.0.1), which the user may not use.
-    code, _ = curl(page, *basic(REMOTE))
-    assert code == 401, code
     # From an untrusted peer the header is ignored.
     code, _ = curl(page, *basic(REMOTE), *forwarded, interface="127.0.0.2")
     assert code == 401, code
@@ -304,6 +302,12 @@ def test_nginx_terminates_tls(server_factory, browser_factory, tmp_path):
         # client is 127.0.0.3 and the user bound to that address gets in.
         code, body = curl(front, "--cacert", str(cert), *basic(PROXIED), interface="127.0.0.3")
         assert code == 200, (code, body[:300], e2e.tail(tmp_path / "nginx" / "error.log"))
+        # Anonymous read is for 127.0.0.1 only: through nginx, 127.0.0.3 is not 127.0.0.1 any more
+        # (it would be if Sluice took nginx's own address), while 127.0.0.1 still is.
+        code, _ = curl(front, "--cacert", str(cert), interface="127.0.0.3")
+        assert code == 401, code
+        code, _ = curl(front, "--cacert", str(cert), interface="127.0.0.1")
+        assert code == 200, code
         # Going around nginx with a forged header: 127.0.0.3 is not a trusted proxy.
         code, _ = curl(srv.url("/cam/"), *basic(PROXIED), "-H", "X-Forwarded-For: 127.0.0.3",
                        interface="127.0.0.2")
