@@ -55,11 +55,12 @@ struct ListenerKeys {
 
 ListenerKeys listenerKeys(const config::Config& c, std::string_view what) {
   if (what == "API") {
-    return {c.apiAddress, c.apiAllowOrigins, c.apiEncryption, c.apiServerKey, c.apiServerCert, c.apiTrustedProxies};
+    return {c.apiAddress,   c.apiAllowOrigins, c.apiEncryption,
+            c.apiServerKey, c.apiServerCert,   c.apiTrustedProxies};
   }
   if (what == "metrics") {
-    return {c.metricsAddress,    c.metricsAllowOrigins, c.metricsEncryption,
-            c.metricsServerKey,  c.metricsServerCert,   c.metricsTrustedProxies};
+    return {c.metricsAddress,   c.metricsAllowOrigins, c.metricsEncryption,
+            c.metricsServerKey, c.metricsServerCert,   c.metricsTrustedProxies};
   }
   if (what == "pprof") {
     return {c.pprofAddress,   c.pprofAllowOrigins, c.pprofEncryption,
@@ -359,8 +360,8 @@ bool App::start(std::string& error) {
   if (http_) {
     std::string host = "localhost";
     for (auto& [name, path] : paths_) {
-      log::info("open {}://{}:{}/{}/ in a browser to watch path '{}'", config_.webrtcEncryption ? "https" : "http",
-                host, http_->boundPort(), name, name);
+      log::info("open {}://{}:{}/{}/ in a browser to watch path '{}'",
+                config_.webrtcEncryption ? "https" : "http", host, http_->boundPort(), name, name);
     }
   }
   waitHangup();

@@ -46,8 +46,10 @@ void validateListener(bool enabled, const std::string& address, std::string_view
 void validateEncryption(bool enabled, bool encryption, const std::string& key, const std::string& cert,
                         std::string_view prefix, const Origin& where) {
   if (!enabled || !encryption) return;
-  if (key.empty()) fail(where, fmt::format("'{}ServerKey' must be set when '{}Encryption' is enabled", prefix, prefix));
-  if (cert.empty()) fail(where, fmt::format("'{}ServerCert' must be set when '{}Encryption' is enabled", prefix, prefix));
+  if (key.empty())
+    fail(where, fmt::format("'{}ServerKey' must be set when '{}Encryption' is enabled", prefix, prefix));
+  if (cert.empty())
+    fail(where, fmt::format("'{}ServerCert' must be set when '{}Encryption' is enabled", prefix, prefix));
 }
 
 }  // namespace
@@ -59,11 +61,12 @@ void validateGlobals(const Config& config, const Origin& where, std::vector<std:
   validateListener(config.pprof, config.pprofAddress, "pprofAddress", "pprof is", where);
   validateEncryption(config.webrtc, config.webrtcEncryption, config.webrtcServerKey, config.webrtcServerCert,
                      "webrtc", where);
-  validateEncryption(config.api, config.apiEncryption, config.apiServerKey, config.apiServerCert, "api", where);
-  validateEncryption(config.metrics, config.metricsEncryption, config.metricsServerKey, config.metricsServerCert,
-                     "metrics", where);
-  validateEncryption(config.pprof, config.pprofEncryption, config.pprofServerKey, config.pprofServerCert, "pprof",
+  validateEncryption(config.api, config.apiEncryption, config.apiServerKey, config.apiServerCert, "api",
                      where);
+  validateEncryption(config.metrics, config.metricsEncryption, config.metricsServerKey,
+                     config.metricsServerCert, "metrics", where);
+  validateEncryption(config.pprof, config.pprofEncryption, config.pprofServerKey, config.pprofServerCert,
+                     "pprof", where);
 }
 
 }  // namespace sluice::config

@@ -135,9 +135,13 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
  public:
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
-  Connection(std::shared_ptr<ServerState> server, tcp::socket socket, tcp::endpoint remote, std::string client)
-      : server_(std::move(server)), stream_(makeStream(std::move(socket))), peer_(remote),
-        remote_(formatEndpoint(remote)), client_(std::move(client)),
+  Connection(std::shared_ptr<ServerState> server, tcp::socket socket, tcp::endpoint remote,
+             std::string client)
+      : server_(std::move(server)),
+        stream_(makeStream(std::move(socket))),
+        peer_(remote),
+        remote_(formatEndpoint(remote)),
+        client_(std::move(client)),
         peerTrusted_(server_->trustedProxies.contains(clientAddress(remote).to_string())) {}
 
   // Like Go's http.Server, the first request gets readTimeout from accept (TLS handshake
@@ -145,16 +149,15 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
   void start() {
     lowest().expires_after(server_->options.readTimeout);
     if constexpr (kTls) {
-      stream_.async_handshake(asio::ssl::stream_base::server,
-                              [self = this->shared_from_this()](beast::error_code ec) {
-                                if (self->closed_) return;
-                                if (ec) {
-                                  log::debug("[HTTP] TLS handshake with {} failed: {}", self->remote_,
-                                             ec.message());
-                                  return self->abort();
-                                }
-                                self->readHeader();
-                              });
+      stream_.async_handshake(
+          asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+            if (self->closed_) return;
+            if (ec) {
+              log::debug("[HTTP] TLS handshake with {} failed: {}", self->remote_, ec.message());
+              return self->abort();
+            }
+            self->readHeader();
+          });
     } else {
       readHeader();
     }
@@ -224,11 +227,12 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
 
   void readBody() {
     if (parser_->is_done()) return dispatchRequest();
-    bhttp::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, size_t) {
-      if (self->closed_) return;
-      if (ec) return self->onReadError(ec);
-      self->dispatchRequest();
-    });
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                        if (self->closed_) return;
+                        if (ec) return self->onReadError(ec);
+                        self->dispatchRequest();
+                      });
   }
 
   void onReadError(beast::error_code ec) {
@@ -390,7 +394,8 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     std::vector<std::string_view> forwarded;
     auto range = msg.equal_range("X-Forwarded-For");
     for (auto it = range.first; it != range.second; ++it) forwarded.push_back(view(it->value()));
-    std::optional<std::string> ip = forwardedClientIp(forwarded, view(msg["X-Real-Ip"]), server_->trustedProxies);
+    std::optional<std::string> ip =
+        forwardedClientIp(forwarded, view(msg["X-Real-Ip"]), server_->trustedProxies);
     if (!ip) return remote_;
     const std::string port = std::to_string(peer_.port());
     return ip->find(':') != std::string::npos ? "[" + *ip + "]:" + port : *ip + ":" + port;
@@ -681,10 +686,11 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
     ++state_->refused;
     uint64_t suppressed = 0;
     if (state_->refusalLog.allow(client, suppressed)) {
-      log::warn("[HTTP] {}: client {} already holds {} connections (limit {}): further ones are refused "
-                "with 429{}",
-                state_->options.address, client, open, state_->options.maxConnectionsPerClient,
-                suppressed ? fmt::format(" ({} refusals not logged)", suppressed) : std::string());
+      log::warn(
+          "[HTTP] {}: client {} already holds {} connections (limit {}): further ones are refused "
+          "with 429{}",
+          state_->options.address, client, open, state_->options.maxConnectionsPerClient,
+          suppressed ? fmt::format(" ({} refusals not logged)", suppressed) : std::string());
     }
     // A TLS client can't read a plain-text 429, and a handshake is more than a refusal is
     // worth: it is closed at once.

@@ -1,5 +1,6 @@
 #include "http/TlsContext.h"
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
@@ -9,7 +10,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <openssl/crypto.h>
 #include <iterator>
 
 namespace sluice::http {

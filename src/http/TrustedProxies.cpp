@@ -13,8 +13,8 @@ namespace {
 std::optional<asio::ip::address> parseBareIp(std::string_view text) {
   if (text.empty() || text.size() > 45) return std::nullopt;
   for (char c : text) {
-    const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '.' ||
-                    c == ':';
+    const bool ok =
+        (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '.' || c == ':';
     if (!ok) return std::nullopt;
   }
   boost::system::error_code ec;
@@ -61,7 +61,8 @@ std::optional<TrustedProxies> TrustedProxies::parse(const std::vector<std::strin
     std::optional<asio::ip::address> addr = parseBareIp(addressPart);
     // A range written in IPv4-mapped form ("::ffff:10.0.0.0/104") is not supported; ranges
     // are written the way the addresses they hold are.
-    const bool mappedRange = prefix >= 0 && addr && addr->is_v4() && addressPart.find(':') != std::string_view::npos;
+    const bool mappedRange =
+        prefix >= 0 && addr && addr->is_v4() && addressPart.find(':') != std::string_view::npos;
     const int maxPrefix = addr && addr->is_v4() ? 32 : 128;
     if (!addr || prefix == -2 || prefix > maxPrefix || mappedRange) {
       error = "invalid trusted proxy '" + entry + "': not an IP address or CIDR range";

@@ -1052,8 +1052,9 @@ TEST(HttpServerTrustedProxies, ForwardedAddressOnlyFromTrustedPeers) {
   EXPECT_EQ(ipOf(server.seen("127.0.0.1", {{"X-Forwarded-For", "6.6.6.6, 198.51.100.7, 10.0.0.1"}})),
             "198.51.100.7");
   // Two headers are one list: the last one is the nearest proxy's.
-  EXPECT_EQ(ipOf(server.seen("127.0.0.1", {{"X-Forwarded-For", "6.6.6.6"}, {"X-Forwarded-For", "198.51.100.8"}})),
-            "198.51.100.8");
+  EXPECT_EQ(
+      ipOf(server.seen("127.0.0.1", {{"X-Forwarded-For", "6.6.6.6"}, {"X-Forwarded-For", "198.51.100.8"}})),
+      "198.51.100.8");
   EXPECT_EQ(server.seen("127.0.0.1", {{"X-Forwarded-For", "2001:db8::1"}}).substr(0, 14), "[2001:db8::1]:");
   EXPECT_EQ(ipOf(server.seen("127.0.0.1", {{"X-Real-Ip", "198.51.100.9"}})), "198.51.100.9");
   // Malformed: the peer stays the client.
@@ -1101,6 +1102,7 @@ TEST(HttpServerTls, MissingOrBadFilesAreNamedAtStart) {
   EXPECT_EQ(error, "cannot read server certificate '/nonexistent/server.crt': No such file or directory");
 
   options.tlsCertFile = std::string(SLUICE_SOURCE_DIR) + "/CMakeLists.txt";  // readable, not PEM
+  options.tlsKeyFile = options.tlsCertFile;
   HttpServer notPem(io, options, nullptr);
   EXPECT_FALSE(notPem.start(error));
   EXPECT_NE(error.find("holds no PEM certificate"), std::string::npos) << error;

@@ -82,8 +82,9 @@ TEST(ForwardedClientIp, Ipv6) {
 
 TEST(ForwardedClientIp, MalformedHeadersAreIgnored) {
   TrustedProxies p = proxies({"127.0.0.1"});
-  for (std::string_view bad : {"", " ", ",", "unknown", "1.2.3.4:5678", "1.2.3", "1.2.3.256", "01.2.3.4",
-                               "1.2.3.4 5.6.7.8", "1.2.3.4;", "_hidden", "1.2.3.4\r\nX: y", "::::", "1.2.3.4,"}) {
+  for (std::string_view bad :
+       {"", " ", ",", "unknown", "1.2.3.4:5678", "1.2.3", "1.2.3.256", "01.2.3.4", "1.2.3.4 5.6.7.8",
+        "1.2.3.4;", "_hidden", "1.2.3.4\r\nX: y", "::::", "1.2.3.4,"}) {
     EXPECT_EQ(client({bad}, p), std::nullopt) << bad;
   }
   // A bad entry stops the walk before any untrusted address is found.
