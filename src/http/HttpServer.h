@@ -45,9 +45,10 @@ struct HttpServerOptions {
   std::vector<std::string> trustedProxies;
   // Open connections one client (core::clientKey: an IPv4 address or an IPv6 /64) may hold;
   // 0 = no limit. Exempt: the trusted proxies when some are set, otherwise this host's own
-  // 127.0.0.1 and ::1 (core::isLocalHostKey).
-  // Further connections from that client get a 429 JSON error and are closed, logged once per
-  // client per 10 s; other clients are not affected. Keep it well below maxConnections.
+  // 127.0.0.1 and ::1 (core::isLocalHostKey). Further connections from that client get a 429
+  // JSON error and are closed (on a TLS listener closed without an answer: a plain-text 429
+  // would be unreadable, a handshake too costly), logged once per client per 10 s; other
+  // clients are not affected. Keep it well below maxConnections.
   size_t maxConnectionsPerClient = 128;
   std::string serverName = "sluice";
 };
