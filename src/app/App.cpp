@@ -44,6 +44,49 @@ std::string pathSignature(const config::PathConfig& p, const config::Config& c) 
          std::to_string(p.alwaysAvailable) + "|" + std::to_string(p.alwaysAvailableTracks.size()) + "|" +
          p.alwaysAvailableFile + "|" + std::to_string(p.sourceOfflineGrace.count());
 }
+
+// The keys of one HTTP listener ("WebRTC", "API", "metrics", "pprof").
+struct ListenerKeys {
+  const std::string& address;
+  const std::vector<std::string>& allowOrigins;
+  bool encryption;
+  const std::string& serverKey;
+  const std::string& serverCert;
+  const std::vector<std::string>& trustedProxies;
+};
+
+ListenerKeys listenerKeys(const config::Config& c, std::string_view what) {
+  if (what == "API") {
+    return {c.apiAddress,   c.apiAllowOrigins, c.apiEncryption,
+            c.apiServerKey, c.apiServerCert,   c.apiTrustedProxies};
+  }
+  if (what == "metrics") {
+    return {c.metricsAddress,   c.metricsAllowOrigins, c.metricsEncryption,
+            c.metricsServerKey, c.metricsServerCert,   c.metricsTrustedProxies};
+  }
+  if (what == "pprof") {
+    return {c.pprofAddress,   c.pprofAllowOrigins, c.pprofEncryption,
+            c.pprofServerKey, c.pprofServerCert,   c.pprofTrustedProxies};
+  }
+  return {c.webrtcAddress,   c.webrtcAllowOrigins, c.webrtcEncryption,
+          c.webrtcServerKey, c.webrtcServerCert,   c.webrtcTrustedProxies};
+}
+
+http::HttpServerOptions listenerOptions(const config::Config& c, std::string_view what) {
+  const ListenerKeys keys = listenerKeys(c, what);
+  http::HttpServerOptions o;
+  o.address = keys.address;
+  o.allowOrigins = keys.allowOrigins;
+  o.tls = keys.encryption;
+  o.tlsKeyFile = keys.serverKey;
+  o.tlsCertFile = keys.serverCert;
+  o.trustedProxies = keys.trustedProxies;
+  o.readTimeout = c.readTimeout;
+  o.writeTimeout = c.writeTimeout;
+  o.maxConnectionsPerClient = static_cast<size_t>(c.httpMaxConnectionsPerClient);
+  return o;
+}
+
 }  // namespace
 
 void App::addPath(const config::PathConfig& pc) {
@@ -95,6 +138,12 @@ void App::applyConfig(config::Config next) {
   warnRestart("webrtcMaxHandshakesPerClient",
               next.webrtcMaxHandshakesPerClient != config_.webrtcMaxHandshakesPerClient);
   warnRestart("webrtcMaxHandshakes", next.webrtcMaxHandshakes != config_.webrtcMaxHandshakes);
+  for (const char* what : {"webrtc", "api", "metrics", "pprof"}) {
+    const std::string_view name = what[0] == 'w' ? "WebRTC" : what[0] == 'a' ? "API" : what;
+    const ListenerKeys now = listenerKeys(config_, name), then = listenerKeys(next, name);
+    warnRestart(fmt::format("{}Encryption", what).c_str(), now.encryption != then.encryption);
+    warnRestart(fmt::format("{}TrustedProxies", what).c_str(), now.trustedProxies != then.trustedProxies);
+  }
 
   std::map<std::string, std::string> wanted;
   for (const auto& p : next.paths) {
@@ -115,6 +164,7 @@ void App::applyConfig(config::Config next) {
     paths_.erase(name);
   }
   config_ = std::move(next);
+  reloadCertificates();
   access_.setUsers(std::make_shared<const auth::AuthManager>(auth::AuthManager::fromConfig(config_)));
   for (const auto& p : config_.paths) {
     if (p.regex || paths_.count(p.name)) continue;
@@ -124,6 +174,24 @@ void App::applyConfig(config::Config next) {
       if (!p.sourceOnDemand) added->start();
     }
   }
+}
+
+void App::reloadCertificates() {
+  auto reloadOne = [this](http::HttpServer& server, const std::string& what) {
+    if (server.tlsFingerprint().empty()) return;  // a plain listener (encryption changes need a restart)
+    const ListenerKeys keys = listenerKeys(config_, what);
+    std::string error;
+    const std::string before = server.tlsFingerprint();
+    if (!server.reloadTls(keys.serverCert, keys.serverKey, error)) {
+      log::error("[{}] new TLS certificate rejected, the running one stays: {}", what, error);
+      return;
+    }
+    if (server.tlsFingerprint() != before) {
+      log::info("[{}] TLS certificate reloaded (SHA-256 {})", what, server.tlsFingerprint());
+    }
+  };
+  if (http_) reloadOne(*http_, "WebRTC");
+  for (size_t i = 0; i < auxServers_.size(); ++i) reloadOne(*auxServers_[i], auxServerNames_[i]);
 }
 
 void App::waitHangup() {
@@ -249,13 +317,7 @@ bool App::start(std::string& error) {
     static_assert(sizeof(http::WebrtcRoutes) > 0);
     auto routes =
         std::make_shared<http::WebrtcRoutes>(*bridge_, makeHttpAccessCheck(control_, access_, "WebRTC"));
-    http::HttpServerOptions ho;
-    ho.address = config_.webrtcAddress;
-    ho.maxConnectionsPerClient = static_cast<size_t>(config_.httpMaxConnectionsPerClient);
-    ho.allowOrigins = config_.webrtcAllowOrigins;
-    ho.readTimeout = config_.readTimeout;
-    ho.writeTimeout = config_.writeTimeout;
-    http_ = std::make_unique<http::HttpServer>(control_, ho,
+    http_ = std::make_unique<http::HttpServer>(control_, listenerOptions(config_, "WebRTC"),
                                                [routes](http::HttpRequest req, http::HttpResponder respond) {
                                                  routes->handle(req, std::move(respond));
                                                });
@@ -263,8 +325,8 @@ bool App::start(std::string& error) {
       error = "unable to listen on " + config_.webrtcAddress + ": " + error;
       return false;
     }
-    log::info("[WebRTC] listener opened on {} (HTTP), {} (ICE/UDP)", config_.webrtcAddress,
-              config_.webrtcLocalUDPAddress);
+    log::info("[WebRTC] listener opened on {} ({}), {} (ICE/UDP)", config_.webrtcAddress,
+              config_.webrtcEncryption ? "HTTPS" : "HTTP", config_.webrtcLocalUDPAddress);
   }
 
   apiBackend_ = std::make_unique<ApiBackend>(*this);
@@ -272,8 +334,7 @@ bool App::start(std::string& error) {
     auto r =
         std::make_shared<http::ControlApiRoutes>(*apiBackend_, makeHttpAccessCheck(control_, access_, "API"));
     routes_.push_back(r);
-    if (!startAuxServer("API", config_.apiAddress, config_.apiAllowOrigins, http::kControlApiBodyLimit,
-                        r->handler(), error)) {
+    if (!startAuxServer("API", http::kControlApiBodyLimit, r->handler(), error)) {
       return false;
     }
   }
@@ -281,16 +342,14 @@ bool App::start(std::string& error) {
     auto r = std::make_shared<http::MetricsRoutes>(*apiBackend_, apiBackend_.get(),
                                                    makeHttpAccessCheck(control_, access_, "metrics"));
     routes_.push_back(r);
-    if (!startAuxServer("metrics", config_.metricsAddress, config_.metricsAllowOrigins, 128 * 1024,
-                        r->handler(), error)) {
+    if (!startAuxServer("metrics", 128 * 1024, r->handler(), error)) {
       return false;
     }
   }
   if (config_.pprof) {
     auto r = std::make_shared<http::PprofRoutes>(control_, makeHttpAccessCheck(control_, access_, "pprof"));
     routes_.push_back(r);
-    if (!startAuxServer("pprof", config_.pprofAddress, config_.pprofAllowOrigins, 128 * 1024, r->handler(),
-                        error)) {
+    if (!startAuxServer("pprof", 128 * 1024, r->handler(), error)) {
       return false;
     }
   }
@@ -303,8 +362,8 @@ bool App::start(std::string& error) {
   if (http_) {
     std::string host = "localhost";
     for (auto& [name, path] : paths_) {
-      log::info("open http://{}:{}/{}/ in a browser to watch path '{}'", host, http_->boundPort(), name,
-                name);
+      log::info("open {}://{}:{}/{}/ in a browser to watch path '{}'",
+                config_.webrtcEncryption ? "https" : "http", host, http_->boundPort(), name, name);
     }
   }
   waitHangup();
@@ -328,23 +387,19 @@ bool App::start(std::string& error) {
   return true;
 }
 
-bool App::startAuxServer(const char* what, const std::string& address,
-                         const std::vector<std::string>& origins, size_t bodyLimit, http::HttpHandler handler,
-                         std::string& error) {
-  http::HttpServerOptions o;
-  o.address = address;
-  o.allowOrigins = origins;
-  o.readTimeout = config_.readTimeout;
-  o.writeTimeout = config_.writeTimeout;
+bool App::startAuxServer(const char* what, size_t bodyLimit, http::HttpHandler handler, std::string& error) {
+  http::HttpServerOptions o = listenerOptions(config_, what);
   o.bodyLimit = bodyLimit;
-  o.maxConnectionsPerClient = static_cast<size_t>(config_.httpMaxConnectionsPerClient);
-  auto server = std::make_unique<http::HttpServer>(control_, o, std::move(handler));
+  const std::string address = o.address;
+  const bool tls = o.tls;
+  auto server = std::make_unique<http::HttpServer>(control_, std::move(o), std::move(handler));
   if (!server->start(error)) {
     error = std::string("unable to open the ") + what + " listener on " + address + ": " + error;
     return false;
   }
-  log::info("[{}] listener opened on {}", what, address);
+  log::info("[{}] listener opened on {}{}", what, address, tls ? " (HTTPS)" : "");
   auxServers_.push_back(std::move(server));
+  auxServerNames_.emplace_back(what);
   return true;
 }
 

@@ -82,9 +82,13 @@ class App {
   // Routes of the API, metrics and pprof listeners: kept alive as long as their servers.
   std::vector<std::shared_ptr<void>> routes_;
   std::vector<std::unique_ptr<http::HttpServer>> auxServers_;
+  std::vector<std::string> auxServerNames_;  // "API", "metrics", "pprof"; parallel to auxServers_
 
-  bool startAuxServer(const char* what, const std::string& address, const std::vector<std::string>& origins,
-                      size_t bodyLimit, http::HttpHandler handler, std::string& error);
+  // `what` is "API", "metrics" or "pprof": it selects the listener's keys in config_.
+  bool startAuxServer(const char* what, size_t bodyLimit, http::HttpHandler handler, std::string& error);
+  // Reads every HTTPS listener's certificate and key again; a listener whose new files are
+  // unusable keeps the ones it has (logged).
+  void reloadCertificates();
   boost::asio::signal_set signals_;
   boost::asio::signal_set hangup_;
   std::unique_ptr<ConfigWatcher> watcher_;

@@ -109,19 +109,29 @@ struct Config {
   std::vector<AuthPermission> authHTTPExclude = defaultAuthHttpExclude();  // kept for the API's view
 
   // Control API, metrics and pprof listeners. Trusted proxies are addresses or CIDR ranges.
+  // With <name>Encryption the listener speaks HTTPS with <name>ServerCert / <name>ServerKey
+  // (PEM files, read again on reload).
   bool api = false;
   std::string apiAddress = ":9997";
+  bool apiEncryption = false;
+  std::string apiServerKey = "server.key", apiServerCert = "server.crt";
   std::vector<std::string> apiAllowOrigins{"*"}, apiTrustedProxies;
   bool metrics = false;
   std::string metricsAddress = ":9998";
+  bool metricsEncryption = false;
+  std::string metricsServerKey = "server.key", metricsServerCert = "server.crt";
   std::vector<std::string> metricsAllowOrigins{"*"}, metricsTrustedProxies;
   bool pprof = false;
   std::string pprofAddress = ":9999";
+  bool pprofEncryption = false;
+  std::string pprofServerKey = "server.key", pprofServerCert = "server.crt";
   std::vector<std::string> pprofAllowOrigins{"*"}, pprofTrustedProxies;
 
   bool webrtc = true;
   std::string webrtcAddress = ":8889";
-  std::vector<std::string> webrtcAllowOrigins{"*"};
+  bool webrtcEncryption = false;
+  std::string webrtcServerKey = "server.key", webrtcServerCert = "server.crt";
+  std::vector<std::string> webrtcAllowOrigins{"*"}, webrtcTrustedProxies;
   std::string webrtcLocalUDPAddress = ":8189", webrtcLocalTCPAddress;
   bool webrtcIPsFromInterfaces = true;
   std::vector<std::string> webrtcIPsFromInterfacesList, webrtcAdditionalHosts;

@@ -41,6 +41,17 @@ void validateListener(bool enabled, const std::string& address, std::string_view
   if (enabled && address.empty()) fail(where, fmt::format("'{}' must be set when {} enabled", key, what));
 }
 
+// A listener with encryption needs both files named (whether they can be read is checked when
+// the listener opens, and on reload, so that the error names the file and its problem).
+void validateEncryption(bool enabled, bool encryption, const std::string& key, const std::string& cert,
+                        std::string_view prefix, const Origin& where) {
+  if (!enabled || !encryption) return;
+  if (key.empty())
+    fail(where, fmt::format("'{}ServerKey' must be set when '{}Encryption' is enabled", prefix, prefix));
+  if (cert.empty())
+    fail(where, fmt::format("'{}ServerCert' must be set when '{}Encryption' is enabled", prefix, prefix));
+}
+
 }  // namespace
 
 void validateGlobals(const Config& config, const Origin& where, std::vector<std::string>& warnings) {
@@ -48,6 +59,14 @@ void validateGlobals(const Config& config, const Origin& where, std::vector<std:
   validateListener(config.api, config.apiAddress, "apiAddress", "the API is", where);
   validateListener(config.metrics, config.metricsAddress, "metricsAddress", "metrics are", where);
   validateListener(config.pprof, config.pprofAddress, "pprofAddress", "pprof is", where);
+  validateEncryption(config.webrtc, config.webrtcEncryption, config.webrtcServerKey, config.webrtcServerCert,
+                     "webrtc", where);
+  validateEncryption(config.api, config.apiEncryption, config.apiServerKey, config.apiServerCert, "api",
+                     where);
+  validateEncryption(config.metrics, config.metricsEncryption, config.metricsServerKey,
+                     config.metricsServerCert, "metrics", where);
+  validateEncryption(config.pprof, config.pprofEncryption, config.pprofServerKey, config.pprofServerCert,
+                     "pprof", where);
 }
 
 }  // namespace sluice::config

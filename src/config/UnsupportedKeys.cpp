@@ -22,9 +22,6 @@ const std::vector<UnsupportedKey>& unsupportedGlobalKeys() {
        // Authentication
        "authHTTPAddress", "authHTTPFingerprint", "authJWTJWKS", "authJWTJWKSFingerprint", "authJWTClaimKey",
        "authJWTExclude", "authJWTIssuer", "authJWTAudience", "authJWTInHTTPQuery",
-       // Control API, metrics, pprof
-       "apiEncryption", "apiServerKey", "apiServerCert", "metricsEncryption", "metricsServerKey",
-       "metricsServerCert", "pprofEncryption", "pprofServerKey", "pprofServerCert",
        // Playback server
        "playback", "playbackAddress", "playbackEncryption", "playbackServerKey", "playbackServerCert",
        "playbackAllowOrigins", "playbackTrustedProxies",
@@ -41,7 +38,6 @@ const std::vector<UnsupportedKey>& unsupportedGlobalKeys() {
        "hlsTrustedProxies", "hlsAlwaysRemux", "hlsVariant", "hlsSegmentCount", "hlsSegmentDuration",
        "hlsPartDuration", "hlsSegmentMaxSize", "hlsDirectory", "hlsMuxerCloseAfter", "hlsCDNSecret",
        // WebRTC server
-       "webrtcEncryption", "webrtcServerKey", "webrtcServerCert", "webrtcTrustedProxies",
        "webrtcIPsFromInterfacesExcludeList", "webrtcTrackGatherTimeout",
        // SRT server
        "srt", "srtAddress",

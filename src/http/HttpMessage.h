@@ -19,7 +19,9 @@ struct HttpRequest {
   std::string query;   // raw query string after '?', not decoded
   HttpHeaders headers;
   std::string body;
-  std::string remoteAddress;  // "ip:port"; IPv6 as "[ip]:port"; v4-mapped shown as IPv4
+  // "ip:port"; IPv6 as "[ip]:port"; v4-mapped shown as IPv4. Behind a trusted proxy, the
+  // forwarded client address with the proxy connection's port (HttpServerOptions::trustedProxies).
+  std::string remoteAddress;
 
   // First value of a header (case-insensitive name), empty when absent.
   std::string_view header(std::string_view name) const;

@@ -13,8 +13,10 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <ctime>
 #include <optional>
+#include <type_traits>
 #include <unordered_map>
 
 #include "core/ClientKey.h"
@@ -22,6 +24,8 @@
 #include "core/Log.h"
 #include "http/CorsOrigin.h"
 #include "http/HttpText.h"
+#include "http/TlsContext.h"
+#include "http/TrustedProxies.h"
 
 namespace sluice::http {
 
@@ -29,6 +33,8 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
 
@@ -43,7 +49,12 @@ constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr auto kRefusalTime = std::chrono::seconds(1);
 constexpr size_t kMaxRefusing = 256;
 
-class Connection;
+// What ServerState needs of a connection, whichever stream it runs on.
+class ConnectionBase {
+ public:
+  virtual ~ConnectionBase() = default;
+  virtual void abort() = 0;
+};
 
 struct ServerState {
   ServerState(asio::io_context& context, HttpServerOptions serverOptions, HttpHandler serverHandler)
@@ -55,7 +66,11 @@ struct ServerState {
   bool stopped = false;
   // Owns the connections: a connection waiting for its handler has no pending I/O that
   // would keep it alive, and stop() must be able to reach every one of them.
-  std::unordered_map<Connection*, std::shared_ptr<Connection>> connections;
+  std::unordered_map<ConnectionBase*, std::shared_ptr<ConnectionBase>> connections;
+  TrustedProxies trustedProxies;
+  // The certificate and key new TLS connections use; replaced by reloadTls, while open
+  // connections keep the one they started with. Null on a plain listener.
+  std::shared_ptr<TlsContext> tls;
   // Open connections per client (core::clientKey), for maxConnectionsPerClient.
   std::unordered_map<std::string, size_t> perClient;
   size_t refusing = 0;  // refused connections still being answered
@@ -115,27 +130,47 @@ std::string formatEndpoint(const tcp::endpoint& ep) {
   return addr.to_string() + ":" + std::to_string(ep.port());
 }
 
-class Connection : public std::enable_shared_from_this<Connection> {
+template <class Stream>
+class Connection : public ConnectionBase, public std::enable_shared_from_this<Connection<Stream>> {
  public:
-  Connection(std::shared_ptr<ServerState> server, tcp::socket socket, std::string remote, std::string client)
-      : server_(std::move(server)), stream_(std::move(socket)), remote_(std::move(remote)),
-        client_(std::move(client)) {}
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
-  // Like Go's http.Server, the first request gets readTimeout from accept; later ones
-  // get idleTimeout to start and readTimeout to complete.
+  Connection(std::shared_ptr<ServerState> server, tcp::socket socket, tcp::endpoint remote,
+             std::string client)
+      : server_(std::move(server)),
+        stream_(makeStream(std::move(socket))),
+        peer_(remote),
+        remote_(formatEndpoint(remote)),
+        client_(std::move(client)),
+        peerTrusted_(server_->trustedProxies.contains(clientAddress(remote).to_string())) {}
+
+  // Like Go's http.Server, the first request gets readTimeout from accept (TLS handshake
+  // included); later ones get idleTimeout to start and readTimeout to complete.
   void start() {
-    stream_.expires_after(server_->options.readTimeout);
-    readHeader();
+    lowest().expires_after(server_->options.readTimeout);
+    if constexpr (kTls) {
+      stream_.async_handshake(
+          asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+            if (self->closed_) return;
+            if (ec) {
+              log::debug("[HTTP] TLS handshake with {} failed: {}", self->remote_, ec.message());
+              return self->abort();
+            }
+            self->readHeader();
+          });
+    } else {
+      readHeader();
+    }
   }
 
   // Immediate close; pending operations complete with an error and find closed_ set.
-  void abort() {
+  void abort() override {
     if (closed_) return;
     closed_ = true;
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
-    auto self = shared_from_this();  // the registry may hold the last reference
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().close();
+    auto self = this->shared_from_this();  // the registry may hold the last reference
     server_->release(client_);
     server_->connections.erase(this);
   }
@@ -143,17 +178,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   void readNext() {
     if (buffer_.size() > 0) {  // a pipelined request is already buffered
-      stream_.expires_after(server_->options.readTimeout);
+      lowest().expires_after(server_->options.readTimeout);
       readHeader();
       return;
     }
-    stream_.expires_after(server_->options.idleTimeout);
+    lowest().expires_after(server_->options.idleTimeout);
     stream_.async_read_some(buffer_.prepare(kIdleReadSize),
-                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                            [self = this->shared_from_this()](beast::error_code ec, size_t n) {
                               if (self->closed_) return;
                               if (ec) return self->abort();
                               self->buffer_.commit(n);
-                              self->stream_.expires_after(self->server_->options.readTimeout);
+                              self->lowest().expires_after(self->server_->options.readTimeout);
                               self->readHeader();
                             });
   }
@@ -168,7 +203,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     parser_->header_limit(static_cast<std::uint32_t>(server_->options.headerLimit));
     parser_->body_limit(static_cast<std::uint64_t>(server_->options.bodyLimit));
     bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = shared_from_this()](beast::error_code ec, size_t) {
+                             [self = this->shared_from_this()](beast::error_code ec, size_t) {
                                if (self->closed_) return;
                                if (ec) return self->onReadError(ec);
                                self->onHeader();
@@ -180,7 +215,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (!parser_->is_done() && equalsIgnoreCase(view(msg[bhttp::field::expect]), "100-continue")) {
       // curl and other clients wait for this before sending bodies (SDP offers) > 1 KiB.
       asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
-                        [self = shared_from_this()](beast::error_code ec, size_t) {
+                        [self = this->shared_from_this()](beast::error_code ec, size_t) {
                           if (self->closed_) return;
                           if (ec) return self->abort();
                           self->readBody();
@@ -192,11 +227,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void readBody() {
     if (parser_->is_done()) return dispatchRequest();
-    bhttp::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (self->closed_) return;
-      if (ec) return self->onReadError(ec);
-      self->dispatchRequest();
-    });
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                        if (self->closed_) return;
+                        if (ec) return self->onReadError(ec);
+                        self->dispatchRequest();
+                      });
   }
 
   void onReadError(beast::error_code ec) {
@@ -244,15 +280,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
       request.headers.emplace_back(view(field.name_string()), view(field.value()));
     }
     request.body = std::move(msg.body());
-    request.remoteAddress = remote_;
+    request.remoteAddress = requestRemoteAddress(msg);
     parser_.reset();
 
     // The handler may take its time (a WHEP POST waits for ICE gathering); no read is
     // pending meanwhile, so no timeout runs either.
-    stream_.expires_never();
+    lowest().expires_never();
     awaiting_ = true;
     const uint64_t seq = ++requestSeq_;
-    std::weak_ptr<Connection> weak = weak_from_this();
+    std::weak_ptr<Connection> weak = this->weak_from_this();
     asio::io_context& io = server_->io;
     HttpResponder responder([weak, seq, &io](HttpResponse response) {
       asio::dispatch(io, [weak, seq, response = std::move(response)]() mutable {
@@ -304,9 +340,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     const bool keep = keepAlive_ && !closeAfter && !server_->stopped;
     res->keep_alive(keep);
 
-    stream_.expires_after(options.writeTimeout);
+    lowest().expires_after(options.writeTimeout);
     response_ = res;
-    bhttp::async_write(stream_, *res, [self = shared_from_this(), keep](beast::error_code ec, size_t) {
+    bhttp::async_write(stream_, *res, [self = this->shared_from_this(), keep](beast::error_code ec, size_t) {
       if (self->closed_) return;
       self->response_.reset();
       if (ec) return self->abort();
@@ -316,16 +352,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void lingeringClose() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     buffer_.clear();
-    stream_.expires_after(kLingerTime);
-    drain();
+    lowest().expires_after(kLingerTime);
+    if constexpr (kTls) {
+      // close_notify, then wait (bounded) for the client's; what it still sends is discarded.
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+        if (!self->closed_) self->abort();
+      });
+    } else {
+      beast::error_code ec;
+      lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+      drain();
+    }
   }
 
   void drain() {
     stream_.async_read_some(asio::buffer(drainBuffer_),
-                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                            [self = this->shared_from_this()](beast::error_code ec, size_t n) {
                               if (self->closed_) return;
                               self->drained_ += n;
                               if (ec || self->drained_ > kLingerMaxBytes) return self->abort();
@@ -333,11 +376,40 @@ class Connection : public std::enable_shared_from_this<Connection> {
                             });
   }
 
+  Stream makeStream(tcp::socket socket) {
+    if constexpr (kTls) {
+      tls_ = server_->tls;
+      return Stream(std::move(socket), tls_->context());
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  // The address handlers see: the peer, or the client a trusted proxy forwarded the request
+  // for (with the peer's port, as MediaMTX reports it).
+  std::string requestRemoteAddress(const bhttp::request<bhttp::string_body>& msg) const {
+    if (!peerTrusted_) return remote_;
+    std::vector<std::string_view> forwarded;
+    auto range = msg.equal_range("X-Forwarded-For");
+    for (auto it = range.first; it != range.second; ++it) forwarded.push_back(view(it->value()));
+    std::optional<std::string> ip =
+        forwardedClientIp(forwarded, view(msg["X-Real-Ip"]), server_->trustedProxies);
+    if (!ip) return remote_;
+    const std::string port = std::to_string(peer_.port());
+    return ip->find(':') != std::string::npos ? "[" + *ip + "]:" + port : *ip + ":" + port;
+  }
+
+  // Declared first: makeStream() fills tls_ while stream_ is constructed.
   std::shared_ptr<ServerState> server_;
-  beast::tcp_stream stream_;
+  std::shared_ptr<TlsContext> tls_;  // the context this connection's TLS session uses
+  Stream stream_;
   beast::flat_buffer buffer_;
-  std::string remote_;
-  std::string client_;  // core::clientKey of the remote address
+  tcp::endpoint peer_;
+  std::string remote_;  // the TCP peer, "ip:port"
+  std::string client_;  // core::clientKey of the TCP peer (per-client connection count)
+  bool peerTrusted_ = false;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<bhttp::response<bhttp::string_body>> response_;
   std::array<char, 4096> drainBuffer_{};
@@ -454,6 +526,13 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
 
   bool start(std::string& error) {
     if (running_) return true;
+    std::optional<TrustedProxies> proxies = TrustedProxies::parse(state_->options.trustedProxies, error);
+    if (!proxies) return false;
+    state_->trustedProxies = std::move(*proxies);
+    if (state_->options.tls) {
+      state_->tls = TlsContext::load(state_->options.tlsCertFile, state_->options.tlsKeyFile, error);
+      if (!state_->tls) return false;
+    }
     std::string host;
     uint16_t port = 0;
     if (!parseListenAddress(state_->options.address, host, port, error)) return false;
@@ -518,12 +597,27 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
     beast::error_code ec;
     acceptor_.close(ec);
     retryTimer_.cancel();
-    std::vector<std::shared_ptr<Connection>> open;
+    std::vector<std::shared_ptr<ConnectionBase>> open;
     open.reserve(state_->connections.size());
     for (auto& [ptr, conn] : state_->connections) open.push_back(conn);
     for (auto& conn : open) conn->abort();
     state_->handler = nullptr;  // release what the handler captured
   }
+
+  bool reloadTls(const std::string& certFile, const std::string& keyFile, std::string& error) {
+    if (!state_->options.tls) {
+      error = "the listener does not use TLS";
+      return false;
+    }
+    std::shared_ptr<TlsContext> next = TlsContext::load(certFile, keyFile, error);
+    if (!next) return false;
+    state_->options.tlsCertFile = certFile;
+    state_->options.tlsKeyFile = keyFile;
+    state_->tls = std::move(next);
+    return true;
+  }
+
+  std::string tlsFingerprint() const { return state_->tls ? state_->tls->fingerprint() : std::string(); }
 
   uint16_t boundPort() const { return port_; }
   size_t connectionCount() const { return state_->connections.size(); }
@@ -557,30 +651,50 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
       socket.close(ec);
       return;
     }
-    std::string client = core::clientKey(clientAddress(remote).to_string());
+    const std::string peerIp = clientAddress(remote).to_string();
+    std::string client = core::clientKey(peerIp);
     size_t& open = state_->perClient[client];
     const size_t limit = state_->options.maxConnectionsPerClient;
-    if (limit > 0 && open >= limit && !core::isLocalHostKey(client)) {
+    if (limit > 0 && open >= limit && !exemptFromClientLimit(peerIp, client)) {
       return refuse(std::move(socket), client, open);
     }
     ++open;
     socket.set_option(tcp::no_delay(true), ec);
-    auto conn =
-        std::make_shared<Connection>(state_, std::move(socket), formatEndpoint(remote), std::move(client));
+    if (state_->tls) {
+      startConnection<TlsStream>(std::move(socket), remote, std::move(client));
+    } else {
+      startConnection<PlainStream>(std::move(socket), remote, std::move(client));
+    }
+  }
+
+  template <class Stream>
+  void startConnection(tcp::socket socket, const tcp::endpoint& remote, std::string client) {
+    auto conn = std::make_shared<Connection<Stream>>(state_, std::move(socket), remote, std::move(client));
     state_->connections.emplace(conn.get(), conn);
     conn->start();
+  }
+
+  // A trusted proxy carries many clients on its connections, so it is not limited as one
+  // client. Without trusted proxies, this host's own loopback address plays that part (a local
+  // reverse proxy, bench tools); with them, loopback is an ordinary client unless listed.
+  bool exemptFromClientLimit(const std::string& peerIp, const std::string& client) const {
+    if (state_->trustedProxies.empty()) return core::isLocalHostKey(client);
+    return state_->trustedProxies.contains(peerIp);
   }
 
   void refuse(tcp::socket socket, const std::string& client, size_t open) {
     ++state_->refused;
     uint64_t suppressed = 0;
     if (state_->refusalLog.allow(client, suppressed)) {
-      log::warn("[HTTP] {}: client {} already holds {} connections (limit {}): further ones are refused "
-                "with 429{}",
-                state_->options.address, client, open, state_->options.maxConnectionsPerClient,
-                suppressed ? fmt::format(" ({} refusals not logged)", suppressed) : std::string());
+      log::warn(
+          "[HTTP] {}: client {} already holds {} connections (limit {}): further ones are refused "
+          "with 429{}",
+          state_->options.address, client, open, state_->options.maxConnectionsPerClient,
+          suppressed ? fmt::format(" ({} refusals not logged)", suppressed) : std::string());
     }
-    if (state_->refusing >= kMaxRefusing) {
+    // A TLS client can't read a plain-text 429, and a handshake is more than a refusal is
+    // worth: it is closed at once.
+    if (state_->refusing >= kMaxRefusing || state_->tls) {
       beast::error_code ec;
       socket.close(ec);
       return;
@@ -606,5 +720,9 @@ void HttpServer::stop() { impl_->stop(); }
 uint16_t HttpServer::boundPort() const { return impl_->boundPort(); }
 size_t HttpServer::connectionCount() const { return impl_->connectionCount(); }
 uint64_t HttpServer::refusedConnections() const { return impl_->refusedConnections(); }
+bool HttpServer::reloadTls(const std::string& certFile, const std::string& keyFile, std::string& error) {
+  return impl_->reloadTls(certFile, keyFile, error);
+}
+std::string HttpServer::tlsFingerprint() const { return impl_->tlsFingerprint(); }
 
 }  // namespace sluice::http

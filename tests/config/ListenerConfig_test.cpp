@@ -77,6 +77,7 @@ TEST_F(ListenerConfig, TrustedProxiesMustBeAddressesOrRanges) {
             "sluice.yml:1: apiTrustedProxies: invalid IP address or CIDR range 'proxy.example'");
   EXPECT_TRUE(contains(loadError("metricsTrustedProxies: ['::1/129']\n"), "'::1/129'"));
   EXPECT_TRUE(contains(loadError("pprofTrustedProxies: ['10.0.0.1/']\n"), "'10.0.0.1/'"));
+  EXPECT_TRUE(contains(loadError("webrtcTrustedProxies: [nginx.local]\n"), "'nginx.local'"));
 }
 
 TEST_F(ListenerConfig, BadBoolean) {
@@ -97,10 +98,28 @@ TEST_F(ListenerConfig, DeprecatedSingleOrigins) {
   EXPECT_EQ(result.warnings.size(), 3u);
 }
 
-TEST_F(ListenerConfig, TlsKeysAreStillOnlyWarned) {
-  ConfigResult result = load("apiEncryption: yes\nmetricsServerKey: k.pem\npprofServerCert: c.pem\n");
-  ASSERT_TRUE(result.config) << result.error;
-  EXPECT_EQ(countContaining(result.warnings, "is not supported by Sluice yet and is ignored"), 3u);
+TEST_F(ListenerConfig, TlsAndTrustedProxyKeysAreBound) {
+  Config c = loadOk(
+      "api: yes\napiEncryption: yes\nmetricsServerKey: k.pem\npprofServerCert: c.pem\n"
+      "webrtcEncryption: yes\nwebrtcServerKey: /etc/sluice/key.pem\nwebrtcServerCert: /etc/sluice/cert.pem\n"
+      "webrtcTrustedProxies: [127.0.0.1, 10.0.0.0/8, '::1']\n");
+  EXPECT_TRUE(c.apiEncryption);
+  EXPECT_EQ(c.apiServerKey, "server.key");
+  EXPECT_EQ(c.apiServerCert, "server.crt");
+  EXPECT_EQ(c.metricsServerKey, "k.pem");
+  EXPECT_EQ(c.pprofServerCert, "c.pem");
+  EXPECT_TRUE(c.webrtcEncryption);
+  EXPECT_EQ(c.webrtcServerKey, "/etc/sluice/key.pem");
+  EXPECT_EQ(c.webrtcServerCert, "/etc/sluice/cert.pem");
+  EXPECT_EQ(c.webrtcTrustedProxies, (std::vector<std::string>{"127.0.0.1", "10.0.0.0/8", "::1"}));
+}
+
+TEST_F(ListenerConfig, TlsNeedsItsFilesNamed) {
+  ConfigResult result = load("webrtcEncryption: yes\nwebrtcServerKey: ''\n");
+  ASSERT_FALSE(result.config);
+  EXPECT_TRUE(
+      testing::contains(result.error, "'webrtcServerKey' must be set when 'webrtcEncryption' is enabled"))
+      << result.error;
 }
 
 TEST_F(ListenerConfig, FromTheEnvironment) {

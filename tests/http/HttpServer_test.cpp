@@ -1001,3 +1001,123 @@ TEST_F(HttpServerTest, ReadAccessGatesWhepAndPlayerPage) {
       {"read", "floor/1"}, {"read", "floor/1"}, {"read", "cam"}};
   EXPECT_EQ(seen, expected);
 }
+
+namespace {
+
+// A server on its own thread whose handler answers with the request's remoteAddress.
+class EchoAddressServer {
+ public:
+  explicit EchoAddressServer(HttpServerOptions options) {
+    options.address = "127.0.0.1:0";
+    server_ = std::make_unique<HttpServer>(io_, options, [](HttpRequest request, HttpResponder respond) {
+      respond(textResponse(200, "text/plain", request.remoteAddress));
+    });
+    std::string error;
+    started_ = server_->start(error);
+    EXPECT_TRUE(started_) << error;
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~EchoAddressServer() {
+    boost::asio::post(io_, [this] { server_->stop(); });
+    guard_.reset();
+    thread_.join();
+  }
+  uint16_t port() const { return server_->boundPort(); }
+
+  // The address the handler saw for a request from `source` with these headers.
+  std::string seen(const char* source, std::vector<std::pair<std::string, std::string>> headers) {
+    RawHttpClient client(port(), source);
+    EXPECT_TRUE(client.connected());
+    client.send(buildRequest("GET", "/", headers));
+    RawResponse r = client.read();
+    EXPECT_EQ(r.status, 200);
+    return r.body;
+  }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_{io_.get_executor()};
+  std::unique_ptr<HttpServer> server_;
+  std::thread thread_;
+  bool started_ = false;
+};
+
+std::string ipOf(const std::string& address) { return address.substr(0, address.rfind(':')); }
+
+TEST(HttpServerTrustedProxies, ForwardedAddressOnlyFromTrustedPeers) {
+  HttpServerOptions options;
+  options.trustedProxies = {"127.0.0.1", "10.0.0.0/8"};
+  EchoAddressServer server(options);
+  EXPECT_EQ(ipOf(server.seen("127.0.0.1", {{"X-Forwarded-For", "198.51.100.7"}})), "198.51.100.7");
+  EXPECT_EQ(ipOf(server.seen("127.0.0.1", {{"X-Forwarded-For", "6.6.6.6, 198.51.100.7, 10.0.0.1"}})),
+            "198.51.100.7");
+  // Two headers are one list: the last one is the nearest proxy's.
+  EXPECT_EQ(
+      ipOf(server.seen("127.0.0.1", {{"X-Forwarded-For", "6.6.6.6"}, {"X-Forwarded-For", "198.51.100.8"}})),
+      "198.51.100.8");
+  EXPECT_EQ(server.seen("127.0.0.1", {{"X-Forwarded-For", "2001:db8::1"}}).substr(0, 14), "[2001:db8::1]:");
+  EXPECT_EQ(ipOf(server.seen("127.0.0.1", {{"X-Real-Ip", "198.51.100.9"}})), "198.51.100.9");
+  // Malformed: the peer stays the client.
+  EXPECT_EQ(ipOf(server.seen("127.0.0.1", {{"X-Forwarded-For", "198.51.100.7:80"}})), "127.0.0.1");
+  EXPECT_EQ(ipOf(server.seen("127.0.0.1", {})), "127.0.0.1");
+  // An untrusted peer's headers are ignored.
+  EXPECT_EQ(ipOf(server.seen("127.0.0.2", {{"X-Forwarded-For", "198.51.100.7"}})), "127.0.0.2");
+  EXPECT_EQ(ipOf(server.seen("127.0.0.2", {{"X-Real-Ip", "198.51.100.7"}})), "127.0.0.2");
+}
+
+TEST(HttpServerTrustedProxies, NoTrustedProxiesMeansHeadersAreIgnored) {
+  EchoAddressServer server(HttpServerOptions{});
+  EXPECT_EQ(ipOf(server.seen("127.0.0.1", {{"X-Forwarded-For", "198.51.100.7"}})), "127.0.0.1");
+}
+
+TEST(HttpServerTrustedProxies, ConnectionLimitExemptsTheProxiesInsteadOfLoopback) {
+  HttpServerOptions options;
+  options.maxConnectionsPerClient = 2;
+  options.trustedProxies = {"127.0.0.2"};
+  EchoAddressServer server(options);
+  auto holdThree = [&](const char* source) {
+    std::vector<std::unique_ptr<RawHttpClient>> clients;
+    std::vector<int> statuses;
+    for (int i = 0; i < 3; ++i) {
+      clients.push_back(std::make_unique<RawHttpClient>(server.port(), source));
+      clients.back()->send(buildRequest("GET", "/"));
+      statuses.push_back(clients.back()->read().status);
+    }
+    return statuses;
+  };
+  EXPECT_EQ(holdThree("127.0.0.2"), (std::vector<int>{200, 200, 200}));  // the proxy
+  EXPECT_EQ(holdThree("127.0.0.1"), (std::vector<int>{200, 200, 429}));  // loopback is a client
+}
+
+TEST(HttpServerTls, MissingOrBadFilesAreNamedAtStart) {
+  boost::asio::io_context io;
+  HttpServerOptions options;
+  options.address = "127.0.0.1:0";
+  options.tls = true;
+  options.tlsCertFile = "/nonexistent/server.crt";
+  options.tlsKeyFile = "/nonexistent/server.key";
+  std::string error;
+  HttpServer missing(io, options, nullptr);
+  EXPECT_FALSE(missing.start(error));
+  EXPECT_EQ(error, "cannot read server certificate '/nonexistent/server.crt': No such file or directory");
+
+  options.tlsCertFile = std::string(SLUICE_SOURCE_DIR) + "/CMakeLists.txt";  // readable, not PEM
+  options.tlsKeyFile = options.tlsCertFile;
+  HttpServer notPem(io, options, nullptr);
+  EXPECT_FALSE(notPem.start(error));
+  EXPECT_NE(error.find("holds no PEM certificate"), std::string::npos) << error;
+  EXPECT_NE(error.find("CMakeLists.txt"), std::string::npos) << error;
+}
+
+TEST(HttpServerTrustedProxies, BadEntryFailsStart) {
+  boost::asio::io_context io;
+  HttpServerOptions options;
+  options.address = "127.0.0.1:0";
+  options.trustedProxies = {"proxy.example"};
+  HttpServer server(io, options, nullptr);
+  std::string error;
+  EXPECT_FALSE(server.start(error));
+  EXPECT_NE(error.find("'proxy.example'"), std::string::npos) << error;
+}
+
+}  // namespace

@@ -1,0 +1,119 @@
+#include "http/TlsContext.h"
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509err.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+namespace sluice::http {
+
+namespace ssl = boost::asio::ssl;
+
+namespace {
+
+// Certificates and keys are small; anything bigger is not one.
+constexpr std::streamsize kMaxPemFile = 1024 * 1024;
+
+// Mozilla's "intermediate" TLS 1.2 suites; TLS 1.3 suites are OpenSSL's defaults (all AEAD).
+constexpr const char* kCiphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+bool readPemFile(const std::string& path, const char* what, std::string& out, std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = std::string("cannot read ") + what + " '" + path + "': " + std::strerror(errno);
+    return false;
+  }
+  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (in.bad()) {
+    error = std::string("cannot read ") + what + " '" + path + "': read error";
+    return false;
+  }
+  if (out.empty() || static_cast<std::streamsize>(out.size()) > kMaxPemFile) {
+    error = std::string(what) + " '" + path + "' is " + (out.empty() ? "empty" : "too large");
+    return false;
+  }
+  return true;
+}
+
+std::string openSslReason(const boost::system::error_code& ec) {
+  std::string reason = ec.message();
+  ERR_clear_error();
+  return reason;
+}
+
+std::string leafFingerprint(SSL_CTX* ctx) {
+  X509* cert = SSL_CTX_get0_certificate(ctx);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (!cert || X509_digest(cert, EVP_sha256(), md, &n) != 1) return {};
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned int i = 0; i < n; ++i) {
+    if (i) out.push_back(':');
+    out.push_back(kHex[md[i] >> 4]);
+    out.push_back(kHex[md[i] & 0xF]);
+  }
+  return out;
+}
+
+}  // namespace
+
+TlsContext::TlsContext() : context_(ssl::context::tls_server) {}
+
+std::shared_ptr<TlsContext> TlsContext::load(const std::string& certFile, const std::string& keyFile,
+                                             std::string& error) {
+  std::string certPem, keyPem;
+  if (!readPemFile(certFile, "server certificate", certPem, error)) return nullptr;
+  if (!readPemFile(keyFile, "server key", keyPem, error)) return nullptr;
+
+  std::shared_ptr<TlsContext> tls(new TlsContext());
+  ssl::context& ctx = tls->context_;
+  SSL_CTX* native = ctx.native_handle();
+  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                  ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::no_compression |
+                  ssl::context::single_dh_use);
+  SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION);
+  if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_cipher_list(native, kCiphers) != 1) {
+    ERR_clear_error();
+    error = "OpenSSL refuses the TLS settings (TLS 1.2+, AEAD ciphers)";
+    return nullptr;
+  }
+
+  if (certPem.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+    error = "server certificate '" + certFile + "' holds no PEM certificate (-----BEGIN CERTIFICATE-----)";
+    return nullptr;
+  }
+  boost::system::error_code ec;
+  ctx.use_certificate_chain(boost::asio::buffer(certPem), ec);
+  if (ec) {
+    error = "server certificate '" + certFile + "' is not a usable PEM certificate: " + openSslReason(ec);
+    return nullptr;
+  }
+  ctx.use_private_key(boost::asio::buffer(keyPem), ssl::context::pem, ec);
+  OPENSSL_cleanse(keyPem.data(), keyPem.size());  // the key now lives only in OpenSSL
+  const bool mismatch = ec && ec.category() == boost::asio::error::get_ssl_category() &&
+                        ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH;
+  if (ec && !mismatch) {
+    error = "server key '" + keyFile + "' is not a usable PEM private key: " + openSslReason(ec);
+    return nullptr;
+  }
+  if (mismatch || SSL_CTX_check_private_key(native) != 1) {
+    ERR_clear_error();
+    error = "server key '" + keyFile + "' does not belong to the certificate '" + certFile + "'";
+    return nullptr;
+  }
+  tls->fingerprint_ = leafFingerprint(native);
+  return tls;
+}
+
+}  // namespace sluice::http

@@ -1,0 +1,29 @@
+#pragma once
+// The server side of an HTTPS listener (webrtcEncryption, apiEncryption, ...): a certificate
+// chain and its private key read from PEM files, TLS 1.2 and 1.3 only, forward-secret AEAD
+// cipher suites (Mozilla's "intermediate" list), no compression, no renegotiation.
+// Only HttpServer.cpp includes this header (it brings in Boost.Asio's OpenSSL wrapper).
+#include <boost/asio/ssl/context.hpp>
+#include <memory>
+#include <string>
+
+namespace sluice::http {
+
+class TlsContext {
+ public:
+  // Reads both files. Null, with `error` naming the file at fault, when a file can't be read,
+  // is not PEM of the right kind, or the key doesn't belong to the certificate.
+  static std::shared_ptr<TlsContext> load(const std::string& certFile, const std::string& keyFile,
+                                          std::string& error);
+
+  boost::asio::ssl::context& context() { return context_; }
+  // SHA-256 of the leaf certificate, "AB:CD:..." (for the log line of a reload).
+  const std::string& fingerprint() const { return fingerprint_; }
+
+ private:
+  TlsContext();
+  boost::asio::ssl::context context_;
+  std::string fingerprint_;
+};
+
+}  // namespace sluice::http
