@@ -282,7 +282,10 @@ def test_load_recovers_loss_with_nacks(tmp_path, attach_log):
     doc = res["load"]
     print(json.dumps({"dropped": res.get("dropped"), "loss_tool": res.get("loss_tool"), **summary(doc)}, indent=1))
     assert doc["sessions_connected"] == 4, summary(doc)
-    assert res["dropped"] and res["dropped"] > 50, f"the loss rule dropped {res.get('dropped')} datagrams"
+    # The rule counts what it drops as the kernel sees it: with UDP GSO one "datagram" on `lo` is a
+    # whole run of RTP packets, so a few dozen drops already mean hundreds of lost packets.
+    assert res["dropped"] and res["dropped"] > 10, f"the loss rule dropped {res.get('dropped')} datagrams"
+    assert doc["nacked_packets"] > 100, summary(doc)
     assert doc["nacks_sent"] > 0 and doc["nacked_packets"] > 0, summary(doc)
     assert doc["retransmissions"] > 0, summary(doc)
     # NACK recovery from the server's history repairs nearly every gap.
