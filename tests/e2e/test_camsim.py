@@ -526,3 +526,179 @@ def test_cpu_64_streams_64_tcp_readers(camsim):
     finally:
         for r in readers:
             r.close()
+
+
+# --------------------------------------------------------------------------------------
+# Audio: streams of a video track and a PCMU or AAC track (scripts/make-av-clip.sh)
+
+
+@pytest.fixture(scope="module")
+def av_clip(tmp_path_factory) -> Path:
+    """The A/V sync clip, small (640x360) to stay fast: OUT.h264, OUT.pcmu, OUT.aac, white
+    frames 30 and 90 and a beep from 1.000 s and 3.000 s of each 4 s loop."""
+    out = tmp_path_factory.mktemp("av") / "av"
+    r = subprocess.run([str(e2e.SOURCE_DIR / "scripts" / "make-av-clip.sh"), str(out)], capture_output=True,
+                       text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "SIZE": "640x360"},
+                       stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    return out.with_suffix(".h264")
+
+
+def ffprobe_streams(url: str, transport: str) -> list[dict]:
+    import json
+    r = run(["ffprobe", "-rtsp_transport", transport, "-v", "error", "-show_entries",
+             "stream=codec_type,codec_name,sample_rate,channels,width,height", "-of", "json", url], 30)
+    assert r.returncode == 0, f"ffprobe {transport} {url} failed ({r.returncode}):\n{r.stderr}"
+    return json.loads(r.stdout)["streams"]
+
+
+def ffmpeg_decode(url: str, transport: str, seconds: float, *select: str) -> str:
+    """Decodes `seconds` of the stream (the maps in `select`); returns the -progress output."""
+    r = run(["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-rtsp_transport", transport, "-i", url,
+             *select, "-t", str(seconds), "-f", "null", "-progress", "pipe:1", "-"], 40)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.strip() == "", f"ffmpeg reported errors:\n{r.stderr}"
+    return r.stdout
+
+
+@pytest.mark.parametrize("audio,codec,rate", [("pcmu", "pcm_mulaw", "8000"), ("aac", "aac", "48000")])
+def test_audio_track_read_by_ffprobe_and_ffmpeg(camsim, av_clip, audio, codec, rate):
+    """ffprobe lists both tracks over TCP and UDP; ffmpeg decodes the audio alone and audio
+    with video without a complaint."""
+    cs = camsim(2, "--clip", av_clip, "--audio", audio)
+    assert f"audio {av_clip.with_suffix('.' + audio)}" in cs.log(), cs.log()
+    for k, transport in ((1, "tcp"), (2, "udp")):
+        streams = ffprobe_streams(cs.url(k), transport)
+        got = sorted((s["codec_type"], s["codec_name"], s.get("sample_rate"), s.get("channels")) for s in streams)
+        assert got == [("audio", codec, rate, 1), ("video", "h264", None, None)], (transport, streams)
+
+    out = ffmpeg_decode(cs.url(1), "tcp", 3, "-map", "0:a")
+    assert "progress=end" in out, out
+    out = ffmpeg_decode(cs.url(2), "udp", 3, "-map", "0:v", "-map", "0:a")
+    frames = int(re.findall(r"^frame=(\d+)", out, re.M)[-1])
+    assert 85 <= frames <= 92, frames
+
+
+@pytest.mark.skipif(not shutil.which("gst-launch-1.0"), reason="GStreamer tools not installed")
+def test_gstreamer_reads_audio_and_video(camsim, av_clip):
+    """rtspsrc sets up both tracks (TCP and UDP) and decodes the audio next to the video."""
+    have = {e: run(["gst-inspect-1.0", e], 20).returncode == 0 for e in ("avdec_aac", "mulawdec", "avdec_h264")}
+    for audio, chain in (("pcmu", ["rtppcmudepay", "!", "mulawdec"]),
+                         ("aac", ["rtpmp4gdepay", "!", "aacparse", "!", "avdec_aac"])):
+        if not have["mulawdec" if audio == "pcmu" else "avdec_aac"]:
+            chain = chain[:1]
+        video = ["rtph264depay", "!", "h264parse", "!", "avdec_h264"] if have["avdec_h264"] else ["rtph264depay"]
+        cs = camsim(1, "--clip", av_clip, "--audio", audio)
+        for protocols in ("tcp", "udp"):
+            ok, out = gst_reached_eos(["rtspsrc", f"location={cs.url(1)}", f"protocols={protocols}", "name=src",
+                                       "src.", "!", "queue", "!", *chain, "!", "fakesink", "num-buffers=60",
+                                       "src.", "!", "queue", "!", *video, "!", "fakesink", "num-buffers=45"])
+            assert ok, f"rtspsrc {audio} over {protocols}: {out}"
+
+
+class AvReader(RtspReader):
+    """RtspReader that SETUPs every track of the DESCRIBE over TCP (channels 0-1, 2-3, …)
+    in one session and keeps packets and sender reports per channel pair."""
+
+    def play_all(self) -> "AvReader":
+        status, _, _ = self.request("OPTIONS")
+        assert status == 200
+        status, h, self.sdp = self.request("DESCRIBE", headers={"Accept": "application/sdp"})
+        assert status == 200, status
+        base = h["content-base"]
+        self.controls = re.findall(r"a=control:(trackID=\S+)", self.sdp)
+        self.setups = []
+        for i, control in enumerate(self.controls):
+            status, h, _ = self.request("SETUP", base + control,
+                                        {"Transport": f"RTP/AVP/TCP;unicast;interleaved={2 * i}-{2 * i + 1}"})
+            assert status == 200, (control, status, h)
+            session = h["session"].split(";")[0]
+            assert self.session in (None, session), "each SETUP must keep the session"
+            self.session = session
+            self.setups.append(dict(kv.partition("=")[::2] for kv in h["transport"].split(";")))
+        status, h, _ = self.request("PLAY", base)
+        assert status == 200, (status, h)
+        self.rtp_infos = [dict(kv.partition("=")[::2] for kv in part.split(";"))
+                          for part in h.get("rtp-info", "").split(",")]
+        self.by_channel: dict[int, list] = {}
+        return self
+
+    def _on_data(self, channel: int, payload: bytes, now: float):
+        self.by_channel.setdefault(channel, []).append((now, payload))
+
+    def track(self, i: int) -> tuple[list[dict], list[dict]]:
+        """RTP packets (fields + arrival) and sender reports of track i."""
+        pkts = [dict(rtp_fields(p), arrival=t) for t, p in self.by_channel.get(2 * i, [])]
+        srs = []
+        for _, p in self.by_channel.get(2 * i + 1, []):
+            if len(p) >= 28 and p[1] == 200:
+                ssrc, sec, frac, rtp = struct.unpack("!IIII", p[4:20])
+                srs.append({"ssrc": ssrc, "ntp": sec - NTP_EPOCH_OFFSET + frac / 2**32, "rtp": rtp})
+        return pkts, srs
+
+
+def ulaw_decode(b: int) -> int:
+    b = ~b & 0xFF
+    t = (((b & 0x0F) << 3) + 0x84) << ((b & 0x70) >> 4)
+    return (0x84 - t) if b & 0x80 else (t - 0x84)
+
+
+def sr_time(ts: int, sr: dict, rate: int) -> float:
+    return sr["ntp"] + ((ts - sr["rtp"] + 2**31) % 2**32 - 2**31) / rate
+
+
+def test_two_tracks_one_session_and_lip_sync(camsim, av_clip):
+    """One session, two SETUPs (video trackID=0 on channels 0-1, PCMU audio trackID=1 on
+    2-3): own SSRCs, sequences and timestamps, RTP-Info for both, audio from the keyframe's
+    instant, sender reports for both. Then the sync clip itself: the beep onset and the white
+    frame, each mapped to wall time through its own track's sender report, coincide."""
+    cs = camsim(1, "--clip", av_clip, "--audio", "pcmu")
+    reader = AvReader(cs.url(1))
+    try:
+        reader.play_all()
+        assert reader.controls == ["trackID=0", "trackID=1"], reader.sdp
+        assert "m=audio 0 RTP/AVP 0" in reader.sdp and "a=rtpmap:0 PCMU/8000" in reader.sdp, reader.sdp
+        assert [i["url"].rsplit("/", 1)[1] for i in reader.rtp_infos] == reader.controls, reader.rtp_infos
+        reader.collect(4.6)  # longer than a loop: both flashes and both beeps
+    finally:
+        reader.close()
+    (video, vsr), (audio, asr) = reader.track(0), reader.track(1)
+    vssrc, assrc = (int(s["ssrc"], 16) for s in reader.setups)
+    assert vssrc != assrc
+    assert {p["ssrc"] for p in video} == {vssrc} and {p["ssrc"] for p in audio} == {assrc}
+    assert {p["pt"] for p in video} == {96} and {p["pt"] for p in audio} == {0}
+    assert len(audio) >= 4.3 * 50, f"{len(audio)} audio packets in 4.6 s (50/s expected)"
+    assert {len(p["payload"]) for p in audio} == {160}
+    for a, b in zip(audio, audio[1:]):
+        assert (a["seq"] + 1) & 0xFFFF == b["seq"] and (b["ts"] - a["ts"]) & 0xFFFFFFFF == 160, (a, b)
+    for pkts, info in ((video, reader.rtp_infos[0]), (audio, reader.rtp_infos[1])):
+        assert (pkts[0]["seq"], pkts[0]["ts"]) == (int(info["seq"]), int(info["rtptime"])), (pkts[0], info)
+    assert vsr and asr and {s["ssrc"] for s in vsr} == {vssrc} and {s["ssrc"] for s in asr} == {assrc}
+    # Audio starts at the keyframe's instant: within one 20 ms packet after it.
+    start = sr_time(audio[0]["ts"], asr[-1], 8000) - sr_time(video[0]["ts"], vsr[-1], 90000)
+    assert 0 <= start < 0.021, f"audio starts {start * 1000:.1f} ms after the first keyframe"
+
+    # White frames: the keyframes (every 30th frame) that are tiny, all white.
+    frames: dict[int, int] = {}
+    for p in video:
+        frames[p["ts"]] = frames.get(p["ts"], 0) + len(p["payload"])
+    keys = sorted({p["ts"] for p in video if starts_keyframe(p["payload"])})
+    median = sorted(frames[t] for t in keys)[len(keys) // 2]
+    white = [sr_time(t, vsr[-1], 90000) for t in keys if frames[t] < median / 3]
+    # Beep onsets: the first loud sample after at least 100 ms of silence.
+    onsets, quiet_since = [], None
+    for p in audio:
+        for i, b in enumerate(p["payload"]):
+            loud = abs(ulaw_decode(b)) > 2000
+            if loud and quiet_since is not None and (p["ts"] + i - quiet_since) & 0xFFFFFFFF >= 800:
+                onsets.append(sr_time((p["ts"] + i) & 0xFFFFFFFF, asr[-1], 8000))
+            if loud:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = (p["ts"] + i) & 0xFFFFFFFF
+    print(f"white frames at {[round(w % 100, 4) for w in white]}, beeps at {[round(o % 100, 4) for o in onsets]}")
+    assert len(white) >= 2 and len(onsets) >= 2, (white, onsets, sorted(frames[t] for t in keys))
+    pairs = [(w, min(onsets, key=lambda o: abs(o - w))) for w in white]
+    offsets = [o - w for w, o in pairs if abs(o - w) < 1]
+    assert len(offsets) >= 2, pairs
+    assert all(abs(d) <= 0.002 for d in offsets), f"beep - white frame: {[round(d * 1000, 2) for d in offsets]} ms"
