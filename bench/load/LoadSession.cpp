@@ -9,6 +9,7 @@
 #include "core/Clock.h"
 #include "core/Random.h"
 #include "load/H264PayloadFlags.h"
+#include "load/H265PayloadFlags.h"
 #include "media/RtpPacket.h"
 #include "webrtc/StunMessage.h"
 
@@ -59,7 +60,10 @@ LoadSession::LoadSession(SessionSetup setup, asio::io_context& io, RecvBatch& ba
       localSsrc_(core::random32()) {
   setup_.fd = -1;  // owned by socket_ now
   mediaSsrc_ = setup_.answer.videoSsrc;
+  audioSsrc_ = setup_.answer.audioSsrc;
   counters_.index = setup_.index;
+  counters_.videoCodec = setup_.answer.h265 ? "H265" : "H264";
+  counters_.audioCodec = setup_.answer.audioCodec;
 }
 
 LoadSession::~LoadSession() = default;
@@ -67,11 +71,22 @@ LoadSession::~LoadSession() = default;
 void LoadSession::start() {
   const int64_t now = core::monotonicUs();
   if (!setup_.dumpPath.empty()) {
-    dump_ = std::make_unique<H264Dump>();
     std::string error;
-    if (!dump_->open(setup_.dumpPath, error)) {
-      fail(error);
-      dump_.reset();
+    if (setup_.dumpH265 != setup_.answer.h265) {
+      fail(std::string("--dump-") + (setup_.dumpH265 ? "h265" : "h264") + ": the answer chose " +
+           counters_.videoCodec);
+    } else if (setup_.dumpH265) {
+      dump265_ = std::make_unique<H265Dump>();
+      if (!dump265_->open(setup_.dumpPath, error)) {
+        fail(error);
+        dump265_.reset();
+      }
+    } else {
+      dump_ = std::make_unique<H264Dump>();
+      if (!dump_->open(setup_.dumpPath, error)) {
+        fail(error);
+        dump_.reset();
+      }
     }
   }
   webrtc::DtlsTransport::Callbacks callbacks;
@@ -160,9 +175,35 @@ void LoadSession::onDatagram(uint8_t* data, size_t size, const sockaddr* from, s
   }
 }
 
+bool LoadSession::isAudio(uint32_t ssrc, uint8_t payloadType) {
+  if (setup_.answer.audioPayloadType < 0) return false;
+  if (audioSsrc_ != 0) return ssrc == audioSsrc_;
+  // No a=ssrc for audio in the answer: its payload type names the track (the offer's audio
+  // payload types differ from the video ones).
+  if (payloadType != setup_.answer.audioPayloadType) return false;
+  audioSsrc_ = ssrc;
+  return true;
+}
+
+void LoadSession::onAudioRtp(uint8_t* data, size_t size) {
+  // Every Kth with --sample, as video; counted either way (authenticated or skipped).
+  if (setup_.sample <= 1 || (sampleCounter_++ % setup_.sample) == 0) {
+    if (srtpIn_.unprotectRtp(data, size) == 0) {
+      ++(srtpIn_.lastError() == webrtc::SrtpError::Replay ? counters_.audioDuplicates : counters_.authFailures);
+      return;
+    }
+    ++counters_.verified;
+  }
+  audio_.onPacket(media::readSequence(data), size);
+}
+
 void LoadSession::onRtp(uint8_t* data, size_t size, int64_t wallUs, int64_t nowUs) {
   if (size < media::kRtpFixedHeaderSize + tagLength_) return;
   const uint32_t ssrc = media::readSsrc(data);
+  if (isAudio(ssrc, data[1] & 0x7f)) {
+    onAudioRtp(data, size);
+    return;
+  }
   if (mediaSsrc_ == 0) mediaSsrc_ = ssrc;
   if (ssrc != mediaSsrc_) return;  // only the offered video track is counted
   const uint16_t seq = media::readSequence(data);
@@ -172,7 +213,7 @@ void LoadSession::onRtp(uint8_t* data, size_t size, int64_t wallUs, int64_t nowU
   // --sample K skips the crypto of K-1 of K packets, except while a keyframe is awaited (its
   // payload must be read) and for the dumped session.
   const bool verify =
-      setup_.sample <= 1 || waitingKeyframe_ || dump_ || (sampleCounter_++ % setup_.sample) == 0;
+      setup_.sample <= 1 || waitingKeyframe_ || dump_ || dump265_ || (sampleCounter_++ % setup_.sample) == 0;
   uint8_t flags = 0;
   size_t plain = size - tagLength_;
   if (verify) {
@@ -197,7 +238,7 @@ void LoadSession::onRtp(uint8_t* data, size_t size, int64_t wallUs, int64_t nowU
     const uint8_t* payload = nullptr;
     size_t payloadSize = 0;
     if (media::parseRtp(data, plain, header, payload, payloadSize) == media::RtpError::None) {
-      flags = h264PayloadFlags(payload, payloadSize);
+      flags = setup_.answer.h265 ? h265PayloadFlags(payload, payloadSize) : h264PayloadFlags(payload, payloadSize);
       if (flags & payload_flags::kSps) sawSps_ = true;
       if (flags & payload_flags::kPps) sawPps_ = true;
     } else {
@@ -232,6 +273,7 @@ void LoadSession::onRtp(uint8_t* data, size_t size, int64_t wallUs, int64_t nowU
   counters_.bytes += size;
   reception_.onPacket(seq, timestamp, static_cast<uint32_t>(nowUs * 9 / 100));
   if (dump_ && verify) dump_->push(data, plain);
+  if (dump265_ && verify) dump265_->push(data, plain);
   if (waitingKeyframe_ && verify && (marker || arrival != SequenceTracker::Arrival::New)) {
     noteKeyframeCandidate(ext, nowUs);
   }
@@ -261,6 +303,10 @@ void LoadSession::onRtcp(uint8_t* data, size_t size) {
 }
 
 void LoadSession::onSenderReport(uint32_t ssrc, uint64_t ntp, uint32_t rtpTimestamp, uint32_t, uint32_t) {
+  if (audioSsrc_ != 0 && ssrc == audioSsrc_) {
+    ++counters_.audioSenderReports;
+    return;
+  }
   if (mediaSsrc_ != 0 && ssrc != mediaSsrc_) return;
   ++counters_.senderReports;
   // Sluice's SR pairs the server's NTP "now" with the RTP time of that moment, so the mapping
@@ -398,6 +444,7 @@ void LoadSession::close() {
   boost::system::error_code ignored;
   socket_.cancel(ignored);
   if (dump_) dump_->close();
+  if (dump265_) dump265_->close();
 }
 
 SessionResult LoadSession::result() const {
@@ -421,6 +468,10 @@ SessionResult LoadSession::result() const {
   r.nackedPackets = sequences_.nackedPackets();
   r.nackRequests = sequences_.nackRequests();
   r.discontinuities = sequences_.discontinuities();
+  r.audioPackets = audio_.packets();
+  r.audioBytes = audio_.bytes();
+  r.audioLost = audio_.lost();
+  r.audioDuplicates += audio_.duplicates();
   if (!r.connected && r.error.empty()) {
     r.error = "not connected when it was closed (" + connectProgress() + ")";
   }
