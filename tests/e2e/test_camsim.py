@@ -702,3 +702,88 @@ def test_two_tracks_one_session_and_lip_sync(camsim, av_clip):
     offsets = [o - w for w, o in pairs if abs(o - w) < 1]
     assert len(offsets) >= 2, pairs
     assert all(abs(d) <= 0.002 for d in offsets), f"beep - white frame: {[round(d * 1000, 2) for d in offsets]} ms"
+
+
+# --------------------------------------------------------------------------------------
+# The load client's side of audio (bench/load): until Sluice sends audio, a WHEP server
+# that does (aiortc, tests/tools/aiortc_whep_av_server.py) in a network namespace (aioice
+# ignores loopback).
+
+LOAD = e2e.BUILD_DIR / "bench" / "sluice-load"
+
+
+@pytest.mark.skipif(not LOAD.exists(), reason=f"{LOAD} is not built")
+def test_load_counts_audio_of_a_server_that_sends_it(tmp_path):
+    """sluice-load offers Opus/PCMU/PCMA next to H.264; aiortc answers Opus and sends 50
+    packets/s of it: every audio packet is decrypted and counted apart from the video."""
+    ok, err = e2e.netns_available()
+    if not ok:
+        pytest.skip(f"no network namespace: {err}")
+    out = tmp_path / "load.json"
+    status, text = e2e.run_bounded(
+        e2e.netns_command([e2e.PYTHON, str(e2e.TOOLS_DIR / "aiortc_whep_av_server.py"), "--run-load", str(LOAD),
+                           "--json", str(out), "--seconds", "5", "--local-ip", e2e.NETNS_HOST]),
+        timeout=90, log_path=tmp_path / "av-server.log")
+    assert status == 0 and out.exists(), f"exit status {status}:\n{text[-4000:]}"
+    import json
+    doc = json.loads(out.read_text())
+    audio, video = doc["tracks"]["audio"], doc["tracks"]["video"]
+    print(json.dumps(doc["tracks"], indent=1))
+    assert doc["sessions_connected"] == 2 and audio["sessions_receiving"] == 2, doc["tracks"]
+    for s in doc["per_session"]:
+        assert s["error"] is None and s["audio_codec"] == "opus" and s["video_codec"] == "H264", s
+        # 20 ms frames for ~5 s (minus connection set-up); every one authenticated.
+        assert 150 <= s["audio_packets"] <= 260 and s["audio_lost"] == 0 and s["auth_failures"] == 0, s
+        assert s["audio_sender_reports"] >= 1 and s["verified"] == s["packets"] + s["audio_packets"], s
+        assert s["packets"] > 100 and s["ttff_ms"] is not None, s
+    assert doc["packets"] == video["packets"] + audio["packets"], doc["tracks"]
+    assert doc["bytes"] == video["bytes"] + audio["bytes"], doc["tracks"]
+
+
+def test_cpu_64_streams_with_and_without_audio(tmp_path, attach_log):
+    """The cost of audio: camsim CPU while 64 streams of the 1080p A/V clip go to 64 TCP
+    readers that SETUP every track, with no audio, PCMU and AAC, one after the other in this
+    test. Printed; asserted only: no drops, no allocation in the steady state, and audio
+    packets reaching every reader."""
+    clip = tmp_path / "av1080"
+    r = subprocess.run([str(e2e.SOURCE_DIR / "scripts" / "make-av-clip.sh"), str(clip)], capture_output=True,
+                       text=True, timeout=300, env={"PATH": "/usr/bin:/bin"}, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    n, measure = 64, 8.0
+    figures = {}
+    for audio in ("none", "pcmu", "aac"):
+        # Each run its own process, stopped before the next starts (not the fixture's, which
+        # keeps every camsim to the end of the test).
+        port = e2e.free_port("tcp")
+        log = tmp_path / f"camsim-{audio}.log"
+        attach_log(f"camsim {audio} log", log)
+        proc = e2e.Proc("camsim", [CAMSIM, "--streams", n, "--port", port, "--stats", "4", "--clip",
+                                   clip.with_suffix(".h264"), "--audio", audio], log, watch_stdout=True).start()
+        readers = []
+        try:
+            m = proc.wait_line(r"^READY (rtsp://\S+)", 20)
+            assert m, e2e.tail(log, 4000)
+            cs = Camsim(proc, m.group(1))
+            for k in range(1, n + 1):
+                readers.append(AvReader(cs.url(k)).play_all())
+            counts = [0] * n
+            t = threading.Thread(target=_drain, args=([rd.sock for rd in readers], measure + 3, counts))
+            t.start()
+            time.sleep(2)
+            st = e2e.proc_stats(cs.pid, measure)
+            t.join(measure + 10)
+            figures[audio] = st["cpu_percent"]
+            print(f"camsim, {n} streams (1080p H.264 + audio {audio}) -> {n} TCP readers: "
+                  f"{st['cpu_percent']}% of one core over {measure:.0f} s, RSS {st['rss_kb']} KiB")
+            stats = re.findall(r"dropped (\d+) TCP frames, (\d+) datagrams; (\d+) allocations/s", cs.log())
+            assert stats and all(int(d) == 0 for d, _, _ in stats), f"camsim dropped frames: {stats}"
+            assert int(stats[-1][2]) < 10, stats[-1]
+            if audio != "none":
+                assert all(rd.sdp.count("m=audio") == 1 and len(rd.setups) == 2 for rd in readers)
+        finally:
+            for rd in readers:
+                rd.close()
+            status = proc.stop(grace=5)
+        assert status in (0, -signal.SIGTERM), f"camsim did not exit cleanly: {e2e.describe_status(status)}"
+    print("camsim CPU % of one core by audio:", figures,
+          {k: round(v / figures["none"], 2) for k, v in figures.items() if figures["none"]})
