@@ -42,7 +42,8 @@ class CamsimAudioClip {
   size_t maxPacketSize() const { return maxPacketSize_; }
 
  private:
-  void appendPacket(const uint8_t* header, size_t headerSize, const uint8_t* payload, size_t size, bool marker);
+  void appendPacket(const uint8_t* header, size_t headerSize, const uint8_t* payload, size_t size,
+                    bool marker);
   bool splitAdts(const std::vector<uint8_t>& file, std::string& error);
 
   CamsimAudioCodec codec_ = CamsimAudioCodec::None;

@@ -9,8 +9,8 @@
 
 namespace sluice::camsim {
 
-std::string buildCamsimSdp(const CamsimClip& clip, const CamsimAudioClip* audio, std::string_view name, int fps,
-                           std::string_view address) {
+std::string buildCamsimSdp(const CamsimClip& clip, const CamsimAudioClip* audio, std::string_view name,
+                           int fps, std::string_view address) {
   media::SessionDescription sdp;
   sdp.origin = fmt::format("- {} 1 IN IP4 {}", core::random32(), address);
   sdp.sessionName = std::string(name);
@@ -32,10 +32,10 @@ std::string buildCamsimSdp(const CamsimClip& clip, const CamsimAudioClip* audio,
                                            base64(clip.vps()), base64(clip.sps()), base64(clip.pps())));
   } else {
     video.addAttribute("rtpmap", fmt::format("{} H264/90000", pt));
-    video.addAttribute("fmtp", fmt::format("{} packetization-mode=1; profile-level-id={}; "
-                                           "sprop-parameter-sets={},{}",
-                                           pt, media::profileLevelIdOf(clip.sps()), base64(clip.sps()),
-                                           base64(clip.pps())));
+    video.addAttribute(
+        "fmtp", fmt::format("{} packetization-mode=1; profile-level-id={}; "
+                            "sprop-parameter-sets={},{}",
+                            pt, media::profileLevelIdOf(clip.sps()), base64(clip.sps()), base64(clip.pps())));
   }
   video.addAttribute("framerate", std::to_string(fps));
   video.addAttribute("control", std::string(kTrackControls[0]));
@@ -49,12 +49,14 @@ std::string buildCamsimSdp(const CamsimClip& clip, const CamsimAudioClip* audio,
     sound.proto = "RTP/AVP";
     sound.formats = {std::to_string(apt)};
     if (audio->codec() == CamsimAudioCodec::Aac) {
-      sound.addAttribute("rtpmap", fmt::format("{} mpeg4-generic/{}/{}", apt, audio->clockRate(), audio->channels()));
+      sound.addAttribute("rtpmap",
+                         fmt::format("{} mpeg4-generic/{}/{}", apt, audio->clockRate(), audio->channels()));
       std::string config;
       for (uint8_t b : audio->aacConfig()) config += fmt::format("{:02x}", b);
-      sound.addAttribute("fmtp", fmt::format("{} streamtype=5; profile-level-id=1; mode=AAC-hbr; sizelength=13; "
-                                             "indexlength=3; indexdeltalength=3; config={}",
-                                             apt, config));
+      sound.addAttribute("fmtp",
+                         fmt::format("{} streamtype=5; profile-level-id=1; mode=AAC-hbr; sizelength=13; "
+                                     "indexlength=3; indexdeltalength=3; config={}",
+                                     apt, config));
     } else {
       sound.addAttribute("rtpmap", fmt::format("{} PCMU/8000", apt));
     }

@@ -15,7 +15,7 @@ namespace sluice::camsim {
 inline constexpr std::string_view kTrackControls[] = {"trackID=0", "trackID=1"};
 
 // `address` goes into o=; `name` into s=. `audio` may be null (video only).
-std::string buildCamsimSdp(const CamsimClip& clip, const CamsimAudioClip* audio, std::string_view name, int fps,
-                           std::string_view address);
+std::string buildCamsimSdp(const CamsimClip& clip, const CamsimAudioClip* audio, std::string_view name,
+                           int fps, std::string_view address);
 
 }  // namespace sluice::camsim

@@ -105,7 +105,8 @@ class CamsimSession : public std::enable_shared_from_this<CamsimSession> {
   // connection must first move to the worker owning the named stream.
   bool handleRequest(const rtsp::RtspRequest& req);
   void onDescribe(const rtsp::RtspRequest& req, const CamsimRoute& route, rtsp::RtspResponse& res);
-  void onSetup(const rtsp::RtspRequest& req, const CamsimRoute& route, uint8_t track, rtsp::RtspResponse& res);
+  void onSetup(const rtsp::RtspRequest& req, const CamsimRoute& route, uint8_t track,
+               rtsp::RtspResponse& res);
   void onPlay(const rtsp::RtspRequest& req, rtsp::RtspResponse& res);
   bool sessionMatches(const rtsp::RtspRequest& req, rtsp::RtspResponse& res) const;
   void endMediaSession();

@@ -140,7 +140,8 @@ void CamsimSession::writeFrame(const CamsimFrame& frame) {
   t.octetsSent += frame.payloadOctets;
   int64_t now = core::monotonicUs();
   if (now >= t.nextReportUs) {
-    size_t len = buildReport(frame.track, t.report.data() + kInterleavedPrefix, t.report.size() - kInterleavedPrefix);
+    size_t len =
+        buildReport(frame.track, t.report.data() + kInterleavedPrefix, t.report.size() - kInterleavedPrefix);
     t.report[0] = '$';
     t.report[1] = t.rtcpChannel;
     media::writeBe16(t.report.data() + 2, static_cast<uint16_t>(len));
@@ -165,8 +166,8 @@ size_t CamsimSession::buildReport(uint8_t track, uint8_t* out, size_t cap) {
   uint64_t ntp = core::ntpNow();
   const TrackOut& t = tracks_[track];
   uint32_t ssrc = stream_->ssrc(track);
-  size_t n = media::buildSenderReport(out, cap, ssrc, ntp, stream_->rtpTimestampAt(track, mono), t.packetsSent,
-                                      t.octetsSent);
+  size_t n = media::buildSenderReport(out, cap, ssrc, ntp, stream_->rtpTimestampAt(track, mono),
+                                      t.packetsSent, t.octetsSent);
   n += media::buildSdesCname(out + n, cap - n, ssrc, cname_);
   return n;
 }

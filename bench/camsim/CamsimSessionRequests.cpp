@@ -123,7 +123,8 @@ bool CamsimSession::handleRequest(const rtsp::RtspRequest& req) {
                              video.rtpTime);
         }
         if (tracks_[kAudioTrack].setUp) {
-          auto audio = stream_->audioStartAt(tracks_[kVideoTrack].setUp ? stream_->deadlineUs(video.number) : 0);
+          auto audio =
+              stream_->audioStartAt(tracks_[kVideoTrack].setUp ? stream_->deadlineUs(video.number) : 0);
           tracks_[kAudioTrack].startNumber = audio.number;
           info += fmt::format("{}url={}{};seq={};rtptime={}", info.empty() ? "" : ",", base,
                               kTrackControls[kAudioTrack], audio.sequence, audio.rtpTime);

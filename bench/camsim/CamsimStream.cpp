@@ -34,7 +34,8 @@ CamsimStream::CamsimStream(const CamsimClip& clip, const CamsimAudioClip* audio,
     // it is exact, and otherwise off by under a sample per loop.
     loopSamples_ = (uint64_t{clip.frameCount()} * audio_->clockRate() + fps_ / 2) / fps_;
     uint64_t spp = audio_->samplesPerPacket();
-    audioPerLoop_ = std::max<uint64_t>(1, std::min<uint64_t>(audio_->packetCount(), (loopSamples_ + spp - 1) / spp));
+    audioPerLoop_ =
+        std::max<uint64_t>(1, std::min<uint64_t>(audio_->packetCount(), (loopSamples_ + spp - 1) / spp));
     for (auto& slot : audioSlots_) slot.resize(audio_->maxPacketSize());
   }
 }
@@ -64,9 +65,11 @@ CamsimStream::StartPoint CamsimStream::audioStartAt(int64_t at) const {
   // From the next packet to send, step over whole loops, then packets (at most a loop's).
   uint64_t n = audioNext_;
   uint64_t loopUs = loopSamples_ * 1000000 / audio_->clockRate();
-  if (loopUs > 0 && at > audioDeadlineUs(n)) n += static_cast<uint64_t>(at - audioDeadlineUs(n)) / loopUs * audioPerLoop_;
+  if (loopUs > 0 && at > audioDeadlineUs(n))
+    n += static_cast<uint64_t>(at - audioDeadlineUs(n)) / loopUs * audioPerLoop_;
   while (audioDeadlineUs(n) < at) ++n;
-  return {static_cast<uint16_t>(audioSeqBase_ + n), audioTsBase_ + static_cast<uint32_t>(audioSampleOf(n)), n};
+  return {static_cast<uint16_t>(audioSeqBase_ + n), audioTsBase_ + static_cast<uint32_t>(audioSampleOf(n)),
+          n};
 }
 
 CamsimFrame CamsimStream::build(uint64_t n) {

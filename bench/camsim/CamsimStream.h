@@ -83,7 +83,9 @@ class CamsimStream {
   StartPoint nextKeyframe() const;
   // The first audio packet due at or after monotonic time `atUs` and not sent yet.
   StartPoint audioStartAt(int64_t atUs) const;
-  int64_t deadlineUs(uint64_t frame) const { return originUs_ + static_cast<int64_t>(frame * 1000000 / fps_); }
+  int64_t deadlineUs(uint64_t frame) const {
+    return originUs_ + static_cast<int64_t>(frame * 1000000 / fps_);
+  }
   // The RTP timestamp of a track that corresponds to monotonic time `us` (sender reports).
   uint32_t rtpTimestampAt(uint8_t track, int64_t us) const;
 

@@ -96,8 +96,9 @@ int main(int argc, char** argv) {
     if (audioPath.empty()) {
       auto slash = clipPath.rfind('/');
       auto dot = clipPath.rfind('.');
-      audioPath = (dot == std::string::npos || (slash != std::string::npos && dot < slash)) ? clipPath
-                                                                                             : clipPath.substr(0, dot);
+      audioPath = (dot == std::string::npos || (slash != std::string::npos && dot < slash))
+                      ? clipPath
+                      : clipPath.substr(0, dot);
       audioPath += "." + audioName;
     }
     if (!audio.load(codec, audioPath, error)) {
@@ -105,7 +106,8 @@ int main(int argc, char** argv) {
       return 1;
     }
     log::info("[camsim] audio {}: {} {} Hz {} ch, {} packets of {} samples ({:.2f} s)", audioPath,
-              audio.codecName(), audio.clockRate(), audio.channels(), audio.packetCount(), audio.samplesPerPacket(),
+              audio.codecName(), audio.clockRate(), audio.channels(), audio.packetCount(),
+              audio.samplesPerPacket(),
               static_cast<double>(audio.packetCount() * audio.samplesPerPacket()) / audio.clockRate());
   }
 

@@ -38,7 +38,8 @@ void H265Dump::push(const uint8_t* packet, size_t size) {
   media::RtpHeader header;
   const uint8_t* p = nullptr;
   size_t n = 0;
-  if (media::parseRtp(packet, size, header, p, n) != media::RtpError::None || n < h265::kNalHeaderSize) return;
+  if (media::parseRtp(packet, size, header, p, n) != media::RtpError::None || n < h265::kNalHeaderSize)
+    return;
   if (haveSequence_ && header.sequence != static_cast<uint16_t>(lastSequence_ + 1) && inFu_) {
     inFu_ = false;  // a piece is missing: never write a torn NAL unit
     ++dropped_;

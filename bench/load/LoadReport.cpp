@@ -133,7 +133,9 @@ json toJson(const RunSummary& run) {
   // Duplicates are not counted as packets, so every packet is a distinct sequence number.
   const double expected = static_cast<double>(t.packets + t.lost);
   const double audioExpected = static_cast<double>(t.audioPackets + t.audioLost);
-  auto pct = [](uint64_t lost, double of) { return number(of > 0 ? 100.0 * static_cast<double>(lost) / of : 0.0, 4); };
+  auto pct = [](uint64_t lost, double of) {
+    return number(of > 0 ? 100.0 * static_cast<double>(lost) / of : 0.0, 4);
+  };
   // packets/bytes/egress: every RTP packet the viewers got (video + audio); loss_pct, NACKs
   // and latency are the video's; `tracks` splits them.
   const uint64_t allPackets = t.packets + t.audioPackets, allBytes = t.bytes + t.audioBytes;

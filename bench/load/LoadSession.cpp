@@ -189,7 +189,8 @@ void LoadSession::onAudioRtp(uint8_t* data, size_t size) {
   // Every Kth with --sample, as video; counted either way (authenticated or skipped).
   if (setup_.sample <= 1 || (sampleCounter_++ % setup_.sample) == 0) {
     if (srtpIn_.unprotectRtp(data, size) == 0) {
-      ++(srtpIn_.lastError() == webrtc::SrtpError::Replay ? counters_.audioDuplicates : counters_.authFailures);
+      ++(srtpIn_.lastError() == webrtc::SrtpError::Replay ? counters_.audioDuplicates
+                                                          : counters_.authFailures);
       return;
     }
     ++counters_.verified;
@@ -238,7 +239,8 @@ void LoadSession::onRtp(uint8_t* data, size_t size, int64_t wallUs, int64_t nowU
     const uint8_t* payload = nullptr;
     size_t payloadSize = 0;
     if (media::parseRtp(data, plain, header, payload, payloadSize) == media::RtpError::None) {
-      flags = setup_.answer.h265 ? h265PayloadFlags(payload, payloadSize) : h264PayloadFlags(payload, payloadSize);
+      flags = setup_.answer.h265 ? h265PayloadFlags(payload, payloadSize)
+                                 : h264PayloadFlags(payload, payloadSize);
       if (flags & payload_flags::kSps) sawSps_ = true;
       if (flags & payload_flags::kPps) sawPps_ = true;
     } else {

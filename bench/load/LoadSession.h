@@ -43,7 +43,7 @@ struct SessionSetup {
   WhepAnswerInfo answer;
   std::shared_ptr<webrtc::DtlsCertificate> certificate;
   int sample = 1;
-  std::string dumpPath;  // non-empty: write this session's video there (Annex B)
+  std::string dumpPath;   // non-empty: write this session's video there (Annex B)
   bool dumpH265 = false;  // the dump is H.265: fails if the answer is not
   int64_t connectTimeoutUs = 10'000'000;
   std::string srtpProfiles;  // empty: webrtc::kDefaultSrtpProfiles

@@ -46,7 +46,8 @@ int main(int argc, char** argv) {
                  "write session 0's received H.265 (Annex B, parameter sets included) to this file; implies "
                  "--h265")
       ->excludes(dump264);
-  cli.add_flag("--h265", o.offerH265, "offer H.265 (before H.264), as Safari or Chrome with hardware decoding");
+  cli.add_flag("--h265", o.offerH265,
+               "offer H.265 (before H.264), as Safari or Chrome with hardware decoding");
   cli.add_option("--connect-timeout", o.connectTimeout,
                  "seconds from POST to DTLS connected before a "
                  "session counts as failed")
