@@ -579,6 +579,24 @@ def test_audio_track_read_by_ffprobe_and_ffmpeg(camsim, av_clip, audio, codec, r
     assert 85 <= frames <= 92, frames
 
 
+def test_h265_with_aac_44100(camsim, tmp_path):
+    """The other clip variants of make-av-clip.sh: H.265 video with 44.1 kHz AAC (an audio
+    loop that is no whole number of 1024-sample AUs), both tracks over TCP and UDP."""
+    out = tmp_path / "hv"
+    r = subprocess.run([str(e2e.SOURCE_DIR / "scripts" / "make-av-clip.sh"), str(out)], capture_output=True,
+                       text=True, timeout=120, stdin=subprocess.DEVNULL,
+                       env={"PATH": "/usr/bin:/bin", "SIZE": "640x360", "CODEC": "h265", "RATE": "44100"})
+    assert r.returncode == 0, r.stderr
+    cs = camsim(1, "--clip", out.with_suffix(".h265"), "--audio", "aac")
+    for transport in ("tcp", "udp"):
+        streams = ffprobe_streams(cs.url(1), transport)
+        got = sorted((s["codec_type"], s["codec_name"], s.get("sample_rate")) for s in streams)
+        assert got == [("audio", "aac", "44100"), ("video", "hevc", None)], (transport, streams)
+    out = ffmpeg_decode(cs.url(1), "tcp", 5, "-map", "0:v", "-map", "0:a")  # across a loop boundary
+    frames = int(re.findall(r"^frame=(\d+)", out, re.M)[-1])
+    assert 145 <= frames <= 152, frames
+
+
 @pytest.mark.skipif(not shutil.which("gst-launch-1.0"), reason="GStreamer tools not installed")
 def test_gstreamer_reads_audio_and_video(camsim, av_clip):
     """rtspsrc sets up both tracks (TCP and UDP) and decodes the audio next to the video."""
