@@ -30,8 +30,7 @@ CamsimStream::CamsimStream(const CamsimClip& clip, const CamsimAudioClip* audio,
     audioSsrc_ = core::random32();
     audioTsBase_ = core::random32();
     audioSeqBase_ = static_cast<uint16_t>(core::random32());
-    // Rounded to whole samples: for the usual rates (8/44.1/48 kHz, 30 fps, whole seconds)
-    // it is exact, and otherwise off by under a sample per loop.
+    // Rounded to whole samples; only for the packet count and loop skipping (see audioSampleOf).
     loopSamples_ = (uint64_t{clip.frameCount()} * audio_->clockRate() + fps_ / 2) / fps_;
     uint64_t spp = audio_->samplesPerPacket();
     audioPerLoop_ =

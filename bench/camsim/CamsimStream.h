@@ -8,9 +8,9 @@
 // across loops. Its sequence numbers follow from the packet count of the clip, so a PLAY
 // can announce the exact seq/rtptime of the frame a session will start with.
 //
-// Audio packet n of a loop (j = n mod packets per loop, L = n div it) is at sample
-// L x loopSamples + j x samplesPerPacket, where loopSamples is the video loop's length at
-// the audio clock: both tracks restart together every loop, and their deadlines and RTP
+// Audio packet n (j = n mod packets per loop, L = n div it) is at sample
+// L x (the video loop's length at the audio clock) + j x samplesPerPacket: both tracks
+// restart together every loop, and their deadlines and RTP
 // timestamps derive from the same origin, so the sender reports of both tracks map their
 // RTP times onto one wall clock (lip sync). An audio clip longer than the video loop is cut
 // at the loop; a shorter one leaves silence (no packets) at the end of the loop.
@@ -99,8 +99,11 @@ class CamsimStream {
   size_t sendVideo(int64_t nowUs, CamsimUdpSender& udp);
 
   // Audio (only with audio_).
+  // Loop L starts at sample L x frames x rate / fps, computed whole (not L x a rounded loop
+  // length), so audio never drifts from the video, however long it runs.
   uint64_t audioSampleOf(uint64_t n) const {
-    return (n / audioPerLoop_) * loopSamples_ + (n % audioPerLoop_) * audio_->samplesPerPacket();
+    return (n / audioPerLoop_) * clip_.frameCount() * audio_->clockRate() / fps_ +
+           (n % audioPerLoop_) * audio_->samplesPerPacket();
   }
   int64_t audioDeadlineUs(uint64_t n) const {
     return originUs_ + static_cast<int64_t>(audioSampleOf(n) * 1000000 / audio_->clockRate());
@@ -122,7 +125,7 @@ class CamsimStream {
   uint16_t audioSeqBase_ = 0;
   uint64_t audioNext_ = 0;     // number of the next audio packet to send
   uint64_t audioPerLoop_ = 1;  // audio packets in one loop of the video
-  uint64_t loopSamples_ = 0;   // one loop of the video at the audio clock
+  uint64_t loopSamples_ = 0;   // one loop of the video at the audio clock, rounded
   std::array<std::vector<uint8_t>, kAudioRing> audioSlots_;
   std::vector<CamsimSession*> viewers_;
   log::RateLimit lateLog_;
