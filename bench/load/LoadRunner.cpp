@@ -80,6 +80,7 @@ void LoadRunner::open(size_t slotIndex, int64_t nowUs) {
   if (index == 0) {
     setup.dumpH265 = !options_.dumpH265.empty();
     setup.dumpPath = setup.dumpH265 ? options_.dumpH265 : options_.dumpH264;
+    setup.timelinePath = options_.dumpTimeline;
   }
 
   auto failed = [&](std::string error) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <cerrno>
 #include <cstring>
 
 #include "core/Clock.h"
@@ -11,6 +12,7 @@
 #include "load/H264PayloadFlags.h"
 #include "load/H265PayloadFlags.h"
 #include "media/RtpPacket.h"
+#include "media/Sdp.h"
 #include "webrtc/StunMessage.h"
 
 namespace sluice::load {
@@ -88,6 +90,10 @@ void LoadSession::start() {
         dump_.reset();
       }
     }
+  }
+  if (!setup_.timelinePath.empty()) {
+    timeline_ = std::fopen(setup_.timelinePath.c_str(), "w");
+    if (!timeline_) fail("cannot write " + setup_.timelinePath + ": " + std::strerror(errno));
   }
   webrtc::DtlsTransport::Callbacks callbacks;
   callbacks.sendDatagram = [this](const uint8_t* data, size_t size) {
@@ -187,13 +193,15 @@ bool LoadSession::isAudio(uint32_t ssrc, uint8_t payloadType) {
 
 void LoadSession::onAudioRtp(uint8_t* data, size_t size) {
   // Every Kth with --sample, as video; counted either way (authenticated or skipped).
-  if (setup_.sample <= 1 || (sampleCounter_++ % setup_.sample) == 0) {
-    if (srtpIn_.unprotectRtp(data, size) == 0) {
+  if (setup_.sample <= 1 || timeline_ || (sampleCounter_++ % setup_.sample) == 0) {
+    const size_t n = srtpIn_.unprotectRtp(data, size);
+    if (n == 0) {
       ++(srtpIn_.lastError() == webrtc::SrtpError::Replay ? counters_.audioDuplicates
                                                           : counters_.authFailures);
       return;
     }
     ++counters_.verified;
+    if (timeline_) timelineAudio(data, n);
   }
   audio_.onPacket(media::readSequence(data), size);
 }
@@ -213,8 +221,8 @@ void LoadSession::onRtp(uint8_t* data, size_t size, int64_t wallUs, int64_t nowU
 
   // --sample K skips the crypto of K-1 of K packets, except while a keyframe is awaited (its
   // payload must be read) and for the dumped session.
-  const bool verify =
-      setup_.sample <= 1 || waitingKeyframe_ || dump_ || dump265_ || (sampleCounter_++ % setup_.sample) == 0;
+  const bool verify = setup_.sample <= 1 || waitingKeyframe_ || dump_ || dump265_ || timeline_ ||
+                      (sampleCounter_++ % setup_.sample) == 0;
   uint8_t flags = 0;
   size_t plain = size - tagLength_;
   if (verify) {
@@ -276,6 +284,7 @@ void LoadSession::onRtp(uint8_t* data, size_t size, int64_t wallUs, int64_t nowU
   reception_.onPacket(seq, timestamp, static_cast<uint32_t>(nowUs * 9 / 100));
   if (dump_ && verify) dump_->push(data, plain);
   if (dump265_ && verify) dump265_->push(data, plain);
+  if (timeline_ && verify) timelineVideo(plain, timestamp, marker, flags);
   if (waitingKeyframe_ && verify && (marker || arrival != SequenceTracker::Arrival::New)) {
     noteKeyframeCandidate(ext, nowUs);
   }
@@ -307,6 +316,9 @@ void LoadSession::onRtcp(uint8_t* data, size_t size) {
 void LoadSession::onSenderReport(uint32_t ssrc, uint64_t ntp, uint32_t rtpTimestamp, uint32_t, uint32_t) {
   if (audioSsrc_ != 0 && ssrc == audioSsrc_) {
     ++counters_.audioSenderReports;
+    haveAudioSr_ = true;
+    audioSrWallUs_ = ntpToUnixUs(ntp);
+    audioSrRtp_ = rtpTimestamp;
     return;
   }
   if (mediaSsrc_ != 0 && ssrc != mediaSsrc_) return;
@@ -447,6 +459,74 @@ void LoadSession::close() {
   socket_.cancel(ignored);
   if (dump_) dump_->close();
   if (dump265_) dump265_->close();
+  if (timeline_) {
+    flushTimelineUnit();
+    std::fclose(timeline_);
+    timeline_ = nullptr;
+  }
+}
+
+// The timeline: one JSON object per line; `t` is the sender's wall clock (Unix seconds) of
+// the RTP timestamp through the track's latest sender report (null before the first one),
+// so a test can compare the tracks' instants (lip sync) without decoding the video.
+void LoadSession::flushTimelineUnit() {
+  if (unitBytes_ == 0) return;
+  char t[32] = "null";
+  if (haveSr_) {
+    std::snprintf(t, sizeof(t), "%.6f",
+                  static_cast<double>(srWallUs_) / 1e6 +
+                      static_cast<double>(static_cast<int32_t>(unitTimestamp_ - srRtp_)) / kVideoClockRate);
+  }
+  std::fprintf(timeline_, "{\"track\":\"video\",\"rtp\":%u,\"t\":%s,\"bytes\":%llu,\"keyframe\":%s}\n",
+               unitTimestamp_, t, static_cast<unsigned long long>(unitBytes_),
+               unitKeyframe_ ? "true" : "false");
+  unitBytes_ = 0;
+  unitKeyframe_ = false;
+}
+
+void LoadSession::timelineVideo(size_t size, uint32_t timestamp, bool marker, uint8_t flags) {
+  if (unitBytes_ > 0 && timestamp != unitTimestamp_) flushTimelineUnit();  // its marker was lost
+  unitTimestamp_ = timestamp;
+  unitBytes_ += size > media::kRtpFixedHeaderSize ? size - media::kRtpFixedHeaderSize : 0;
+  if (flags & payload_flags::kIdr) unitKeyframe_ = true;
+  if (marker) flushTimelineUnit();
+}
+
+void LoadSession::timelineAudio(const uint8_t* packet, size_t size) {
+  media::RtpHeader header;
+  const uint8_t* payload = nullptr;
+  size_t n = 0;
+  if (media::parseRtp(packet, size, header, payload, n) != media::RtpError::None) return;
+  // G.711 (a byte a sample): the first sample louder than 2000 of 32767; -1 if none, or for
+  // other codecs (which would need a decoder).
+  const std::string& codec = setup_.answer.audioCodec;
+  const bool ulaw = media::sdpTokenEquals(codec, "PCMU"), alaw = media::sdpTokenEquals(codec, "PCMA");
+  long loudAt = -1;
+  for (size_t i = 0; (ulaw || alaw) && i < n; ++i) {
+    int magnitude;
+    if (ulaw) {
+      const uint8_t u = static_cast<uint8_t>(~payload[i]);
+      magnitude = ((((u & 0x0f) << 3) + 0x84) << ((u & 0x70) >> 4)) - 0x84;
+    } else {
+      const uint8_t a = payload[i] ^ 0x55;
+      const int segment = (a & 0x70) >> 4;
+      const int mantissa = (a & 0x0f) << 4;
+      magnitude = segment == 0 ? mantissa + 8 : (mantissa + 0x108) << (segment - 1);
+    }
+    if (magnitude > 2000) {
+      loudAt = static_cast<long>(i);
+      break;
+    }
+  }
+  const uint32_t rate = setup_.answer.audioClockRate > 0 ? setup_.answer.audioClockRate : 8000;
+  char t[32] = "null";
+  if (haveAudioSr_) {
+    std::snprintf(t, sizeof(t), "%.6f",
+                  static_cast<double>(audioSrWallUs_) / 1e6 +
+                      static_cast<double>(static_cast<int32_t>(header.timestamp - audioSrRtp_)) / rate);
+  }
+  std::fprintf(timeline_, "{\"track\":\"audio\",\"rtp\":%u,\"t\":%s,\"rate\":%u,\"loud_at\":%ld}\n",
+               header.timestamp, t, rate, loudAt);
 }
 
 SessionResult LoadSession::result() const {

@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,8 +44,9 @@ struct SessionSetup {
   WhepAnswerInfo answer;
   std::shared_ptr<webrtc::DtlsCertificate> certificate;
   int sample = 1;
-  std::string dumpPath;   // non-empty: write this session's video there (Annex B)
-  bool dumpH265 = false;  // the dump is H.265: fails if the answer is not
+  std::string dumpPath;      // non-empty: write this session's video there (Annex B)
+  bool dumpH265 = false;     // the dump is H.265: fails if the answer is not
+  std::string timelinePath;  // non-empty: write this session's timeline there (see --dump-timeline)
   int64_t connectTimeoutUs = 10'000'000;
   std::string srtpProfiles;  // empty: webrtc::kDefaultSrtpProfiles
 };
@@ -81,6 +83,10 @@ class LoadSession : public std::enable_shared_from_this<LoadSession>, private me
                   int64_t nowUs);
   void onRtp(uint8_t* data, size_t size, int64_t wallUs, int64_t nowUs);
   void onAudioRtp(uint8_t* data, size_t size);
+  // --dump-timeline (dump session only).
+  void timelineVideo(size_t size, uint32_t timestamp, bool marker, uint8_t flags);
+  void timelineAudio(const uint8_t* packet, size_t size);
+  void flushTimelineUnit();
   bool isAudio(uint32_t ssrc, uint8_t payloadType);
   void onRtcp(uint8_t* data, size_t size);
   void onDtlsConnected(const webrtc::DtlsKeys& keys);
@@ -114,7 +120,14 @@ class LoadSession : public std::enable_shared_from_this<LoadSession>, private me
   media::RtpReceptionStats reception_;
   std::unique_ptr<H264Dump> dump_;
   std::unique_ptr<H265Dump> dump265_;
-  AudioCounter audio_;  // the audio track, if the answer accepted one
+  AudioCounter audio_;             // the audio track, if the answer accepted one
+  std::FILE* timeline_ = nullptr;  // owned; --dump-timeline
+  uint32_t unitTimestamp_ = 0;
+  uint64_t unitBytes_ = 0;
+  bool unitKeyframe_ = false;
+  bool haveAudioSr_ = false;
+  int64_t audioSrWallUs_ = 0;
+  uint32_t audioSrRtp_ = 0;
 
   uint32_t localSsrc_;
   uint32_t mediaSsrc_ = 0;

@@ -46,6 +46,9 @@ int main(int argc, char** argv) {
                  "write session 0's received H.265 (Annex B, parameter sets included) to this file; implies "
                  "--h265")
       ->excludes(dump264);
+  cli.add_option("--dump-timeline", o.dumpTimeline,
+                 "write session 0's video access units (size, keyframe) and audio packets (G.711: first loud "
+                 "sample) with their sender-report-mapped send times, one JSON object a line (A/V sync)");
   cli.add_flag("--h265", o.offerH265,
                "offer H.265 (before H.264), as Safari or Chrome with hardware decoding");
   cli.add_option("--connect-timeout", o.connectTimeout,

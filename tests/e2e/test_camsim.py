@@ -805,3 +805,42 @@ def test_cpu_64_streams_with_and_without_audio(tmp_path, attach_log):
         assert status in (0, -signal.SIGTERM), f"camsim did not exit cleanly: {e2e.describe_status(status)}"
     print("camsim CPU % of one core by audio:", figures,
           {k: round(v / figures["none"], 2) for k, v in figures.items() if figures["none"]})
+
+
+@pytest.mark.skipif(not LOAD.exists(), reason=f"{LOAD} is not built")
+def test_load_timeline_of_the_av_clip_through_sluice(camsim, av_clip, server_factory, tmp_path):
+    """camsim (A/V clip, PCMU) -> Sluice -> sluice-load --dump-timeline: the white frames (the
+    tiny keyframes) appear 2 s apart on the SR-mapped clock. Once Sluice forwards the audio
+    (issue 8), the beeps appear in the timeline too and must be within 40 ms of the white
+    frames: then this is the issue's A/V sync measurement at the viewer."""
+    import json
+    cs = camsim(1, "--clip", av_clip, "--audio", "pcmu")
+    srv = server_factory({"cam": {"source": cs.url(1), "rtspTransport": "tcp"}}, log_level="info")
+    srv.wait_path("cam", ready=True, timeout=20)
+    timeline, out = tmp_path / "timeline.jsonl", tmp_path / "load.json"
+    r = run([LOAD, "--url", srv.url("/cam/whep"), "--sessions", "1", "--seconds", "6", "--json", out,
+             "--dump-timeline", timeline, "--quiet"], 60)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(out.read_text())
+    assert doc["sessions_connected"] == 1, doc["per_session"]
+    lines = [json.loads(line) for line in timeline.read_text().splitlines()]
+    video = [x for x in lines if x["track"] == "video" and x["t"] is not None]
+    keys = [x for x in video if x["keyframe"]]
+    assert len(video) >= 150 and len(keys) >= 4, (len(video), len(keys))
+    median = sorted(x["bytes"] for x in keys)[len(keys) // 2]
+    white = [x["t"] for x in keys if x["bytes"] < median / 3]
+    assert len(white) >= 2, [x["bytes"] for x in keys]
+    gaps = [b - a for a, b in zip(white, white[1:])]
+    assert all(abs(g - 2.0) < 0.005 for g in gaps), gaps
+    audio = [x for x in lines if x["track"] == "audio" and x["t"] is not None]
+    print(f"timeline: {len(video)} access units, white frames at {[round(w % 100, 3) for w in white]}, "
+          f"{len(audio)} audio packets ({doc['tracks']['audio']})")
+    if not audio:
+        return  # Sluice does not forward audio yet
+    onsets, quiet = [], 0
+    for x in audio:
+        if x["loud_at"] >= 0 and quiet >= 5:
+            onsets.append(x["t"] + x["loud_at"] / x["rate"])
+        quiet = 0 if x["loud_at"] >= 0 else quiet + 1
+    offsets = [min((o - w for o in onsets), key=abs) for w in white]
+    assert onsets and all(abs(d) <= 0.040 for d in offsets), f"beep - white frame: {offsets} s"
