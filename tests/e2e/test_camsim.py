@@ -701,8 +701,8 @@ def test_two_tracks_one_session_and_lip_sync(camsim, av_clip):
     for p in video:
         frames[p["ts"]] = frames.get(p["ts"], 0) + len(p["payload"])
     keys = sorted({p["ts"] for p in video if starts_keyframe(p["payload"])})
-    median = sorted(frames[t] for t in keys)[len(keys) // 2]
-    white = [sr_time(t, vsr[-1], 90000) for t in keys if frames[t] < median / 3]
+    # Half the keyframes are white (frames 30 and 90 of 0, 30, 60, 90): tiny next to the others.
+    white = [sr_time(t, vsr[-1], 90000) for t in keys if frames[t] < max(frames[k] for k in keys) / 5]
     # Beep onsets: the first loud sample after at least 100 ms of silence.
     onsets, quiet_since = [], None
     for p in audio:
@@ -827,8 +827,8 @@ def test_load_timeline_of_the_av_clip_through_sluice(camsim, av_clip, server_fac
     video = [x for x in lines if x["track"] == "video" and x["t"] is not None]
     keys = [x for x in video if x["keyframe"]]
     assert len(video) >= 150 and len(keys) >= 4, (len(video), len(keys))
-    median = sorted(x["bytes"] for x in keys)[len(keys) // 2]
-    white = [x["t"] for x in keys if x["bytes"] < median / 3]
+    # Half the keyframes are white (frames 30 and 90 of 0, 30, 60, 90): tiny next to the others.
+    white = [x["t"] for x in keys if x["bytes"] < max(k["bytes"] for k in keys) / 5]
     assert len(white) >= 2, [x["bytes"] for x in keys]
     gaps = [b - a for a, b in zip(white, white[1:])]
     assert all(abs(g - 2.0) < 0.005 for g in gaps), gaps
