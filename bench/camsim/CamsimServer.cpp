@@ -15,10 +15,12 @@ namespace sluice::camsim {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-CamsimServer::CamsimServer(asio::io_context& io, CamsimOptions options, const CamsimClip& clip)
+CamsimServer::CamsimServer(asio::io_context& io, CamsimOptions options, const CamsimClip& clip,
+                           const CamsimAudioClip* audio)
     : io_(io),
       options_(std::move(options)),
       clip_(clip),
+      audio_(audio),
       pool_(static_cast<size_t>(std::max(1, options_.threads))),
       acceptor_(io) {}
 
@@ -54,8 +56,8 @@ bool CamsimServer::start(std::string& error) {
     CamsimWorker& worker = *workers_[static_cast<size_t>(k - 1) % workers_.size()];
     int64_t phase = intervalUs * (k - 1) / options_.streams;
     auto stream = std::make_unique<CamsimStream>(
-        clip_, k, options_.fps, origin + phase,
-        buildCamsimSdp(clip_, "cam" + std::to_string(k), options_.fps, options_.address));
+        clip_, audio_, k, options_.fps, origin + phase,
+        buildCamsimSdp(clip_, audio_, "cam" + std::to_string(k), options_.fps, options_.address));
     directory_.add({stream.get(), &worker});
     worker.addStream(std::move(stream));
   }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "camsim/CamsimAudioClip.h"
 #include "camsim/CamsimClip.h"
 #include "camsim/CamsimDirectory.h"
 #include "camsim/CamsimWorker.h"
@@ -30,7 +31,9 @@ struct CamsimOptions {
 
 class CamsimServer {
  public:
-  CamsimServer(boost::asio::io_context& io, CamsimOptions options, const CamsimClip& clip);
+  // `audio` may be null (video only); both borrowed, outlive this.
+  CamsimServer(boost::asio::io_context& io, CamsimOptions options, const CamsimClip& clip,
+               const CamsimAudioClip* audio);
   ~CamsimServer();
   CamsimServer(const CamsimServer&) = delete;
   CamsimServer& operator=(const CamsimServer&) = delete;
@@ -58,6 +61,7 @@ class CamsimServer {
   boost::asio::io_context& io_;
   CamsimOptions options_;
   const CamsimClip& clip_;
+  const CamsimAudioClip* audio_;
   core::WorkerPool pool_;  // before workers_: their timers and sockets die first
   std::vector<std::unique_ptr<CamsimWorker>> workers_;
   CamsimDirectory directory_;

@@ -123,7 +123,7 @@ void CamsimSession::close(std::string_view reason) {
   }
   detachIfIdle(true);
   controlQueue_.clear();
-  queued_ = 0;
+  clearQueue();
   log::info("[camsim] {}: closed ({})", label_, reason);
   // Not erased here: the caller may be iterating the registry, or be this very session.
   asio::post(worker_->io(), [w = worker_, self = shared_from_this()] { w->forget(self.get()); });

@@ -1,5 +1,8 @@
 #pragma once
-// One RTSP client connection and the single media session it may set up (one track).
+// One RTSP client connection and the single media session it may set up: one stream, and
+// of it the tracks the client SETUPs one by one (video trackID=0, audio trackID=1), all over
+// the same transport (TCP interleaved, each on its own channel pair, or UDP, each to its
+// own client port pair), each with its own sender reports.
 //
 // Lifetime: owned by its worker's registry (and by pending handlers); it ends when the
 // client closes the connection, on a protocol error, or, for UDP delivery, after 60 s
@@ -12,9 +15,10 @@
 //
 // Output: RTSP responses and interleaved media share the connection, one gathered
 // async_write at a time. Frames arriving while a write is in progress wait in a queue of
-// kMaxQueuedFrames; beyond that (the kernel send buffer is full as well) frames are
-// dropped and the session resumes at the next keyframe, so a slow reader sees gaps
-// between whole GOPs, never torn frames and never unbounded memory.
+// kMaxQueuedFrames video frames and kMaxQueuedAudio audio packets; beyond that (the kernel
+// send buffer is full as well) frames are dropped and the session resumes at the next
+// keyframe (audio included), so a slow reader sees gaps between whole GOPs, never torn
+// frames and never unbounded memory.
 #include <netinet/in.h>
 
 #include <array>
@@ -41,7 +45,9 @@ class CamsimWorker;
 
 class CamsimSession : public std::enable_shared_from_this<CamsimSession> {
  public:
-  static constexpr size_t kMaxQueuedFrames = 4;
+  static constexpr size_t kMaxQueuedFrames = 4;  // video, below CamsimStream::kRing
+  static constexpr size_t kMaxQueuedAudio = 8;   // below CamsimStream::kAudioRing
+  static constexpr size_t kQueueCapacity = kMaxQueuedFrames + kMaxQueuedAudio;
 
   CamsimSession(CamsimWorker& worker, const CamsimDirectory& directory, boost::asio::ip::tcp::socket socket);
   CamsimSession(const CamsimSession&) = delete;
@@ -54,8 +60,9 @@ class CamsimSession : public std::enable_shared_from_this<CamsimSession> {
 
   // Media, from the stream on the worker's thread.
   void onFrame(const CamsimFrame& frame, int64_t nowUs, CamsimUdpSender& udp);
-  // Whether a queued or in-flight write still points into a frame numbered below `number`.
-  bool holdsFrameBefore(uint64_t number) const;
+  // Whether a queued or in-flight write still points into a frame of `track` numbered
+  // below `number`.
+  bool holdsFrameBefore(uint8_t track, uint64_t number) const;
   void waitForKeyframe() { needKeyframe_ = true; }
 
   // Liveness of UDP sessions.
@@ -64,6 +71,18 @@ class CamsimSession : public std::enable_shared_from_this<CamsimSession> {
 
  private:
   enum class Transport { None, Tcp, Udp };
+
+  // One set-up track of the media session.
+  struct TrackOut {
+    bool setUp = false;
+    uint8_t rtpChannel = 0, rtcpChannel = 1;  // TCP
+    sockaddr_in udpRtp{}, udpRtcp{};          // UDP
+    uint64_t startNumber = 0;                 // audio: the first packet after PLAY
+    size_t queued = 0;                        // frames of this track in frameQueue_
+    int64_t nextReportUs = 0;
+    uint32_t packetsSent = 0, octetsSent = 0;
+    std::array<uint8_t, 160> report{};  // the sender report; a UDP batch points into it
+  };
 
   // A span of buffers for async_write, so a gathered write copies two pointers, not a vector.
   struct BufferRange {
@@ -86,7 +105,8 @@ class CamsimSession : public std::enable_shared_from_this<CamsimSession> {
   // connection must first move to the worker owning the named stream.
   bool handleRequest(const rtsp::RtspRequest& req);
   void onDescribe(const rtsp::RtspRequest& req, const CamsimRoute& route, rtsp::RtspResponse& res);
-  void onSetup(const rtsp::RtspRequest& req, const CamsimRoute& route, rtsp::RtspResponse& res);
+  void onSetup(const rtsp::RtspRequest& req, const CamsimRoute& route, uint8_t track,
+               rtsp::RtspResponse& res);
   void onPlay(const rtsp::RtspRequest& req, rtsp::RtspResponse& res);
   bool sessionMatches(const rtsp::RtspRequest& req, rtsp::RtspResponse& res) const;
   void endMediaSession();
@@ -97,8 +117,9 @@ class CamsimSession : public std::enable_shared_from_this<CamsimSession> {
   void writeFrame(const CamsimFrame& frame);
   void onWritten(const boost::system::error_code& ec, size_t size);
   void sendUdp(const CamsimFrame& frame, int64_t nowUs, CamsimUdpSender& udp);
-  // Sender report + SDES CNAME for now, into `out`; returns its size.
-  size_t buildReport(uint8_t* out, size_t cap);
+  // Sender report + SDES CNAME of a track for now, into `out`; returns its size.
+  size_t buildReport(uint8_t track, uint8_t* out, size_t cap);
+  void clearQueue();
   void prepareTcpMedia();
   void startPlaying();
   void stopPlaying();
@@ -122,8 +143,7 @@ class CamsimSession : public std::enable_shared_from_this<CamsimSession> {
   CamsimStream* stream_ = nullptr;
   CamsimStream* attachedTo_ = nullptr;  // may outlive PLAY while a frame write drains
   Transport transport_ = Transport::None;
-  uint8_t rtpChannel_ = 0, rtcpChannel_ = 1;
-  sockaddr_in udpRtp_{}, udpRtcp_{};
+  std::array<TrackOut, kMaxTracks> tracks_{};
   bool playing_ = false;
   bool needKeyframe_ = true;
   int64_t lastActivityUs_ = 0;
@@ -133,15 +153,13 @@ class CamsimSession : public std::enable_shared_from_this<CamsimSession> {
   bool writing_ = false;
   bool writingFrame_ = false;
   uint64_t inflightFrame_ = 0;
+  uint8_t inflightTrack_ = kVideoTrack;
   std::string controlInFlight_;
   std::deque<std::string> controlQueue_;
-  std::array<CamsimFrame, kMaxQueuedFrames> frameQueue_{};
+  std::array<CamsimFrame, kQueueCapacity> frameQueue_{};
   size_t queueHead_ = 0, queued_ = 0;
   std::vector<boost::asio::const_buffer> gather_;
-  std::vector<uint8_t> prefixes_;  // per-packet interleaved headers when channels are not 0-1
-  std::array<uint8_t, 160> report_{};
-  int64_t nextReportUs_ = 0;
-  uint32_t packetsSent_ = 0, octetsSent_ = 0;
+  std::vector<uint8_t> prefixes_;  // per-packet interleaved headers on channels other than the template's
   uint64_t dropped_ = 0;
   log::RateLimit dropLog_;
 };

@@ -56,6 +56,15 @@ std::optional<rtsp::RtspTransportHeader> chooseTransport(std::string_view header
   return std::nullopt;
 }
 
+// The track a SETUP names: its control, or the stream's own URL for the video; -1 if none.
+int trackOf(std::string_view rest, const CamsimStream& stream) {
+  if (rest.empty()) return kVideoTrack;
+  for (size_t i = 0; i < stream.trackCount(); ++i) {
+    if (rest == kTrackControls[i]) return static_cast<int>(i);
+  }
+  return -1;
+}
+
 sockaddr_in socketAddress(const boost::asio::ip::address_v4& address, uint16_t port) {
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -97,19 +106,31 @@ bool CamsimSession::handleRequest(const rtsp::RtspRequest& req) {
       res.headers.set("Content-Base", baseOf(uri, name));
       res.headers.set("Content-Type", "application/sdp");
       res.body = route->stream->sdp();
-    } else if (!rest.empty() && rest != kTrackControl) {
+    } else if (int track = trackOf(rest, *route->stream); track < 0) {
       fail(res, 404, "Not Found");
     } else {
-      onSetup(req, *route, res);
+      onSetup(req, *route, static_cast<uint8_t>(track), res);
     }
   } else if (method == "PLAY") {
     if (sessionMatches(req, res)) {
       if (!playing_) {
-        auto start = stream_->nextKeyframe();
+        // Video from the next keyframe; audio from the same instant (or, alone, at once).
+        std::string base = route ? baseOf(uri, name) : std::string(uri) + "/";
+        std::string info;
+        auto video = stream_->nextKeyframe();
+        if (tracks_[kVideoTrack].setUp) {
+          info = fmt::format("url={}{};seq={};rtptime={}", base, kTrackControls[kVideoTrack], video.sequence,
+                             video.rtpTime);
+        }
+        if (tracks_[kAudioTrack].setUp) {
+          auto audio =
+              stream_->audioStartAt(tracks_[kVideoTrack].setUp ? stream_->deadlineUs(video.number) : 0);
+          tracks_[kAudioTrack].startNumber = audio.number;
+          info += fmt::format("{}url={}{};seq={};rtptime={}", info.empty() ? "" : ",", base,
+                              kTrackControls[kAudioTrack], audio.sequence, audio.rtpTime);
+        }
         startPlaying();
-        std::string track = route ? baseOf(uri, name) + std::string(kTrackControl) : std::string(uri);
-        res.headers.set("RTP-Info",
-                        fmt::format("url={};seq={};rtptime={}", track, start.sequence, start.rtpTime));
+        res.headers.set("RTP-Info", info);
       }
     }
   } else if (method == "PAUSE") {
@@ -150,15 +171,19 @@ bool CamsimSession::sessionMatches(const rtsp::RtspRequest& req, rtsp::RtspRespo
   return true;
 }
 
-void CamsimSession::onSetup(const rtsp::RtspRequest& req, const CamsimRoute& route, rtsp::RtspResponse& res) {
+void CamsimSession::onSetup(const rtsp::RtspRequest& req, const CamsimRoute& route, uint8_t track,
+                            rtsp::RtspResponse& res) {
   if (stream_) {
-    // One track per stream, one stream per session: a second SETUP changes nothing.
+    // One stream per session; each of its tracks once, all before PLAY, with our session.
     if (route.stream != stream_) {
       fail(res, 459, "Aggregate Operation Not Allowed");
-    } else {
-      fail(res, 455, "Method Not Valid in This State");
+      return;
     }
-    return;
+    if (req.headers.get("Session") && !sessionMatches(req, res)) return;
+    if (tracks_[track].setUp || playing_) {
+      fail(res, 455, "Method Not Valid in This State");
+      return;
+    }
   }
   auto header = req.headers.get("Transport");
   auto chosen = header ? chooseTransport(*header) : std::nullopt;
@@ -166,44 +191,58 @@ void CamsimSession::onSetup(const rtsp::RtspRequest& req, const CamsimRoute& rou
     fail(res, 461, "Unsupported Transport");
     return;
   }
+  bool tcp = chosen->lower == rtsp::RtspTransportHeader::Lower::Tcp;
+  if (stream_ && tcp != (transport_ == Transport::Tcp)) {
+    fail(res, 461, "Unsupported Transport");  // one transport per session
+    return;
+  }
 
-  stream_ = route.stream;
-  sessionId_ = core::randomAlnum(16);
-  cname_ = "camsim-" + stream_->name();
-  label_ = peer_ + " " + stream_->name();
-  needKeyframe_ = true;
+  if (!stream_) {
+    stream_ = route.stream;
+    sessionId_ = core::randomAlnum(16);
+    cname_ = "camsim-" + stream_->name();
+    label_ = peer_ + " " + stream_->name();
+    needKeyframe_ = true;
+  }
+  TrackOut& t = tracks_[track];
+  t = TrackOut{};
+  t.setUp = true;
   rtsp::RtspTransportHeader reply;
-  reply.ssrc = stream_->ssrc();
+  reply.ssrc = stream_->ssrc(track);
   std::string how;
-  if (chosen->lower == rtsp::RtspTransportHeader::Lower::Tcp) {
+  if (tcp) {
     transport_ = Transport::Tcp;
-    auto channels = chosen->interleaved.value_or(std::pair<uint8_t, uint8_t>{0, 1});
-    rtpChannel_ = channels.first;
-    rtcpChannel_ = channels.second;
+    uint8_t first = static_cast<uint8_t>(2 * track);
+    auto channels = chosen->interleaved.value_or(std::pair<uint8_t, uint8_t>{first, first + 1});
+    t.rtpChannel = channels.first;
+    t.rtcpChannel = channels.second;
     reply.lower = rtsp::RtspTransportHeader::Lower::Tcp;
     reply.interleaved = channels;
     prepareTcpMedia();
-    how = fmt::format("TCP interleaved={}-{}", rtpChannel_, rtcpChannel_);
+    how = fmt::format("TCP interleaved={}-{}", t.rtpChannel, t.rtcpChannel);
   } else {
     transport_ = Transport::Udp;
     auto ports = *chosen->clientPorts;
-    udpRtp_ = socketAddress(peerAddress_, ports.first);
-    udpRtcp_ = socketAddress(peerAddress_, ports.second);
-    worker_->registerUdpPeer(udpRtp_, this);
-    worker_->registerUdpPeer(udpRtcp_, this);
+    t.udpRtp = socketAddress(peerAddress_, ports.first);
+    t.udpRtcp = socketAddress(peerAddress_, ports.second);
+    worker_->registerUdpPeer(t.udpRtp, this);
+    worker_->registerUdpPeer(t.udpRtcp, this);
     reply.clientPorts = ports;
     reply.serverPorts = {worker_->udp().rtpPort(), worker_->udp().rtcpPort()};
     how = fmt::format("UDP client_port={}-{}", ports.first, ports.second);
   }
   res.headers.set("Transport", reply.serialize());
-  log::info("[camsim] {}: set up over {}", label_, how);
+  log::info("[camsim] {}: {} set up over {}", label_, track == kVideoTrack ? "video" : "audio", how);
 }
 
 void CamsimSession::endMediaSession() {
   stopPlaying();
-  if (transport_ == Transport::Udp) {
-    worker_->unregisterUdpPeer(udpRtp_, this);
-    worker_->unregisterUdpPeer(udpRtcp_, this);
+  for (auto& t : tracks_) {
+    if (transport_ == Transport::Udp && t.setUp) {
+      worker_->unregisterUdpPeer(t.udpRtp, this);
+      worker_->unregisterUdpPeer(t.udpRtcp, this);
+    }
+    t.setUp = false;
   }
   transport_ = Transport::None;
   stream_ = nullptr;

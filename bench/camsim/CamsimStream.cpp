@@ -14,8 +14,10 @@ namespace {
 constexpr int64_t kMaxLateUs = 1000000;
 }  // namespace
 
-CamsimStream::CamsimStream(const CamsimClip& clip, int number, int fps, int64_t originUs, std::string sdp)
+CamsimStream::CamsimStream(const CamsimClip& clip, const CamsimAudioClip* audio, int number, int fps,
+                           int64_t originUs, std::string sdp)
     : clip_(clip),
+      audio_(audio),
       name_("cam" + std::to_string(number)),
       sdp_(std::move(sdp)),
       fps_(static_cast<uint64_t>(fps)),
@@ -24,6 +26,17 @@ CamsimStream::CamsimStream(const CamsimClip& clip, int number, int fps, int64_t 
       tsBase_(core::random32()),
       seqBase_(static_cast<uint16_t>(core::random32())) {
   for (auto& slot : slots_) slot.resize(clip.maxFrameSize());
+  if (audio_) {
+    audioSsrc_ = core::random32();
+    audioTsBase_ = core::random32();
+    audioSeqBase_ = static_cast<uint16_t>(core::random32());
+    // Rounded to whole samples; only for the packet count and loop skipping (see audioSampleOf).
+    loopSamples_ = (uint64_t{clip.frameCount()} * audio_->clockRate() + fps_ / 2) / fps_;
+    uint64_t spp = audio_->samplesPerPacket();
+    audioPerLoop_ =
+        std::max<uint64_t>(1, std::min<uint64_t>(audio_->packetCount(), (loopSamples_ + spp - 1) / spp));
+    for (auto& slot : audioSlots_) slot.resize(audio_->maxPacketSize());
+  }
 }
 
 uint16_t CamsimStream::sequenceOf(uint64_t n) const {
@@ -32,15 +45,30 @@ uint16_t CamsimStream::sequenceOf(uint64_t n) const {
   return static_cast<uint16_t>(seqBase_ + sent);
 }
 
-uint32_t CamsimStream::rtpTimestampAt(int64_t us) const {
-  // 90 kHz clock: 9 ticks per 100 µs. Signed so an instant before the origin still maps.
+uint32_t CamsimStream::rtpTimestampAt(uint8_t track, int64_t us) const {
+  // Signed so an instant before the origin still maps. Video: 90 kHz, 9 ticks per 100 µs.
+  if (track == kAudioTrack && audio_) {
+    int64_t ticks = (us - originUs_) * static_cast<int64_t>(audio_->clockRate()) / 1000000;
+    return audioTsBase_ + static_cast<uint32_t>(ticks);
+  }
   int64_t ticks = (us - originUs_) * 9 / 100;
   return tsBase_ + static_cast<uint32_t>(ticks);
 }
 
 CamsimStream::StartPoint CamsimStream::nextKeyframe() const {
   uint64_t n = next_ + clip_.framesToKeyframe(next_ % clip_.frameCount());
-  return {sequenceOf(n), timestampOf(n)};
+  return {sequenceOf(n), timestampOf(n), n};
+}
+
+CamsimStream::StartPoint CamsimStream::audioStartAt(int64_t at) const {
+  // From the next packet to send, step over whole loops, then packets (at most a loop's).
+  uint64_t n = audioNext_;
+  uint64_t loopUs = loopSamples_ * 1000000 / audio_->clockRate();
+  if (loopUs > 0 && at > audioDeadlineUs(n))
+    n += static_cast<uint64_t>(at - audioDeadlineUs(n)) / loopUs * audioPerLoop_;
+  while (audioDeadlineUs(n) < at) ++n;
+  return {static_cast<uint16_t>(audioSeqBase_ + n), audioTsBase_ + static_cast<uint32_t>(audioSampleOf(n)),
+          n};
 }
 
 CamsimFrame CamsimStream::build(uint64_t n) {
@@ -57,10 +85,51 @@ CamsimFrame CamsimStream::build(uint64_t n) {
     media::setSsrc(rtp, ssrc_);
     off += kInterleavedPrefix + media::readBe16(out + off + 2);
   }
-  return {n, out, cf.size, cf.packets, cf.payloadOctets, cf.keyframe};
+  return {n, kVideoTrack, out, cf.size, cf.packets, cf.payloadOctets, cf.keyframe};
 }
 
-size_t CamsimStream::sendNextFrame(int64_t nowUs, CamsimUdpSender& udp) {
+CamsimFrame CamsimStream::buildAudio(uint64_t n) {
+  size_t index = n % audioPerLoop_;
+  const CamsimClipFrame& cf = audio_->packet(index);
+  uint8_t* out = audioSlots_[n % kAudioRing].data();
+  std::memcpy(out, audio_->packetData(index), cf.size);
+  uint8_t* rtp = out + kInterleavedPrefix;
+  media::setSequence(rtp, static_cast<uint16_t>(audioSeqBase_ + n));
+  media::setTimestamp(rtp, audioTsBase_ + static_cast<uint32_t>(audioSampleOf(n)));
+  media::setSsrc(rtp, audioSsrc_);
+  return {n, kAudioTrack, out, cf.size, 1, cf.payloadOctets, true};
+}
+
+size_t CamsimStream::sendDue(int64_t nowUs, int64_t horizonUs, CamsimUdpSender& udp) {
+  size_t deliveries = 0;
+  if (deadlineUs(next_) <= horizonUs) deliveries += sendVideo(nowUs, udp);
+  if (audio_ && audioDeadlineUs(audioNext_) <= horizonUs) deliveries += sendAudio(nowUs, udp);
+  return deliveries;
+}
+
+size_t CamsimStream::sendAudio(int64_t nowUs, CamsimUdpSender& udp) {
+  if (nowUs - audioDeadlineUs(audioNext_) > kMaxLateUs) {
+    // Stalled: jump to the present with the video (the video's own check restarts readers).
+    uint64_t loopUs = loopSamples_ * 1000000 / audio_->clockRate();
+    if (loopUs > 0) {
+      audioNext_ += static_cast<uint64_t>(nowUs - audioDeadlineUs(audioNext_)) / loopUs * audioPerLoop_;
+    }
+    while (audioDeadlineUs(audioNext_) < nowUs - kMaxLateUs) ++audioNext_;
+  }
+  uint64_t n = audioNext_++;
+  if (viewers_.empty()) return 0;
+  if (n >= kAudioRing) {
+    for (size_t i = viewers_.size(); i-- > 0;) {
+      CamsimSession* v = viewers_[i];
+      if (v->holdsFrameBefore(kAudioTrack, n - kAudioRing + 1)) v->close("too slow: stopped reading");
+    }
+  }
+  CamsimFrame packet = buildAudio(n);
+  for (size_t i = viewers_.size(); i-- > 0;) viewers_[i]->onFrame(packet, nowUs, udp);
+  return viewers_.size();
+}
+
+size_t CamsimStream::sendVideo(int64_t nowUs, CamsimUdpSender& udp) {
   if (nowUs - deadlineUs(next_) > kMaxLateUs) {
     uint64_t present = static_cast<uint64_t>((nowUs - originUs_) * static_cast<int64_t>(fps_) / 1000000);
     uint64_t suppressed = 0;
@@ -81,7 +150,7 @@ size_t CamsimStream::sendNextFrame(int64_t nowUs, CamsimUdpSender& udp) {
   if (n >= kRing) {
     for (size_t i = viewers_.size(); i-- > 0;) {
       CamsimSession* v = viewers_[i];
-      if (v->holdsFrameBefore(n - kRing + 1)) v->close("too slow: stopped reading");
+      if (v->holdsFrameBefore(kVideoTrack, n - kRing + 1)) v->close("too slow: stopped reading");
     }
   }
   CamsimFrame frame = build(n);

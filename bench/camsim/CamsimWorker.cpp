@@ -80,10 +80,10 @@ void CamsimWorker::onTick() {
   int64_t horizon = now + kCoalesceUs;
   int64_t next = std::numeric_limits<int64_t>::max();
   uint64_t deliveries = 0;
-  // At most one frame per stream per tick: a stream that is behind is simply due again at
-  // once, and a frame's slot stays valid until the UDP flush below.
+  // At most one frame (and one audio packet) per stream per tick: a stream that is behind
+  // is simply due again at once, and a frame's slot stays valid until the UDP flush below.
   for (auto& s : streams_) {
-    if (s->nextDeadlineUs() <= horizon) deliveries += s->sendNextFrame(now, udp_);
+    if (s->nextDeadlineUs() <= horizon) deliveries += s->sendDue(now, horizon, udp_);
     next = std::min(next, s->nextDeadlineUs());
   }
   udp_.flush();

@@ -1,8 +1,9 @@
 // sluice-camsim: N simulated RTSP cameras in one process, each looping an H.264/H.265 clip at
-// real-time pace, for benchmarking the server's ingest side (BENCHMARKS.md, `seed64`).
+// real-time pace, optionally with a PCMU or AAC audio track, for benchmarking the server's
+// ingest side (BENCHMARKS.md, `seed64`).
 //
-//   sluice-camsim --streams 64 --port 8554 [--clip FILE.h264] [--fps 30] [--threads 1]
-//                 [--duration S]
+//   sluice-camsim --streams 64 --port 8554 [--clip FILE.h264] [--audio pcmu|aac|none]
+//                 [--audio-clip FILE] [--fps 30] [--threads 1] [--duration S]
 //
 // Streams are rtsp://ADDRESS:PORT/cam1 .. camN (1-based). Prints `READY rtsp://ADDRESS:PORT/`
 // on stdout once it listens, and exits on SIGINT/SIGTERM or after --duration seconds.
@@ -15,6 +16,7 @@
 #include <functional>
 #include <string>
 
+#include "camsim/CamsimAudioClip.h"
 #include "camsim/CamsimClip.h"
 #include "camsim/CamsimServer.h"
 #include "core/Log.h"
@@ -25,12 +27,14 @@ namespace asio = boost::asio;
 int main(int argc, char** argv) {
   CLI::App cli{
       "sluice-camsim: N simulated RTSP cameras (rtsp://ADDRESS:PORT/cam1..camN) looping one H.264 or H.265 "
-      "clip"};
+      "clip, optionally with audio"};
   camsim::CamsimOptions options;
   std::string clipPath = SLUICE_SOURCE_DIR "/assets/demo.h264";
   double duration = 0;
   double statsSeconds = 10;
   std::string logLevel = "info";
+  std::string audioName = "none";
+  std::string audioPath;
   cli.add_option("--streams", options.streams, "number of streams, named cam1..camN")
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));
@@ -39,6 +43,14 @@ int main(int argc, char** argv) {
   cli.add_option("--address", options.address, "IPv4 address to listen on")->capture_default_str();
   cli.add_option("--clip", clipPath, "Annex-B clip to loop: H.265 if named *.h265/*.265/*.hevc, else H.264")
       ->capture_default_str();
+  cli.add_option("--audio", audioName,
+                 "audio track next to the video: pcmu (G.711 8 kHz, 20 ms packets), aac (mpeg4-generic "
+                 "AAC-hbr, one AU per packet) or none")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"pcmu", "aac", "none"}));
+  cli.add_option("--audio-clip", audioPath,
+                 "audio to loop with the clip: raw mu-law 8 kHz (pcmu) or ADTS (aac); default: the clip's "
+                 "path with .pcmu or .aac for its extension (scripts/make-av-clip.sh makes all three)");
   cli.add_option("--fps", options.fps, "frames per second")->capture_default_str()->check(CLI::Range(1, 240));
   cli.add_option("--threads", options.threads, "event-loop threads (streams are dealt round-robin)")
       ->capture_default_str()
@@ -77,6 +89,28 @@ int main(int argc, char** argv) {
       static_cast<double>(payloadBytes) * 8 * options.fps / static_cast<double>(clip.frameCount()) / 1e6,
       options.fps);
 
+  camsim::CamsimAudioClip audio;
+  bool withAudio = audioName != "none";
+  if (withAudio) {
+    auto codec = audioName == "aac" ? camsim::CamsimAudioCodec::Aac : camsim::CamsimAudioCodec::Pcmu;
+    if (audioPath.empty()) {
+      auto slash = clipPath.rfind('/');
+      auto dot = clipPath.rfind('.');
+      audioPath = (dot == std::string::npos || (slash != std::string::npos && dot < slash))
+                      ? clipPath
+                      : clipPath.substr(0, dot);
+      audioPath += "." + audioName;
+    }
+    if (!audio.load(codec, audioPath, error)) {
+      log::error("[camsim] {}", error);
+      return 1;
+    }
+    log::info("[camsim] audio {}: {} {} Hz {} ch, {} packets of {} samples ({:.2f} s)", audioPath,
+              audio.codecName(), audio.clockRate(), audio.channels(), audio.packetCount(),
+              audio.samplesPerPacket(),
+              static_cast<double>(audio.packetCount() * audio.samplesPerPacket()) / audio.clockRate());
+  }
+
   asio::io_context io(1);
   // Installed before READY, so a signal sent as soon as READY is read is not lost.
   asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -86,7 +120,7 @@ int main(int argc, char** argv) {
     io.stop();
   });
 
-  camsim::CamsimServer server(io, options, clip);
+  camsim::CamsimServer server(io, options, clip, withAudio ? &audio : nullptr);
   if (!server.start(error)) {
     log::error("[camsim] {}", error);
     return 1;

@@ -36,7 +36,8 @@ struct Totals {
   uint64_t packets = 0, bytes = 0, verified = 0, lost = 0, nacksSent = 0, nackedPackets = 0, nackRequests = 0,
            plisSent = 0, retransmissions = 0, reordered = 0, duplicates = 0, authFailures = 0,
            discontinuities = 0;
-  size_t connected = 0, receiving = 0, failed = 0;
+  uint64_t audioPackets = 0, audioBytes = 0, audioLost = 0, audioDuplicates = 0, audioSenderReports = 0;
+  size_t connected = 0, receiving = 0, failed = 0, audioAnswered = 0, audioReceiving = 0;
   std::vector<double> ttff, connect;
   LatencyHistogram latency;
 };
@@ -57,6 +58,13 @@ Totals totalsOf(const RunSummary& run) {
     t.duplicates += s.duplicates;
     t.authFailures += s.authFailures;
     t.discontinuities += s.discontinuities;
+    t.audioPackets += s.audioPackets;
+    t.audioBytes += s.audioBytes;
+    t.audioLost += s.audioLost;
+    t.audioDuplicates += s.audioDuplicates;
+    t.audioSenderReports += s.audioSenderReports;
+    if (!s.audioCodec.empty()) ++t.audioAnswered;
+    if (s.audioPackets > 0) ++t.audioReceiving;
     if (s.connected) ++t.connected;
     if (s.packets > 0) ++t.receiving;
     if (!s.error.empty()) ++t.failed;
@@ -106,6 +114,13 @@ json sessionJson(const SessionResult& s) {
       {"latency_samples", s.latency.count()},
       {"latency_ms_p50", msOf(s.latency, 50)},
       {"latency_ms_p99", msOf(s.latency, 99)},
+      {"video_codec", s.videoCodec},
+      {"audio_codec", s.audioCodec.empty() ? json(nullptr) : json(s.audioCodec)},
+      {"audio_packets", s.audioPackets},
+      {"audio_bytes", s.audioBytes},
+      {"audio_lost", s.audioLost},
+      {"audio_duplicates", s.audioDuplicates},
+      {"audio_sender_reports", s.audioSenderReports},
       {"error", s.error.empty() ? json(nullptr) : json(s.error)},
   };
 }
@@ -117,6 +132,29 @@ json toJson(const RunSummary& run) {
   const double secs = run.seconds > 0 ? run.seconds : 1;
   // Duplicates are not counted as packets, so every packet is a distinct sequence number.
   const double expected = static_cast<double>(t.packets + t.lost);
+  const double audioExpected = static_cast<double>(t.audioPackets + t.audioLost);
+  auto pct = [](uint64_t lost, double of) {
+    return number(of > 0 ? 100.0 * static_cast<double>(lost) / of : 0.0, 4);
+  };
+  // packets/bytes/egress: every RTP packet the viewers got (video + audio); loss_pct, NACKs
+  // and latency are the video's; `tracks` splits them.
+  const uint64_t allPackets = t.packets + t.audioPackets, allBytes = t.bytes + t.audioBytes;
+  json tracks{
+      {"video", json{{"packets", t.packets},
+                     {"bytes", t.bytes},
+                     {"lost", t.lost},
+                     {"loss_pct", pct(t.lost, expected)},
+                     {"egress_mbps", number(static_cast<double>(t.bytes) * 8 / secs / 1e6)}}},
+      {"audio", json{{"sessions_answered", t.audioAnswered},
+                     {"sessions_receiving", t.audioReceiving},
+                     {"packets", t.audioPackets},
+                     {"bytes", t.audioBytes},
+                     {"lost", t.audioLost},
+                     {"loss_pct", pct(t.audioLost, audioExpected)},
+                     {"duplicates", t.audioDuplicates},
+                     {"sender_reports", t.audioSenderReports},
+                     {"egress_mbps", number(static_cast<double>(t.audioBytes) * 8 / secs / 1e6)}}},
+  };
   json doc{
       {"tool", "sluice-load"},
       {"urls", run.options.urls},
@@ -126,11 +164,12 @@ json toJson(const RunSummary& run) {
       {"sessions_dtls_connected", t.connected},
       {"sessions_failed", t.failed},
       {"seconds", number(run.seconds)},
-      {"packets", t.packets},
-      {"bytes", t.bytes},
-      {"egress_mbps", number(static_cast<double>(t.bytes) * 8 / secs / 1e6)},
-      {"egress_pps", number(static_cast<double>(t.packets) / secs, 1)},
-      {"loss_pct", number(expected > 0 ? 100.0 * static_cast<double>(t.lost) / expected : 0.0, 4)},
+      {"packets", allPackets},
+      {"bytes", allBytes},
+      {"egress_mbps", number(static_cast<double>(allBytes) * 8 / secs / 1e6)},
+      {"egress_pps", number(static_cast<double>(allPackets) / secs, 1)},
+      {"loss_pct", pct(t.lost, expected)},
+      {"tracks", std::move(tracks)},
       {"lost", t.lost},
       {"nacks_sent", t.nacksSent},
       {"nacked_packets", t.nackedPackets},
@@ -156,7 +195,7 @@ json toJson(const RunSummary& run) {
       {"worker_cpu_seconds", number(run.workerCpuSeconds)},
       // Data-plane efficiency: packets handled per second of data-plane CPU.
       {"packets_per_cpu_second", run.workerCpuSeconds > 0
-                                     ? number(static_cast<double>(t.packets) / run.workerCpuSeconds, 0)
+                                     ? number(static_cast<double>(allPackets) / run.workerCpuSeconds, 0)
                                      : json(nullptr)},
   };
   json perSession = json::array();
@@ -175,16 +214,19 @@ std::string summaryLine(const RunSummary& run) {
   // Duplicates are not counted as packets, so every packet is a distinct sequence number.
   const double expected = static_cast<double>(t.packets + t.lost);
   return fmt::format(
-      "sluice-load: {}/{} sessions received media in {:.1f} s: {} packets ({:.0f} pps, {:.2f} Mbit/s), "
+      "sluice-load: {}/{} sessions received media in {:.1f} s: {} video packets ({:.0f} pps, {:.2f} Mbit/s), "
       "loss {:.3f}% ({} lost, {} NACKed, {} retransmitted, {} NACK / {} PLI sent), "
-      "ttff p50 {} ms p95 {} ms, latency p50 {} ms p99 {} ms, {} pkt/s per data-plane core",
+      "ttff p50 {} ms p95 {} ms, latency p50 {} ms p99 {} ms, {} pkt/s per data-plane core{}",
       t.receiving, run.sessions.size(), run.seconds, t.packets, static_cast<double>(t.packets) / secs,
       static_cast<double>(t.bytes) * 8 / secs / 1e6,
       expected > 0 ? 100.0 * static_cast<double>(t.lost) / expected : 0.0, t.lost, t.nackedPackets,
       t.retransmissions, t.nacksSent, t.plisSent, ms(percentile(t.ttff, 50)), ms(percentile(t.ttff, 95)),
       lat(50), lat(99),
       run.workerCpuSeconds > 0 ? fmt::format("{:.0f}", static_cast<double>(t.packets) / run.workerCpuSeconds)
-                               : std::string("-"));
+                               : std::string("-"),
+      t.audioAnswered == 0 ? std::string()
+                           : fmt::format("; audio: {}/{} sessions, {} packets, {} lost", t.audioReceiving,
+                                         t.audioAnswered, t.audioPackets, t.audioLost));
 }
 
 }  // namespace sluice::load

@@ -77,7 +77,11 @@ void LoadRunner::open(size_t slotIndex, int64_t nowUs) {
   setup.sample = std::max(1, options_.sample);
   setup.connectTimeoutUs = secondsToUs(options_.connectTimeout);
   setup.srtpProfiles = options_.srtpProfiles;
-  if (index == 0) setup.dumpPath = options_.dumpH264;
+  if (index == 0) {
+    setup.dumpH265 = !options_.dumpH265.empty();
+    setup.dumpPath = setup.dumpH265 ? options_.dumpH265 : options_.dumpH264;
+    setup.timelinePath = options_.dumpTimeline;
+  }
 
   auto failed = [&](std::string error) {
     SessionResult r;
@@ -100,8 +104,9 @@ void LoadRunner::open(size_t slotIndex, int64_t nowUs) {
   // Browser-sized credentials (RFC 8839: at least 4 and 22 characters).
   setup.localUfrag = core::randomAlnum(8);
   setup.localPwd = core::randomAlnum(24);
-  const std::string offer = buildWhepOffer(OfferParams{
-      setup.localUfrag, setup.localPwd, certificate_->fingerprintSha256(), options_.localIp, port});
+  const std::string offer =
+      buildWhepOffer(OfferParams{setup.localUfrag, setup.localPwd, certificate_->fingerprintSha256(),
+                                 options_.localIp, port, options_.offerH265 || !options_.dumpH265.empty()});
 
   setup.postStartUs = core::monotonicUs();
   auto response = httpRequest("POST", url, "application/sdp", offer, kHttpTimeout, error);

@@ -4,12 +4,15 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <cerrno>
 #include <cstring>
 
 #include "core/Clock.h"
 #include "core/Random.h"
 #include "load/H264PayloadFlags.h"
+#include "load/H265PayloadFlags.h"
 #include "media/RtpPacket.h"
+#include "media/Sdp.h"
 #include "webrtc/StunMessage.h"
 
 namespace sluice::load {
@@ -59,7 +62,10 @@ LoadSession::LoadSession(SessionSetup setup, asio::io_context& io, RecvBatch& ba
       localSsrc_(core::random32()) {
   setup_.fd = -1;  // owned by socket_ now
   mediaSsrc_ = setup_.answer.videoSsrc;
+  audioSsrc_ = setup_.answer.audioSsrc;
   counters_.index = setup_.index;
+  counters_.videoCodec = setup_.answer.h265 ? "H265" : "H264";
+  counters_.audioCodec = setup_.answer.audioCodec;
 }
 
 LoadSession::~LoadSession() = default;
@@ -67,12 +73,27 @@ LoadSession::~LoadSession() = default;
 void LoadSession::start() {
   const int64_t now = core::monotonicUs();
   if (!setup_.dumpPath.empty()) {
-    dump_ = std::make_unique<H264Dump>();
     std::string error;
-    if (!dump_->open(setup_.dumpPath, error)) {
-      fail(error);
-      dump_.reset();
+    if (setup_.dumpH265 != setup_.answer.h265) {
+      fail(std::string("--dump-") + (setup_.dumpH265 ? "h265" : "h264") + ": the answer chose " +
+           counters_.videoCodec);
+    } else if (setup_.dumpH265) {
+      dump265_ = std::make_unique<H265Dump>();
+      if (!dump265_->open(setup_.dumpPath, error)) {
+        fail(error);
+        dump265_.reset();
+      }
+    } else {
+      dump_ = std::make_unique<H264Dump>();
+      if (!dump_->open(setup_.dumpPath, error)) {
+        fail(error);
+        dump_.reset();
+      }
     }
+  }
+  if (!setup_.timelinePath.empty()) {
+    timeline_ = std::fopen(setup_.timelinePath.c_str(), "w");
+    if (!timeline_) fail("cannot write " + setup_.timelinePath + ": " + std::strerror(errno));
   }
   webrtc::DtlsTransport::Callbacks callbacks;
   callbacks.sendDatagram = [this](const uint8_t* data, size_t size) {
@@ -160,9 +181,38 @@ void LoadSession::onDatagram(uint8_t* data, size_t size, const sockaddr* from, s
   }
 }
 
+bool LoadSession::isAudio(uint32_t ssrc, uint8_t payloadType) {
+  if (setup_.answer.audioPayloadType < 0) return false;
+  if (audioSsrc_ != 0) return ssrc == audioSsrc_;
+  // No a=ssrc for audio in the answer: its payload type names the track (the offer's audio
+  // payload types differ from the video ones).
+  if (payloadType != setup_.answer.audioPayloadType) return false;
+  audioSsrc_ = ssrc;
+  return true;
+}
+
+void LoadSession::onAudioRtp(uint8_t* data, size_t size) {
+  // Every Kth with --sample, as video; counted either way (authenticated or skipped).
+  if (setup_.sample <= 1 || timeline_ || (sampleCounter_++ % setup_.sample) == 0) {
+    const size_t n = srtpIn_.unprotectRtp(data, size);
+    if (n == 0) {
+      ++(srtpIn_.lastError() == webrtc::SrtpError::Replay ? counters_.audioDuplicates
+                                                          : counters_.authFailures);
+      return;
+    }
+    ++counters_.verified;
+    if (timeline_) timelineAudio(data, n);
+  }
+  audio_.onPacket(media::readSequence(data), size);
+}
+
 void LoadSession::onRtp(uint8_t* data, size_t size, int64_t wallUs, int64_t nowUs) {
   if (size < media::kRtpFixedHeaderSize + tagLength_) return;
   const uint32_t ssrc = media::readSsrc(data);
+  if (isAudio(ssrc, data[1] & 0x7f)) {
+    onAudioRtp(data, size);
+    return;
+  }
   if (mediaSsrc_ == 0) mediaSsrc_ = ssrc;
   if (ssrc != mediaSsrc_) return;  // only the offered video track is counted
   const uint16_t seq = media::readSequence(data);
@@ -171,8 +221,8 @@ void LoadSession::onRtp(uint8_t* data, size_t size, int64_t wallUs, int64_t nowU
 
   // --sample K skips the crypto of K-1 of K packets, except while a keyframe is awaited (its
   // payload must be read) and for the dumped session.
-  const bool verify =
-      setup_.sample <= 1 || waitingKeyframe_ || dump_ || (sampleCounter_++ % setup_.sample) == 0;
+  const bool verify = setup_.sample <= 1 || waitingKeyframe_ || dump_ || dump265_ || timeline_ ||
+                      (sampleCounter_++ % setup_.sample) == 0;
   uint8_t flags = 0;
   size_t plain = size - tagLength_;
   if (verify) {
@@ -197,7 +247,8 @@ void LoadSession::onRtp(uint8_t* data, size_t size, int64_t wallUs, int64_t nowU
     const uint8_t* payload = nullptr;
     size_t payloadSize = 0;
     if (media::parseRtp(data, plain, header, payload, payloadSize) == media::RtpError::None) {
-      flags = h264PayloadFlags(payload, payloadSize);
+      flags = setup_.answer.h265 ? h265PayloadFlags(payload, payloadSize)
+                                 : h264PayloadFlags(payload, payloadSize);
       if (flags & payload_flags::kSps) sawSps_ = true;
       if (flags & payload_flags::kPps) sawPps_ = true;
     } else {
@@ -232,6 +283,8 @@ void LoadSession::onRtp(uint8_t* data, size_t size, int64_t wallUs, int64_t nowU
   counters_.bytes += size;
   reception_.onPacket(seq, timestamp, static_cast<uint32_t>(nowUs * 9 / 100));
   if (dump_ && verify) dump_->push(data, plain);
+  if (dump265_ && verify) dump265_->push(data, plain);
+  if (timeline_ && verify) timelineVideo(plain, timestamp, marker, flags);
   if (waitingKeyframe_ && verify && (marker || arrival != SequenceTracker::Arrival::New)) {
     noteKeyframeCandidate(ext, nowUs);
   }
@@ -261,6 +314,13 @@ void LoadSession::onRtcp(uint8_t* data, size_t size) {
 }
 
 void LoadSession::onSenderReport(uint32_t ssrc, uint64_t ntp, uint32_t rtpTimestamp, uint32_t, uint32_t) {
+  if (audioSsrc_ != 0 && ssrc == audioSsrc_) {
+    ++counters_.audioSenderReports;
+    haveAudioSr_ = true;
+    audioSrWallUs_ = ntpToUnixUs(ntp);
+    audioSrRtp_ = rtpTimestamp;
+    return;
+  }
   if (mediaSsrc_ != 0 && ssrc != mediaSsrc_) return;
   ++counters_.senderReports;
   // Sluice's SR pairs the server's NTP "now" with the RTP time of that moment, so the mapping
@@ -398,6 +458,75 @@ void LoadSession::close() {
   boost::system::error_code ignored;
   socket_.cancel(ignored);
   if (dump_) dump_->close();
+  if (dump265_) dump265_->close();
+  if (timeline_) {
+    flushTimelineUnit();
+    std::fclose(timeline_);
+    timeline_ = nullptr;
+  }
+}
+
+// The timeline: one JSON object per line; `t` is the sender's wall clock (Unix seconds) of
+// the RTP timestamp through the track's latest sender report (null before the first one),
+// so a test can compare the tracks' instants (lip sync) without decoding the video.
+void LoadSession::flushTimelineUnit() {
+  if (unitBytes_ == 0) return;
+  char t[32] = "null";
+  if (haveSr_) {
+    std::snprintf(t, sizeof(t), "%.6f",
+                  static_cast<double>(srWallUs_) / 1e6 +
+                      static_cast<double>(static_cast<int32_t>(unitTimestamp_ - srRtp_)) / kVideoClockRate);
+  }
+  std::fprintf(timeline_, "{\"track\":\"video\",\"rtp\":%u,\"t\":%s,\"bytes\":%llu,\"keyframe\":%s}\n",
+               unitTimestamp_, t, static_cast<unsigned long long>(unitBytes_),
+               unitKeyframe_ ? "true" : "false");
+  unitBytes_ = 0;
+  unitKeyframe_ = false;
+}
+
+void LoadSession::timelineVideo(size_t size, uint32_t timestamp, bool marker, uint8_t flags) {
+  if (unitBytes_ > 0 && timestamp != unitTimestamp_) flushTimelineUnit();  // its marker was lost
+  unitTimestamp_ = timestamp;
+  unitBytes_ += size > media::kRtpFixedHeaderSize ? size - media::kRtpFixedHeaderSize : 0;
+  if (flags & payload_flags::kIdr) unitKeyframe_ = true;
+  if (marker) flushTimelineUnit();
+}
+
+void LoadSession::timelineAudio(const uint8_t* packet, size_t size) {
+  media::RtpHeader header;
+  const uint8_t* payload = nullptr;
+  size_t n = 0;
+  if (media::parseRtp(packet, size, header, payload, n) != media::RtpError::None) return;
+  // G.711 (a byte a sample): the first sample louder than 2000 of 32767; -1 if none, or for
+  // other codecs (which would need a decoder).
+  const std::string& codec = setup_.answer.audioCodec;
+  const bool ulaw = media::sdpTokenEquals(codec, "PCMU"), alaw = media::sdpTokenEquals(codec, "PCMA");
+  long loudAt = -1;
+  for (size_t i = 0; (ulaw || alaw) && i < n; ++i) {
+    int magnitude;
+    if (ulaw) {
+      const uint8_t u = static_cast<uint8_t>(~payload[i]);
+      magnitude = ((((u & 0x0f) << 3) + 0x84) << ((u & 0x70) >> 4)) - 0x84;
+    } else {
+      const uint8_t a = payload[i] ^ 0x55;
+      const int segment = (a & 0x70) >> 4;
+      const int mantissa = (a & 0x0f) << 4;
+      magnitude = segment == 0 ? mantissa + 8 : (mantissa + 0x108) << (segment - 1);
+    }
+    if (magnitude > 2000) {
+      loudAt = static_cast<long>(i);
+      break;
+    }
+  }
+  const uint32_t rate = setup_.answer.audioClockRate > 0 ? setup_.answer.audioClockRate : 8000;
+  char t[32] = "null";
+  if (haveAudioSr_) {
+    std::snprintf(t, sizeof(t), "%.6f",
+                  static_cast<double>(audioSrWallUs_) / 1e6 +
+                      static_cast<double>(static_cast<int32_t>(header.timestamp - audioSrRtp_)) / rate);
+  }
+  std::fprintf(timeline_, "{\"track\":\"audio\",\"rtp\":%u,\"t\":%s,\"rate\":%u,\"loud_at\":%ld}\n",
+               header.timestamp, t, rate, loudAt);
 }
 
 SessionResult LoadSession::result() const {
@@ -421,6 +550,10 @@ SessionResult LoadSession::result() const {
   r.nackedPackets = sequences_.nackedPackets();
   r.nackRequests = sequences_.nackRequests();
   r.discontinuities = sequences_.discontinuities();
+  r.audioPackets = audio_.packets();
+  r.audioBytes = audio_.bytes();
+  r.audioLost = audio_.lost();
+  r.audioDuplicates += audio_.duplicates();
   if (!r.connected && r.error.empty()) {
     r.error = "not connected when it was closed (" + connectProgress() + ")";
   }

@@ -10,11 +10,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "load/AudioCounter.h"
 #include "load/H264Dump.h"
+#include "load/H265Dump.h"
 #include "load/IceAgent.h"
 #include "load/LateSrtp.h"
 #include "load/RecvBatch.h"
@@ -41,7 +44,9 @@ struct SessionSetup {
   WhepAnswerInfo answer;
   std::shared_ptr<webrtc::DtlsCertificate> certificate;
   int sample = 1;
-  std::string dumpPath;  // non-empty: write this session's H.264 there
+  std::string dumpPath;      // non-empty: write this session's video there (Annex B)
+  bool dumpH265 = false;     // the dump is H.265: fails if the answer is not
+  std::string timelinePath;  // non-empty: write this session's timeline there (see --dump-timeline)
   int64_t connectTimeoutUs = 10'000'000;
   std::string srtpProfiles;  // empty: webrtc::kDefaultSrtpProfiles
 };
@@ -77,6 +82,12 @@ class LoadSession : public std::enable_shared_from_this<LoadSession>, private me
   void onDatagram(uint8_t* data, size_t size, const sockaddr* from, socklen_t fromLength, int64_t wallUs,
                   int64_t nowUs);
   void onRtp(uint8_t* data, size_t size, int64_t wallUs, int64_t nowUs);
+  void onAudioRtp(uint8_t* data, size_t size);
+  // --dump-timeline (dump session only).
+  void timelineVideo(size_t size, uint32_t timestamp, bool marker, uint8_t flags);
+  void timelineAudio(const uint8_t* packet, size_t size);
+  void flushTimelineUnit();
+  bool isAudio(uint32_t ssrc, uint8_t payloadType);
   void onRtcp(uint8_t* data, size_t size);
   void onDtlsConnected(const webrtc::DtlsKeys& keys);
   void fail(std::string reason);
@@ -108,9 +119,19 @@ class LoadSession : public std::enable_shared_from_this<LoadSession>, private me
   SequenceTracker sequences_;
   media::RtpReceptionStats reception_;
   std::unique_ptr<H264Dump> dump_;
+  std::unique_ptr<H265Dump> dump265_;
+  AudioCounter audio_;             // the audio track, if the answer accepted one
+  std::FILE* timeline_ = nullptr;  // owned; --dump-timeline
+  uint32_t unitTimestamp_ = 0;
+  uint64_t unitBytes_ = 0;
+  bool unitKeyframe_ = false;
+  bool haveAudioSr_ = false;
+  int64_t audioSrWallUs_ = 0;
+  uint32_t audioSrRtp_ = 0;
 
   uint32_t localSsrc_;
   uint32_t mediaSsrc_ = 0;
+  uint32_t audioSsrc_ = 0;  // 0 until the answer or the first audio packet names it
   std::atomic<bool> connected_{false};
   std::atomic<bool> failed_{false};
   std::atomic<bool> ending_{false};

@@ -26,6 +26,10 @@ struct SessionResult {
   int64_t iceRttUs = -1;
   uint64_t iceRequestsAnswered = 0;  // the server's own checks (full ICE) we answered
 
+  std::string videoCodec;  // "H264" or "H265", as answered
+  std::string audioCodec;  // as answered ("opus", "PCMU", "PCMA"); empty: no audio accepted
+
+  // Video (the fields below up to `latency`), then audio.
   uint64_t packets = 0;        // RTP packets accepted (authenticated, or skipped by --sample)
   uint64_t bytes = 0;          // their UDP payload bytes (SRTP)
   uint64_t verified = 0;       // RTP packets actually authenticated and decrypted
@@ -45,6 +49,12 @@ struct SessionResult {
   uint64_t senderReports = 0;
   uint64_t receiverReportsSent = 0;
   LatencyHistogram latency;  // per packet, microseconds (first transmissions only)
+
+  uint64_t audioPackets = 0;  // distinct audio RTP packets accepted (as `packets`)
+  uint64_t audioBytes = 0;
+  uint64_t audioLost = 0;  // expected (first to highest sequence) − received; no NACK for audio
+  uint64_t audioDuplicates = 0;
+  uint64_t audioSenderReports = 0;
 };
 
 }  // namespace sluice::load

@@ -64,33 +64,62 @@ std::string buildWhepOffer(const OfferParams& p) {
   SessionDescription sdp;
   uint64_t sessionId = ((uint64_t{core::random32()} << 30) ^ core::random32()) | 1;
   sdp.origin = "- " + std::to_string(sessionId) + " 2 IN IP4 127.0.0.1";
-  sdp.addAttribute("group", "BUNDLE 0");
+  sdp.addAttribute("group", "BUNDLE 0 1");
   sdp.addAttribute("msid-semantic", " WMS");
 
-  MediaDescription m;
-  m.type = "video";
-  m.port = p.port;
-  m.proto = "UDP/TLS/RTP/SAVPF";
-  m.formats = {std::to_string(kOfferPayloadType)};
-  m.connection = media::SdpConnection{"IN", p.ip.find(':') != std::string::npos ? "IP6" : "IP4", p.ip};
-  const std::string pt = std::to_string(kOfferPayloadType);
-  m.addAttribute("mid", "0");
-  m.addAttribute("ice-ufrag", p.iceUfrag);
-  m.addAttribute("ice-pwd", p.icePwd);
-  m.addAttribute("fingerprint", "sha-256 " + p.fingerprintSha256);
-  m.addAttribute("setup", "actpass");
-  m.addAttribute("recvonly");
-  m.addAttribute("rtcp-mux");
+  // What both sections share (BUNDLE: one transport).
+  auto section = [&](std::string type, std::string mid) {
+    MediaDescription m;
+    m.type = std::move(type);
+    m.port = p.port;
+    m.proto = "UDP/TLS/RTP/SAVPF";
+    m.connection = media::SdpConnection{"IN", p.ip.find(':') != std::string::npos ? "IP6" : "IP4", p.ip};
+    m.addAttribute("mid", mid);
+    m.addAttribute("ice-ufrag", p.iceUfrag);
+    m.addAttribute("ice-pwd", p.icePwd);
+    m.addAttribute("fingerprint", "sha-256 " + p.fingerprintSha256);
+    m.addAttribute("setup", "actpass");
+    m.addAttribute("recvonly");
+    m.addAttribute("rtcp-mux");
+    return m;
+  };
+  auto candidates = [&](MediaDescription& m) {
+    // Host priority as a browser computes it (RFC 8445 5.1.2.1: type 126, local 65535, component 1).
+    m.addAttribute("candidate", "1 1 udp 2130706431 " + p.ip + " " + std::to_string(p.port) + " typ host");
+    m.addAttribute("end-of-candidates");
+  };
+
+  MediaDescription m = section("video", "0");
   m.addAttribute("rtcp-rsize");
+  auto feedback = [&](const std::string& pt) {
+    m.addAttribute("rtcp-fb", pt + " nack");
+    m.addAttribute("rtcp-fb", pt + " nack pli");
+    m.addAttribute("rtcp-fb", pt + " ccm fir");
+  };
+  const std::string pt = std::to_string(kOfferPayloadType);
+  if (p.h265) {
+    const std::string hpt = std::to_string(kOfferH265PayloadType);
+    m.formats.push_back(hpt);
+    m.addAttribute("rtpmap", hpt + " H265/90000");
+    feedback(hpt);
+    m.addAttribute("fmtp", hpt + " level-id=93;profile-id=1;tier-flag=0;tx-mode=SRST");
+  }
+  m.formats.push_back(pt);
   m.addAttribute("rtpmap", pt + " H264/90000");
-  m.addAttribute("rtcp-fb", pt + " nack");
-  m.addAttribute("rtcp-fb", pt + " nack pli");
-  m.addAttribute("rtcp-fb", pt + " ccm fir");
+  feedback(pt);
   m.addAttribute("fmtp", pt + " level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f");
-  // Host priority as a browser computes it (RFC 8445 5.1.2.1: type 126, local 65535, component 1).
-  m.addAttribute("candidate", "1 1 udp 2130706431 " + p.ip + " " + std::to_string(p.port) + " typ host");
-  m.addAttribute("end-of-candidates");
+  candidates(m);
   sdp.media.push_back(std::move(m));
+
+  MediaDescription a = section("audio", "1");
+  const std::string opus = std::to_string(kOfferOpusPayloadType);
+  a.formats = {opus, "0", "8"};
+  a.addAttribute("rtpmap", opus + " opus/48000/2");
+  a.addAttribute("fmtp", opus + " minptime=10;useinbandfec=1");
+  a.addAttribute("rtpmap", "0 PCMU/8000");
+  a.addAttribute("rtpmap", "8 PCMA/8000");
+  candidates(a);
+  sdp.media.push_back(std::move(a));
   return media::serializeSdp(sdp);
 }
 
@@ -166,15 +195,34 @@ std::optional<WhepAnswerInfo> parseWhepAnswer(std::string_view text, std::string
     error = "answer has no usable UDP candidate";
     return std::nullopt;
   }
+  // The answer lists the codecs it will send; the first one we know is the one.
   for (const auto& codec : video->codecs()) {
-    if (media::sdpTokenEquals(codec.name, "H264")) {
+    bool h265 = media::sdpTokenEquals(codec.name, "H265");
+    if (h265 || media::sdpTokenEquals(codec.name, "H264")) {
       info.payloadType = codec.payloadType;
+      info.h265 = h265;
       break;
     }
   }
-  for (const auto& value : video->attributeValues("ssrc")) {
-    info.videoSsrc = static_cast<uint32_t>(std::strtoul(value.c_str(), nullptr, 10));
-    if (info.videoSsrc != 0) break;
+  auto firstSsrc = [](const MediaDescription& m) -> uint32_t {
+    for (const auto& value : m.attributeValues("ssrc")) {
+      if (auto ssrc = static_cast<uint32_t>(std::strtoul(value.c_str(), nullptr, 10))) return ssrc;
+    }
+    return 0;
+  };
+  info.videoSsrc = firstSsrc(*video);
+  for (const auto& m : sdp->media) {
+    if (m.type != "audio" || m.port == 0 || info.audioPayloadType >= 0) continue;
+    for (const auto& codec : m.codecs()) {
+      if (media::sdpTokenEquals(codec.name, "opus") || media::sdpTokenEquals(codec.name, "PCMU") ||
+          media::sdpTokenEquals(codec.name, "PCMA")) {
+        info.audioPayloadType = codec.payloadType;
+        info.audioCodec = codec.name;
+        info.audioClockRate = static_cast<uint32_t>(codec.clockRate);
+        info.audioSsrc = firstSsrc(m);
+        break;
+      }
+    }
   }
   return info;
 }

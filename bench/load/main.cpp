@@ -40,7 +40,17 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000000));
   cli.add_option("--local-ip", o.localIp, "address to bind and announce as host candidate");
   cli.add_option("--json", o.jsonFile, "write the report as JSON to this file");
-  cli.add_option("--dump-h264", o.dumpH264, "write session 0's received H.264 (Annex B) to this file");
+  auto* dump264 =
+      cli.add_option("--dump-h264", o.dumpH264, "write session 0's received H.264 (Annex B) to this file");
+  cli.add_option("--dump-h265", o.dumpH265,
+                 "write session 0's received H.265 (Annex B, parameter sets included) to this file; implies "
+                 "--h265")
+      ->excludes(dump264);
+  cli.add_option("--dump-timeline", o.dumpTimeline,
+                 "write session 0's video access units (size, keyframe) and audio packets (G.711: first loud "
+                 "sample) with their sender-report-mapped send times, one JSON object a line (A/V sync)");
+  cli.add_flag("--h265", o.offerH265,
+               "offer H.265 (before H.264), as Safari or Chrome with hardware decoding");
   cli.add_option("--connect-timeout", o.connectTimeout,
                  "seconds from POST to DTLS connected before a "
                  "session counts as failed")

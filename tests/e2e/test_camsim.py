@@ -526,3 +526,321 @@ def test_cpu_64_streams_64_tcp_readers(camsim):
     finally:
         for r in readers:
             r.close()
+
+
+# --------------------------------------------------------------------------------------
+# Audio: streams of a video track and a PCMU or AAC track (scripts/make-av-clip.sh)
+
+
+@pytest.fixture(scope="module")
+def av_clip(tmp_path_factory) -> Path:
+    """The A/V sync clip, small (640x360) to stay fast: OUT.h264, OUT.pcmu, OUT.aac, white
+    frames 30 and 90 and a beep from 1.000 s and 3.000 s of each 4 s loop."""
+    out = tmp_path_factory.mktemp("av") / "av"
+    r = subprocess.run([str(e2e.SOURCE_DIR / "scripts" / "make-av-clip.sh"), str(out)], capture_output=True,
+                       text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "SIZE": "640x360"},
+                       stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    return out.with_suffix(".h264")
+
+
+def ffprobe_streams(url: str, transport: str) -> list[dict]:
+    import json
+    r = run(["ffprobe", "-rtsp_transport", transport, "-v", "error", "-show_entries",
+             "stream=codec_type,codec_name,sample_rate,channels,width,height", "-of", "json", url], 30)
+    assert r.returncode == 0, f"ffprobe {transport} {url} failed ({r.returncode}):\n{r.stderr}"
+    return json.loads(r.stdout)["streams"]
+
+
+def ffmpeg_decode(url: str, transport: str, seconds: float, *select: str) -> str:
+    """Decodes `seconds` of the stream (the maps in `select`); returns the -progress output."""
+    r = run(["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-rtsp_transport", transport, "-i", url,
+             *select, "-t", str(seconds), "-f", "null", "-progress", "pipe:1", "-"], 40)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.strip() == "", f"ffmpeg reported errors:\n{r.stderr}"
+    return r.stdout
+
+
+@pytest.mark.parametrize("audio,codec,rate", [("pcmu", "pcm_mulaw", "8000"), ("aac", "aac", "48000")])
+def test_audio_track_read_by_ffprobe_and_ffmpeg(camsim, av_clip, audio, codec, rate):
+    """ffprobe lists both tracks over TCP and UDP; ffmpeg decodes the audio alone and audio
+    with video without a complaint."""
+    cs = camsim(2, "--clip", av_clip, "--audio", audio)
+    assert f"audio {av_clip.with_suffix('.' + audio)}" in cs.log(), cs.log()
+    for k, transport in ((1, "tcp"), (2, "udp")):
+        streams = ffprobe_streams(cs.url(k), transport)
+        got = sorted((s["codec_type"], s["codec_name"], s.get("sample_rate"), s.get("channels")) for s in streams)
+        assert got == [("audio", codec, rate, 1), ("video", "h264", None, None)], (transport, streams)
+
+    out = ffmpeg_decode(cs.url(1), "tcp", 3, "-map", "0:a")
+    assert "progress=end" in out, out
+    out = ffmpeg_decode(cs.url(2), "udp", 3, "-map", "0:v", "-map", "0:a")
+    frames = int(re.findall(r"^frame=(\d+)", out, re.M)[-1])
+    assert 85 <= frames <= 92, frames
+
+
+def test_h265_with_aac_44100(camsim, tmp_path):
+    """The other clip variants of make-av-clip.sh: H.265 video with 44.1 kHz AAC (an audio
+    loop that is no whole number of 1024-sample AUs), both tracks over TCP and UDP."""
+    out = tmp_path / "hv"
+    r = subprocess.run([str(e2e.SOURCE_DIR / "scripts" / "make-av-clip.sh"), str(out)], capture_output=True,
+                       text=True, timeout=120, stdin=subprocess.DEVNULL,
+                       env={"PATH": "/usr/bin:/bin", "SIZE": "640x360", "CODEC": "h265", "RATE": "44100"})
+    assert r.returncode == 0, r.stderr
+    cs = camsim(1, "--clip", out.with_suffix(".h265"), "--audio", "aac")
+    for transport in ("tcp", "udp"):
+        streams = ffprobe_streams(cs.url(1), transport)
+        got = sorted((s["codec_type"], s["codec_name"], s.get("sample_rate")) for s in streams)
+        assert got == [("audio", "aac", "44100"), ("video", "hevc", None)], (transport, streams)
+    out = ffmpeg_decode(cs.url(1), "tcp", 5, "-map", "0:v", "-map", "0:a")  # across a loop boundary
+    frames = int(re.findall(r"^frame=(\d+)", out, re.M)[-1])
+    assert 145 <= frames <= 152, frames
+
+
+@pytest.mark.skipif(not shutil.which("gst-launch-1.0"), reason="GStreamer tools not installed")
+def test_gstreamer_reads_audio_and_video(camsim, av_clip):
+    """rtspsrc sets up both tracks (TCP and UDP) and decodes the audio next to the video."""
+    have = {e: run(["gst-inspect-1.0", e], 20).returncode == 0 for e in ("avdec_aac", "mulawdec", "avdec_h264")}
+    for audio, chain in (("pcmu", ["rtppcmudepay", "!", "mulawdec"]),
+                         ("aac", ["rtpmp4gdepay", "!", "aacparse", "!", "avdec_aac"])):
+        if not have["mulawdec" if audio == "pcmu" else "avdec_aac"]:
+            chain = chain[:1]
+        video = ["rtph264depay", "!", "h264parse", "!", "avdec_h264"] if have["avdec_h264"] else ["rtph264depay"]
+        cs = camsim(1, "--clip", av_clip, "--audio", audio)
+        for protocols in ("tcp", "udp"):
+            ok, out = gst_reached_eos(["rtspsrc", f"location={cs.url(1)}", f"protocols={protocols}", "name=src",
+                                       "src.", "!", "queue", "!", *chain, "!", "fakesink", "num-buffers=60",
+                                       "src.", "!", "queue", "!", *video, "!", "fakesink", "num-buffers=45"])
+            assert ok, f"rtspsrc {audio} over {protocols}: {out}"
+
+
+class AvReader(RtspReader):
+    """RtspReader that SETUPs every track of the DESCRIBE over TCP (channels 0-1, 2-3, …)
+    in one session and keeps packets and sender reports per channel pair."""
+
+    def play_all(self) -> "AvReader":
+        status, _, _ = self.request("OPTIONS")
+        assert status == 200
+        status, h, self.sdp = self.request("DESCRIBE", headers={"Accept": "application/sdp"})
+        assert status == 200, status
+        base = h["content-base"]
+        self.controls = re.findall(r"a=control:(trackID=\S+)", self.sdp)
+        self.setups = []
+        for i, control in enumerate(self.controls):
+            status, h, _ = self.request("SETUP", base + control,
+                                        {"Transport": f"RTP/AVP/TCP;unicast;interleaved={2 * i}-{2 * i + 1}"})
+            assert status == 200, (control, status, h)
+            session = h["session"].split(";")[0]
+            assert self.session in (None, session), "each SETUP must keep the session"
+            self.session = session
+            self.setups.append(dict(kv.partition("=")[::2] for kv in h["transport"].split(";")))
+        status, h, _ = self.request("PLAY", base)
+        assert status == 200, (status, h)
+        self.rtp_infos = [dict(kv.partition("=")[::2] for kv in part.split(";"))
+                          for part in h.get("rtp-info", "").split(",")]
+        self.by_channel: dict[int, list] = {}
+        return self
+
+    def _on_data(self, channel: int, payload: bytes, now: float):
+        self.by_channel.setdefault(channel, []).append((now, payload))
+
+    def track(self, i: int) -> tuple[list[dict], list[dict]]:
+        """RTP packets (fields + arrival) and sender reports of track i."""
+        pkts = [dict(rtp_fields(p), arrival=t) for t, p in self.by_channel.get(2 * i, [])]
+        srs = []
+        for _, p in self.by_channel.get(2 * i + 1, []):
+            if len(p) >= 28 and p[1] == 200:
+                ssrc, sec, frac, rtp = struct.unpack("!IIII", p[4:20])
+                srs.append({"ssrc": ssrc, "ntp": sec - NTP_EPOCH_OFFSET + frac / 2**32, "rtp": rtp})
+        return pkts, srs
+
+
+def ulaw_decode(b: int) -> int:
+    b = ~b & 0xFF
+    t = (((b & 0x0F) << 3) + 0x84) << ((b & 0x70) >> 4)
+    return (0x84 - t) if b & 0x80 else (t - 0x84)
+
+
+def sr_time(ts: int, sr: dict, rate: int) -> float:
+    return sr["ntp"] + ((ts - sr["rtp"] + 2**31) % 2**32 - 2**31) / rate
+
+
+def test_two_tracks_one_session_and_lip_sync(camsim, av_clip):
+    """One session, two SETUPs (video trackID=0 on channels 0-1, PCMU audio trackID=1 on
+    2-3): own SSRCs, sequences and timestamps, RTP-Info for both, audio from the keyframe's
+    instant, sender reports for both. Then the sync clip itself: the beep onset and the white
+    frame, each mapped to wall time through its own track's sender report, coincide."""
+    cs = camsim(1, "--clip", av_clip, "--audio", "pcmu")
+    reader = AvReader(cs.url(1))
+    try:
+        reader.play_all()
+        assert reader.controls == ["trackID=0", "trackID=1"], reader.sdp
+        assert "m=audio 0 RTP/AVP 0" in reader.sdp and "a=rtpmap:0 PCMU/8000" in reader.sdp, reader.sdp
+        assert [i["url"].rsplit("/", 1)[1] for i in reader.rtp_infos] == reader.controls, reader.rtp_infos
+        reader.collect(4.6)  # longer than a loop: both flashes and both beeps
+    finally:
+        reader.close()
+    (video, vsr), (audio, asr) = reader.track(0), reader.track(1)
+    vssrc, assrc = (int(s["ssrc"], 16) for s in reader.setups)
+    assert vssrc != assrc
+    assert {p["ssrc"] for p in video} == {vssrc} and {p["ssrc"] for p in audio} == {assrc}
+    assert {p["pt"] for p in video} == {96} and {p["pt"] for p in audio} == {0}
+    assert len(audio) >= 4.3 * 50, f"{len(audio)} audio packets in 4.6 s (50/s expected)"
+    assert {len(p["payload"]) for p in audio} == {160}
+    for a, b in zip(audio, audio[1:]):
+        assert (a["seq"] + 1) & 0xFFFF == b["seq"] and (b["ts"] - a["ts"]) & 0xFFFFFFFF == 160, (a, b)
+    for pkts, info in ((video, reader.rtp_infos[0]), (audio, reader.rtp_infos[1])):
+        assert (pkts[0]["seq"], pkts[0]["ts"]) == (int(info["seq"]), int(info["rtptime"])), (pkts[0], info)
+    assert vsr and asr and {s["ssrc"] for s in vsr} == {vssrc} and {s["ssrc"] for s in asr} == {assrc}
+    # Audio starts at the keyframe's instant: within one 20 ms packet after it.
+    start = sr_time(audio[0]["ts"], asr[-1], 8000) - sr_time(video[0]["ts"], vsr[-1], 90000)
+    assert 0 <= start < 0.021, f"audio starts {start * 1000:.1f} ms after the first keyframe"
+
+    # White frames: the keyframes (every 30th frame) that are tiny, all white.
+    frames: dict[int, int] = {}
+    for p in video:
+        frames[p["ts"]] = frames.get(p["ts"], 0) + len(p["payload"])
+    keys = sorted({p["ts"] for p in video if starts_keyframe(p["payload"])})
+    # Half the keyframes are white (frames 30 and 90 of 0, 30, 60, 90): tiny next to the others.
+    white = [sr_time(t, vsr[-1], 90000) for t in keys if frames[t] < max(frames[k] for k in keys) / 5]
+    # Beep onsets: the first loud sample after at least 100 ms of silence.
+    onsets, quiet_since = [], None
+    for p in audio:
+        for i, b in enumerate(p["payload"]):
+            loud = abs(ulaw_decode(b)) > 2000
+            if loud and quiet_since is not None and (p["ts"] + i - quiet_since) & 0xFFFFFFFF >= 800:
+                onsets.append(sr_time((p["ts"] + i) & 0xFFFFFFFF, asr[-1], 8000))
+            if loud:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = (p["ts"] + i) & 0xFFFFFFFF
+    print(f"white frames at {[round(w % 100, 4) for w in white]}, beeps at {[round(o % 100, 4) for o in onsets]}")
+    assert len(white) >= 2 and len(onsets) >= 2, (white, onsets, sorted(frames[t] for t in keys))
+    pairs = [(w, min(onsets, key=lambda o: abs(o - w))) for w in white]
+    offsets = [o - w for w, o in pairs if abs(o - w) < 1]
+    assert len(offsets) >= 2, pairs
+    assert all(abs(d) <= 0.002 for d in offsets), f"beep - white frame: {[round(d * 1000, 2) for d in offsets]} ms"
+
+
+# --------------------------------------------------------------------------------------
+# The load client's side of audio (bench/load): until Sluice sends audio, a WHEP server
+# that does (aiortc, tests/tools/aiortc_whep_av_server.py) in a network namespace (aioice
+# ignores loopback).
+
+LOAD = e2e.BUILD_DIR / "bench" / "sluice-load"
+
+
+@pytest.mark.skipif(not LOAD.exists(), reason=f"{LOAD} is not built")
+def test_load_counts_audio_of_a_server_that_sends_it(tmp_path):
+    """sluice-load offers Opus/PCMU/PCMA next to H.264; aiortc answers Opus and sends 50
+    packets/s of it: every audio packet is decrypted and counted apart from the video."""
+    ok, err = e2e.netns_available()
+    if not ok:
+        pytest.skip(f"no network namespace: {err}")
+    out = tmp_path / "load.json"
+    status, text = e2e.run_bounded(
+        e2e.netns_command([e2e.PYTHON, str(e2e.TOOLS_DIR / "aiortc_whep_av_server.py"), "--run-load", str(LOAD),
+                           "--json", str(out), "--seconds", "5", "--local-ip", e2e.NETNS_HOST]),
+        timeout=90, log_path=tmp_path / "av-server.log")
+    assert status == 0 and out.exists(), f"exit status {status}:\n{text[-4000:]}"
+    import json
+    doc = json.loads(out.read_text())
+    audio, video = doc["tracks"]["audio"], doc["tracks"]["video"]
+    print(json.dumps(doc["tracks"], indent=1))
+    assert doc["sessions_connected"] == 2 and audio["sessions_receiving"] == 2, doc["tracks"]
+    for s in doc["per_session"]:
+        assert s["error"] is None and s["audio_codec"] == "opus" and s["video_codec"] == "H264", s
+        # 20 ms frames for ~5 s (minus connection set-up); every one authenticated.
+        assert 150 <= s["audio_packets"] <= 260 and s["audio_lost"] == 0 and s["auth_failures"] == 0, s
+        assert s["audio_sender_reports"] >= 1 and s["verified"] == s["packets"] + s["audio_packets"], s
+        assert s["packets"] > 100 and s["ttff_ms"] is not None, s
+    assert doc["packets"] == video["packets"] + audio["packets"], doc["tracks"]
+    assert doc["bytes"] == video["bytes"] + audio["bytes"], doc["tracks"]
+
+
+def test_cpu_64_streams_with_and_without_audio(tmp_path, attach_log):
+    """The cost of audio: camsim CPU while 64 streams of the 1080p A/V clip go to 64 TCP
+    readers that SETUP every track, with no audio, PCMU and AAC, one after the other in this
+    test. Printed; asserted only: no drops, no allocation in the steady state, and audio
+    packets reaching every reader."""
+    clip = tmp_path / "av1080"
+    r = subprocess.run([str(e2e.SOURCE_DIR / "scripts" / "make-av-clip.sh"), str(clip)], capture_output=True,
+                       text=True, timeout=300, env={"PATH": "/usr/bin:/bin"}, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    n, measure = 64, 8.0
+    figures = {}
+    for audio in ("none", "pcmu", "aac"):
+        # Each run its own process, stopped before the next starts (not the fixture's, which
+        # keeps every camsim to the end of the test).
+        port = e2e.free_port("tcp")
+        log = tmp_path / f"camsim-{audio}.log"
+        attach_log(f"camsim {audio} log", log)
+        proc = e2e.Proc("camsim", [CAMSIM, "--streams", n, "--port", port, "--stats", "4", "--clip",
+                                   clip.with_suffix(".h264"), "--audio", audio], log, watch_stdout=True).start()
+        readers = []
+        try:
+            m = proc.wait_line(r"^READY (rtsp://\S+)", 20)
+            assert m, e2e.tail(log, 4000)
+            cs = Camsim(proc, m.group(1))
+            for k in range(1, n + 1):
+                readers.append(AvReader(cs.url(k)).play_all())
+            counts = [0] * n
+            t = threading.Thread(target=_drain, args=([rd.sock for rd in readers], measure + 3, counts))
+            t.start()
+            time.sleep(2)
+            st = e2e.proc_stats(cs.pid, measure)
+            t.join(measure + 10)
+            figures[audio] = st["cpu_percent"]
+            print(f"camsim, {n} streams (1080p H.264 + audio {audio}) -> {n} TCP readers: "
+                  f"{st['cpu_percent']}% of one core over {measure:.0f} s, RSS {st['rss_kb']} KiB")
+            stats = re.findall(r"dropped (\d+) TCP frames, (\d+) datagrams; (\d+) allocations/s", cs.log())
+            assert stats and all(int(d) == 0 for d, _, _ in stats), f"camsim dropped frames: {stats}"
+            assert int(stats[-1][2]) < 10, stats[-1]
+            if audio != "none":
+                assert all(rd.sdp.count("m=audio") == 1 and len(rd.setups) == 2 for rd in readers)
+        finally:
+            for rd in readers:
+                rd.close()
+            status = proc.stop(grace=5)
+        assert status in (0, -signal.SIGTERM), f"camsim did not exit cleanly: {e2e.describe_status(status)}"
+    print("camsim CPU % of one core by audio:", figures,
+          {k: round(v / figures["none"], 2) for k, v in figures.items() if figures["none"]})
+
+
+@pytest.mark.skipif(not LOAD.exists(), reason=f"{LOAD} is not built")
+def test_load_timeline_of_the_av_clip_through_sluice(camsim, av_clip, server_factory, tmp_path):
+    """camsim (A/V clip, PCMU) -> Sluice -> sluice-load --dump-timeline: the white frames (the
+    tiny keyframes) appear 2 s apart on the SR-mapped clock. Once Sluice forwards the audio
+    (issue 8), the beeps appear in the timeline too and must be within 40 ms of the white
+    frames: then this is the issue's A/V sync measurement at the viewer."""
+    import json
+    cs = camsim(1, "--clip", av_clip, "--audio", "pcmu")
+    srv = server_factory({"cam": {"source": cs.url(1), "rtspTransport": "tcp"}}, log_level="info")
+    srv.wait_path("cam", ready=True, timeout=20)
+    timeline, out = tmp_path / "timeline.jsonl", tmp_path / "load.json"
+    r = run([LOAD, "--url", srv.url("/cam/whep"), "--sessions", "1", "--seconds", "6", "--json", out,
+             "--dump-timeline", timeline, "--quiet"], 60)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(out.read_text())
+    assert doc["sessions_connected"] == 1, doc["per_session"]
+    lines = [json.loads(line) for line in timeline.read_text().splitlines()]
+    video = [x for x in lines if x["track"] == "video" and x["t"] is not None]
+    keys = [x for x in video if x["keyframe"]]
+    assert len(video) >= 150 and len(keys) >= 4, (len(video), len(keys))
+    # Half the keyframes are white (frames 30 and 90 of 0, 30, 60, 90): tiny next to the others.
+    white = [x["t"] for x in keys if x["bytes"] < max(k["bytes"] for k in keys) / 5]
+    assert len(white) >= 2, [x["bytes"] for x in keys]
+    gaps = [b - a for a, b in zip(white, white[1:])]
+    assert all(abs(g - 2.0) < 0.005 for g in gaps), gaps
+    audio = [x for x in lines if x["track"] == "audio" and x["t"] is not None]
+    print(f"timeline: {len(video)} access units, white frames at {[round(w % 100, 3) for w in white]}, "
+          f"{len(audio)} audio packets ({doc['tracks']['audio']})")
+    if not audio:
+        return  # Sluice does not forward audio yet
+    onsets, quiet = [], 0
+    for x in audio:
+        if x["loud_at"] >= 0 and quiet >= 5:
+            onsets.append(x["t"] + x["loud_at"] / x["rate"])
+        quiet = 0 if x["loud_at"] >= 0 else quiet + 1
+    offsets = [min((o - w for o in onsets), key=abs) for w in white]
+    assert onsets and all(abs(d) <= 0.040 for d in offsets), f"beep - white frame: {offsets} s"
