@@ -11,7 +11,7 @@ namespace sluice::app {
 
 ApiBackend::ApiBackend(App& app) : app_(app), started_(std::chrono::system_clock::now()) {}
 
-http::ApiInfo ApiBackend::info() { return {"sluice v0.1.0", started_}; }
+http::ApiInfo ApiBackend::info() { return {app_.version(), started_}; }
 
 std::string ApiBackend::configGlobalJson() { return config::globalToJson(app_.config()).dump(); }
 std::string ApiBackend::configPathDefaultsJson() { return config::pathDefaultsToJson(app_.config()).dump(); }

@@ -90,10 +90,9 @@ http::HttpServerOptions listenerOptions(const config::Config& c, std::string_vie
 }  // namespace
 
 void App::addPath(const config::PathConfig& pc) {
-  if (pc.regex) {
-    log::warn("[path {}] regular-expression paths are not served yet; ignored", pc.name);
-    return;
-  }
+  // A regular-expression path has no stream of its own: findOrCreatePath() makes one per
+  // matching name when a reader asks for it.
+  if (pc.regex) return;
   if (!pc.sourceSupported) {
     log::warn("[path {}] source '{}' is not supported yet; the path will stay not ready", pc.name,
               core::redactUrlPassword(pc.source));

@@ -67,9 +67,13 @@ class App {
   // per-client failure guard).
   auth::AccessControl& access() { return access_; }
   uint16_t httpPort() const;
+  // What /v3/info reports as "version" (main() sets it from the build's version stamp).
+  void setVersion(std::string version) { version_ = std::move(version); }
+  const std::string& version() const { return version_; }
 
  private:
   config::Config config_;
+  std::string version_ = "sluice";
   boost::asio::io_context control_;
   core::WorkerPool pool_;
   std::map<std::string, std::unique_ptr<Path>> paths_;
@@ -93,7 +97,7 @@ class App {
   boost::asio::signal_set hangup_;
   std::unique_ptr<ConfigWatcher> watcher_;
   bool stopped_ = false;
-  const core::SystemdNotifier* notifier_;  // borrowed, may be null
+  const core::SystemdNotifier* notifier_;            // borrowed, may be null
   std::unique_ptr<core::ServiceWatchdog> watchdog_;  // owned; its timers run on pool_, stopped first
   void notify(const std::string& state);
 

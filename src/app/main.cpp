@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
   for (auto& w : r.warnings) log::warn("{}", w);
 
   app::App app(std::move(*r.config), &notifier);
+  app.setVersion(std::string("sluice v") + app::kVersion);
   std::string error;
   if (!app.start(error)) {
     log::error("{}", error);

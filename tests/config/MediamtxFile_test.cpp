@@ -49,7 +49,7 @@ TEST_F(MediamtxFile, LoadsWithOnlyWarnings) {
 TEST_F(MediamtxFile, WarnsOnceAboutEachIgnoredKey) {
   ConfigResult result = loadConfigFile(kFile);
   ASSERT_TRUE(result.config) << result.error;
-  EXPECT_GT(result.warnings.size(), 100u);
+  EXPECT_GT(result.warnings.size(), 80u);  // most of MediaMTX's sample file is not served yet
   std::set<std::string> keys;
   for (const std::string& warning : result.warnings) {
     EXPECT_TRUE(testing::contains(warning, "is not supported by Sluice yet and is ignored")) << warning;
