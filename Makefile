@@ -27,7 +27,7 @@ ASAN_DIR ?= build-asan
 TSAN_DIR ?= build-tsan
 # ASan covers the whole suite: unit, fuzz replays and every e2e test (≈ 7 min of e2e
 # under ASan on the shared 2 cores). If CI time gets short, the three e2e tests that run
-# the most server code are `ASAN_TESTS='^unit_|_fuzz$$|^e2e_test_(browser_plays|faults|operate)$$'`.
+# the most server code are ASAN_TESTS='^unit_|_fuzz$|^e2e_test_(browser_plays|faults|operate)$'.
 ASAN_TESTS ?= .
 TSAN_TESTS ?= ^unit_|_fuzz$$
 SAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1 \
