@@ -16,11 +16,19 @@ TEST_PKGS=(python3 python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-rtsp-server-1.0 gi
   iproute2 nftables curl procps google-perftools gnuplot-nox python3-yaml systemd prometheus strace
   nginx-light openssl)
 
+# `make test-sanitize`: g++'s ASan/UBSan/TSan runtimes (already pulled in by g++ through
+# libgcc-12-dev; named so that the mode says what it needs).
+SANITIZE_PKGS=(libasan8 libubsan1 liblsan0 libtsan2)
+# `make fuzz`: clang and its runtime libraries (libclang_rt.fuzzer, .asan, .ubsan).
+FUZZ_PKGS=(clang libclang-rt-14-dev)
+
 want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}")
 case "${1:-all}" in
   build) ;;
   all|test) want+=("${TEST_PKGS[@]}") ;;
-  *) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+  sanitize) want+=("${TEST_PKGS[@]}" "${SANITIZE_PKGS[@]}") ;;
+  fuzz) want+=("${FUZZ_PKGS[@]}") ;;
+  *) echo "usage: $0 [build|test|all|sanitize|fuzz]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -5,11 +5,13 @@ tests/e2e/sluice_e2e.py. What lives here:
 
   * SCENARIOS: the fixed workload names of BENCHMARKS.md and their defaults
   * server_config(): the MediaMTX-style YAML (MediaMTX keys only) for N pulled RTSP paths
-  * ProcSampler: per-second /proc samples (CPU, RSS, threads) of a process tree
+  * ProcSampler: per-second /proc samples (CPU, RSS, threads, fds) of a process tree
   * wait_paths_ready(): WHEP POST probes until no path answers 404
   * merge_load(): one figure set from one or more sluice-load JSON documents
   * limit_for_machine(): sluice-limit --json, cached per machine in the output dir
   * median_doc(), markdown_row(), plot(): the reports
+  * soak_figures(): RSS drift after warm-up, fd and thread counts over a long run
+  * sanitizer_findings(): ASan/LSan/UBSan/TSan reports in a server log
 
 Standard library only (Debian's python3), plus gnuplot for the plot.
 """
@@ -57,6 +59,11 @@ SCENARIOS = {
             "what": "1 camera stream, N viewers (default 200)"},
     "churn": {"streams": 64, "viewers_per_stream": 1, "churn_rate": 20.0, "churn_lifetime": 3.0,
               "what": "seed64 plus viewers joining and leaving (~20/s)"},
+    # 35 viewers at a time, each leaving after 60 s and replaced at once: over 30 min
+    # 35 x 1800 / 60 + 35 = 1085 WHEP sessions. The report is about what stays behind.
+    "soak": {"streams": 64, "viewers_per_stream": 0, "churn_rate": 0.58, "churn_lifetime": 60.0,
+             "seconds": 1800.0,
+             "what": "64 camera streams, ~1,000 viewers joining and leaving over 30 min: RSS drift, fds, threads"},
 }
 
 # The figures of a run (top level of SCENARIO.json); the median of each is reported
@@ -180,9 +187,16 @@ def _status(pid: int) -> dict:
     return out
 
 
+def _fd_count(pid: int) -> int:
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return 0
+
+
 def tree_usage(pid: int) -> dict | None:
     """CPU ticks (utime+stime of the process and of its live descendants, plus the
-    cutime+cstime of reaped children), RSS kB and threads summed over the tree."""
+    cutime+cstime of reaped children), RSS kB, threads and open fds summed over the tree."""
     f = _stat_fields(pid)
     if f is None:
         return None
@@ -190,6 +204,7 @@ def tree_usage(pid: int) -> dict | None:
     st = _status(pid)
     rss = int(st.get("VmRSS", "0 kB").split()[0]) if st.get("VmRSS") else 0
     threads = int(st.get("Threads", "0") or 0)
+    fds = _fd_count(pid)
     kids = []
     for c in e2e.descendants(pid):
         cf = _stat_fields(c)
@@ -201,13 +216,14 @@ def tree_usage(pid: int) -> dict | None:
         if cst.get("VmRSS"):
             rss += int(cst["VmRSS"].split()[0])
         threads += int(cst.get("Threads", "0") or 0)
-    return {"ticks": ticks, "rss_kb": rss, "threads": threads, "children": kids}
+        fds += _fd_count(c)
+    return {"ticks": ticks, "rss_kb": rss, "threads": threads, "fds": fds, "children": kids}
 
 
 class ProcSampler:
     """Samples named process trees every `interval` s in a thread, from start() until
     stop(). Each sample: t (s since start), phase, and per process cpu_pct over the last
-    interval (of one core), rss_mb, threads. Also keeps every descendant PID seen, so
+    interval (of one core), rss_mb, threads, fds. Also keeps every descendant PID seen, so
     that leftovers of a wrapper command can be stopped by PID."""
 
     def __init__(self, interval: float = 1.0):
@@ -265,7 +281,7 @@ class ProcSampler:
                     cpu = round(100.0 * (u["ticks"] - last[1]) / CLK_TCK / (now - last[0]), 1)
                 self._last[name] = (now, u["ticks"])
                 s[name] = {"cpu_pct": cpu, "rss_mb": round(u["rss_kb"] / 1024.0, 1),
-                           "threads": u["threads"]}
+                           "threads": u["threads"], "fds": u["fds"]}
             self.samples.append(s)
         return s
 
@@ -551,3 +567,73 @@ def plot(samples_by_run: list[list[dict]], png: Path, title: str, log,
             log(f"plot: gnuplot failed: {r.stderr.strip()[:500]}")
             return False
     return True
+
+
+# --------------------------------------------------------------------------------------
+# Soak: what a long run leaves behind
+
+
+def soak_figures(samples: list[dict], load_start: float, load_end: float, warmup: float,
+                 window: float = 60.0) -> dict:
+    """From the server's per-second samples: RSS drift between the first `window` s after
+    warm-up and the last `window` s of the load (medians of each window, in % of the
+    first), the RSS slope over the same span (least squares, MB per hour), and the fd and
+    thread counts: min/max while the load ran after warm-up, before the viewers came
+    (ingest) and after they left."""
+    srv = [(s["t"], s["phase"], s["server"]) for s in samples if s.get("server")]
+    steady = [(t, x) for t, ph, x in srv if ph == "load" and load_start + warmup <= t <= load_end]
+    before = [x for _, ph, x in srv if ph == "ingest"]
+    after = [x for _, ph, x in srv if ph == "after"]
+    out: dict = {"warmup_s": warmup, "window_s": window, "steady_samples": len(steady)}
+    if len(steady) < 3:
+        out["error"] = "too few samples after warm-up"
+        return out
+    t_first, t_last = steady[0][0], steady[-1][0]
+    first = [x["rss_mb"] for t, x in steady if t <= t_first + window]
+    last = [x["rss_mb"] for t, x in steady if t >= t_last - window]
+    r0, r1 = statistics.median(first), statistics.median(last)
+    out["rss_mb_after_warmup"] = round(r0, 2)
+    out["rss_mb_end_of_load"] = round(r1, 2)
+    out["rss_drift_pct"] = round(100.0 * (r1 - r0) / r0, 3) if r0 else None
+    ts = [t for t, _ in steady]
+    rs = [x["rss_mb"] for _, x in steady]
+    tm, rm = statistics.fmean(ts), statistics.fmean(rs)
+    den = sum((t - tm) ** 2 for t in ts)
+    out["rss_slope_mb_per_hour"] = round(3600.0 * sum((t - tm) * (r - rm) for t, r in zip(ts, rs)) / den, 3) if den else None
+    out["rss_mb_min_max"] = [min(rs), max(rs)]
+    for key in ("fds", "threads"):
+        vals = [x.get(key) for _, x in steady if x.get(key) is not None]
+        out[f"{key}_min_max"] = [min(vals), max(vals)] if vals else None
+        b = [x.get(key) for x in before if x.get(key) is not None]
+        a = [x.get(key) for x in after if x.get(key) is not None]
+        out[f"{key}_before_load"] = b[-1] if b else None
+        out[f"{key}_after_load"] = a[-1] if a else None
+    # one sample per tenth of the load window (time since the load started), for the report
+    load = [(t, x) for t, ph, x in srv if ph == "load"]
+    step = max(1.0, (load_end - load_start) / 10) if math.isfinite(load_end) else 60.0
+    timeline, next_t = [], load_start
+    for t, x in load:
+        if t >= next_t:
+            timeline.append({"t_load_s": round(t - load_start), "rss_mb": x["rss_mb"],
+                             "fds": x.get("fds"), "threads": x.get("threads")})
+            next_t = t + step
+    if load and timeline[-1]["t_load_s"] != round(load[-1][0] - load_start):
+        t, x = load[-1]
+        timeline.append({"t_load_s": round(t - load_start), "rss_mb": x["rss_mb"],
+                         "fds": x.get("fds"), "threads": x.get("threads")})
+    out["timeline"] = timeline
+    return out
+
+
+SANITIZER_REPORT = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|WARNING: ThreadSanitizer|"
+                              r"runtime error: |SUMMARY: (Address|Leak|Thread|UndefinedBehavior)Sanitizer")
+
+
+def sanitizer_findings(log_path: Path, limit: int = 8000) -> str | None:
+    """The sanitizer reports in a process log (from the first report on), or None."""
+    try:
+        text = log_path.read_text(errors="replace")
+    except OSError:
+        return None
+    m = SANITIZER_REPORT.search(text)
+    return text[m.start():m.start() + limit] if m else None

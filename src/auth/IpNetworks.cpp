@@ -17,7 +17,10 @@ constexpr std::array<uint8_t, 12> kV4MappedPrefix = {0, 0, 0, 0, 0, 0, 0, 0, 0, 
 std::optional<IpAddress> IpAddress::parse(std::string_view text) {
   if (text.size() >= 2 && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);
   text = text.substr(0, text.find('%'));
-  if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
+  // inet_pton reads a C string: an embedded NUL would make it accept only the part before.
+  if (text.empty() || text.size() >= INET6_ADDRSTRLEN || text.find('\0') != std::string_view::npos) {
+    return std::nullopt;
+  }
   const std::string terminated(text);
   IpAddress address;
   if (inet_pton(AF_INET, terminated.c_str(), address.bytes.data()) == 1) {

@@ -67,6 +67,8 @@ std::optional<std::string> credentialProblem(std::string_view credential) {
 }
 
 std::optional<std::string> canonicalIpNetwork(std::string_view text) {
+  // inet_pton reads a C string: an embedded NUL would make it accept only the part before.
+  if (text.find('\0') != std::string_view::npos) return std::nullopt;
   const size_t slash = text.find('/');
   const std::string address(text.substr(0, slash));
   std::optional<int> prefix;

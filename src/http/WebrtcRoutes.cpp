@@ -21,7 +21,20 @@ bool endsWith(std::string_view text, std::string_view suffix) {
 }
 
 std::string withQuery(std::string location, const std::string& query) {
-  if (!query.empty()) location += "?" + query;
+  if (query.empty()) return location;
+  // The query is the client's, copied into a header: control bytes (CR, LF, NUL...) are sent
+  // percent-encoded, never raw (found by http_route_fuzz).
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  location += '?';
+  for (unsigned char c : query) {
+    if (c < 0x20 || c == 0x7f) {
+      location += '%';
+      location += kHex[c >> 4];
+      location += kHex[c & 0xf];
+    } else {
+      location += static_cast<char>(c);
+    }
+  }
   return location;
 }
 

@@ -87,5 +87,16 @@ TEST(IpNetworks, CanonicalText) {
   EXPECT_EQ(IpNetwork::parse("1.2.3.4")->toString(), "1.2.3.4/32");
 }
 
+// Found by auth_header_fuzz: inet_pton stops at a NUL, so "10.0.0.1\0junk" used to read as
+// 10.0.0.1 (and a network with a NUL in its address as the part before it).
+TEST(IpNetworks, EmbeddedNulIsNotAnAddress) {
+  using namespace std::string_view_literals;
+  EXPECT_FALSE(IpAddress::parse("10.0.0.1\0junk"sv));
+  EXPECT_FALSE(IpAddress::parse("::ffff:09:f\0\0fff:09.0.0.0.0/014"sv));
+  EXPECT_FALSE(IpNetwork::parse("10.0.0.0\0junk/8"sv));
+  EXPECT_FALSE(IpNetwork::parse("::ffff:09:f\0\0fff:09.0.0.0.0/014"sv));
+  EXPECT_FALSE(networks({"10.0.0.0/8"}).contains("10.0.0.1\0junk"sv));
+}
+
 }  // namespace
 }  // namespace sluice::auth
