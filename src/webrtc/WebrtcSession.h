@@ -17,6 +17,8 @@
 #include "webrtc/DtlsTransport.h"
 #include "webrtc/SocketAddress.h"
 #include "webrtc/SrtpSession.h"
+#include "webrtc/TcpTransport.h"
+#include "webrtc/UdpTransport.h"
 
 namespace sluice::webrtc {
 
@@ -78,7 +80,13 @@ class WebrtcSession : public stream::StreamReader,
   void start();
   // The mux validated a STUN check from `from` (USE-CANDIDATE or not).
   void onIceCheck(const SocketAddress& from, bool useCandidate);
-  // A DTLS record or SRTCP packet from the selected address.
+  // The ICE-TCP listener verified a first check on connection `fd` from `from`; `pending`
+  // holds the bytes it read past that check. The session adopts the connection.
+  void adoptTcpConnection(int fd, const SocketAddress& from, std::vector<uint8_t> pending, bool useCandidate);
+  // A bound ICE-TCP connection verified a check / was lost.
+  void onTcpCheck(TcpTransport& connection, bool useCandidate);
+  void onTcpClosed(TcpTransport& connection, const std::string& reason);
+  // A DTLS record or SRTCP packet from one of the viewer's checked paths.
   void onDatagram(const uint8_t* data, size_t size);
   void tick(int64_t nowUs);
   void close(const std::string& reason);
@@ -101,6 +109,9 @@ class WebrtcSession : public stream::StreamReader,
   void sendSenderReport(int64_t nowUs);
   void retransmit(uint16_t seq);
   void sendRaw(const uint8_t* data, size_t size);
+  // ICE-lite: the first checked path carries media until the viewer nominates one
+  // (USE-CANDIDATE); the nominated one carries it from then on.
+  void selectTransport(SessionTransport* transport);
   std::string logPrefix() const;
 
   WebrtcSessionParams params_;
@@ -111,7 +122,9 @@ class WebrtcSession : public stream::StreamReader,
   std::unique_ptr<DtlsTransport> dtls_;
   SrtpSession srtpOut_;
   SrtpSession srtpIn_;
-  std::optional<SocketAddress> remote_;
+  UdpTransport udp_;                                // owned: the UDP path (remote from checks)
+  std::vector<std::shared_ptr<TcpTransport>> tcp_;  // owned: ICE-TCP connections bound here
+  SessionTransport* transport_ = nullptr;           // borrowed: &udp_ or one of tcp_; null before checks
   mutable std::mutex remoteTextMutex_;  // control-plane reads of the selected address
   std::string remoteText_;
   std::atomic<State> state_{State::New};

@@ -1,0 +1,50 @@
+"""ICE-TCP (webrtcLocalTCPAddress, RFC 6544 passive candidates, RFC 4571 framing).
+
+Chromium runs in its own network namespace behind nftables (netns_viewer_scenario.py):
+with every UDP packet dropped it must still play the camera, over the TCP candidate; with
+UDP allowed it must keep choosing UDP (our TCP candidates rank below the UDP ones)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+import sluice_e2e as e2e
+
+SCENARIO = Path(__file__).resolve().parent / "netns_viewer_scenario.py"
+FRAMES = 90
+WATCH_S = 25
+
+
+def run_scenario(tmp_path, attach_log, clip, *args) -> dict:
+    ok, err = e2e.netns_available()
+    assert ok, f"cannot create a network namespace with a veth pair (unshare -n, needs root): {err}"
+    wd = tmp_path / "netns"
+    for name in ("sluice.log", "sluice.yml", "camera.log", "viewer.log", "viewer.nft", "turnserver.log",
+                 "browser/browser-console.log"):
+        attach_log(f"netns {name}", wd / name)
+    attach_log("netns scenario output", tmp_path / "scenario.log")
+    status, out = e2e.run_bounded(
+        e2e.netns_command([e2e.PYTHON, str(SCENARIO), "--workdir", str(wd), "--clip", str(clip),
+                           "--frames", str(FRAMES), "--seconds", str(WATCH_S), *args]),
+        timeout=WATCH_S + 150, log_path=tmp_path / "scenario.log")
+    lines = [l for l in out.splitlines() if l.startswith("SCENARIO-RESULT ")]
+    assert lines, f"the scenario printed no result (exit status {status})"
+    res = json.loads(lines[-1][len("SCENARIO-RESULT "):])
+    print(json.dumps(res, indent=1))
+    assert res.get("stage") == "done", f"scenario stopped at stage {res.get('stage')}: {res.get('error')}"
+    assert res.get("server_exit_problem") is None, res["server_exit_problem"]
+    return res["viewer"]["sample"]
+
+
+@pytest.mark.parametrize("firewall,protocol", [("no-udp", "tcp"), ("none", "udp")],
+                         ids=["udp-blocked-plays-over-tcp", "udp-allowed-still-prefers-udp"])
+def test_chromium_ice_tcp(firewall, protocol, media, tmp_path, attach_log):
+    s = run_scenario(tmp_path, attach_log, media["main"], "--firewall", firewall, "--ice-tcp")
+    assert s["framesDecoded"] >= FRAMES, f"only {s['framesDecoded']} frames decoded in {WATCH_S} s: {s}"
+    assert (s.get("frameWidth"), s.get("frameHeight")) == (1920, 1080), s
+    pair = s.get("candidatePair") or {}
+    # "type/protocol/address/port" of each end of the selected pair
+    assert pair.get("local", "").split("/")[1:2] == [protocol], pair
+    assert pair.get("remote", "").split("/")[1:2] == [protocol], pair
+    assert pair["remote"].split("/")[2] == "10.9.0.1", pair
