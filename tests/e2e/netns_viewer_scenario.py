@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -88,7 +89,7 @@ def write_turn_config(wd: Path) -> Path:
         f"listening-ip={SERVER_IP}", f"relay-ip={SERVER_IP}", f"listening-port={TURN_PORT}",
         "min-port=49160", "max-port=49260", f"realm={TURN_REALM}", "lt-cred-mech", "fingerprint",
         f"user={TURN_USER}:{TURN_PASSWORD}", "no-tls", "no-dtls", "no-cli", "allow-loopback-peers",
-        f"pidfile={wd / 'turnserver.pid'}", "log-file=stdout", "simple-log", "verbose", "",
+        f"pidfile={wd / 'turnserver.pid'}", f"userdb={wd / 'turndb'}", "log-file=stdout", "simple-log", "verbose", "",
     ]))
     return conf
 
@@ -116,6 +117,16 @@ def scenario_main(a) -> int:
                                      e2e.PYTHON, str(Path(__file__).resolve()), "--viewer", "--workdir", str(wd),
                                      "--frames", str(a.frames), "--seconds", str(a.seconds)],
                           wd / "viewer.log", watch_stdout=True).start()
+        # The veth end must go into V, not here: wait until the child has unshared.
+        own_ns = os.readlink("/proc/self/ns/net")
+        for _ in e2e.deadline_loop(10, 0.02):
+            try:
+                if os.readlink(f"/proc/{viewer.pid}/ns/net") != own_ns:
+                    break
+            except OSError:
+                pass
+        else:
+            raise RuntimeError("the viewer process did not enter its own network namespace")
         subprocess.run(["ip", "link", "add", "vv0", "type", "veth", "peer", "name", "vv1", "netns",
                         str(viewer.pid)], check=True, timeout=10)
         subprocess.run(["ip", "addr", "add", f"{SERVER_IP}/24", "dev", "vv0"], check=True, timeout=10)
