@@ -2,13 +2,13 @@
 
 #include <netinet/tcp.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 
 #include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstring>
 
 #include "core/Clock.h"
+#include "core/Log.h"
 #include "webrtc/IceCheck.h"
 #include "webrtc/StunMessage.h"
 #include "webrtc/WebrtcSession.h"
@@ -18,7 +18,7 @@ namespace sluice::webrtc {
 namespace asio = boost::asio;
 
 TcpTransport::TcpTransport(asio::io_context& io, int fd, const SocketAddress& remote, WebrtcSession& session)
-    : socket_(io), remote_(remote), session_(&session), queue_(new uint8_t[kQueueBytes]) {
+    : socket_(io), remote_(remote), session_(&session) {
   boost::system::error_code ec;
   socket_.assign(remote.family() == AF_INET6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), fd, ec);
   if (ec) {
@@ -48,6 +48,10 @@ void TcpTransport::start(const uint8_t* pending, size_t size) {
 }
 
 void TcpTransport::detach() {
+  if (session_ && sendQueue_.dropped() > 0) {
+    log::info("[WebRTC] ICE-TCP {}: {} packets dropped on a full send queue (high water {} bytes)",
+              remote_.toString(), sendQueue_.dropped(), sendQueue_.highWater());
+  }
   session_ = nullptr;
   failed_ = true;
   boost::system::error_code ec;
@@ -108,39 +112,16 @@ void TcpTransport::sendStunResponse(const uint8_t* data, size_t size) {
 void TcpTransport::commit(size_t size) {
   if (failed_ || size == 0 || size > kMaxPacket) return;
   writeRfc4571Header(frame_.data(), size);
-  const size_t total = Rfc4571Reader::kHeaderSize + size;
-  if (queueSize_ > 0) {
-    if (queueSize_ + total > kQueueBytes) {
-      stats_.packetsDropped.fetch_add(1, std::memory_order_relaxed);
+  switch (sendQueue_.send(socket_.native_handle(), frame_.data(), Rfc4571Reader::kHeaderSize + size)) {
+    case TcpSendQueue::Result::Sent:
+    case TcpSendQueue::Result::Dropped:
       return;
-    }
-    enqueue(frame_.data(), total);
-    stats_.packetsSent.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  ssize_t w = ::send(socket_.native_handle(), frame_.data(), total, MSG_DONTWAIT | MSG_NOSIGNAL);
-  if (w < 0) {
-    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-      fail(std::string("send: ") + std::strerror(errno));
+    case TcpSendQueue::Result::Queued:
+      waitWritable();
       return;
-    }
-    w = 0;
-  }
-  stats_.packetsSent.fetch_add(1, std::memory_order_relaxed);
-  if (static_cast<size_t>(w) == total) return;
-  // The rest of this frame must follow before any other: queue it (the queue is empty).
-  enqueue(frame_.data() + w, total - static_cast<size_t>(w));
-  waitWritable();
-}
-
-void TcpTransport::enqueue(const uint8_t* data, size_t size) {
-  size_t tail = (queueHead_ + queueSize_) % kQueueBytes;
-  size_t first = std::min(size, kQueueBytes - tail);
-  std::memcpy(queue_.get() + tail, data, first);
-  if (first < size) std::memcpy(queue_.get(), data + first, size - first);
-  queueSize_ += size;
-  if (queueSize_ > stats_.queueHighWater.load(std::memory_order_relaxed)) {
-    stats_.queueHighWater.store(queueSize_, std::memory_order_relaxed);
+    case TcpSendQueue::Result::Failed:
+      fail(std::string("send: ") + std::strerror(sendQueue_.errorNumber()));
+      return;
   }
 }
 
@@ -151,34 +132,12 @@ void TcpTransport::waitWritable() {
                      [self = shared_from_this()](const boost::system::error_code& ec) {
                        self->writeWaiting_ = false;
                        if (ec || self->failed_) return;
-                       self->flushQueue();
+                       TcpSendQueue::Result r = self->sendQueue_.flush(self->socket_.native_handle());
+                       if (r == TcpSendQueue::Result::Queued) self->waitWritable();
+                       if (r == TcpSendQueue::Result::Failed) {
+                         self->fail(std::string("send: ") + std::strerror(self->sendQueue_.errorNumber()));
+                       }
                      });
-}
-
-void TcpTransport::flushQueue() {
-  while (queueSize_ > 0) {
-    iovec iov[2];
-    size_t first = std::min(queueSize_, kQueueBytes - queueHead_);
-    iov[0] = {queue_.get() + queueHead_, first};
-    iov[1] = {queue_.get(), queueSize_ - first};
-    msghdr m{};
-    m.msg_iov = iov;
-    m.msg_iovlen = iov[1].iov_len > 0 ? 2 : 1;
-    ssize_t w = ::sendmsg(socket_.native_handle(), &m, MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      fail(std::string("send: ") + std::strerror(errno));
-      return;
-    }
-    queueHead_ = (queueHead_ + static_cast<size_t>(w)) % kQueueBytes;
-    queueSize_ -= static_cast<size_t>(w);
-  }
-  if (queueSize_ == 0) {
-    queueHead_ = 0;
-    return;
-  }
-  waitWritable();
 }
 
 void TcpTransport::fail(const std::string& reason) {
