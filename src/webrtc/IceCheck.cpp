@@ -10,8 +10,8 @@ std::optional<std::string_view> iceCheckLocalUfrag(const StunMessage& msg) {
   return colon == std::string_view::npos ? *username : username->substr(0, colon);
 }
 
-size_t answerIceCheck(const StunMessage& msg, std::string_view localPwd, const SocketAddress& from, uint8_t* out,
-                      size_t capacity) {
+size_t answerIceCheck(const StunMessage& msg, std::string_view localPwd, const SocketAddress& from,
+                      uint8_t* out, size_t capacity) {
   if (!msg.verifyFingerprint() || !msg.verifyMessageIntegrity(localPwd)) return 0;
   auto mapped = StunAddress::fromSockaddr(reinterpret_cast<const sockaddr*>(&from.storage), from.length);
   if (!mapped) return 0;

@@ -23,7 +23,7 @@ std::optional<std::string_view> iceCheckLocalUfrag(const StunMessage& msg);
 // Verifies FINGERPRINT and MESSAGE-INTEGRITY with `localPwd` and writes the success
 // response for a check seen from `from` into `out`. Returns its size, 0 if the check is
 // not authentic (it must then be ignored, RFC 8445 §7.3).
-size_t answerIceCheck(const StunMessage& msg, std::string_view localPwd, const SocketAddress& from, uint8_t* out,
-                      size_t capacity);
+size_t answerIceCheck(const StunMessage& msg, std::string_view localPwd, const SocketAddress& from,
+                      uint8_t* out, size_t capacity);
 
 }  // namespace sluice::webrtc

@@ -14,7 +14,8 @@ namespace sluice::webrtc {
 
 namespace asio = boost::asio;
 
-IceTcpListener::IceTcpListener(asio::io_context& io, VerifyCheck verify, std::chrono::milliseconds firstCheckTimeout)
+IceTcpListener::IceTcpListener(asio::io_context& io, VerifyCheck verify,
+                               std::chrono::milliseconds firstCheckTimeout)
     : io_(io), verify_(std::move(verify)), firstCheckTimeout_(firstCheckTimeout), acceptor_(io) {}
 
 IceTcpListener::~IceTcpListener() = default;
@@ -100,13 +101,15 @@ bool IceTcpListener::onFirstFrames(const std::shared_ptr<Pending>& p) {
   Rfc4571Reader::Status st = p->reader.next(packet, size);
   if (st == Rfc4571Reader::Status::NeedMore) return false;
   StunMessage msg;
-  if (st == Rfc4571Reader::Status::Error || packet[0] > 3 || msg.parse(packet, size) != StunParseError::None) {
+  if (st == Rfc4571Reader::Status::Error || packet[0] > 3 ||
+      msg.parse(packet, size) != StunParseError::None) {
     drop(p.get());
     return true;
   }
   uint8_t out[kIceCheckResponseMax];
   size_t responseSize = 0;
-  std::shared_ptr<WebrtcSession> session = verify_(msg, p->from, out + Rfc4571Reader::kHeaderSize, responseSize);
+  std::shared_ptr<WebrtcSession> session =
+      verify_(msg, p->from, out + Rfc4571Reader::kHeaderSize, responseSize);
   if (!session || responseSize == 0) {
     drop(p.get());
     return true;
@@ -114,7 +117,8 @@ bool IceTcpListener::onFirstFrames(const std::shared_ptr<Pending>& p) {
   writeRfc4571Header(out, responseSize);
   const size_t total = Rfc4571Reader::kHeaderSize + responseSize;
   // A fresh connection's send buffer takes a ~100-byte response at once.
-  if (::send(p->socket.native_handle(), out, total, MSG_DONTWAIT | MSG_NOSIGNAL) != static_cast<ssize_t>(total)) {
+  if (::send(p->socket.native_handle(), out, total, MSG_DONTWAIT | MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(total)) {
     drop(p.get());
     return true;
   }
@@ -127,9 +131,10 @@ bool IceTcpListener::onFirstFrames(const std::shared_ptr<Pending>& p) {
   SocketAddress from = p->from;
   drop(p.get());
   if (fd < 0) return true;
-  asio::post(session->workerIo(), [session, fd, from, pendingBytes = std::move(pendingBytes), useCandidate]() mutable {
-    session->adoptTcpConnection(fd, from, std::move(pendingBytes), useCandidate);
-  });
+  asio::post(session->workerIo(),
+             [session, fd, from, pendingBytes = std::move(pendingBytes), useCandidate]() mutable {
+               session->adoptTcpConnection(fd, from, std::move(pendingBytes), useCandidate);
+             });
   return true;
 }
 

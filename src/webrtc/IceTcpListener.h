@@ -26,12 +26,13 @@ class IceTcpListener {
  public:
   // Verifies a check for whichever session it names and writes the response into `out`
   // (kIceCheckResponseMax bytes), setting `responseSize`; null when not authentic.
-  using VerifyCheck = std::function<std::shared_ptr<WebrtcSession>(const StunMessage& check, const SocketAddress& from,
-                                                                   uint8_t* out, size_t& responseSize)>;
+  using VerifyCheck = std::function<std::shared_ptr<WebrtcSession>(
+      const StunMessage& check, const SocketAddress& from, uint8_t* out, size_t& responseSize)>;
   // Connections not yet bound to a session, at most; past it new ones are closed at once.
   static constexpr size_t kMaxPending = 1024;
 
-  IceTcpListener(boost::asio::io_context& io, VerifyCheck verify, std::chrono::milliseconds firstCheckTimeout);
+  IceTcpListener(boost::asio::io_context& io, VerifyCheck verify,
+                 std::chrono::milliseconds firstCheckTimeout);
   ~IceTcpListener();
 
   // Binds and listens (any thread, before start()).

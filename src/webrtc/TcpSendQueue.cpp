@@ -9,9 +9,12 @@
 
 namespace sluice::webrtc {
 
-TcpSendQueue::TcpSendQueue(size_t capacity) : capacity_(capacity), ring_(new uint8_t[capacity]) {}
+TcpSendQueue::TcpSendQueue(size_t capacity) : capacity_(capacity) {}
 
 void TcpSendQueue::append(const uint8_t* data, size_t size) {
+  // Allocated the first time the socket pushes back (once per connection): a viewer whose
+  // TCP path keeps up never holds the ring's memory.
+  if (!ring_) ring_.reset(new uint8_t[capacity_]);
   size_t tail = (head_ + size_) % capacity_;
   size_t first = std::min(size, capacity_ - tail);
   std::memcpy(ring_.get() + tail, data, first);

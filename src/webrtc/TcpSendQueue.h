@@ -1,8 +1,8 @@
 #pragma once
 // The non-blocking write side of one ICE-TCP connection: a frame is written at once while
 // nothing waits, and what the socket does not take is kept in a bounded ring (allocated
-// once) until flush(). A frame that does not fit is dropped whole, so the stream never
-// carries a partial frame and a slow viewer costs only its own packets.
+// once, on the first push-back) until flush(). A frame that does not fit is dropped whole, so the stream
+// never carries a partial frame and a slow viewer costs only its own packets.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -38,7 +38,7 @@ class TcpSendQueue {
   void append(const uint8_t* data, size_t size);
 
   size_t capacity_;
-  std::unique_ptr<uint8_t[]> ring_;  // owned, capacity_ bytes
+  std::unique_ptr<uint8_t[]> ring_;  // owned, capacity_ bytes once needed
   size_t head_ = 0, size_ = 0;
   uint64_t dropped_ = 0;
   size_t highWater_ = 0;

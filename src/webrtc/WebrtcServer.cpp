@@ -107,7 +107,8 @@ bool WebrtcServer::startTcp(std::string& error) {
     return false;
   }
   std::vector<std::string> warnings;
-  HostCandidateOptions hc{host, config_.ipsFromInterfaces, config_.ipsFromInterfacesList, config_.additionalHosts};
+  HostCandidateOptions hc{host, config_.ipsFromInterfaces, config_.ipsFromInterfacesList,
+                          config_.additionalHosts};
   tcpCandidates_ = gatherHostCandidates(hc, warnings);
   if (tcpCandidates_.empty()) {
     error = "no ICE-TCP host candidate: set webrtcIPsFromInterfaces or webrtcAdditionalHosts";

@@ -102,8 +102,8 @@ class WebrtcServer {
   void onStun(const uint8_t* data, size_t size, const SocketAddress& from);
   // The one verification of a first check on any transport (worker 0): the session it names
   // and the response in `out` (kIceCheckResponseMax bytes), or null if not authentic.
-  std::shared_ptr<WebrtcSession> verifyIceCheck(const StunMessage& msg, const SocketAddress& from, uint8_t* out,
-                                                size_t& responseSize);
+  std::shared_ptr<WebrtcSession> verifyIceCheck(const StunMessage& msg, const SocketAddress& from,
+                                                uint8_t* out, size_t& responseSize);
   void dispatch(const std::shared_ptr<WebrtcSession>& session, const uint8_t* data, size_t size);
   void forget(const std::shared_ptr<WebrtcSession>& session);  // on worker 0
 

@@ -93,7 +93,8 @@ void WebrtcSession::selectTransport(SessionTransport* transport) {
 void WebrtcSession::adoptTcpConnection(int fd, const SocketAddress& from, std::vector<uint8_t> pending,
                                        bool useCandidate) {
   assert(worker_.worker().inThisThread());
-  constexpr size_t kMaxTcpConnections = 8;  // one per viewer interface is the norm
+  // One per viewer interface is the norm; the cap bounds what one viewer can hold open.
+  constexpr size_t kMaxTcpConnections = 4;
   if (state() == State::Closed || tcp_.size() >= kMaxTcpConnections) {
     ::close(fd);
     return;

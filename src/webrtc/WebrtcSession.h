@@ -125,7 +125,7 @@ class WebrtcSession : public stream::StreamReader,
   UdpTransport udp_;                                // owned: the UDP path (remote from checks)
   std::vector<std::shared_ptr<TcpTransport>> tcp_;  // owned: ICE-TCP connections bound here
   SessionTransport* transport_ = nullptr;           // borrowed: &udp_ or one of tcp_; null before checks
-  mutable std::mutex remoteTextMutex_;  // control-plane reads of the selected address
+  mutable std::mutex remoteTextMutex_;              // control-plane reads of the selected address
   std::string remoteText_;
   std::atomic<State> state_{State::New};
   std::chrono::system_clock::time_point created_;

@@ -1,9 +1,9 @@
+#include "webrtc/Rfc4571Framer.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
-
-#include "webrtc/Rfc4571Framer.h"
 
 using namespace sluice::webrtc;
 
@@ -21,7 +21,8 @@ std::vector<std::string> drain(Rfc4571Reader& r, Rfc4571Reader::Status* last = n
   const uint8_t* p = nullptr;
   size_t n = 0;
   Rfc4571Reader::Status st;
-  while ((st = r.next(p, n)) == Rfc4571Reader::Status::Packet) out.emplace_back(reinterpret_cast<const char*>(p), n);
+  while ((st = r.next(p, n)) == Rfc4571Reader::Status::Packet)
+    out.emplace_back(reinterpret_cast<const char*>(p), n);
   if (last) *last = st;
   return out;
 }

@@ -1,3 +1,5 @@
+#include "webrtc/TcpSendQueue.h"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -7,7 +9,6 @@
 #include <vector>
 
 #include "webrtc/Rfc4571Framer.h"
-#include "webrtc/TcpSendQueue.h"
 
 using namespace sluice::webrtc;
 
