@@ -34,6 +34,36 @@ bool WebrtcServer::start(std::string& error) {
   certificate_ = DtlsCertificate::generate(error);
   if (!certificate_) return false;
 
+  // MediaMTX allows either listener alone (a TCP-only server for networks without UDP).
+  if (!config_.localUdpAddress.empty() && !startUdp(error)) return false;
+  if (!config_.localTcpAddress.empty() && !startTcp(error)) return false;
+  if (!socket_ && !tcpListener_) {
+    error = "no ICE listener: set webrtcLocalUDPAddress or webrtcLocalTCPAddress";
+    return false;
+  }
+
+  for (size_t i = 0; i < pool_.size(); ++i) {
+    // Without UDP the workers' egress is never used: no session selects a UDP path.
+    workers_.push_back(std::make_unique<WebrtcWorker>(pool_.at(i), socket_ ? socket_->native_handle() : -1));
+    WebrtcWorker* w = workers_.back().get();
+    asio::post(w->io(), [w] { w->start(); });
+  }
+  if (socket_) asio::post(pool_.at(0).io(), [this] { receive(); });
+  if (tcpListener_) asio::post(pool_.at(0).io(), [this] { tcpListener_->start(); });
+  std::string list;
+  if (socket_) {
+    for (auto& c : candidates_) list += (list.empty() ? "" : ", ") + c;
+    log::info("[WebRTC] ICE-lite on UDP {}, host candidates: {}", config_.localUdpAddress, list);
+  }
+  if (tcpListener_) {
+    list.clear();
+    for (auto& c : tcpCandidates_) list += (list.empty() ? "" : ", ") + c;
+    log::info("[WebRTC] ICE-TCP on {}, passive host candidates: {}", config_.localTcpAddress, list);
+  }
+  return true;
+}
+
+bool WebrtcServer::startUdp(std::string& error) {
   std::string host;
   if (!splitHostPort(config_.localUdpAddress, host, udpPort_, error)) {
     error = "webrtcLocalUDPAddress: " + error;
@@ -70,23 +100,6 @@ bool WebrtcServer::start(std::string& error) {
   if (candidates_.empty()) {
     error = "no ICE host candidate: set webrtcIPsFromInterfaces or webrtcAdditionalHosts";
     return false;
-  }
-  if (!config_.localTcpAddress.empty() && !startTcp(error)) return false;
-
-  for (size_t i = 0; i < pool_.size(); ++i) {
-    workers_.push_back(std::make_unique<WebrtcWorker>(pool_.at(i), socket_->native_handle()));
-    WebrtcWorker* w = workers_.back().get();
-    asio::post(w->io(), [w] { w->start(); });
-  }
-  asio::post(pool_.at(0).io(), [this] { receive(); });
-  if (tcpListener_) asio::post(pool_.at(0).io(), [this] { tcpListener_->start(); });
-  std::string list;
-  for (auto& c : candidates_) list += (list.empty() ? "" : ", ") + c;
-  log::info("[WebRTC] ICE-lite on UDP {}, host candidates: {}", config_.localUdpAddress, list);
-  if (tcpListener_) {
-    list.clear();
-    for (auto& c : tcpCandidates_) list += (list.empty() ? "" : ", ") + c;
-    log::info("[WebRTC] ICE-TCP on {}, passive host candidates: {}", config_.localTcpAddress, list);
   }
   return true;
 }
@@ -128,10 +141,10 @@ void WebrtcServer::stop() {
     WebrtcWorker* wp = w.get();
     asio::post(wp->io(), [wp] { wp->stop(); });
   }
-  if (socket_) {
+  if (socket_ || tcpListener_) {
     asio::post(pool_.at(0).io(), [this] {
       boost::system::error_code ec;
-      socket_->close(ec);
+      if (socket_) socket_->close(ec);
       byUfrag_.clear();
       byAddress_.clear();
       if (tcpListener_) tcpListener_->stop();

@@ -27,8 +27,8 @@
 namespace sluice::webrtc {
 
 struct WebrtcServerConfig {
-  std::string localUdpAddress = ":8189";
-  std::string localTcpAddress;  // ICE-TCP passive candidates; "" = none
+  std::string localUdpAddress = ":8189";  // "" = no UDP (ICE-TCP only)
+  std::string localTcpAddress;            // ICE-TCP passive candidates; "" = none
   bool ipsFromInterfaces = true;
   std::vector<std::string> ipsFromInterfacesList;
   std::vector<std::string> additionalHosts;
@@ -96,6 +96,7 @@ class WebrtcServer {
     std::string localPwd;
   };
 
+  bool startUdp(std::string& error);
   bool startTcp(std::string& error);
   void receive();
   void onDatagram(const uint8_t* data, size_t size, const SocketAddress& from);

@@ -76,11 +76,12 @@ MediaDescription acceptedSection(const WhepOffer::Media& offered, const SdpCodec
   m.proto = offered.proto;
   m.formats = {std::to_string(codec.payloadType)};
   // The default candidate (RFC 8839 §4.2.1.2) goes in the m= and c= lines.
-  if (params.hostCandidates.empty()) {
+  const auto& defaults = params.hostCandidates.empty() ? params.tcpCandidates : params.hostCandidates;
+  if (defaults.empty()) {
     m.port = 9;
     m.connection = media::SdpConnection{};
   } else {
-    const auto& [ip, port] = params.hostCandidates.front();
+    const auto& [ip, port] = defaults.front();
     m.port = port;
     m.connection = media::SdpConnection{"IN", addressType(ip), ip};
   }

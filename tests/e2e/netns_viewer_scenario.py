@@ -137,6 +137,8 @@ def scenario_main(a) -> int:
         extra: dict = {}
         if a.ice_tcp:
             extra["webrtcLocalTCPAddress"] = f"{SERVER_IP}:{e2e.free_port('tcp', '0.0.0.0')}"
+        if a.no_udp_listener:
+            extra["webrtcLocalUDPAddress"] = ""
         if a.turn:
             res["stage"] = "turn"
             turn = e2e.Proc("turnserver", ["turnserver", "-c", str(write_turn_config(wd))], wd / "turnserver.log",
@@ -183,6 +185,7 @@ def main() -> int:
     ap.add_argument("--clip")
     ap.add_argument("--firewall", default="none", choices=["none", "no-udp", "turn-only"])
     ap.add_argument("--ice-tcp", action="store_true")
+    ap.add_argument("--no-udp-listener", action="store_true", help="webrtcLocalUDPAddress: '' (ICE-TCP only)")
     ap.add_argument("--turn", action="store_true")
     ap.add_argument("--frames", type=int, default=90)
     ap.add_argument("--seconds", type=float, default=20)

@@ -2,7 +2,8 @@
 
 Chromium runs in its own network namespace behind nftables (netns_viewer_scenario.py):
 with every UDP packet dropped it must still play the camera, over the TCP candidate; with
-UDP allowed it must keep choosing UDP (our TCP candidates rank below the UDP ones)."""
+UDP allowed it must keep choosing UDP (our TCP candidates rank below the UDP ones); and a
+server with `webrtcLocalUDPAddress: ""` serves over ICE-TCP alone, as MediaMTX allows."""
 
 import json
 from pathlib import Path
@@ -37,10 +38,13 @@ def run_scenario(tmp_path, attach_log, clip, *args) -> dict:
     return res["viewer"]["sample"]
 
 
-@pytest.mark.parametrize("firewall,protocol", [("no-udp", "tcp"), ("none", "udp")],
-                         ids=["udp-blocked-plays-over-tcp", "udp-allowed-still-prefers-udp"])
-def test_chromium_ice_tcp(firewall, protocol, media, tmp_path, attach_log):
-    s = run_scenario(tmp_path, attach_log, media["main"], "--firewall", firewall, "--ice-tcp")
+@pytest.mark.parametrize("firewall,protocol,server_args", [
+    ("no-udp", "tcp", []),
+    ("none", "udp", []),
+    ("none", "tcp", ["--no-udp-listener"]),
+], ids=["udp-blocked-plays-over-tcp", "udp-allowed-still-prefers-udp", "tcp-only-server"])
+def test_chromium_ice_tcp(firewall, protocol, server_args, media, tmp_path, attach_log):
+    s = run_scenario(tmp_path, attach_log, media["main"], "--firewall", firewall, "--ice-tcp", *server_args)
     assert s["framesDecoded"] >= FRAMES, f"only {s['framesDecoded']} frames decoded in {WATCH_S} s: {s}"
     assert (s.get("frameWidth"), s.get("frameHeight")) == (1920, 1080), s
     pair = s.get("candidatePair") or {}
