@@ -303,6 +303,7 @@ std::vector<WebrtcSessionInfo> WebrtcServer::listSessions() const {
     i.packetsLostReported = st.packetsLostReported;
     i.jitterReported = st.jitterReported;
     i.remoteCandidate = s->selectedRemote();
+    i.remoteProtocol = s->selectedProtocol();
     out.push_back(std::move(i));
   }
   std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.created < b.created; });

@@ -60,7 +60,8 @@ struct WebrtcSessionInfo {
   uint64_t bytesReceived = 0, bytesSent = 0, rtpPacketsSent = 0, rtcpPacketsReceived = 0, rtcpPacketsSent = 0,
            nacksReceived = 0, retransmitted = 0, plisReceived = 0, firsReceived = 0, packetsLostReported = 0;
   uint32_t jitterReported = 0;
-  std::string remoteCandidate;
+  std::string remoteCandidate;         // "ip:port" of the selected path, "" before checks
+  std::string remoteProtocol = "udp";  // of the selected path: "udp" or "tcp" (ICE-TCP)
 };
 
 class WebrtcServer {

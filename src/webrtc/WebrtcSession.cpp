@@ -87,6 +87,7 @@ void WebrtcSession::selectTransport(SessionTransport* transport) {
     std::lock_guard lock(remoteTextMutex_);
     remoteText_ = transport->remoteText();
   }
+  selectedProtocol_.store(transport->protocol(), std::memory_order_relaxed);
   log::debug("{} ICE: selected {}/{}", logPrefix(), transport->protocol(), transport->remoteText());
 }
 

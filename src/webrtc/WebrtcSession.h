@@ -70,6 +70,8 @@ class WebrtcSession : public stream::StreamReader,
   std::string remoteAddress() const;
   // The viewer's selected ICE address, "" before the first check (any thread).
   std::string selectedRemote() const;
+  // "udp" or "tcp": the transport of the selected path (any thread).
+  const char* selectedProtocol() const { return selectedProtocol_.load(std::memory_order_relaxed); }
   std::chrono::system_clock::time_point created() const { return created_; }
 
   void setClosedCallback(ClosedCallback cb) { onClosed_ = std::move(cb); }
@@ -122,10 +124,11 @@ class WebrtcSession : public stream::StreamReader,
   std::unique_ptr<DtlsTransport> dtls_;
   SrtpSession srtpOut_;
   SrtpSession srtpIn_;
-  UdpTransport udp_;                                // owned: the UDP path (remote from checks)
-  std::vector<std::shared_ptr<TcpTransport>> tcp_;  // owned: ICE-TCP connections bound here
-  SessionTransport* transport_ = nullptr;           // borrowed: &udp_ or one of tcp_; null before checks
-  mutable std::mutex remoteTextMutex_;              // control-plane reads of the selected address
+  UdpTransport udp_;                                  // owned: the UDP path (remote from checks)
+  std::vector<std::shared_ptr<TcpTransport>> tcp_;    // owned: ICE-TCP connections bound here
+  SessionTransport* transport_ = nullptr;             // borrowed: &udp_ or one of tcp_; null before checks
+  std::atomic<const char*> selectedProtocol_{"udp"};  // static strings; read by the control thread
+  mutable std::mutex remoteTextMutex_;                // control-plane reads of the selected address
   std::string remoteText_;
   std::atomic<State> state_{State::New};
   std::chrono::system_clock::time_point created_;

@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -148,6 +149,8 @@ def scenario_main(a) -> int:
                 raise RuntimeError("turnserver exited: " + e2e.tail(wd / "turnserver.log", 3000))
             extra["webrtcICEServers2"] = [{"url": f"turn:{SERVER_IP}:{TURN_PORT}", "username": TURN_USER,
                                            "password": TURN_PASSWORD}]
+        api_port = e2e.free_port("tcp")
+        extra.update({"api": True, "apiAddress": f"127.0.0.1:{api_port}"})
         res["stage"] = "server"
         udp_port = e2e.free_port("udp", "0.0.0.0")
         srv = e2e.Server(wd, {"cam": {"source": cam.url, "rtspTransport": "tcp"}}, hosts=[SERVER_IP],
@@ -156,7 +159,22 @@ def scenario_main(a) -> int:
         srv.wait_path("cam", ready=True, timeout=20)
         res["stage"] = "viewer"
         (wd / "go").write_text(srv.url("/cam/"))
-        m = viewer.wait_line(r"^VIEWER-RESULT (.*)$", a.seconds + 60)
+        # While Chromium plays: the API's view of the session's selected candidate.
+        candidates = set()
+        end = time.monotonic() + a.seconds + 60
+        m = None
+        while time.monotonic() < end:
+            m = viewer.wait_line(r"^VIEWER-RESULT (.*)$", 1.0)
+            if m or not viewer.alive():
+                break
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{api_port}/v3/webrtcsessions/list", timeout=2) as r:
+                    for item in json.loads(r.read()).get("items", []):
+                        if item.get("remoteCandidate"):
+                            candidates.add(item["remoteCandidate"])
+            except (OSError, ValueError):
+                pass
+        res["api_remote_candidates"] = sorted(candidates)
         res["viewer"] = json.loads(m.group(1)) if m else None
         res["server_sessions"] = None
         res["stage"] = "done"

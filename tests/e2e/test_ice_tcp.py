@@ -35,7 +35,10 @@ def run_scenario(tmp_path, attach_log, clip, *args) -> dict:
     print(json.dumps(res, indent=1))
     assert res.get("stage") == "done", f"scenario stopped at stage {res.get('stage')}: {res.get('error')}"
     assert res.get("server_exit_problem") is None, res["server_exit_problem"]
-    return res["viewer"]["sample"]
+    assert res.get("viewer"), "no result from the viewer"
+    s = res["viewer"]["sample"]
+    s["api_remote_candidates"] = res.get("api_remote_candidates", [])
+    return s
 
 
 @pytest.mark.parametrize("firewall,protocol,server_args", [
@@ -52,3 +55,6 @@ def test_chromium_ice_tcp(firewall, protocol, server_args, media, tmp_path, atta
     assert pair.get("local", "").split("/")[1:2] == [protocol], pair
     assert pair.get("remote", "").split("/")[1:2] == [protocol], pair
     assert pair["remote"].split("/")[2] == "10.9.0.1", pair
+    # The API names the selected path's protocol too (MediaMTX's "prflx/<proto>/<ip>/<port>").
+    assert any(c.startswith(f"prflx/{protocol}/10.9.0.2/") for c in s["api_remote_candidates"]), \
+        s["api_remote_candidates"]
