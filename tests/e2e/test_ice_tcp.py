@@ -58,3 +58,52 @@ def test_chromium_ice_tcp(firewall, protocol, server_args, media, tmp_path, atta
     # The API names the selected path's protocol too (MediaMTX's "prflx/<proto>/<ip>/<port>").
     assert any(c.startswith(f"prflx/{protocol}/10.9.0.2/") for c in s["api_remote_candidates"]), \
         s["api_remote_candidates"]
+
+
+def _closed_by_server(sock, timeout: float) -> bool:
+    """True when the server closes the connection (EOF or reset) within `timeout` s."""
+    import socket as _socket
+    sock.settimeout(timeout)
+    try:
+        while True:
+            data = sock.recv(4096)
+            if not data:
+                return True
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except _socket.timeout:
+        return False
+
+
+def test_ice_tcp_listener_rejects_bad_input(tmp_path, server_factory):
+    """Garbage on the ICE-TCP port closes that connection only: an oversize or empty RFC 4571
+    frame, a first frame that is not STUN, a check for no session, or silence past the
+    handshake deadline. The server keeps serving the next connection."""
+    import socket
+    import struct
+
+    tcp_port = e2e.free_port("tcp")
+    srv = server_factory({}, extra={"webrtcLocalTCPAddress": f"127.0.0.1:{tcp_port}",
+                                    "webrtcHandshakeTimeout": "2s"})
+    assert srv.wait_log(r"ICE-TCP on 127\.0\.0\.1:%d" % tcp_port, 10), "no ICE-TCP listener in the log"
+
+    def connect():
+        return socket.create_connection(("127.0.0.1", tcp_port), timeout=5)
+
+    # A STUN Binding request for an unknown ufrag (valid framing and header, no session).
+    username = b"nosuchufrag:x"
+    attr = struct.pack(">HH", 0x0006, len(username)) + username + b"\0" * (-len(username) % 4)
+    stun = struct.pack(">HHI", 0x0001, len(attr), 0x2112A442) + b"\x01" * 12 + attr
+    cases = {
+        "oversize frame": b"\xff\xff" + b"\0" * 64,
+        "empty frame": b"\x00\x00",
+        "DTLS before any check": struct.pack(">H", 13) + bytes([22, 254, 253]) + b"\0" * 10,
+        "check for no session": struct.pack(">H", len(stun)) + stun,
+    }
+    for name, payload in cases.items():
+        with connect() as s:
+            s.sendall(payload)
+            assert _closed_by_server(s, 5), f"{name}: the server kept the connection open"
+    with connect() as s:
+        assert _closed_by_server(s, 8), "a silent connection outlived the 2 s handshake deadline"
+    srv.assert_alive()
