@@ -14,7 +14,7 @@ TEST_PKGS=(python3 python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-rtsp-server-1.0 gi
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp
   chromium chromium-driver python3-aiortc python3-selenium python3-pytest python3-requests
   iproute2 nftables curl procps google-perftools gnuplot-nox python3-yaml systemd prometheus strace
-  nginx-light openssl)
+  nginx-light openssl coturn)
 
 # `make test-sanitize`: g++'s ASan/UBSan/TSan runtimes (already pulled in by g++ through
 # libgcc-12-dev; named so that the mode says what it needs).

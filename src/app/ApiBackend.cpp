@@ -131,7 +131,7 @@ std::vector<http::WebrtcSessionItem> ApiBackend::webrtcSessions() {
     if (!s.remoteCandidate.empty()) {
       auto colon = s.remoteCandidate.rfind(':');
       i.remoteCandidate =
-          "prflx/udp/" + s.remoteCandidate.substr(0, colon) + "/" + s.remoteCandidate.substr(colon + 1);
+          "prflx/" + s.remoteProtocol + "/" + s.remoteCandidate.substr(0, colon) + "/" + s.remoteCandidate.substr(colon + 1);
     }
     i.state = "read";
     i.path = s.path;

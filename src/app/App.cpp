@@ -130,6 +130,7 @@ void App::applyConfig(config::Config next) {
   warnRestart("webrtc", next.webrtc != config_.webrtc);
   warnRestart("webrtcAddress", next.webrtcAddress != config_.webrtcAddress);
   warnRestart("webrtcLocalUDPAddress", next.webrtcLocalUDPAddress != config_.webrtcLocalUDPAddress);
+  warnRestart("webrtcLocalTCPAddress", next.webrtcLocalTCPAddress != config_.webrtcLocalTCPAddress);
   warnRestart("webrtcAdditionalHosts", next.webrtcAdditionalHosts != config_.webrtcAdditionalHosts);
   warnRestart("workerThreads", next.workerThreads != config_.workerThreads);
   warnRestart("httpMaxConnectionsPerClient",
@@ -301,6 +302,7 @@ bool App::start(std::string& error) {
   if (config_.webrtc) {
     webrtc::WebrtcServerConfig wc;
     wc.localUdpAddress = config_.webrtcLocalUDPAddress;
+    wc.localTcpAddress = config_.webrtcLocalTCPAddress;
     wc.ipsFromInterfaces = config_.webrtcIPsFromInterfaces;
     wc.ipsFromInterfacesList = config_.webrtcIPsFromInterfacesList;
     wc.additionalHosts = config_.webrtcAdditionalHosts;

@@ -7,6 +7,7 @@
 #include "core/Log.h"
 #include "core/Random.h"
 #include "webrtc/HostCandidates.h"
+#include "webrtc/IceCheck.h"
 #include "webrtc/StunMessage.h"
 #include "webrtc/WhepAnswer.h"
 #include "webrtc/WhepOffer.h"
@@ -33,6 +34,36 @@ bool WebrtcServer::start(std::string& error) {
   certificate_ = DtlsCertificate::generate(error);
   if (!certificate_) return false;
 
+  // MediaMTX allows either listener alone (a TCP-only server for networks without UDP).
+  if (!config_.localUdpAddress.empty() && !startUdp(error)) return false;
+  if (!config_.localTcpAddress.empty() && !startTcp(error)) return false;
+  if (!socket_ && !tcpListener_) {
+    error = "no ICE listener: set webrtcLocalUDPAddress or webrtcLocalTCPAddress";
+    return false;
+  }
+
+  for (size_t i = 0; i < pool_.size(); ++i) {
+    // Without UDP the workers' egress is never used: no session selects a UDP path.
+    workers_.push_back(std::make_unique<WebrtcWorker>(pool_.at(i), socket_ ? socket_->native_handle() : -1));
+    WebrtcWorker* w = workers_.back().get();
+    asio::post(w->io(), [w] { w->start(); });
+  }
+  if (socket_) asio::post(pool_.at(0).io(), [this] { receive(); });
+  if (tcpListener_) asio::post(pool_.at(0).io(), [this] { tcpListener_->start(); });
+  std::string list;
+  if (socket_) {
+    for (auto& c : candidates_) list += (list.empty() ? "" : ", ") + c;
+    log::info("[WebRTC] ICE-lite on UDP {}, host candidates: {}", config_.localUdpAddress, list);
+  }
+  if (tcpListener_) {
+    list.clear();
+    for (auto& c : tcpCandidates_) list += (list.empty() ? "" : ", ") + c;
+    log::info("[WebRTC] ICE-TCP on {}, passive host candidates: {}", config_.localTcpAddress, list);
+  }
+  return true;
+}
+
+bool WebrtcServer::startUdp(std::string& error) {
   std::string host;
   if (!splitHostPort(config_.localUdpAddress, host, udpPort_, error)) {
     error = "webrtcLocalUDPAddress: " + error;
@@ -70,16 +101,32 @@ bool WebrtcServer::start(std::string& error) {
     error = "no ICE host candidate: set webrtcIPsFromInterfaces or webrtcAdditionalHosts";
     return false;
   }
+  return true;
+}
 
-  for (size_t i = 0; i < pool_.size(); ++i) {
-    workers_.push_back(std::make_unique<WebrtcWorker>(pool_.at(i), socket_->native_handle()));
-    WebrtcWorker* w = workers_.back().get();
-    asio::post(w->io(), [w] { w->start(); });
+bool WebrtcServer::startTcp(std::string& error) {
+  std::string host;
+  uint16_t port = 0;
+  if (!splitHostPort(config_.localTcpAddress, host, port, error)) {
+    error = "webrtcLocalTCPAddress: " + error;
+    return false;
   }
-  asio::post(pool_.at(0).io(), [this] { receive(); });
-  std::string list;
-  for (auto& c : candidates_) list += (list.empty() ? "" : ", ") + c;
-  log::info("[WebRTC] ICE-lite on UDP {}, host candidates: {}", config_.localUdpAddress, list);
+  auto verify = [this](const StunMessage& msg, const SocketAddress& from, uint8_t* out, size_t& size) {
+    return verifyIceCheck(msg, from, out, size);
+  };
+  tcpListener_ = std::make_unique<IceTcpListener>(pool_.at(0).io(), verify, config_.handshakeTimeout);
+  if (!tcpListener_->listen(host, port, error)) {
+    error = "unable to listen on TCP " + config_.localTcpAddress + ": " + error;
+    return false;
+  }
+  std::vector<std::string> warnings;
+  HostCandidateOptions hc{host, config_.ipsFromInterfaces, config_.ipsFromInterfacesList,
+                          config_.additionalHosts};
+  tcpCandidates_ = gatherHostCandidates(hc, warnings);
+  if (tcpCandidates_.empty()) {
+    error = "no ICE-TCP host candidate: set webrtcIPsFromInterfaces or webrtcAdditionalHosts";
+    return false;
+  }
   return true;
 }
 
@@ -94,12 +141,13 @@ void WebrtcServer::stop() {
     WebrtcWorker* wp = w.get();
     asio::post(wp->io(), [wp] { wp->stop(); });
   }
-  if (socket_) {
+  if (socket_ || tcpListener_) {
     asio::post(pool_.at(0).io(), [this] {
       boost::system::error_code ec;
-      socket_->close(ec);
+      if (socket_) socket_->close(ec);
       byUfrag_.clear();
       byAddress_.clear();
+      if (tcpListener_) tcpListener_->stop();
     });
   }
 }
@@ -139,6 +187,7 @@ WhepSessionResult WebrtcServer::createSession(const std::string& offerSdp,
   ap.icePwd = p.localPwd;
   ap.fingerprintSha256 = certificate_->fingerprintSha256();
   for (auto& c : candidates_) ap.hostCandidates.emplace_back(c, udpPort_);
+  for (auto& c : tcpCandidates_) ap.tcpCandidates.emplace_back(c, tcpPort());
   ap.videoSsrc = p.videoSsrc;
   ap.audioSsrc = core::random32();
   ap.cname = p.cname;
@@ -254,6 +303,7 @@ std::vector<WebrtcSessionInfo> WebrtcServer::listSessions() const {
     i.packetsLostReported = st.packetsLostReported;
     i.jitterReported = st.jitterReported;
     i.remoteCandidate = s->selectedRemote();
+    i.remoteProtocol = s->selectedProtocol();
     out.push_back(std::move(i));
   }
   std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.created < b.created; });
@@ -357,30 +407,28 @@ void WebrtcServer::dispatch(const std::shared_ptr<WebrtcSession>& session, const
   });
 }
 
+std::shared_ptr<WebrtcSession> WebrtcServer::verifyIceCheck(const StunMessage& msg, const SocketAddress& from,
+                                                            uint8_t* out, size_t& responseSize) {
+  responseSize = 0;
+  std::optional<std::string_view> ufrag = iceCheckLocalUfrag(msg);
+  if (!ufrag) return nullptr;
+  auto it = byUfrag_.find(std::string(*ufrag));
+  if (it == byUfrag_.end()) return nullptr;
+  responseSize = answerIceCheck(msg, it->second.localPwd, from, out, kIceCheckResponseMax);
+  return responseSize > 0 ? it->second.session : nullptr;
+}
+
 void WebrtcServer::onStun(const uint8_t* data, size_t size, const SocketAddress& from) {
   StunMessage msg;
-  if (msg.parse(data, size) != StunParseError::None || !msg.isRequest() || msg.method() != 0x001 ||
-      !msg.username()) {
+  uint8_t out[kIceCheckResponseMax];
+  size_t responseSize = 0;
+  std::shared_ptr<WebrtcSession> session;
+  if (msg.parse(data, size) == StunParseError::None) session = verifyIceCheck(msg, from, out, responseSize);
+  if (!session) {
     datagramsIgnored_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  std::string_view username = *msg.username();
-  size_t colon = username.find(':');
-  std::string localUfrag(username.substr(0, colon == std::string_view::npos ? username.size() : colon));
-  auto it = byUfrag_.find(localUfrag);
-  if (it == byUfrag_.end() || !msg.verifyFingerprint() || !msg.verifyMessageIntegrity(it->second.localPwd)) {
-    datagramsIgnored_.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  auto& session = it->second.session;
-  uint8_t out[256];
-  StunMessageBuilder b(out, sizeof(out));
-  auto mapped = StunAddress::fromSockaddr(reinterpret_cast<const sockaddr*>(&from.storage), from.length);
-  if (!mapped) return;
-  b.bindingSuccess(msg.transactionId(), *mapped);
-  b.appendMessageIntegrity(it->second.localPwd);
-  b.appendFingerprint();
-  ::sendto(socket_->native_handle(), out, b.size(), MSG_DONTWAIT,
+  ::sendto(socket_->native_handle(), out, responseSize, MSG_DONTWAIT,
            reinterpret_cast<const sockaddr*>(&from.storage), from.length);
 
   session->lastConsentUs.store(core::monotonicUs(), std::memory_order_relaxed);

@@ -1,5 +1,6 @@
 #pragma once
-// The WHEP side of Sluice: one UDP port shared by every session (ICE-lite), one DTLS
+// The WHEP side of Sluice: one UDP port shared by every session (ICE-lite), optionally one
+// ICE-TCP port (passive TCP candidates, RFC 6544) beside it, one DTLS
 // certificate per process, a WebrtcWorker per worker thread. Sessions live on the worker
 // of the stream they read. Control-plane calls (create/patch/delete/list) run on the
 // control thread; the UDP receive loop runs on worker 0 and hands each datagram to the
@@ -18,6 +19,7 @@
 #include "core/WorkerPool.h"
 #include "stream/Stream.h"
 #include "webrtc/DtlsCertificate.h"
+#include "webrtc/IceTcpListener.h"
 #include "webrtc/SocketAddress.h"
 #include "webrtc/WebrtcSession.h"
 #include "webrtc/WebrtcWorker.h"
@@ -25,7 +27,8 @@
 namespace sluice::webrtc {
 
 struct WebrtcServerConfig {
-  std::string localUdpAddress = ":8189";
+  std::string localUdpAddress = ":8189";  // "" = no UDP (ICE-TCP only)
+  std::string localTcpAddress;            // ICE-TCP passive candidates; "" = none
   bool ipsFromInterfaces = true;
   std::vector<std::string> ipsFromInterfacesList;
   std::vector<std::string> additionalHosts;
@@ -57,7 +60,8 @@ struct WebrtcSessionInfo {
   uint64_t bytesReceived = 0, bytesSent = 0, rtpPacketsSent = 0, rtcpPacketsReceived = 0, rtcpPacketsSent = 0,
            nacksReceived = 0, retransmitted = 0, plisReceived = 0, firsReceived = 0, packetsLostReported = 0;
   uint32_t jitterReported = 0;
-  std::string remoteCandidate;
+  std::string remoteCandidate;         // "ip:port" of the selected path, "" before checks
+  std::string remoteProtocol = "udp";  // of the selected path: "udp" or "tcp" (ICE-TCP)
 };
 
 class WebrtcServer {
@@ -70,6 +74,7 @@ class WebrtcServer {
 
   const std::vector<std::string>& hostCandidates() const { return candidates_; }
   uint16_t udpPort() const { return udpPort_; }
+  uint16_t tcpPort() const { return tcpListener_ ? tcpListener_->port() : 0; }
 
   // ---- control thread ----
   WhepSessionResult createSession(const std::string& offerSdp, std::shared_ptr<stream::Stream> stream,
@@ -92,9 +97,15 @@ class WebrtcServer {
     std::string localPwd;
   };
 
+  bool startUdp(std::string& error);
+  bool startTcp(std::string& error);
   void receive();
   void onDatagram(const uint8_t* data, size_t size, const SocketAddress& from);
   void onStun(const uint8_t* data, size_t size, const SocketAddress& from);
+  // The one verification of a first check on any transport (worker 0): the session it names
+  // and the response in `out` (kIceCheckResponseMax bytes), or null if not authentic.
+  std::shared_ptr<WebrtcSession> verifyIceCheck(const StunMessage& msg, const SocketAddress& from,
+                                                uint8_t* out, size_t& responseSize);
   void dispatch(const std::shared_ptr<WebrtcSession>& session, const uint8_t* data, size_t size);
   void forget(const std::shared_ptr<WebrtcSession>& session);  // on worker 0
 
@@ -104,6 +115,7 @@ class WebrtcServer {
   std::shared_ptr<DtlsCertificate> certificate_;
   std::vector<std::unique_ptr<WebrtcWorker>> workers_;
   std::vector<std::string> candidates_;
+  std::vector<std::string> tcpCandidates_;
   uint16_t udpPort_ = 0;
 
   // UDP mux: socket and tables owned by worker 0.
@@ -113,6 +125,7 @@ class WebrtcServer {
   std::unordered_map<std::string, UfragEntry> byUfrag_;
   std::unordered_map<SocketAddress, std::shared_ptr<WebrtcSession>, SocketAddressHash> byAddress_;
   std::atomic<uint64_t> datagramsIgnored_{0};
+  std::unique_ptr<IceTcpListener> tcpListener_;  // owned, runs on worker 0; null without ICE-TCP
 
   // Control-thread state (the mutex only guards API reads from other threads).
   mutable std::mutex mutex_;

@@ -1,5 +1,9 @@
 #include "webrtc/WebrtcSession.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cassert>
 #include <cstring>
 
 #include "core/Clock.h"
@@ -32,6 +36,7 @@ WebrtcSession::WebrtcSession(WebrtcSessionParams params, WebrtcWorker& worker,
       stream_(std::move(stream)),
       certificate_(std::move(certificate)),
       onClosed_(std::move(onClosed)),
+      udp_(worker.egress()),
       created_(std::chrono::system_clock::now()),
       seqOffset_(static_cast<uint16_t>(core::random32())) {}
 
@@ -65,16 +70,58 @@ void WebrtcSession::start() {
 }
 
 void WebrtcSession::onIceCheck(const SocketAddress& from, bool useCandidate) {
+  assert(worker_.worker().inThisThread());
   if (state() == State::Closed) return;
-  if (!remote_ || (useCandidate && !(*remote_ == from))) {
-    remote_ = from;
-    {
-      std::lock_guard lock(remoteTextMutex_);
-      remoteText_ = from.toString();
-    }
-    log::debug("{} ICE: selected {}", logPrefix(), from.toString());
+  bool udpSelected = transport_ == &udp_;
+  if (!transport_ || (useCandidate && !(udpSelected && udp_.remote() == from))) {
+    // Re-pointing the UDP path is safe: udp_ carries media only while selected.
+    udp_.setRemote(from);
+    selectTransport(&udp_);
   }
   if (state() == State::New) state_.store(State::Connecting, std::memory_order_release);
+}
+
+void WebrtcSession::selectTransport(SessionTransport* transport) {
+  transport_ = transport;
+  {
+    std::lock_guard lock(remoteTextMutex_);
+    remoteText_ = transport->remoteText();
+  }
+  selectedProtocol_.store(transport->protocol(), std::memory_order_relaxed);
+  log::debug("{} ICE: selected {}/{}", logPrefix(), transport->protocol(), transport->remoteText());
+}
+
+void WebrtcSession::adoptTcpConnection(int fd, const SocketAddress& from, std::vector<uint8_t> pending,
+                                       bool useCandidate) {
+  assert(worker_.worker().inThisThread());
+  // One per viewer interface is the norm; the cap bounds what one viewer can hold open.
+  constexpr size_t kMaxTcpConnections = 4;
+  if (state() == State::Closed || tcp_.size() >= kMaxTcpConnections) {
+    ::close(fd);
+    return;
+  }
+  auto connection = std::make_shared<TcpTransport>(worker_.io(), fd, from, *this);
+  tcp_.push_back(connection);
+  if (!transport_ || useCandidate) selectTransport(connection.get());
+  if (state() == State::New) state_.store(State::Connecting, std::memory_order_release);
+  connection->start(pending.data(), pending.size());
+}
+
+void WebrtcSession::onTcpCheck(TcpTransport& connection, bool useCandidate) {
+  if (state() == State::Closed) return;
+  if (!transport_ || useCandidate) selectTransport(&connection);
+}
+
+void WebrtcSession::onTcpClosed(TcpTransport& connection, const std::string& reason) {
+  assert(worker_.worker().inThisThread());
+  auto it = std::find_if(tcp_.begin(), tcp_.end(), [&](auto& c) { return c.get() == &connection; });
+  if (it == tcp_.end()) return;
+  auto keep = *it;  // alive until this handler returns
+  tcp_.erase(it);
+  keep->detach();
+  if (transport_ != &connection) return;
+  transport_ = nullptr;
+  close("ICE-TCP connection " + keep->remoteText() + " lost: " + reason);
 }
 
 void WebrtcSession::onDatagram(const uint8_t* data, size_t size) {
@@ -113,17 +160,16 @@ void WebrtcSession::onDtlsConnected(const DtlsKeys& keys) {
 void WebrtcSession::onStreamPacket(const stream::HistoryPacket& p) { sendPacket(p, false); }
 
 void WebrtcSession::sendPacket(const stream::HistoryPacket& p, bool retransmission) {
-  if (!remote_) return;
-  UdpEgress& eg = worker_.egress();
-  uint8_t* out = eg.slot();
+  if (!transport_) return;
+  uint8_t* out = transport_->slot();
   std::memcpy(out, p.data, p.size);
   uint16_t seq = static_cast<uint16_t>(p.index + seqOffset_);
   media::setPayloadType(out, params_.videoPayloadType);
   media::setSequence(out, seq);
   media::setSsrc(out, params_.videoSsrc);
-  size_t n = srtpOut_.protectRtp(out, p.size, UdpEgress::kSlotSize);
+  size_t n = srtpOut_.protectRtp(out, p.size, SessionTransport::kMaxPacket);
   if (n == 0) return;
-  eg.commit(n, remote_->storage, remote_->length);
+  transport_->commit(n);
   if (!retransmission) {
     lastSentIndex_ = p.index;
     lastSentTimestamp_ = p.timestamp;
@@ -136,11 +182,9 @@ void WebrtcSession::sendPacket(const stream::HistoryPacket& p, bool retransmissi
 }
 
 void WebrtcSession::sendRaw(const uint8_t* data, size_t size) {
-  if (!remote_ || size > UdpEgress::kSlotSize) return;
-  UdpEgress& eg = worker_.egress();
-  uint8_t* out = eg.slot();
-  std::memcpy(out, data, size);
-  eg.commit(size, remote_->storage, remote_->length);
+  if (!transport_ || size > SessionTransport::kMaxPacket) return;
+  std::memcpy(transport_->slot(), data, size);
+  transport_->commit(size);
   stats_.bytesSent.fetch_add(size, std::memory_order_relaxed);
 }
 
@@ -260,7 +304,10 @@ void WebrtcSession::close(const std::string& reason) {
     stream_->removeReader(this);
     attached_ = false;
   }
-  if (dtls_ && wasConnected) dtls_->close();
+  if (dtls_ && wasConnected) dtls_->close();  // the close_notify leaves on the selected path
+  transport_ = nullptr;
+  for (auto& connection : tcp_) connection->detach();
+  tcp_.clear();
   log::info("{} closed: {}", logPrefix(), reason);
   worker_.remove(this);
   if (onClosed_) onClosed_(reason);

@@ -17,6 +17,8 @@
 #include "webrtc/DtlsTransport.h"
 #include "webrtc/SocketAddress.h"
 #include "webrtc/SrtpSession.h"
+#include "webrtc/TcpTransport.h"
+#include "webrtc/UdpTransport.h"
 
 namespace sluice::webrtc {
 
@@ -68,6 +70,8 @@ class WebrtcSession : public stream::StreamReader,
   std::string remoteAddress() const;
   // The viewer's selected ICE address, "" before the first check (any thread).
   std::string selectedRemote() const;
+  // "udp" or "tcp": the transport of the selected path (any thread).
+  const char* selectedProtocol() const { return selectedProtocol_.load(std::memory_order_relaxed); }
   std::chrono::system_clock::time_point created() const { return created_; }
 
   void setClosedCallback(ClosedCallback cb) { onClosed_ = std::move(cb); }
@@ -78,7 +82,13 @@ class WebrtcSession : public stream::StreamReader,
   void start();
   // The mux validated a STUN check from `from` (USE-CANDIDATE or not).
   void onIceCheck(const SocketAddress& from, bool useCandidate);
-  // A DTLS record or SRTCP packet from the selected address.
+  // The ICE-TCP listener verified a first check on connection `fd` from `from`; `pending`
+  // holds the bytes it read past that check. The session adopts the connection.
+  void adoptTcpConnection(int fd, const SocketAddress& from, std::vector<uint8_t> pending, bool useCandidate);
+  // A bound ICE-TCP connection verified a check / was lost.
+  void onTcpCheck(TcpTransport& connection, bool useCandidate);
+  void onTcpClosed(TcpTransport& connection, const std::string& reason);
+  // A DTLS record or SRTCP packet from one of the viewer's checked paths.
   void onDatagram(const uint8_t* data, size_t size);
   void tick(int64_t nowUs);
   void close(const std::string& reason);
@@ -103,6 +113,9 @@ class WebrtcSession : public stream::StreamReader,
   void sendSenderReport(int64_t nowUs);
   void retransmit(uint16_t seq);
   void sendRaw(const uint8_t* data, size_t size);
+  // ICE-lite: the first checked path carries media until the viewer nominates one
+  // (USE-CANDIDATE); the nominated one carries it from then on.
+  void selectTransport(SessionTransport* transport);
   std::string logPrefix() const;
 
   WebrtcSessionParams params_;
@@ -113,8 +126,11 @@ class WebrtcSession : public stream::StreamReader,
   std::unique_ptr<DtlsTransport> dtls_;
   SrtpSession srtpOut_;
   SrtpSession srtpIn_;
-  std::optional<SocketAddress> remote_;
-  mutable std::mutex remoteTextMutex_;  // control-plane reads of the selected address
+  UdpTransport udp_;                                  // owned: the UDP path (remote from checks)
+  std::vector<std::shared_ptr<TcpTransport>> tcp_;    // owned: ICE-TCP connections bound here
+  SessionTransport* transport_ = nullptr;             // borrowed: &udp_ or one of tcp_; null before checks
+  std::atomic<const char*> selectedProtocol_{"udp"};  // static strings; read by the control thread
+  mutable std::mutex remoteTextMutex_;                // control-plane reads of the selected address
   std::string remoteText_;
   std::atomic<State> state_{State::New};
   std::chrono::system_clock::time_point created_;

@@ -24,6 +24,14 @@ uint32_t hostCandidatePriority(size_t index) {
   return (126u << 24) | (localPreference << 8) | 255u;
 }
 
+// RFC 6544 §4.2: for TCP candidates the local preference is 2^13 * direction preference
+// (passive host: 4) + other preference. That keeps every TCP candidate below the UDP ones
+// (local preference >= 0xFFFF - count), so a viewer that can use UDP ranks UDP first.
+uint32_t tcpCandidatePriority(size_t index) {
+  uint32_t localPreference = (4u << 13) + 8191 - static_cast<uint32_t>(std::min<size_t>(index, 8191));
+  return (126u << 24) | (localPreference << 8) | 255u;
+}
+
 std::string addressType(const std::string& ip) { return ip.find(':') != std::string::npos ? "IP6" : "IP4"; }
 
 std::string lowercase(std::string s) {
@@ -68,11 +76,12 @@ MediaDescription acceptedSection(const WhepOffer::Media& offered, const SdpCodec
   m.proto = offered.proto;
   m.formats = {std::to_string(codec.payloadType)};
   // The default candidate (RFC 8839 §4.2.1.2) goes in the m= and c= lines.
-  if (params.hostCandidates.empty()) {
+  const auto& defaults = params.hostCandidates.empty() ? params.tcpCandidates : params.hostCandidates;
+  if (defaults.empty()) {
     m.port = 9;
     m.connection = media::SdpConnection{};
   } else {
-    const auto& [ip, port] = params.hostCandidates.front();
+    const auto& [ip, port] = defaults.front();
     m.port = port;
     m.connection = media::SdpConnection{"IN", addressType(ip), ip};
   }
@@ -99,6 +108,13 @@ MediaDescription acceptedSection(const WhepOffer::Media& offered, const SdpCodec
       m.addAttribute("candidate", std::to_string(i + 1) + " 1 udp " +
                                       std::to_string(hostCandidatePriority(i)) + " " + ip + " " +
                                       std::to_string(port) + " typ host");
+    }
+    // A different transport is a different foundation (RFC 8445 §5.1.1.3).
+    for (size_t i = 0; i < params.tcpCandidates.size(); ++i) {
+      const auto& [ip, port] = params.tcpCandidates[i];
+      m.addAttribute("candidate", std::to_string(params.hostCandidates.size() + i + 1) + " 1 tcp " +
+                                      std::to_string(tcpCandidatePriority(i)) + " " + ip + " " +
+                                      std::to_string(port) + " typ host tcptype passive");
     }
     m.addAttribute("end-of-candidates");
   }

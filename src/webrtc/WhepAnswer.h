@@ -43,6 +43,8 @@ struct WhepAnswerParams {
   std::string iceUfrag, icePwd;
   std::string fingerprintSha256;                                 // "AB:CD:..."
   std::vector<std::pair<std::string, uint16_t>> hostCandidates;  // (ip, port), most preferred first
+  // ICE-TCP passive host candidates (RFC 6544), always ranked below every UDP candidate.
+  std::vector<std::pair<std::string, uint16_t>> tcpCandidates;
   uint32_t videoSsrc = 0, audioSsrc = 0;
   std::string cname;  // empty: streamId
   std::string streamId = "sluice";

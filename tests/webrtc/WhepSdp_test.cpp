@@ -1247,3 +1247,45 @@ TEST(WhepAnswer, HonoursParams) {
   EXPECT_FALSE(sdp->media[0].hasAttribute("candidate"));
   EXPECT_TRUE(sdp->media[0].hasAttribute("end-of-candidates"));
 }
+
+TEST(WhepAnswer, TcpPassiveCandidatesFollowUdpWithLowerPriority) {
+  WhepOffer offer = parseOfferOk(crlf(kChromium156Offer));
+  WhepMediaChoice choice = chooseOk(offer);
+  WhepAnswerParams params = testParams();
+  params.tcpCandidates = {{"127.0.0.2", 8190}, {"192.168.1.10", 8190}};
+  std::string answer = buildWhepAnswer(offer, choice, params);
+  std::string error;
+  auto sdp = parseSdp(answer, error);
+  ASSERT_TRUE(sdp) << error;
+  const auto& video = sdp->media[0];
+  EXPECT_EQ(video.attributeValues("candidate"),
+            (std::vector<std::string>{"1 1 udp 2130706431 127.0.0.2 8189 typ host",
+                                      "2 1 udp 2130706175 192.168.1.10 8189 typ host",
+                                      "3 1 tcp 2124414975 127.0.0.2 8190 typ host tcptype passive",
+                                      "4 1 tcp 2124414719 192.168.1.10 8190 typ host tcptype passive"}));
+  EXPECT_TRUE(video.hasAttribute("end-of-candidates"));
+  // The default candidate stays the first UDP one.
+  EXPECT_EQ(video.port, 8189);
+  EXPECT_FALSE(sdp->media[1].hasAttribute("candidate"));
+  // Priorities: every TCP candidate below every UDP candidate, even with many UDP ones.
+  params.hostCandidates.resize(200, {"10.0.0.1", 8189});
+  answer = buildWhepAnswer(offer, choice, params);
+  sdp = parseSdp(answer, error);
+  ASSERT_TRUE(sdp) << error;
+  uint64_t lowestUdp = UINT64_MAX, highestTcp = 0;
+  for (const auto& c : sdp->media[0].attributeValues("candidate")) {
+    std::vector<std::string> f;
+    size_t pos = 0;
+    while (pos <= c.size()) {
+      size_t sp = c.find(' ', pos);
+      f.push_back(c.substr(pos, sp == std::string::npos ? std::string::npos : sp - pos));
+      if (sp == std::string::npos) break;
+      pos = sp + 1;
+    }
+    ASSERT_GE(f.size(), 8u) << c;
+    uint64_t priority = std::stoull(f[3]);
+    if (f[2] == "udp") lowestUdp = std::min(lowestUdp, priority);
+    if (f[2] == "tcp") highestTcp = std::max(highestTcp, priority);
+  }
+  EXPECT_LT(highestTcp, lowestUdp);
+}
