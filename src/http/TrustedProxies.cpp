@@ -50,13 +50,17 @@ std::optional<TrustedProxies> TrustedProxies::parse(const std::vector<std::strin
     if (size_t slash = text.find('/'); slash != std::string_view::npos) {
       addressPart = text.substr(0, slash);
       std::string_view bits = text.substr(slash + 1);
-      if (bits.empty() || bits.size() > 3) prefix = -2;
+      // At most three digits, so the value can't overflow; the range is checked below.
+      bool digits = !bits.empty() && bits.size() <= 3;
       int value = 0;
       for (char c : bits) {
-        if (c < '0' || c > '9') prefix = -2;
+        if (!digits || c < '0' || c > '9') {
+          digits = false;
+          break;
+        }
         value = value * 10 + (c - '0');
       }
-      if (prefix != -2) prefix = value;
+      prefix = digits ? value : -2;
     }
     std::optional<asio::ip::address> addr = parseBareIp(addressPart);
     // A range written in IPv4-mapped form ("::ffff:10.0.0.0/104") is not supported; ranges
