@@ -161,7 +161,9 @@ WhepSessionResult WebrtcServer::createSession(const std::string& offerSdp,
   std::string error;
   auto offer = parseWhepOffer(offerSdp, error);
   if (!offer) return refused(400, error);
-  auto choice = chooseWhepMedia(*offer, error);
+  // The stream is one H.264 track until streams become track sets.
+  const SendableTrack h264{0, "H264", 90000, 0};
+  auto choice = chooseWhepMedia(*offer, std::span(&h264, 1), error);
   if (!choice) return refused(400, error);
 
   WebrtcSessionParams p;
@@ -175,7 +177,7 @@ WhepSessionResult WebrtcServer::createSession(const std::string& offerSdp,
   p.remoteUfrag = offer->media[choice->transportIndex()].iceUfrag;
   p.remoteFingerprintAlgorithm = offer->fingerprintAlgorithm;
   p.remoteFingerprint = offer->fingerprint;
-  p.videoPayloadType = static_cast<uint8_t>(choice->videoPayloadType);
+  p.videoPayloadType = static_cast<uint8_t>(choice->video()->payloadType);
   p.videoSsrc = core::random32();
   p.cname = core::randomAlnum(16);
   p.handshakeTimeout = config_.handshakeTimeout;
@@ -188,8 +190,7 @@ WhepSessionResult WebrtcServer::createSession(const std::string& offerSdp,
   ap.fingerprintSha256 = certificate_->fingerprintSha256();
   for (auto& c : candidates_) ap.hostCandidates.emplace_back(c, udpPort_);
   for (auto& c : tcpCandidates_) ap.tcpCandidates.emplace_back(c, tcpPort());
-  ap.videoSsrc = p.videoSsrc;
-  ap.audioSsrc = core::random32();
+  for (const auto& t : choice->tracks) ap.ssrcs.push_back(t.video ? p.videoSsrc : core::random32());
   ap.cname = p.cname;
   r.answer = buildWhepAnswer(*offer, *choice, ap);
   r.id = p.id;
