@@ -141,6 +141,8 @@ std::string offeredCodecs(const WhepOffer& offer) {
         auxiliary = auxiliary || media::sdpTokenEquals(c.name, aux);
       }
       if (!auxiliary) addName(names, printable(c.name));
+      // One more than is listed is enough to know the list is cut short.
+      if (names.size() > kMaxListedCodecs) return joined(names);
     }
   }
   return names.empty() ? "no audio or video section it can receive" : joined(names);
