@@ -103,8 +103,9 @@ struct WhepAnswerParams {
 // nack pli / ccm fir the offer listed for it (no RTX, no transport-cc, no extmaps; audio
 // gets no feedback: no NACK for audio, as in MediaMTX). Every other section is rejected with
 // port 0, keeping its mid; rejected sections are left out of a=group:BUNDLE. Candidates go
-// in the first accepted section only. A choice whose payload type the offer lacks rejects
-// its section. Requires params.ssrcs.size() >= choice.tracks.size().
+// in the first accepted section only. A choice whose payload type the offer lacks, or that
+// has no SSRC (params.ssrcs needs one per track; asserted in debug builds), rejects its
+// section rather than answering something the client never offered.
 std::string buildWhepAnswer(const WhepOffer& offer, const WhepMediaChoice& choice,
                             const WhepAnswerParams& params);
 
