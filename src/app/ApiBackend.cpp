@@ -6,8 +6,65 @@
 #include "app/App.h"
 #include "config/ConfigJson.h"
 #include "core/Log.h"
+#include "media/H264Sps.h"
+#include "media/H265Sps.h"
+#include "media/TrackCodec.h"
 
 namespace sluice::app {
+
+namespace {
+
+const char* h264ProfileName(uint8_t idc) {
+  switch (idc) {
+    case 66:
+      return "Baseline";
+    case 77:
+      return "Main";
+    case 88:
+      return "Extended";
+    case 100:
+      return "High";
+    case 110:
+      return "High 10";
+    case 122:
+      return "High 4:2:2";
+    case 244:
+      return "High 4:4:4 Predictive";
+    default:
+      return "unknown";
+  }
+}
+
+// A track as MediaMTX's API shows it: its codec name and the properties it knows of it
+// (from the source's SDP; empty when the SDP had no parameter sets).
+http::ApiTrack apiTrack(const media::TrackDescription& t) {
+  http::ApiTrack out;
+  out.codec = t.apiName();
+  if (const auto* h264 = std::get_if<media::H264Codec>(&t.codec)) {
+    media::H264SpsInfo sps;
+    if (h264->sets && media::parseSps(h264->sets->sps.data(), h264->sets->sps.size(), sps) == media::SpsError::None) {
+      out.props = {{"width", int64_t{sps.width}},
+                   {"height", int64_t{sps.height}},
+                   {"profile", std::string(h264ProfileName(sps.profileIdc))},
+                   {"level", fmt::format("{}.{}", sps.levelIdc / 10, sps.levelIdc % 10)}};
+    }
+  } else if (const auto* h265 = std::get_if<media::H265Codec>(&t.codec)) {
+    media::H265SpsInfo sps;
+    if (h265->sets &&
+        media::parseH265Sps(h265->sets->sps.data(), h265->sets->sps.size(), sps) == media::H265PsError::None) {
+      out.props = {{"width", int64_t{sps.width}}, {"height", int64_t{sps.height}}};
+    }
+  } else if (const auto* g711 = std::get_if<media::G711Codec>(&t.codec)) {
+    out.props = {{"muLaw", g711->muLaw}, {"sampleRate", int64_t{t.clockRate}}, {"channelCount", int64_t{t.channels}}};
+  } else if (std::holds_alternative<media::OpusCodec>(t.codec)) {
+    out.props = {{"channelCount", int64_t{t.channels}}};
+  } else if (const auto* aac = std::get_if<media::Mpeg4AudioCodec>(&t.codec)) {
+    out.props = {{"sampleRate", int64_t{aac->config().outputSampleRate ? aac->config().outputSampleRate : aac->config().sampleRate}}, {"channelCount", int64_t{aac->config().channels}}};
+  }
+  return out;
+}
+
+}  // namespace
 
 ApiBackend::ApiBackend(App& app) : app_(app), started_(std::chrono::system_clock::now()) {}
 
@@ -103,7 +160,7 @@ std::vector<http::PathItem> ApiBackend::paths() {
     int64_t since = st.readySinceUnixMs.load(std::memory_order_relaxed);
     if (item.ready && since > 0) {
       item.readyTime = std::chrono::system_clock::time_point(std::chrono::milliseconds(since));
-      item.tracks.push_back({"H264", {}});
+      for (const auto& t : path->stream()->formatSnapshot()) item.tracks.push_back(apiTrack(t));
     }
     item.inboundBytes = st.bytesIn.load(std::memory_order_relaxed);
     item.inboundFramesInError = st.ingestErrors.load(std::memory_order_relaxed);

@@ -14,7 +14,7 @@ DemoSource::DemoSource(boost::asio::io_context& io, std::shared_ptr<stream::Stre
 void DemoSource::start() {
   const media::H264Clip& clip = player_.clip();
   std::string refusal;
-  if (!continuity_->sourceReady(stream::TrackFormat{"H264", clip.sps, clip.pps}, refusal)) {
+  if (!continuity_->sourceReady(stream::StreamFormat{stream::h264Track(clip.sps, clip.pps)}, refusal)) {
     log::error("[path {}] [demo source] {}", path_, refusal);
     return;
   }

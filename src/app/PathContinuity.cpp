@@ -24,15 +24,16 @@ void PathContinuity::open() {
 
 void PathContinuity::playSlate() {
   const media::H264Clip& clip = slate_->clip();
-  stream_->start(stream::TrackFormat{"H264", clip.sps, clip.pps});
+  stream_->start(stream::StreamFormat{stream::h264Track(clip.sps, clip.pps)});
   slate_->start();
 }
 
-bool PathContinuity::sourceReady(const stream::TrackFormat& format, std::string& refusal) {
+bool PathContinuity::sourceReady(const stream::StreamFormat& format, std::string& refusal) {
   assertOnWorker();
-  if (slate_ && format.codec != stream_->format().codec) {
-    refusal =
-        "the source offers " + format.codec + ", but the path's offline stream is " + stream_->format().codec;
+  std::string why;
+  if (slate_ && !stream::canContinue(stream_->format(), format, why)) {
+    refusal = "the source offers " + stream::describeFormat(format) + ", but the path's offline stream is " +
+              stream::describeFormat(stream_->format()) + " (" + why + ")";
     return false;
   }
   graceTimer_.cancel();
@@ -46,8 +47,8 @@ bool PathContinuity::sourceReady(const stream::TrackFormat& format, std::string&
       }
       break;
     case stream::StartResult::Replaced:
-      log::info("[path {}] source is back with codec {}: its {} reader(s) were closed", path_, format.codec,
-                readers);
+      log::info("[path {}] source is back with other codecs ({}): its {} reader(s) were closed", path_,
+                stream::describeFormat(format), readers);
       break;
     case stream::StartResult::Fresh:
       break;

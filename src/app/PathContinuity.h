@@ -29,7 +29,7 @@ class PathContinuity {
   // The path starts (alwaysAvailable: the slate plays until a source is ready).
   void open();
   // The source is connected and described. False (and why) when the path refuses it.
-  bool sourceReady(const stream::TrackFormat& format, std::string& refusal);
+  bool sourceReady(const stream::StreamFormat& format, std::string& refusal);
   // The source is gone and will try again.
   void sourceGone(const std::string& reason);
   // The path stops: readers are closed.

@@ -4,8 +4,7 @@
 
 #include "core/Log.h"
 #include "core/UrlRedaction.h"
-#include "media/H264.h"
-#include "media/Sdp.h"
+#include "media/TrackCodec.h"
 
 namespace sluice::app {
 
@@ -22,6 +21,9 @@ rtsp::RtspTransport toClientTransport(config::RtspTransport t) {
     default:
       return rtsp::RtspTransport::Automatic;  // multicast pulls are not supported yet
   }
+}
+media::TrackDescription describe(const rtsp::RtspTrackInfo& t) {
+  return media::describeTrack(t.mediaType, t.payloadType, t.codecName, t.clockRate, t.channels, t.fmtp);
 }
 }  // namespace
 
@@ -65,64 +67,81 @@ void RtspSource::connect() {
   cc.readTimeout = readTimeout_;
   cc.writeTimeout = writeTimeout_;
   cc.logPrefix = "[path " + path_ + "] ";
+  // Every medium Sluice can carry is set up; the rest (ONVIF metadata, JPEG, ...) are named
+  // once in the log when the session is ready.
+  skipped_.clear();
+  cc.wantTrack = [this, described = 0](const rtsp::RtspTrackInfo& t) mutable {
+    ++described;
+    media::TrackDescription d = describe(t);
+    if (d.supported()) return true;
+    const auto& reason = std::get<media::UnsupportedCodec>(d.codec).reason;
+    skipped_ += (skipped_.empty() ? "" : "; ") + ("track " + std::to_string(described) + " (" + t.mediaType + ", ") +
+                reason + ")";
+    return false;
+  };
   rtsp::RtspClient::Callbacks cb;
   cb.onReady = [this](const rtsp::RtspSessionInfo& info) { onReady(info); };
   cb.onRtp = [this](size_t track, const uint8_t* data, size_t size) {
-    if (live_ && static_cast<int>(track) == videoTrack_) stream_->ingestRtp(data, size);
+    if (!live_ || track >= streamTrack_.size() || streamTrack_[track] < 0) return;
+    const size_t t = static_cast<size_t>(streamTrack_[track]);
+    if (stream_->ingestRtp(t, data, size) == media::IngestError::UndeclaredPayloadType &&
+        !undeclaredLogged_[track]) {
+      undeclaredLogged_[track] = true;
+      log::warn("[path {}] [RTSP source] track {} sends payload type {}, its SDP declared {}: dropped", path_,
+                track + 1, data[1] & 0x7f, stream_->format()[t].payloadType);
+    }
+  };
+  cb.onRtcp = [this](size_t track, const uint8_t* data, size_t size) {
+    if (live_ && track < streamTrack_.size() && streamTrack_[track] >= 0)
+      stream_->ingestRtcp(static_cast<size_t>(streamTrack_[track]), data, size);
   };
   cb.onClosed = [this](const std::string& error) { onClosed(error); };
-  videoTrack_ = -1;
+  streamTrack_.clear();
   if (client_) boost::asio::post(io_, [c = std::shared_ptr<rtsp::RtspClient>(std::move(client_))] {});
   client_ = std::make_unique<rtsp::RtspClient>(io_, cc, std::move(cb));
   client_->start();
 }
 
 void RtspSource::onReady(const rtsp::RtspSessionInfo& info) {
-  std::vector<uint8_t> sps, pps;
-  std::string skipped;
-  for (size_t i = 0; i < info.tracks.size(); ++i) {
-    const rtsp::RtspTrackInfo& t = info.tracks[i];
-    bool h264 = t.mediaType == "video" && (t.codecName == "H264" || t.codecName == "h264");
-    if (h264 && videoTrack_ < 0) {
-      videoTrack_ = static_cast<int>(i);
-      auto fmtp = media::parseFmtp(t.fmtp);
-      auto it = fmtp.find("sprop-parameter-sets");
-      if (it != fmtp.end()) {
-        media::H264ParameterSets sets;
-        std::string err;
-        if (media::parseSpropParameterSets(it->second, sets, err)) {
-          sps = sets.sps;
-          pps = sets.pps;
-        } else {
-          log::warn("[path {}] [RTSP source] ignoring sprop-parameter-sets: {}", path_, err);
-        }
-      }
-    } else {
-      skipped += (skipped.empty() ? "" : ", ") + (t.codecName.empty() ? t.mediaType : t.codecName);
+  // Video first, then audio, each in the camera's order (stream/StreamFormat.h says why).
+  std::vector<media::TrackDescription> described;
+  for (const auto& t : info.tracks) described.push_back(describe(t));
+  stream::StreamFormat format;
+  streamTrack_.assign(info.tracks.size(), -1);
+  undeclaredLogged_.assign(info.tracks.size(), false);
+  for (int pass = 0; pass < 2; ++pass) {
+    for (size_t i = 0; i < described.size(); ++i) {
+      if (described[i].isVideo() != (pass == 0) || format.size() >= stream::kMaxTracks) continue;
+      streamTrack_[i] = static_cast<int>(format.size());
+      format.push_back(described[i]);
     }
   }
-  if (videoTrack_ < 0) {
-    // close() reports through onClosed(), which schedules the retry.
-    closeReason_ = "the camera offers no H264 video track (" + skipped + ")";
-    client_->close();
-    return;
+  for (const auto& t : format) {
+    if (const auto* h264 = std::get_if<media::H264Codec>(&t.codec); h264 && !h264->spropError.empty())
+      log::warn("[path {}] [RTSP source] ignoring sprop-parameter-sets: {}", path_, h264->spropError);
+    if (const auto* h265 = std::get_if<media::H265Codec>(&t.codec); h265 && !h265->spropError.empty())
+      log::warn("[path {}] [RTSP source] ignoring sprop-vps/sps/pps: {}", path_, h265->spropError);
   }
-  if (!skipped.empty())
-    log::warn("[path {}] [RTSP source] skipping track(s) not supported yet: {}", path_, skipped);
+  if (!skipped_.empty()) log::warn("[path {}] [RTSP source] skipping track(s) Sluice cannot carry: {}", path_, skipped_);
   std::string refusal;
-  if (!continuity_->sourceReady(stream::TrackFormat{"H264", std::move(sps), std::move(pps)}, refusal)) {
+  if (!continuity_->sourceReady(format, refusal)) {
+    // close() reports through onClosed(), which schedules the retry.
     closeReason_ = refusal;
     client_->close();
     return;
   }
   live_ = true;
   backoff_ = std::chrono::milliseconds(1000);
-  log::info("[path {}] [RTSP source] stream is available and online, 1 track (H264), over {}", path_,
-            rtsp::rtspTransportName(info.transport));
+  std::string tracks;
+  for (const auto& t : format) tracks += (tracks.empty() ? "" : ", ") + t.describe();
+  log::info("[path {}] [RTSP source] stream is available and online, {} track{} ({}), over {}", path_,
+            format.size(), format.size() == 1 ? "" : "s", tracks, rtsp::rtspTransportName(info.transport));
 }
 
 void RtspSource::onClosed(const std::string& clientError) {
   std::string error = closeReason_.empty() ? clientError : closeReason_;
+  if (!live_ && !skipped_.empty() && clientError.find("no media that can be read") != std::string::npos)
+    error += " (" + skipped_ + ")";
   closeReason_.clear();
   if (live_ && running_) continuity_->sourceGone(error);
   live_ = false;

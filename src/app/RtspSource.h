@@ -8,6 +8,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "app/PathContinuity.h"
 #include "app/Source.h"
@@ -41,7 +42,9 @@ class RtspSource : public Source {
   std::chrono::milliseconds readTimeout_, writeTimeout_;
   boost::asio::steady_timer retryTimer_;
   std::unique_ptr<rtsp::RtspClient> client_;
-  int videoTrack_ = -1;
+  std::vector<int> streamTrack_;       // by client track: the stream's track index, -1 if none
+  std::vector<bool> undeclaredLogged_;  // by client track: an undeclared payload type was logged
+  std::string skipped_;                 // media not set up, for the log
   std::string closeReason_;  // our own reason for closing, reported instead of "terminated"
   bool running_ = false;
   bool live_ = false;  // reported ready to the continuity, not yet gone

@@ -31,6 +31,10 @@ const char* describe(IngestError error) {
       return "H.265 NAL unit with nuh_layer_id != 0 (only the base layer is carried)";
     case IngestError::BadTemporalId:
       return "H.265 NAL unit with nuh_temporal_id_plus1 = 0";
+    case IngestError::Oversize:
+      return "audio payload larger than the WebRTC payload size (1188 bytes): dropped";
+    case IngestError::UndeclaredPayloadType:
+      return "RTP payload type not declared in the source's SDP for this track: dropped";
   }
   return "unknown ingest error";
 }

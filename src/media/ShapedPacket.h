@@ -1,5 +1,5 @@
 #pragma once
-// What a per-stream video shaper (H264RtpIngest, H265RtpIngest) hands to its owner: one
+// What a per-stream shaper (H264RtpIngest, H265RtpIngest, AudioRtpPassThrough) hands to its owner: one
 // WebRTC-ready RTP payload at a time, plus the shapers' common error vocabulary, so a
 // stream can own either shaper behind the same sink.
 #include <cstddef>
@@ -36,6 +36,8 @@ enum class IngestError {
   ForbiddenBitSet,        // forbidden_zero_bit of a NAL unit header is 1
   NonBaseLayer,           // H.265 nuh_layer_id != 0 (scalable/multiview: browsers decode layer 0 only)
   BadTemporalId,          // H.265 nuh_temporal_id_plus1 == 0
+  Oversize,               // audio payload larger than the WebRTC payload size: dropped
+  UndeclaredPayloadType,  // a payload type the source's SDP did not declare for the track
 };
 const char* describe(IngestError error);
 

@@ -1,6 +1,6 @@
 #pragma once
 // Pulls one camera stream over RTSP the way MediaMTX's RTSP static source does
-// (OPTIONS, DESCRIBE with Basic/Digest retry, SETUP of every media, PLAY; UDP first with a
+// (OPTIONS, DESCRIBE with Basic/Digest retry, SETUP of every media the owner wants, PLAY; UDP first with a
 // fallback to TCP; keepalives; RTCP receiver reports; read timeouts).
 //
 // Threading: everything runs on the io_context given to the constructor (the owner's
@@ -11,8 +11,8 @@
 // Reconnecting is the owner's job: onClosed reports the end of the session, and the owner
 // logs the error ("<prefix>[RTSP source] <error>" at ERR, as MediaMTX's static-source
 // handler does; the client itself does not) and starts a new client after a pause
-// (RtspSourceRetry implements MediaMTX's fixed 5 s). The client logs "ready: ..." (INF),
-// transport switches and "N RTP packets lost" (WAR, rate-limited).
+// (app/RtspSource: a back-off from 1 s to 5 s; MediaMTX uses a fixed 5 s). The client logs
+// "ready: ..." (INF), transport switches and "N RTP packets lost" (WAR, rate-limited).
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdint>
@@ -31,6 +31,16 @@ class RtspClientConnection;
 enum class RtspTransport { Automatic, Udp, Tcp };
 const char* rtspTransportName(RtspTransport transport);  // "automatic", "UDP", "TCP"
 
+struct RtspTrackInfo {
+  std::string controlUrl;  // absolute URL used for SETUP
+  std::string mediaType;   // "video", "audio", ...
+  int payloadType = -1;
+  std::string codecName;  // rtpmap encoding name, e.g. "H264"
+  uint32_t clockRate = 0;
+  uint32_t channels = 0;
+  std::string fmtp;  // e.g. "packetization-mode=1;sprop-parameter-sets=..."
+};
+
 struct RtspClientConfig {
   std::string url;  // rtsp://[user:pass@]host[:port]/path
   RtspTransport transport = RtspTransport::Automatic;
@@ -44,18 +54,13 @@ struct RtspClientConfig {
   // only from the server_port it announced.
   bool anyPort = false;
   std::string userAgent = "sluice";
+  // Which described media to SETUP (called once per media, in SDP order, before any SETUP);
+  // the others are neither set up nor reported. Null: every media. The RtspSessionInfo track
+  // indexes count only the media set up.
+  std::function<bool(const RtspTrackInfo&)> wantTrack;
   std::string logPrefix;  // e.g. "[path cam] "; lines read "<prefix>[RTSP source] ..."
 };
 
-struct RtspTrackInfo {
-  std::string controlUrl;  // absolute URL used for SETUP
-  std::string mediaType;   // "video", "audio", ...
-  int payloadType = -1;
-  std::string codecName;  // rtpmap encoding name, e.g. "H264"
-  uint32_t clockRate = 0;
-  uint32_t channels = 0;
-  std::string fmtp;  // e.g. "packetization-mode=1;sprop-parameter-sets=..."
-};
 
 struct RtspSessionInfo {
   std::string sdp;                               // the DESCRIBE body as received

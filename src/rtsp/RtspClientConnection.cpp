@@ -229,9 +229,14 @@ asio::awaitable<bool> RtspClientConnection::sendDescribe() {
     track->info.clockRate = t.clockRate;
     track->info.channels = t.channels;
     track->info.fmtp = t.fmtp;
+    if (config_.wantTrack && !config_.wantTrack(track->info)) continue;  // not set up
+    track->index = tracks_.size();
     tracks_.push_back(std::move(track));
   }
-  if (tracks_.empty()) throw Failure("the stream has no media to read");
+  if (tracks_.empty()) {
+    throw Failure(sdp->tracks.empty() ? "the stream has no media to read"
+                                      : "the stream has no media that can be read");
+  }
   if (tracks_.size() > 127) throw Failure("the stream has too many media");
   co_return false;
 }

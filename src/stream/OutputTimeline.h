@@ -4,8 +4,10 @@
 // continuity comes from the history's indexes (they never restart); this class keeps the
 // timestamps continuous: the first packet of every segment after the first is placed after the
 // newest timestamp sent so far by the wall-clock time elapsed since that packet arrived, so a
-// receiver's clock keeps advancing with real time and never steps back. One per track (today
-// the stream's single H.264 track), single-threaded, O(1) per packet, no allocation.
+// receiver's clock keeps advancing with real time and never steps back. One per track
+// (StreamTrack), single-threaded, O(1) per packet, no allocation. The times given to map() are
+// the packets' capture times on the server's clock (CaptureClock), the same for every track of
+// the stream, so the newest (timestamp, time) pairs of all tracks describe one clock.
 #include <cstdint>
 
 namespace sluice::stream {
@@ -18,7 +20,8 @@ class OutputTimeline {
   void beginSegment() { segmentPending_ = true; }
 
   // Output timestamp of a source timestamp of the current segment; nowUs is the packet's
-  // arrival (monotonic). The very first segment keeps the source's own timestamps.
+  // capture time on the server's monotonic clock (its arrival until the source's sender
+  // reports tell better). The very first segment keeps the source's own timestamps.
   uint32_t map(uint32_t sourceTimestamp, int64_t nowUs) {
     if (segmentPending_) {
       segmentPending_ = false;
@@ -35,7 +38,7 @@ class OutputTimeline {
 
   bool haveOutput() const { return haveOutput_; }
   uint32_t newestTimestamp() const { return newest_; }  // highest timestamp handed out
-  int64_t newestArrivalUs() const { return newestUs_; }  // when it arrived
+  int64_t newestTimeUs() const { return newestUs_; }  // its capture time on the server's clock
   uint32_t clockRate() const { return clockRate_; }
 
  private:

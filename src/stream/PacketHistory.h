@@ -16,6 +16,7 @@ constexpr size_t kMaxRtpPacket = 12 + kMaxRtpPayload;
 struct HistoryPacket {
   uint64_t index = UINT64_MAX;  // position in the stream, monotonic; UINT64_MAX: empty slot
   int64_t arrivalUs = 0;        // monotonic receive time at the server
+  int64_t captureUs = 0;        // capture time on the server's clock, the same for all tracks (CaptureClock)
   uint32_t timestamp = 0;       // RTP timestamp (also in data)
   uint16_t size = 0;            // bytes in data (header + payload)
   bool marker = false;          // last packet of an access unit

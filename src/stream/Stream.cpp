@@ -2,11 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 
 #include "core/Clock.h"
 #include "core/Random.h"
-#include "media/RtpPacket.h"
+#include "media/Rtcp.h"
 
 namespace sluice::stream {
 
@@ -16,53 +15,84 @@ int64_t wallClockMs() {
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+// Takes the sender report out of a source's RTCP compound packet.
+struct SenderReportReader : media::RtcpVisitor {
+  bool found = false;
+  uint64_t ntp = 0;
+  uint32_t rtp = 0;
+  void onSenderReport(uint32_t, uint64_t n, uint32_t r, uint32_t, uint32_t) override {
+    found = true;
+    ntp = n;
+    rtp = r;
+  }
+};
 }  // namespace
 
 Stream::Stream(std::string path, size_t historyCapacity, size_t maxPayload, Clock clock)
     : path_(std::move(path)),
       clock_(clock ? clock : &core::monotonicUs),
-      history_(historyCapacity),
-      ingest_(maxPayload),
-      ssrc_(core::random32()) {
+      historyCapacity_(historyCapacity),
+      maxPayload_(maxPayload) {
   readers_.reserve(16);
 }
 
-StartResult Stream::start(const TrackFormat& format) {
+StartResult Stream::start(const StreamFormat& given) {
+  StreamFormat format(given.begin(), given.begin() + static_cast<std::ptrdiff_t>(std::min(given.size(), kMaxTracks)));
   StartResult result = StartResult::Fresh;
   const bool wasSuspended = suspended_;
-  if (suspended_ || ready()) {
+  bool continuing = suspended_ || ready();
+  if (continuing) {
     // Readers of the previous segment (suspended, or still running when one source hands
-    // over to another) continue if their decoder can.
-    if (format.codec != format_.codec) {
-      endReaders("the source came back with codec " + format.codec + ", the readers were receiving " +
-                 format_.codec);
+    // over to another) continue if their decoders can.
+    std::string why;
+    if (!canContinue(format_, format, why)) {
+      endReaders("the source came back with other codecs: " + why);
       result = StartResult::Replaced;
+      continuing = false;
     } else {
       result = StartResult::Resumed;
-      awaitingKeyframe_ = true;
       stats_.resumes.fetch_add(1, std::memory_order_relaxed);
     }
   }
+  if (!continuing) tracks_.clear();  // no reader holds a track index: start over
+  for (size_t i = 0; i < tracks_.size(); ++i) {
+    if (i < format.size()) {
+      tracks_[i]->beginSegment(format[i], continuing);
+    } else {
+      tracks_[i]->endSegment();  // kept for its readers' indexes; silent in this segment
+    }
+  }
+  for (size_t i = tracks_.size(); i < format.size(); ++i) {
+    tracks_.push_back(std::make_unique<StreamTrack>(static_cast<TrackOwner&>(*this), i, format[i], historyCapacity_, maxPayload_,
+                                                    core::random32()));
+  }
   suspended_ = false;
   stats_.suspended.store(false, std::memory_order_relaxed);
-  format_ = format;
-  ingest_ = media::H264RtpIngest(ingest_.maxPayload());
-  if (!format.sps.empty() && !format.pps.empty()) {
-    ingest_.setParameterSets(format.sps.data(), format.sps.size(), format.pps.data(), format.pps.size());
-  }
-  history_.clear();
-  timeline_.beginSegment();
+  format_ = std::move(format);
+  captureClock_.reset();
+  publishFormat();
   stats_.readySinceUnixMs.store(wallClockMs(), std::memory_order_relaxed);
   ready_.store(true, std::memory_order_release);
   if (wasSuspended && result == StartResult::Resumed) {
     ++fanoutDepth_;
     for (size_t i = 0; i < readers_.size(); ++i) {
-      if (readers_[i]) readers_[i]->onStreamResumed();
+      if (readers_[i].reader) readers_[i].reader->onStreamResumed();
     }
     --fanoutDepth_;
     if (removedPending_ && fanoutDepth_ == 0) compactReaders();
   }
   return result;
+}
+
+void Stream::publishFormat() {
+  std::lock_guard lock(formatMutex_);
+  formatSnapshot_ = format_;
+}
+
+StreamFormat Stream::formatSnapshot() const {
+  std::lock_guard lock(formatMutex_);
+  return formatSnapshot_;
 }
 
 void Stream::suspend(const std::string& reason, int64_t graceUs) {
@@ -77,11 +107,10 @@ void Stream::suspend(const std::string& reason, int64_t graceUs) {
   suspended_ = true;
   stats_.suspended.store(true, std::memory_order_relaxed);
   suspendReason_ = reason;
-  awaitingKeyframe_ = false;
-  history_.clear();
+  for (auto& t : tracks_) t->endSegment();
   ++fanoutDepth_;
   for (size_t i = 0; i < readers_.size(); ++i) {
-    if (readers_[i]) readers_[i]->onStreamSuspended(reason);
+    if (readers_[i].reader) readers_[i].reader->onStreamSuspended(reason);
   }
   --fanoutDepth_;
   if (removedPending_ && fanoutDepth_ == 0) compactReaders();
@@ -99,94 +128,96 @@ void Stream::stop(const std::string& reason) {
   stats_.readySinceUnixMs.store(0, std::memory_order_relaxed);
   suspended_ = false;
   stats_.suspended.store(false, std::memory_order_relaxed);
-  awaitingKeyframe_ = false;
   endReaders(reason);
-  history_.clear();
+  for (auto& t : tracks_) t->endSegment();
 }
 
 void Stream::endReaders(const std::string& reason) {
-  std::vector<StreamReader*> readers;
+  std::vector<ReaderEntry> readers;
   readers.swap(readers_);
   readers_.reserve(16);
   removedPending_ = 0;
   stats_.readers.store(0, std::memory_order_relaxed);
-  for (StreamReader* r : readers) {
-    if (r) r->onStreamEnded(reason);
+  for (const ReaderEntry& r : readers) {
+    if (r.reader) r.reader->onStreamEnded(reason);
   }
 }
 
-media::IngestError Stream::ingestRtp(const uint8_t* data, size_t size) {
+media::IngestError Stream::ingestRtp(size_t trackIndex, const uint8_t* data, size_t size) {
   if (suspended_) return media::IngestError::None;  // the source said it is gone
   stats_.packetsIn.fetch_add(1, std::memory_order_relaxed);
   stats_.bytesIn.fetch_add(size, std::memory_order_relaxed);
+  if (trackIndex >= format_.size()) {
+    stats_.ingestErrors.fetch_add(1, std::memory_order_relaxed);
+    return media::IngestError::UndeclaredPayloadType;
+  }
+  StreamTrack& track = *tracks_[trackIndex];
+  const TrackStats before = track.stats();
   ++fanoutDepth_;
-  media::IngestError err = ingest_.push(data, size, *this);
+  media::IngestError err = track.ingest(data, size, now(), captureClock_);
   --fanoutDepth_;
+  const TrackStats& after = track.stats();
   if (err != media::IngestError::None) stats_.ingestErrors.fetch_add(1, std::memory_order_relaxed);
+  if (after.packetsLost != before.packetsLost)
+    stats_.packetsLost.fetch_add(after.packetsLost - before.packetsLost, std::memory_order_relaxed);
+  if (after.packetsBeforeKeyframe != before.packetsBeforeKeyframe)
+    stats_.packetsBeforeKeyframe.fetch_add(after.packetsBeforeKeyframe - before.packetsBeforeKeyframe,
+                                           std::memory_order_relaxed);
   if (removedPending_ && fanoutDepth_ == 0) compactReaders();
   return err;
 }
 
-void Stream::onShapedPacket(const media::ShapedPacket& in) {
-  if (in.size > kMaxRtpPayload) return;  // the shaper guarantees this; never overrun a slot
-  if (awaitingKeyframe_) {
-    // A resumed segment starts at its first IDR: what comes before cannot be decoded by the
-    // readers, and dropping it here (not skipping indexes) keeps their sequence gap-free.
-    if (!in.keyframeStart) {
-      stats_.packetsBeforeKeyframe.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-    awaitingKeyframe_ = false;
-  } else if (in.lostBefore) {
-    // Leave the gap in the sequence so receivers see the loss instead of decoding garbage.
-    history_.skip(in.lostBefore);
-    stats_.packetsLost.fetch_add(in.lostBefore, std::memory_order_relaxed);
-  }
-  const int64_t nowUs = now();
-  HistoryPacket& p = history_.beginAppend();
-  media::RtpHeader h;
-  h.marker = in.marker;
-  h.payloadType = payloadType();
-  h.sequence = static_cast<uint16_t>(history_.head());
-  h.timestamp = timeline_.map(in.timestamp, nowUs);
-  h.ssrc = ssrc_;
-  size_t hs = media::writeRtpHeader(p.data, h);
-  std::memcpy(p.data + hs, in.payload, in.size);
-  p.size = static_cast<uint16_t>(hs + in.size);
-  p.timestamp = h.timestamp;
-  p.marker = in.marker;
-  p.keyframeStart = in.keyframeStart;
-  p.arrivalUs = nowUs;
-  history_.commit();
-  stats_.packetsStored.fetch_add(1, std::memory_order_relaxed);
+void Stream::ingestRtcp(size_t trackIndex, const uint8_t* data, size_t size) {
+  if (suspended_ || trackIndex >= format_.size()) return;
+  SenderReportReader sr;
+  media::parseRtcpCompound(data, size, sr);
+  if (sr.found) tracks_[trackIndex]->onSenderReport(sr.ntp, sr.rtp);
+}
 
+void Stream::onTrackPacket(StreamTrack& track, const HistoryPacket& p) {
+  stats_.packetsStored.fetch_add(1, std::memory_order_relaxed);
+  const TrackMask bit = TrackMask{1} << track.index();
+  const size_t index = track.index();
   for (size_t i = 0; i < readers_.size(); ++i) {
-    if (readers_[i]) readers_[i]->onStreamPacket(p);
+    if (readers_[i].reader && (readers_[i].tracks & bit)) readers_[i].reader->onStreamPacket(index, p);
   }
 }
 
-void Stream::addReader(StreamReader* reader) {
-  readers_.push_back(reader);
+void Stream::addReader(StreamReader* reader, TrackMask mask) {
+  readers_.push_back({reader, mask});
   stats_.readers.store(static_cast<uint32_t>(readerCount()), std::memory_order_relaxed);
-  // Start the reader at the last keyframe so it decodes now, not at the camera's next IDR.
-  uint64_t k = history_.lastKeyframe();
-  if (k == UINT64_MAX) return;
+  // Start the reader at the last video keyframe so it decodes now, not at the camera's next
+  // one, and its audio at the same capture instant. Without a keyframe yet, nothing is replayed.
+  int64_t sinceUs = INT64_MIN;
+  bool haveKeyframe = false;
+  for (const auto& t : tracks_) {
+    if (!t->video() || !(mask & (TrackMask{1} << t->index()))) continue;
+    const uint64_t k = t->history().lastKeyframe();
+    if (k == UINT64_MAX) continue;
+    sinceUs = std::max(sinceUs, t->history().at(k)->captureUs);
+    haveKeyframe = true;
+  }
+  if (!haveKeyframe) return;
   const size_t pos = readers_.size() - 1;
   ++fanoutDepth_;
-  for (uint64_t i = k; i < history_.head() && readers_[pos] == reader; ++i) {
-    const HistoryPacket* p = history_.at(i);
-    if (p) reader->onStreamPacket(*p);
+  for (const auto& t : tracks_) {
+    if (!(mask & (TrackMask{1} << t->index()))) continue;
+    const PacketHistory& h = t->history();
+    for (uint64_t i = t->startIndex(sinceUs); i < h.head() && readers_[pos].reader == reader; ++i) {
+      const HistoryPacket* p = h.at(i);
+      if (p) reader->onStreamPacket(t->index(), *p);
+    }
   }
   --fanoutDepth_;
   if (removedPending_ && fanoutDepth_ == 0) compactReaders();
 }
 
 void Stream::removeReader(StreamReader* reader) {
-  auto it = std::find(readers_.begin(), readers_.end(), reader);
+  auto it = std::find_if(readers_.begin(), readers_.end(), [&](const ReaderEntry& e) { return e.reader == reader; });
   if (it == readers_.end()) return;
   if (fanoutDepth_ > 0) {
     // Removed from inside a fan-out (the reader closed itself): compact afterwards.
-    *it = nullptr;
+    it->reader = nullptr;
     ++removedPending_;
   } else {
     readers_.erase(it);
@@ -195,7 +226,8 @@ void Stream::removeReader(StreamReader* reader) {
 }
 
 void Stream::compactReaders() {
-  readers_.erase(std::remove(readers_.begin(), readers_.end(), nullptr), readers_.end());
+  readers_.erase(std::remove_if(readers_.begin(), readers_.end(), [](const ReaderEntry& e) { return !e.reader; }),
+                 readers_.end());
   removedPending_ = 0;
 }
 

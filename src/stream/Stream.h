@@ -1,24 +1,29 @@
 #pragma once
-// One source, many readers. The source's RTP packets are shaped once per stream
-// (H.264 parameter sets before each IDR, re-fragmented to WebRTC's payload size) into
-// the stream's shared PacketHistory; every reader is handed the same stored packets.
-// A new reader starts at the last keyframe in the history, so it decodes at once.
+// One source, many readers, N tracks. Each track's RTP packets are shaped once per stream
+// (StreamTrack: H.264/H.265 parameter sets before each keyframe, re-fragmented to WebRTC's
+// payload size; audio passed through) into the track's shared PacketHistory; every reader is
+// handed the same stored packets of the tracks it asked for. A new reader starts at the last
+// video keyframe in the history, and its audio at the same capture instant, so it decodes at
+// once and in sync.
 //
 // Sources come and go without readers noticing: a stream runs as a series of segments (a
 // camera's session, its restart, the offline slate), each begun by start(). Between two,
 // suspend() keeps the readers attached; the next segment continues the sequence numbers
 // (history indexes never restart) and the timestamps (OutputTimeline) and is delivered from
 // its first keyframe, so a reader's decoder goes on as after any IDR. A suspension longer
-// than the grace given to suspend(), or a segment in another codec, ends the readers.
-// Single-threaded: everything here runs on the stream's worker, except the atomics.
+// than the grace given to suspend(), or a segment whose tracks changed codec, ends the readers.
+// Single-threaded: everything here runs on the stream's worker, except the atomics and the
+// format snapshot (control plane, behind a mutex).
 #include <atomic>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
-#include "media/H264RtpIngest.h"
-#include "stream/OutputTimeline.h"
-#include "stream/PacketHistory.h"
+#include "stream/CaptureClock.h"
+#include "stream/StreamFormat.h"
+#include "stream/StreamTrack.h"
 
 namespace sluice::stream {
 
@@ -27,8 +32,9 @@ class Stream;
 class StreamReader {
  public:
   virtual ~StreamReader() = default;
-  // A packet to forward. Right after attach, the cached packets from the last keyframe.
-  virtual void onStreamPacket(const HistoryPacket& packet) = 0;
+  // A packet of track `track` to forward. Right after attach, the cached packets from the last
+  // keyframe (all of one track, then the next track's).
+  virtual void onStreamPacket(size_t track, const HistoryPacket& packet) = 0;
   // The stream ended; the reader is already detached when this is called.
   virtual void onStreamEnded(const std::string& reason) = 0;
   // The source went away and may come back (the reader stays attached), and came back:
@@ -37,18 +43,10 @@ class StreamReader {
   virtual void onStreamResumed() {}
 };
 
-// What a source delivers; two segments may follow each other without ending the readers
-// when their codec is the same (new parameter sets are fine: they arrive before the IDR
-// that starts the segment, and decoders reconfigure there).
-struct TrackFormat {
-  std::string codec = "H264";   // MediaMTX's codec names: H264, H265, ...
-  std::vector<uint8_t> sps, pps;  // H.264 out-of-band parameter sets; may be empty (in-band)
-};
-
 enum class StartResult {
   Fresh,     // no reader was waiting: a new stream
   Resumed,   // suspended readers continue with this segment
-  Replaced,  // suspended readers were ended: the codec changed
+  Replaced,  // suspended readers were ended: a track changed codec
 };
 
 struct StreamStats {
@@ -64,7 +62,12 @@ struct StreamStats {
   std::atomic<bool> suspended{false};              // source away, readers kept
 };
 
-class Stream : private media::ShapedPacketSink {
+// A bit per track index: which tracks a reader receives.
+using TrackMask = uint32_t;
+constexpr TrackMask kAllTracks = ~TrackMask{0};
+constexpr size_t kMaxTracks = 32;
+
+class Stream : private TrackOwner {
  public:
   using Clock = int64_t (*)();  // monotonic microseconds; injectable for tests
   Stream(std::string path, size_t historyCapacity, size_t maxPayload = kMaxRtpPayload, Clock clock = nullptr);
@@ -74,10 +77,10 @@ class Stream : private media::ShapedPacketSink {
   const std::string& path() const { return path_; }
 
   // --- source side -----------------------------------------------------------------
-  // A segment begins: the source is connected and described.
-  StartResult start(const TrackFormat& format);
+  // A segment begins: the source is connected and described (at most kMaxTracks tracks).
+  StartResult start(const StreamFormat& format);
   StartResult start(const std::vector<uint8_t>& sps, const std::vector<uint8_t>& pps) {
-    return start(TrackFormat{"H264", sps, pps});
+    return start(StreamFormat{h264Track(sps, pps)});
   }
   // The source went away and may come back within graceUs: readers stay attached, the stream
   // is not ready. graceUs <= 0 ends the readers at once (stop()).
@@ -87,46 +90,56 @@ class Stream : private media::ShapedPacketSink {
   bool expireSuspension();
   bool suspended() const { return suspended_; }
   int64_t graceDeadlineUs() const { return graceDeadlineUs_; }
-  // The stream is over: every reader is detached and told why; the history is dropped.
+  // The stream is over: every reader is detached and told why; the histories are dropped.
   void stop(const std::string& reason);
-  // One RTP packet from the source. Returns the shaping error, if any (counted).
-  media::IngestError ingestRtp(const uint8_t* data, size_t size);
+  // One RTP packet of track `track` from the source. Returns the shaping error, if any (counted).
+  media::IngestError ingestRtp(size_t track, const uint8_t* data, size_t size);
+  media::IngestError ingestRtp(const uint8_t* data, size_t size) { return ingestRtp(0, data, size); }
+  // One RTCP compound packet the source sent about track `track`: its sender report maps the
+  // track's clock to the source's wall clock (lip sync).
+  void ingestRtcp(size_t track, const uint8_t* data, size_t size);
 
   // --- reader side -----------------------------------------------------------------
-  void addReader(StreamReader* reader);
+  void addReader(StreamReader* reader, TrackMask tracks = kAllTracks);
   void removeReader(StreamReader* reader);
   size_t readerCount() const { return readers_.size() - removedPending_; }
 
-  const PacketHistory& history() const { return history_; }
-  const OutputTimeline& timeline() const { return timeline_; }
-  const TrackFormat& format() const { return format_; }
-  uint32_t ssrc() const { return ssrc_; }
-  uint8_t payloadType() const { return 96; }
+  size_t trackCount() const { return tracks_.size(); }
+  const StreamTrack& track(size_t i) const { return *tracks_.at(i); }
+  // The current segment's tracks (worker thread).
+  const StreamFormat& format() const { return format_; }
+  // The same, for other threads (the API, a WHEP answer being built): a copy under a mutex.
+  StreamFormat formatSnapshot() const;
   bool ready() const { return ready_.load(std::memory_order_acquire); }
   const StreamStats& stats() const { return stats_; }
-  const media::H264RtpIngest& ingest() const { return ingest_; }
 
  private:
-  void onShapedPacket(const media::ShapedPacket& packet) override;
+  struct ReaderEntry {
+    StreamReader* reader;  // borrowed; null once removed inside a fan-out
+    TrackMask tracks;
+  };
+
+  void onTrackPacket(StreamTrack& track, const HistoryPacket& packet) override;
   void endReaders(const std::string& reason);
   void compactReaders();
+  void publishFormat();
   int64_t now() const { return clock_(); }
 
   std::string path_;
   Clock clock_;
-  PacketHistory history_;
-  media::H264RtpIngest ingest_;
-  OutputTimeline timeline_;
-  TrackFormat format_;
-  std::vector<StreamReader*> readers_;
+  size_t historyCapacity_, maxPayload_;
+  std::vector<std::unique_ptr<StreamTrack>> tracks_;  // owned; only grows while readers continue
+  StreamFormat format_;
+  CaptureClock captureClock_;
+  std::vector<ReaderEntry> readers_;
   size_t removedPending_ = 0;
   int fanoutDepth_ = 0;
-  uint32_t ssrc_;
   bool suspended_ = false;
   std::string suspendReason_;
   int64_t graceDeadlineUs_ = 0;
-  bool awaitingKeyframe_ = false;  // a resumed segment is delivered from its first IDR
   std::atomic<bool> ready_{false};
+  mutable std::mutex formatMutex_;  // guards formatSnapshot_ only
+  StreamFormat formatSnapshot_;
   StreamStats stats_;
 };
 

@@ -9,6 +9,7 @@
 #include "webrtc/HostCandidates.h"
 #include "webrtc/IceCheck.h"
 #include "webrtc/StunMessage.h"
+#include "webrtc/WebrtcCodecs.h"
 #include "webrtc/WhepAnswer.h"
 #include "webrtc/WhepOffer.h"
 
@@ -161,9 +162,9 @@ WhepSessionResult WebrtcServer::createSession(const std::string& offerSdp,
   std::string error;
   auto offer = parseWhepOffer(offerSdp, error);
   if (!offer) return refused(400, error);
-  // The stream is one H.264 track until streams become track sets.
-  const SendableTrack h264{0, "H264", 90000, 0};
-  auto choice = chooseWhepMedia(*offer, std::span(&h264, 1), error);
+  // The tracks the stream has now; the session checks they still hold when the viewer attaches.
+  const std::vector<SendableTrack> sendable = sendableTracks(stream->formatSnapshot());
+  auto choice = chooseWhepMedia(*offer, sendable, error);
   if (!choice) return refused(400, error);
 
   WebrtcSessionParams p;
@@ -177,8 +178,15 @@ WhepSessionResult WebrtcServer::createSession(const std::string& offerSdp,
   p.remoteUfrag = offer->media[choice->transportIndex()].iceUfrag;
   p.remoteFingerprintAlgorithm = offer->fingerprintAlgorithm;
   p.remoteFingerprint = offer->fingerprint;
-  p.videoPayloadType = static_cast<uint8_t>(choice->video()->payloadType);
-  p.videoSsrc = core::random32();
+  for (const WhepTrackChoice& c : choice->tracks) {
+    WebrtcOutTrack t;
+    t.streamTrack = c.streamTrack;
+    t.codec = c.codec;
+    t.payloadType = static_cast<uint8_t>(c.payloadType);
+    t.ssrc = core::random32();
+    t.video = c.video;
+    p.tracks.push_back(std::move(t));
+  }
   p.cname = core::randomAlnum(16);
   p.handshakeTimeout = config_.handshakeTimeout;
   p.senderReportPeriod = config_.senderReportPeriod;
@@ -190,7 +198,7 @@ WhepSessionResult WebrtcServer::createSession(const std::string& offerSdp,
   ap.fingerprintSha256 = certificate_->fingerprintSha256();
   for (auto& c : candidates_) ap.hostCandidates.emplace_back(c, udpPort_);
   for (auto& c : tcpCandidates_) ap.tcpCandidates.emplace_back(c, tcpPort());
-  for (const auto& t : choice->tracks) ap.ssrcs.push_back(t.video ? p.videoSsrc : core::random32());
+  for (const auto& t : p.tracks) ap.ssrcs.push_back(t.ssrc);
   ap.cname = p.cname;
   r.answer = buildWhepAnswer(*offer, *choice, ap);
   r.id = p.id;

@@ -10,6 +10,7 @@
 #include "core/Log.h"
 #include "core/Random.h"
 #include "media/RtpPacket.h"
+#include "webrtc/WebrtcCodecs.h"
 #include "webrtc/WebrtcWorker.h"
 
 namespace sluice::webrtc {
@@ -37,8 +38,15 @@ WebrtcSession::WebrtcSession(WebrtcSessionParams params, WebrtcWorker& worker,
       certificate_(std::move(certificate)),
       onClosed_(std::move(onClosed)),
       udp_(worker.egress()),
-      created_(std::chrono::system_clock::now()),
-      seqOffset_(static_cast<uint16_t>(core::random32())) {}
+      created_(std::chrono::system_clock::now()) {
+  outOfStreamTrack_.fill(-1);
+  if (params_.tracks.size() > kMaxOutTracks) params_.tracks.resize(kMaxOutTracks);
+  for (size_t i = 0; i < params_.tracks.size(); ++i) {
+    out_[i].seqOffset = static_cast<uint16_t>(core::random32());
+    const size_t t = params_.tracks[i].streamTrack;
+    if (t < stream::kMaxTracks) outOfStreamTrack_[t] = static_cast<int8_t>(i);
+  }
+}
 
 WebrtcSession::~WebrtcSession() = default;
 
@@ -150,33 +158,78 @@ void WebrtcSession::onDtlsConnected(const DtlsKeys& keys) {
     close("SRTP init failed: " + err);
     return;
   }
+  std::string why;
+  if (!streamMatchesAnswer(why)) {
+    close("the stream changed since the answer: " + why);
+    return;
+  }
   state_.store(State::Connected, std::memory_order_release);
   nextSenderReportUs_ = core::monotonicUs() + 200000;
-  log::info("{} is reading from path '{}', 1 track (H264)", logPrefix(), params_.path);
+  stream::TrackMask mask = 0;
+  std::string codecs;
+  size_t sent = 0;
+  for (const auto& t : params_.tracks) {
+    if (t.streamTrack >= stream::kMaxTracks) continue;
+    mask |= stream::TrackMask{1} << t.streamTrack;
+    codecs += (codecs.empty() ? "" : ", ") + t.codec;
+    ++sent;
+  }
+  log::info("{} is reading from path '{}', {} track{} ({})", logPrefix(), params_.path, sent, sent == 1 ? "" : "s",
+            codecs);
   attached_ = true;
-  stream_->addReader(this);
+  stream_->addReader(this, mask);
 }
 
-void WebrtcSession::onStreamPacket(const stream::HistoryPacket& p) { sendPacket(p, false); }
+bool WebrtcSession::streamMatchesAnswer(std::string& why) const {
+  const stream::StreamFormat& format = stream_->format();
+  for (const auto& t : params_.tracks) {
+    if (t.streamTrack == SIZE_MAX) continue;
+    if (t.streamTrack >= format.size()) {
+      why = "track " + std::to_string(t.streamTrack + 1) + " is gone";
+      return false;
+    }
+    const std::string now = webrtcCodecName(format[t.streamTrack]);
+    if (now != t.codec) {
+      why = "track " + std::to_string(t.streamTrack + 1) + " is now " + (now.empty() ? format[t.streamTrack].apiName() : now) +
+            ", the answer offered " + t.codec;
+      return false;
+    }
+  }
+  return true;
+}
 
-void WebrtcSession::sendPacket(const stream::HistoryPacket& p, bool retransmission) {
+int WebrtcSession::outOfSsrc(uint32_t ssrc) const {
+  for (size_t i = 0; i < params_.tracks.size(); ++i) {
+    if (params_.tracks[i].ssrc == ssrc) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+void WebrtcSession::onStreamPacket(size_t track, const stream::HistoryPacket& p) {
+  const int out = track < stream::kMaxTracks ? outOfStreamTrack_[track] : -1;
+  if (out >= 0) sendPacket(static_cast<size_t>(out), p, false);
+}
+
+void WebrtcSession::sendPacket(size_t o, const stream::HistoryPacket& p, bool retransmission) {
   if (!transport_) return;
+  const WebrtcOutTrack& track = params_.tracks[o];
+  OutState& st = out_[o];
   uint8_t* out = transport_->slot();
   std::memcpy(out, p.data, p.size);
-  uint16_t seq = static_cast<uint16_t>(p.index + seqOffset_);
-  media::setPayloadType(out, params_.videoPayloadType);
+  uint16_t seq = static_cast<uint16_t>(p.index + st.seqOffset);
+  media::setPayloadType(out, track.payloadType);
   media::setSequence(out, seq);
-  media::setSsrc(out, params_.videoSsrc);
+  media::setSsrc(out, track.ssrc);
   size_t n = srtpOut_.protectRtp(out, p.size, SessionTransport::kMaxPacket);
   if (n == 0) return;
   transport_->commit(n);
   if (!retransmission) {
-    lastSentIndex_ = p.index;
-    lastSentTimestamp_ = p.timestamp;
-    lastSentUs_ = core::monotonicUs();
+    st.lastSentIndex = p.index;
+    st.lastSentTimestamp = p.timestamp;
+    st.lastSentUs = core::monotonicUs();
   }
-  ++packetsSent_;
-  octetsSent_ += p.size - 12;
+  ++st.packetsSent;
+  st.octetsSent += p.size - 12;
   stats_.rtpPacketsSent.fetch_add(1, std::memory_order_relaxed);
   stats_.bytesSent.fetch_add(n, std::memory_order_relaxed);
 }
@@ -188,30 +241,33 @@ void WebrtcSession::sendRaw(const uint8_t* data, size_t size) {
   stats_.bytesSent.fetch_add(size, std::memory_order_relaxed);
 }
 
-void WebrtcSession::retransmit(uint16_t seq) {
-  if (lastSentIndex_ == UINT64_MAX) return;
-  uint16_t lastSeq = static_cast<uint16_t>(lastSentIndex_ + seqOffset_);
+void WebrtcSession::retransmit(size_t o, uint16_t seq) {
+  const OutState& st = out_[o];
+  const size_t track = params_.tracks[o].streamTrack;
+  if (st.lastSentIndex == UINT64_MAX || track >= stream_->trackCount()) return;
+  uint16_t lastSeq = static_cast<uint16_t>(st.lastSentIndex + st.seqOffset);
   uint16_t back = static_cast<uint16_t>(lastSeq - seq);
-  const stream::PacketHistory& h = stream_->history();
-  if (back >= h.capacity() || back > lastSentIndex_) {
+  const stream::PacketHistory& h = stream_->track(track).history();
+  if (back >= h.capacity() || back > st.lastSentIndex) {
     stats_.retransmitMisses.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  const stream::HistoryPacket* p = h.at(lastSentIndex_ - back);
+  const stream::HistoryPacket* p = h.at(st.lastSentIndex - back);
   if (!p) {
     stats_.retransmitMisses.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  sendPacket(*p, true);
+  sendPacket(o, *p, true);
   stats_.retransmitted.fetch_add(1, std::memory_order_relaxed);
 }
 
 void WebrtcSession::onNack(uint32_t, uint32_t mediaSsrc, uint16_t pid, uint16_t blp) {
-  if (mediaSsrc != params_.videoSsrc) return;
+  const int o = outOfSsrc(mediaSsrc);
+  if (o < 0) return;
   stats_.nacksReceived.fetch_add(1, std::memory_order_relaxed);
-  retransmit(pid);
+  retransmit(static_cast<size_t>(o), pid);
   for (int i = 0; i < 16; ++i) {
-    if (blp & (1u << i)) retransmit(static_cast<uint16_t>(pid + i + 1));
+    if (blp & (1u << i)) retransmit(static_cast<size_t>(o), static_cast<uint16_t>(pid + i + 1));
   }
 }
 
@@ -222,31 +278,45 @@ void WebrtcSession::onFir(uint32_t, uint32_t, uint8_t) {
 }
 
 void WebrtcSession::onReportBlock(uint32_t, const media::RtcpReportBlock& b) {
-  if (b.ssrc != params_.videoSsrc) return;
+  const int o = outOfSsrc(b.ssrc);
+  if (o < 0 || !params_.tracks[static_cast<size_t>(o)].video) return;  // the figures the API shows are video's
   stats_.packetsLostReported.store(static_cast<uint64_t>(std::max<int32_t>(0, b.cumulativeLost)),
                                    std::memory_order_relaxed);
   stats_.jitterReported.store(b.jitter, std::memory_order_relaxed);
 }
 
-void WebrtcSession::sendSenderReport(int64_t nowUs) {
+void WebrtcSession::sendSenderReports(int64_t nowUs) {
+  for (size_t o = 0; o < params_.tracks.size(); ++o) {
+    if (params_.tracks[o].streamTrack < stream_->trackCount()) sendSenderReport(o, nowUs);
+  }
+}
+
+void WebrtcSession::sendSenderReport(size_t o, int64_t nowUs) {
+  const OutState& st = out_[o];
+  const WebrtcOutTrack& track = params_.tracks[o];
+  const stream::StreamTrack& source = stream_->track(track.streamTrack);
   uint8_t buf[256];
-  // Map "now" onto the stream's output timeline through its newest packet's arrival at the
-  // server, so a receiver's latency estimate measures the time spent in the server (and the
-  // network after it), not how long ago a replayed keyframe was sent. The timeline outlives
-  // the source: while a restarting camera is away the mapping keeps advancing with the wall
-  // clock, exactly as the camera's next packets will be placed (stream/OutputTimeline).
-  uint32_t rtpTs = lastSentTimestamp_;
-  const stream::OutputTimeline& timeline = stream_->timeline();
+  // Map "now" onto the track's output timeline through its newest packet's capture time on the
+  // server's clock (stream/CaptureClock: the camera's sender reports, or the arrival time), so
+  // every track of the stream reports on one clock and the browser aligns them (lip sync), and
+  // a receiver's latency estimate measures the time spent in the server and the network after
+  // it, not how long ago a replayed keyframe was sent. The timeline outlives the source: while
+  // a restarting camera is away the mapping keeps advancing with the wall clock, exactly as the
+  // camera's next packets will be placed (stream/OutputTimeline).
+  uint32_t rtpTs = st.lastSentTimestamp;
+  const stream::OutputTimeline& timeline = source.timeline();
   if (timeline.haveOutput()) {
     rtpTs = timeline.newestTimestamp() +
-            static_cast<uint32_t>((nowUs - timeline.newestArrivalUs()) * timeline.clockRate() / 1000000);
-  } else if (lastSentUs_ > 0) {
-    rtpTs += static_cast<uint32_t>((nowUs - lastSentUs_) * 90 / 1000);
+            static_cast<uint32_t>((nowUs - timeline.newestTimeUs()) * timeline.clockRate() / 1000000);
+  } else if (st.lastSentUs > 0) {
+    rtpTs += static_cast<uint32_t>((nowUs - st.lastSentUs) * static_cast<int64_t>(source.clockRate()) / 1000000);
+  } else {
+    return;  // nothing sent on this track yet: nothing to map
   }
-  size_t n = media::buildSenderReport(buf, sizeof(buf), params_.videoSsrc, core::ntpNow(), rtpTs,
-                                      packetsSent_, octetsSent_);
+  size_t n = media::buildSenderReport(buf, sizeof(buf), track.ssrc, core::ntpNow(), rtpTs, st.packetsSent,
+                                      st.octetsSent);
   if (n == 0) return;
-  n += media::buildSdesCname(buf + n, sizeof(buf) - n, params_.videoSsrc, params_.cname);
+  n += media::buildSdesCname(buf + n, sizeof(buf) - n, track.ssrc, params_.cname);
   size_t p = srtpOut_.protectRtcp(buf, n, sizeof(buf));
   if (p == 0) return;
   sendRaw(buf, p);
@@ -275,7 +345,7 @@ void WebrtcSession::tick(int64_t nowUs) {
     if (t && t->count() <= 0) dtls_->onTimeout();
   }
   if (s == State::Connected && nowUs >= nextSenderReportUs_) {
-    sendSenderReport(nowUs);
+    sendSenderReports(nowUs);
     nextSenderReportUs_ =
         nowUs + std::chrono::duration_cast<std::chrono::microseconds>(params_.senderReportPeriod).count();
   }

@@ -1,9 +1,13 @@
 #pragma once
 // One WHEP viewer: ICE-lite (the mux answers its STUN checks), DTLS server, SRTP, and a
-// reader of one stream. Forwarding rewrites only PT, sequence and SSRC of the stream's
-// shared packets; NACKs are answered from the stream's shared history.
+// reader of the tracks of one stream it negotiated (at most a video and an audio track).
+// Forwarding rewrites only PT, sequence and SSRC of the stream's shared packets; NACKs are
+// answered from the track's shared history; each track gets its own sender reports, all on
+// the stream's one capture clock (lip sync).
 // Lives on its stream's worker; the atomics are read by the control thread (API).
+#include <array>
 #include <atomic>
+#include <climits>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <functional>
@@ -11,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "media/Rtcp.h"
 #include "stream/Stream.h"
@@ -24,14 +29,22 @@ namespace sluice::webrtc {
 
 class WebrtcWorker;
 
+// One track the answer accepted.
+struct WebrtcOutTrack {
+  size_t streamTrack = SIZE_MAX;  // the stream's track; SIZE_MAX: negotiated but silent (dummy audio)
+  std::string codec;              // "H264", "H265", "PCMU", "PCMA", "Opus": checked when attaching
+  uint8_t payloadType = 0;        // the viewer's
+  uint32_t ssrc = 0;
+  bool video = false;
+};
+
 struct WebrtcSessionParams {
   std::string id;      // public UUID (API, ID header)
   std::string secret;  // UUID in the resource URL
   std::string path, query, remoteHttpAddress;
   std::string localUfrag, localPwd, remoteUfrag;
   std::string remoteFingerprintAlgorithm, remoteFingerprint;
-  uint8_t videoPayloadType = 96;
-  uint32_t videoSsrc = 0;
+  std::vector<WebrtcOutTrack> tracks;  // what the answer accepted, in answer order
   std::string cname;
   std::chrono::milliseconds handshakeTimeout{10000};
   std::chrono::milliseconds senderReportPeriod{1000};
@@ -98,7 +111,7 @@ class WebrtcSession : public stream::StreamReader,
 
  private:
   // stream::StreamReader
-  void onStreamPacket(const stream::HistoryPacket& packet) override;
+  void onStreamPacket(size_t track, const stream::HistoryPacket& packet) override;
   void onStreamEnded(const std::string& reason) override;
   void onStreamSuspended(const std::string& reason) override;
   void onStreamResumed() override;
@@ -109,9 +122,24 @@ class WebrtcSession : public stream::StreamReader,
   void onReportBlock(uint32_t reporterSsrc, const media::RtcpReportBlock& block) override;
 
   void onDtlsConnected(const DtlsKeys& keys);
-  void sendPacket(const stream::HistoryPacket& packet, bool retransmission);
-  void sendSenderReport(int64_t nowUs);
-  void retransmit(uint16_t seq);
+  // Per negotiated track: the rewrite of the shared packets and the sender-report counts.
+  struct OutState {
+    uint16_t seqOffset = 0;
+    uint64_t lastSentIndex = UINT64_MAX;
+    uint32_t lastSentTimestamp = 0;
+    int64_t lastSentUs = 0;
+    uint32_t packetsSent = 0;
+    uint32_t octetsSent = 0;
+  };
+  static constexpr size_t kMaxOutTracks = 4;
+
+  void sendPacket(size_t out, const stream::HistoryPacket& packet, bool retransmission);
+  void sendSenderReports(int64_t nowUs);
+  void sendSenderReport(size_t out, int64_t nowUs);
+  void retransmit(size_t out, uint16_t seq);
+  int outOfSsrc(uint32_t ssrc) const;
+  // Whether the stream still carries what the answer promised (it may have restarted since).
+  bool streamMatchesAnswer(std::string& why) const;
   void sendRaw(const uint8_t* data, size_t size);
   // ICE-lite: the first checked path carries media until the viewer nominates one
   // (USE-CANDIDATE); the nominated one carries it from then on.
@@ -138,13 +166,9 @@ class WebrtcSession : public stream::StreamReader,
   int64_t nextSenderReportUs_ = 0;
   bool attached_ = false;
 
-  // Per-viewer rewrite of the shared packets.
-  uint16_t seqOffset_;
-  uint64_t lastSentIndex_ = UINT64_MAX;
-  uint32_t lastSentTimestamp_ = 0;
-  int64_t lastSentUs_ = 0;
-  uint32_t packetsSent_ = 0;
-  uint32_t octetsSent_ = 0;
+  // Per-viewer rewrite of the shared packets, per negotiated track (index as params_.tracks).
+  std::array<OutState, kMaxOutTracks> out_{};
+  std::array<int8_t, stream::kMaxTracks> outOfStreamTrack_;  // stream track -> out_ index, -1: not sent
 
   WebrtcSessionStats stats_;
 };

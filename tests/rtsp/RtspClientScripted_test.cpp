@@ -7,7 +7,6 @@
 #include "FakeRtspServer.h"
 #include "RtspTestCamera.h"
 #include "rtsp/RtspClient.h"
-#include "rtsp/RtspSourceRetry.h"
 
 namespace sluice::rtsp {
 namespace {
@@ -116,6 +115,31 @@ void expectKeepalivesAndReports(RtspTransport transport) {
 TEST(RtspClientScripted, TcpKeepalivesAndReceiverReports) { expectKeepalivesAndReports(RtspTransport::Tcp); }
 TEST(RtspClientScripted, UdpKeepalivesAndReceiverReports) { expectKeepalivesAndReports(RtspTransport::Udp); }
 
+TEST(RtspClientScripted, MediaTheOwnerDoesNotWantAreNotSetUp) {
+  FakeRtspServer server(FakeRtspServer::Options{});
+  boost::asio::io_context io;
+  Observed seen;
+  RtspClientConfig config;
+  config.url = server.url();
+  config.transport = RtspTransport::Tcp;
+  std::vector<std::string> asked;
+  config.wantTrack = [&asked](const RtspTrackInfo& t) {
+    asked.push_back(t.mediaType + " " + t.codecName);
+    return false;
+  };
+  RtspClient::Callbacks cb;
+  cb.onReady = [&seen](const RtspSessionInfo& info) { seen.ready = info; };
+  cb.onRtp = [&seen](size_t, const uint8_t*, size_t) { ++seen.rtp; };
+  cb.onClosed = [&seen](const std::string& e) { seen.closed.push_back(e); };
+  RtspClient client(io, config, cb);
+  client.start();
+  ASSERT_TRUE(runUntil(io, 3s, [&] { return !seen.closed.empty(); }));
+  EXPECT_EQ(seen.closed.front(), "the stream has no media that can be read");
+  EXPECT_EQ(asked, std::vector<std::string>{"video H264"});
+  EXPECT_EQ(server.count("SETUP"), 0);
+  EXPECT_FALSE(seen.ready);
+}
+
 TEST(RtspClientScripted, FollowsDescribeRedirect) {
   FakeRtspServer::Options o;
   o.redirect = true;
@@ -129,27 +153,6 @@ TEST(RtspClientScripted, FollowsDescribeRedirect) {
   EXPECT_EQ(server.count("DESCRIBE"), 2);
   auto requests = server.requests();
   EXPECT_NE(std::find(requests.begin(), requests.end(), "1 PLAY"), requests.end());
-}
-
-TEST(RtspSourceRetry, RunsAfterThePauseAndCancels) {
-  boost::asio::io_context io;
-  RtspSourceRetry retry(io, 100ms);
-  EXPECT_EQ(RtspSourceRetry::kRetryPause, 5000ms);
-  int runs = 0;
-  auto start = Clock::now();
-  retry.schedule([&] { ++runs; });
-  EXPECT_TRUE(retry.pending());
-  ASSERT_TRUE(runUntil(io, 1s, [&] { return runs == 1; }));
-  EXPECT_GE(Clock::now() - start, 100ms);
-  EXPECT_FALSE(retry.pending());
-  retry.schedule([&] { ++runs; });
-  retry.cancel();
-  runUntil(io, 300ms, [] { return false; });
-  EXPECT_EQ(runs, 1);
-  retry.schedule([&] { runs += 10; });
-  retry.schedule([&] { runs += 100; });  // replaces the pending one
-  runUntil(io, 300ms, [] { return false; });
-  EXPECT_EQ(runs, 101);
 }
 
 }  // namespace

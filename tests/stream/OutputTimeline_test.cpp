@@ -33,5 +33,5 @@ TEST(OutputTimeline, NewestTimestampIgnoresReorderedFrames) {
   t.map(9000, 1'000'000);
   t.map(6000, 1'010'000);  // a B-frame: earlier presentation time
   EXPECT_EQ(t.newestTimestamp(), 9000u);
-  EXPECT_EQ(t.newestArrivalUs(), 1'000'000);
+  EXPECT_EQ(t.newestTimeUs(), 1'000'000);
 }

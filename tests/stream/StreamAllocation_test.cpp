@@ -31,7 +31,7 @@ namespace {
 
 struct CountingReader : StreamReader {
   size_t packets = 0;
-  void onStreamPacket(const HistoryPacket&) override { ++packets; }
+  void onStreamPacket(size_t, const HistoryPacket&) override { ++packets; }
   void onStreamEnded(const std::string&) override {}
 };
 

@@ -52,7 +52,7 @@ struct Reader : StreamReader {
   std::vector<bool> keyframeStarts;
   std::string ended;
   int suspensions = 0, resumptions = 0;
-  void onStreamPacket(const HistoryPacket& p) override {
+  void onStreamPacket(size_t, const HistoryPacket& p) override {
     seqs.push_back(media::readSequence(p.data));
     timestamps.push_back(p.timestamp);
     arrivals.push_back(p.arrivalUs);
@@ -123,7 +123,7 @@ TEST(StreamContinuity, ANewParameterSetAtTheResumingIdrIsDelivered) {
   s.suspend("gone", kGraceUs);
   EXPECT_EQ(s.start(kSps2, kPps), StartResult::Resumed);
   Camera(s, 9, 90).frame(true);
-  EXPECT_EQ(s.ingest().sps().size(), kSps2.size());
+  EXPECT_EQ(s.track(0).h264()->sps().size(), kSps2.size());
   ASSERT_EQ(r.seqs.size(), 4u);
   EXPECT_TRUE(r.keyframeStarts[2]);
   EXPECT_TRUE(r.ended.empty());
@@ -155,7 +155,8 @@ TEST(StreamContinuity, ACodecChangeEndsTheReaders) {
   Reader r;
   s.addReader(&r);
   s.suspend("gone", kGraceUs);
-  EXPECT_EQ(s.start(TrackFormat{"H265", {}, {}}), StartResult::Replaced);
+  media::TrackDescription h265 = media::describeTrack("video", 96, "H265", 90000, 0, "");
+  EXPECT_EQ(s.start(StreamFormat{h265}), StartResult::Replaced);
   EXPECT_EQ(s.readerCount(), 0u);
   EXPECT_NE(r.ended.find("H265"), std::string::npos);
   EXPECT_TRUE(s.ready());
@@ -179,7 +180,7 @@ TEST(StreamContinuity, ASuspendedStreamAcceptsNoNewReaderPacketsAndIgnoresStrayI
   Camera cam(s, 1, 0);
   cam.frame(true);
   s.suspend("gone", kGraceUs);
-  EXPECT_EQ(s.history().lastKeyframe(), UINT64_MAX);  // nothing stale for a newcomer
+  EXPECT_EQ(s.track(0).history().lastKeyframe(), UINT64_MAX);  // nothing stale for a newcomer
   const size_t n = r.seqs.size();
   cam.frame(true);  // a late packet of the closed session
   EXPECT_EQ(r.seqs.size(), n);

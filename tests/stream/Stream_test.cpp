@@ -44,7 +44,7 @@ struct RecordingReader : StreamReader {
   std::vector<uint64_t> indexes;
   std::string endedReason;
   Stream* removeSelfFrom = nullptr;
-  void onStreamPacket(const HistoryPacket& p) override {
+  void onStreamPacket(size_t, const HistoryPacket& p) override {
     packets.push_back(&p);
     indexes.push_back(p.index);
     if (removeSelfFrom) removeSelfFrom->removeReader(this);
@@ -99,9 +99,11 @@ TEST(Stream, PacketsCarryTheStreamsSsrcAndConsecutiveSequence) {
   cam.frame(false);
   ASSERT_EQ(r.packets.size(), 3u);
   for (size_t i = 0; i < r.packets.size(); ++i) {
-    EXPECT_EQ(media::readSsrc(r.packets[i]->data), s.ssrc());
+    EXPECT_EQ(media::readSsrc(r.packets[i]->data), s.track(0).ssrc());
     EXPECT_EQ(media::readSequence(r.packets[i]->data), static_cast<uint16_t>(r.indexes[i]));
-    if (i) EXPECT_EQ(r.indexes[i], r.indexes[i - 1] + 1);
+    if (i) {
+      EXPECT_EQ(r.indexes[i], r.indexes[i - 1] + 1);
+    }
   }
 }
 

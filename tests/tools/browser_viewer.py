@@ -150,6 +150,23 @@ const done = arguments[arguments.length - 1];
         if (c) { out.mimeType = c.mimeType; out.sdpFmtpLine = c.sdpFmtpLine || ''; out.payloadType = c.payloadType; }
       }
     }
+    let aud = null;
+    rep.forEach(s => {
+      if (s.type === 'inbound-rtp' && (s.kind === 'audio' || s.mediaType === 'audio')) {
+        if (!aud || (s.packetsReceived || 0) >= (aud.packetsReceived || 0)) aud = s;
+      }
+    });
+    if (aud) {
+      out.audio = {};
+      for (const k of ['packetsReceived', 'packetsLost', 'bytesReceived', 'totalSamplesReceived',
+                       'concealedSamples', 'totalAudioEnergy', 'audioLevel', 'jitter', 'ssrc']) {
+        if (aud[k] !== undefined) out.audio[k] = aud[k];
+      }
+      if (aud.codecId) {
+        const c = rep.get(aud.codecId);
+        if (c) { out.audio.mimeType = c.mimeType; out.audio.sdpFmtpLine = c.sdpFmtpLine || ''; }
+      }
+    }
     rep.forEach(s => {
       if (s.type === 'transport' && s.selectedCandidatePairId) {
         const pair = rep.get(s.selectedCandidatePairId);

@@ -1,0 +1,63 @@
+#pragma once
+// Lip sync: where on the server's monotonic clock each source packet belongs, the same way for
+// every track of a stream. A camera's RTCP sender reports tie each track's RTP clock to one
+// wall clock (NTP); a packet's capture time is then known in that clock, and one offset per
+// stream, the smallest (arrival - capture) seen (the transit with the least queueing), moves it
+// onto the server's clock. Audio and video captured at the same instant map to the same time,
+// however differently they were queued on the way. Until a track's first sender report, its
+// arrival time stands in. The offset is re-learnt every 10 s window (camera and server clocks
+// drift apart). Single-threaded (the stream's worker), O(1) per packet, no allocation.
+#include <cstdint>
+
+namespace sluice::stream {
+
+// One track's latest sender report: its RTP timestamp at an NTP instant.
+class TrackSenderClock {
+ public:
+  void onSenderReport(uint64_t ntp, uint32_t rtpTimestamp);
+  void reset() { valid_ = false; }
+  bool valid() const { return valid_; }
+  // Capture time, in the camera's NTP clock as microseconds, of a packet of this track.
+  int64_t captureUs(uint32_t rtpTimestamp, uint32_t clockRate) const {
+    const int64_t ticks = static_cast<int32_t>(rtpTimestamp - rtp_);
+    return ntpUs_ + ticks * 1'000'000 / static_cast<int64_t>(clockRate ? clockRate : 90000);
+  }
+
+ private:
+  bool valid_ = false;
+  int64_t ntpUs_ = 0;
+  uint32_t rtp_ = 0;
+};
+
+class CaptureClock {
+ public:
+  static constexpr int64_t kWindowUs = 10'000'000;
+
+  // The server time of a packet captured at captureUs (camera NTP clock) that arrived at arrivalUs.
+  int64_t toLocal(int64_t captureUs, int64_t arrivalUs) {
+    const int64_t transit = arrivalUs - captureUs;
+    if (!haveOffset_) {
+      haveOffset_ = true;
+      offsetUs_ = windowMin_ = transit;
+      windowStartUs_ = arrivalUs;
+    }
+    if (arrivalUs - windowStartUs_ >= kWindowUs) {
+      offsetUs_ = windowMin_;  // the last window's best transit: follows drift either way
+      windowMin_ = transit;
+      windowStartUs_ = arrivalUs;
+    }
+    if (transit < windowMin_) windowMin_ = transit;
+    if (transit < offsetUs_) offsetUs_ = transit;
+    const int64_t local = captureUs + offsetUs_;
+    return local > arrivalUs ? arrivalUs : local;  // never after the packet was here
+  }
+  void reset() { haveOffset_ = false; }
+
+ private:
+  bool haveOffset_ = false;
+  int64_t offsetUs_ = 0;
+  int64_t windowMin_ = 0;
+  int64_t windowStartUs_ = 0;
+};
+
+}  // namespace sluice::stream

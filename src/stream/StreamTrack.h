@@ -1,0 +1,96 @@
+#pragma once
+// One track of a stream: its codec, its once-per-stream shaper (H.264, H.265 or audio
+// pass-through), its shared history (the NACK store and, for video, the keyframe cache), its
+// SSRC, clock rate and output timeline. Every packet is shaped and stored once, here; readers
+// get the stored packets and rewrite only their headers.
+// Single-threaded: everything runs on the stream's worker.
+#include <cstddef>
+#include <cstdint>
+#include <variant>
+
+#include "media/AudioRtpPassThrough.h"
+#include "media/H264RtpIngest.h"
+#include "media/H265RtpIngest.h"
+#include "media/TrackCodec.h"
+#include "stream/CaptureClock.h"
+#include "stream/OutputTimeline.h"
+#include "stream/PacketHistory.h"
+
+namespace sluice::stream {
+
+class StreamTrack;
+
+// The stream that owns its tracks: told of every packet stored, to hand it to the readers.
+class TrackOwner {
+ public:
+  virtual ~TrackOwner() = default;
+  virtual void onTrackPacket(StreamTrack& track, const HistoryPacket& packet) = 0;
+};
+
+struct TrackStats {
+  uint64_t packetsIn = 0;
+  uint64_t bytesIn = 0;
+  uint64_t packetsStored = 0;
+  uint64_t packetsLost = 0;
+  uint64_t ingestErrors = 0;
+  uint64_t undeclaredPayloadType = 0;
+  uint64_t packetsBeforeKeyframe = 0;  // dropped while a resumed segment awaited its keyframe
+};
+
+class StreamTrack : private media::ShapedPacketSink {
+ public:
+  // Audio keeps this many packets (5 s of 20 ms packets): enough to start a new reader's audio
+  // at the cached video keyframe of a camera with a long GOP.
+  static constexpr size_t kAudioHistoryPackets = 256;
+
+  StreamTrack(TrackOwner& owner, size_t index, const media::TrackDescription& format, size_t videoHistoryCapacity,
+              size_t maxPayload, uint32_t ssrc);
+  StreamTrack(const StreamTrack&) = delete;
+  StreamTrack& operator=(const StreamTrack&) = delete;
+
+  // A source segment begins with this (compatible) format: a fresh shaper with its parameter
+  // sets, an emptied history (indexes go on), a timeline that continues. `resumed`: readers
+  // continue, so video is delivered from its first keyframe.
+  void beginSegment(const media::TrackDescription& format, bool resumed);
+  void endSegment();  // the source went away: drop what the history held
+
+  // One RTP packet of the source. arrivalUs: monotonic receive time.
+  media::IngestError ingest(const uint8_t* data, size_t size, int64_t arrivalUs, CaptureClock& clock);
+  // The source's sender report for this track (lip sync).
+  void onSenderReport(uint64_t ntp, uint32_t rtpTimestamp) { senderClock_.onSenderReport(ntp, rtpTimestamp); }
+
+  size_t index() const { return index_; }
+  const media::TrackDescription& format() const { return format_; }
+  bool video() const { return format_.isVideo(); }
+  uint32_t clockRate() const { return format_.clockRate ? format_.clockRate : 90000; }
+  uint32_t ssrc() const { return ssrc_; }
+  const PacketHistory& history() const { return history_; }
+  const OutputTimeline& timeline() const { return timeline_; }
+  const TrackStats& stats() const { return stats_; }
+  const media::H264RtpIngest* h264() const { return std::get_if<media::H264RtpIngest>(&shaper_); }
+  const media::H265RtpIngest* h265() const { return std::get_if<media::H265RtpIngest>(&shaper_); }
+
+  // Where a new reader starts: video at the last keyframe, audio at the first packet captured
+  // at or after `sinceUs` (the video keyframe's time); UINT64_MAX: nothing to replay.
+  uint64_t startIndex(int64_t sinceUs) const;
+
+ private:
+  void onShapedPacket(const media::ShapedPacket& packet) override;
+  void resetShaper();
+
+  TrackOwner& owner_;  // borrowed, outlives this
+  size_t index_;
+  media::TrackDescription format_;
+  size_t maxPayload_;
+  uint32_t ssrc_;
+  PacketHistory history_;  // owned: the track's packets, shared by all readers
+  OutputTimeline timeline_;
+  std::variant<std::monostate, media::H264RtpIngest, media::H265RtpIngest, media::AudioRtpPassThrough> shaper_;
+  TrackSenderClock senderClock_;
+  CaptureClock* clock_ = nullptr;  // borrowed, only during ingest()
+  int64_t arrivalUs_ = 0;          // of the packet being shaped
+  bool awaitingKeyframe_ = false;  // a resumed video segment is delivered from its first keyframe
+  TrackStats stats_;
+};
+
+}  // namespace sluice::stream
