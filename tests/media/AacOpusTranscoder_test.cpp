@@ -226,6 +226,26 @@ TEST(AacOpusTranscoder, FiveOneIsDownmixedToStereo) {
   EXPECT_GT(tone.rms, 500.0);
 }
 
+TEST(AacOpusTranscoder, MainAndLtpProfilesDecode) {
+  for (const auto& [profile, objectType] :
+       {std::pair<std::string, int>{"aac_main", 1}, {"aac_ltp -strict -2", 4}}) {
+    SCOPED_TRACE(profile);
+    AacStream s = ffmpegAac(48000, 1, 1.0, "-profile:a " + profile);
+    ASSERT_TRUE(s.error.empty()) << s.error;
+    ASSERT_EQ(s.config.objectType, objectType);
+    auto t = make(s, 48000);
+    ASSERT_TRUE(t);
+    CollectingSink sink;
+    for (size_t i = 0; i < s.units.size(); ++i)
+      t->push(s.units[i].data(), s.units[i].size(), uint32_t(i * 1024), sink);
+    EXPECT_EQ(t->decodeErrors(), 0u);
+    EXPECT_NEAR(double(sink.packets.size()), s.units.size() * 1024.0 / 48000 / 0.020, 2.0);
+    Tone tone = measure(decodeOpus(sink.packets));
+    EXPECT_NEAR(tone.frequency, 1000.0, 15.0);
+    EXPECT_GT(tone.rms, 1000.0);
+  }
+}
+
 TEST(AacOpusTranscoder, RawConfigBytesFactory) {
   std::string error;
   const uint8_t asc[] = {0x15, 0x88};  // AAC LC 8000 Hz mono
