@@ -232,16 +232,27 @@ bool AacOpusTranscoder::configureResampler() {
   swrInRate_ = frame_->sample_rate;
   swrInFormat_ = frame_->format;
   swrInChannels_ = frame_->ch_layout.nb_channels;
-  swrInLayoutMask_ = frame_->ch_layout.order == AV_CHANNEL_ORDER_NATIVE ? frame_->ch_layout.u.mask : 0;
   return true;
+}
+
+bool AacOpusTranscoder::plausibleFrame() const {
+  // The decoder follows what the stream says (a program_config_element, SBR/PS found in the
+  // stream): a frame whose format the config cannot explain is corrupt input, refused before
+  // it can rebuild the resampler.
+  const int channels = frame_->ch_layout.nb_channels;
+  const int rate = frame_->sample_rate;
+  const bool channelsOk = channels == config_.channels || (config_.channels == 1 && channels == 2);  // PS
+  const bool rateOk = rate == static_cast<int>(config_.sampleRate) ||
+                      rate == static_cast<int>(config_.outputSampleRate) ||
+                      rate == 2 * static_cast<int>(config_.sampleRate);  // implicit SBR
+  return channelsOk && rateOk;
 }
 
 bool AacOpusTranscoder::convertFrame() {
   if (frame_->nb_samples <= 0) return true;
-  if (frame_->sample_rate <= 0 || frame_->ch_layout.nb_channels <= 0) return false;
-  const uint64_t mask = frame_->ch_layout.order == AV_CHANNEL_ORDER_NATIVE ? frame_->ch_layout.u.mask : 0;
+  if (!plausibleFrame()) return false;
   if (!swr_ || frame_->sample_rate != swrInRate_ || frame_->format != swrInFormat_ ||
-      frame_->ch_layout.nb_channels != swrInChannels_ || mask != swrInLayoutMask_) {
+      frame_->ch_layout.nb_channels != swrInChannels_) {
     if (!configureResampler()) return false;
   }
   const int maxOut = swr_get_out_samples(swr_, frame_->nb_samples);

@@ -8,11 +8,13 @@
 // to 48 kHz interleaved s16 -> a sample buffer -> libopus, one packet per 20 ms (960 samples).
 //
 // Supported configs: AAC Main, LC, LTP, ER AAC LC and ER AAC LD, each also as HE-AAC (SBR)
-// and HE-AACv2 (PS), channel configurations 1..14. Mono is encoded as mono Opus, everything
-// else as stereo: more than two channels are downmixed by libswresample (its default
-// matrix), and an explicit HE-AACv2 config (PS: mono core, stereo output) is encoded as
-// stereo (PS found only in the stream of a mono config is downmixed to mono). The Opus RTP
-// stream is declared opus/48000/2 either way (RFC 7587); decoders handle mono.
+// and HE-AACv2 (PS), in the channel configurations libavcodec decodes (tested: mono, stereo,
+// 5.1; configuration 0, a program_config_element, is refused by AacConfig already).
+// Mono is encoded as mono Opus, everything else as stereo: more than two channels are
+// downmixed by libswresample (its default matrix), and an explicit HE-AACv2 config (PS: mono
+// core, stereo output) is encoded as stereo (PS found only in the stream of a mono config
+// is downmixed to mono). The Opus RTP stream is declared opus/48000/2 either way (RFC 7587);
+// decoders handle mono.
 // Refused with an error: AAC SSR, Scalable and the other ER object types (libavcodec cannot
 // decode them), a clock rate of 0.
 //
@@ -33,16 +35,20 @@
 //         samples follow on without a change.
 //
 // Errors: an AU that libavcodec refuses (garbage, truncated, empty, over
-// kMaxAacAccessUnitSize) counts in decodeErrors(), contributes no samples (the decoder is
-// flushed, so nothing of it lingers), and the next good AU decodes normally. Never throws.
+// kMaxAacAccessUnitSize), or that decodes to a channel count or sample rate the config
+// cannot explain (corrupt data read as a program_config_element, say), counts in
+// decodeErrors(), contributes no samples (the decoder is flushed, so nothing of it
+// lingers), and the next good AU decodes normally. libavcodec's messages about bad input
+// are kept below the default log level. Never throws.
 //
 // Allocation: the AVCodecContext, AVPacket, AVFrame, sample buffer and Opus encoder are
 // allocated at creation. Per AU, libavcodec itself still allocates: a padded copy of the AU
 // (avcodec_send_packet references a packet that does not own its data by copying it) and
 // the small AVBufferRefs of the decoded frame, whose sample memory comes from its reused
-// buffer pool; nothing else allocates per AU. The resampler is
-// (re)built, and the sample buffer grown, only when the decoded format changes (the first
-// frame; implicit SBR/PS discovered in the stream), and after a discontinuity.
+// buffer pool; nothing else allocates per AU. The resampler is (re)built only when the
+// decoded format changes (the first frame; SBR or PS found in the stream) and after a
+// discontinuity or reset(). The sample buffer is sized at creation for every standard AAC
+// rate (it grows only for an explicit rate under 7350 Hz).
 //
 // Threading: not thread-safe. One instance per stream, used only on that stream's worker
 // thread (debug builds assert that push/reset run on one thread).
@@ -119,8 +125,9 @@ class AacOpusTranscoder {
 
   // Decodes the AU in packet_ into samples_ (appended); false on a decoder error.
   bool decode(const uint8_t* au, size_t size);
-  bool convertFrame();        // frame_ -> samples_ through swr_
-  bool configureResampler();  // for frame_'s format
+  bool plausibleFrame() const;  // frame_'s channels and rate fit the config
+  bool convertFrame();          // frame_ -> samples_ through swr_
+  bool configureResampler();    // for frame_'s format
   void appendSilence(size_t frames);
   void emitPackets(OpusPacketSink& sink);
   void dropTimeline();             // buffered samples, resampler state, anchor
@@ -136,7 +143,6 @@ class AacOpusTranscoder {
   AVFrame* frame_ = nullptr;           // owned
   SwrContext* swr_ = nullptr;          // owned; built for the first decoded frame's format
   int swrInRate_ = 0, swrInFormat_ = -1;
-  uint64_t swrInLayoutMask_ = 0;
   int swrInChannels_ = 0;
   OpusEncoder* encoder_ = nullptr;  // owned
 
