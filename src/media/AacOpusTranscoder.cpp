@@ -5,8 +5,6 @@
 #include <cassert>
 #include <cstring>
 
-#include "media/AacAccessUnit.h"
-
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavutil/channel_layout.h>

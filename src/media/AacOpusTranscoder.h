@@ -59,6 +59,7 @@
 #include <thread>
 #include <vector>
 
+#include "media/AacAccessUnit.h"
 #include "media/AacConfig.h"
 
 struct AVCodecContext;
@@ -105,6 +106,10 @@ class AacOpusTranscoder {
   // One raw AAC access unit (no ADTS header) with its RTP timestamp in the AAC clock.
   // Emits zero or more 20 ms Opus packets to `sink` before returning.
   void push(const uint8_t* au, size_t size, uint32_t rtpTimestamp, OpusPacketSink& sink);
+  // The same, for what an AacAccessUnitSink receives from the depacketizers.
+  void push(const AacAccessUnit& unit, OpusPacketSink& sink) {
+    push(unit.data, unit.size, unit.timestamp, sink);
+  }
   // Drops all state (decoder, resampler, buffered samples, anchor); the next push
   // re-anchors. Counters are kept.
   void reset();
@@ -115,7 +120,9 @@ class AacOpusTranscoder {
   uint64_t framesIn() const { return framesIn_; }  // access units pushed
   uint64_t packetsOut() const { return packetsOut_; }
   uint64_t decodeErrors() const { return decodeErrors_; }
-  uint64_t discontinuities() const { return discontinuities_; }  // re-anchors after the first
+  uint64_t discontinuities() const {
+    return discontinuities_;
+  }  // input jumps (not the first AU, not reset())
   uint64_t concealedGaps() const { return concealedGaps_; }
   uint64_t encodeErrors() const { return encodeErrors_; }  // libopus failures (not expected)
 

@@ -172,7 +172,7 @@ void transcodeTone(int rate, int channels, uint32_t start, int expectedOpusChann
   CollectingSink sink;
   uint32_t ts = start;
   for (const Bytes& au : s.units) {
-    t->push(au.data(), au.size(), ts, sink);
+    t->push(AacAccessUnit{au.data(), au.size(), ts}, sink);  // as a depacketizer's sink hands it on
     ts += 1024;
   }
   const double seconds = s.units.size() * 1024.0 / rate;
