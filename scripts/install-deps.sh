@@ -7,8 +7,9 @@ BUILD_PKGS=(build-essential cmake ninja-build ccache pkg-config git
   libboost-dev libboost-system-dev libssl-dev libsrtp2-dev libyaml-cpp-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libcli11-dev libgoogle-perftools-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libavcodec-dev libavutil-dev libswresample-dev libopus-dev
   dpkg-dev file)
-RUN_PKGS=(ffmpeg)
+RUN_PKGS=(ffmpeg libavcodec59 libavutil57 libswresample4 libopus0)
 TEST_PKGS=(python3 python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-rtsp-server-1.0 gir1.2-gst-plugins-bad-1.0
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp
