@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstring>
+#include <opus/opus.h>
 
 #include "core/Clock.h"
 #include "core/Random.h"
@@ -492,16 +493,30 @@ void LoadSession::timelineVideo(size_t size, uint32_t timestamp, bool marker, ui
   if (marker) flushTimelineUnit();
 }
 
+void LoadSession::OpusDecoderDeleter::operator()(OpusDecoder* d) const { opus_decoder_destroy(d); }
+
 void LoadSession::timelineAudio(const uint8_t* packet, size_t size) {
   media::RtpHeader header;
   const uint8_t* payload = nullptr;
   size_t n = 0;
   if (media::parseRtp(packet, size, header, payload, n) != media::RtpError::None) return;
-  // G.711 (a byte a sample): the first sample louder than 2000 of 32767; -1 if none, or for
-  // other codecs (which would need a decoder).
+  // The first sample louder than 2000 of 32767 (-1 if none): G.711 a byte a sample, Opus
+  // decoded with libopus (mono mix of its 48 kHz output).
   const std::string& codec = setup_.answer.audioCodec;
   const bool ulaw = media::sdpTokenEquals(codec, "PCMU"), alaw = media::sdpTokenEquals(codec, "PCMA");
   long loudAt = -1;
+  if (media::sdpTokenEquals(codec, "opus")) {
+    int err = 0;
+    if (!opus_) opus_.reset(opus_decoder_create(48000, 2, &err));
+    static thread_local int16_t pcm[5760 * 2];
+    const int frames = opus_ ? opus_decode(opus_.get(), payload, static_cast<opus_int32>(n), pcm, 5760, 0) : -1;
+    for (int i = 0; i < frames; ++i) {
+      if (std::abs(pcm[2 * i]) > 2000 || std::abs(pcm[2 * i + 1]) > 2000) {
+        loudAt = i;
+        break;
+      }
+    }
+  }
   for (size_t i = 0; (ulaw || alaw) && i < n; ++i) {
     int magnitude;
     if (ulaw) {

@@ -30,6 +30,8 @@
 #include "webrtc/DtlsTransport.h"
 #include "webrtc/SrtpSession.h"
 
+struct OpusDecoder;  // libopus
+
 namespace sluice::load {
 
 struct SessionSetup {
@@ -122,6 +124,10 @@ class LoadSession : public std::enable_shared_from_this<LoadSession>, private me
   std::unique_ptr<H265Dump> dump265_;
   AudioCounter audio_;             // the audio track, if the answer accepted one
   std::FILE* timeline_ = nullptr;  // owned; --dump-timeline
+  struct OpusDecoderDeleter {
+    void operator()(OpusDecoder* d) const;
+  };
+  std::unique_ptr<OpusDecoder, OpusDecoderDeleter> opus_;  // owned; the timeline's Opus loudness
   uint32_t unitTimestamp_ = 0;
   uint64_t unitBytes_ = 0;
   bool unitKeyframe_ = false;

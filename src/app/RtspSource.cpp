@@ -111,7 +111,7 @@ void RtspSource::onReady(const rtsp::RtspSessionInfo& info) {
   undeclaredLogged_.assign(info.tracks.size(), false);
   for (int pass = 0; pass < 2; ++pass) {
     for (size_t i = 0; i < described.size(); ++i) {
-      if (described[i].isVideo() != (pass == 0) || format.size() >= stream::kMaxTracks) continue;
+      if (described[i].isVideo() != (pass == 0) || format.size() >= stream::kMaxSourceTracks) continue;
       streamTrack_[i] = static_cast<int>(format.size());
       format.push_back(described[i]);
     }

@@ -5,8 +5,12 @@
 // stream, the smallest (arrival - capture) seen (the transit with the least queueing), moves it
 // onto the server's clock. Audio and video captured at the same instant map to the same time,
 // however differently they were queued on the way. Until a track's first sender report, its
-// arrival time stands in. The offset is re-learnt every 10 s window (camera and server clocks
-// drift apart). Single-threaded (the stream's worker), O(1) per packet, no allocation.
+// arrival time stands in. A transit smaller than the offset lowers it at once (the packet
+// would otherwise be placed after it arrived); when every transit of a 10 s window stayed
+// above it (the camera's clock runs slow against the server's), the offset rises towards
+// that window's minimum by at most 1 ms, so the mapping never jumps and viewers' sender
+// reports stay steady. Single-threaded (the stream's worker), O(1) per packet, no allocation.
+#include <algorithm>
 #include <cstdint>
 
 namespace sluice::stream {
@@ -32,9 +36,13 @@ class TrackSenderClock {
 class CaptureClock {
  public:
   static constexpr int64_t kWindowUs = 10'000'000;
+  static constexpr int64_t kMaxRiseUs = 1'000;  // per window: follows up to 100 ppm of drift
 
   // The server time of a packet captured at captureUs (camera NTP clock) that arrived at arrivalUs.
-  int64_t toLocal(int64_t captureUs, int64_t arrivalUs) {
+  // `learn` false: a packet made on the server (transcoded), whose arrival says nothing of
+  // the network; it is placed with the offset the source's packets taught.
+  int64_t toLocal(int64_t captureUs, int64_t arrivalUs, bool learn = true) {
+    if (!learn) return haveOffset_ ? captureUs + offsetUs_ : arrivalUs;
     const int64_t transit = arrivalUs - captureUs;
     if (!haveOffset_) {
       haveOffset_ = true;
@@ -42,14 +50,13 @@ class CaptureClock {
       windowStartUs_ = arrivalUs;
     }
     if (arrivalUs - windowStartUs_ >= kWindowUs) {
-      offsetUs_ = windowMin_;  // the last window's best transit: follows drift either way
+      if (windowMin_ > offsetUs_) offsetUs_ += std::min(windowMin_ - offsetUs_, kMaxRiseUs);
       windowMin_ = transit;
       windowStartUs_ = arrivalUs;
     }
     if (transit < windowMin_) windowMin_ = transit;
-    if (transit < offsetUs_) offsetUs_ = transit;
-    const int64_t local = captureUs + offsetUs_;
-    return local > arrivalUs ? arrivalUs : local;  // never after the packet was here
+    if (transit < offsetUs_) offsetUs_ = transit;  // never place a packet after its arrival
+    return captureUs + offsetUs_;
   }
   void reset() { haveOffset_ = false; }
 

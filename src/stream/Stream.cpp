@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "core/Clock.h"
+#include "core/Log.h"
 #include "core/Random.h"
 #include "media/Rtcp.h"
 
@@ -38,7 +39,7 @@ Stream::Stream(std::string path, size_t historyCapacity, size_t maxPayload, Cloc
 }
 
 StartResult Stream::start(const StreamFormat& given) {
-  StreamFormat format(given.begin(), given.begin() + static_cast<std::ptrdiff_t>(std::min(given.size(), kMaxTracks)));
+  StreamFormat format(given.begin(), given.begin() + static_cast<std::ptrdiff_t>(std::min(given.size(), kMaxSourceTracks)));
   StartResult result = StartResult::Fresh;
   const bool wasSuspended = suspended_;
   bool continuing = suspended_ || ready();
@@ -74,6 +75,7 @@ StartResult Stream::start(const StreamFormat& given) {
   publishFormat();
   stats_.readySinceUnixMs.store(wallClockMs(), std::memory_order_relaxed);
   ready_.store(true, std::memory_order_release);
+  updateTranscoding();  // kept readers of an AAC track that is new in this segment
   if (wasSuspended && result == StartResult::Resumed) {
     ++fanoutDepth_;
     for (size_t i = 0; i < readers_.size(); ++i) {
@@ -83,6 +85,36 @@ StartResult Stream::start(const StreamFormat& given) {
     if (removedPending_ && fanoutDepth_ == 0) compactReaders();
   }
   return result;
+}
+
+const StreamTrack* Stream::findTrack(size_t i) const {
+  if (i < tracks_.size()) return tracks_[i].get();
+  if (i >= StreamTrack::kTranscodedBase && i - StreamTrack::kTranscodedBase < tracks_.size()) {
+    const AacTranscoding* t = tracks_[i - StreamTrack::kTranscodedBase]->transcoding();
+    return t ? &t->output() : nullptr;
+  }
+  return nullptr;
+}
+
+void Stream::updateTranscoding() {
+  TrackMask wanted = 0;
+  for (const ReaderEntry& r : readers_) {
+    if (r.reader) wanted |= r.tracks;
+  }
+  for (auto& t : tracks_) {
+    AacTranscoding* transcoding = t->transcoding();
+    if (!transcoding) continue;
+    const bool want = (wanted >> (StreamTrack::kTranscodedBase + t->index())) & 1;
+    if (want == transcoding->active()) continue;
+    std::string error;
+    if (!transcoding->setActive(want, error)) {
+      log::warn("[path {}] cannot transcode track {} ({}) to Opus: {}", path_, t->index() + 1,
+                t->format().describe(), error);
+    } else {
+      log::info("[path {}] {} transcoding track {} ({}) to Opus", path_, want ? "started" : "stopped",
+                t->index() + 1, t->format().describe());
+    }
+  }
 }
 
 void Stream::publishFormat() {
@@ -138,6 +170,7 @@ void Stream::endReaders(const std::string& reason) {
   readers_.reserve(16);
   removedPending_ = 0;
   stats_.readers.store(0, std::memory_order_relaxed);
+  updateTranscoding();
   for (const ReaderEntry& r : readers) {
     if (r.reader) r.reader->onStreamEnded(reason);
   }
@@ -186,6 +219,7 @@ void Stream::onTrackPacket(StreamTrack& track, const HistoryPacket& p) {
 void Stream::addReader(StreamReader* reader, TrackMask mask) {
   readers_.push_back({reader, mask});
   stats_.readers.store(static_cast<uint32_t>(readerCount()), std::memory_order_relaxed);
+  updateTranscoding();
   // Start the reader at the last video keyframe so it decodes now, not at the camera's next
   // one, and its audio at the same capture instant. Without a keyframe yet, nothing is replayed.
   int64_t sinceUs = INT64_MIN;
@@ -200,12 +234,13 @@ void Stream::addReader(StreamReader* reader, TrackMask mask) {
   if (!haveKeyframe) return;
   const size_t pos = readers_.size() - 1;
   ++fanoutDepth_;
-  for (const auto& t : tracks_) {
-    if (!(mask & (TrackMask{1} << t->index()))) continue;
+  for (size_t index = 0; index < kMaxTracks; ++index) {
+    const StreamTrack* t = (mask & (TrackMask{1} << index)) ? findTrack(index) : nullptr;
+    if (!t) continue;
     const PacketHistory& h = t->history();
     for (uint64_t i = t->startIndex(sinceUs); i < h.head() && readers_[pos].reader == reader; ++i) {
       const HistoryPacket* p = h.at(i);
-      if (p) reader->onStreamPacket(t->index(), *p);
+      if (p) reader->onStreamPacket(index, *p);
     }
   }
   --fanoutDepth_;
@@ -223,12 +258,14 @@ void Stream::removeReader(StreamReader* reader) {
     readers_.erase(it);
   }
   stats_.readers.store(static_cast<uint32_t>(readerCount()), std::memory_order_relaxed);
+  if (fanoutDepth_ == 0) updateTranscoding();  // else after the fan-out (compactReaders)
 }
 
 void Stream::compactReaders() {
   readers_.erase(std::remove_if(readers_.begin(), readers_.end(), [](const ReaderEntry& e) { return !e.reader; }),
                  readers_.end());
   removedPending_ = 0;
+  updateTranscoding();
 }
 
 }  // namespace sluice::stream

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "stream/AacTranscoding.h"
 #include "stream/CaptureClock.h"
 #include "stream/StreamFormat.h"
 #include "stream/StreamTrack.h"
@@ -65,7 +66,8 @@ struct StreamStats {
 // A bit per track index: which tracks a reader receives.
 using TrackMask = uint32_t;
 constexpr TrackMask kAllTracks = ~TrackMask{0};
-constexpr size_t kMaxTracks = 32;
+constexpr size_t kMaxTracks = 32;                                   // mask bits: source + transcoded
+constexpr size_t kMaxSourceTracks = StreamTrack::kTranscodedBase;  // a source's tracks beyond are ignored
 
 class Stream : private TrackOwner {
  public:
@@ -77,7 +79,7 @@ class Stream : private TrackOwner {
   const std::string& path() const { return path_; }
 
   // --- source side -----------------------------------------------------------------
-  // A segment begins: the source is connected and described (at most kMaxTracks tracks).
+  // A segment begins: the source is connected and described (at most kMaxSourceTracks tracks).
   StartResult start(const StreamFormat& format);
   StartResult start(const std::vector<uint8_t>& sps, const std::vector<uint8_t>& pps) {
     return start(StreamFormat{h264Track(sps, pps)});
@@ -104,8 +106,11 @@ class Stream : private TrackOwner {
   void removeReader(StreamReader* reader);
   size_t readerCount() const { return readers_.size() - removedPending_; }
 
+  // Source tracks are 0..trackCount()-1; the Opus track transcoded from an AAC source track i
+  // is StreamTrack::kTranscodedBase + i (only transcoded while a reader has it in its mask).
   size_t trackCount() const { return tracks_.size(); }
   const StreamTrack& track(size_t i) const { return *tracks_.at(i); }
+  const StreamTrack* findTrack(size_t i) const;
   // The current segment's tracks (worker thread).
   const StreamFormat& format() const { return format_; }
   // The same, for other threads (the API, a WHEP answer being built): a copy under a mutex.
@@ -123,6 +128,8 @@ class Stream : private TrackOwner {
   void endReaders(const std::string& reason);
   void compactReaders();
   void publishFormat();
+  // Runs each AAC track's transcoder while, and only while, a reader takes its Opus track.
+  void updateTranscoding();
   int64_t now() const { return clock_(); }
 
   std::string path_;

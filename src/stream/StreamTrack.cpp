@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "media/RtpPacket.h"
+#include "stream/AacTranscoding.h"
 
 namespace sluice::stream {
 
@@ -17,6 +18,15 @@ StreamTrack::StreamTrack(TrackOwner& owner, size_t index, const media::TrackDesc
                format.isVideo() ? std::min<size_t>(256, videoHistoryCapacity) : kAudioHistoryPackets),
       timeline_(format.clockRate ? format.clockRate : 90000) {
   resetShaper();
+  if (std::holds_alternative<media::Mpeg4AudioCodec>(format_.codec) && index_ < kTranscodedBase)
+    transcoding_ = std::make_unique<AacTranscoding>(owner_, kTranscodedBase + index_, format_, maxPayload_);
+}
+
+StreamTrack::~StreamTrack() = default;
+
+void StreamTrack::onSenderReport(uint64_t ntp, uint32_t rtpTimestamp) {
+  senderClock_.onSenderReport(ntp, rtpTimestamp);
+  if (transcoding_) transcoding_->onSenderReport(ntp, rtpTimestamp);
 }
 
 void StreamTrack::resetShaper() {
@@ -45,11 +55,13 @@ void StreamTrack::beginSegment(const media::TrackDescription& format, bool resum
   timeline_.beginSegment();
   senderClock_.reset();
   awaitingKeyframe_ = resumed && format_.isVideo();
+  if (transcoding_) transcoding_->beginSegment(format_);
 }
 
 void StreamTrack::endSegment() {
   history_.clear();
   awaitingKeyframe_ = false;
+  if (transcoding_) transcoding_->endSegment();
 }
 
 media::IngestError StreamTrack::ingest(const uint8_t* data, size_t size, int64_t arrivalUs, CaptureClock& clock) {
@@ -72,8 +84,22 @@ media::IngestError StreamTrack::ingest(const uint8_t* data, size_t size, int64_t
       },
       shaper_);
   clock_ = nullptr;
-  if (err != media::IngestError::None) ++stats_.ingestErrors;
+  if (err != media::IngestError::None) {
+    ++stats_.ingestErrors;
+    return err;
+  }
+  if (transcoding_) transcoding_->ingest(data, size, arrivalUs, clock);
   return err;
+}
+
+void StreamTrack::append(const media::ShapedPacket& packet, int64_t arrivalUs, CaptureClock& clock) {
+  madeHere_ = true;
+  ++stats_.packetsIn;
+  stats_.bytesIn += packet.size;
+  clock_ = &clock;
+  arrivalUs_ = arrivalUs;
+  onShapedPacket(packet);
+  clock_ = nullptr;
 }
 
 void StreamTrack::onShapedPacket(const media::ShapedPacket& in) {
@@ -91,9 +117,10 @@ void StreamTrack::onShapedPacket(const media::ShapedPacket& in) {
     history_.skip(in.lostBefore);
     stats_.packetsLost += in.lostBefore;
   }
-  const int64_t captureUs = senderClock_.valid()
-                                ? clock_->toLocal(senderClock_.captureUs(in.timestamp, clockRate()), arrivalUs_)
-                                : arrivalUs_;
+  const int64_t captureUs =
+      senderClock_.valid()
+          ? clock_->toLocal(senderClock_.captureUs(in.timestamp, clockRate()), arrivalUs_, !madeHere_)
+          : arrivalUs_;
   HistoryPacket& p = history_.beginAppend();
   media::RtpHeader h;
   h.marker = in.marker;

@@ -6,6 +6,8 @@
 // Single-threaded: everything runs on the stream's worker.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <variant>
 
 #include "media/AudioRtpPassThrough.h"
@@ -19,6 +21,7 @@
 namespace sluice::stream {
 
 class StreamTrack;
+class AacTranscoding;
 
 // The stream that owns its tracks: told of every packet stored, to hand it to the readers.
 class TrackOwner {
@@ -45,8 +48,12 @@ class StreamTrack : private media::ShapedPacketSink {
 
   StreamTrack(TrackOwner& owner, size_t index, const media::TrackDescription& format, size_t videoHistoryCapacity,
               size_t maxPayload, uint32_t ssrc);
+  ~StreamTrack() override;
   StreamTrack(const StreamTrack&) = delete;
   StreamTrack& operator=(const StreamTrack&) = delete;
+
+  // Index of the Opus track transcoded from source track i (AacTranscoding).
+  static constexpr size_t kTranscodedBase = 16;
 
   // A source segment begins with this (compatible) format: a fresh shaper with its parameter
   // sets, an emptied history (indexes go on), a timeline that continues. `resumed`: readers
@@ -57,7 +64,13 @@ class StreamTrack : private media::ShapedPacketSink {
   // One RTP packet of the source. arrivalUs: monotonic receive time.
   media::IngestError ingest(const uint8_t* data, size_t size, int64_t arrivalUs, CaptureClock& clock);
   // The source's sender report for this track (lip sync).
-  void onSenderReport(uint64_t ntp, uint32_t rtpTimestamp) { senderClock_.onSenderReport(ntp, rtpTimestamp); }
+  void onSenderReport(uint64_t ntp, uint32_t rtpTimestamp);
+  // Stores a packet made on the server (the transcoder's), as a shaper's would be.
+  void append(const media::ShapedPacket& packet, int64_t arrivalUs, CaptureClock& clock);
+
+  // The Opus version of an AAC track, or nullptr (other codecs).
+  AacTranscoding* transcoding() { return transcoding_.get(); }
+  const AacTranscoding* transcoding() const { return transcoding_.get(); }
 
   size_t index() const { return index_; }
   const media::TrackDescription& format() const { return format_; }
@@ -87,9 +100,11 @@ class StreamTrack : private media::ShapedPacketSink {
   OutputTimeline timeline_;
   std::variant<std::monostate, media::H264RtpIngest, media::H265RtpIngest, media::AudioRtpPassThrough> shaper_;
   TrackSenderClock senderClock_;
+  std::unique_ptr<AacTranscoding> transcoding_;  // owned; MPEG-4 Audio source tracks only
   CaptureClock* clock_ = nullptr;  // borrowed, only during ingest()
   int64_t arrivalUs_ = 0;          // of the packet being shaped
   bool awaitingKeyframe_ = false;  // a resumed video segment is delivered from its first keyframe
+  bool madeHere_ = false;          // fed by append() (transcoded): teaches the capture clock nothing
   TrackStats stats_;
 };
 

@@ -1,6 +1,6 @@
 #pragma once
 // Which of a stream's tracks can go to a browser, and as what: H.264 and H.265 as they are
-// shaped, G.711 at 8 kHz and Opus passed through. Control plane (building an answer, checking
+// shaped, G.711 at 8 kHz and Opus passed through, AAC as the stream's transcoded Opus track. Control plane (building an answer, checking
 // it still holds when the viewer attaches).
 #include <string>
 #include <vector>
@@ -13,7 +13,8 @@ namespace sluice::webrtc {
 // "H264", "H265", "PCMU", "PCMA", "Opus", or "" when browsers cannot take the track as it is.
 std::string webrtcCodecName(const media::TrackDescription& track);
 
-// The stream's tracks a WHEP viewer could receive, with their stream track indexes.
+// The stream's tracks a WHEP viewer could receive, with their stream track indexes (for AAC,
+// its transcoded Opus track's).
 std::vector<SendableTrack> sendableTracks(const stream::StreamFormat& format);
 
 }  // namespace sluice::webrtc

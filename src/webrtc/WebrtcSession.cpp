@@ -184,13 +184,16 @@ bool WebrtcSession::streamMatchesAnswer(std::string& why) const {
   const stream::StreamFormat& format = stream_->format();
   for (const auto& t : params_.tracks) {
     if (t.streamTrack == SIZE_MAX) continue;
-    if (t.streamTrack >= format.size()) {
-      why = "track " + std::to_string(t.streamTrack + 1) + " is gone";
+    const bool transcoded = t.streamTrack >= stream::StreamTrack::kTranscodedBase;
+    const size_t source = transcoded ? t.streamTrack - stream::StreamTrack::kTranscodedBase : t.streamTrack;
+    if (source >= format.size()) {
+      why = "track " + std::to_string(source + 1) + " is gone";
       return false;
     }
-    const std::string now = webrtcCodecName(format[t.streamTrack]);
+    const std::string now = transcoded ? (std::holds_alternative<media::Mpeg4AudioCodec>(format[source].codec) ? "Opus" : "")
+                                       : webrtcCodecName(format[source]);
     if (now != t.codec) {
-      why = "track " + std::to_string(t.streamTrack + 1) + " is now " + (now.empty() ? format[t.streamTrack].apiName() : now) +
+      why = "track " + std::to_string(source + 1) + " is now " + (now.empty() ? format[source].apiName() : now) +
             ", the answer offered " + t.codec;
       return false;
     }
@@ -243,11 +246,11 @@ void WebrtcSession::sendRaw(const uint8_t* data, size_t size) {
 
 void WebrtcSession::retransmit(size_t o, uint16_t seq) {
   const OutState& st = out_[o];
-  const size_t track = params_.tracks[o].streamTrack;
-  if (st.lastSentIndex == UINT64_MAX || track >= stream_->trackCount()) return;
+  const stream::StreamTrack* track = stream_->findTrack(params_.tracks[o].streamTrack);
+  if (st.lastSentIndex == UINT64_MAX || !track) return;
   uint16_t lastSeq = static_cast<uint16_t>(st.lastSentIndex + st.seqOffset);
   uint16_t back = static_cast<uint16_t>(lastSeq - seq);
-  const stream::PacketHistory& h = stream_->track(track).history();
+  const stream::PacketHistory& h = track->history();
   if (back >= h.capacity() || back > st.lastSentIndex) {
     stats_.retransmitMisses.fetch_add(1, std::memory_order_relaxed);
     return;
@@ -287,14 +290,14 @@ void WebrtcSession::onReportBlock(uint32_t, const media::RtcpReportBlock& b) {
 
 void WebrtcSession::sendSenderReports(int64_t nowUs) {
   for (size_t o = 0; o < params_.tracks.size(); ++o) {
-    if (params_.tracks[o].streamTrack < stream_->trackCount()) sendSenderReport(o, nowUs);
+    if (stream_->findTrack(params_.tracks[o].streamTrack)) sendSenderReport(o, nowUs);
   }
 }
 
 void WebrtcSession::sendSenderReport(size_t o, int64_t nowUs) {
   const OutState& st = out_[o];
   const WebrtcOutTrack& track = params_.tracks[o];
-  const stream::StreamTrack& source = stream_->track(track.streamTrack);
+  const stream::StreamTrack& source = *stream_->findTrack(track.streamTrack);
   uint8_t buf[256];
   // Map "now" onto the track's output timeline through its newest packet's capture time on the
   // server's clock (stream/CaptureClock: the camera's sender reports, or the arrival time), so

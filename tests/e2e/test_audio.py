@@ -122,3 +122,43 @@ def test_chromium_plays_g711_camera_with_sound(camsim, av1080, server_factory, b
     assert_plays_with_audio(s, counts, "audio/pcmu")
     assert "2 tracks (H264, PCMU)" in srv.log_text(), srv.log_text()[-3000:]
     srv.assert_alive()
+
+
+def test_chromium_plays_aac_camera_as_opus_transcoded_only_while_watched(camsim, av1080, server_factory,  # noqa: F811
+                                                                        browser_factory):
+    st = start(camsim, server_factory, av1080, "aac")
+    srv = st.srv
+    cam = st.path("cam")
+    assert cam["tracks"] == ["H264", "MPEG-4 Audio"], cam
+    assert cam["tracks2"][1]["codecProps"] == {"sampleRate": 48000, "channelCount": 1}, cam["tracks2"]
+    time.sleep(1)
+    assert "transcoding" not in srv.log_text(), "transcoding without a reader"
+
+    b = browser_factory()
+    b.open(srv.url("/cam/"))
+    s, counts = watch_until_audio(b, WATCH_S)
+    print(f"[aac] viewer: {s}\naudio packets: {counts}")
+    assert_plays_with_audio(s, counts, "audio/opus")
+    assert srv.wait_log(r"started transcoding track 2 \(MPEG-4 Audio", 1), srv.log_text()[-3000:]
+    b.open("about:blank")  # the only reader leaves (or its consent expires): the transcoder goes with it
+    assert srv.wait_log(r"stopped transcoding track 2", 40), srv.log_text()[-3000:]
+    srv.assert_alive()
+
+
+def test_viewer_without_the_streams_codecs_gets_400_naming_them(camsim, server_factory, tmp_path):  # noqa: F811
+    """An H.265 camera and an offer without H265 (aiortc offers VP8 and H264): 400, and the
+    message names the stream's codecs and the offered ones."""
+    clip = tmp_path / "h265"
+    r = subprocess.run([str(e2e.SOURCE_DIR / "scripts" / "make-av-clip.sh"), str(clip)], capture_output=True,
+                       text=True, timeout=240, env={"PATH": "/usr/bin:/bin", "SIZE": "640x360", "CODEC": "h265"},
+                       stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    cs = camsim(1, "--clip", clip.with_suffix(".h265"), "--audio", "pcmu")
+    srv = server_factory({"cam": {"source": cs.url(1), "rtspTransport": "tcp"}}, log_level="info")
+    srv.wait_path("cam", ready=True, timeout=20)
+    from test_access import offer
+    resp = requests.post(srv.url("/cam/whep"), data=offer(), headers={"Content-Type": "application/sdp"}, timeout=10)
+    assert resp.status_code == 400, (resp.status_code, resp.text)
+    err = resp.json()["error"]
+    assert err.startswith("codecs not supported by client"), err
+    assert "H265" in err and "H264" in err and "VP8" in err, err
