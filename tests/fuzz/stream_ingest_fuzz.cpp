@@ -1,0 +1,82 @@
+// module: stream
+// Feeds a stream of four tracks (H.264, H.265, PCMU, AAC mpeg4-generic) with packets and
+// sender reports in any order, with one reader taking every track (so the AAC track is also
+// transcoded to Opus) and one taking only audio. Input: records of [u8 selector][u16 length]
+// [bytes]; the selector's low 2 bits pick the track, bit 2 RTP or RTCP, bit 3 a source restart
+// (suspend + start) before it. Every delivered packet must be a well-formed RTP packet of the
+// track it was delivered for, with that track's SSRC, no larger than a history slot.
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "core/Log.h"
+#include "media/RtpPacket.h"
+#include "stream/Stream.h"
+
+using namespace sluice;
+using namespace sluice::stream;
+
+namespace {
+
+int64_t gNowUs = 1'000'000'000;
+int64_t fakeClock() { return gNowUs; }
+
+struct CheckingReader : StreamReader {
+  Stream* stream = nullptr;
+  size_t packets = 0;
+  void onStreamPacket(size_t track, const HistoryPacket& p) override {
+    if (p.size < 12 || p.size > kMaxRtpPacket) std::abort();
+    const StreamTrack* t = stream->findTrack(track);
+    if (!t || media::readSsrc(p.data) != t->ssrc()) std::abort();
+    if (media::readSequence(p.data) != static_cast<uint16_t>(p.index)) std::abort();
+    ++packets;
+  }
+  void onStreamEnded(const std::string&) override {}
+};
+
+StreamFormat format() {
+  StreamFormat f;
+  f.push_back(media::describeTrack("video", 96, "H264", 90000, 0,
+                                   "packetization-mode=1;sprop-parameter-sets=Z0LAH9oBQBboQAAAAwBAAAAPI8UKkg==,aM48gA=="));
+  f.push_back(media::describeTrack("video", 97, "H265", 90000, 0, ""));
+  f.push_back(media::describeTrack("audio", 0, "PCMU", 8000, 1, ""));
+  f.push_back(media::describeTrack("audio", 98, "mpeg4-generic", 48000, 1,
+                                   "streamtype=5;profile-level-id=1;mode=AAC-hbr;sizelength=13;indexlength=3;"
+                                   "indexdeltalength=3;config=1188"));
+  return f;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const StreamFormat kFormat = [] {
+    log::setLevel(log::Level::Error);  // transcoder start/stop lines on every input
+    return format();
+  }();
+  Stream s("fuzz", 1024, kMaxRtpPayload, fakeClock);
+  s.start(kFormat);
+  CheckingReader all, audio;
+  all.stream = audio.stream = &s;
+  s.addReader(&all);
+  s.addReader(&audio, (TrackMask{1} << 2) | (TrackMask{1} << (StreamTrack::kTranscodedBase + 3)));
+  size_t at = 0;
+  while (at + 3 <= size) {
+    const uint8_t selector = data[at];
+    const size_t n = std::min<size_t>((size_t{data[at + 1]} << 8) | data[at + 2], size - at - 3);
+    const uint8_t* bytes = data + at + 3;
+    at += 3 + n;
+    gNowUs += 5'000;
+    if (selector & 8) {
+      s.suspend("fuzz restart", 10'000'000);
+      s.start(kFormat);
+    }
+    const size_t track = selector & 3;
+    if (selector & 4) {
+      s.ingestRtcp(track, bytes, n);
+    } else {
+      s.ingestRtp(track, bytes, n);
+    }
+  }
+  s.stop("end of input");
+  return 0;
+}
