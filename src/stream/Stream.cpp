@@ -186,9 +186,11 @@ media::IngestError Stream::ingestRtp(size_t trackIndex, const uint8_t* data, siz
   }
   StreamTrack& track = *tracks_[trackIndex];
   const TrackStats before = track.stats();
+  const uint64_t setChangesBefore = track.parameterSetChanges();
   ++fanoutDepth_;
   media::IngestError err = track.ingest(data, size, now(), captureClock_);
   --fanoutDepth_;
+  if (track.parameterSetChanges() != setChangesBefore) noteParameterSetChange(track);
   const TrackStats& after = track.stats();
   if (err != media::IngestError::None) stats_.ingestErrors.fetch_add(1, std::memory_order_relaxed);
   if (after.packetsLost != before.packetsLost)
@@ -198,6 +200,18 @@ media::IngestError Stream::ingestRtp(size_t trackIndex, const uint8_t* data, siz
                                            std::memory_order_relaxed);
   if (removedPending_ && fanoutDepth_ == 0) compactReaders();
   return err;
+}
+
+void Stream::noteParameterSetChange(const StreamTrack& track) {
+  // Rare (a camera reconfigured), but a broken one could do it on every packet: at most one
+  // line per track per 10 s. Readers need nothing: the new sets lead the next keyframe.
+  const int64_t nowUs = now();
+  int64_t& last = parameterSetLogUs_[track.index() % parameterSetLogUs_.size()];
+  if (last != 0 && nowUs - last < 10'000'000) return;
+  last = nowUs;
+  log::info("[path {}] track {} ({}): the source changed its parameter sets in band ({} time(s) so far); "
+            "readers get the new ones with the next keyframe",
+            path_, track.index() + 1, track.format().apiName(), track.parameterSetChanges());
 }
 
 void Stream::ingestRtcp(size_t trackIndex, const uint8_t* data, size_t size) {

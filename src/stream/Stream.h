@@ -14,6 +14,7 @@
 // than the grace given to suspend(), or a segment whose tracks changed codec, ends the readers.
 // Single-threaded: everything here runs on the stream's worker, except the atomics and the
 // format snapshot (control plane, behind a mutex).
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -128,6 +129,7 @@ class Stream : private TrackOwner {
   void endReaders(const std::string& reason);
   void compactReaders();
   void publishFormat();
+  void noteParameterSetChange(const StreamTrack& track);
   // Runs each AAC track's transcoder while, and only while, a reader takes its Opus track.
   void updateTranscoding();
   int64_t now() const { return clock_(); }
@@ -138,6 +140,7 @@ class Stream : private TrackOwner {
   std::vector<std::unique_ptr<StreamTrack>> tracks_;  // owned; only grows while readers continue
   StreamFormat format_;
   CaptureClock captureClock_;
+  std::array<int64_t, kMaxSourceTracks> parameterSetLogUs_{};  // last parameter-set log line per track
   std::vector<ReaderEntry> readers_;
   size_t removedPending_ = 0;
   int fanoutDepth_ = 0;

@@ -82,6 +82,12 @@ class StreamTrack : private media::ShapedPacketSink {
   const TrackStats& stats() const { return stats_; }
   const media::H264RtpIngest* h264() const { return std::get_if<media::H264RtpIngest>(&shaper_); }
   const media::H265RtpIngest* h265() const { return std::get_if<media::H265RtpIngest>(&shaper_); }
+  // In-band parameter sets that differed from the ones before (video; 0 for audio).
+  uint64_t parameterSetChanges() const {
+    if (const auto* v = h264()) return v->parameterSetChanges();
+    if (const auto* v = h265()) return v->parameterSetChanges();
+    return 0;
+  }
 
   // Where a new reader starts: video at the last keyframe, audio at the first packet captured
   // at or after `sinceUs` (the video keyframe's time); UINT64_MAX: nothing to replay.

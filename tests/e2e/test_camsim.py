@@ -827,7 +827,7 @@ def test_load_timeline_of_the_av_clip_through_sluice(camsim, av_clip, server_fac
     lines = [json.loads(line) for line in timeline.read_text().splitlines()]
     video = [x for x in lines if x["track"] == "video" and x["t"] is not None]
     keys = [x for x in video if x["keyframe"]]
-    assert len(video) >= 150 and len(keys) >= 4, (len(video), len(keys))
+    assert len(video) >= 120 and len(keys) >= 4, (len(video), len(keys))  # 6 s at 30 fps, less the join
     # Half the keyframes are white (frames 30 and 90 of 0, 30, 60, 90): tiny next to the others.
     white = [x["t"] for x in keys if x["bytes"] < max(k["bytes"] for k in keys) / 5]
     assert len(white) >= 2, [x["bytes"] for x in keys]
