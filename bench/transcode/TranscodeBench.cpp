@@ -1,4 +1,4 @@
-// sluice-transcode: CPU cost of AAC -> Opus transcoding (media/AacOpusTranscoder), per 20 ms
+// sluice-transcode: CPU cost of AAC -> Opus transcoding (media/AudioOpusTranscoder), per 20 ms
 // Opus frame, for the AAC formats cameras send.
 //
 //   sluice-transcode [Google Benchmark flags]
@@ -8,7 +8,7 @@
 // of it, fed in a loop with continuing timestamps so the transcoder never re-anchors. The
 // figure is `cpu_per_frame` (printed with an SI prefix: 54.3u = 54.3 µs): thread CPU time
 // per emitted 20 ms Opus packet (decode + resample
-// + encode, everything AacOpusTranscoder::push does). BM_OpusEncodeOnly isolates libopus's
+// + encode, everything AudioOpusTranscoder::push does). BM_OpusEncodeOnly isolates libopus's
 // share at the same settings.
 #include <benchmark/benchmark.h>
 #include <opus.h>
@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "media/AacOpusTranscoder.h"
+#include "media/AudioOpusTranscoder.h"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -28,8 +28,8 @@ extern "C" {
 
 namespace {
 
-using sluice::media::AacOpusOptions;
-using sluice::media::AacOpusTranscoder;
+using sluice::media::AudioOpusOptions;
+using sluice::media::AudioOpusTranscoder;
 
 struct EncodedAac {
   std::vector<uint8_t> config;  // AudioSpecificConfig
@@ -101,7 +101,7 @@ struct CountingSink : sluice::media::OpusPacketSink {
 void BM_AacToOpus(benchmark::State& state) {
   const int rate = static_cast<int>(state.range(0));
   const int channels = static_cast<int>(state.range(1));
-  AacOpusOptions options;
+  AudioOpusOptions options;
   options.complexity = static_cast<int>(state.range(2));
   EncodedAac aac = encodeTone(rate, channels, 10.0);
   if (!aac.error.empty()) {
@@ -109,7 +109,7 @@ void BM_AacToOpus(benchmark::State& state) {
     return;
   }
   std::string error;
-  auto transcoder = AacOpusTranscoder::create(aac.config.data(), aac.config.size(), rate, error, options);
+  auto transcoder = AudioOpusTranscoder::create(aac.config.data(), aac.config.size(), rate, error, options);
   if (!transcoder) {
     state.SkipWithError(error.c_str());
     return;

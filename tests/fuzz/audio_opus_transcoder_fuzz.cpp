@@ -1,5 +1,5 @@
 // module: media
-// Feeds access units to AacOpusTranscoder (libavcodec's AAC decoder, libswresample,
+// Feeds access units to AudioOpusTranscoder (libavcodec's AAC decoder, libswresample,
 // libopus). Input: byte 0 picks the AudioSpecificConfig and the RTP clock, then records of
 // [u8 timestamp step][u16 length][access unit]. Step 0 advances the timestamp by one AU,
 // 0xFF resets the transcoder, anything else jumps by (int8)step x 4096 units (forward,
@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "media/AacOpusTranscoder.h"
+#include "media/AudioOpusTranscoder.h"
 
 using namespace sluice::media;
 
@@ -27,12 +27,12 @@ constexpr Config kConfigs[8] = {{"1190", 48000}, {"1588", 8000},  {"2b118800", 4
                                 {"1210", 90000}, {"1408", 16000}, {"0988", 48000},     {"eb098800", 48000}};
 
 struct CheckingSink : OpusPacketSink {
-  const AacOpusTranscoder* transcoder = nullptr;
+  const AudioOpusTranscoder* transcoder = nullptr;
   bool have = false;
   uint32_t last = 0;
   uint64_t discontinuities = 0;
   void onOpusPacket(const uint8_t* data, size_t size, uint32_t timestamp48k) override {
-    if (size == 0 || size > AacOpusTranscoder::kMaxOpusPacket) std::abort();
+    if (size == 0 || size > AudioOpusTranscoder::kMaxOpusPacket) std::abort();
     volatile uint8_t sum = 0;
     for (size_t i = 0; i < size; ++i) sum = sum + data[i];
     // Concealed gaps are filled with silence: only a re-anchor may break the 960 steps.
@@ -43,13 +43,13 @@ struct CheckingSink : OpusPacketSink {
   }
 };
 
-AacOpusTranscoder* transcoderFor(size_t index) {
-  static std::array<std::unique_ptr<AacOpusTranscoder>, 8> transcoders;
+AudioOpusTranscoder* transcoderFor(size_t index) {
+  static std::array<std::unique_ptr<AudioOpusTranscoder>, 8> transcoders;
   if (!transcoders[index]) {
     std::string error;
     auto config = parseAudioSpecificConfigHex(kConfigs[index].hex, error);
     if (!config) std::abort();
-    transcoders[index] = AacOpusTranscoder::create(*config, kConfigs[index].clockRate, error);
+    transcoders[index] = AudioOpusTranscoder::create(*config, kConfigs[index].clockRate, error);
     if (!transcoders[index]) std::abort();
   }
   return transcoders[index].get();
@@ -60,7 +60,7 @@ AacOpusTranscoder* transcoderFor(size_t index) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
   const size_t index = data[0] & 7;
-  AacOpusTranscoder* t = transcoderFor(index);
+  AudioOpusTranscoder* t = transcoderFor(index);
   t->reset();  // each input starts from a fresh timeline
   CheckingSink sink;
   sink.transcoder = t;
