@@ -1,14 +1,15 @@
-// sluice-transcode: CPU cost of AAC -> Opus transcoding (media/AacOpusTranscoder), per 20 ms
-// Opus frame, for the AAC formats cameras send.
+// sluice-transcode: CPU cost of AAC -> Opus and G.711 -> Opus transcoding
+// (media/AudioOpusTranscoder), per 20 ms Opus frame, for the formats cameras send.
 //
 //   sluice-transcode [Google Benchmark flags]
 //   e.g. --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 //
-// The input is a 1 kHz tone encoded by libavcodec's AAC encoder (the one ffmpeg uses), 10 s
-// of it, fed in a loop with continuing timestamps so the transcoder never re-anchors. The
+// The input is a 1 kHz tone encoded by libavcodec's AAC or G.711 encoder (the ones ffmpeg
+// uses), 10 s of it (G.711 cut into 20 ms RTP payloads), fed in a loop with continuing
+// timestamps so the transcoder never re-anchors. The
 // figure is `cpu_per_frame` (printed with an SI prefix: 54.3u = 54.3 µs): thread CPU time
 // per emitted 20 ms Opus packet (decode + resample
-// + encode, everything AacOpusTranscoder::push does). BM_OpusEncodeOnly isolates libopus's
+// + encode, everything AudioOpusTranscoder::push does). BM_OpusEncodeOnly isolates libopus's
 // share at the same settings.
 #include <benchmark/benchmark.h>
 #include <opus.h>
@@ -18,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "media/AacOpusTranscoder.h"
+#include "media/AudioOpusTranscoder.h"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -28,8 +29,8 @@ extern "C" {
 
 namespace {
 
-using sluice::media::AacOpusOptions;
-using sluice::media::AacOpusTranscoder;
+using sluice::media::AudioOpusOptions;
+using sluice::media::AudioOpusTranscoder;
 
 struct EncodedAac {
   std::vector<uint8_t> config;  // AudioSpecificConfig
@@ -97,11 +98,57 @@ struct CountingSink : sluice::media::OpusPacketSink {
   }
 };
 
+// 20 ms G.711 payloads of a 1 kHz tone, from libavcodec's pcm_mulaw / pcm_alaw encoder.
+std::vector<std::vector<uint8_t>> encodeG711Tone(bool muLaw, int rate, int channels, double seconds,
+                                                 std::string& error) {
+  std::vector<std::vector<uint8_t>> payloads;
+  const AVCodec* codec = avcodec_find_encoder(muLaw ? AV_CODEC_ID_PCM_MULAW : AV_CODEC_ID_PCM_ALAW);
+  AVCodecContext* ctx = codec ? avcodec_alloc_context3(codec) : nullptr;
+  if (!ctx) {
+    error = "libavcodec has no G.711 encoder";
+    return payloads;
+  }
+  ctx->sample_rate = rate;
+  av_channel_layout_default(&ctx->ch_layout, channels);
+  ctx->sample_fmt = AV_SAMPLE_FMT_S16;
+  if (avcodec_open2(ctx, codec, nullptr) < 0) {
+    error = "cannot open the G.711 encoder";
+    avcodec_free_context(&ctx);
+    return payloads;
+  }
+  AVFrame* frame = av_frame_alloc();
+  AVPacket* packet = av_packet_alloc();
+  frame->nb_samples = rate / 50;
+  frame->format = ctx->sample_fmt;
+  av_channel_layout_copy(&frame->ch_layout, &ctx->ch_layout);
+  av_frame_get_buffer(frame, 0);
+  int64_t n = 0;
+  for (int f = 0; f < static_cast<int>(seconds * 50); ++f) {
+    av_frame_make_writable(frame);
+    auto* pcm = reinterpret_cast<int16_t*>(frame->data[0]);
+    for (int i = 0; i < frame->nb_samples; ++i, ++n) {
+      const auto v = static_cast<int16_t>(8000 * std::sin(2 * M_PI * 1000.0 * double(n) / rate));
+      for (int c = 0; c < channels; ++c) pcm[i * channels + c] = v;
+    }
+    frame->pts = n;
+    avcodec_send_frame(ctx, frame);
+    while (avcodec_receive_packet(ctx, packet) == 0) {
+      payloads.emplace_back(packet->data, packet->data + packet->size);
+      av_packet_unref(packet);
+    }
+  }
+  av_packet_free(&packet);
+  av_frame_free(&frame);
+  avcodec_free_context(&ctx);
+  if (payloads.empty()) error = "the G.711 encoder produced nothing";
+  return payloads;
+}
+
 // Args: AAC sample rate, channels, libopus complexity.
 void BM_AacToOpus(benchmark::State& state) {
   const int rate = static_cast<int>(state.range(0));
   const int channels = static_cast<int>(state.range(1));
-  AacOpusOptions options;
+  AudioOpusOptions options;
   options.complexity = static_cast<int>(state.range(2));
   EncodedAac aac = encodeTone(rate, channels, 10.0);
   if (!aac.error.empty()) {
@@ -109,7 +156,7 @@ void BM_AacToOpus(benchmark::State& state) {
     return;
   }
   std::string error;
-  auto transcoder = AacOpusTranscoder::create(aac.config.data(), aac.config.size(), rate, error, options);
+  auto transcoder = AudioOpusTranscoder::create(aac.config.data(), aac.config.size(), rate, error, options);
   if (!transcoder) {
     state.SkipWithError(error.c_str());
     return;
@@ -130,6 +177,44 @@ void BM_AacToOpus(benchmark::State& state) {
   state.counters["opus_kbps"] = sink.packets ? double(sink.bytes) * 8 / (sink.packets * 0.020) / 1000 : 0;
   state.SetLabel(std::to_string(rate) + " Hz " + std::to_string(channels) + " ch, opus complexity " +
                  std::to_string(options.complexity));
+}
+
+// Args: G.711 sample rate, channels, libopus complexity, 1 for mu-law (else A-law).
+void BM_G711ToOpus(benchmark::State& state) {
+  const int rate = static_cast<int>(state.range(0));
+  const int channels = static_cast<int>(state.range(1));
+  const bool muLaw = state.range(3) != 0;
+  AudioOpusOptions options;
+  options.complexity = static_cast<int>(state.range(2));
+  std::string error;
+  const auto payloads = encodeG711Tone(muLaw, rate, channels, 10.0, error);
+  if (!error.empty()) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  auto transcoder =
+      AudioOpusTranscoder::createG711(muLaw, static_cast<uint32_t>(rate), static_cast<uint32_t>(channels),
+                                      static_cast<uint32_t>(rate), error, options);
+  if (!transcoder) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  CountingSink sink;
+  uint32_t ts = 0;
+  size_t i = 0;
+  for (auto _ : state) {
+    const auto& p = payloads[i];
+    transcoder->push(p.data(), p.size(), ts, sink);
+    ts += static_cast<uint32_t>(p.size() / static_cast<size_t>(channels));
+    if (++i == payloads.size()) i = 0;
+  }
+  if (transcoder->decodeErrors() || transcoder->discontinuities()) state.SkipWithError("decode errors");
+  state.counters["frames"] = static_cast<double>(sink.packets);
+  state.counters["cpu_per_frame"] = benchmark::Counter(
+      static_cast<double>(sink.packets), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["opus_kbps"] = sink.packets ? double(sink.bytes) * 8 / (sink.packets * 0.020) / 1000 : 0;
+  state.SetLabel(std::string(muLaw ? "PCMU " : "PCMA ") + std::to_string(rate) + " Hz " +
+                 std::to_string(channels) + " ch, opus complexity " + std::to_string(options.complexity));
 }
 
 // libopus alone: one 20 ms frame of a 48 kHz tone. Args: channels, complexity.
@@ -163,6 +248,11 @@ BENCHMARK(BM_AacToOpus)
     ->Args({16000, 1, 5})
     ->Args({8000, 1, 5})
     ->Args({8000, 1, 10});
+BENCHMARK(BM_G711ToOpus)
+    ->Args({16000, 1, 5, 1})
+    ->Args({16000, 1, 5, 0})
+    ->Args({16000, 1, 10, 1})
+    ->Args({8000, 2, 5, 0});
 BENCHMARK(BM_OpusEncodeOnly)->Args({2, 5})->Args({2, 10})->Args({1, 5})->Args({1, 10});
 
 BENCHMARK_MAIN();

@@ -57,7 +57,7 @@ bool AacTranscoding::setActive(bool active, std::string& error) {
   }
   if (transcoder_) return true;
   haveUnwrapped_ = false;  // the new transcoder unwraps from its first access unit
-  transcoder_ = media::AacOpusTranscoder::create(aacOf(aac_).config(), aac_.clockRate, error);
+  transcoder_ = media::AudioOpusTranscoder::create(aacOf(aac_).config(), aac_.clockRate, error);
   return transcoder_ != nullptr;
 }
 
@@ -103,7 +103,7 @@ void AacTranscoding::onSenderReport(uint64_t ntp, uint32_t rtpTimestamp) {
   const uint64_t base = haveUnwrapped_ ? unwrapped_ : rtpTimestamp;
   const uint64_t at = base + static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(rtpTimestamp - static_cast<uint32_t>(base))));
   const uint32_t rate = aac_.clockRate ? aac_.clockRate : 48000;
-  output_.onSenderReport(ntp, static_cast<uint32_t>(at * media::AacOpusTranscoder::kOutputRate / rate));
+  output_.onSenderReport(ntp, static_cast<uint32_t>(at * media::AudioOpusTranscoder::kOutputRate / rate));
 }
 
 }  // namespace sluice::stream

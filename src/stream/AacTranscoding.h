@@ -3,7 +3,7 @@
 // viewer) and only while at least one reader receives it (no reader, no decoder, no encoder).
 // The original AAC packets stay in the AAC track itself (for readers that take AAC); this
 // class depacketizes them (RFC 3640 mpeg4-generic or RFC 6416 LATM), transcodes the access
-// units (media::AacOpusTranscoder) and stores the 20 ms Opus packets in its own output track,
+// units (media::AudioOpusTranscoder) and stores the 20 ms Opus packets in its own output track,
 // a StreamTrack with its own history, SSRC and 48 kHz timeline. Its packets are placed on the
 // stream's capture clock through the AAC track's sender reports, rescaled to 48 kHz as the
 // transcoder rescales timestamps, so Opus stays in sync with the video.
@@ -14,7 +14,7 @@
 #include <string>
 #include <variant>
 
-#include "media/AacOpusTranscoder.h"
+#include "media/AudioOpusTranscoder.h"
 #include "media/LatmDepacketizer.h"
 #include "media/Mpeg4GenericDepacketizer.h"
 #include "stream/StreamTrack.h"
@@ -46,7 +46,7 @@ class AacTranscoding : private media::AacAccessUnitSink, private media::OpusPack
   void onSenderReport(uint64_t ntp, uint32_t rtpTimestamp);
 
   uint64_t depacketizeErrors() const { return depacketizeErrors_; }
-  const media::AacOpusTranscoder* transcoder() const { return transcoder_.get(); }
+  const media::AudioOpusTranscoder* transcoder() const { return transcoder_.get(); }
 
  private:
   void onAccessUnit(const media::AacAccessUnit& unit) override;
@@ -58,7 +58,7 @@ class AacTranscoding : private media::AacAccessUnitSink, private media::OpusPack
   media::TrackDescription aac_;
   StreamTrack output_;  // owned: the Opus track
   std::variant<std::monostate, media::Mpeg4GenericDepacketizer, media::LatmDepacketizer> depacketizer_;
-  std::unique_ptr<media::AacOpusTranscoder> transcoder_;  // owned; only while a reader needs it
+  std::unique_ptr<media::AudioOpusTranscoder> transcoder_;  // owned; only while a reader needs it
   int64_t arrivalUs_ = 0;
   CaptureClock* clock_ = nullptr;  // borrowed, only during ingest()
   bool haveUnwrapped_ = false;

@@ -1,7 +1,8 @@
-#include "media/AacOpusTranscoder.h"
+#include "media/AudioOpusTranscoder.h"
 
 #include <opus.h>
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 
@@ -18,8 +19,9 @@ namespace sluice::media {
 
 namespace {
 
-// Frames the sample buffer holds from the start: a partial packet, a 100 ms silence fill and
-// one resampled AU of the lowest AAC rate (2048 SBR samples at 7350 Hz -> 13375), with room.
+// Frames the sample buffer holds from the start (AAC; G.711 sizes it for its longest unit): a partial packet,
+// a 100 ms silence fill and one resampled AU of the lowest AAC rate (2048 SBR samples at 7350 Hz -> 13375),
+// with room.
 constexpr size_t kInitialBufferFrames = 16384;
 
 std::string avError(int code) {
@@ -45,9 +47,9 @@ bool decodable(uint8_t objectType) {
 
 }  // namespace
 
-std::unique_ptr<AacOpusTranscoder> AacOpusTranscoder::create(const AacConfig& config, uint32_t clockRate,
-                                                             std::string& error,
-                                                             const AacOpusOptions& options) {
+std::unique_ptr<AudioOpusTranscoder> AudioOpusTranscoder::create(const AacConfig& config, uint32_t clockRate,
+                                                                 std::string& error,
+                                                                 const AudioOpusOptions& options) {
   if (clockRate == 0) {
     error = "AAC->Opus: RTP clock rate 0";
     return nullptr;
@@ -62,14 +64,16 @@ std::unique_ptr<AacOpusTranscoder> AacOpusTranscoder::create(const AacConfig& co
     return nullptr;
   }
   const int channels = config.channels == 1 && !config.ps ? 1 : 2;
-  std::unique_ptr<AacOpusTranscoder> t(new AacOpusTranscoder(config, clockRate, channels));
+  std::unique_ptr<AudioOpusTranscoder> t(
+      new AudioOpusTranscoder(Input::Aac, config, config.sampleRate, config.channels, clockRate, channels));
   if (!t->init(options, error)) return nullptr;
   return t;
 }
 
-std::unique_ptr<AacOpusTranscoder> AacOpusTranscoder::create(const uint8_t* audioSpecificConfig, size_t size,
-                                                             uint32_t clockRate, std::string& error,
-                                                             const AacOpusOptions& options) {
+std::unique_ptr<AudioOpusTranscoder> AudioOpusTranscoder::create(const uint8_t* audioSpecificConfig,
+                                                                 size_t size, uint32_t clockRate,
+                                                                 std::string& error,
+                                                                 const AudioOpusOptions& options) {
   auto config = parseAudioSpecificConfig(audioSpecificConfig, size, error);
   if (!config) {
     error = "AAC->Opus: " + error;
@@ -78,60 +82,122 @@ std::unique_ptr<AacOpusTranscoder> AacOpusTranscoder::create(const uint8_t* audi
   return create(*config, clockRate, error, options);
 }
 
-AacOpusTranscoder::AacOpusTranscoder(const AacConfig& config, uint32_t clockRate, int channels)
-    : config_(config), clockRate_(clockRate), channels_(channels) {}
+std::unique_ptr<AudioOpusTranscoder> AudioOpusTranscoder::createG711(bool muLaw, uint32_t sampleRate,
+                                                                     uint32_t channels, uint32_t clockRate,
+                                                                     std::string& error,
+                                                                     const AudioOpusOptions& options) {
+  const std::string codec = muLaw ? "PCMU" : "PCMA";
+  if (clockRate == 0) {
+    error = "G.711->Opus: RTP clock rate 0";
+    return nullptr;
+  }
+  if (sampleRate < kMinG711Rate || sampleRate > kMaxG711Rate) {
+    error = "G.711->Opus: " + codec + " at " + std::to_string(sampleRate) + " Hz is not supported (" +
+            std::to_string(kMinG711Rate) + ".." + std::to_string(kMaxG711Rate) + " Hz)";
+    return nullptr;
+  }
+  if (channels < 1 || channels > 2) {
+    error = "G.711->Opus: " + codec + " with " + std::to_string(channels) +
+            " channels is not supported (mono or stereo)";
+    return nullptr;
+  }
+  const int n = static_cast<int>(channels);
+  std::unique_ptr<AudioOpusTranscoder> t(new AudioOpusTranscoder(muLaw ? Input::G711MuLaw : Input::G711ALaw,
+                                                                 AacConfig{}, sampleRate, n, clockRate, n));
+  if (!t->init(options, error)) return nullptr;
+  return t;
+}
 
-bool AacOpusTranscoder::init(const AacOpusOptions& options, std::string& error) {
-  const AVCodec* codec = avcodec_find_decoder_by_name("aac");
-  if (!codec) codec = avcodec_find_decoder(AV_CODEC_ID_AAC);
+AudioOpusTranscoder::AudioOpusTranscoder(Input input, const AacConfig& config, uint32_t inputRate,
+                                         int inputChannels, uint32_t clockRate, int channels)
+    : input_(input),
+      config_(config),
+      inputRate_(inputRate),
+      inputChannels_(inputChannels),
+      clockRate_(clockRate),
+      channels_(channels) {}
+
+const char* AudioOpusTranscoder::name() const { return input_ == Input::Aac ? "AAC->Opus" : "G.711->Opus"; }
+
+bool AudioOpusTranscoder::openDecoder(std::string& error) {
+  const AVCodec* codec = nullptr;
+  if (input_ == Input::Aac) {
+    codec = avcodec_find_decoder_by_name("aac");
+    if (!codec) codec = avcodec_find_decoder(AV_CODEC_ID_AAC);
+  } else {
+    codec = avcodec_find_decoder(input_ == Input::G711MuLaw ? AV_CODEC_ID_PCM_MULAW : AV_CODEC_ID_PCM_ALAW);
+  }
   if (!codec) {
-    error = "AAC->Opus: libavcodec has no AAC decoder";
+    error =
+        std::string(name()) + ": libavcodec has no " + (input_ == Input::Aac ? "AAC" : "G.711") + " decoder";
     return false;
   }
   decoder_ = avcodec_alloc_context3(codec);
   packet_ = av_packet_alloc();
   frame_ = av_frame_alloc();
   if (!decoder_ || !packet_ || !frame_) {
-    error = "AAC->Opus: out of memory";
+    error = std::string(name()) + ": out of memory";
     return false;
   }
-  const size_t ascSize = config_.bytes.size();
-  decoder_->extradata = static_cast<uint8_t*>(av_mallocz(ascSize + AV_INPUT_BUFFER_PADDING_SIZE));
-  if (!decoder_->extradata) {
-    error = "AAC->Opus: out of memory";
-    return false;
+  std::string what;
+  if (input_ == Input::Aac) {
+    const size_t ascSize = config_.bytes.size();
+    decoder_->extradata = static_cast<uint8_t*>(av_mallocz(ascSize + AV_INPUT_BUFFER_PADDING_SIZE));
+    if (!decoder_->extradata) {
+      error = "AAC->Opus: out of memory";
+      return false;
+    }
+    std::memcpy(decoder_->extradata, config_.bytes.data(), ascSize);
+    decoder_->extradata_size = static_cast<int>(ascSize);
+    what = config_.describe();
+  } else {
+    // G.711 carries no config: the decoder takes the rate and channels the SDP declares.
+    decoder_->sample_rate = static_cast<int>(inputRate_);
+    av_channel_layout_default(&decoder_->ch_layout, inputChannels_);
+    what = std::string(input_ == Input::G711MuLaw ? "PCMU" : "PCMA") + " " + std::to_string(inputRate_) +
+           " Hz " + std::to_string(inputChannels_) + " ch";
   }
-  std::memcpy(decoder_->extradata, config_.bytes.data(), ascSize);
-  decoder_->extradata_size = static_cast<int>(ascSize);
   decoder_->thread_count = 1;  // runs on the stream's worker thread, no helper threads
-  // Bad input is counted, not logged per AU: push the decoder's messages below the default
+  // Bad input is counted, not logged per unit: push the decoder's messages below the default
   // log level (AV_LOG_INFO) so a broken camera does not flood stderr.
   decoder_->log_level_offset = AV_LOG_TRACE;
   if (int ret = avcodec_open2(decoder_, codec, nullptr); ret < 0) {
-    error = "AAC->Opus: libavcodec refuses " + config_.describe() + ": " + avError(ret);
+    error = std::string(name()) + ": libavcodec refuses " + what + ": " + avError(ret);
     return false;
   }
+  return true;
+}
+
+bool AudioOpusTranscoder::init(const AudioOpusOptions& options, std::string& error) {
+  if (!openDecoder(error)) return false;
 
   int opusError = OPUS_OK;
   encoder_ = opus_encoder_create(kOutputRate, channels_, OPUS_APPLICATION_AUDIO, &opusError);
   if (!encoder_ || opusError != OPUS_OK) {
-    error = std::string("AAC->Opus: opus_encoder_create: ") + opus_strerror(opusError);
+    error = std::string(name()) + ": opus_encoder_create: " + opus_strerror(opusError);
     return false;
   }
   const int bitrate = options.bitrate > 0 ? options.bitrate : channels_ == 2 ? 64000 : 32000;
   if (opus_encoder_ctl(encoder_, OPUS_SET_BITRATE(bitrate)) != OPUS_OK ||
       opus_encoder_ctl(encoder_, OPUS_SET_COMPLEXITY(options.complexity)) != OPUS_OK ||
       opus_encoder_ctl(encoder_, OPUS_SET_INBAND_FEC(0)) != OPUS_OK) {
-    error = "AAC->Opus: libopus refuses bitrate " + std::to_string(bitrate) + " or complexity " +
+    error = std::string(name()) + ": libopus refuses bitrate " + std::to_string(bitrate) + " or complexity " +
             std::to_string(options.complexity);
     return false;
   }
-  samples_.resize(kInitialBufferFrames * channels_);
+  // Room for a partial packet, a 100 ms silence fill and the longest unit the input allows.
+  size_t frames = kInitialBufferFrames;
+  if (input_ != Input::Aac) {
+    const size_t longest =
+        kMaxG711PayloadSize / static_cast<size_t>(inputChannels_) * kOutputRate / inputRate_;
+    frames = std::max(frames, longest + kFrameSamples + kOutputRate * kMaxGapMs / 1000 + 1024);
+  }
+  samples_.resize(frames * channels_);
   opusPacket_.resize(kMaxOpusPacket);
   return true;
 }
 
-AacOpusTranscoder::~AacOpusTranscoder() {
+AudioOpusTranscoder::~AudioOpusTranscoder() {
   avcodec_free_context(&decoder_);
   av_packet_free(&packet_);
   av_frame_free(&frame_);
@@ -139,20 +205,21 @@ AacOpusTranscoder::~AacOpusTranscoder() {
   if (encoder_) opus_encoder_destroy(encoder_);
 }
 
-void AacOpusTranscoder::checkThread() {
+void AudioOpusTranscoder::checkThread() {
 #ifndef NDEBUG
   if (thread_ == std::thread::id{}) thread_ = std::this_thread::get_id();
-  assert(thread_ == std::this_thread::get_id() && "AacOpusTranscoder used from two threads");
+  assert(thread_ == std::this_thread::get_id() && "AudioOpusTranscoder used from two threads");
 #endif
 }
 
-int64_t AacOpusTranscoder::resamplerDelay() const { return swr_ ? swr_get_delay(swr_, kOutputRate) : 0; }
+int64_t AudioOpusTranscoder::resamplerDelay() const { return swr_ ? swr_get_delay(swr_, kOutputRate) : 0; }
 
-void AacOpusTranscoder::push(const uint8_t* au, size_t size, uint32_t rtpTimestamp, OpusPacketSink& sink) {
+void AudioOpusTranscoder::push(const uint8_t* unit, size_t size, uint32_t rtpTimestamp,
+                               OpusPacketSink& sink) {
   checkThread();
   ++framesIn_;
 
-  // Place the AU on the 48 kHz timeline (see the header for the rule).
+  // Place the unit on the 48 kHz timeline (see the header for the rule).
   int64_t ts64 = rtpTimestamp;
   if (anchored_) {
     const int32_t step = static_cast<int32_t>(rtpTimestamp - lastInTs_);
@@ -166,7 +233,7 @@ void AacOpusTranscoder::push(const uint8_t* au, size_t size, uint32_t rtpTimesta
       dropTimeline();
       ts64 = rtpTimestamp;
     } else if (delta > int64_t{kOutputRate} * kConcealThresholdMs / 1000) {
-      // Lost or undecodable AUs: silence keeps the output on the input's clock. (Samples the
+      // Lost or undecodable units: silence keeps the output on the input's clock. (Samples the
       // resampler still holds, under 1 ms, come out after the silence.)
       appendSilence(static_cast<size_t>(delta));
       ++concealedGaps_;
@@ -180,14 +247,21 @@ void AacOpusTranscoder::push(const uint8_t* au, size_t size, uint32_t rtpTimesta
   lastInTs_ = rtpTimestamp;
   lastInTs64_ = static_cast<uint64_t>(ts64);
 
-  if (!decode(au, size)) ++decodeErrors_;
+  if (!decode(unit, size)) ++decodeErrors_;
   emitPackets(sink);
 }
 
-bool AacOpusTranscoder::decode(const uint8_t* au, size_t size) {
-  if (size == 0 || size > kMaxAacAccessUnitSize) return false;
+bool AudioOpusTranscoder::acceptable(size_t size) const {
+  if (size == 0) return false;
+  if (input_ == Input::Aac) return size <= kMaxAacAccessUnitSize;
+  // pcm_mulaw/pcm_alaw would silently drop a trailing partial sample: refuse it instead.
+  return size <= kMaxG711PayloadSize && size % static_cast<size_t>(inputChannels_) == 0;
+}
+
+bool AudioOpusTranscoder::decode(const uint8_t* unit, size_t size) {
+  if (!acceptable(size)) return false;
   // A packet that does not own its data: libavcodec copies it into a padded buffer.
-  packet_->data = const_cast<uint8_t*>(au);
+  packet_->data = const_cast<uint8_t*>(unit);
   packet_->size = static_cast<int>(size);
   int ret = avcodec_send_packet(decoder_, packet_);
   packet_->data = nullptr;
@@ -203,13 +277,13 @@ bool AacOpusTranscoder::decode(const uint8_t* au, size_t size) {
       break;
     }
   }
-  // Nothing of a refused AU may linger in the decoder (a partly consumed packet would be
+  // Nothing of a refused unit may linger in the decoder (a partly consumed packet would be
   // decoded again on the next call).
   avcodec_flush_buffers(decoder_);
   return false;
 }
 
-bool AacOpusTranscoder::configureResampler() {
+bool AudioOpusTranscoder::configureResampler() {
   swr_free(&swr_);
   AVChannelLayout in{};
   if (frame_->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC ||
@@ -233,12 +307,13 @@ bool AacOpusTranscoder::configureResampler() {
   return true;
 }
 
-bool AacOpusTranscoder::plausibleFrame() const {
-  // The decoder follows what the stream says (a program_config_element, SBR/PS found in the
-  // stream): a frame whose format the config cannot explain is corrupt input, refused before
-  // it can rebuild the resampler.
+bool AudioOpusTranscoder::plausibleFrame() const {
   const int channels = frame_->ch_layout.nb_channels;
   const int rate = frame_->sample_rate;
+  if (input_ != Input::Aac) return channels == inputChannels_ && rate == static_cast<int>(inputRate_);
+  // The AAC decoder follows what the stream says (a program_config_element, SBR/PS found in the
+  // stream): a frame whose format the config cannot explain is corrupt input, refused before
+  // it can rebuild the resampler.
   const bool channelsOk = channels == config_.channels || (config_.channels == 1 && channels == 2);  // PS
   const bool rateOk = rate == static_cast<int>(config_.sampleRate) ||
                       rate == static_cast<int>(config_.outputSampleRate) ||
@@ -246,7 +321,7 @@ bool AacOpusTranscoder::plausibleFrame() const {
   return channelsOk && rateOk;
 }
 
-bool AacOpusTranscoder::convertFrame() {
+bool AudioOpusTranscoder::convertFrame() {
   if (frame_->nb_samples <= 0) return true;
   if (!plausibleFrame()) return false;
   if (!swr_ || frame_->sample_rate != swrInRate_ || frame_->format != swrInFormat_ ||
@@ -265,14 +340,14 @@ bool AacOpusTranscoder::convertFrame() {
   return true;
 }
 
-void AacOpusTranscoder::appendSilence(size_t frames) {
+void AudioOpusTranscoder::appendSilence(size_t frames) {
   const size_t needed = (write_ + frames) * static_cast<size_t>(channels_);
   if (needed > samples_.size()) samples_.resize(needed);
   std::memset(samples_.data() + write_ * channels_, 0, frames * channels_ * sizeof(int16_t));
   write_ += frames;
 }
 
-void AacOpusTranscoder::emitPackets(OpusPacketSink& sink) {
+void AudioOpusTranscoder::emitPackets(OpusPacketSink& sink) {
   while (write_ - read_ >= static_cast<size_t>(kFrameSamples)) {
     const opus_int32 n = opus_encode(encoder_, samples_.data() + read_ * channels_, kFrameSamples,
                                      opusPacket_.data(), static_cast<opus_int32>(opusPacket_.size()));
@@ -293,7 +368,7 @@ void AacOpusTranscoder::emitPackets(OpusPacketSink& sink) {
   }
 }
 
-void AacOpusTranscoder::dropTimeline() {
+void AudioOpusTranscoder::dropTimeline() {
   read_ = write_ = 0;
   anchored_ = false;
   swr_free(&swr_);  // rebuilt for the next decoded frame, without the old stream's tail
@@ -301,7 +376,7 @@ void AacOpusTranscoder::dropTimeline() {
   avcodec_flush_buffers(decoder_);
 }
 
-void AacOpusTranscoder::reset() {
+void AudioOpusTranscoder::reset() {
   checkThread();
   dropTimeline();
   opus_encoder_ctl(encoder_, OPUS_RESET_STATE);
