@@ -18,6 +18,8 @@ target_sources(sluice PRIVATE ${SLUICE_GENERATED_DIR}/SluiceVersion.cpp)
 set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 include(GNUInstallDirs)
 install(TARGETS sluice RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# Loaded by the server only when a stream needs AAC or G.711 transcoded (media/AudioTranscoder.h).
+install(TARGETS sluice_transcode_module LIBRARY DESTINATION lib/sluice)
 # Keep the symbol table (function names for pprof in production), drop DWARF: ~10x smaller.
 install(CODE "
   set(bin \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}/sluice\")

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "media/AudioOpusTranscoder.h"
+#include "transcode/AudioOpusTranscoder.h"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -29,8 +29,8 @@ extern "C" {
 
 namespace {
 
-using sluice::media::AudioOpusOptions;
-using sluice::media::AudioOpusTranscoder;
+using sluice::transcode::AudioOpusOptions;
+using sluice::transcode::AudioOpusTranscoder;
 
 struct EncodedAac {
   std::vector<uint8_t> config;  // AudioSpecificConfig

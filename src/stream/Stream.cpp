@@ -75,7 +75,7 @@ StartResult Stream::start(const StreamFormat& given) {
   publishFormat();
   stats_.readySinceUnixMs.store(wallClockMs(), std::memory_order_relaxed);
   ready_.store(true, std::memory_order_release);
-  updateTranscoding();  // kept readers of an AAC track that is new in this segment
+  updateTranscoding();  // kept readers of a transcoded track that is new in this segment
   if (wasSuspended && result == StartResult::Resumed) {
     ++fanoutDepth_;
     for (size_t i = 0; i < readers_.size(); ++i) {
@@ -90,7 +90,7 @@ StartResult Stream::start(const StreamFormat& given) {
 const StreamTrack* Stream::findTrack(size_t i) const {
   if (i < tracks_.size()) return tracks_[i].get();
   if (i >= StreamTrack::kTranscodedBase && i - StreamTrack::kTranscodedBase < tracks_.size()) {
-    const AacTranscoding* t = tracks_[i - StreamTrack::kTranscodedBase]->transcoding();
+    const AudioTranscoding* t = tracks_[i - StreamTrack::kTranscodedBase]->transcoding();
     return t ? &t->output() : nullptr;
   }
   return nullptr;
@@ -102,7 +102,7 @@ void Stream::updateTranscoding() {
     if (r.reader) wanted |= r.tracks;
   }
   for (auto& t : tracks_) {
-    AacTranscoding* transcoding = t->transcoding();
+    AudioTranscoding* transcoding = t->transcoding();
     if (!transcoding) continue;
     const bool want = (wanted >> (StreamTrack::kTranscodedBase + t->index())) & 1;
     if (want == transcoding->active()) continue;

@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "stream/AacTranscoding.h"
+#include "stream/AudioTranscoding.h"
 #include "stream/CaptureClock.h"
 #include "stream/StreamFormat.h"
 #include "stream/StreamTrack.h"
@@ -130,7 +130,7 @@ class Stream : private TrackOwner {
   void compactReaders();
   void publishFormat();
   void noteParameterSetChange(const StreamTrack& track);
-  // Runs each AAC track's transcoder while, and only while, a reader takes its Opus track.
+  // Runs each transcoded track's transcoder while, and only while, a reader takes its Opus track.
   void updateTranscoding();
   int64_t now() const { return clock_(); }
 

@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "media/RtpPacket.h"
-#include "stream/AacTranscoding.h"
+#include "stream/AudioTranscoding.h"
 
 namespace sluice::stream {
 
@@ -18,8 +18,8 @@ StreamTrack::StreamTrack(TrackOwner& owner, size_t index, const media::TrackDesc
                format.isVideo() ? std::min<size_t>(256, videoHistoryCapacity) : kAudioHistoryPackets),
       timeline_(format.clockRate ? format.clockRate : 90000) {
   resetShaper();
-  if (std::holds_alternative<media::Mpeg4AudioCodec>(format_.codec) && index_ < kTranscodedBase)
-    transcoding_ = std::make_unique<AacTranscoding>(owner_, kTranscodedBase + index_, format_, maxPayload_);
+  if (AudioTranscoding::needed(format_) && index_ < kTranscodedBase)
+    transcoding_ = std::make_unique<AudioTranscoding>(owner_, kTranscodedBase + index_, format_, maxPayload_);
 }
 
 StreamTrack::~StreamTrack() = default;

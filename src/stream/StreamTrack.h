@@ -21,7 +21,7 @@
 namespace sluice::stream {
 
 class StreamTrack;
-class AacTranscoding;
+class AudioTranscoding;
 
 // The stream that owns its tracks: told of every packet stored, to hand it to the readers.
 class TrackOwner {
@@ -52,7 +52,7 @@ class StreamTrack : private media::ShapedPacketSink {
   StreamTrack(const StreamTrack&) = delete;
   StreamTrack& operator=(const StreamTrack&) = delete;
 
-  // Index of the Opus track transcoded from source track i (AacTranscoding).
+  // Index of the Opus track transcoded from source track i (AudioTranscoding).
   static constexpr size_t kTranscodedBase = 16;
 
   // A source segment begins with this (compatible) format: a fresh shaper with its parameter
@@ -68,9 +68,9 @@ class StreamTrack : private media::ShapedPacketSink {
   // Stores a packet made on the server (the transcoder's), as a shaper's would be.
   void append(const media::ShapedPacket& packet, int64_t arrivalUs, CaptureClock& clock);
 
-  // The Opus version of an AAC track, or nullptr (other codecs).
-  AacTranscoding* transcoding() { return transcoding_.get(); }
-  const AacTranscoding* transcoding() const { return transcoding_.get(); }
+  // The Opus version of a track browsers cannot take (AAC, G.711 not at 8 kHz mono), or nullptr.
+  AudioTranscoding* transcoding() { return transcoding_.get(); }
+  const AudioTranscoding* transcoding() const { return transcoding_.get(); }
 
   size_t index() const { return index_; }
   const media::TrackDescription& format() const { return format_; }
@@ -106,7 +106,7 @@ class StreamTrack : private media::ShapedPacketSink {
   OutputTimeline timeline_;
   std::variant<std::monostate, media::H264RtpIngest, media::H265RtpIngest, media::AudioRtpPassThrough> shaper_;
   TrackSenderClock senderClock_;
-  std::unique_ptr<AacTranscoding> transcoding_;  // owned; MPEG-4 Audio source tracks only
+  std::unique_ptr<AudioTranscoding> transcoding_;  // owned; only tracks AudioTranscoding::needed()
   CaptureClock* clock_ = nullptr;  // borrowed, only during ingest()
   int64_t arrivalUs_ = 0;          // of the packet being shaped
   bool awaitingKeyframe_ = false;  // a resumed video segment is delivered from its first keyframe

@@ -19,13 +19,14 @@ std::string webrtcCodecName(const media::TrackDescription& t) {
 std::vector<SendableTrack> sendableTracks(const stream::StreamFormat& format) {
   std::vector<SendableTrack> out;
   for (size_t i = 0; i < format.size(); ++i) {
-    if (std::holds_alternative<media::Mpeg4AudioCodec>(format[i].codec) && i < stream::kMaxSourceTracks) {
-      // AAC goes out as Opus, transcoded once per stream while someone listens.
+    if (stream::AudioTranscoding::needed(format[i]) && i < stream::kMaxSourceTracks) {
+      // AAC, and G.711 not at 8 kHz mono, go out as Opus, transcoded once per stream while
+      // someone listens.
       SendableTrack t;
       t.streamTrack = stream::StreamTrack::kTranscodedBase + i;
       t.codec = "Opus";
       t.clockRate = 48000;
-      t.channels = stream::AacTranscoding::outputFormat(format[i]).channels;
+      t.channels = stream::AudioTranscoding::outputFormat(format[i]).channels;
       out.push_back(std::move(t));
       continue;
     }

@@ -190,7 +190,7 @@ bool WebrtcSession::streamMatchesAnswer(std::string& why) const {
       why = "track " + std::to_string(source + 1) + " is gone";
       return false;
     }
-    const std::string now = transcoded ? (std::holds_alternative<media::Mpeg4AudioCodec>(format[source].codec) ? "Opus" : "")
+    const std::string now = transcoded ? (stream::AudioTranscoding::needed(format[source]) ? "Opus" : "")
                                        : webrtcCodecName(format[source]);
     if (now != t.codec) {
       why = "track " + std::to_string(source + 1) + " is now " + (now.empty() ? format[source].apiName() : now) +

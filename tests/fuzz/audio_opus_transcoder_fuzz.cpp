@@ -1,4 +1,4 @@
-// module: media
+// module: transcode
 // Feeds input units to AudioOpusTranscoder (libavcodec's AAC or G.711 decoder,
 // libswresample, libopus). Input: byte 0 selects the input: bit 3 clear = AAC, set = G.711;
 // bits 0..2 pick the AudioSpecificConfig and RTP clock, or the G.711 law, rate and channels.
@@ -12,9 +12,10 @@
 #include <memory>
 #include <string>
 
-#include "media/AudioOpusTranscoder.h"
+#include "transcode/AudioOpusTranscoder.h"
 
 using namespace sluice::media;
+using namespace sluice::transcode;
 
 namespace {
 

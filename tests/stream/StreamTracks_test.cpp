@@ -3,6 +3,7 @@
 // reports put every track on one capture clock, and bad input stays on its track.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <vector>
 
 #include "media/Rtcp.h"
@@ -193,4 +194,42 @@ TEST(StreamTracks, TheFormatSnapshotFollowsTheSegment) {
   ASSERT_EQ(f.size(), 2u);
   EXPECT_EQ(f[1].apiName(), "G711");
   EXPECT_EQ(describeFormat(f), "H264, G711");
+}
+
+TEST(StreamTracks, G711At16kHzIsTranscodedToOpusOnlyWhileAReaderTakesIt) {
+  // PCMU at 16 kHz: browsers take only 8 kHz, so the stream offers its Opus version (track
+  // 16 + 1), made by the transcoding module (libsluice-transcode.so, loaded on demand).
+  StreamFormat f{h264Track(kSps, kPps), media::describeTrack("audio", 97, "PCMU", 16000, 1, "")};
+  f[0].payloadType = 96;
+  Stream s("cam", 1024, kMaxRtpPayload, fakeClock);
+  s.start(f);
+  ASSERT_NE(s.track(1).transcoding(), nullptr);
+  EXPECT_FALSE(s.track(1).transcoding()->active());
+  const size_t opus = StreamTrack::kTranscodedBase + 1;
+  ASSERT_NE(s.findTrack(opus), nullptr);
+  EXPECT_EQ(s.findTrack(opus)->format().apiName(), "Opus");
+
+  Reader r;
+  s.addReader(&r, (TrackMask{1} << 0) | (TrackMask{1} << opus));
+  ASSERT_TRUE(s.track(1).transcoding()->active()) << "module not loaded (libsluice-transcode.so next to the tests?)";
+  // One second of a 1 kHz tone, 20 ms (320 samples) per packet, mu-law coded.
+  for (int i = 0; i < 50; ++i) {
+    std::vector<uint8_t> p = rtp(97, static_cast<uint16_t>(i), static_cast<uint32_t>(i) * 320, 320, 0);
+    for (int k = 0; k < 320; ++k) {
+      const double x = 8000 * std::sin(2 * M_PI * 1000 * (i * 320 + k) / 16000.0);
+      // A coarse mu-law encoder: enough for a loud tone.
+      int v = static_cast<int>(x), sign = v < 0 ? 0x80 : 0;
+      v = std::min(std::abs(v), 32635) + 0x84;
+      int exponent = 7;
+      for (int mask = 0x4000; (v & mask) == 0 && exponent > 0; mask >>= 1) --exponent;
+      const int mantissa = (v >> (exponent + 3)) & 0x0f;
+      p[12 + k] = static_cast<uint8_t>(~(sign | (exponent << 4) | mantissa));
+    }
+    s.ingestRtp(1, p.data(), p.size());
+    gNowUs += 20'000;
+  }
+  EXPECT_GE(r.count(opus), 45u);
+  EXPECT_EQ(r.count(1), 0u);  // the 16 kHz original is not in this reader's mask
+  s.removeReader(&r);
+  EXPECT_FALSE(s.track(1).transcoding()->active());  // no reader, no transcoding
 }

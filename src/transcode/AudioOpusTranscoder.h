@@ -70,6 +70,7 @@
 
 #include "media/AacAccessUnit.h"
 #include "media/AacConfig.h"
+#include "media/AudioTranscoder.h"
 
 struct AVCodecContext;
 struct AVPacket;
@@ -77,14 +78,11 @@ struct AVFrame;
 struct SwrContext;
 struct OpusEncoder;
 
-namespace sluice::media {
+namespace sluice::transcode {
 
-class OpusPacketSink {
- public:
-  virtual ~OpusPacketSink() = default;
-  // One 20 ms Opus packet; `data` is valid only during the call.
-  virtual void onOpusPacket(const uint8_t* data, size_t size, uint32_t timestamp48k) = 0;
-};
+using media::AacAccessUnit;
+using media::AacConfig;
+using media::OpusPacketSink;
 
 struct AudioOpusOptions {
   int bitrate = 0;     // bit/s; 0 = 64000 for stereo output, 32000 for mono
@@ -95,11 +93,10 @@ struct AudioOpusOptions {
 // small enough that the sample buffer never grows.
 inline constexpr size_t kMaxG711PayloadSize = 8192;
 
-class AudioOpusTranscoder {
+class AudioOpusTranscoder final : public media::AudioTranscoder {
  public:
   enum class Input { Aac, G711MuLaw, G711ALaw };
 
-  static constexpr uint32_t kOutputRate = 48000;
   static constexpr int kFrameSamples = 960;           // 20 ms at 48 kHz
   static constexpr size_t kMaxOpusPacket = 1188;      // bytes
   static constexpr uint32_t kMaxGapMs = 100;          // beyond this (or backwards): re-anchor
@@ -121,21 +118,19 @@ class AudioOpusTranscoder {
   static std::unique_ptr<AudioOpusTranscoder> createG711(bool muLaw, uint32_t sampleRate, uint32_t channels,
                                                          uint32_t clockRate, std::string& error,
                                                          const AudioOpusOptions& options = {});
-  ~AudioOpusTranscoder();
+  ~AudioOpusTranscoder() override;
   AudioOpusTranscoder(const AudioOpusTranscoder&) = delete;
   AudioOpusTranscoder& operator=(const AudioOpusTranscoder&) = delete;
 
   // One input unit with its RTP timestamp in the input's clock: a raw AAC access unit (no
   // ADTS header), or a G.711 RTP payload. Emits zero or more 20 ms Opus packets to `sink`
   // before returning.
-  void push(const uint8_t* unit, size_t size, uint32_t rtpTimestamp, OpusPacketSink& sink);
+  void push(const uint8_t* unit, size_t size, uint32_t rtpTimestamp, OpusPacketSink& sink) override;
   // The same, for what an AacAccessUnitSink receives from the depacketizers.
-  void push(const AacAccessUnit& unit, OpusPacketSink& sink) {
-    push(unit.data, unit.size, unit.timestamp, sink);
-  }
+  using media::AudioTranscoder::push;
   // Drops all state (decoder, resampler, buffered samples, anchor); the next push
   // re-anchors. Counters are kept.
-  void reset();
+  void reset() override;
 
   Input input() const { return input_; }
   uint32_t inputSampleRate() const { return inputRate_; }  // AAC: of the core (config)
@@ -143,9 +138,9 @@ class AudioOpusTranscoder {
   int outputChannels() const { return channels_; }         // of the Opus encoder: 1 or 2
   const AacConfig& config() const { return config_; }      // AAC only (empty for G.711)
 
-  uint64_t framesIn() const { return framesIn_; }  // input units pushed
-  uint64_t packetsOut() const { return packetsOut_; }
-  uint64_t decodeErrors() const { return decodeErrors_; }
+  uint64_t framesIn() const override { return framesIn_; }  // input units pushed
+  uint64_t packetsOut() const override { return packetsOut_; }
+  uint64_t decodeErrors() const override { return decodeErrors_; }
   uint64_t discontinuities() const {
     return discontinuities_;
   }  // input jumps (not the first unit, not reset())
@@ -201,4 +196,4 @@ class AudioOpusTranscoder {
   std::thread::id thread_{};  // debug check: the thread that pushes
 };
 
-}  // namespace sluice::media
+}  // namespace sluice::transcode

@@ -1,4 +1,4 @@
-#include "media/AudioOpusTranscoder.h"
+#include "transcode/AudioOpusTranscoder.h"
 
 #include <opus.h>
 
@@ -15,7 +15,7 @@ extern "C" {
 #include <libswresample/swresample.h>
 }
 
-namespace sluice::media {
+namespace sluice::transcode {
 
 namespace {
 
@@ -74,7 +74,7 @@ std::unique_ptr<AudioOpusTranscoder> AudioOpusTranscoder::create(const uint8_t* 
                                                                  size_t size, uint32_t clockRate,
                                                                  std::string& error,
                                                                  const AudioOpusOptions& options) {
-  auto config = parseAudioSpecificConfig(audioSpecificConfig, size, error);
+  auto config = media::parseAudioSpecificConfig(audioSpecificConfig, size, error);
   if (!config) {
     error = "AAC->Opus: " + error;
     return nullptr;
@@ -253,7 +253,7 @@ void AudioOpusTranscoder::push(const uint8_t* unit, size_t size, uint32_t rtpTim
 
 bool AudioOpusTranscoder::acceptable(size_t size) const {
   if (size == 0) return false;
-  if (input_ == Input::Aac) return size <= kMaxAacAccessUnitSize;
+  if (input_ == Input::Aac) return size <= media::kMaxAacAccessUnitSize;
   // pcm_mulaw/pcm_alaw would silently drop a trailing partial sample: refuse it instead.
   return size <= kMaxG711PayloadSize && size % static_cast<size_t>(inputChannels_) == 0;
 }
@@ -382,4 +382,4 @@ void AudioOpusTranscoder::reset() {
   opus_encoder_ctl(encoder_, OPUS_RESET_STATE);
 }
 
-}  // namespace sluice::media
+}  // namespace sluice::transcode

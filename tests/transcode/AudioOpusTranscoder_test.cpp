@@ -1,4 +1,4 @@
-#include "media/AudioOpusTranscoder.h"
+#include "transcode/AudioOpusTranscoder.h"
 
 #include <gtest/gtest.h>
 #include <opus.h>
@@ -16,6 +16,7 @@
 #include "media/AacAccessUnit.h"
 
 using namespace sluice::media;
+using namespace sluice::transcode;
 
 namespace {
 
