@@ -2,9 +2,10 @@
 // Per-stream H.264 RTP shaper (camera RTP in, RFC 6184 payloads out): NalRtpIngest, which
 // does all the shaping, with the H.264 payload format below. Parameter sets are SPS and PPS
 // (absorbed from single NAL units and STAP-As), the [SPS, PPS] STAP-A goes before every IDR
-// access unit, fragments leave as FU-A. H.264 NAL headers are not checked (no forbidden-bit
-// or type check inside STAP-As, an FU-A with both S and E is accepted): only single NAL unit
-// types 1..23 are forwarded as such; STAP-B, MTAP, FU-B and types 0/30/31 are unsupported.
+// access unit, fragments leave as FU-A. Unlike H.265, NAL headers are not checked: the
+// forbidden bit is not looked at, units inside a STAP-A may be of any type, and an FU-A with
+// both S and E set is accepted. As payloads, types 1..23 are single NAL units; STAP-B,
+// MTAP16/24, FU-B and types 0/30/31 are refused as unsupported.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
