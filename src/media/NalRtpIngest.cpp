@@ -23,11 +23,11 @@ bool isAbsorbed(uint8_t type) {
 
 }  // namespace
 
-template <class Format>
+template <NalPayloadFormat Format>
 NalRtpIngest<Format>::NalRtpIngest(size_t maxPayload)
     : fragmenter_(Format::kCodec, maxPayload), scratch_(fragmenter_.maxPayload()) {}
 
-template <class Format>
+template <NalPayloadFormat Format>
 bool NalRtpIngest<Format>::storeParameterSets(const ParameterSets& sets) {
   for (size_t i = 0; i < sets.size(); ++i) {
     if (sets[i].size() > kMaxParameterSetSize) {
@@ -43,12 +43,12 @@ bool NalRtpIngest<Format>::storeParameterSets(const ParameterSets& sets) {
   return true;
 }
 
-template <class Format>
+template <NalPayloadFormat Format>
 bool NalRtpIngest<Format>::hasParameterSets() const {
   return std::all_of(sizes_.begin(), sizes_.end(), [](size_t s) { return s > 0; });
 }
 
-template <class Format>
+template <NalPayloadFormat Format>
 IngestError NalRtpIngest<Format>::push(const uint8_t* rtp, size_t size, ShapedPacketSink& sink) {
   ++packetsIn_;
   RtpHeader header;
@@ -82,7 +82,7 @@ IngestError NalRtpIngest<Format>::push(const uint8_t* rtp, size_t size, ShapedPa
   return error;
 }
 
-template <class Format>
+template <NalPayloadFormat Format>
 void NalRtpIngest<Format>::trackAccessUnit(uint32_t timestamp, bool marker) {
   if (!haveAccessUnit_ || accessUnitEnded_ || timestamp != timestamp_) {
     haveAccessUnit_ = true;
@@ -92,14 +92,14 @@ void NalRtpIngest<Format>::trackAccessUnit(uint32_t timestamp, bool marker) {
   accessUnitEnded_ = marker;
 }
 
-template <class Format>
+template <NalPayloadFormat Format>
 void NalRtpIngest<Format>::interruptFragmentedNal() {
   if (!fragmenter_.active()) return;
   fragmenter_.abandon();
   ++truncatedNals_;
 }
 
-template <class Format>
+template <NalPayloadFormat Format>
 IngestError NalRtpIngest<Format>::dispatch(const uint8_t* payload, size_t size, bool marker) {
   if (size < Format::kNalHeaderSize) return IngestError::EmptyPayload;
   if (IngestError e = Format::checkHeader(payload); e != IngestError::None) return e;
@@ -118,7 +118,7 @@ IngestError NalRtpIngest<Format>::dispatch(const uint8_t* payload, size_t size, 
 }
 
 // STAP-A (H.264) or AP (H.265): a payload header, then [16-bit length][NAL unit] repeated.
-template <class Format>
+template <NalPayloadFormat Format>
 IngestError NalRtpIngest<Format>::handleAggregation(const uint8_t* payload, size_t size, bool marker) {
   constexpr size_t kHeaderSize = Format::kNalHeaderSize;
   // Pass 1: validate every unit before acting on any, and plan the output.
@@ -191,7 +191,7 @@ IngestError NalRtpIngest<Format>::handleAggregation(const uint8_t* payload, size
 // FU-A (H.264) or FU (H.265). Every one goes through the fragmenter, so the camera's fragment
 // size does not matter: the NAL unit leaves in full payloads, the remainder of each fragment
 // carried to the next.
-template <class Format>
+template <NalPayloadFormat Format>
 IngestError NalRtpIngest<Format>::handleFragment(const uint8_t* payload, size_t size, bool marker) {
   if (size < Format::kFuHeaderSize + 1) return Format::kMalformedFragment;
   uint8_t fuHeader = payload[Format::kFuHeaderSize - 1];
@@ -220,7 +220,7 @@ IngestError NalRtpIngest<Format>::handleFragment(const uint8_t* payload, size_t 
   return IngestError::None;
 }
 
-template <class Format>
+template <NalPayloadFormat Format>
 void NalRtpIngest<Format>::absorbParameterSet(const uint8_t* nal, size_t size) {
   size_t slot = Format::parameterSetSlot(Format::nalType(nal));
   if (size > kMaxParameterSetSize) {
@@ -237,7 +237,7 @@ void NalRtpIngest<Format>::absorbParameterSet(const uint8_t* nal, size_t size) {
 
 // Called before the first keyframe packet of an access unit is emitted: one aggregation
 // packet of all parameter sets, or each on its own when that would not fit.
-template <class Format>
+template <NalPayloadFormat Format>
 void NalRtpIngest<Format>::beforeKeyframe() {
   if (keyframeSeenInAccessUnit_) return;
   keyframeSeenInAccessUnit_ = true;
@@ -265,7 +265,7 @@ void NalRtpIngest<Format>::beforeKeyframe() {
   emit(out, w, false, true);
 }
 
-template <class Format>
+template <NalPayloadFormat Format>
 void NalRtpIngest<Format>::emitNal(const uint8_t* nal, size_t size, bool marker, bool keyframeStart) {
   if (size <= maxPayload()) {
     emit(nal, size, marker, keyframeStart);
@@ -281,7 +281,7 @@ void NalRtpIngest<Format>::emitNal(const uint8_t* nal, size_t size, bool marker,
   fragmenter_.end(out);
 }
 
-template <class Format>
+template <NalPayloadFormat Format>
 void NalRtpIngest<Format>::emit(const uint8_t* payload, size_t size, bool marker, bool keyframeStart) {
   ShapedPacket packet{payload, size, timestamp_, marker, keyframeStart, sequence_.takePendingLost()};
   ++packetsOut_;

@@ -21,23 +21,17 @@
 // practice) pass through.
 //
 // What differs between the codecs is the payload format, a policy class of static inline
-// members (no virtual call, nothing stored): H264PayloadFormat in H264RtpIngest.h (STAP-A,
-// FU-A, SPS/PPS, IDR) and H265PayloadFormat in H265RtpIngest.h (AP, FU, VPS/SPS/PPS, IRAP,
-// NAL header checks). A Format provides:
-//   kCodec (NalFragmenter's), kNalHeaderSize, kFuHeaderSize (bytes before an FU's body, the
-//   FU header with its S/E bits last), kAggregation / kFragment (payload NAL types),
-//   kParameterSetCount, kMalformedAggregation / kMalformedFragment (its IngestErrors);
-//   nalType(header), checkHeader(header) and checkAggregated(nal) (IngestError::None when
-//   forwardable), isSingleNal, isParameterSet, parameterSetSlot, isAud, isKeyframe (by type),
-//   fuNalType(fuHeader), validFragment(type, start, end), restoreNalHeader(fu, type, out),
-//   acceptsSdpParameterSet(slot, nal), and AggregationHeader {add(nal); write(out)}, which
-//   derives an aggregation packet's header from the NAL units it carries.
-// H264RtpIngest and H265RtpIngest derive from this and add only their parameter-set API.
-// The member definitions live in NalRtpIngest.cpp, instantiated there for both formats.
+// members checked by the NalPayloadFormat concept below (no virtual call, nothing stored):
+// H264PayloadFormat in H264RtpIngest.h (STAP-A, FU-A, SPS/PPS, IDR) and H265PayloadFormat in
+// H265RtpIngest.h (AP, FU, VPS/SPS/PPS, IRAP, NAL header checks). H264RtpIngest and
+// H265RtpIngest derive from NalRtpIngest and add only their parameter-set API. The member
+// definitions live in NalRtpIngest.cpp, instantiated there for both formats.
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "media/NalFragmenter.h"
@@ -46,7 +40,35 @@
 
 namespace sluice::media {
 
-template <class Format>
+// NAL types are passed as uint8_t, NAL unit headers as pointers to their first byte.
+template <class F>
+concept NalPayloadFormat = requires(const uint8_t* nal, uint8_t type, uint8_t* out,
+                                    std::span<const uint8_t> sdp, typename F::AggregationHeader header) {
+  { F::kCodec } -> std::convertible_to<NalCodec>;            // for NalFragmenter
+  { F::kNalHeaderSize } -> std::convertible_to<size_t>;      // 1 or 2 bytes
+  { F::kFuHeaderSize } -> std::convertible_to<size_t>;       // before an FU's body, S/E byte last
+  { F::kAggregation } -> std::convertible_to<uint8_t>;       // STAP-A / AP payload type
+  { F::kFragment } -> std::convertible_to<uint8_t>;          // FU-A / FU payload type
+  { F::kParameterSetCount } -> std::convertible_to<size_t>;  // stored slots, in AP order
+  { F::kMalformedAggregation } -> std::convertible_to<IngestError>;
+  { F::kMalformedFragment } -> std::convertible_to<IngestError>;
+  { F::nalType(nal) } -> std::same_as<uint8_t>;
+  { F::checkHeader(nal) } -> std::same_as<IngestError>;      // None: a payload header it forwards
+  { F::checkAggregated(nal) } -> std::same_as<IngestError>;  // None: a unit it takes in an aggregate
+  { F::isSingleNal(type) } -> std::same_as<bool>;            // a whole NAL unit as a payload
+  { F::isParameterSet(type) } -> std::same_as<bool>;
+  { F::parameterSetSlot(type) } -> std::same_as<size_t>;
+  { F::isAud(type) } -> std::same_as<bool>;
+  { F::isKeyframe(type) } -> std::same_as<bool>;                  // gets the parameter sets in front
+  { F::fuNalType(type) } -> std::same_as<uint8_t>;                // from the FU header byte
+  { F::validFragment(type, true, false) } -> std::same_as<bool>;  // (type, start, end)
+  F::restoreNalHeader(nal, type, out);                            // (FU payload, type, out)
+  { F::acceptsSdpParameterSet(size_t{0}, sdp) } -> std::same_as<bool>;
+  header.add(nal);  // an aggregation packet's header, derived from the units it carries
+  std::as_const(header).write(out);
+};
+
+template <NalPayloadFormat Format>
 class NalRtpIngest {
  public:
   // Larger parameter sets are ignored (counted): real ones are tens of bytes.
