@@ -1,100 +1,80 @@
 #pragma once
-// Per-stream H.264 RTP shaper on the hot path (camera RTP in, RFC 6184 payloads out) that
-// lets a new WebRTC viewer start decoding at any keyframe:
-//  - in-band SPS/PPS (single NAL or inside STAP-A) are absorbed and stored, AUDs dropped;
-//  - right before the first IDR packet of each access unit one STAP-A [SPS, PPS] is emitted
-//    (flagged keyframeStart), so every IDR is self-contained;
-//  - every fragmented or oversize NAL unit leaves as the fewest FU-A payloads of at most
-//    maxPayload bytes, all full but the last, whatever the camera's fragment size: the
-//    remainder of one camera fragment is carried into the next (NalFragmenter), so no
-//    whole frame is ever buffered; fitting single NAL units and STAP-As pass through
-//    without a copy, STAP-As that lost NAL units are rebuilt;
-//  - a NAL unit whose fragments are interrupted (sequence gap, late packet, new start,
-//    timestamp change) is dropped from there on, so no spliced NAL unit is forwarded.
-// Access units end at the marker bit or a timestamp change. O(1) amortized per packet (work
-// proportional to its bytes), no allocation, no locks: one instance per stream, one thread.
-// Not absorbed: SPS/PPS/AUD carried inside FU-A (never seen in practice) pass through.
-#include <array>
+// Per-stream H.264 RTP shaper (camera RTP in, RFC 6184 payloads out): NalRtpIngest, which
+// does all the shaping, with the H.264 payload format below. Parameter sets are SPS and PPS
+// (absorbed from single NAL units and STAP-As), the [SPS, PPS] STAP-A goes before every IDR
+// access unit, fragments leave as FU-A. Unlike H.265, NAL headers are not checked: the
+// forbidden bit is not looked at, units inside a STAP-A may be of any type, and an FU-A with
+// both S and E set is accepted. As payloads, types 1..23 are single NAL units; STAP-B,
+// MTAP16/24, FU-B and types 0/30/31 are refused as unsupported.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
-#include <vector>
 
-#include "media/NalFragmenter.h"
-#include "media/RtpSequenceTracker.h"
-#include "media/ShapedPacket.h"
+#include "media/H264.h"
+#include "media/NalRtpIngest.h"
 
 namespace sluice::media {
 
-class H264RtpIngest {
- public:
-  // Larger parameter sets are ignored (counted): real ones are tens of bytes.
-  static constexpr size_t kMaxParameterSetSize = 512;
+struct H264PayloadFormat {
+  static constexpr NalCodec kCodec = NalCodec::H264;
+  static constexpr size_t kNalHeaderSize = 1;
+  static constexpr size_t kFuHeaderSize = 2;  // FU indicator + FU header
+  static constexpr uint8_t kAggregation = h264::kStapA;
+  static constexpr uint8_t kFragment = h264::kFuA;
+  static constexpr size_t kParameterSetCount = 2;  // SPS, PPS
+  static constexpr IngestError kMalformedAggregation = IngestError::MalformedStapA;
+  static constexpr IngestError kMalformedFragment = IngestError::MalformedFuA;
 
+  static uint8_t nalType(const uint8_t* header) { return h264::nalType(header[0]); }
+  static IngestError checkHeader(const uint8_t*) { return IngestError::None; }
+  static IngestError checkAggregated(const uint8_t*) { return IngestError::None; }
+  static bool isSingleNal(uint8_t type) { return h264::isSingleNal(type); }
+  static bool isParameterSet(uint8_t type) { return h264::isParameterSet(type); }
+  static size_t parameterSetSlot(uint8_t type) { return type == h264::kSps ? 0 : 1; }
+  static bool isAud(uint8_t type) { return type == h264::kAud; }
+  static bool isKeyframe(uint8_t type) { return type == h264::kIdr; }
+
+  static uint8_t fuNalType(uint8_t fuHeader) { return h264::nalType(fuHeader); }
+  static bool validFragment(uint8_t type, bool /*start*/, bool /*end*/) { return h264::isSingleNal(type); }
+  // The fragmented NAL unit's header: F and NRI from the FU indicator, the type from the FU header.
+  static void restoreNalHeader(const uint8_t* fu, uint8_t type, uint8_t* out) {
+    out[0] = static_cast<uint8_t>((fu[0] & 0xe0) | type);
+  }
+  // SDP sprop-parameter-sets were parsed by the SDP layer: any bytes are kept.
+  static bool acceptsSdpParameterSet(size_t, std::span<const uint8_t>) { return true; }
+
+  // STAP-A header byte for a set of NAL units: F is OR-ed, NRI is the maximum (RFC 6184 §5.7.1).
+  class AggregationHeader {
+   public:
+    void add(const uint8_t* nal) {
+      uint8_t f = static_cast<uint8_t>((header_ | nal[0]) & 0x80);
+      uint8_t nri = std::max<uint8_t>(header_ & 0x60, nal[0] & 0x60);
+      header_ = static_cast<uint8_t>(f | nri | h264::kStapA);
+    }
+    void write(uint8_t* out) const { out[0] = header_; }
+
+   private:
+    uint8_t header_ = h264::kStapA;
+  };
+};
+
+extern template class NalRtpIngest<H264PayloadFormat>;
+
+class H264RtpIngest : public NalRtpIngest<H264PayloadFormat> {
+ public:
   // maxPayload is clamped to at least 3 (an FU-A with one byte of body).
-  explicit H264RtpIngest(size_t maxPayload = 1188);
+  explicit H264RtpIngest(size_t maxPayload = 1188) : NalRtpIngest(maxPayload) {}
 
   // From SDP sprop-parameter-sets; replaced by any in-band SPS/PPS later. Whole NAL units;
   // ignored (counted in oversizeParameterSets) if either exceeds kMaxParameterSetSize.
-  void setParameterSets(const uint8_t* sps, size_t spsSize, const uint8_t* pps, size_t ppsSize);
+  void setParameterSets(const uint8_t* sps, size_t spsSize, const uint8_t* pps, size_t ppsSize) {
+    storeParameterSets({{{sps, spsSize}, {pps, ppsSize}}});
+  }
 
-  // Shapes one camera RTP packet. On error nothing is emitted. lostBefore counts the
-  // sequence numbers skipped just before the source packet (0 for the first packet, for
-  // duplicates, reordered packets and jumps over 1000); when a source packet emits nothing
-  // its count moves to the next emitted packet. Late or duplicate FU-A fragments are
-  // dropped (counted in lateFragments): they cannot be spliced back into a NAL unit.
-  IngestError push(const uint8_t* rtp, size_t size, ShapedPacketSink& sink);
-
-  std::span<const uint8_t> sps() const { return {sps_.data(), spsSize_}; }
-  std::span<const uint8_t> pps() const { return {pps_.data(), ppsSize_}; }
-  bool hasParameterSets() const { return spsSize_ > 0 && ppsSize_ > 0; }
-  size_t maxPayload() const { return maxPayload_; }
-
-  uint64_t packetsIn() const { return packetsIn_; }
-  uint64_t packetsOut() const { return packetsOut_; }
-  uint64_t lostPackets() const { return sequence_.lostPackets(); }
-  uint64_t malformed() const { return malformed_; }
-  uint64_t unsupported() const { return unsupported_; }
-  uint64_t keyframes() const { return keyframes_; }  // IDR access units
-  uint64_t idrWithoutParameterSets() const { return idrWithoutParameterSets_; }
-  uint64_t parameterSetChanges() const { return parameterSetChanges_; }  // in-band updates that differed
-  uint64_t oversizeParameterSets() const { return oversizeParameterSets_; }
-  // NAL units whose fragments stopped before the end fragment (loss, camera restart).
-  uint64_t truncatedNals() const { return truncatedNals_; }
-  uint64_t lateFragments() const { return lateFragments_; }
-  // Continuation fragments whose start was lost or never sent: dropped.
-  uint64_t orphanFragments() const { return orphanFragments_; }
-
- private:
-  void trackAccessUnit(uint32_t timestamp, bool marker);
-  IngestError dispatch(const uint8_t* payload, size_t size, bool marker);
-  IngestError handleStapA(const uint8_t* payload, size_t size, bool marker);
-  IngestError handleFuA(const uint8_t* payload, size_t size, bool marker);
-  void absorbParameterSet(const uint8_t* nal, size_t size);
-  void beforeIdr();
-  void emitNal(const uint8_t* nal, size_t size, bool marker, bool keyframeStart);
-  void emit(const uint8_t* payload, size_t size, bool marker, bool keyframeStart);
-
-  void interruptFragmentedNal();
-
-  size_t maxPayload_;
-  std::vector<uint8_t> scratch_;  // owned, sized once: maxPayload_
-  NalFragmenter fragmenter_;      // owned: the NAL unit being re-fragmented
-  ShapedPacketSink* sink_ = nullptr;  // borrowed, only during push()
-
-  std::array<uint8_t, kMaxParameterSetSize> sps_{}, pps_{};
-  size_t spsSize_ = 0, ppsSize_ = 0;
-
-  RtpSequenceTracker sequence_;
-
-  bool haveAccessUnit_ = false;
-  bool accessUnitEnded_ = false;  // the last packet had the marker bit
-  uint32_t timestamp_ = 0;
-  bool idrSeenInAccessUnit_ = false;
-
-  uint64_t packetsIn_ = 0, packetsOut_ = 0, malformed_ = 0, unsupported_ = 0;
-  uint64_t truncatedNals_ = 0, lateFragments_ = 0, orphanFragments_ = 0;
-  uint64_t keyframes_ = 0, idrWithoutParameterSets_ = 0, parameterSetChanges_ = 0, oversizeParameterSets_ = 0;
+  std::span<const uint8_t> sps() const { return parameterSet(0); }
+  std::span<const uint8_t> pps() const { return parameterSet(1); }
+  uint64_t idrWithoutParameterSets() const { return keyframesWithoutParameterSets(); }
 };
 
 }  // namespace sluice::media
