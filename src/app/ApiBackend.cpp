@@ -254,6 +254,27 @@ http::SluiceCounters ApiBackend::sluiceCounters() {
                          true});
     }
   }
+  // Each ready path's tracks, as the API's `tracks` names them (an info metric: value 1).
+  for (const auto& pc : app_.config().paths) {
+    Path* path = app_.findPath(pc.name);
+    if (!path || !path->ready()) continue;
+    const stream::StreamFormat format = path->stream()->formatSnapshot();
+    for (size_t i = 0; i < format.size(); ++i) {
+      c.extra.push_back({"sluice_path_track_info",
+                         {{"name", pc.name}, {"track", std::to_string(i + 1)}, {"codec", format[i].apiName()}},
+                         1.0,
+                         false});
+    }
+  }
+  // Streams whose audio is being transcoded to Opus right now (0 when nobody listens).
+  for (const auto& pc : app_.config().paths) {
+    if (Path* path = app_.findPath(pc.name)) {
+      c.extra.push_back({"sluice_path_audio_transcoding",
+                         {{"name", pc.name}},
+                         static_cast<double>(path->stream()->stats().transcoding.load()),
+                         false});
+    }
+  }
   return c;
 }
 

@@ -101,20 +101,27 @@ void Stream::updateTranscoding() {
   for (const ReaderEntry& r : readers_) {
     if (r.reader) wanted |= r.tracks;
   }
+  uint32_t active = 0;
   for (auto& t : tracks_) {
     AudioTranscoding* transcoding = t->transcoding();
     if (!transcoding) continue;
-    const bool want = (wanted >> (StreamTrack::kTranscodedBase + t->index())) & 1;
-    if (want == transcoding->active()) continue;
-    std::string error;
-    if (!transcoding->setActive(want, error)) {
-      log::warn("[path {}] cannot transcode track {} ({}) to Opus: {}", path_, t->index() + 1,
-                t->format().describe(), error);
-    } else {
-      log::info("[path {}] {} transcoding track {} ({}) to Opus", path_, want ? "started" : "stopped",
-                t->index() + 1, t->format().describe());
-    }
+    active += applyTranscodingDemand(wanted, *t, *transcoding);
   }
+  stats_.transcoding.store(active, std::memory_order_relaxed);
+}
+
+bool Stream::applyTranscodingDemand(TrackMask wanted, const StreamTrack& t, AudioTranscoding& transcoding) {
+  const bool want = (wanted >> (StreamTrack::kTranscodedBase + t.index())) & 1;
+  if (want == transcoding.active()) return want;
+  std::string error;
+  if (!transcoding.setActive(want, error)) {
+    log::warn("[path {}] cannot transcode track {} ({}) to Opus: {}", path_, t.index() + 1, t.format().describe(),
+              error);
+  } else {
+    log::info("[path {}] {} transcoding track {} ({}) to Opus", path_, want ? "started" : "stopped", t.index() + 1,
+              t.format().describe());
+  }
+  return transcoding.active();
 }
 
 void Stream::publishFormat() {

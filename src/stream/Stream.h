@@ -62,6 +62,7 @@ struct StreamStats {
   std::atomic<uint64_t> resumes{0};          // segments that continued suspended readers
   std::atomic<uint64_t> packetsBeforeKeyframe{0};  // dropped while a resumed segment awaited its IDR
   std::atomic<bool> suspended{false};              // source away, readers kept
+  std::atomic<uint32_t> transcoding{0};            // tracks being transcoded to Opus now
 };
 
 // A bit per track index: which tracks a reader receives.
@@ -132,6 +133,8 @@ class Stream : private TrackOwner {
   void noteParameterSetChange(const StreamTrack& track);
   // Runs each transcoded track's transcoder while, and only while, a reader takes its Opus track.
   void updateTranscoding();
+  // Starts or stops one track's transcoding as `wanted` says; whether it runs afterwards.
+  bool applyTranscodingDemand(TrackMask wanted, const StreamTrack& track, AudioTranscoding& transcoding);
   int64_t now() const { return clock_(); }
 
   std::string path_;

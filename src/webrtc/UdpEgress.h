@@ -19,6 +19,7 @@ struct UdpEgressStats {
   std::atomic<uint64_t> datagramsDropped{0};
   std::atomic<uint64_t> batches{0};
   std::atomic<uint64_t> syscalls{0};  // sendmmsg calls (a batch may need more than one)
+  std::atomic<uint64_t> messages{0};  // messages handed to the kernel: a GSO run counts once
 };
 
 class UdpEgress {
@@ -43,8 +44,8 @@ class UdpEgress {
   void setGsoEnabled(bool on) { gso_ = on; }
 
  private:
-  // Orders the queued datagrams by destination (stable, so each viewer's order holds) and
-  // joins runs of equal-size datagrams to one destination into one GSO message.
+  // Orders the queued datagrams by destination and RTP stream (stable, so each stream's order
+  // holds) and joins runs of equal-size datagrams to one destination into one GSO message.
   size_t buildMessages();
   size_t sendMessages(size_t messages);
 
@@ -55,6 +56,7 @@ class UdpEgress {
   alignas(64) std::array<std::array<uint8_t, kSlotSize>, kSlots> arena_;
   std::array<sockaddr_storage, kSlots> addrs_;
   std::array<socklen_t, kSlots> addrLengths_;
+  std::array<uint32_t, kSlots> flows_;  // the RTP stream (SSRC) of each datagram, 0 if not RTP
   std::array<iovec, kSlots> iov_;
   std::array<mmsghdr, kSlots> msgs_;
   // GSO path: datagram order by destination, per-message iovecs and control data.

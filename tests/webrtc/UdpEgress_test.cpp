@@ -1,0 +1,113 @@
+// UdpEgress against real loopback sockets: one sendmmsg per turn, GSO runs of equal sizes per
+// viewer and RTP stream (an audio packet between video packets does not cut the video run),
+// each stream's order kept, other destinations untouched.
+#include "webrtc/UdpEgress.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <cstring>
+#include <vector>
+
+namespace sluice::webrtc {
+namespace {
+
+struct Receiver {
+  int fd = -1;
+  sockaddr_storage addr{};
+  socklen_t len = sizeof(sockaddr_in);
+  Receiver() {
+    fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    auto& a = reinterpret_cast<sockaddr_in&>(addr);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(sockaddr_in));
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  }
+  ~Receiver() { ::close(fd); }
+  // (ssrc, sequence, size) of every datagram received within the timeout.
+  std::vector<std::tuple<uint32_t, uint16_t, size_t>> drain() {
+    std::vector<std::tuple<uint32_t, uint16_t, size_t>> out;
+    uint8_t buf[2048];
+    pollfd p{fd, POLLIN, 0};
+    while (::poll(&p, 1, 200) > 0) {
+      const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+      if (n <= 0) break;
+      uint32_t ssrc;
+      std::memcpy(&ssrc, buf + 8, 4);
+      out.emplace_back(ntohl(ssrc), static_cast<uint16_t>((buf[2] << 8) | buf[3]), static_cast<size_t>(n));
+    }
+    return out;
+  }
+};
+
+void queueRtp(UdpEgress& egress, const Receiver& to, uint32_t ssrc, uint16_t seq, size_t size) {
+  uint8_t* d = egress.slot();
+  std::memset(d, 0, size);
+  d[0] = 0x80;
+  d[1] = 96;
+  d[2] = static_cast<uint8_t>(seq >> 8);
+  d[3] = static_cast<uint8_t>(seq);
+  const uint32_t s = htonl(ssrc);
+  std::memcpy(d + 8, &s, 4);
+  egress.commit(size, to.addr, to.len);
+}
+
+TEST(UdpEgress, AudioBetweenVideoPacketsDoesNotCutTheVideoRun) {
+  boost::asio::io_context io;
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  UdpEgress egress(io, fd);
+  Receiver viewer, other;
+  // One turn: a frame's video packets with two audio packets arriving in between, and one
+  // packet to another viewer.
+  queueRtp(egress, viewer, 1, 10, 1200);
+  queueRtp(egress, viewer, 2, 500, 172);
+  queueRtp(egress, viewer, 1, 11, 1200);
+  queueRtp(egress, other, 1, 10, 1200);
+  queueRtp(egress, viewer, 1, 12, 1200);
+  queueRtp(egress, viewer, 2, 501, 172);
+  queueRtp(egress, viewer, 1, 13, 700);
+  io.run();  // the posted flush
+  const auto& st = egress.stats();
+  EXPECT_EQ(st.datagramsSent.load(), 7u);
+  EXPECT_EQ(st.syscalls.load(), 1u);
+  if (egress.gsoEnabled()) {
+    EXPECT_EQ(st.messages.load(), 3u) << "video run, audio run, the other viewer";
+  }
+  auto got = viewer.drain();
+  std::vector<uint16_t> video, audio;
+  for (auto& [ssrc, seq, size] : got) (ssrc == 1 ? video : audio).push_back(seq);
+  EXPECT_EQ(video, (std::vector<uint16_t>{10, 11, 12, 13}));  // each stream in its order
+  EXPECT_EQ(audio, (std::vector<uint16_t>{500, 501}));
+  EXPECT_EQ(other.drain().size(), 1u);
+  ::close(fd);
+}
+
+TEST(UdpEgress, NonRtpDatagramsKeepTheirOrder) {
+  boost::asio::io_context io;
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  UdpEgress egress(io, fd);
+  Receiver viewer;
+  for (uint8_t i = 0; i < 3; ++i) {  // DTLS records: content type 22, no SSRC
+    uint8_t* d = egress.slot();
+    std::memset(d, 0, 100);
+    d[0] = 22;
+    d[1] = i;
+    egress.commit(100, viewer.addr, viewer.len);
+  }
+  io.run();
+  uint8_t buf[256];
+  for (uint8_t i = 0; i < 3; ++i) {
+    pollfd p{viewer.fd, POLLIN, 0};
+    ASSERT_GT(::poll(&p, 1, 500), 0);
+    ASSERT_EQ(::recv(viewer.fd, buf, sizeof(buf), 0), 100);
+    EXPECT_EQ(buf[1], i);
+  }
+  ::close(fd);
+}
+
+}  // namespace
+}  // namespace sluice::webrtc
