@@ -18,7 +18,9 @@ namespace sluice::stream {
 // One track's latest sender report: its RTP timestamp at an NTP instant.
 class TrackSenderClock {
  public:
-  void onSenderReport(uint64_t ntp, uint32_t rtpTimestamp);
+  // Returns false when the report disagrees with the previous one by more than a second (the
+  // camera's clock stepped): the caller re-learns the stream's capture clock.
+  bool onSenderReport(uint64_t ntp, uint32_t rtpTimestamp, uint32_t clockRate);
   void reset() { valid_ = false; }
   bool valid() const { return valid_; }
   // Capture time, in the camera's NTP clock as microseconds, of a packet of this track.
@@ -37,6 +39,7 @@ class CaptureClock {
  public:
   static constexpr int64_t kWindowUs = 10'000'000;
   static constexpr int64_t kMaxRiseUs = 1'000;  // per window: follows up to 100 ppm of drift
+  static constexpr int64_t kMaxQueueingUs = 10'000'000;
 
   // The server time of a packet captured at captureUs (camera NTP clock) that arrived at arrivalUs.
   // `learn` false: a packet made on the server (transcoded), whose arrival says nothing of
@@ -44,6 +47,10 @@ class CaptureClock {
   int64_t toLocal(int64_t captureUs, int64_t arrivalUs, bool learn = true) {
     if (!learn) return haveOffset_ ? captureUs + offsetUs_ : arrivalUs;
     const int64_t transit = arrivalUs - captureUs;
+    // No packet waits 10 s on its way: a capture time that says so comes from a sender report
+    // that disagrees with the others (a camera clock step, a broken report). Its arrival is
+    // the better guess, and it teaches nothing.
+    if (haveOffset_ && transit - offsetUs_ > kMaxQueueingUs) return arrivalUs;
     if (!haveOffset_) {
       haveOffset_ = true;
       offsetUs_ = windowMin_ = transit;

@@ -8,6 +8,7 @@
 // (StreamTrack), single-threaded, O(1) per packet, no allocation. The times given to map() are
 // the packets' capture times on the server's clock (CaptureClock), the same for every track of
 // the stream, so the newest (timestamp, time) pairs of all tracks describe one clock.
+#include <algorithm>
 #include <cstdint>
 
 namespace sluice::stream {
@@ -37,6 +38,9 @@ class OutputTimeline {
   }
 
   bool haveOutput() const { return haveOutput_; }
+  // The timestamp "now" stands at on this timeline (for sender reports): the newest timestamp
+  // advanced by the time since its packet, clamped to a day so a wild time cannot overflow.
+  uint32_t timestampAt(int64_t nowUs) const { return newest_ + ticksSince(nowUs); }
   uint32_t newestTimestamp() const { return newest_; }  // highest timestamp handed out
   int64_t newestTimeUs() const { return newestUs_; }  // its capture time on the server's clock
   uint32_t clockRate() const { return clockRate_; }
@@ -45,10 +49,13 @@ class OutputTimeline {
   // Where a segment starting at nowUs begins: after the newest timestamp, by the elapsed time
   // (at least one tick, so the new segment's first frame is never taken for the previous one).
   uint32_t continuation(int64_t nowUs) const {
-    int64_t elapsedUs = nowUs > newestUs_ ? nowUs - newestUs_ : 0;
-    int64_t ticks = elapsedUs * clockRate_ / 1000000;
-    if (ticks < 1) ticks = 1;
-    return newest_ + static_cast<uint32_t>(ticks);
+    const uint32_t ticks = ticksSince(nowUs);
+    return newest_ + (ticks < 1 ? 1 : ticks);
+  }
+  uint32_t ticksSince(int64_t nowUs) const {
+    constexpr int64_t kDayUs = 86'400'000'000;
+    const int64_t elapsedUs = nowUs > newestUs_ ? std::min(nowUs - newestUs_, kDayUs) : 0;
+    return static_cast<uint32_t>(elapsedUs * clockRate_ / 1000000);
   }
 
   uint32_t clockRate_;

@@ -225,7 +225,18 @@ void Stream::ingestRtcp(size_t trackIndex, const uint8_t* data, size_t size) {
   if (suspended_ || trackIndex >= format_.size()) return;
   SenderReportReader sr;
   media::parseRtcpCompound(data, size, sr);
-  if (sr.found) tracks_[trackIndex]->onSenderReport(sr.ntp, sr.rtp);
+  if (!sr.found || tracks_[trackIndex]->onSenderReport(sr.ntp, sr.rtp)) return;
+  // The source's clock stepped: every track's mapping is suspect until its next report.
+  for (auto& t : tracks_) {
+    if (t.get() != tracks_[trackIndex].get()) t->resetSenderClock();
+  }
+  captureClock_.reset();
+  const int64_t nowUs = now();
+  if (nowUs - clockStepLogUs_ >= 10'000'000 || clockStepLogUs_ == 0) {
+    clockStepLogUs_ = nowUs;
+    log::info("[path {}] the source's clock stepped (sender report of track {}); re-syncing the tracks", path_,
+              trackIndex + 1);
+  }
 }
 
 void Stream::onTrackPacket(StreamTrack& track, const HistoryPacket& p) {

@@ -144,6 +144,7 @@ class Stream : private TrackOwner {
   StreamFormat format_;
   CaptureClock captureClock_;
   std::array<int64_t, kMaxSourceTracks> parameterSetLogUs_{};  // last parameter-set log line per track
+  int64_t clockStepLogUs_ = 0;                                  // last "clock stepped" log line
   std::vector<ReaderEntry> readers_;
   size_t removedPending_ = 0;
   int fanoutDepth_ = 0;

@@ -24,9 +24,10 @@ StreamTrack::StreamTrack(TrackOwner& owner, size_t index, const media::TrackDesc
 
 StreamTrack::~StreamTrack() = default;
 
-void StreamTrack::onSenderReport(uint64_t ntp, uint32_t rtpTimestamp) {
-  senderClock_.onSenderReport(ntp, rtpTimestamp);
+bool StreamTrack::onSenderReport(uint64_t ntp, uint32_t rtpTimestamp) {
+  const bool consistent = senderClock_.onSenderReport(ntp, rtpTimestamp, clockRate());
   if (transcoding_) transcoding_->onSenderReport(ntp, rtpTimestamp);
+  return consistent;
 }
 
 void StreamTrack::resetShaper() {

@@ -64,7 +64,9 @@ class StreamTrack : private media::ShapedPacketSink {
   // One RTP packet of the source. arrivalUs: monotonic receive time.
   media::IngestError ingest(const uint8_t* data, size_t size, int64_t arrivalUs, CaptureClock& clock);
   // The source's sender report for this track (lip sync).
-  void onSenderReport(uint64_t ntp, uint32_t rtpTimestamp);
+  // False when the report shows the source's clock stepped (see TrackSenderClock).
+  bool onSenderReport(uint64_t ntp, uint32_t rtpTimestamp);
+  void resetSenderClock() { senderClock_.reset(); }
   // Stores a packet made on the server (the transcoder's), as a shaper's would be.
   void append(const media::ShapedPacket& packet, int64_t arrivalUs, CaptureClock& clock);
 

@@ -309,8 +309,7 @@ void WebrtcSession::sendSenderReport(size_t o, int64_t nowUs) {
   uint32_t rtpTs = st.lastSentTimestamp;
   const stream::OutputTimeline& timeline = source.timeline();
   if (timeline.haveOutput()) {
-    rtpTs = timeline.newestTimestamp() +
-            static_cast<uint32_t>((nowUs - timeline.newestTimeUs()) * timeline.clockRate() / 1000000);
+    rtpTs = timeline.timestampAt(nowUs);
   } else if (st.lastSentUs > 0) {
     rtpTs += static_cast<uint32_t>((nowUs - st.lastSentUs) * static_cast<int64_t>(source.clockRate()) / 1000000);
   } else {

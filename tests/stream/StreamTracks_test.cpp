@@ -233,3 +233,37 @@ TEST(StreamTracks, G711At16kHzIsTranscodedToOpusOnlyWhileAReaderTakesIt) {
   s.removeReader(&r);
   EXPECT_FALSE(s.track(1).transcoding()->active());  // no reader, no transcoding
 }
+
+TEST(StreamTracks, ACameraClockStepFallsBackToArrivalTimesUntilTheNextReports) {
+  Stream s("cam", 1024, kMaxRtpPayload, fakeClock);
+  s.start(videoAndPcmu());
+  uint8_t sr[64];
+  size_t n = media::buildSenderReport(sr, sizeof(sr), 42, uint64_t{1000} << 32, 0, 0, 0);
+  s.ingestRtcp(0, sr, n);
+  s.ingestRtcp(1, sr, n);
+  auto v = rtp(96, 1, 0, 100, 0x65);
+  s.ingestRtp(0, v.data(), v.size());
+  // The camera's clock jumps by a year; its next video report says so, audio's has not come.
+  n = media::buildSenderReport(sr, sizeof(sr), 42, uint64_t{1000 + 31'536'000} << 32, 90000, 0, 0);
+  gNowUs += 1'000'000;
+  s.ingestRtcp(0, sr, n);
+  auto a = rtp(0, 2, 8000, 160, 0xff);
+  s.ingestRtp(1, a.data(), a.size());
+  auto v2 = rtp(96, 2, 90000, 100, 0x41);
+  s.ingestRtp(0, v2.data(), v2.size());
+  const HistoryPacket* pa = s.track(1).history().at(s.track(1).history().head() - 1);
+  const HistoryPacket* pv = s.track(0).history().at(s.track(0).history().head() - 1);
+  ASSERT_TRUE(pa && pv);
+  // Nobody is placed a year away: the audio falls back to its arrival, the video re-learns.
+  EXPECT_EQ(pa->captureUs, pa->arrivalUs);
+  EXPECT_LE(std::llabs(pv->captureUs - pv->arrivalUs), 1'000);
+  // A report from nowhere near the others (garbage) cannot drag a track's time either.
+  n = media::buildSenderReport(sr, sizeof(sr), 42, uint64_t{7} << 32, 123456, 0, 0);
+  s.ingestRtcp(1, sr, n);
+  gNowUs += 20'000;
+  auto a2 = rtp(0, 3, 8160, 160, 0xff);
+  s.ingestRtp(1, a2.data(), a2.size());
+  const HistoryPacket* pa2 = s.track(1).history().at(s.track(1).history().head() - 1);
+  ASSERT_TRUE(pa2);
+  EXPECT_LE(std::llabs(pa2->captureUs - pa2->arrivalUs), 10'000'000);
+}
