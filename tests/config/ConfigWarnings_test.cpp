@@ -109,8 +109,8 @@ pathDefaults:
                 "'webrtcICEHostNAT1To1IPs' is deprecated and has been replaced by 'webrtcAdditionalHosts'"),
             1u);
   EXPECT_EQ(countContaining(result.warnings,
-                            "sluice.yml:9: configuration key 'protocols' (deprecated, replaced by "
-                            "'rtspTransports') is not supported by Sluice yet"),
+                            "sluice.yml:9: configuration key 'protocols' is deprecated and has been "
+                            "replaced by 'rtspTransports'"),
             1u);
   EXPECT_EQ(countContaining(result.warnings,
                             "sluice.yml:12: configuration key 'sourceProtocol' is deprecated and has been "
