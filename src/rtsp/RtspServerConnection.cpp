@@ -391,7 +391,20 @@ void RtspServerConnection::onStreamPacket(size_t track, const stream::HistoryPac
     if (!seen) firstPackets_.emplace_back(track, &packet);
   }
   queue_->onPacket(track, packet, attaching_);
+  if (queue_->skips() != skipsLogged_ || queue_->skipping()) noteSkips();
   if (!attaching_) scheduleFlush();
+}
+
+void RtspServerConnection::noteSkips() {
+  if (queue_->skips() != skipsLogged_ && skipsLogged_ == 0) {
+    log::warn(
+        "[RTSP] [session {}] reader is too slow, discarding packets and skipping to the next keyframe "
+        "(logged "
+        "once)",
+        session_.id());
+  }
+  skipsLogged_ = queue_->skips();
+  discarded_.store(queue_->packetsDiscarded(), std::memory_order_relaxed);
 }
 
 void RtspServerConnection::onStreamEnded(const std::string& reason) {
@@ -438,15 +451,7 @@ void RtspServerConnection::flush() {
         packets[np++] = p;
         queue_->pop();
       }
-      if (queue_->skips() != skipsLogged_) {
-        if (skipsLogged_ == 0)
-          log::warn(
-              "[RTSP] [session {}] reader is too slow, discarding packets and skipping to the next keyframe "
-              "(logged once)",
-              session_.id());
-        skipsLogged_ = queue_->skips();
-        discarded_.store(queue_->packetsDiscarded(), std::memory_order_relaxed);
-      }
+      noteSkips();
     }
     if (nb == 0) {
       lastProgressUs_ = core::monotonicUs();

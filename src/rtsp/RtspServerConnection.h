@@ -74,6 +74,7 @@ class RtspServerConnection : public std::enable_shared_from_this<RtspServerConne
   void sendOnWorker(const RtspResponse& response);
   void flush();
   void scheduleFlush();
+  void noteSkips();  // counts the backlog's skips for the API, logs the first
   void armTick();
   void onTick();
   void close(const std::string& reason);

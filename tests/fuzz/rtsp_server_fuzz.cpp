@@ -27,9 +27,12 @@ struct Handler : RtspServerHandler {
   RtspAccessResult checkAccess(const RtspAccessQuery&) override {
     // Mostly allowed, sometimes asking or denying (the input's first byte decides).
     switch (verdicts++ % 8) {
-      case 5: return {RtspAccessVerdict::AskCredentials, {}};
-      case 7: return {RtspAccessVerdict::Denied, std::chrono::milliseconds(1)};
-      default: return {RtspAccessVerdict::Allowed, {}};
+      case 5:
+        return {RtspAccessVerdict::AskCredentials, {}};
+      case 7:
+        return {RtspAccessVerdict::Denied, std::chrono::milliseconds(1)};
+      default:
+        return {RtspAccessVerdict::Allowed, {}};
     }
   }
   bool findReadable(const std::string& path, RtspReadTarget& out, RtspRefusal& refusal) override {
@@ -56,8 +59,8 @@ struct Handler : RtspServerHandler {
 
 std::shared_ptr<stream::Stream> makeStream() {
   auto s = std::make_shared<stream::Stream>("cam", 256);
-  media::TrackDescription video = stream::h264Track({0x67, 0x42, 0xc0, 0x1f, 0xda, 0x01, 0x40, 0x16, 0xe8},
-                                                    {0x68, 0xce, 0x3c, 0x80});
+  media::TrackDescription video =
+      stream::h264Track({0x67, 0x42, 0xc0, 0x1f, 0xda, 0x01, 0x40, 0x16, 0xe8}, {0x68, 0xce, 0x3c, 0x80});
   video.payloadType = 96;
   s->start({video, media::describeTrack("audio", 0, "PCMU", 8000, 1, "")});
   return s;

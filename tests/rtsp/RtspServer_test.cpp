@@ -2,6 +2,8 @@
 // out-of-order requests, its reader backlog (RtspPlayQueue), and the server over a real
 // loopback socket: garbage and oversize headers close the connection, a reader gets the
 // stream's packets framed as '$' + channel + length, a publisher's frames reach the stream.
+#include "rtsp/RtspServer.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/connect.hpp>
@@ -16,7 +18,6 @@
 
 #include "media/RtpPacket.h"
 #include "rtsp/RtspPlayQueue.h"
-#include "rtsp/RtspServer.h"
 #include "rtsp/RtspServerSdp.h"
 #include "rtsp/RtspServerSession.h"
 #include "rtsp/RtspStreamParser.h"
@@ -97,8 +98,8 @@ struct FakeHandler : RtspServerHandler {
   void publisherClosed(const std::string&, const std::string& id) override { closedPublishers.push_back(id); }
 };
 
-RtspRequest req(std::string method, std::string uri, int cseq, std::vector<std::pair<std::string, std::string>> h = {},
-                std::string body = {}) {
+RtspRequest req(std::string method, std::string uri, int cseq,
+                std::vector<std::pair<std::string, std::string>> h = {}, std::string body = {}) {
   RtspRequest r;
   r.method = std::move(method);
   r.uri = std::move(uri);
@@ -110,7 +111,8 @@ RtspRequest req(std::string method, std::string uri, int cseq, std::vector<std::
 
 const char* kAnnounceSdp =
     "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nt=0 0\r\n"
-    "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1\r\na=control:streamid=0\r\n"
+    "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 "
+    "packetization-mode=1\r\na=control:streamid=0\r\n"
     "m=audio 0 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=control:streamid=1\r\n";
 
 class ServerSession : public ::testing::Test {
@@ -150,10 +152,12 @@ TEST_F(ServerSession, DescribeAnswersTheStreamsSdp) {
   ASSERT_EQ(r.response.statusCode, 200);
   EXPECT_EQ(r.response.headers.get("Content-Base").value_or(""), "rtsp://h:8554/cam?x=1/");
   const std::string& sdp = r.response.body;
-  EXPECT_NE(sdp.find("m=video 0 RTP/AVP 96\r\na=control:trackID=0\r\na=rtpmap:96 H264/90000"), std::string::npos)
+  EXPECT_NE(sdp.find("m=video 0 RTP/AVP 96\r\na=control:trackID=0\r\na=rtpmap:96 H264/90000"),
+            std::string::npos)
       << sdp;
   EXPECT_NE(sdp.find("sprop-parameter-sets=Z0LAH9oBQBbo,aM48gA=="), std::string::npos) << sdp;
-  EXPECT_NE(sdp.find("m=audio 0 RTP/AVP 0\r\na=control:trackID=1\r\na=rtpmap:0 PCMU/8000"), std::string::npos) << sdp;
+  EXPECT_NE(sdp.find("m=audio 0 RTP/AVP 0\r\na=control:trackID=1\r\na=rtpmap:0 PCMU/8000"), std::string::npos)
+      << sdp;
   EXPECT_EQ(s.path(), "cam");
   EXPECT_EQ(s.query(), "x=1");
   ASSERT_EQ(handler.asked.size(), 1u);
@@ -170,7 +174,8 @@ TEST_F(ServerSession, DescribeOfAPathWithoutStreamIs404AndCloses) {
 
 TEST_F(ServerSession, ReadSetupPlay) {
   ASSERT_EQ(s.handle(req("DESCRIBE", "rtsp://h/cam", 1)).response.statusCode, 200);
-  RtspReply a = s.handle(req("SETUP", "rtsp://h/cam/trackID=0", 2, {{"Transport", "RTP/AVP/TCP;unicast;interleaved=0-1"}}));
+  RtspReply a = s.handle(
+      req("SETUP", "rtsp://h/cam/trackID=0", 2, {{"Transport", "RTP/AVP/TCP;unicast;interleaved=0-1"}}));
   ASSERT_EQ(a.response.statusCode, 200);
   EXPECT_EQ(a.response.headers.get("Transport").value_or(""), "RTP/AVP/TCP;unicast;interleaved=0-1");
   const std::string session(a.response.headers.get("Session").value_or(""));
@@ -185,13 +190,15 @@ TEST_F(ServerSession, ReadSetupPlay) {
   EXPECT_EQ(s.tracks()[1].streamTrack, 1u);
   EXPECT_EQ(s.tracks()[1].rtpChannel, 2);
   // Nothing can be set up once playing.
-  EXPECT_EQ(s.handle(req("SETUP", "rtsp://h/cam/trackID=1", 5, {{"Transport", "RTP/AVP/TCP;interleaved=4-5"}}))
-                .response.statusCode,
-            455);
+  EXPECT_EQ(
+      s.handle(req("SETUP", "rtsp://h/cam/trackID=1", 5, {{"Transport", "RTP/AVP/TCP;interleaved=4-5"}}))
+          .response.statusCode,
+      455);
 }
 
 TEST_F(ServerSession, SetupWithoutDescribeLooksThePathUp) {
-  RtspReply a = s.handle(req("SETUP", "rtsp://h/cam/trackID=1", 1, {{"Transport", "RTP/AVP/TCP;interleaved=0-1"}}));
+  RtspReply a =
+      s.handle(req("SETUP", "rtsp://h/cam/trackID=1", 1, {{"Transport", "RTP/AVP/TCP;interleaved=0-1"}}));
   EXPECT_EQ(a.response.statusCode, 200);
   EXPECT_EQ(s.path(), "cam");
   RtspReply b = s.handle(req("SETUP", "rtsp://h/other/trackID=0", 2,
@@ -200,31 +207,37 @@ TEST_F(ServerSession, SetupWithoutDescribeLooksThePathUp) {
 }
 
 TEST_F(ServerSession, UdpIsUnsupportedTransportAndKeepsTheConnection) {
-  RtspReply r = s.handle(req("SETUP", "rtsp://h/cam/trackID=0", 1, {{"Transport", "RTP/AVP;unicast;client_port=5000-5001"}}));
+  RtspReply r = s.handle(
+      req("SETUP", "rtsp://h/cam/trackID=0", 1, {{"Transport", "RTP/AVP;unicast;client_port=5000-5001"}}));
   EXPECT_EQ(r.response.statusCode, 461);
   EXPECT_EQ(r.then, RtspReply::Then::Continue);  // the client retries over TCP
   options.tcp = false;
-  EXPECT_EQ(s.handle(req("SETUP", "rtsp://h/cam/trackID=0", 2, {{"Transport", "RTP/AVP/TCP;interleaved=0-1"}}))
-                .response.statusCode,
-            461);
+  EXPECT_EQ(
+      s.handle(req("SETUP", "rtsp://h/cam/trackID=0", 2, {{"Transport", "RTP/AVP/TCP;interleaved=0-1"}}))
+          .response.statusCode,
+      461);
 }
 
 TEST_F(ServerSession, BadTransportHeaders) {
   EXPECT_EQ(s.handle(req("SETUP", "rtsp://h/cam/trackID=0", 1)).response.statusCode, 461);
-  EXPECT_EQ(s.handle(req("SETUP", "rtsp://h/cam/trackID=0", 2, {{"Transport", "RAW/RAW/UDP;unicast"}})).response.statusCode,
+  EXPECT_EQ(s.handle(req("SETUP", "rtsp://h/cam/trackID=0", 2, {{"Transport", "RAW/RAW/UDP;unicast"}}))
+                .response.statusCode,
             461);
-  EXPECT_EQ(s.handle(req("SETUP", "rtsp://h/cam/trackID=0", 3, {{"Transport", "RTP/AVP/TCP;interleaved=1-2"}}))
-                .response.statusCode,
-            400);  // odd first channel
-  EXPECT_EQ(s.handle(req("SETUP", "rtsp://h/cam/trackID=9", 4, {{"Transport", "RTP/AVP/TCP;interleaved=0-1"}}))
-                .response.statusCode,
-            400);  // no such track
+  EXPECT_EQ(
+      s.handle(req("SETUP", "rtsp://h/cam/trackID=0", 3, {{"Transport", "RTP/AVP/TCP;interleaved=1-2"}}))
+          .response.statusCode,
+      400);  // odd first channel
+  EXPECT_EQ(
+      s.handle(req("SETUP", "rtsp://h/cam/trackID=9", 4, {{"Transport", "RTP/AVP/TCP;interleaved=0-1"}}))
+          .response.statusCode,
+      400);  // no such track
 }
 
 TEST_F(ServerSession, InterleavedChannelCollisionIsRefused) {
-  ASSERT_EQ(s.handle(req("SETUP", "rtsp://h/cam/trackID=0", 1, {{"Transport", "RTP/AVP/TCP;interleaved=0-1"}}))
-                .response.statusCode,
-            200);
+  ASSERT_EQ(
+      s.handle(req("SETUP", "rtsp://h/cam/trackID=0", 1, {{"Transport", "RTP/AVP/TCP;interleaved=0-1"}}))
+          .response.statusCode,
+      200);
   RtspReply r = s.handle(req("SETUP", "rtsp://h/cam/trackID=1", 2,
                              {{"Transport", "RTP/AVP/TCP;interleaved=0-1"}, {"Session", s.id()}}));
   EXPECT_EQ(r.response.statusCode, 400);
@@ -237,9 +250,10 @@ TEST_F(ServerSession, InterleavedChannelCollisionIsRefused) {
 TEST_F(ServerSession, UnknownSessionAndPlayBeforeSetup) {
   EXPECT_EQ(s.handle(req("PLAY", "rtsp://h/cam", 1)).response.statusCode, 454);
   EXPECT_EQ(s.handle(req("PLAY", "rtsp://h/cam", 2, {{"Session", "nope"}})).response.statusCode, 454);
-  ASSERT_EQ(s.handle(req("SETUP", "rtsp://h/cam/trackID=0", 3, {{"Transport", "RTP/AVP/TCP;interleaved=0-1"}}))
-                .response.statusCode,
-            200);
+  ASSERT_EQ(
+      s.handle(req("SETUP", "rtsp://h/cam/trackID=0", 3, {{"Transport", "RTP/AVP/TCP;interleaved=0-1"}}))
+          .response.statusCode,
+      200);
   EXPECT_EQ(s.handle(req("PLAY", "rtsp://h/cam", 4, {{"Session", "other"}})).response.statusCode, 454);
   EXPECT_EQ(s.handle(req("SETUP", "rtsp://h/cam/trackID=1", 5,
                          {{"Transport", "RTP/AVP/TCP;interleaved=2-3"}, {"Session", "other"}}))
@@ -266,7 +280,8 @@ TEST_F(ServerSession, AskCredentialsKeepsTheConnectionWrongOnesCloseItAfterAPaus
 }
 
 TEST_F(ServerSession, AnnounceSetupRecord) {
-  RtspReply a = s.handle(req("ANNOUNCE", "rtsp://h/pub", 1, {{"Content-Type", "application/sdp"}}, kAnnounceSdp));
+  RtspReply a =
+      s.handle(req("ANNOUNCE", "rtsp://h/pub", 1, {{"Content-Type", "application/sdp"}}, kAnnounceSdp));
   ASSERT_EQ(a.response.statusCode, 200) << a.logError;
   EXPECT_TRUE(handler.asked.back().publish);
   ASSERT_EQ(s.announcedFormat().size(), 2u);
@@ -281,7 +296,8 @@ TEST_F(ServerSession, AnnounceSetupRecordAllTracks) {
   ASSERT_EQ(s.handle(req("ANNOUNCE", "rtsp://h/pub", 1, {{"Content-Type", "application/sdp"}}, kAnnounceSdp))
                 .response.statusCode,
             200);
-  ASSERT_EQ(s.handle(req("SETUP", "rtsp://h/pub/streamid=1", 2, {{"Transport", "RTP/AVP/TCP;interleaved=0-1;mode=record"}}))
+  ASSERT_EQ(s.handle(req("SETUP", "rtsp://h/pub/streamid=1", 2,
+                         {{"Transport", "RTP/AVP/TCP;interleaved=0-1;mode=record"}}))
                 .response.statusCode,
             200);
   ASSERT_EQ(s.handle(req("SETUP", "rtsp://h/pub/streamid=0", 3,
@@ -300,14 +316,17 @@ TEST_F(ServerSession, AnnounceSetupRecordAllTracks) {
 }
 
 TEST_F(ServerSession, AnnounceRefusals) {
-  EXPECT_EQ(s.handle(req("ANNOUNCE", "rtsp://h/pub", 1, {{"Content-Type", "application/sdp"}}, "garbage")).response.statusCode,
+  EXPECT_EQ(s.handle(req("ANNOUNCE", "rtsp://h/pub", 1, {{"Content-Type", "application/sdp"}}, "garbage"))
+                .response.statusCode,
             400);
-  EXPECT_EQ(s.handle(req("ANNOUNCE", "rtsp://h/pub", 2, {}, kAnnounceSdp)).response.statusCode, 400);  // no Content-Type
+  EXPECT_EQ(s.handle(req("ANNOUNCE", "rtsp://h/pub", 2, {}, kAnnounceSdp)).response.statusCode,
+            400);  // no Content-Type
   EXPECT_EQ(s.handle(req("ANNOUNCE", "rtsp://h/pub", 3, {{"Content-Type", "application/sdp"}},
                          "v=0\r\no=- 0 0 IN IP4 1.2.3.4\r\ns=x\r\nt=0 0\r\nm=video 0 RTP/AVP 26\r\n"))
                 .response.statusCode,
             400);  // JPEG only: nothing Sluice can carry
-  RtspReply cam = s.handle(req("ANNOUNCE", "rtsp://h/cam", 4, {{"Content-Type", "application/sdp"}}, kAnnounceSdp));
+  RtspReply cam =
+      s.handle(req("ANNOUNCE", "rtsp://h/cam", 4, {{"Content-Type", "application/sdp"}}, kAnnounceSdp));
   EXPECT_EQ(cam.response.statusCode, 400);
   EXPECT_EQ(cam.logError, "can't publish to path 'cam' since 'source' is not 'publisher'");
 }
@@ -428,7 +447,8 @@ class ServerOverSocket : public ::testing::Test {
   }
 
   boost::asio::io_context io;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work{io.get_executor()};
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work{
+      io.get_executor()};
   boost::asio::io_context client;
   FakeHandler handler;
   RtspServerOptions options;
@@ -446,7 +466,8 @@ TEST_F(ServerOverSocket, GarbageClosesTheConnection) {
 
 TEST_F(ServerOverSocket, OversizeHeadersCloseTheConnection) {
   auto s = connect();
-  std::string big = "OPTIONS rtsp://h/cam RTSP/1.0\r\nCSeq: 1\r\nX-Pad: " + std::string(20000, 'a') + "\r\n\r\n";
+  std::string big =
+      "OPTIONS rtsp://h/cam RTSP/1.0\r\nCSeq: 1\r\nX-Pad: " + std::string(20000, 'a') + "\r\n\r\n";
   boost::system::error_code ec;
   boost::asio::write(s, boost::asio::buffer(big), ec);
   EXPECT_TRUE(closedByServer(s));
@@ -454,7 +475,8 @@ TEST_F(ServerOverSocket, OversizeHeadersCloseTheConnection) {
 
 TEST_F(ServerOverSocket, ErrorResponsesCloseTheConnection) {
   auto s = connect();
-  boost::asio::write(s, boost::asio::buffer(std::string("DESCRIBE rtsp://h/nothing RTSP/1.0\r\nCSeq: 1\r\n\r\n")));
+  boost::asio::write(
+      s, boost::asio::buffer(std::string("DESCRIBE rtsp://h/nothing RTSP/1.0\r\nCSeq: 1\r\n\r\n")));
   RtspStreamParser parser;
   EXPECT_EQ(readResponse(s, parser).statusCode, 404);
   EXPECT_TRUE(closedByServer(s));
@@ -466,7 +488,9 @@ TEST_F(ServerOverSocket, AReaderGetsTheStreamsPacketsInterleaved) {
   auto send = [&](const std::string& text) { boost::asio::write(s, boost::asio::buffer(text)); };
   send("DESCRIBE rtsp://127.0.0.1/cam RTSP/1.0\r\nCSeq: 1\r\n\r\n");
   ASSERT_EQ(readResponse(s, parser).statusCode, 200);
-  send("SETUP rtsp://127.0.0.1/cam/trackID=0 RTSP/1.0\r\nCSeq: 2\r\nTransport: RTP/AVP/TCP;unicast;interleaved=4-5\r\n\r\n");
+  send(
+      "SETUP rtsp://127.0.0.1/cam/trackID=0 RTSP/1.0\r\nCSeq: 2\r\nTransport: "
+      "RTP/AVP/TCP;unicast;interleaved=4-5\r\n\r\n");
   RtspResponse setup = readResponse(s, parser);
   ASSERT_EQ(setup.statusCode, 200);
   std::string session(setup.headers.get("Session").value_or(""));
@@ -512,10 +536,14 @@ TEST_F(ServerOverSocket, APublishersFramesReachTheStreamAndUnknownChannelsAreIgn
   RtspStreamParser parser;
   auto send = [&](const std::string& text) { boost::asio::write(s, boost::asio::buffer(text)); };
   const std::string sdp = kAnnounceSdp;
-  send("ANNOUNCE rtsp://127.0.0.1/pub RTSP/1.0\r\nCSeq: 1\r\nContent-Type: application/sdp\r\nContent-Length: " +
-       std::to_string(sdp.size()) + "\r\n\r\n" + sdp);
+  send(
+      "ANNOUNCE rtsp://127.0.0.1/pub RTSP/1.0\r\nCSeq: 1\r\nContent-Type: "
+      "application/sdp\r\nContent-Length: " +
+      std::to_string(sdp.size()) + "\r\n\r\n" + sdp);
   ASSERT_EQ(readResponse(s, parser).statusCode, 200);
-  send("SETUP rtsp://127.0.0.1/pub/streamid=0 RTSP/1.0\r\nCSeq: 2\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1;mode=record\r\n\r\n");
+  send(
+      "SETUP rtsp://127.0.0.1/pub/streamid=0 RTSP/1.0\r\nCSeq: 2\r\nTransport: "
+      "RTP/AVP/TCP;unicast;interleaved=0-1;mode=record\r\n\r\n");
   RtspResponse setup = readResponse(s, parser);
   ASSERT_EQ(setup.statusCode, 200);
   std::string session(setup.headers.get("Session").value_or(""));
