@@ -10,6 +10,7 @@
 #include "core/Clock.h"
 #include "core/Log.h"
 #include "core/Random.h"
+#include "media/Rtcp.h"
 
 namespace sluice::rtsp {
 
@@ -283,6 +284,7 @@ void RtspServerConnection::onWorker(RtspReply reply) {
 }
 
 void RtspServerConnection::startPlaying(RtspResponse* playResponse) {
+  nextSenderReportUs_ = core::monotonicUs() + 500000;  // the first soon after PLAY, then every 10 s
   queue_ = std::make_unique<RtspPlayQueue>(*stream_, options_.writeQueueSize);
   stream::TrackMask mask = 0;
   for (const auto& t : session_.tracks()) {
@@ -498,6 +500,11 @@ void RtspServerConnection::flush() {
       break;
     }
     rtpSent_.fetch_add(written, std::memory_order_relaxed);
+    for (size_t i = 0; i < written; ++i) {
+      ChannelCount& c = sentByChannel_[headers[i][1]];
+      ++c.packets;
+      c.octets += packets[i]->size > 12 ? packets[i]->size - 12u : 0u;
+    }
     if (written < np) {
       // Put back what the socket did not take: the cursors move again over the taken ones.
       queue_->rewind(mark);
@@ -550,7 +557,35 @@ void RtspServerConnection::onTick() {
     close("read timeout");
     return;
   }
+  if (phase_ == Phase::Playing && now >= nextSenderReportUs_) {
+    sendSenderReports(now);
+    nextSenderReportUs_ = now + kSenderReportPeriodUs;
+  }
   armTick();
+}
+
+void RtspServerConnection::sendSenderReports(int64_t nowUs) {
+  // As a WebRTC viewer's (webrtc/WebrtcSession): "now" mapped onto each track's output timeline
+  // through its newest packet's capture time, so every track reports on one clock (lip sync).
+  for (const auto& t : session_.tracks()) {
+    const stream::StreamTrack* track = stream_->findTrack(t.streamTrack);
+    if (!track || !track->timeline().haveOutput()) continue;
+    const stream::OutputTimeline& tl = track->timeline();
+    const uint32_t rtpTs =
+        tl.newestTimestamp() + static_cast<uint32_t>((nowUs - tl.newestTimeUs()) * tl.clockRate() / 1000000);
+    const ChannelCount& c = sentByChannel_[t.rtpChannel];
+    uint8_t sr[64];
+    const size_t n =
+        media::buildSenderReport(sr + 4, sizeof(sr) - 4, track->ssrc(), core::ntpNow(), rtpTs,
+                                 static_cast<uint32_t>(c.packets), static_cast<uint32_t>(c.octets));
+    if (n == 0) continue;
+    sr[0] = '$';
+    sr[1] = static_cast<uint8_t>(t.rtpChannel + 1);
+    sr[2] = static_cast<uint8_t>(n >> 8);
+    sr[3] = static_cast<uint8_t>(n & 0xff);
+    control_.append(reinterpret_cast<const char*>(sr), n + 4);
+  }
+  flush();
 }
 
 void RtspServerConnection::close(const std::string& reason) {

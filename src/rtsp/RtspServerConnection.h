@@ -74,7 +74,11 @@ class RtspServerConnection : public std::enable_shared_from_this<RtspServerConne
   void sendOnWorker(const RtspResponse& response);
   void flush();
   void scheduleFlush();
-  void noteSkips();  // counts the backlog's skips for the API, logs the first
+  void noteSkips();
+  // RTCP sender reports on each track's RTCP channel, between two packets (gortsplib's 10 s).
+  void sendSenderReports(int64_t nowUs);
+  static constexpr int64_t kSenderReportPeriodUs =
+      10'000'000;  // counts the backlog's skips for the API, logs the first
   void armTick();
   void onTick();
   void close(const std::string& reason);
@@ -115,6 +119,11 @@ class RtspServerConnection : public std::enable_shared_from_this<RtspServerConne
   bool writeWaiting_ = false, flushPosted_ = false, closeWhenFlushed_ = false;
   std::string closeWhenFlushedReason_ = "closed after an error response";
   int64_t lastProgressUs_ = 0;
+  int64_t nextSenderReportUs_ = 0;
+  struct ChannelCount {
+    uint64_t packets = 0, octets = 0;
+  };
+  std::array<ChannelCount, 256> sentByChannel_{};  // by RTP channel: what the sender reports count
   uint64_t skipsLogged_ = 0;
   bool unknownChannelLogged_ = false;
   bool publishing_ = false;  // the publish sink began and must be told of the end

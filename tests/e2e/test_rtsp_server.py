@@ -81,6 +81,18 @@ class RawRtsp:
         self.body, self.buf = self.buf[:length], self.buf[length:]
         return int(lines[0].split()[1]), headers
 
+    def frame(self) -> tuple[int, bytes]:
+        """The next interleaved frame: (channel, bytes)."""
+        while len(self.buf) < 4 or len(self.buf) < 4 + int.from_bytes(self.buf[2:4], "big"):
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed by the server")
+            self.buf += chunk
+        assert self.buf[0:1] == b"$", self.buf[:16]
+        n = int.from_bytes(self.buf[2:4], "big")
+        channel, frame, self.buf = self.buf[1], self.buf[4:4 + n], self.buf[4 + n:]
+        return channel, frame
+
     def closed_by_server(self, timeout: float) -> bool:
         self.sock.settimeout(timeout)
         try:
@@ -133,6 +145,17 @@ def test_pulled_camera_is_read_over_rtsp_tcp_by_ffprobe_ffmpeg_and_gstreamer(cam
     session = h["session"].split(";")[0]
     status, h = reader.request("PLAY", url + "/", {"Session": session})
     assert status == 200 and "rtp-info" in h and "seq=" in h["rtp-info"], h
+    # Interleaved RTP on channel 0 and, within about a second, a sender report on channel 1.
+    rtp_seen, sr = 0, None
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and sr is None:
+        channel, frame = reader.frame()
+        if channel == 0:
+            assert frame[0] >> 6 == 2, frame[:12]
+            rtp_seen += 1
+        elif channel == 1 and frame[1] == 200:
+            sr = frame
+    assert rtp_seen > 0 and sr is not None, f"{rtp_seen} RTP packets, sender report: {sr}"
     sessions = requests.get(api + "/v3/rtspsessions/list", timeout=5).json()["items"]
     mine = [s for s in sessions if s["id"] == session]
     assert mine and mine[0]["state"] == "read" and mine[0]["path"] == "cam" and mine[0]["transport"] == "TCP", sessions

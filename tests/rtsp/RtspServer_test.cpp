@@ -339,8 +339,11 @@ TEST(RtspServerSdp, TrackIdOfUrl) {
 
 // ---- backlog --------------------------------------------------------------------------------
 
+int64_t gNowUs = 1'000'000'000;
+int64_t steppingClock() { return gNowUs += 1000; }  // every packet arrives 1 ms after the previous
+
 TEST(RtspPlayQueue, SendsInArrivalOrderAndSkipsToTheNextKeyframeWhenTooFarBehind) {
-  stream::Stream st("cam", 1024);
+  stream::Stream st("cam", 1024, stream::kMaxRtpPayload, steppingClock);
   st.start(videoAndPcmu());
   struct Reader : stream::StreamReader {
     RtspPlayQueue* q = nullptr;
