@@ -5,6 +5,7 @@ namespace sluice::rtsp {
 RtspPlayQueue::RtspPlayQueue(const stream::Stream& stream, size_t limit) : stream_(stream), limit_(limit) {}
 
 void RtspPlayQueue::addTrack(size_t streamTrack, uint8_t channel, bool video) {
+  if (tracks_.size() >= stream::kMaxSourceTracks) return;  // a session sets up at most that many
   tracks_.push_back({streamTrack, channel, video});
 }
 
@@ -86,8 +87,7 @@ void RtspPlayQueue::pop() {
 
 RtspPlayQueue::Mark RtspPlayQueue::mark() const {
   Mark m;
-  m.cursors.reserve(tracks_.size());
-  for (const auto& t : tracks_) m.cursors.push_back(t.cursor);
+  for (size_t i = 0; i < tracks_.size() && i < m.cursors.size(); ++i) m.cursors[i] = tracks_[i].cursor;
   m.waiting = waiting_;
   return m;
 }

@@ -11,6 +11,7 @@
 // without video resumes with the next packet. Each skip is counted.
 // Single-threaded: the stream's worker.
 #include <cstddef>
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -33,8 +34,8 @@ class RtspPlayQueue {
   // Takes the front packet off (it was handed to the socket).
   void pop();
   // Position of the cursors, to put back packets a socket write did not take.
-  struct Mark {
-    std::vector<uint64_t> cursors;
+  struct Mark {  // no allocation: taken once per socket write
+    std::array<uint64_t, stream::kMaxSourceTracks> cursors{};
     size_t waiting = 0;
   };
   Mark mark() const;

@@ -77,7 +77,9 @@ void RtspServerConnection::start() {
 
 void RtspServerConnection::kick(const std::string& reason) {
   asio::post(*io_.load(), [self = shared_from_this(), reason] {
-    if (self->onThread()) self->close(reason);
+    // Posted while the connection was moving to its stream's worker: follow it there.
+    if (!self->onThread()) return self->kick(reason);
+    self->close(reason);
   });
 }
 
@@ -309,6 +311,7 @@ void RtspServerConnection::startPlaying(RtspResponse* playResponse) {
                                                               t.streamTrack, p->index & 0xffff, p->timestamp);
       }
     }
+    firstPackets_.clear();
     if (!rtpInfo.empty()) playResponse->headers.set("RTP-Info", rtpInfo);
     playResponse->headers.set("Range", "npt=0.000-");
     sendOnWorker(*playResponse);
