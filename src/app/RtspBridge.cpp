@@ -65,6 +65,8 @@ bool RtspBridge::findReadable(const std::string& name, rtsp::RtspReadTarget& out
   if (path->conf().sourceOnDemand) app_.whenReady(name, [](bool) {});  // starts the source; counts as demand
   if (!path->ready()) {
     refusal = {404, "no stream is available on path '" + name + "'"};
+    // The reader's request waits for an on-demand source, as MediaMTX's does.
+    refusal.sourceStarting = path->conf().sourceOnDemand;
     return false;
   }
   if (path->conf().maxReaders > 0 && app_.readerCount(name) >= static_cast<size_t>(path->conf().maxReaders)) {
@@ -79,6 +81,10 @@ bool RtspBridge::findReadable(const std::string& name, rtsp::RtspReadTarget& out
     return false;
   }
   return true;
+}
+
+void RtspBridge::whenReadable(const std::string& name, std::function<void(bool ready)> done) {
+  app_.whenReady(name, std::move(done));
 }
 
 bool RtspBridge::canPublish(const std::string& name, rtsp::RtspRefusal& refusal) {

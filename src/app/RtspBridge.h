@@ -14,6 +14,7 @@ class RtspBridge : public rtsp::RtspServerHandler {
   explicit RtspBridge(App& app) : app_(app) {}
   rtsp::RtspAccessResult checkAccess(const rtsp::RtspAccessQuery& query) override;
   bool findReadable(const std::string& path, rtsp::RtspReadTarget& out, rtsp::RtspRefusal& refusal) override;
+  void whenReadable(const std::string& path, std::function<void(bool ready)> done) override;
   bool canPublish(const std::string& path, rtsp::RtspRefusal& refusal) override;
   bool startPublishing(const std::string& path, const std::string& sessionId, std::function<void()> kick,
                        rtsp::RtspPublishTarget& out, rtsp::RtspRefusal& refusal) override;

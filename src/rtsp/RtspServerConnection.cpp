@@ -172,6 +172,20 @@ void RtspServerConnection::handleControlRequest(const RtspRequest& request) {
     info_.hasSession = !session_.tracks().empty();
     info_.sessionId = session_.id();
   }
+  if (reply.then == RtspReply::Then::WaitForSource) {
+    // Parsing pauses until the path's on-demand source is up (or its start timed out); then
+    // the same request is answered.
+    waitingForWrite_ = true;
+    handler_.whenReadable(reply.waitPath, [self = shared_from_this(), request](bool) {
+      if (self->phase_ != Phase::Control) return;
+      self->waitingForWrite_ = false;
+      self->session_.waitForSources(false);
+      self->handleControlRequest(request);
+      self->session_.waitForSources(true);
+      if (!self->waitingForWrite_ && self->phase_ == Phase::Control) self->process();
+    });
+    return;
+  }
   if (reply.then == RtspReply::Then::Play) {
     moveToWorker(std::move(reply), *session_.readTarget().worker);
     return;

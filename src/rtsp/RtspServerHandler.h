@@ -54,6 +54,8 @@ struct RtspPublishTarget {
 struct RtspRefusal {
   int status = 400;
   std::string message;
+  // An on-demand source is starting: the request may wait for it (whenReadable) instead.
+  bool sourceStarting = false;
 };
 
 class RtspServerHandler {
@@ -62,6 +64,9 @@ class RtspServerHandler {
   virtual RtspAccessResult checkAccess(const RtspAccessQuery& query) = 0;
   // DESCRIBE/SETUP of a reader: the path's stream, ready; else 404 (no stream) or 400.
   virtual bool findReadable(const std::string& path, RtspReadTarget& out, RtspRefusal& refusal) = 0;
+  // Calls `done(true)` once the path's on-demand source is ready, `done(false)` after its start
+  // timeout (control thread), as MediaMTX holds a reader's DESCRIBE.
+  virtual void whenReadable(const std::string& path, std::function<void(bool ready)> done) { done(false); }
   // ANNOUNCE: whether the path takes publishers (400 for a path with a camera source).
   virtual bool canPublish(const std::string& path, RtspRefusal& refusal) = 0;
   // RECORD: the path's publisher becomes session `sessionId`. `kick` (thread-safe) is how the

@@ -98,6 +98,13 @@ RtspReply RtspServerSession::refuse(const RtspRequest& r, int status, std::strin
   return out;
 }
 
+RtspReply RtspServerSession::waitFor(const std::string& path) {
+  RtspReply out;
+  out.then = RtspReply::Then::WaitForSource;
+  out.waitPath = path;
+  return out;
+}
+
 bool RtspServerSession::sessionMatches(const RtspRequest& r) const {
   auto h = r.headers.get("Session");
   if (!h) return !sessionCreated_;
@@ -171,7 +178,10 @@ RtspReply RtspServerSession::describe(const RtspRequest& r) {
   if (auto denied = checkAccess(r, false, path, query)) return std::move(*denied);
   RtspReadTarget target;
   RtspRefusal refusal;
-  if (!handler_.findReadable(path, target, refusal)) return refuse(r, refusal.status, refusal.message);
+  if (!handler_.findReadable(path, target, refusal)) {
+    if (refusal.sourceStarting && waitForSources_) return waitFor(path);
+    return refuse(r, refusal.status, refusal.message);
+  }
   RtspReply out;
   out.response = response(r, 200);
   out.response.headers.set("Content-Base", r.uri + "/");
@@ -269,7 +279,10 @@ RtspReply RtspServerSession::setup(const RtspRequest& r) {
       if (auto denied = checkAccess(r, false, path, query)) return std::move(*denied);
       RtspRefusal refusal;
       RtspReadTarget target;
-      if (!handler_.findReadable(path, target, refusal)) return refuse(r, refusal.status, refusal.message);
+      if (!handler_.findReadable(path, target, refusal)) {
+        if (refusal.sourceStarting && waitForSources_) return waitFor(path);
+        return refuse(r, refusal.status, refusal.message);
+      }
       path_ = path;
       query_ = query;
       read_ = std::move(target);

@@ -38,11 +38,14 @@ struct RtspSetupTrack {
 };
 
 struct RtspReply {
-  enum class Then { Continue, Close, Play, Record };
+  // WaitForSource: the path's on-demand source is starting; ask the handler's whenReadable()
+  // and handle the request again (with waitForSources(false)).
+  enum class Then { Continue, Close, Play, Record, WaitForSource };
   RtspResponse response;
   Then then = Then::Continue;
   std::chrono::milliseconds delay{0};  // wait this long before sending (wrong credentials)
   std::string logError;                // why the request was refused, for one log line
+  std::string waitPath;                // WaitForSource: the path
 };
 
 class RtspServerSession {
@@ -55,6 +58,8 @@ class RtspServerSession {
   RtspReply handle(const RtspRequest& request);
   // How the connection closes this session when its path hands the publisher to another one.
   void setKick(std::function<void()> kick) { kick_ = std::move(kick); }
+  // Whether a reader's request may wait for an on-demand source (not when handled again).
+  void waitForSources(bool wait) { waitForSources_ = wait; }
 
   State state() const { return state_; }
   const std::string& id() const { return id_; }
@@ -85,6 +90,7 @@ class RtspServerSession {
   std::optional<RtspReply> checkAccess(const RtspRequest& r, bool publish, const std::string& path,
                                        const std::string& query);
   bool sessionMatches(const RtspRequest& r) const;
+  RtspReply waitFor(const std::string& path);
 
   RtspServerHandler& handler_;        // borrowed, outlives this
   const RtspServerOptions& options_;  // borrowed, outlives this
@@ -102,6 +108,7 @@ class RtspServerSession {
   std::vector<RtspSetupTrack> setup_;
   std::array<int16_t, 256> channelTrack_;  // by channel: set-up track index, -1 free
   std::function<void()> kick_;
+  bool waitForSources_ = true;
 };
 
 // "rtsp://host/a/b?x=1" → path "a/b", query "x=1"; false for a URL that is not rtsp://.

@@ -166,6 +166,17 @@ def test_pulled_camera_is_read_over_rtsp_tcp_by_ffprobe_ffmpeg_and_gstreamer(cam
     srv.assert_alive()
 
 
+def test_on_demand_camera_starts_for_an_rtsp_reader(camsim, av1080, server_factory):  # noqa: F811
+    """A DESCRIBE waits for an on-demand source to come up, as MediaMTX's does."""
+    cs = camsim(1, "--clip", av1080, "--audio", "pcmu")
+    srv = server_factory({"od": {"source": cs.url(1), "rtspTransport": "tcp", "sourceOnDemand": True}},
+                         log_level="info")
+    assert srv.path_ready("od") is False
+    streams = ffprobe_streams(srv.rtsp_url("od"), "tcp")
+    assert sorted(s["codec_name"] for s in streams) == ["h264", "pcm_mulaw"], streams
+    assert "starting source on demand" in srv.log_text()
+
+
 def test_udp_setup_is_unsupported_transport_and_unknown_paths_close(camsim, av1080, server_factory):  # noqa: F811
     srv = server_factory({"demo": {"source": "demo"}}, log_level="info")
     srv.wait_path("demo", ready=True, timeout=20)

@@ -71,8 +71,13 @@ struct FakeHandler : RtspServerHandler {
     asked.push_back(q);
     return {verdict, std::chrono::milliseconds(verdict == RtspAccessVerdict::Denied ? 10 : 0)};
   }
+  bool ondemandReady = false;
   bool findReadable(const std::string& path, RtspReadTarget& out, RtspRefusal& refusal) override {
-    if (path != "cam" || !stream) {
+    if (path == "ondemand" && !ondemandReady) {
+      refusal = {404, "no stream is available on path 'ondemand'", true};
+      return false;
+    }
+    if ((path != "cam" && path != "ondemand") || !stream) {
       refusal = {404, "no stream is available on path '" + path + "'"};
       return false;
     }
@@ -170,6 +175,19 @@ TEST_F(ServerSession, DescribeOfAPathWithoutStreamIs404AndCloses) {
   EXPECT_EQ(r.response.statusCode, 404);
   EXPECT_EQ(r.then, RtspReply::Then::Close);
   EXPECT_EQ(s.handle(req("DESCRIBE", "http://h/cam", 3)).response.statusCode, 400);
+}
+
+TEST_F(ServerSession, ADescribeWaitsForAnOnDemandSourceOnce) {
+  RtspReply wait = s.handle(req("DESCRIBE", "rtsp://h/ondemand", 1));
+  EXPECT_EQ(wait.then, RtspReply::Then::WaitForSource);
+  EXPECT_EQ(wait.waitPath, "ondemand");
+  // Handled again after the wait: the answer, whatever it is, is final.
+  s.waitForSources(false);
+  RtspReply late = s.handle(req("DESCRIBE", "rtsp://h/ondemand", 1));
+  EXPECT_EQ(late.response.statusCode, 404);
+  EXPECT_EQ(late.then, RtspReply::Then::Close);
+  handler.ondemandReady = true;
+  EXPECT_EQ(s.handle(req("DESCRIBE", "rtsp://h/ondemand", 2)).response.statusCode, 200);
 }
 
 TEST_F(ServerSession, ReadSetupPlay) {
