@@ -166,6 +166,30 @@ def test_pulled_camera_is_read_over_rtsp_tcp_by_ffprobe_ffmpeg_and_gstreamer(cam
     srv.assert_alive()
 
 
+def test_aac_and_h265_cameras_are_read_over_rtsp(camsim, av1080, server_factory, tmp_path):  # noqa: F811
+    """The other codecs of the track layer keep their SDP parameters (AAC config, H.265
+    sprop-vps/sps/pps) and decode without a complaint."""
+    h265 = tmp_path / "av265"
+    r = subprocess.run([str(e2e.SOURCE_DIR / "scripts" / "make-av-clip.sh"), str(h265)], capture_output=True,
+                       text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "SIZE": "640x360", "CODEC": "h265"},
+                       stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    aac = camsim(1, "--clip", av1080, "--audio", "aac")
+    hevc = camsim(1, "--clip", h265.with_suffix(".h265"))
+    srv = server_factory({"aac": {"source": aac.url(1), "rtspTransport": "tcp"},
+                          "hevc": {"source": hevc.url(1), "rtspTransport": "tcp"}}, log_level="info")
+    srv.wait_path("aac", ready=True, timeout=20)
+    srv.wait_path("hevc", ready=True, timeout=20)
+    streams = ffprobe_streams(srv.rtsp_url("aac"), "tcp")
+    got = sorted((s["codec_name"], s.get("sample_rate"), s.get("channels")) for s in streams)
+    assert got == [("aac", "48000", 1), ("h264", None, None)], streams
+    assert decoded_frames(ffmpeg_decode(srv.rtsp_url("aac"), "tcp", 3)) >= 60
+    streams = ffprobe_streams(srv.rtsp_url("hevc"), "tcp")
+    assert [(s["codec_name"], s.get("width"), s.get("height")) for s in streams] == [("hevc", 640, 360)], streams
+    assert decoded_frames(ffmpeg_decode(srv.rtsp_url("hevc"), "tcp", 3)) >= 60
+    srv.assert_alive()
+
+
 def test_on_demand_camera_starts_for_an_rtsp_reader(camsim, av1080, server_factory):  # noqa: F811
     """A DESCRIBE waits for an on-demand source to come up, as MediaMTX's does."""
     cs = camsim(1, "--clip", av1080, "--audio", "pcmu")
