@@ -552,6 +552,73 @@ TEST_F(ServerOverSocket, AReaderGetsTheStreamsPacketsInterleaved) {
   EXPECT_TRUE(closedByServer(s));
 }
 
+TEST_F(ServerOverSocket, PauseStopsThePacketsAndPlayResumesThem) {
+  auto s = connect();
+  RtspStreamParser parser;
+  auto send = [&](const std::string& text) { boost::asio::write(s, boost::asio::buffer(text)); };
+  auto feed = [&](uint16_t from, uint16_t count) {
+    boost::asio::post(io, [this, from, count] {
+      for (uint16_t i = from; i < from + count; ++i) {
+        auto v = rtp(96, i, i * 3000u, 200, i % 10 == 0 ? 0x65 : 0x41);
+        handler.stream->ingestRtp(0, v.data(), v.size());
+      }
+    });
+  };
+  // Reads until the response to CSeq `cseq`, counting the frames before it.
+  auto until = [&](int cseq, size_t& frames) {
+    while (true) {
+      auto r = parser.next();
+      if (r == RtspStreamParser::Result::Interleaved) {
+        ++frames;
+        continue;
+      }
+      if (r == RtspStreamParser::Result::Response) {
+        if (parser.response().headers.get("CSeq").value_or("") == std::to_string(cseq))
+          return parser.response().statusCode;
+        continue;
+      }
+      if (r == RtspStreamParser::Result::Error) return -1;
+      auto space = parser.prepare();
+      parser.commit(s.read_some(boost::asio::buffer(space.data(), space.size())));
+    }
+  };
+  size_t frames = 0;
+  send(
+      "SETUP rtsp://127.0.0.1/cam/trackID=0 RTSP/1.0\r\nCSeq: 1\r\nTransport: "
+      "RTP/AVP/TCP;interleaved=0-1\r\n\r\n");
+  ASSERT_EQ(until(1, frames), 200);
+  const std::string session =
+      "Session: " + std::string(parser.response().headers.get("Session").value_or("")).substr(0, 16);
+  send("PLAY rtsp://127.0.0.1/cam/ RTSP/1.0\r\nCSeq: 2\r\n" + session + "\r\n\r\n");
+  ASSERT_EQ(until(2, frames), 200);
+  feed(0, 10);
+  send("GET_PARAMETER rtsp://127.0.0.1/cam/ RTSP/1.0\r\nCSeq: 3\r\n" + session + "\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(until(3, frames), 200);
+  send("PAUSE rtsp://127.0.0.1/cam/ RTSP/1.0\r\nCSeq: 4\r\n" + session + "\r\n\r\n");
+  ASSERT_EQ(until(4, frames), 200);
+  const size_t beforePause = frames;
+  EXPECT_GE(beforePause, 10u);
+  feed(10, 10);  // while paused: nothing arrives
+  send("GET_PARAMETER rtsp://127.0.0.1/cam/ RTSP/1.0\r\nCSeq: 5\r\n" + session + "\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(until(5, frames), 200);
+  EXPECT_EQ(frames, beforePause);
+  send("PLAY rtsp://127.0.0.1/cam/ RTSP/1.0\r\nCSeq: 6\r\n" + session + "\r\n\r\n");
+  ASSERT_EQ(until(6, frames), 200);
+  // Resumed at the last keyframe (index 10's IDR: STAP-A + slice ... 10 packets).
+  send("GET_PARAMETER rtsp://127.0.0.1/cam/ RTSP/1.0\r\nCSeq: 7\r\n" + session + "\r\n\r\n");
+  ASSERT_EQ(until(7, frames), 200);
+  EXPECT_GT(frames, beforePause);
+  // A SETUP while playing is not valid: 455 and the connection closes.
+  send(
+      "SETUP rtsp://127.0.0.1/cam/trackID=1 RTSP/1.0\r\nCSeq: 8\r\nTransport: "
+      "RTP/AVP/TCP;interleaved=2-3\r\n" +
+      session + "\r\n\r\n");
+  EXPECT_EQ(until(8, frames), 455);
+  EXPECT_TRUE(closedByServer(s));
+}
+
 TEST_F(ServerOverSocket, APublishersFramesReachTheStreamAndUnknownChannelsAreIgnored) {
   auto s = connect();
   RtspStreamParser parser;
