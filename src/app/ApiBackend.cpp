@@ -139,6 +139,8 @@ int ApiBackend::deleteConfigPath(const std::string& name, std::string& error) {
 std::vector<http::PathItem> ApiBackend::paths() {
   std::vector<webrtc::WebrtcSessionInfo> sessions;
   if (app_.webrtcEnabled()) sessions = app_.webrtc().listSessions();
+  std::vector<rtsp::RtspConnectionInfo> rtspConns;
+  if (app_.rtspServer()) rtspConns = app_.rtspServer()->connections();
   std::vector<http::PathItem> out;
   // Configured paths and those created from a regex path (confName is then the regex's).
   std::map<std::string, std::string> confNames;
@@ -155,6 +157,7 @@ std::vector<http::PathItem> ApiBackend::paths() {
       item.confName = name;
     }
     if (path->sourceKind()) item.source = http::ApiPeer{path->sourceKind(), ""};
+    if (path->publisher) item.source = http::ApiPeer{"rtspSession", path->publisher->sessionId};
     const stream::StreamStats& st = path->stream()->stats();
     item.ready = path->ready();
     int64_t since = st.readySinceUnixMs.load(std::memory_order_relaxed);
@@ -168,6 +171,11 @@ std::vector<http::PathItem> ApiBackend::paths() {
       if (s.path != name) continue;
       item.readers.push_back({"webRTCSession", s.id});
       item.outboundBytes += s.bytesSent;
+    }
+    for (const auto& c : rtspConns) {
+      if (c.path != name || c.state != "read") continue;
+      item.readers.push_back({"rtspSession", c.sessionId});
+      item.outboundBytes += c.bytesSent;
     }
     out.push_back(std::move(item));
   }
@@ -209,6 +217,60 @@ int ApiBackend::kickWebrtcSession(const std::string& id, std::string& error) {
     return 404;
   }
   return app_.webrtc().kickSession(id, error);
+}
+
+bool ApiBackend::rtspEnabled() { return app_.rtspServer() != nullptr; }
+
+std::vector<http::RtspConnItem> ApiBackend::rtspConns() {
+  std::vector<http::RtspConnItem> out;
+  if (!app_.rtspServer()) return out;
+  for (const auto& c : app_.rtspServer()->connections()) {
+    http::RtspConnItem i;
+    i.id = c.id;
+    i.created = c.created;
+    i.remoteAddr = c.remoteAddr;
+    if (c.hasSession) i.session = c.sessionId;
+    i.inboundBytes = c.bytesReceived;
+    i.outboundBytes = c.bytesSent;
+    out.push_back(std::move(i));
+  }
+  return out;
+}
+
+std::vector<http::RtspSessionItem> ApiBackend::rtspSessions() {
+  std::vector<http::RtspSessionItem> out;
+  if (!app_.rtspServer()) return out;
+  for (const auto& c : app_.rtspServer()->connections()) {
+    if (!c.hasSession) continue;
+    http::RtspSessionItem i;
+    i.id = c.sessionId;
+    i.created = c.created;
+    i.remoteAddr = c.remoteAddr;
+    i.state = c.state;
+    i.path = c.path;
+    i.query = c.query;
+    i.userAgent = c.userAgent;
+    i.transport = "TCP";
+    i.profile = "AVP";
+    i.conns = {c.id};
+    i.inboundBytes = c.bytesReceived;
+    i.inboundRtpPackets = c.rtpPacketsReceived;
+    i.inboundRtpPacketsInError = c.ingestErrors;
+    i.inboundRtcpPackets = c.rtcpPacketsReceived;
+    i.outboundBytes = c.bytesSent;
+    i.outboundRtpPackets = c.rtpPacketsSent;
+    i.outboundRtpPacketsDiscarded = c.rtpPacketsDiscarded;
+    out.push_back(std::move(i));
+  }
+  return out;
+}
+
+int ApiBackend::kickRtspSession(const std::string& id, std::string& error) {
+  if (!app_.rtspServer() || !app_.rtspServer()->kick(id)) {
+    error = "session not found";
+    return 404;
+  }
+  return 200;
 }
 
 http::SluiceCounters ApiBackend::sluiceCounters() {

@@ -30,6 +30,10 @@ class ApiBackend : public http::ControlApiBackend, public http::MetricsBackend {
   bool webrtcEnabled() override;
   std::vector<http::WebrtcSessionItem> webrtcSessions() override;
   int kickWebrtcSession(const std::string& id, std::string& error) override;
+  bool rtspEnabled() override;
+  std::vector<http::RtspConnItem> rtspConns() override;
+  std::vector<http::RtspSessionItem> rtspSessions() override;
+  int kickRtspSession(const std::string& id, std::string& error) override;
 
   http::SluiceCounters sluiceCounters() override;
 

@@ -2,12 +2,14 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <csignal>
 
 #include "app/ApiBackend.h"
 #include "app/ConfigWatcher.h"
 #include "app/HttpAccess.h"
+#include "app/RtspBridge.h"
 #include "app/WhepBridge.h"
 #include "core/Log.h"
 #include "core/ServiceWatchdog.h"
@@ -132,6 +134,10 @@ void App::applyConfig(config::Config next) {
   warnRestart("webrtcLocalUDPAddress", next.webrtcLocalUDPAddress != config_.webrtcLocalUDPAddress);
   warnRestart("webrtcLocalTCPAddress", next.webrtcLocalTCPAddress != config_.webrtcLocalTCPAddress);
   warnRestart("webrtcAdditionalHosts", next.webrtcAdditionalHosts != config_.webrtcAdditionalHosts);
+  warnRestart("rtsp", next.rtsp != config_.rtsp);
+  warnRestart("rtspAddress", next.rtspAddress != config_.rtspAddress);
+  warnRestart("rtspTransports", next.rtspTransports != config_.rtspTransports);
+  warnRestart("writeQueueSize", next.writeQueueSize != config_.writeQueueSize);
   warnRestart("workerThreads", next.workerThreads != config_.workerThreads);
   warnRestart("httpMaxConnectionsPerClient",
               next.httpMaxConnectionsPerClient != config_.httpMaxConnectionsPerClient);
@@ -254,6 +260,19 @@ void App::whenReady(const std::string& name, std::function<void(bool)> done) {
   (*poll)();
 }
 
+size_t App::readerCount(const std::string& name) {
+  size_t n = 0;
+  if (webrtc_) {
+    for (const auto& s : webrtc_->listSessions()) n += s.path == name;
+  }
+  if (rtsp_) {
+    for (const auto& c : rtsp_->connections()) n += c.state == "read" && c.path == name;
+  }
+  return n;
+}
+
+void App::postToControl(std::function<void()> fn) { boost::asio::post(control_, std::move(fn)); }
+
 void App::scheduleOnDemandCheck() {
   onDemandTimer_.expires_after(std::chrono::milliseconds(500));
   onDemandTimer_.async_wait([this](const boost::system::error_code& ec) {
@@ -268,6 +287,9 @@ void App::checkOnDemandPaths() {
   std::map<std::string, size_t> readers;
   if (webrtc_) {
     for (const auto& s : webrtc_->listSessions()) ++readers[s.path];
+  }
+  if (rtsp_) {
+    for (const auto& c : rtsp_->connections()) readers[c.path] += c.state == "read";
   }
   auto now = std::chrono::steady_clock::now();
   std::vector<std::string> remove;
@@ -328,6 +350,23 @@ bool App::start(std::string& error) {
     }
     log::info("[WebRTC] listener opened on {} ({}), {} (ICE/UDP)", config_.webrtcAddress,
               config_.webrtcEncryption ? "HTTPS" : "HTTP", config_.webrtcLocalUDPAddress);
+  }
+
+  if (config_.rtsp) {
+    rtsp::RtspServerOptions ro;
+    ro.address = config_.rtspAddress;
+    ro.tcp = std::find(config_.rtspTransports.begin(), config_.rtspTransports.end(), "tcp") !=
+             config_.rtspTransports.end();
+    ro.writeQueueSize = static_cast<size_t>(config_.writeQueueSize);
+    ro.readTimeout = config_.readTimeout;
+    ro.writeTimeout = config_.writeTimeout;
+    rtspBridge_ = std::make_unique<RtspBridge>(*this);
+    rtsp_ = std::make_unique<rtsp::RtspServer>(control_, *rtspBridge_, std::move(ro));
+    if (!rtsp_->start(error)) {
+      error = "unable to open the RTSP listener: " + error;
+      return false;
+    }
+    log::info("[RTSP] listener opened on {} (TCP)", config_.rtspAddress);
   }
 
   apiBackend_ = std::make_unique<ApiBackend>(*this);
@@ -418,6 +457,7 @@ void App::stop() {
   if (watcher_) watcher_->stop();
   if (http_) http_->stop();
   for (auto& s : auxServers_) s->stop();
+  if (rtsp_) rtsp_->stop();
   for (auto& [name, path] : paths_) path->stop();
   if (webrtc_) webrtc_->stop();
   pool_.stop();

@@ -16,6 +16,7 @@
 #include "config/Config.h"
 #include "core/WorkerPool.h"
 #include "http/HttpServer.h"
+#include "rtsp/RtspServer.h"
 #include "webrtc/WebrtcServer.h"
 
 namespace sluice::core {
@@ -26,6 +27,7 @@ class SystemdNotifier;
 namespace sluice::app {
 
 class WhepBridge;
+class RtspBridge;
 class ApiBackend;
 class ConfigWatcher;
 
@@ -60,6 +62,12 @@ class App {
   void whenReady(const std::string& name, std::function<void(bool ready)> done);
   const config::Config& config() const { return config_; }
   webrtc::WebrtcServer& webrtc() { return *webrtc_; }
+  // The RTSP server, or null when `rtsp: no`.
+  rtsp::RtspServer* rtspServer() { return rtsp_.get(); }
+  // Readers of a path over every protocol (WebRTC sessions and RTSP sessions playing it).
+  size_t readerCount(const std::string& path);
+  // Runs `fn` on the control thread (from any thread).
+  void postToControl(std::function<void()> fn);
   bool webrtcEnabled() const { return webrtc_ != nullptr; }
   // Users and permissions of the running configuration (replaced on reload).
   std::shared_ptr<const auth::AuthManager> auth() const { return access_.users(); }
@@ -79,6 +87,8 @@ class App {
   std::map<std::string, std::unique_ptr<Path>> paths_;
   std::unique_ptr<webrtc::WebrtcServer> webrtc_;
   std::unique_ptr<WhepBridge> bridge_;
+  std::unique_ptr<RtspBridge> rtspBridge_;   // owned; outlives rtsp_ (declared before it)
+  std::unique_ptr<rtsp::RtspServer> rtsp_;  // owned; null with `rtsp: no`
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<ApiBackend> apiBackend_;
   auth::AccessControl access_{

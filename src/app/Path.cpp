@@ -69,6 +69,10 @@ void Path::start() {
 
 void Path::stop() {
   running_ = false;
+  if (publisher) {
+    publisher->kick();  // its end reaches the continuity being closed below, which ignores it
+    publisher.reset();
+  }
   if (!continuity_) return;
   // The source is stopped and destroyed on its own worker, after the completion handlers
   // its stop() cancelled have run (they are queued before the destruction). The readers

@@ -2,6 +2,7 @@
 // A configured path: its stream (on one worker), the source that feeds it, and the
 // continuity that keeps the stream's readers across the source's restarts (PathContinuity).
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +31,19 @@ class Path {
   bool dynamic() const { return dynamic_; }
   // When an on-demand path lost its last reader (control thread bookkeeping).
   std::optional<std::chrono::steady_clock::time_point> idleSince;
+
+  // A source that publishes into the path (an RTSP session after RECORD): who it is and how to
+  // close it. Control thread.
+  struct Publisher {
+    std::string sessionId;
+    std::function<void()> kick;  // thread-safe
+  };
+  std::optional<Publisher> publisher;
+  // Whether the path takes publishers: its source is 'publisher' (MediaMTX's default).
+  bool takesPublishers() const { return conf_.source == "publisher" || conf_.source.empty(); }
+  // The path's continuity, for a publisher's source reports (used on the worker only); null
+  // while the path is stopped.
+  std::shared_ptr<PathContinuity> continuity() const { return continuity_; }
 
   // Starts/stops the source (and the offline slate) on the path's worker (posted; safe from
   // any thread).

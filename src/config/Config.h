@@ -74,6 +74,7 @@ struct PathConfig {
   bool sourceOnDemand = false;
   std::chrono::milliseconds sourceOnDemandStartTimeout{10000}, sourceOnDemandCloseAfter{10000};
   int maxReaders = 0;  // 0 = unlimited
+  bool overridePublisher = true;  // a new publisher kicks the one publishing (else it is refused)
   bool rtspAnyPort = false;
   std::string sourceRedirect;  // target of source 'redirect': '/path' or an rtsp(s):// URL
   // alwaysAvailable: while no source is ready, readers get an offline slate (Sluice's own
@@ -126,6 +127,12 @@ struct Config {
   bool pprofEncryption = false;
   std::string pprofServerKey = "server.key", pprofServerCert = "server.crt";
   std::vector<std::string> pprofAllowOrigins{"*"}, pprofTrustedProxies;
+
+  // RTSP server (readers and publishers). Only the TCP transport is served so far: a SETUP
+  // asking for UDP or multicast gets 461 even when they are listed.
+  bool rtsp = true;
+  std::string rtspAddress = ":8554";
+  std::vector<std::string> rtspTransports{"udp", "multicast", "tcp"};
 
   bool webrtc = true;
   std::string webrtcAddress = ":8889";

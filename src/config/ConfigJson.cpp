@@ -81,6 +81,7 @@ nlohmann::json pathSettingsToJson(const PathConfig& path, Secrets secrets) {
       {"sourceOnDemandStartTimeout", formatDuration(path.sourceOnDemandStartTimeout)},
       {"sourceOnDemandCloseAfter", formatDuration(path.sourceOnDemandCloseAfter)},
       {"maxReaders", path.maxReaders},
+      {"overridePublisher", path.overridePublisher},
       {"rtspTransport", rtspTransportName(path.rtspTransport)},
       {"rtspAnyPort", path.rtspAnyPort},
       {"sourceRedirect", shownUrl(path.sourceRedirect, secrets)},
@@ -363,6 +364,10 @@ nlohmann::json globalToJson(const Config& config, Secrets secrets) {
       {"pprofServerCert", config.pprofServerCert},
       {"pprofAllowOrigins", config.pprofAllowOrigins},
       {"pprofTrustedProxies", config.pprofTrustedProxies},
+
+      {"rtsp", config.rtsp},
+      {"rtspAddress", config.rtspAddress},
+      {"rtspTransports", config.rtspTransports},
 
       {"webrtc", config.webrtc},
       {"webrtcAddress", config.webrtcAddress},

@@ -73,6 +73,15 @@ void requireLogDestinations(const Origin& origin, const std::vector<std::string>
   }
 }
 
+void requireRtspTransports(const Origin& origin, const std::vector<std::string>& value) {
+  if (value.empty()) fail(origin, "at least one transport is needed (expected udp, multicast, tcp)");
+  for (const std::string& t : value) {
+    if (t != "udp" && t != "multicast" && t != "tcp") {
+      fail(origin, fmt::format("invalid value '{}' (expected udp, multicast, tcp)", t));
+    }
+  }
+}
+
 void requireListenAddress(const Origin& origin, const std::string& value) {
   if (value.empty() || value.rfind("unix://", 0) == 0) return;  // MediaMTX also listens on Unix sockets
   auto invalid = [&](std::string_view why) {

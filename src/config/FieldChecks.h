@@ -31,6 +31,8 @@ void requireUdpReadBufferSize(const Origin& origin, const int& value);     // 0 
 void requireUdpPayloadLimit(const Origin& origin, const int& value);       // 13 to 1472
 void requireStreamHistoryPackets(const Origin& origin, const int& value);  // power of two in [256, 65536]
 void requireLogDestinations(const Origin& origin, const std::vector<std::string>& value);
+// rtspTransports: udp, multicast, tcp; at least one.
+void requireRtspTransports(const Origin& origin, const std::vector<std::string>& value);
 // "[host]:port" as Go's net.Listen takes it, port 0 to 65535, or MediaMTX's "unix://<socket path>";
 // empty is allowed (the key's own rule says whether it must be set).
 void requireListenAddress(const Origin& origin, const std::string& value);

@@ -12,6 +12,13 @@ void assignWebrtcDisable(const InputValue& in, Config& config) {
   config.webrtc = !disabled;
 }
 
+// rtspDisable: the inverse of rtsp.
+void assignRtspDisable(const InputValue& in, Config& config) {
+  bool disabled = !config.rtsp;
+  parseValue(in, disabled);
+  config.rtsp = !disabled;
+}
+
 // webrtcAllowOrigin, apiAllowOrigin, ...: a single origin.
 template <std::vector<std::string> Config::*Origins>
 void assignSingleOrigin(const InputValue& in, Config& config) {
@@ -66,6 +73,9 @@ const std::vector<GlobalKeyBinding>& globalKeyBindings() {
       {"writeQueueSize", assignField<&Config::writeQueueSize, requireWriteQueueSize>},
       {"udpMaxPayloadSize", assignField<&Config::udpMaxPayloadSize, requireUdpPayloadLimit>},
       {"udpReadBufferSize", assignField<&Config::udpReadBufferSize, requireUdpReadBufferSize>},
+      {"rtsp", assignField<&Config::rtsp>},
+      {"rtspAddress", assignField<&Config::rtspAddress, requireListenAddress>},
+      {"rtspTransports", assignField<&Config::rtspTransports, requireRtspTransports>},
       {"webrtc", assignField<&Config::webrtc>},
       {"webrtcAddress", assignField<&Config::webrtcAddress, requireListenAddress>},
       {"webrtcEncryption", assignField<&Config::webrtcEncryption>},
@@ -121,6 +131,8 @@ const std::vector<GlobalKeyBinding>& globalKeyBindings() {
       {"rtspUDPReadBufferSize", assignField<&Config::udpReadBufferSize, requireUdpReadBufferSize>,
        "udpReadBufferSize"},
       {"webrtcDisable", assignWebrtcDisable, "webrtc"},
+      {"rtspDisable", assignRtspDisable, "rtsp"},
+      {"protocols", assignField<&Config::rtspTransports, requireRtspTransports>, "rtspTransports"},
       {"webrtcAllowOrigin", assignSingleOrigin<&Config::webrtcAllowOrigins>, "webrtcAllowOrigins"},
       {"apiAllowOrigin", assignSingleOrigin<&Config::apiAllowOrigins>, "apiAllowOrigins"},
       {"metricsAllowOrigin", assignSingleOrigin<&Config::metricsAllowOrigins>, "metricsAllowOrigins"},

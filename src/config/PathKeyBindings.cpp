@@ -16,6 +16,13 @@ void assignLegacyCredential(const InputValue& in, PathConfig& path) {
   path.legacyCredentials.*Field = std::move(value);
 }
 
+// disablePublisherOverride: the inverse of overridePublisher.
+void assignDisablePublisherOverride(const InputValue& in, PathConfig& path) {
+  bool disabled = !path.overridePublisher;
+  parseValue(in, disabled);
+  path.overridePublisher = !disabled;
+}
+
 }  // namespace
 
 const std::vector<PathKeyBinding>& pathKeyBindings() {
@@ -26,6 +33,7 @@ const std::vector<PathKeyBinding>& pathKeyBindings() {
        assignField<&PathConfig::sourceOnDemandStartTimeout, requirePositiveDuration>},
       {"sourceOnDemandCloseAfter", assignField<&PathConfig::sourceOnDemandCloseAfter>},
       {"maxReaders", assignField<&PathConfig::maxReaders, requireNonNegative>},
+      {"overridePublisher", assignField<&PathConfig::overridePublisher>},
       {"rtspTransport", assignField<&PathConfig::rtspTransport>},
       {"rtspAnyPort", assignField<&PathConfig::rtspAnyPort>},
       {"sourceRedirect", assignField<&PathConfig::sourceRedirect>},
@@ -38,6 +46,7 @@ const std::vector<PathKeyBinding>& pathKeyBindings() {
       // Deprecated MediaMTX names of the keys above.
       {"sourceProtocol", assignField<&PathConfig::rtspTransport>, "rtspTransport"},
       {"sourceAnyPortEnable", assignField<&PathConfig::rtspAnyPort>, "rtspAnyPort"},
+      {"disablePublisherOverride", assignDisablePublisherOverride, "overridePublisher"},
       {"publishUser", assignLegacyCredential<&LegacyCredentials::publishUser, requireOptionalCredential>,
        "authInternalUsers"},
       {"publishPass", assignLegacyCredential<&LegacyCredentials::publishPass, requireOptionalCredential>,

@@ -26,7 +26,7 @@ const std::vector<UnsupportedKey>& unsupportedGlobalKeys() {
        "playback", "playbackAddress", "playbackEncryption", "playbackServerKey", "playbackServerCert",
        "playbackAllowOrigins", "playbackTrustedProxies",
        // RTSP server
-       "rtsp", "rtspTransports", "rtspEncryption", "rtspAddress", "rtspsAddress", "rtpAddress", "rtcpAddress",
+       "rtspEncryption", "rtspsAddress", "rtpAddress", "rtcpAddress",
        "multicastIPRange", "multicastRTPPort", "multicastRTCPPort", "srtpAddress", "srtcpAddress",
        "multicastSRTPPort", "multicastSRTCPPort", "rtspServerKey", "rtspServerCert", "rtspAuthMethods",
        "rtspTrustedProxies",
@@ -48,8 +48,6 @@ const std::vector<UnsupportedKey>& unsupportedGlobalKeys() {
        "moqAllowOrigins", "moqTrustedProxies"},
       {
           {"playbackAllowOrigin", "playbackAllowOrigins"},
-          {"rtspDisable", "rtsp"},
-          {"protocols", "rtspTransports"},
           {"encryption", "rtspEncryption"},
           {"serverKey", "rtspServerKey"},
           {"serverCert", "rtspServerCert"},
@@ -81,7 +79,7 @@ const std::vector<UnsupportedKey>& unsupportedPathKeys() {
        // Forward
        "forward",
        // Publisher source
-       "overridePublisher", "srtPublishPassphrase",
+       "srtPublishPassphrase",
        // RTSP source
        "rtspRangeType", "rtspRangeStart", "rtspScale", "rtspDemuxMpegts", "rtspUDPSourcePortRange",
        // MPEG-TS, RTP, MoQ and WebRTC (WHEP) sources
@@ -104,7 +102,6 @@ const std::vector<UnsupportedKey>& unsupportedPathKeys() {
        "runOnUnavailable", "runOnRead", "runOnReadRestart", "runOnUnread", "runOnRecordSegmentCreate",
        "runOnRecordSegmentComplete"},
       {
-          {"disablePublisherOverride", "overridePublisher"},
           {"rtspUDPReadBufferSize", "udpReadBufferSize"},
           {"mpegtsUDPReadBufferSize", "udpReadBufferSize"},
           {"rtpUDPReadBufferSize", "udpReadBufferSize"},

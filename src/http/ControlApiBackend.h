@@ -51,7 +51,7 @@ class ControlApiBackend {
   // Closes the session. 200, or 404 "session not found".
   virtual int kickWebrtcSession(const std::string& id, std::string& error) = 0;
 
-  // Sluice has no RTSP server yet: empty lists by default.
+  // RTSP connections and sessions (empty lists by default).
   virtual bool rtspEnabled() { return true; }
   virtual std::vector<RtspConnItem> rtspConns() { return {}; }
   virtual std::vector<RtspSessionItem> rtspSessions() { return {}; }

@@ -300,6 +300,7 @@ TEST_F(ConfigJsonTest, PathJsonHasItsNameAndEffectiveSettings) {
       "sourceOnDemandStartTimeout": "20s",
       "sourceOnDemandCloseAfter": "1h0m0s",
       "maxReaders": 40,
+      "overridePublisher": true,
       "rtspTransport": "udp",
       "rtspAnyPort": true,
       "sourceRedirect": "",

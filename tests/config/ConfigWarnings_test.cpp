@@ -37,13 +37,13 @@ pathDefaults:
   record: no
   runOnReady: ''
 paths:
-  cam1: {record: yes, overridePublisher: no}
+  cam1: {record: yes, srtPublishPassphrase: secret}
   cam2: {record: yes}
   cam3: {record: yes, runOnReady: 'ffmpeg ...'}
 )");
   ASSERT_TRUE(result.config) << result.error;
   EXPECT_EQ(countContaining(result.warnings, "'record'"), 1u);
-  EXPECT_EQ(countContaining(result.warnings, "'overridePublisher'"), 1u);
+  EXPECT_EQ(countContaining(result.warnings, "'srtPublishPassphrase'"), 1u);
   EXPECT_EQ(countContaining(result.warnings, "'runOnReady'"), 1u);
   EXPECT_EQ(result.warnings.size(), 3u);
   EXPECT_EQ(result.warnings[0],
@@ -109,13 +109,31 @@ pathDefaults:
                 "'webrtcICEHostNAT1To1IPs' is deprecated and has been replaced by 'webrtcAdditionalHosts'"),
             1u);
   EXPECT_EQ(countContaining(result.warnings,
-                            "sluice.yml:9: configuration key 'protocols' (deprecated, replaced by "
-                            "'rtspTransports') is not supported by Sluice yet"),
+                            "sluice.yml:9: configuration key 'protocols' is deprecated and has been "
+                            "replaced by 'rtspTransports'"),
             1u);
   EXPECT_EQ(countContaining(result.warnings,
                             "sluice.yml:12: configuration key 'sourceProtocol' is deprecated and has been "
                             "replaced by 'rtspTransport'"),
             1u);
+}
+
+TEST_F(ConfigWarnings, RtspServerKeys) {
+  const Config defaults = loadOk("logLevel: info\n");
+  EXPECT_TRUE(defaults.rtsp);
+  EXPECT_EQ(defaults.rtspAddress, ":8554");
+  EXPECT_EQ(defaults.rtspTransports, (std::vector<std::string>{"udp", "multicast", "tcp"}));
+  EXPECT_TRUE(defaults.pathDefaults.overridePublisher);
+  const Config c = loadOk("rtspDisable: yes\nrtspAddress: 127.0.0.1:9554\nrtspTransports: [tcp]\n"
+                          "paths:\n  pub:\n    disablePublisherOverride: yes\n");
+  EXPECT_FALSE(c.rtsp);
+  EXPECT_EQ(c.rtspAddress, "127.0.0.1:9554");
+  EXPECT_EQ(c.rtspTransports, std::vector<std::string>{"tcp"});
+  EXPECT_FALSE(c.paths.at(0).overridePublisher);
+  ConfigResult bad = load("rtspTransports: [tcp, sctp]\n");
+  ASSERT_FALSE(bad.config);
+  EXPECT_EQ(bad.error, "sluice.yml:1: rtspTransports: invalid value 'sctp' (expected udp, multicast, tcp)");
+  EXPECT_FALSE(load("rtspAddress: nope\n").config);
 }
 
 TEST_F(ConfigWarnings, WebrtcDisableIsTheInverseOfWebrtc) {

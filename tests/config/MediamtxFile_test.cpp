@@ -60,7 +60,7 @@ TEST_F(MediamtxFile, WarnsOnceAboutEachIgnoredKey) {
     EXPECT_TRUE(keys.insert(key).second) << "warned twice: " << key;
   }
   for (const char* key :
-       {"hlsAddress", "rtmp", "srt", "playbackServerKey", "rtspServerCert", "rtspTransports", "authJWTJWKS",
+       {"hlsAddress", "rtmp", "srt", "playbackServerKey", "rtspServerCert", "rtspsAddress", "authJWTJWKS",
         "record", "runOnReady", "rpiCameraCamID", "webrtcTrackGatherTimeout"}) {
     EXPECT_EQ(keys.count(key), 1u) << key;
   }

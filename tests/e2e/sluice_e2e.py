@@ -562,6 +562,7 @@ class Server:
         self.http_host = http_host
         self.http_port = http_port or free_port("tcp")
         self.udp_port = udp_port or free_port("udp")
+        self.rtsp_port = free_port("tcp")  # Sluice's RTSP server (rtspAddress)
         self.hosts = hosts if hosts is not None else [LOOPBACK]
         self.udp_bind = udp_bind if udp_bind is not None else f"{LOOPBACK}:{self.udp_port}"
         self.paths = paths
@@ -576,7 +577,7 @@ class Server:
 
     # -- config
     def config(self) -> dict:
-        rtsp_port = free_port("tcp")
+        rtsp_port = self.rtsp_port
         cfg = {
             "logLevel": self.log_level,
             # our own RTSP server on a free loopback port, TCP only (no fixed UDP 8000/8001)
@@ -604,6 +605,10 @@ class Server:
 
     def url(self, path: str = "/") -> str:
         return self.base + (path if path.startswith("/") else "/" + path)
+
+    def rtsp_url(self, path: str) -> str:
+        """rtsp://127.0.0.1:PORT/path on Sluice's own RTSP server."""
+        return f"rtsp://{LOOPBACK}:{self.rtsp_port}/{path}"
 
     @property
     def pid(self) -> int:

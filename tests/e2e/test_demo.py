@@ -47,13 +47,22 @@ def demo_server(server_factory):
             assert isinstance(demo, dict) and demo.get("source") == "demo", \
                 f"sluice.yml has no path 'demo' with 'source: demo': {cfg.get('paths')}"
             addr = cfg.get("webrtcAddress", ":8889")
+            rtsp_addr = cfg.get("rtspAddress", ":8554") if cfg.get("rtsp", True) else None
         else:  # no PyYAML: read the one key we need
             assert re.search(r"^\s+demo:", text, re.M) and re.search(r"source:\s*['\"]?demo\b", text), \
                 "sluice.yml has no path 'demo' with 'source: demo'"
             m = re.search(r"^webrtcAddress:\s*['\"]?([^'\"\s#]+)", text, re.M)
             addr = m.group(1) if m else ":8889"
+            m = re.search(r"^rtspAddress:\s*['\"]?([^'\"\s#]+)", text, re.M)
+            rtsp_addr = m.group(1) if m else ":8554"
         port = _port_of(addr)
         assert _tcp_port_free(port), f"port {port} of sluice.yml's webrtcAddress is in use by another process"
+        # The RTSP server of the default configuration must be able to listen too (Sluice does
+        # not start otherwise, as MediaMTX).
+        if rtsp_addr:
+            rtsp_port = _port_of(rtsp_addr)
+            assert _tcp_port_free(rtsp_port), \
+                f"port {rtsp_port} of sluice.yml's rtspAddress is in use by another process"
         return server_factory(config_text=text, http_port=port, name="sluice-default")
     return server_factory({"demo": {"source": "demo"}})
 

@@ -1,0 +1,136 @@
+#include "app/RtspBridge.h"
+
+#include <boost/asio/post.hpp>
+
+#include "app/App.h"
+#include "auth/HttpAuth.h"
+#include "core/Log.h"
+
+namespace sluice::app {
+
+namespace {
+
+// A publisher's reports to its path: the path's PathContinuity, as a camera's RtspSource makes
+// them. Worker thread of the path's stream.
+class PublisherSink : public rtsp::RtspPublishSink {
+ public:
+  explicit PublisherSink(std::shared_ptr<PathContinuity> continuity) : continuity_(std::move(continuity)) {}
+  bool begin(const stream::StreamFormat& format, std::string& refusal) override {
+    live_ = continuity_->sourceReady(format, refusal);
+    return live_;
+  }
+  void end(const std::string& reason) override {
+    if (live_) continuity_->sourceGone(reason);
+    live_ = false;
+  }
+
+ private:
+  std::shared_ptr<PathContinuity> continuity_;  // shared with the path; used on its worker only
+  bool live_ = false;
+};
+
+}  // namespace
+
+rtsp::RtspAccessResult RtspBridge::checkAccess(const rtsp::RtspAccessQuery& q) {
+  std::optional<auth::AuthRequest> request =
+      auth::httpAuthRequest(q.authorization, q.remoteIp, q.publish ? "publish" : "read", q.path);
+  rtsp::RtspAccessResult out;
+  if (!request) return out;
+  auth::AccessDecision d = app_.access().check(*request, "RTSP");
+  switch (d.verdict) {
+    case auth::AccessVerdict::Allowed:
+      out.verdict = rtsp::RtspAccessVerdict::Allowed;
+      break;
+    case auth::AccessVerdict::AskCredentials:
+      out.verdict = rtsp::RtspAccessVerdict::AskCredentials;
+      break;
+    case auth::AccessVerdict::Denied:
+      out.verdict = rtsp::RtspAccessVerdict::Denied;
+      out.delay = d.delay;
+      break;
+    case auth::AccessVerdict::Throttled:  // too many wrong guesses: 401 and close at once
+      out.verdict = rtsp::RtspAccessVerdict::Denied;
+      break;
+  }
+  return out;
+}
+
+bool RtspBridge::findReadable(const std::string& name, rtsp::RtspReadTarget& out,
+                              rtsp::RtspRefusal& refusal) {
+  Path* path = app_.findOrCreatePath(name);
+  if (!path) {
+    refusal = {400, "path '" + name + "' is not configured"};
+    return false;
+  }
+  if (path->conf().sourceOnDemand) app_.whenReady(name, [](bool) {});  // starts the source; counts as demand
+  if (!path->ready()) {
+    refusal = {404, "no stream is available on path '" + name + "'"};
+    // The reader's request waits for an on-demand source, as MediaMTX's does.
+    refusal.sourceStarting = path->conf().sourceOnDemand;
+    return false;
+  }
+  if (path->conf().maxReaders > 0 && app_.readerCount(name) >= static_cast<size_t>(path->conf().maxReaders)) {
+    refusal = {400, "maximum reader count reached"};
+    return false;
+  }
+  out.stream = path->stream();
+  out.worker = &path->worker().io();
+  out.format = out.stream->formatSnapshot();
+  if (out.format.empty()) {
+    refusal = {404, "no stream is available on path '" + name + "'"};
+    return false;
+  }
+  return true;
+}
+
+void RtspBridge::whenReadable(const std::string& name, std::function<void(bool ready)> done) {
+  app_.whenReady(name, std::move(done));
+}
+
+bool RtspBridge::canPublish(const std::string& name, rtsp::RtspRefusal& refusal) {
+  Path* path = app_.findOrCreatePath(name);
+  if (!path) {
+    refusal = {400, "path '" + name + "' is not configured"};
+    return false;
+  }
+  if (!path->takesPublishers()) {
+    refusal = {400, "can't publish to path '" + name + "' since 'source' is not 'publisher'"};
+    return false;
+  }
+  return true;
+}
+
+bool RtspBridge::startPublishing(const std::string& name, const std::string& sessionId,
+                                 std::function<void()> kick, rtsp::RtspPublishTarget& out,
+                                 rtsp::RtspRefusal& refusal) {
+  if (!canPublish(name, refusal)) return false;
+  Path* path = app_.findPath(name);
+  if (path->publisher) {
+    if (!path->conf().overridePublisher) {
+      refusal = {400, "someone is already publishing to path '" + name + "'"};
+      return false;
+    }
+    log::info("[path {}] closing existing publisher", name);
+    path->publisher->kick();
+    path->publisher.reset();
+  }
+  std::shared_ptr<PathContinuity> continuity = path->continuity();
+  if (!continuity) {
+    refusal = {400, "path '" + name + "' is not running"};
+    return false;
+  }
+  path->publisher = Path::Publisher{sessionId, std::move(kick)};
+  out.stream = path->stream();
+  out.worker = &path->worker().io();
+  out.sink = std::make_shared<PublisherSink>(std::move(continuity));
+  return true;
+}
+
+void RtspBridge::publisherClosed(const std::string& name, const std::string& sessionId) {
+  app_.postToControl([this, name, sessionId] {
+    Path* path = app_.findPath(name);
+    if (path && path->publisher && path->publisher->sessionId == sessionId) path->publisher.reset();
+  });
+}
+
+}  // namespace sluice::app

@@ -1,0 +1,101 @@
+#include "rtsp/RtspPlayQueue.h"
+
+namespace sluice::rtsp {
+
+RtspPlayQueue::RtspPlayQueue(const stream::Stream& stream, size_t limit) : stream_(stream), limit_(limit) {}
+
+void RtspPlayQueue::addTrack(size_t streamTrack, uint8_t channel, bool video) {
+  if (tracks_.size() >= stream::kMaxSourceTracks) return;  // a session sets up at most that many
+  tracks_.push_back({streamTrack, channel, video});
+}
+
+void RtspPlayQueue::onPacket(size_t streamTrack, const stream::HistoryPacket& packet, bool replay) {
+  Track* t = nullptr;
+  for (auto& x : tracks_)
+    if (x.streamTrack == streamTrack) t = &x;
+  if (!t) return;
+  if (skipping_) {
+    if (t->video && packet.keyframeStart) {
+      resumeAt(packet);
+    } else {
+      ++discarded_;
+      return;
+    }
+  }
+  if (t->cursor == UINT64_MAX) t->cursor = packet.index;
+  if (replay) return;
+  ++waiting_;
+  if (waiting_ > limit_) skipToKeyframe();
+}
+
+void RtspPlayQueue::skipToKeyframe() {
+  ++skips_;
+  discarded_ += waiting_;
+  waiting_ = 0;
+  frontTrack_ = SIZE_MAX;
+  bool hasVideo = false;
+  for (auto& t : tracks_) {
+    t.cursor = UINT64_MAX;
+    hasVideo = hasVideo || t.video;
+  }
+  // Audio alone needs no keyframe: it goes on with the next packet.
+  skipping_ = hasVideo;
+}
+
+void RtspPlayQueue::resumeAt(const stream::HistoryPacket& keyframe) {
+  skipping_ = false;
+  for (auto& t : tracks_) {
+    if (t.video) continue;  // set by onPacket from this keyframe
+    const stream::StreamTrack* st = stream_.findTrack(t.streamTrack);
+    const uint64_t start = st ? st->startIndex(keyframe.captureUs) : UINT64_MAX;
+    t.cursor = start;
+  }
+}
+
+const stream::HistoryPacket* RtspPlayQueue::front(uint8_t& channel) {
+  frontTrack_ = SIZE_MAX;
+  const stream::HistoryPacket* best = nullptr;
+  for (size_t i = 0; i < tracks_.size(); ++i) {
+    Track& t = tracks_[i];
+    if (t.cursor == UINT64_MAX) continue;
+    const stream::StreamTrack* st = stream_.findTrack(t.streamTrack);
+    if (!st) continue;
+    const stream::PacketHistory& h = st->history();
+    if (t.cursor < h.tail()) {
+      // The history overwrote what this reader had not sent: it is too far behind.
+      skipToKeyframe();
+      return nullptr;
+    }
+    const stream::HistoryPacket* p = nullptr;
+    while (t.cursor < h.head() && !(p = h.at(t.cursor))) ++t.cursor;  // gaps (lost source packets)
+    if (!p) continue;
+    if (!best || p->arrivalUs < best->arrivalUs) {
+      best = p;
+      frontTrack_ = i;
+    }
+  }
+  if (best) channel = tracks_[frontTrack_].channel;
+  return best;
+}
+
+void RtspPlayQueue::pop() {
+  if (frontTrack_ == SIZE_MAX) return;
+  ++tracks_[frontTrack_].cursor;
+  if (waiting_ > 0) --waiting_;
+  frontTrack_ = SIZE_MAX;
+}
+
+RtspPlayQueue::Mark RtspPlayQueue::mark() const {
+  Mark m;
+  for (size_t i = 0; i < tracks_.size() && i < m.cursors.size(); ++i) m.cursors[i] = tracks_[i].cursor;
+  m.waiting = waiting_;
+  return m;
+}
+
+void RtspPlayQueue::rewind(const Mark& m) {
+  for (size_t i = 0; i < tracks_.size() && i < m.cursors.size(); ++i) tracks_[i].cursor = m.cursors[i];
+  waiting_ = m.waiting;
+  frontTrack_ = SIZE_MAX;
+}
+
+}  // namespace sluice::rtsp

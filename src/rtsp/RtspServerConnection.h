@@ -1,0 +1,137 @@
+#pragma once
+// One TCP connection to the RTSP server and its session.
+//
+// Threads: the connection starts on the server's control thread, where its requests up to
+// PLAY or RECORD are answered (RtspServerSession: access checks, path lookup, SDP). At PLAY or
+// RECORD its socket moves to the worker of the path's stream (the descriptor is released and
+// re-opened there) and the connection stays on that worker until it closes: a reader attaches
+// to the stream there and writes the stream's shared packets straight from its history, a
+// publisher hands its interleaved RTP to Stream::ingestRtp there, with no hop between threads
+// per packet. `onThread()` asserts the phase's thread.
+//
+// Reader egress: each packet leaves as '$' + channel + length + the stored packet's bytes,
+// gathered (writev) straight from the history; RtspPlayQueue keeps the backlog as cursors into
+// it. The socket is non-blocking; what it does not take waits for writability while new
+// packets only move cursors. Only the unsent tail of one partially written packet is copied.
+// A reader whose socket takes nothing for writeTimeout is closed.
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cassert>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "rtsp/RtspPlayQueue.h"
+#include "rtsp/RtspServerSession.h"
+#include "rtsp/RtspStreamParser.h"
+#include "stream/Stream.h"
+
+namespace sluice::rtsp {
+
+// What the API shows of a connection and its session (any thread).
+struct RtspConnectionInfo {
+  std::string id, sessionId, remoteAddr, path, query, userAgent;
+  std::string state = "idle";  // idle | read | publish
+  std::chrono::system_clock::time_point created;
+  bool hasSession = false;
+  uint64_t bytesReceived = 0, bytesSent = 0, rtpPacketsReceived = 0, rtcpPacketsReceived = 0,
+           rtpPacketsSent = 0, rtpPacketsDiscarded = 0, framesOnUnknownChannel = 0, ingestErrors = 0;
+};
+
+class RtspServerConnection : public std::enable_shared_from_this<RtspServerConnection>,
+                             private stream::StreamReader {
+ public:
+  using ClosedCallback = std::function<void(const std::string& id)>;
+  RtspServerConnection(boost::asio::io_context& control, boost::asio::ip::tcp::socket socket,
+                       RtspServerHandler& handler, const RtspServerOptions& options, ClosedCallback onClosed);
+  ~RtspServerConnection() override;
+
+  void start();  // control thread
+  // Closes the connection on its current thread (thread-safe).
+  void kick(const std::string& reason);
+  RtspConnectionInfo info() const;  // any thread
+  const std::string& id() const { return id_; }
+
+ private:
+  enum class Phase { Control, Moving, Playing, Paused, Recording, Closed };
+
+  void readSome();
+  void onRead(const boost::system::error_code& ec, size_t n);
+  void process();  // handles what the parser holds, in order
+  void handleControlRequest(const RtspRequest& request);
+  void handleWorkerRequest(const RtspRequest& request);
+  void sendControlReply(RtspReply reply);
+  void moveToWorker(RtspReply reply, boost::asio::io_context& worker);
+  void onWorker(RtspReply reply);
+  void startPlaying(RtspResponse* playResponse);
+  void stopPlaying();
+  void onFrame(const RtspInterleavedFrame& frame);
+  // Worker phase: queues response bytes between two packets and writes.
+  void sendOnWorker(const RtspResponse& response);
+  void flush();
+  void scheduleFlush();
+  void noteSkips();
+  // RTCP sender reports on each track's RTCP channel, between two packets (gortsplib's 10 s).
+  void sendSenderReports(int64_t nowUs);
+  static constexpr int64_t kSenderReportPeriodUs =
+      10'000'000;  // counts the backlog's skips for the API, logs the first
+  void armTick();
+  void onTick();
+  void close(const std::string& reason);
+  bool onThread() const { return io_.load()->get_executor().running_in_this_thread(); }
+
+  // StreamReader (worker)
+  void onStreamPacket(size_t track, const stream::HistoryPacket& packet) override;
+  void onStreamEnded(const std::string& reason) override;
+
+  std::atomic<boost::asio::io_context*> io_;  // borrowed: control, then the stream's worker
+  boost::asio::ip::tcp::socket socket_;
+  RtspServerHandler& handler_;        // borrowed, outlives this
+  const RtspServerOptions& options_;  // borrowed, the server's, outlives this
+  ClosedCallback onClosed_;
+  std::string id_;
+  uint16_t remotePort_ = 0;
+  std::string remoteIp_, remoteAddr_;
+  std::chrono::system_clock::time_point created_;
+  RtspStreamParser parser_;
+  RtspServerSession session_;
+  Phase phase_ = Phase::Control;
+  std::atomic<int> generation_{0};  // bumped when moving threads: stale timer handlers ignore themselves
+  std::unique_ptr<boost::asio::steady_timer> tick_;   // owned, on the current thread's io
+  std::unique_ptr<boost::asio::steady_timer> delay_;  // owned: the pause before a wrong-credentials 401
+  std::string outbox_;                                // control phase: the response being written
+  bool waitingForWrite_ = false;                      // control phase: parsing resumes after the write
+  bool closeAfterWrite_ = false;
+  int64_t lastReceiveUs_ = 0;
+
+  // Worker phase.
+  std::shared_ptr<stream::Stream> stream_;  // the path's stream (reader or publisher)
+  std::unique_ptr<RtspPlayQueue> queue_;    // owned; reader only
+  bool attaching_ = false;                  // inside addReader: packets are the replay burst
+  std::vector<std::pair<size_t, const stream::HistoryPacket*>> firstPackets_;  // during attach, for RTP-Info
+  std::string control_;  // response bytes to write before the next packet
+  std::array<uint8_t, 4 + stream::kMaxRtpPacket> partial_{};  // unsent tail of one packet
+  size_t partialSize_ = 0, partialOffset_ = 0;
+  bool writeWaiting_ = false, flushPosted_ = false, closeWhenFlushed_ = false;
+  std::string closeWhenFlushedReason_ = "closed after an error response";
+  int64_t lastProgressUs_ = 0;
+  int64_t nextSenderReportUs_ = 0;
+  struct ChannelCount {
+    uint64_t packets = 0, octets = 0;
+  };
+  std::array<ChannelCount, 256> sentByChannel_{};  // by RTP channel: what the sender reports count
+  uint64_t skipsLogged_ = 0;
+  bool unknownChannelLogged_ = false;
+  bool publishing_ = false;  // the publish sink began and must be told of the end
+
+  mutable std::mutex infoMutex_;  // guards info_ strings
+  RtspConnectionInfo info_;
+  std::atomic<uint64_t> bytesReceived_{0}, bytesSent_{0}, rtpReceived_{0}, rtcpReceived_{0}, rtpSent_{0},
+      unknownChannel_{0}, ingestErrors_{0}, discarded_{0};
+};
+
+}  // namespace sluice::rtsp

@@ -1,0 +1,117 @@
+#pragma once
+// The request side of one RTSP server connection and its (single) session, without sockets:
+// OPTIONS, DESCRIBE, ANNOUNCE, SETUP, PLAY, RECORD, TEARDOWN, GET_PARAMETER, SET_PARAMETER,
+// PAUSE, answered as MediaMTX (gortsplib) answers them, plus what the connection must do next
+// (close, start playing, start recording). Kept apart from the socket so that the unit tests
+// and the fuzzer drive it directly.
+//
+// Threading: handle() runs on the server's control thread until PLAY or RECORD; after that the
+// connection moves to the stream's worker and answers its few remaining requests itself
+// (RtspServerConnection). The accessors below are then read-only.
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rtsp/RtspMessage.h"
+#include "rtsp/RtspServerHandler.h"
+
+namespace sluice::rtsp {
+
+struct RtspServerOptions {
+  std::string address = ":8554";
+  bool tcp = true;  // "tcp" is in rtspTransports (UDP and multicast are not served yet: 461)
+  size_t writeQueueSize = 512;
+  std::chrono::milliseconds readTimeout{10000};   // publishers must send within this
+  std::chrono::milliseconds writeTimeout{10000};  // a reader stuck this long is closed
+  std::chrono::milliseconds idleTimeout{60000};   // readers and idle connections must send within this
+  size_t maxConnections = 4096;
+};
+
+// A set-up track: which stream track and on which interleaved channels.
+struct RtspSetupTrack {
+  size_t streamTrack = 0;
+  uint8_t rtpChannel = 0;  // RTCP on rtpChannel + 1
+};
+
+struct RtspReply {
+  // WaitForSource: the path's on-demand source is starting; ask the handler's whenReadable()
+  // and handle the request again (with waitForSources(false)).
+  enum class Then { Continue, Close, Play, Record, WaitForSource };
+  RtspResponse response;
+  Then then = Then::Continue;
+  std::chrono::milliseconds delay{0};  // wait this long before sending (wrong credentials)
+  std::string logError;                // why the request was refused, for one log line
+  std::string waitPath;                // WaitForSource: the path
+};
+
+class RtspServerSession {
+ public:
+  enum class State { Initial, Reading, Playing, Announced, Recording };
+
+  RtspServerSession(RtspServerHandler& handler, const RtspServerOptions& options, std::string remoteIp);
+
+  // One request of the control phase.
+  RtspReply handle(const RtspRequest& request);
+  // How the connection closes this session when its path hands the publisher to another one.
+  void setKick(std::function<void()> kick) { kick_ = std::move(kick); }
+  // Whether a reader's request may wait for an on-demand source (not when handled again).
+  void waitForSources(bool wait) { waitForSources_ = wait; }
+
+  State state() const { return state_; }
+  const std::string& id() const { return id_; }
+  const std::string& path() const { return path_; }
+  const std::string& query() const { return query_; }
+  const std::string& userAgent() const { return userAgent_; }
+  const std::string& playUrl() const { return playUrl_; }
+  const std::vector<RtspSetupTrack>& tracks() const { return setup_; }
+  const RtspReadTarget& readTarget() const { return read_; }
+  const RtspPublishTarget& publishTarget() const { return publish_; }
+  const stream::StreamFormat& announcedFormat() const { return announced_; }
+  // Publisher: the stream track an interleaved channel carries; -1 if none. `rtcp` for odd.
+  int trackOfChannel(uint8_t channel, bool& rtcp) const;
+  // "Session: <id>;timeout=55" (MediaMTX advertises its idle timeout minus 5 s).
+  std::string sessionHeader() const;
+  // Starts a response with CSeq and Server.
+  static RtspResponse response(const RtspRequest& request, int status);
+
+ private:
+  RtspReply options(const RtspRequest& r);
+  RtspReply describe(const RtspRequest& r);
+  RtspReply announce(const RtspRequest& r);
+  RtspReply setup(const RtspRequest& r);
+  RtspReply play(const RtspRequest& r);
+  RtspReply record(const RtspRequest& r);
+  RtspReply refuse(const RtspRequest& r, int status, std::string why, bool close = true);
+  // Access for the path; nullopt when allowed, else the 401 to send.
+  std::optional<RtspReply> checkAccess(const RtspRequest& r, bool publish, const std::string& path,
+                                       const std::string& query);
+  bool sessionMatches(const RtspRequest& r) const;
+  RtspReply waitFor(const std::string& path);
+
+  RtspServerHandler& handler_;        // borrowed, outlives this
+  const RtspServerOptions& options_;  // borrowed, outlives this
+  std::string remoteIp_;
+  std::string id_;
+  State state_ = State::Initial;
+  bool sessionCreated_ = false;  // a SETUP created it: requests must then carry it
+  std::string path_, query_, userAgent_;
+  std::string announceUrl_, playUrl_;
+  RtspReadTarget read_;
+  RtspPublishTarget publish_;
+  stream::StreamFormat announced_;             // by stream track
+  std::vector<int> announcedTrackOfMedia_;     // by SDP media: stream track, -1 when not carried
+  std::vector<std::string> announcedControl_;  // by SDP media: a=control
+  std::vector<RtspSetupTrack> setup_;
+  std::array<int16_t, 256> channelTrack_;  // by channel: set-up track index, -1 free
+  std::function<void()> kick_;
+  bool waitForSources_ = true;
+};
+
+// "rtsp://host/a/b?x=1" → path "a/b", query "x=1"; false for a URL that is not rtsp://.
+bool rtspRequestPath(std::string_view url, std::string& path, std::string& query);
+
+}  // namespace sluice::rtsp

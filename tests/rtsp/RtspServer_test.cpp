@@ -1,0 +1,662 @@
+// The RTSP server's request handling (RtspServerSession) on well-formed, malformed and
+// out-of-order requests, its reader backlog (RtspPlayQueue), and the server over a real
+// loopback socket: garbage and oversize headers close the connection, a reader gets the
+// stream's packets framed as '$' + channel + length, a publisher's frames reach the stream.
+#include "rtsp/RtspServer.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
+#include <future>
+#include <thread>
+
+#include "media/RtpPacket.h"
+#include "rtsp/RtspPlayQueue.h"
+#include "rtsp/RtspServerSdp.h"
+#include "rtsp/RtspServerSession.h"
+#include "rtsp/RtspStreamParser.h"
+
+using namespace sluice;
+using namespace sluice::rtsp;
+
+namespace {
+
+const std::vector<uint8_t> kSps = {0x67, 0x42, 0xc0, 0x1f, 0xda, 0x01, 0x40, 0x16, 0xe8};
+const std::vector<uint8_t> kPps = {0x68, 0xce, 0x3c, 0x80};
+
+std::vector<uint8_t> rtp(uint8_t pt, uint16_t seq, uint32_t ts, size_t payload, uint8_t first) {
+  std::vector<uint8_t> p(12 + payload, 0x55);
+  media::RtpHeader h;
+  h.marker = true;
+  h.payloadType = pt;
+  h.sequence = seq;
+  h.timestamp = ts;
+  h.ssrc = 42;
+  media::writeRtpHeader(p.data(), h);
+  p[12] = first;
+  return p;
+}
+
+stream::StreamFormat videoAndPcmu() {
+  media::TrackDescription video = stream::h264Track(kSps, kPps);
+  video.payloadType = 96;
+  return {video, media::describeTrack("audio", 0, "PCMU", 8000, 1, "")};
+}
+
+struct FakeSink : RtspPublishSink {
+  std::vector<stream::StreamFormat> begun;
+  std::vector<std::string> ended;
+  bool begin(const stream::StreamFormat& f, std::string&) override {
+    begun.push_back(f);
+    return true;
+  }
+  void end(const std::string& reason) override { ended.push_back(reason); }
+};
+
+struct FakeHandler : RtspServerHandler {
+  RtspAccessVerdict verdict = RtspAccessVerdict::Allowed;
+  std::vector<RtspAccessQuery> asked;
+  std::shared_ptr<stream::Stream> stream;  // served as path "cam"
+  boost::asio::io_context* worker = nullptr;
+  std::shared_ptr<FakeSink> sink = std::make_shared<FakeSink>();
+  std::vector<std::string> closedPublishers;
+
+  RtspAccessResult checkAccess(const RtspAccessQuery& q) override {
+    asked.push_back(q);
+    return {verdict, std::chrono::milliseconds(verdict == RtspAccessVerdict::Denied ? 10 : 0)};
+  }
+  bool ondemandReady = false;
+  bool findReadable(const std::string& path, RtspReadTarget& out, RtspRefusal& refusal) override {
+    if (path == "ondemand" && !ondemandReady) {
+      refusal = {404, "no stream is available on path 'ondemand'", true};
+      return false;
+    }
+    if ((path != "cam" && path != "ondemand") || !stream) {
+      refusal = {404, "no stream is available on path '" + path + "'"};
+      return false;
+    }
+    out.stream = stream;
+    out.worker = worker;
+    out.format = stream->formatSnapshot();
+    return true;
+  }
+  bool canPublish(const std::string& path, RtspRefusal& refusal) override {
+    if (path == "cam") {
+      refusal = {400, "can't publish to path 'cam' since 'source' is not 'publisher'"};
+      return false;
+    }
+    return true;
+  }
+  bool startPublishing(const std::string&, const std::string&, std::function<void()>, RtspPublishTarget& out,
+                       RtspRefusal&) override {
+    out.stream = stream;
+    out.worker = worker;
+    out.sink = sink;
+    return true;
+  }
+  void publisherClosed(const std::string&, const std::string& id) override { closedPublishers.push_back(id); }
+};
+
+RtspRequest req(std::string method, std::string uri, int cseq,
+                std::vector<std::pair<std::string, std::string>> h = {}, std::string body = {}) {
+  RtspRequest r;
+  r.method = std::move(method);
+  r.uri = std::move(uri);
+  r.headers.set("CSeq", std::to_string(cseq));
+  for (auto& [k, v] : h) r.headers.set(k, v);
+  r.body = std::move(body);
+  return r;
+}
+
+const char* kAnnounceSdp =
+    "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nt=0 0\r\n"
+    "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 "
+    "packetization-mode=1\r\na=control:streamid=0\r\n"
+    "m=audio 0 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=control:streamid=1\r\n";
+
+class ServerSession : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    handler.stream = std::make_shared<stream::Stream>("cam", 1024);
+    handler.stream->start(videoAndPcmu());
+  }
+  FakeHandler handler;
+  RtspServerOptions options;
+  RtspServerSession s{handler, options, "10.0.0.7"};
+};
+
+}  // namespace
+
+TEST_F(ServerSession, OptionsEchoesCSeqAndListsMethods) {
+  RtspReply r = s.handle(req("OPTIONS", "rtsp://h/cam", 7));
+  EXPECT_EQ(r.response.statusCode, 200);
+  EXPECT_EQ(r.response.headers.get("CSeq").value_or(""), "7");
+  EXPECT_EQ(r.response.headers.get("Server").value_or(""), "sluice");
+  EXPECT_NE(r.response.headers.get("Public").value_or("").find("ANNOUNCE"), std::string::npos);
+  EXPECT_EQ(r.then, RtspReply::Then::Continue);
+}
+
+TEST_F(ServerSession, MissingOrBadCSeqIs400AndCloses) {
+  RtspRequest r = req("OPTIONS", "rtsp://h/cam", 1);
+  r.headers.remove("CSeq");
+  EXPECT_EQ(s.handle(r).response.statusCode, 400);
+  r.headers.set("CSeq", "x1");
+  RtspReply out = s.handle(r);
+  EXPECT_EQ(out.response.statusCode, 400);
+  EXPECT_EQ(out.then, RtspReply::Then::Close);
+}
+
+TEST_F(ServerSession, DescribeAnswersTheStreamsSdp) {
+  RtspReply r = s.handle(req("DESCRIBE", "rtsp://h:8554/cam?x=1", 2));
+  ASSERT_EQ(r.response.statusCode, 200);
+  EXPECT_EQ(r.response.headers.get("Content-Base").value_or(""), "rtsp://h:8554/cam?x=1/");
+  const std::string& sdp = r.response.body;
+  EXPECT_NE(sdp.find("m=video 0 RTP/AVP 96\r\na=control:trackID=0\r\na=rtpmap:96 H264/90000"),
+            std::string::npos)
+      << sdp;
+  EXPECT_NE(sdp.find("sprop-parameter-sets=Z0LAH9oBQBbo,aM48gA=="), std::string::npos) << sdp;
+  EXPECT_NE(sdp.find("m=audio 0 RTP/AVP 0\r\na=control:trackID=1\r\na=rtpmap:0 PCMU/8000"), std::string::npos)
+      << sdp;
+  EXPECT_EQ(s.path(), "cam");
+  EXPECT_EQ(s.query(), "x=1");
+  ASSERT_EQ(handler.asked.size(), 1u);
+  EXPECT_FALSE(handler.asked[0].publish);
+  EXPECT_EQ(handler.asked[0].remoteIp, "10.0.0.7");
+}
+
+TEST_F(ServerSession, DescribeOfAPathWithoutStreamIs404AndCloses) {
+  RtspReply r = s.handle(req("DESCRIBE", "rtsp://h/nothing", 2));
+  EXPECT_EQ(r.response.statusCode, 404);
+  EXPECT_EQ(r.then, RtspReply::Then::Close);
+  EXPECT_EQ(s.handle(req("DESCRIBE", "http://h/cam", 3)).response.statusCode, 400);
+}
+
+TEST_F(ServerSession, ADescribeWaitsForAnOnDemandSourceOnce) {
+  RtspReply wait = s.handle(req("DESCRIBE", "rtsp://h/ondemand", 1));
+  EXPECT_EQ(wait.then, RtspReply::Then::WaitForSource);
+  EXPECT_EQ(wait.waitPath, "ondemand");
+  // Handled again after the wait: the answer, whatever it is, is final.
+  s.waitForSources(false);
+  RtspReply late = s.handle(req("DESCRIBE", "rtsp://h/ondemand", 1));
+  EXPECT_EQ(late.response.statusCode, 404);
+  EXPECT_EQ(late.then, RtspReply::Then::Close);
+  handler.ondemandReady = true;
+  EXPECT_EQ(s.handle(req("DESCRIBE", "rtsp://h/ondemand", 2)).response.statusCode, 200);
+}
+
+TEST_F(ServerSession, ReadSetupPlay) {
+  ASSERT_EQ(s.handle(req("DESCRIBE", "rtsp://h/cam", 1)).response.statusCode, 200);
+  RtspReply a = s.handle(
+      req("SETUP", "rtsp://h/cam/trackID=0", 2, {{"Transport", "RTP/AVP/TCP;unicast;interleaved=0-1"}}));
+  ASSERT_EQ(a.response.statusCode, 200);
+  EXPECT_EQ(a.response.headers.get("Transport").value_or(""), "RTP/AVP/TCP;unicast;interleaved=0-1");
+  const std::string session(a.response.headers.get("Session").value_or(""));
+  EXPECT_EQ(session, s.id() + ";timeout=55");
+  RtspReply b = s.handle(req("SETUP", "rtsp://h/cam/trackID=1", 3,
+                             {{"Transport", "RTP/AVP/TCP;unicast;interleaved=2-3"}, {"Session", s.id()}}));
+  ASSERT_EQ(b.response.statusCode, 200);
+  RtspReply p = s.handle(req("PLAY", "rtsp://h/cam/", 4, {{"Session", s.id()}}));
+  EXPECT_EQ(p.response.statusCode, 200);
+  EXPECT_EQ(p.then, RtspReply::Then::Play);
+  ASSERT_EQ(s.tracks().size(), 2u);
+  EXPECT_EQ(s.tracks()[1].streamTrack, 1u);
+  EXPECT_EQ(s.tracks()[1].rtpChannel, 2);
+  // Nothing can be set up once playing.
+  EXPECT_EQ(
+      s.handle(req("SETUP", "rtsp://h/cam/trackID=1", 5, {{"Transport", "RTP/AVP/TCP;interleaved=4-5"}}))
+          .response.statusCode,
+      455);
+}
+
+TEST_F(ServerSession, SetupWithoutDescribeLooksThePathUp) {
+  RtspReply a =
+      s.handle(req("SETUP", "rtsp://h/cam/trackID=1", 1, {{"Transport", "RTP/AVP/TCP;interleaved=0-1"}}));
+  EXPECT_EQ(a.response.statusCode, 200);
+  EXPECT_EQ(s.path(), "cam");
+  RtspReply b = s.handle(req("SETUP", "rtsp://h/other/trackID=0", 2,
+                             {{"Transport", "RTP/AVP/TCP;interleaved=2-3"}, {"Session", s.id()}}));
+  EXPECT_EQ(b.response.statusCode, 400);  // can't setup medias with different paths
+}
+
+TEST_F(ServerSession, UdpIsUnsupportedTransportAndKeepsTheConnection) {
+  RtspReply r = s.handle(
+      req("SETUP", "rtsp://h/cam/trackID=0", 1, {{"Transport", "RTP/AVP;unicast;client_port=5000-5001"}}));
+  EXPECT_EQ(r.response.statusCode, 461);
+  EXPECT_EQ(r.then, RtspReply::Then::Continue);  // the client retries over TCP
+  options.tcp = false;
+  EXPECT_EQ(
+      s.handle(req("SETUP", "rtsp://h/cam/trackID=0", 2, {{"Transport", "RTP/AVP/TCP;interleaved=0-1"}}))
+          .response.statusCode,
+      461);
+}
+
+TEST_F(ServerSession, BadTransportHeaders) {
+  EXPECT_EQ(s.handle(req("SETUP", "rtsp://h/cam/trackID=0", 1)).response.statusCode, 461);
+  EXPECT_EQ(s.handle(req("SETUP", "rtsp://h/cam/trackID=0", 2, {{"Transport", "RAW/RAW/UDP;unicast"}}))
+                .response.statusCode,
+            461);
+  EXPECT_EQ(
+      s.handle(req("SETUP", "rtsp://h/cam/trackID=0", 3, {{"Transport", "RTP/AVP/TCP;interleaved=1-2"}}))
+          .response.statusCode,
+      400);  // odd first channel
+  EXPECT_EQ(
+      s.handle(req("SETUP", "rtsp://h/cam/trackID=9", 4, {{"Transport", "RTP/AVP/TCP;interleaved=0-1"}}))
+          .response.statusCode,
+      400);  // no such track
+}
+
+TEST_F(ServerSession, InterleavedChannelCollisionIsRefused) {
+  ASSERT_EQ(
+      s.handle(req("SETUP", "rtsp://h/cam/trackID=0", 1, {{"Transport", "RTP/AVP/TCP;interleaved=0-1"}}))
+          .response.statusCode,
+      200);
+  RtspReply r = s.handle(req("SETUP", "rtsp://h/cam/trackID=1", 2,
+                             {{"Transport", "RTP/AVP/TCP;interleaved=0-1"}, {"Session", s.id()}}));
+  EXPECT_EQ(r.response.statusCode, 400);
+  EXPECT_EQ(s.handle(req("SETUP", "rtsp://h/cam/trackID=0", 3,
+                         {{"Transport", "RTP/AVP/TCP;interleaved=4-5"}, {"Session", s.id()}}))
+                .response.statusCode,
+            400);  // set up twice
+}
+
+TEST_F(ServerSession, UnknownSessionAndPlayBeforeSetup) {
+  EXPECT_EQ(s.handle(req("PLAY", "rtsp://h/cam", 1)).response.statusCode, 454);
+  EXPECT_EQ(s.handle(req("PLAY", "rtsp://h/cam", 2, {{"Session", "nope"}})).response.statusCode, 454);
+  ASSERT_EQ(
+      s.handle(req("SETUP", "rtsp://h/cam/trackID=0", 3, {{"Transport", "RTP/AVP/TCP;interleaved=0-1"}}))
+          .response.statusCode,
+      200);
+  EXPECT_EQ(s.handle(req("PLAY", "rtsp://h/cam", 4, {{"Session", "other"}})).response.statusCode, 454);
+  EXPECT_EQ(s.handle(req("SETUP", "rtsp://h/cam/trackID=1", 5,
+                         {{"Transport", "RTP/AVP/TCP;interleaved=2-3"}, {"Session", "other"}}))
+                .response.statusCode,
+            454);
+  EXPECT_EQ(s.handle(req("RECORD", "rtsp://h/cam", 6, {{"Session", s.id()}})).response.statusCode, 455);
+  EXPECT_EQ(s.handle(req("PAUSE", "rtsp://h/cam", 7, {{"Session", s.id()}})).response.statusCode, 455);
+  EXPECT_EQ(s.handle(req("FLY", "rtsp://h/cam", 8)).response.statusCode, 501);
+}
+
+TEST_F(ServerSession, AskCredentialsKeepsTheConnectionWrongOnesCloseItAfterAPause) {
+  handler.verdict = RtspAccessVerdict::AskCredentials;
+  RtspReply ask = s.handle(req("DESCRIBE", "rtsp://h/cam", 1));
+  EXPECT_EQ(ask.response.statusCode, 401);
+  EXPECT_EQ(ask.response.headers.get("WWW-Authenticate").value_or(""), "Basic realm=\"ipcam\"");
+  EXPECT_EQ(ask.then, RtspReply::Then::Continue);
+  EXPECT_EQ(ask.delay.count(), 0);
+  handler.verdict = RtspAccessVerdict::Denied;
+  RtspReply denied = s.handle(req("DESCRIBE", "rtsp://h/cam", 2, {{"Authorization", "Basic dTpw"}}));
+  EXPECT_EQ(denied.response.statusCode, 401);
+  EXPECT_EQ(denied.then, RtspReply::Then::Close);
+  EXPECT_GT(denied.delay.count(), 0);
+  EXPECT_EQ(handler.asked.back().authorization, "Basic dTpw");
+}
+
+TEST_F(ServerSession, AnnounceSetupRecord) {
+  RtspReply a =
+      s.handle(req("ANNOUNCE", "rtsp://h/pub", 1, {{"Content-Type", "application/sdp"}}, kAnnounceSdp));
+  ASSERT_EQ(a.response.statusCode, 200) << a.logError;
+  EXPECT_TRUE(handler.asked.back().publish);
+  ASSERT_EQ(s.announcedFormat().size(), 2u);
+  RtspReply s1 = s.handle(req("SETUP", "rtsp://h/pub/streamid=0", 2,
+                              {{"Transport", "RTP/AVP/TCP;unicast;interleaved=0-1;mode=record"}}));
+  ASSERT_EQ(s1.response.statusCode, 200) << s1.logError;
+  // RECORD before every announced track is set up.
+  EXPECT_EQ(s.handle(req("RECORD", "rtsp://h/pub", 3, {{"Session", s.id()}})).response.statusCode, 400);
+}
+
+TEST_F(ServerSession, AnnounceSetupRecordAllTracks) {
+  ASSERT_EQ(s.handle(req("ANNOUNCE", "rtsp://h/pub", 1, {{"Content-Type", "application/sdp"}}, kAnnounceSdp))
+                .response.statusCode,
+            200);
+  ASSERT_EQ(s.handle(req("SETUP", "rtsp://h/pub/streamid=1", 2,
+                         {{"Transport", "RTP/AVP/TCP;interleaved=0-1;mode=record"}}))
+                .response.statusCode,
+            200);
+  ASSERT_EQ(s.handle(req("SETUP", "rtsp://h/pub/streamid=0", 3,
+                         {{"Transport", "RTP/AVP/TCP;interleaved=2-3;mode=record"}, {"Session", s.id()}}))
+                .response.statusCode,
+            200);
+  RtspReply r = s.handle(req("RECORD", "rtsp://h/pub", 4, {{"Session", s.id()}}));
+  EXPECT_EQ(r.response.statusCode, 200);
+  EXPECT_EQ(r.then, RtspReply::Then::Record);
+  bool rtcp = false;
+  EXPECT_EQ(s.trackOfChannel(0, rtcp), 1);  // audio: stream track 1 (video comes first)
+  EXPECT_FALSE(rtcp);
+  EXPECT_EQ(s.trackOfChannel(3, rtcp), 0);
+  EXPECT_TRUE(rtcp);
+  EXPECT_EQ(s.trackOfChannel(8, rtcp), -1);  // an interleaved frame on a channel no SETUP declared
+}
+
+TEST_F(ServerSession, AnnounceRefusals) {
+  EXPECT_EQ(s.handle(req("ANNOUNCE", "rtsp://h/pub", 1, {{"Content-Type", "application/sdp"}}, "garbage"))
+                .response.statusCode,
+            400);
+  EXPECT_EQ(s.handle(req("ANNOUNCE", "rtsp://h/pub", 2, {}, kAnnounceSdp)).response.statusCode,
+            400);  // no Content-Type
+  EXPECT_EQ(s.handle(req("ANNOUNCE", "rtsp://h/pub", 3, {{"Content-Type", "application/sdp"}},
+                         "v=0\r\no=- 0 0 IN IP4 1.2.3.4\r\ns=x\r\nt=0 0\r\nm=video 0 RTP/AVP 26\r\n"))
+                .response.statusCode,
+            400);  // JPEG only: nothing Sluice can carry
+  RtspReply cam =
+      s.handle(req("ANNOUNCE", "rtsp://h/cam", 4, {{"Content-Type", "application/sdp"}}, kAnnounceSdp));
+  EXPECT_EQ(cam.response.statusCode, 400);
+  EXPECT_EQ(cam.logError, "can't publish to path 'cam' since 'source' is not 'publisher'");
+}
+
+TEST(RtspServerSdp, TrackIdOfUrl) {
+  EXPECT_EQ(trackIdOfUrl("rtsp://h/cam/trackID=3"), 3u);
+  EXPECT_FALSE(trackIdOfUrl("rtsp://h/cam"));
+  EXPECT_FALSE(trackIdOfUrl("rtsp://h/cam/trackID=x"));
+}
+
+// ---- backlog --------------------------------------------------------------------------------
+
+int64_t gNowUs = 1'000'000'000;
+int64_t steppingClock() { return gNowUs += 1000; }  // every packet arrives 1 ms after the previous
+
+TEST(RtspPlayQueue, SendsInArrivalOrderAndSkipsToTheNextKeyframeWhenTooFarBehind) {
+  stream::Stream st("cam", 1024, stream::kMaxRtpPayload, steppingClock);
+  st.start(videoAndPcmu());
+  struct Reader : stream::StreamReader {
+    RtspPlayQueue* q = nullptr;
+    void onStreamPacket(size_t t, const stream::HistoryPacket& p) override { q->onPacket(t, p, false); }
+    void onStreamEnded(const std::string&) override {}
+  } reader;
+  RtspPlayQueue q(st, 8);
+  q.addTrack(0, 0, true);
+  q.addTrack(1, 2, false);
+  reader.q = &q;
+  st.addReader(&reader);
+  uint16_t vseq = 1, aseq = 1;
+  auto video = [&](bool idr) {
+    auto v = rtp(96, vseq++, vseq * 3000u, 100, idr ? 0x65 : 0x41);
+    st.ingestRtp(0, v.data(), v.size());
+  };
+  auto audio = [&] {
+    auto a = rtp(0, aseq++, aseq * 160u, 160, 0xff);
+    st.ingestRtp(1, a.data(), a.size());
+  };
+  video(true);
+  audio();
+  video(false);
+  uint8_t ch = 255;
+  std::vector<uint8_t> channels;
+  while (q.front(ch)) {
+    channels.push_back(ch);
+    q.pop();
+  }
+  // The IDR leaves as STAP-A [SPS, PPS] + the slice: video, video, audio, video.
+  EXPECT_EQ(channels, (std::vector<uint8_t>{0, 0, 2, 0}));
+  // Nobody sends: past 8 waiting packets the backlog is dropped...
+  for (int i = 0; i < 12; ++i) video(false);
+  EXPECT_EQ(q.skips(), 1u);
+  EXPECT_TRUE(q.skipping());
+  EXPECT_EQ(q.front(ch), nullptr);
+  audio();
+  EXPECT_EQ(q.front(ch), nullptr);  // ... and nothing is sent until the next keyframe
+  video(true);
+  const stream::HistoryPacket* p = q.front(ch);
+  ASSERT_NE(p, nullptr);
+  EXPECT_TRUE(p->keyframeStart);
+  EXPECT_EQ(ch, 0);
+  EXPECT_GE(q.packetsDiscarded(), 9u);
+  st.removeReader(&reader);
+}
+
+// ---- over a socket --------------------------------------------------------------------------
+
+namespace {
+
+class ServerOverSocket : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    handler.stream = std::make_shared<stream::Stream>("cam", 1024);
+    handler.worker = &io;
+    options.address = "127.0.0.1:0";
+    options.idleTimeout = std::chrono::milliseconds(60000);
+    server = std::make_unique<RtspServer>(io, handler, options);
+    std::string error;
+    ASSERT_TRUE(server->start(error)) << error;
+    // The stream must be started on its worker (the io thread here).
+    boost::asio::post(io, [this] { handler.stream->start(videoAndPcmu()); });
+    thread = std::thread([this] { io.run(); });
+  }
+  void TearDown() override {
+    std::promise<void> done;
+    boost::asio::post(io, [&] {
+      server->stop();
+      done.set_value();
+    });
+    done.get_future().wait();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    boost::asio::post(io, [this] { handler.stream->stop("test over"); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    work.reset();
+    io.stop();
+    thread.join();
+  }
+  boost::asio::ip::tcp::socket connect() {
+    boost::asio::ip::tcp::socket s(client);
+    s.connect({boost::asio::ip::make_address("127.0.0.1"), server->port()});
+    return s;
+  }
+  // Reads one response (headers and body).
+  static RtspResponse readResponse(boost::asio::ip::tcp::socket& s, RtspStreamParser& parser) {
+    while (true) {
+      auto r = parser.next();
+      if (r == RtspStreamParser::Result::Response) return parser.response();
+      if (r == RtspStreamParser::Result::Error) return {};
+      if (r == RtspStreamParser::Result::Interleaved) continue;
+      auto space = parser.prepare();
+      boost::system::error_code ec;
+      size_t n = s.read_some(boost::asio::buffer(space.data(), space.size()), ec);
+      if (ec) return {};
+      parser.commit(n);
+    }
+  }
+  static bool closedByServer(boost::asio::ip::tcp::socket& s) {
+    std::array<char, 4096> buf;
+    boost::system::error_code ec;
+    for (int i = 0; i < 100 && !ec; ++i) s.read_some(boost::asio::buffer(buf), ec);
+    return ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset;
+  }
+
+  boost::asio::io_context io;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work{
+      io.get_executor()};
+  boost::asio::io_context client;
+  FakeHandler handler;
+  RtspServerOptions options;
+  std::unique_ptr<RtspServer> server;
+  std::thread thread;
+};
+
+}  // namespace
+
+TEST_F(ServerOverSocket, GarbageClosesTheConnection) {
+  auto s = connect();
+  boost::asio::write(s, boost::asio::buffer(std::string("\x01\x02 hello\r\n\r\n")));
+  EXPECT_TRUE(closedByServer(s));
+}
+
+TEST_F(ServerOverSocket, OversizeHeadersCloseTheConnection) {
+  auto s = connect();
+  std::string big =
+      "OPTIONS rtsp://h/cam RTSP/1.0\r\nCSeq: 1\r\nX-Pad: " + std::string(20000, 'a') + "\r\n\r\n";
+  boost::system::error_code ec;
+  boost::asio::write(s, boost::asio::buffer(big), ec);
+  EXPECT_TRUE(closedByServer(s));
+}
+
+TEST_F(ServerOverSocket, ErrorResponsesCloseTheConnection) {
+  auto s = connect();
+  boost::asio::write(
+      s, boost::asio::buffer(std::string("DESCRIBE rtsp://h/nothing RTSP/1.0\r\nCSeq: 1\r\n\r\n")));
+  RtspStreamParser parser;
+  EXPECT_EQ(readResponse(s, parser).statusCode, 404);
+  EXPECT_TRUE(closedByServer(s));
+}
+
+TEST_F(ServerOverSocket, AReaderGetsTheStreamsPacketsInterleaved) {
+  auto s = connect();
+  RtspStreamParser parser;
+  auto send = [&](const std::string& text) { boost::asio::write(s, boost::asio::buffer(text)); };
+  send("DESCRIBE rtsp://127.0.0.1/cam RTSP/1.0\r\nCSeq: 1\r\n\r\n");
+  ASSERT_EQ(readResponse(s, parser).statusCode, 200);
+  send(
+      "SETUP rtsp://127.0.0.1/cam/trackID=0 RTSP/1.0\r\nCSeq: 2\r\nTransport: "
+      "RTP/AVP/TCP;unicast;interleaved=4-5\r\n\r\n");
+  RtspResponse setup = readResponse(s, parser);
+  ASSERT_EQ(setup.statusCode, 200);
+  std::string session(setup.headers.get("Session").value_or(""));
+  session = session.substr(0, session.find(';'));
+  send("PLAY rtsp://127.0.0.1/cam/ RTSP/1.0\r\nCSeq: 3\r\nSession: " + session + "\r\n\r\n");
+  RtspResponse play = readResponse(s, parser);
+  ASSERT_EQ(play.statusCode, 200);
+  // The camera sends an IDR then 20 P frames; audio is not set up and must not arrive.
+  boost::asio::post(io, [this] {
+    for (uint16_t i = 0; i < 21; ++i) {
+      auto v = rtp(96, i, i * 3000u, 500, i == 0 ? 0x65 : 0x41);
+      handler.stream->ingestRtp(0, v.data(), v.size());
+      auto a = rtp(0, i, i * 160u, 160, 0xff);
+      handler.stream->ingestRtp(1, a.data(), a.size());
+    }
+  });
+  size_t frames = 0;
+  uint16_t lastSeq = 0;
+  while (frames < 22) {  // STAP-A + 21 slices
+    auto r = parser.next();
+    if (r == RtspStreamParser::Result::Interleaved) {
+      const auto& f = parser.frame();
+      ASSERT_EQ(f.channel, 4);
+      ASSERT_GE(f.size, 12u);
+      const uint16_t seq = media::readBe16(f.data + 2);
+      if (frames > 0) EXPECT_EQ(static_cast<uint16_t>(lastSeq + 1), seq);
+      lastSeq = seq;
+      ++frames;
+      continue;
+    }
+    ASSERT_EQ(r, RtspStreamParser::Result::NeedMore);
+    auto space = parser.prepare();
+    size_t n = s.read_some(boost::asio::buffer(space.data(), space.size()));
+    parser.commit(n);
+  }
+  send("TEARDOWN rtsp://127.0.0.1/cam/ RTSP/1.0\r\nCSeq: 4\r\nSession: " + session + "\r\n\r\n");
+  EXPECT_EQ(readResponse(s, parser).statusCode, 200);
+  EXPECT_TRUE(closedByServer(s));
+}
+
+TEST_F(ServerOverSocket, PauseStopsThePacketsAndPlayResumesThem) {
+  auto s = connect();
+  RtspStreamParser parser;
+  auto send = [&](const std::string& text) { boost::asio::write(s, boost::asio::buffer(text)); };
+  auto feed = [&](uint16_t from, uint16_t count) {
+    boost::asio::post(io, [this, from, count] {
+      for (uint16_t i = from; i < from + count; ++i) {
+        auto v = rtp(96, i, i * 3000u, 200, i % 10 == 0 ? 0x65 : 0x41);
+        handler.stream->ingestRtp(0, v.data(), v.size());
+      }
+    });
+  };
+  // Reads until the response to CSeq `cseq`, counting the frames before it.
+  auto until = [&](int cseq, size_t& frames) {
+    while (true) {
+      auto r = parser.next();
+      if (r == RtspStreamParser::Result::Interleaved) {
+        ++frames;
+        continue;
+      }
+      if (r == RtspStreamParser::Result::Response) {
+        if (parser.response().headers.get("CSeq").value_or("") == std::to_string(cseq))
+          return parser.response().statusCode;
+        continue;
+      }
+      if (r == RtspStreamParser::Result::Error) return -1;
+      auto space = parser.prepare();
+      parser.commit(s.read_some(boost::asio::buffer(space.data(), space.size())));
+    }
+  };
+  size_t frames = 0;
+  send(
+      "SETUP rtsp://127.0.0.1/cam/trackID=0 RTSP/1.0\r\nCSeq: 1\r\nTransport: "
+      "RTP/AVP/TCP;interleaved=0-1\r\n\r\n");
+  ASSERT_EQ(until(1, frames), 200);
+  const std::string session =
+      "Session: " + std::string(parser.response().headers.get("Session").value_or("")).substr(0, 16);
+  send("PLAY rtsp://127.0.0.1/cam/ RTSP/1.0\r\nCSeq: 2\r\n" + session + "\r\n\r\n");
+  ASSERT_EQ(until(2, frames), 200);
+  feed(0, 10);
+  send("GET_PARAMETER rtsp://127.0.0.1/cam/ RTSP/1.0\r\nCSeq: 3\r\n" + session + "\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(until(3, frames), 200);
+  send("PAUSE rtsp://127.0.0.1/cam/ RTSP/1.0\r\nCSeq: 4\r\n" + session + "\r\n\r\n");
+  ASSERT_EQ(until(4, frames), 200);
+  const size_t beforePause = frames;
+  EXPECT_GE(beforePause, 10u);
+  feed(10, 10);  // while paused: nothing arrives
+  send("GET_PARAMETER rtsp://127.0.0.1/cam/ RTSP/1.0\r\nCSeq: 5\r\n" + session + "\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(until(5, frames), 200);
+  EXPECT_EQ(frames, beforePause);
+  send("PLAY rtsp://127.0.0.1/cam/ RTSP/1.0\r\nCSeq: 6\r\n" + session + "\r\n\r\n");
+  ASSERT_EQ(until(6, frames), 200);
+  // Resumed at the last keyframe (index 10's IDR: STAP-A + slice ... 10 packets).
+  send("GET_PARAMETER rtsp://127.0.0.1/cam/ RTSP/1.0\r\nCSeq: 7\r\n" + session + "\r\n\r\n");
+  ASSERT_EQ(until(7, frames), 200);
+  EXPECT_GT(frames, beforePause);
+  // A SETUP while playing is not valid: 455 and the connection closes.
+  send(
+      "SETUP rtsp://127.0.0.1/cam/trackID=1 RTSP/1.0\r\nCSeq: 8\r\nTransport: "
+      "RTP/AVP/TCP;interleaved=2-3\r\n" +
+      session + "\r\n\r\n");
+  EXPECT_EQ(until(8, frames), 455);
+  EXPECT_TRUE(closedByServer(s));
+}
+
+TEST_F(ServerOverSocket, APublishersFramesReachTheStreamAndUnknownChannelsAreIgnored) {
+  auto s = connect();
+  RtspStreamParser parser;
+  auto send = [&](const std::string& text) { boost::asio::write(s, boost::asio::buffer(text)); };
+  const std::string sdp = kAnnounceSdp;
+  send(
+      "ANNOUNCE rtsp://127.0.0.1/pub RTSP/1.0\r\nCSeq: 1\r\nContent-Type: "
+      "application/sdp\r\nContent-Length: " +
+      std::to_string(sdp.size()) + "\r\n\r\n" + sdp);
+  ASSERT_EQ(readResponse(s, parser).statusCode, 200);
+  send(
+      "SETUP rtsp://127.0.0.1/pub/streamid=0 RTSP/1.0\r\nCSeq: 2\r\nTransport: "
+      "RTP/AVP/TCP;unicast;interleaved=0-1;mode=record\r\n\r\n");
+  RtspResponse setup = readResponse(s, parser);
+  ASSERT_EQ(setup.statusCode, 200);
+  std::string session(setup.headers.get("Session").value_or(""));
+  session = session.substr(0, session.find(';'));
+  send("SETUP rtsp://127.0.0.1/pub/streamid=1 RTSP/1.0\r\nCSeq: 3\r\nSession: " + session +
+       "\r\nTransport: RTP/AVP/TCP;unicast;interleaved=2-3;mode=record\r\n\r\n");
+  ASSERT_EQ(readResponse(s, parser).statusCode, 200);
+  send("RECORD rtsp://127.0.0.1/pub RTSP/1.0\r\nCSeq: 4\r\nSession: " + session + "\r\n\r\n");
+  ASSERT_EQ(readResponse(s, parser).statusCode, 200);
+  std::string frames;
+  for (uint16_t i = 0; i < 10; ++i) {
+    auto a = rtp(0, i, i * 160u, 160, 0xff);
+    frames += std::string("$\x02", 2) + char(a.size() >> 8) + char(a.size() & 0xff) +
+              std::string(a.begin(), a.end());
+    frames += std::string("$\x09", 2) + char(0) + char(4) + "junk";  // no SETUP declared channel 9
+  }
+  send(frames);
+  send("GET_PARAMETER rtsp://127.0.0.1/pub RTSP/1.0\r\nCSeq: 5\r\nSession: " + session + "\r\n\r\n");
+  EXPECT_EQ(readResponse(s, parser).statusCode, 200);  // still connected
+  std::promise<uint64_t> stored;
+  boost::asio::post(io, [&] { stored.set_value(handler.stream->track(1).stats().packetsStored); });
+  EXPECT_EQ(stored.get_future().get(), 10u);
+  ASSERT_EQ(handler.sink->begun.size(), 1u);
+  s.close();
+  for (int i = 0; i < 100 && handler.sink->ended.empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(handler.sink->ended.size(), 1u);
+}
