@@ -588,8 +588,7 @@ void RtspServerConnection::sendSenderReports(int64_t nowUs) {
     const stream::StreamTrack* track = stream_->findTrack(t.streamTrack);
     if (!track || !track->timeline().haveOutput()) continue;
     const stream::OutputTimeline& tl = track->timeline();
-    const uint32_t rtpTs =
-        tl.newestTimestamp() + static_cast<uint32_t>((nowUs - tl.newestTimeUs()) * tl.clockRate() / 1000000);
+    const uint32_t rtpTs = tl.timestampAt(nowUs);
     const ChannelCount& c = sentByChannel_[t.rtpChannel];
     uint8_t sr[64];
     const size_t n =
