@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -49,14 +51,28 @@ stream::StreamFormat videoAndPcmu() {
   return {video, media::describeTrack("audio", 0, "PCMU", 8000, 1, "")};
 }
 
+// Called on the server's threads, read by the test's: every access under the mutex.
 struct FakeSink : RtspPublishSink {
+  mutable std::mutex mutex;
   std::vector<stream::StreamFormat> begun;
   std::vector<std::string> ended;
   bool begin(const stream::StreamFormat& f, std::string&) override {
+    std::lock_guard lock(mutex);
     begun.push_back(f);
     return true;
   }
-  void end(const std::string& reason) override { ended.push_back(reason); }
+  void end(const std::string& reason) override {
+    std::lock_guard lock(mutex);
+    ended.push_back(reason);
+  }
+  size_t begunCount() const {
+    std::lock_guard lock(mutex);
+    return begun.size();
+  }
+  size_t endedCount() const {
+    std::lock_guard lock(mutex);
+    return ended.size();
+  }
 };
 
 struct FakeHandler : RtspServerHandler {
@@ -654,9 +670,9 @@ TEST_F(ServerOverSocket, APublishersFramesReachTheStreamAndUnknownChannelsAreIgn
   std::promise<uint64_t> stored;
   boost::asio::post(io, [&] { stored.set_value(handler.stream->track(1).stats().packetsStored); });
   EXPECT_EQ(stored.get_future().get(), 10u);
-  ASSERT_EQ(handler.sink->begun.size(), 1u);
+  ASSERT_EQ(handler.sink->begunCount(), 1u);
   s.close();
-  for (int i = 0; i < 100 && handler.sink->ended.empty(); ++i)
+  for (int i = 0; i < 100 && handler.sink->endedCount() == 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  EXPECT_EQ(handler.sink->ended.size(), 1u);
+  EXPECT_EQ(handler.sink->endedCount(), 1u);
 }
