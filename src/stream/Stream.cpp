@@ -192,18 +192,19 @@ media::IngestError Stream::ingestRtp(size_t trackIndex, const uint8_t* data, siz
     return media::IngestError::UndeclaredPayloadType;
   }
   StreamTrack& track = *tracks_[trackIndex];
-  const TrackStats before = track.stats();
+  const uint64_t lostBefore = track.stats().packetsLost;
+  const uint64_t waitingBefore = track.stats().packetsBeforeKeyframe;
   const uint64_t setChangesBefore = track.parameterSetChanges();
   ++fanoutDepth_;
   media::IngestError err = track.ingest(data, size, now(), captureClock_);
   --fanoutDepth_;
   if (track.parameterSetChanges() != setChangesBefore) noteParameterSetChange(track);
-  const TrackStats& after = track.stats();
+  const TrackStats& after = track.stats();  // two counters, not a copy of all of them per packet
   if (err != media::IngestError::None) stats_.ingestErrors.fetch_add(1, std::memory_order_relaxed);
-  if (after.packetsLost != before.packetsLost)
-    stats_.packetsLost.fetch_add(after.packetsLost - before.packetsLost, std::memory_order_relaxed);
-  if (after.packetsBeforeKeyframe != before.packetsBeforeKeyframe)
-    stats_.packetsBeforeKeyframe.fetch_add(after.packetsBeforeKeyframe - before.packetsBeforeKeyframe,
+  if (after.packetsLost != lostBefore)
+    stats_.packetsLost.fetch_add(after.packetsLost - lostBefore, std::memory_order_relaxed);
+  if (after.packetsBeforeKeyframe != waitingBefore)
+    stats_.packetsBeforeKeyframe.fetch_add(after.packetsBeforeKeyframe - waitingBefore,
                                            std::memory_order_relaxed);
   if (removedPending_ && fanoutDepth_ == 0) compactReaders();
   return err;

@@ -16,27 +16,30 @@ std::string webrtcCodecName(const media::TrackDescription& t) {
   return "";
 }
 
+std::string sendableCodec(const stream::StreamFormat& format, size_t streamTrack) {
+  const size_t base = stream::StreamTrack::kTranscodedBase;
+  if (streamTrack >= base) {
+    // AAC, and G.711 not at 8 kHz mono, go out as Opus, transcoded once per stream while
+    // someone listens.
+    const size_t source = streamTrack - base;
+    return source < format.size() && stream::AudioTranscoding::needed(format[source]) ? "Opus" : "";
+  }
+  return streamTrack < format.size() ? webrtcCodecName(format[streamTrack]) : "";
+}
+
 std::vector<SendableTrack> sendableTracks(const stream::StreamFormat& format) {
   std::vector<SendableTrack> out;
-  for (size_t i = 0; i < format.size(); ++i) {
-    if (stream::AudioTranscoding::needed(format[i]) && i < stream::kMaxSourceTracks) {
-      // AAC, and G.711 not at 8 kHz mono, go out as Opus, transcoded once per stream while
-      // someone listens.
-      SendableTrack t;
-      t.streamTrack = stream::StreamTrack::kTranscodedBase + i;
-      t.codec = "Opus";
-      t.clockRate = 48000;
-      t.channels = stream::AudioTranscoding::outputFormat(format[i]).channels;
-      out.push_back(std::move(t));
-      continue;
-    }
-    std::string codec = webrtcCodecName(format[i]);
+  for (size_t i = 0; i < format.size() && i < stream::kMaxSourceTracks; ++i) {
+    const bool transcoded = stream::AudioTranscoding::needed(format[i]);
+    const size_t index = transcoded ? stream::StreamTrack::kTranscodedBase + i : i;
+    std::string codec = sendableCodec(format, index);
     if (codec.empty()) continue;
     SendableTrack t;
-    t.streamTrack = i;
+    t.streamTrack = index;
     t.codec = codec;
-    t.clockRate = format[i].isVideo() ? 90000 : format[i].clockRate;
-    t.channels = format[i].isVideo() ? 0 : std::max<uint32_t>(1, format[i].channels);
+    const media::TrackDescription sent = transcoded ? stream::AudioTranscoding::outputFormat(format[i]) : format[i];
+    t.clockRate = sent.isVideo() ? 90000 : sent.clockRate;
+    t.channels = sent.isVideo() ? 0 : std::max<uint32_t>(1, sent.channels);
     out.push_back(std::move(t));
   }
   return out;

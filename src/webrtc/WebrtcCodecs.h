@@ -13,6 +13,10 @@ namespace sluice::webrtc {
 // "H264", "H265", "PCMU", "PCMA", "Opus", or "" when browsers cannot take the track as it is.
 std::string webrtcCodecName(const media::TrackDescription& track);
 
+// What stream track index `streamTrack` goes out as ("" if nothing): a source track's
+// webrtcCodecName, or "Opus" for the transcoded track of one that AudioTranscoding needs.
+std::string sendableCodec(const stream::StreamFormat& format, size_t streamTrack);
+
 // The stream's tracks a WHEP viewer could receive, with their stream track indexes (for AAC,
 // its transcoded Opus track's).
 std::vector<SendableTrack> sendableTracks(const stream::StreamFormat& format);

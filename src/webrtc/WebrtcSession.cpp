@@ -184,14 +184,13 @@ bool WebrtcSession::streamMatchesAnswer(std::string& why) const {
   const stream::StreamFormat& format = stream_->format();
   for (const auto& t : params_.tracks) {
     if (t.streamTrack == SIZE_MAX) continue;
-    const bool transcoded = t.streamTrack >= stream::StreamTrack::kTranscodedBase;
-    const size_t source = transcoded ? t.streamTrack - stream::StreamTrack::kTranscodedBase : t.streamTrack;
+    const size_t base = stream::StreamTrack::kTranscodedBase;
+    const size_t source = t.streamTrack >= base ? t.streamTrack - base : t.streamTrack;
     if (source >= format.size()) {
       why = "track " + std::to_string(source + 1) + " is gone";
       return false;
     }
-    const std::string now = transcoded ? (stream::AudioTranscoding::needed(format[source]) ? "Opus" : "")
-                                       : webrtcCodecName(format[source]);
+    const std::string now = sendableCodec(format, t.streamTrack);
     if (now != t.codec) {
       why = "track " + std::to_string(source + 1) + " is now " + (now.empty() ? format[source].apiName() : now) +
             ", the answer offered " + t.codec;
