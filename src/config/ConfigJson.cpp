@@ -183,7 +183,7 @@ ConfigChangeResult loadDocument(const Config& current, const Document& document)
   ConfigBuilder builder{std::string(kApiSource)};
   try {
     const std::string text = document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
-    builder.readDocument(loadBoundedYaml(text, kApiSource));
+    builder.readDocument(loadBoundedYaml(text, kApiSource, YamlSource::Api));
     result.config = builder.finish();
   } catch (const ConfigError& e) {
     result.error = e.what();

@@ -72,9 +72,8 @@ ConfigResult loadConfigFile(const std::string& path) {
   }
   text.resize(static_cast<size_t>(in.gcount()));
   if (text.size() > kMaxConfigFileBytes) {
-    result.error = fmt::format("{}: the file is larger than {} bytes (limit {} MiB)", file,
-                               kMaxConfigFileBytes,
-                               kMaxConfigFileBytes / (1024 * 1024));
+    result.error = fmt::format("{}: the file is larger than {} bytes (limit {} KiB)", file,
+                               kMaxConfigFileBytes, kMaxConfigFileBytes / 1024);
     return result;
   }
   result = loadConfigText(text, file);

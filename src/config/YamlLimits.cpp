@@ -135,19 +135,39 @@ class LimitChecker : public YAML::EventHandler {
   size_t total_ = 0;
 };
 
-// yaml-cpp's scanner holds every token of a flow collection ("[", "{") in memory until it knows
-// whether the collection is a key: a 1 MiB line of '[' costs it about 250 MB before the parser
-// sees the first level. So the nesting of flow brackets is bounded on the text first, skipping
-// quoted strings and comments. Brackets inside plain scalars count too, but they come in pairs in
-// any real value (an IPv6 host, a regular expression); only more than kMaxYamlDepth unclosed ones
-// would be refused.
-void checkFlowNesting(std::string_view text, std::string_view fileName) {
+[[noreturn]] void failText(std::string_view fileName, int line, const std::string& what) {
+  throw ConfigError(
+      fmt::format("{}:{}: {}", fileName.empty() ? std::string_view("configuration") : fileName, line, what));
+}
+
+// Checks on the text, before yaml-cpp sees it, of what costs its scanner far more than the bytes:
+// - its scanner holds every token of a flow collection ("[", "{") in memory until it knows whether
+//   the collection is a key: a 1 MiB line of '[' costs it about 250 MB before the parser sees the
+//   first level. So the nesting of flow brackets is bounded, skipping quoted strings and comments.
+//   Brackets inside plain scalars count too, but they come in pairs in any real value (an IPv6
+//   host, a regular expression); only more than kMaxYamlDepth unclosed ones would be refused.
+// - it scans long runs of blanks and long scalars at a few MiB/s, and each line costs it a few
+//   microseconds: a file's lines are bounded in length and number.
+void checkText(std::string_view text, std::string_view fileName, YamlSource source) {
+  const bool isFile = source == YamlSource::File;
   size_t depth = 0;
   int line = 1;
+  size_t lineStart = 0;
+  auto endLine = [&](size_t end) {
+    if (isFile && end - lineStart > kMaxYamlLineBytes) {
+      failText(fileName, line,
+               fmt::format("a line of {} bytes (limit {} bytes per line)", end - lineStart, kMaxYamlLineBytes));
+    }
+    if (isFile && static_cast<size_t>(line) > kMaxConfigFileLines) {
+      failText(fileName, line, fmt::format("more than {} lines (limit {})", kMaxConfigFileLines, kMaxConfigFileLines));
+    }
+    ++line;
+    lineStart = end + 1;
+  };
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (c == '\n') {
-      ++line;
+      endLine(i);
     } else if (c == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t' || text[i - 1] == '\n')) {
       while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
     } else if (c == '"' || c == '\'') {
@@ -158,9 +178,10 @@ void checkFlowNesting(std::string_view text, std::string_view fileName) {
       constexpr std::string_view kBeforeValue = "\n:-?[{,";
       if (before > 0 && kBeforeValue.find(text[before - 1]) == std::string_view::npos) continue;
       for (++i; i < text.size(); ++i) {
-        if (text[i] == '\n') ++line;
+        if (text[i] == '\n') endLine(i);
         if (c == '"' && text[i] == '\\') {
           ++i;  // an escape: skip the escaped character
+          if (i < text.size() && text[i] == '\n') endLine(i);
         } else if (text[i] == c) {
           if (c == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
             ++i;  // '' is a quote inside a single-quoted scalar
@@ -171,20 +192,21 @@ void checkFlowNesting(std::string_view text, std::string_view fileName) {
       }
     } else if (c == '[' || c == '{') {
       if (++depth > kMaxYamlDepth) {
-        throw ConfigError(fmt::format("{}:{}: lists and mappings nested more than {} levels deep (limit {})",
-                                      fileName.empty() ? std::string_view("configuration") : fileName, line,
-                                      kMaxYamlDepth, kMaxYamlDepth));
+        failText(fileName, line,
+                 fmt::format("lists and mappings nested more than {} levels deep (limit {})", kMaxYamlDepth,
+                             kMaxYamlDepth));
       }
     } else if ((c == ']' || c == '}') && depth > 0) {
       --depth;
     }
   }
+  if (lineStart < text.size()) endLine(text.size());  // a last line without its newline
 }
 
 }  // namespace
 
-YAML::Node loadBoundedYaml(std::string_view text, std::string_view fileName) {
-  checkFlowNesting(text, fileName);
+YAML::Node loadBoundedYaml(std::string_view text, std::string_view fileName, YamlSource source) {
+  checkText(text, fileName, source);
   std::istringstream in{std::string(text)};
   {
     YAML::Parser parser(in);

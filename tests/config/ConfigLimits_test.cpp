@@ -77,9 +77,9 @@ TEST_F(ConfigLimitsTest, MergeKeyBombIsRejectedQuicklyNamingTheLimit) {
 }
 
 TEST_F(ConfigLimitsTest, MergeKeyBombPointsAtTheLineWhereTheLimitIsReached) {
-  // l5 expands to 10^5 mappings of 3 values: over the limit on its line (line 7).
+  // l4 expands to 10^4 mappings of 3 values: over the limit on its line (line 6).
   std::string error = rejectedQuickly(mergeBomb(5));
-  EXPECT_TRUE(contains(error, "sluice.yml:7:")) << error;
+  EXPECT_TRUE(contains(error, "sluice.yml:6:")) << error;
 }
 
 TEST_F(ConfigLimitsTest, ModestMergesStillWork) {
@@ -160,11 +160,27 @@ TEST_F(ConfigLimitsTest, HugeScalarIsRejected) {
   EXPECT_EQ(loadOk(ok).logFile.size(), kMaxYamlScalarBytes);
 }
 
+TEST_F(ConfigLimitsTest, LongLineIsRejectedBeforeYamlScansIt) {
+  // Blanks after a value: yaml-cpp scans them at about 3 MiB/s.
+  std::string error = rejectedQuickly("logLevel: info" + std::string(400 * 1024, ' ') + "\nx: 1\n");
+  EXPECT_TRUE(contains(error, fmt::format("sluice.yml:1: a line of {} bytes (limit {} bytes per line)",
+                                          14 + 400 * 1024, kMaxYamlLineBytes)))
+      << error;
+  // A comment, and a long line after a quoted value spanning lines, count the same way.
+  error = rejectedQuickly("a: 1\n#" + std::string(kMaxYamlLineBytes, 'c') + "\n");
+  EXPECT_TRUE(contains(error, "sluice.yml:2: a line of")) << error;
+  error = rejectedQuickly("a: \"x\ny\"\nb: " + std::string(kMaxYamlLineBytes, 'c') + "\n");
+  EXPECT_TRUE(contains(error, "sluice.yml:3: a line of")) << error;
+  // The longest value still fits on its line, quoted.
+  std::string ok = "logFile: \"" + std::string(kMaxYamlScalarBytes, 'a') + "\"\n";
+  EXPECT_EQ(loadOk(ok).logFile.size(), kMaxYamlScalarBytes);
+}
+
 TEST_F(ConfigLimitsTest, HugeListIsRejected) {
   std::string yaml = "webrtcAdditionalHosts: [";
-  for (size_t i = 0; i < kMaxYamlValues; ++i) yaml += "h,";
+  for (size_t i = 0; i < kMaxYamlValues; ++i) yaml += (i % 1000 == 999) ? "h,\n" : "h,";
   yaml += "h]\n";
-  EXPECT_TRUE(contains(rejectedQuickly(yaml), "more than 100000 values")) << yaml.size();
+  EXPECT_TRUE(contains(rejectedQuickly(yaml), fmt::format("more than {} values", kMaxYamlValues))) << yaml.size();
 }
 
 std::string manyPaths(size_t count) {
@@ -185,7 +201,24 @@ TEST_F(ConfigLimitsTest, HundredThousandPathsAreRejectedBeforeBuildingThem) {
   std::string yaml = "paths:\n";
   for (int i = 0; i < 100000; ++i) yaml += fmt::format("  cam{}: {{source: publisher}}\n", i);
   std::string error = rejectedQuickly(yaml);
-  EXPECT_TRUE(contains(error, "more than 100000 values")) << error;
+  EXPECT_TRUE(contains(error, fmt::format("sluice.yml:{}: more than {} lines (limit {})", kMaxConfigFileLines + 1,
+                                          kMaxConfigFileLines, kMaxConfigFileLines)))
+      << error;
+  // The same paths one flow mapping per line: the values are counted.
+  yaml = "paths: {";
+  for (int i = 0; i < 10000; ++i) yaml += fmt::format("c{}: {{a: b}},{}", i, i % 100 == 99 ? "\n" : "");
+  yaml += "}\n";
+  error = rejectedQuickly(yaml);
+  EXPECT_TRUE(contains(error, fmt::format("more than {} values", kMaxYamlValues))) << error;
+}
+
+TEST_F(ConfigLimitsTest, LineCountIsLimited) {
+  const std::string lines(kMaxConfigFileLines - 1, '\n');
+  EXPECT_EQ(loadOk(lines + "logFile: w").logFile, "w");  // the last line without its newline
+  EXPECT_EQ(loadOk(lines + "logFile: w\n").logFile, "w");
+  EXPECT_TRUE(contains(rejectedQuickly(lines + "\nlogFile: w\n"),
+                       fmt::format("sluice.yml:{}: more than {} lines (limit {})", kMaxConfigFileLines + 1,
+                                   kMaxConfigFileLines, kMaxConfigFileLines)));
 }
 
 TEST_F(ConfigLimitsTest, PathsCreatedByTheEnvironmentCountToo) {
@@ -193,7 +226,7 @@ TEST_F(ConfigLimitsTest, PathsCreatedByTheEnvironmentCountToo) {
   environment_.set("MTX_PATHS_EXTRA_SOURCE", "publisher");
   std::string error = rejectedQuickly(yaml);
   EXPECT_TRUE(contains(error, "environment variable MTX_PATHS_EXTRA_SOURCE")) << error;
-  EXPECT_TRUE(contains(error, "more than 10000 paths")) << error;
+  EXPECT_TRUE(contains(error, fmt::format("more than {} paths", kMaxPaths))) << error;
 }
 
 class TempFile {
@@ -221,7 +254,7 @@ TEST_F(ConfigLimitsTest, FileLargerThanTheLimitIsRejectedUnread) {
   ConfigResult result = loadConfigFile(file.path());
   EXPECT_LT(threadCpuMs() - start, 1000);
   ASSERT_FALSE(result.config.has_value());
-  EXPECT_EQ(result.error, fmt::format("{}: the file is larger than {} bytes (limit 1 MiB)", file.path(),
+  EXPECT_EQ(result.error, fmt::format("{}: the file is larger than {} bytes (limit 256 KiB)", file.path(),
                                       kMaxConfigFileBytes));
 }
 
@@ -235,7 +268,7 @@ TEST_F(ConfigLimitsTest, ApiChangesAreBoundedByTheSameLimits) {
   Config current = loadOk(manyPaths(kMaxPaths));
   ConfigChangeResult result = addPath(current, "onemore", nlohmann::json::object());
   EXPECT_EQ(result.status, 400);
-  EXPECT_TRUE(contains(result.error, "more than 10000 paths")) << result.error;
+  EXPECT_TRUE(contains(result.error, fmt::format("more than {} paths", kMaxPaths))) << result.error;
 
   // A value nested too deeply, in a patch.
   nlohmann::json deep = "x";
