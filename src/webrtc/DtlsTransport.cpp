@@ -38,6 +38,21 @@ bool plaintextHandshakeFragmentsValid(const uint8_t* p, size_t n) {
   return true;
 }
 
+// Handshake message types a client repeats in its final flight (RFC 6347 section 4.2.4).
+// `p` holds n bytes of fragments already checked by plaintextHandshakeFragmentsValid.
+bool onlyFinalClientFlightMessages(const uint8_t* p, size_t n) {
+  constexpr uint8_t kCertificate = 11, kCertificateVerify = 15, kClientKeyExchange = 16;
+  if (n == 0) return false;
+  while (n > 0) {
+    const uint8_t type = p[0];
+    if (type != kCertificate && type != kCertificateVerify && type != kClientKeyExchange) return false;
+    const size_t fragment = kHandshakeHeaderLength + readUint24(p + 9);
+    p += fragment;
+    n -= fragment;
+  }
+  return true;
+}
+
 // Smallest encrypted record OpenSSL decrypts without a fatal error under `cipher`; 0 if the
 // cipher is not negotiated yet. OpenSSL 3.0 answers a shorter record with an internal_error
 // alert that ends the association for both peers (e.g. an AES-GCM record under 24 bytes).
@@ -62,8 +77,14 @@ size_t minimumEncryptedRecordLength(const SSL_CIPHER* cipher) {
 // the session (and make it send a fatal alert that kills the peer's side too): unknown content
 // types, plaintext application data, malformed plaintext handshake/CCS/alert records, and
 // encrypted records too short for the cipher. Those are filtered here. `minEncryptedLength`
-// is 0 while no cipher is negotiated, when no encrypted record can be genuine.
-bool isAcceptableDatagram(const uint8_t* p, size_t n, size_t minEncryptedLength, const char*& why) {
+// is 0 while no cipher is negotiated, when no encrypted record can be genuine. Once the
+// association is `established`, the only plaintext handshake messages a genuine client still
+// sends are the repeats of its final flight (Certificate, ClientKeyExchange,
+// CertificateVerify) when our Finished was lost; anything else (a ClientHello, a HelloRequest)
+// is a forgery that OpenSSL would take into its handshake state, after which its close_notify
+// no longer reaches the peer. Those are dropped too.
+bool isAcceptableDatagram(const uint8_t* p, size_t n, size_t minEncryptedLength, bool established,
+                          const char*& why) {
   if (n < kRecordHeaderLength) {
     why = "datagram shorter than a DTLS record header";
     return false;
@@ -112,6 +133,10 @@ bool isAcceptableDatagram(const uint8_t* p, size_t n, size_t minEncryptedLength,
           break;
         case kHandshake:
           valid = plaintextHandshakeFragmentsValid(body, length);
+          if (valid && established && !onlyFinalClientFlightMessages(body, length)) {
+            why = "plaintext handshake message on an established association";
+            return false;
+          }
           break;
       }
       if (!valid) {
@@ -310,7 +335,7 @@ void DtlsTransport::onDatagram(const uint8_t* data, size_t size) {
   const SSL_CIPHER* cipher = SSL_get_pending_cipher(ssl_);
   if (!cipher) cipher = SSL_get_current_cipher(ssl_);
   const char* why = nullptr;
-  if (!data || !isAcceptableDatagram(data, size, minimumEncryptedRecordLength(cipher), why)) {
+  if (!data || !isAcceptableDatagram(data, size, minimumEncryptedRecordLength(cipher), state_ == State::Connected, why)) {
     logDropped(data ? why : "null datagram");
     return;
   }
