@@ -8,6 +8,7 @@
 
 #include "app/ApiBackend.h"
 #include "app/ConfigWatcher.h"
+#include "app/Hooks.h"
 #include "app/HttpAccess.h"
 #include "app/RtspBridge.h"
 #include "app/WhepBridge.h"
@@ -27,7 +28,10 @@ App::App(config::Config config, const core::SystemdNotifier* notifier)
       pool_(static_cast<size_t>(config_.workerThreads)),
       signals_(control_, SIGINT, SIGTERM),
       hangup_(control_, SIGHUP),
-      notifier_(notifier) {}
+      notifier_(notifier),
+      hooks_(std::make_unique<Hooks>(control_)) {
+  hooks_->setConfig(config_);
+}
 
 void App::notify(const std::string& state) {
   if (notifier_ && !notifier_->send(state)) log::warn("systemd notification '{}' could not be sent", state);
@@ -44,7 +48,13 @@ std::string pathSignature(const config::PathConfig& p, const config::Config& c) 
          std::to_string(p.rtspAnyPort) + "|" + std::to_string(c.readTimeout.count()) + "|" +
          std::to_string(c.writeTimeout.count()) + "|" + std::to_string(c.streamHistoryPackets) + "|" +
          std::to_string(p.alwaysAvailable) + "|" + std::to_string(p.alwaysAvailableTracks.size()) + "|" +
-         p.alwaysAvailableFile + "|" + std::to_string(p.sourceOfflineGrace.count());
+         p.alwaysAvailableFile + "|" + std::to_string(p.sourceOfflineGrace.count()) + "|" + p.runOnInit +
+         "|" + std::to_string(p.runOnInitRestart) + "|" + p.runOnDemand + "|" +
+         std::to_string(p.runOnDemandRestart) + "|" + std::to_string(p.runOnDemandStartTimeout.count()) +
+         "|" + std::to_string(p.runOnDemandCloseAfter.count()) + "|" + p.runOnUnDemand + "|" + p.runOnOnline +
+         "|" + std::to_string(p.runOnOnlineRestart) + "|" + p.runOnOffline + "|" + p.runOnAvailable + "|" +
+         std::to_string(p.runOnAvailableRestart) + "|" + p.runOnUnavailable + "|" + p.runOnRead + "|" +
+         std::to_string(p.runOnReadRestart) + "|" + p.runOnUnread;
 }
 
 // The keys of one HTTP listener ("WebRTC", "API", "metrics", "pprof").
@@ -100,6 +110,8 @@ void App::addPath(const config::PathConfig& pc) {
               core::redactUrlPassword(pc.source));
   }
   paths_[pc.name] = std::make_unique<Path>(pc, pool_.next(), config_);
+  // At start, runOnInit waits for the listeners (its command usually publishes to the RTSP one).
+  if (listening_) hooks_->pathStarted(pc);
 }
 
 void App::reload(const std::string& why) {
@@ -166,8 +178,7 @@ void App::applyConfig(config::Config next) {
   }
   for (auto& name : toStop) {
     log::info("[path {}] {}", name, wanted.count(name) ? "configuration changed, restarting" : "removed");
-    paths_[name]->stop();
-    paths_.erase(name);
+    removePath(name);
   }
   config_ = std::move(next);
   reloadCertificates();
@@ -233,19 +244,22 @@ Path* App::findOrCreatePath(const std::string& name) {
   auto path = std::make_unique<Path>(conf, pool_.next(), config_, true);
   Path* raw = path.get();
   paths_[name] = std::move(path);
+  hooks_->pathStarted(raw->conf());
   return raw;
 }
 
-void App::whenReady(const std::string& name, std::function<void(bool)> done) {
+void App::whenReady(const std::string& name, std::function<void(bool)> done, const std::string& query) {
   Path* path = findPath(name);
   if (!path) return done(false);
-  if (!path->running()) {
+  const bool byCommand = !path->conf().sourceOnDemand && hooks_->demand(path->conf(), query);
+  if (!byCommand && !path->running()) {
     log::info("[path {}] starting source on demand", name);
     path->start();
   }
   path->idleSince.reset();
   if (path->ready()) return done(true);
-  auto deadline = std::chrono::steady_clock::now() + path->conf().sourceOnDemandStartTimeout;
+  auto deadline = std::chrono::steady_clock::now() + (byCommand ? path->conf().runOnDemandStartTimeout
+                                                                : path->conf().sourceOnDemandStartTimeout);
   auto timer = std::make_shared<boost::asio::steady_timer>(control_);
   auto poll = std::make_shared<std::function<void()>>();
   *poll = [this, name, deadline, timer, poll, done = std::move(done)]() {
@@ -282,6 +296,48 @@ void App::scheduleOnDemandCheck() {
   });
 }
 
+void App::removePath(const std::string& name) {
+  auto it = paths_.find(name);
+  if (it == paths_.end()) return;
+  it->second->stop();
+  hooks_->pathStopped(name);
+  paths_.erase(it);
+}
+
+void App::updateHooks() {
+  std::vector<Hooks::PathState> states;
+  for (auto& [name, path] : paths_) {
+    Hooks::PathState s;
+    s.name = name;
+    s.conf = &path->conf();
+    s.available = path->ready();
+    s.online = path->online();
+    if (path->publisher) {
+      s.sourceType = "rtspSession";
+      s.sourceId = path->publisher->sessionId;
+    } else if (path->sourceKind()) {
+      s.sourceType = path->sourceKind();
+    }
+    states.push_back(std::move(s));
+  }
+  std::vector<Hooks::Reader> readers;
+  std::vector<Hooks::Connection> connections;
+  if (webrtc_) {
+    for (const auto& s : webrtc_->listSessions()) {
+      readers.push_back({s.id, s.path, s.query, "webRTCSession"});
+      connections.push_back({s.id, "webRTCSession"});
+    }
+  }
+  if (rtsp_) {
+    for (const auto& c : rtsp_->connections()) {
+      connections.push_back({c.id, "rtspConn"});
+      if (c.state == "read")
+        readers.push_back({c.sessionId.empty() ? c.id : c.sessionId, c.path, c.query, "rtspSession"});
+    }
+  }
+  hooks_->update(states, readers, connections);
+}
+
 void App::checkOnDemandPaths() {
   // Stops on-demand sources nobody has read for sourceOnDemandCloseAfter, as MediaMTX does.
   std::map<std::string, size_t> readers;
@@ -309,7 +365,21 @@ void App::checkOnDemandPaths() {
     path->idleSince.reset();
     if (path->dynamic()) remove.push_back(name);
   }
-  for (auto& name : remove) paths_.erase(name);
+  for (auto& name : remove) {
+    hooks_->pathStopped(name);
+    paths_.erase(name);
+  }
+}
+
+void App::scheduleHooksCheck() {
+  // Often enough that a reader of a fraction of a second still gets its runOnRead and
+  // runOnUnread; the report costs a listing of the sessions, on the control thread only.
+  hooksTimer_.expires_after(std::chrono::milliseconds(100));
+  hooksTimer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    updateHooks();
+    scheduleHooksCheck();
+  });
 }
 
 uint16_t App::httpPort() const { return http_ ? http_->boundPort() : 0; }
@@ -367,6 +437,7 @@ bool App::start(std::string& error) {
       return false;
     }
     log::info("[RTSP] listener opened on {} (TCP)", config_.rtspAddress);
+    hooks_->setRtspPort(rtsp_->port());
   }
 
   apiBackend_ = std::make_unique<ApiBackend>(*this);
@@ -397,7 +468,10 @@ bool App::start(std::string& error) {
   for (auto& [name, path] : paths_) {
     if (!path->conf().sourceOnDemand) path->start();
   }
+  listening_ = true;
+  for (auto& [name, path] : paths_) hooks_->pathStarted(path->conf());
   scheduleOnDemandCheck();
+  scheduleHooksCheck();
 
   if (http_) {
     std::string host = "localhost";
@@ -454,11 +528,13 @@ void App::stop() {
   signals_.cancel(ec);
   hangup_.cancel(ec);
   onDemandTimer_.cancel();
+  hooksTimer_.cancel();
   if (watcher_) watcher_->stop();
   if (http_) http_->stop();
   for (auto& s : auxServers_) s->stop();
   if (rtsp_) rtsp_->stop();
   for (auto& [name, path] : paths_) path->stop();
+  if (hooks_) hooks_->stopAll();
   if (webrtc_) webrtc_->stop();
   pool_.stop();
   control_.stop();

@@ -30,6 +30,7 @@ class WhepBridge;
 class RtspBridge;
 class ApiBackend;
 class ConfigWatcher;
+class Hooks;
 
 class App {
  public:
@@ -57,9 +58,10 @@ class App {
   // findPath(), or a path created for `name` from a matching regex path ($G1.. substituted
   // into its source). nullptr when nothing is configured for the name.
   Path* findOrCreatePath(const std::string& name);
-  // Starts an on-demand path's source if needed and calls `done(true)` once the path is
-  // ready, or `done(false)` after its sourceOnDemandStartTimeout (control thread).
-  void whenReady(const std::string& name, std::function<void(bool ready)> done);
+  // Starts an on-demand path's source (or its runOnDemand command) if needed and calls
+  // `done(true)` once the path is ready, or `done(false)` after its sourceOnDemandStartTimeout
+  // (runOnDemandStartTimeout). `query`: the first reader's, for runOnDemand's MTX_QUERY.
+  void whenReady(const std::string& name, std::function<void(bool ready)> done, const std::string& query = "");
   const config::Config& config() const { return config_; }
   webrtc::WebrtcServer& webrtc() { return *webrtc_; }
   // The RTSP server, or null when `rtsp: no`.
@@ -111,10 +113,17 @@ class App {
   std::unique_ptr<core::ServiceWatchdog> watchdog_;  // owned; its timers run on pool_, stopped first
   void notify(const std::string& state);
 
+  std::unique_ptr<Hooks> hooks_;  // owned; control thread
+  bool listening_ = false;        // start() opened every listener
   void addPath(const config::PathConfig& pc);
+  void removePath(const std::string& name);
+  // The report to hooks_ every 100 ms: availability of every path, readers, connections.
+  void updateHooks();
   void scheduleOnDemandCheck();
   void checkOnDemandPaths();
   boost::asio::steady_timer onDemandTimer_{control_};
+  void scheduleHooksCheck();
+  boost::asio::steady_timer hooksTimer_{control_};
   void waitHangup();
 };
 

@@ -41,6 +41,11 @@ class Path {
   std::optional<Publisher> publisher;
   // Whether the path takes publishers: its source is 'publisher' (MediaMTX's default).
   bool takesPublishers() const { return conf_.source == "publisher" || conf_.source.empty(); }
+  // Whether a reader's request starts something and waits for it: a sourceOnDemand source, or
+  // the runOnDemand command of a publisher path.
+  bool onDemand() const { return conf_.sourceOnDemand || (takesPublishers() && !conf_.runOnDemand.empty()); }
+  // Ready with a live source (not the offline slate of alwaysAvailable). Control thread.
+  bool online() const { return ready() && (!conf_.alwaysAvailable || (continuity_ && continuity_->live())); }
   // The path's continuity, for a publisher's source reports (used on the worker only); null
   // while the path is stopped.
   std::shared_ptr<PathContinuity> continuity() const { return continuity_; }

@@ -39,6 +39,7 @@ bool PathContinuity::sourceReady(const stream::StreamFormat& format, std::string
   graceTimer_.cancel();
   if (slate_) slate_->stop();
   sourceLive_ = true;
+  live_.store(true, std::memory_order_relaxed);
   const size_t readers = stream_->readerCount();
   switch (stream_->start(format)) {
     case stream::StartResult::Resumed:
@@ -60,6 +61,7 @@ void PathContinuity::sourceGone(const std::string& reason) {
   assertOnWorker();
   if (!sourceLive_) return;
   sourceLive_ = false;
+  live_.store(false, std::memory_order_relaxed);
   if (slate_) {
     if (open_) {
       playSlate();
@@ -90,6 +92,7 @@ void PathContinuity::close(const std::string& reason) {
   assertOnWorker();
   open_ = false;
   sourceLive_ = false;
+  live_.store(false, std::memory_order_relaxed);
   graceTimer_.cancel();
   if (slate_) slate_->stop();
   stream_->stop(reason);

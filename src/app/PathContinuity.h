@@ -9,6 +9,7 @@
 //    and the source's codec must be the slate's (MediaMTX refuses a source that differs).
 // The source reports here; its packets still go straight to the stream. Lives on the
 // path's worker (the owner calls everything there).
+#include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <cassert>
 #include <chrono>
@@ -34,6 +35,9 @@ class PathContinuity {
   void sourceGone(const std::string& reason);
   // The path stops: readers are closed.
   void close(const std::string& reason);
+  // Whether a live source (not the offline slate) feeds the stream. Any thread (the control
+  // thread's hooks ask).
+  bool live() const { return live_.load(std::memory_order_relaxed); }
 
  private:
   void playSlate();
@@ -49,6 +53,7 @@ class PathContinuity {
   boost::asio::steady_timer graceTimer_;
   bool open_ = false;
   bool sourceLive_ = false;
+  std::atomic<bool> live_{false};  // sourceLive_, for other threads
 };
 
 }  // namespace sluice::app

@@ -62,11 +62,11 @@ bool RtspBridge::findReadable(const std::string& name, rtsp::RtspReadTarget& out
     refusal = {400, "path '" + name + "' is not configured"};
     return false;
   }
-  if (path->conf().sourceOnDemand) app_.whenReady(name, [](bool) {});  // starts the source; counts as demand
+  if (path->onDemand()) app_.whenReady(name, [](bool) {});  // starts the source; counts as demand
   if (!path->ready()) {
     refusal = {404, "no stream is available on path '" + name + "'"};
     // The reader's request waits for an on-demand source, as MediaMTX's does.
-    refusal.sourceStarting = path->conf().sourceOnDemand;
+    refusal.sourceStarting = path->onDemand();
     return false;
   }
   if (path->conf().maxReaders > 0 && app_.readerCount(name) >= static_cast<size_t>(path->conf().maxReaders)) {

@@ -16,22 +16,28 @@ void WhepBridge::createWhepSession(http::WhepCreateRequest req,
     done(std::move(out));
     return;
   }
-  if (path->conf().sourceOnDemand && !path->ready()) {
+  if (path->onDemand() && !path->ready()) {
     // The POST waits until the source is up (MediaMTX holds readers the same way).
     std::string name = req.path;
-    app_.whenReady(name, [this, req = std::move(req), done = std::move(done)](bool ready) mutable {
-      if (!ready) {
-        http::WhepCreateResult timedOut;
-        timedOut.status = 400;
-        timedOut.error = "source of path '" + req.path + "' has timed out";
-        done(std::move(timedOut));
-        return;
-      }
-      createReadySession(std::move(req), std::move(done));
-    });
+    std::string query = req.query;
+    app_.whenReady(
+        name,
+        [this, req = std::move(req), done = std::move(done)](bool ready) mutable {
+          if (!ready) {
+            http::WhepCreateResult timedOut;
+            timedOut.status = 400;
+            timedOut.error = "source of path '" + req.path + "' has timed out";
+            done(std::move(timedOut));
+            return;
+          }
+          createReadySession(std::move(req), std::move(done));
+        },
+        query);
     return;
   }
-  if (path->conf().sourceOnDemand) app_.whenReady(req.path, [](bool) {});  // counts as demand
+  if (path->onDemand())
+    app_.whenReady(
+        req.path, [](bool) {}, req.query);  // counts as demand
   createReadySession(std::move(req), std::move(done));
 }
 

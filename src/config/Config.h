@@ -89,6 +89,12 @@ struct PathConfig {
   // False when source is a MediaMTX scheme Sluice cannot pull yet (rtmp://, srt://, ...): the path
   // exists so that its name stays reserved, but it never becomes ready.
   bool sourceSupported = true;
+  // Hooks (commands run on the path's events, as MediaMTX's): see docs/CONFIGURATION.md.
+  std::string runOnInit, runOnDemand, runOnUnDemand, runOnOnline, runOnOffline, runOnAvailable,
+      runOnUnavailable, runOnRead, runOnUnread;
+  bool runOnInitRestart = false, runOnDemandRestart = false, runOnOnlineRestart = false,
+       runOnAvailableRestart = false, runOnReadRestart = false;
+  std::chrono::milliseconds runOnDemandStartTimeout{10000}, runOnDemandCloseAfter{10000};
   std::shared_ptr<const PathPattern> pattern;  // set when regex
   LegacyCredentials legacyCredentials;         // always empty once loaded (see LegacyCredentials)
 };
@@ -99,6 +105,9 @@ struct Config {
   bool logStructured = false;
   std::string logFile = "mediamtx.log";
   std::chrono::milliseconds readTimeout{10000}, writeTimeout{10000};
+  // Hooks of connections (RTSP connections and WebRTC sessions): see docs/CONFIGURATION.md.
+  std::string runOnConnect, runOnDisconnect;
+  bool runOnConnectRestart = false;
   int writeQueueSize = 512;
   int udpMaxPayloadSize = 1452;
   int udpReadBufferSize = 0;  // 0 = OS default

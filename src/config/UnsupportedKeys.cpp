@@ -18,7 +18,7 @@ std::vector<UnsupportedKey> withDeprecated(std::vector<std::string_view> current
 const std::vector<UnsupportedKey>& unsupportedGlobalKeys() {
   static const std::vector<UnsupportedKey> kKeys = withDeprecated(
       {// General
-       "sysLogPrefix", "dumpPackets", "runOnConnect", "runOnConnectRestart", "runOnDisconnect",
+       "sysLogPrefix", "dumpPackets",
        // Authentication
        "authHTTPAddress", "authHTTPFingerprint", "authJWTJWKS", "authJWTJWKSFingerprint", "authJWTClaimKey",
        "authJWTExclude", "authJWTIssuer", "authJWTAudience", "authJWTInHTTPQuery",
@@ -95,11 +95,8 @@ const std::vector<UnsupportedKey>& unsupportedPathKeys() {
        "rpiCameraFlickerPeriod", "rpiCameraTextOverlayEnable", "rpiCameraTextOverlay", "rpiCameraCodec",
        "rpiCameraIDRPeriod", "rpiCameraBitrate", "rpiCameraH264Profile", "rpiCameraH264Level",
        "rpiCameraMJPEGQuality",
-       // Hooks
-       "runOnInit", "runOnInitRestart", "runOnDemand", "runOnDemandRestart", "runOnDemandStartTimeout",
-       "runOnDemandCloseAfter", "runOnUnDemand", "runOnOnline", "runOnOnlineRestart", "runOnOffline",
-       "runOnAvailable", "runOnAvailableRestart", "runOnAvailableStdin", "runOnAvailableStdinRestart",
-       "runOnUnavailable", "runOnRead", "runOnReadRestart", "runOnUnread", "runOnRecordSegmentCreate",
+       // Hooks (no recording, and no stdin feed)
+       "runOnAvailableStdin", "runOnAvailableStdinRestart", "runOnRecordSegmentCreate",
        "runOnRecordSegmentComplete"},
       {
           {"rtspUDPReadBufferSize", "udpReadBufferSize"},
@@ -112,9 +109,6 @@ const std::vector<UnsupportedKey>& unsupportedPathKeys() {
           {"rpiCameraProfile", "rpiCameraH264Profile"},
           {"rpiCameraLevel", "rpiCameraH264Level"},
           {"rpiCameraJPEGQuality", "rpiCameraMJPEGQuality"},
-          {"runOnReady", "runOnOnline"},
-          {"runOnReadyRestart", "runOnOnlineRestart"},
-          {"runOnNotReady", "runOnOffline"},
       });
   return kKeys;
 }

@@ -155,11 +155,13 @@ void checkText(std::string_view text, std::string_view fileName, YamlSource sour
   size_t lineStart = 0;
   auto endLine = [&](size_t end) {
     if (isFile && end - lineStart > kMaxYamlLineBytes) {
-      failText(fileName, line,
-               fmt::format("a line of {} bytes (limit {} bytes per line)", end - lineStart, kMaxYamlLineBytes));
+      failText(
+          fileName, line,
+          fmt::format("a line of {} bytes (limit {} bytes per line)", end - lineStart, kMaxYamlLineBytes));
     }
     if (isFile && static_cast<size_t>(line) > kMaxConfigFileLines) {
-      failText(fileName, line, fmt::format("more than {} lines (limit {})", kMaxConfigFileLines, kMaxConfigFileLines));
+      failText(fileName, line,
+               fmt::format("more than {} lines (limit {})", kMaxConfigFileLines, kMaxConfigFileLines));
     }
     ++line;
     lineStart = end + 1;

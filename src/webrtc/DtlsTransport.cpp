@@ -335,7 +335,8 @@ void DtlsTransport::onDatagram(const uint8_t* data, size_t size) {
   const SSL_CIPHER* cipher = SSL_get_pending_cipher(ssl_);
   if (!cipher) cipher = SSL_get_current_cipher(ssl_);
   const char* why = nullptr;
-  if (!data || !isAcceptableDatagram(data, size, minimumEncryptedRecordLength(cipher), state_ == State::Connected, why)) {
+  if (!data || !isAcceptableDatagram(data, size, minimumEncryptedRecordLength(cipher),
+                                     state_ == State::Connected, why)) {
     logDropped(data ? why : "null datagram");
     return;
   }

@@ -307,6 +307,12 @@ TEST_F(ConfigJsonTest, PathJsonHasItsNameAndEffectiveSettings) {
       "alwaysAvailable": false,
       "alwaysAvailableTracks": [],
       "alwaysAvailableFile": "",
+      "runOnInit": "", "runOnInitRestart": false,
+      "runOnDemand": "", "runOnDemandRestart": false,
+      "runOnDemandStartTimeout": "10s", "runOnDemandCloseAfter": "10s", "runOnUnDemand": "",
+      "runOnOnline": "", "runOnOnlineRestart": false, "runOnOffline": "",
+      "runOnAvailable": "", "runOnAvailableRestart": false, "runOnUnavailable": "",
+      "runOnRead": "", "runOnReadRestart": false, "runOnUnread": "",
       "sourceOfflineGrace": "10s"})"));
   json redirect = pathToJson(*pathNamed(config, "moved"));
   EXPECT_EQ(redirect["source"], "redirect");

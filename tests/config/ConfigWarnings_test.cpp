@@ -35,23 +35,76 @@ TEST_F(ConfigWarnings, UnsupportedPathKeyIsWarnedOnceForAllPaths) {
   ConfigResult result = load(R"(
 pathDefaults:
   record: no
-  runOnReady: ''
+  rpiCameraProfile: ''
 paths:
   cam1: {record: yes, srtPublishPassphrase: secret}
   cam2: {record: yes}
-  cam3: {record: yes, runOnReady: 'ffmpeg ...'}
+  cam3: {record: yes, rpiCameraProfile: 'high'}
 )");
   ASSERT_TRUE(result.config) << result.error;
   EXPECT_EQ(countContaining(result.warnings, "'record'"), 1u);
   EXPECT_EQ(countContaining(result.warnings, "'srtPublishPassphrase'"), 1u);
-  EXPECT_EQ(countContaining(result.warnings, "'runOnReady'"), 1u);
+  EXPECT_EQ(countContaining(result.warnings, "'rpiCameraProfile'"), 1u);
   EXPECT_EQ(result.warnings.size(), 3u);
   EXPECT_EQ(result.warnings[0],
             "sluice.yml:3: configuration key 'record' is not supported by Sluice yet and is ignored");
   EXPECT_EQ(result.warnings[1],
-            "sluice.yml:4: configuration key 'runOnReady' (deprecated, replaced by 'runOnOnline') is not "
+            "sluice.yml:4: configuration key 'rpiCameraProfile' (deprecated, replaced by 'rpiCameraH264Profile') is not "
             "supported by Sluice yet and is ignored");
   EXPECT_EQ(result.config->paths.size(), 3u);
+}
+
+TEST_F(ConfigWarnings, HookKeysAreReadAndTheirOldNamesWarned) {
+  ConfigResult result = load(R"(
+runOnConnect: curl http://hooks/connect?id=$MTX_CONN_ID
+runOnConnectRestart: yes
+pathDefaults:
+  runOnReady: echo ready
+paths:
+  cam1:
+    runOnInit: ffmpeg -i in.mp4 -f rtsp rtsp://localhost:$RTSP_PORT/$MTX_PATH
+    runOnInitRestart: yes
+    runOnDemand: ffmpeg -i x
+    runOnDemandStartTimeout: 3s
+    runOnDemandCloseAfter: 20s
+    runOnUnDemand: echo gone
+    runOnRead: echo read
+    runOnReadRestart: yes
+    runOnUnread: echo unread
+    runOnAvailable: echo available
+    runOnUnavailable: echo unavailable
+    runOnNotReady: echo offline
+)");
+  ASSERT_TRUE(result.config) << result.error;
+  const Config& c = *result.config;
+  EXPECT_EQ(c.runOnConnect, "curl http://hooks/connect?id=$MTX_CONN_ID");
+  EXPECT_TRUE(c.runOnConnectRestart);
+  ASSERT_EQ(c.paths.size(), 1u);
+  const PathConfig& p = c.paths[0];
+  EXPECT_EQ(p.runOnInit, "ffmpeg -i in.mp4 -f rtsp rtsp://localhost:$RTSP_PORT/$MTX_PATH");
+  EXPECT_TRUE(p.runOnInitRestart);
+  EXPECT_EQ(p.runOnDemand, "ffmpeg -i x");
+  EXPECT_EQ(p.runOnDemandStartTimeout, std::chrono::seconds(3));
+  EXPECT_EQ(p.runOnDemandCloseAfter, std::chrono::seconds(20));
+  EXPECT_EQ(p.runOnUnDemand, "echo gone");
+  EXPECT_EQ(p.runOnRead, "echo read");
+  EXPECT_TRUE(p.runOnReadRestart);
+  EXPECT_EQ(p.runOnUnread, "echo unread");
+  EXPECT_EQ(p.runOnAvailable, "echo available");
+  EXPECT_EQ(p.runOnUnavailable, "echo unavailable");
+  EXPECT_EQ(p.runOnOnline, "echo ready");  // from pathDefaults' old name
+  EXPECT_EQ(p.runOnOffline, "echo offline");
+  EXPECT_EQ(countContaining(result.warnings, "'runOnReady' is deprecated and has been replaced by 'runOnOnline'"),
+            1u);
+  EXPECT_EQ(countContaining(result.warnings, "'runOnNotReady' is deprecated"), 1u);
+  // Recording hooks stay unsupported (Sluice does not record).
+  result = load("pathDefaults:\n  runOnRecordSegmentCreate: echo x\n");
+  ASSERT_TRUE(result.config);
+  EXPECT_EQ(countContaining(result.warnings, "'runOnRecordSegmentCreate' is not supported"), 1u);
+  // A timeout must be positive.
+  result = load("paths:\n  cam:\n    runOnDemandStartTimeout: 0s\n");
+  EXPECT_FALSE(result.config);
+  EXPECT_TRUE(testing::contains(result.error, "runOnDemandStartTimeout")) << result.error;
 }
 
 TEST_F(ConfigWarnings, GlobalAndPathKeysOfTheSameNameAreWarnedSeparately) {

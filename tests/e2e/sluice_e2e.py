@@ -669,6 +669,8 @@ class Server:
         return f"sluice did not exit cleanly on SIGTERM ({describe_status(status)})"
 
     def stop_and_check(self) -> str | None:
+        if self.stopped_status is not None and not self.start_failed:
+            return self.exit_problem(self.stopped_status)  # the test stopped it: judge that exit
         died_early = not self.alive() if self.proc else False
         status = self.stop()
         if self.start_failed:
