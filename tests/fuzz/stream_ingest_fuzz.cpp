@@ -53,7 +53,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     log::setLevel(log::Level::Error);  // transcoder start/stop lines on every input
     return format();
   }();
-  Stream s("fuzz", 1024, kMaxRtpPayload, fakeClock);
+  // A small history: it wraps within one input (more paths taken) and costs less per input.
+  Stream s("fuzz", 64, kMaxRtpPayload, fakeClock);
   s.start(kFormat);
   CheckingReader all, audio;
   all.stream = audio.stream = &s;
