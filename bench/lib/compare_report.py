@@ -19,7 +19,8 @@ ROWS = [
     ("sessions (connected)", ("sessions", "sessions_connected"), 0),
     ("egress Mbit/s", ("egress_mbps",), 1),
     ("egress pkt/s", ("egress_pps",), 0),
-    ("egress pkt/s per Mbit/s", ("pps_per_mbps",), 1),
+    ("egress pkt/s per Mbit/s", ("pps_per_mbps",), 2),
+    ("mean packet bytes (SRTP, as received)", ("bytes_per_packet",), 1),
     ("server CPU % of one core (load)", ("server_cpu_pct",), 1),
     ("server CPU % (ingest only, before viewers)", ("server_cpu_pct_ingest",), 1),
     ("server CPU µs per packet", ("cpu_us_per_packet",), 2),
@@ -43,7 +44,9 @@ ROWS = [
 def derived(doc: dict) -> dict:
     """Figures computed from one run's document (or from medians)."""
     mbps, pps = sb._num(doc.get("egress_mbps")), sb._num(doc.get("egress_pps"))
-    return {"pps_per_mbps": pps / mbps if mbps and pps is not None else None}
+    byts, pkts = sb._num(doc.get("bytes")), sb._num(doc.get("packets"))
+    return {"pps_per_mbps": pps / mbps if mbps and pps is not None else None,
+            "bytes_per_packet": byts / pkts if byts is not None and pkts else None}
 
 
 def server_figures(runs: list[dict]) -> dict:
