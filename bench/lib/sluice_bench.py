@@ -136,11 +136,13 @@ def server_config(camera_base: str, names: list[str], http_port: int, udp_port: 
     return {
         "logLevel": log_level,
         # Only WebRTC: the other servers of MediaMTX would take fixed ports (8554, 1935,
-        # 8888, 8890) and CPU; Sluice accepts these keys with a warning.
+        # 8888, 8890; MoQ 8892/8893 on every interface) and CPU; Sluice accepts these keys
+        # with a warning.
         "rtsp": False,
         "rtmp": False,
         "hls": False,
         "srt": False,
+        "moq": False,
         "webrtc": True,
         "webrtcAddress": f"{LOOPBACK}:{http_port}",
         "webrtcLocalUDPAddress": f"{LOOPBACK}:{udp_port}",
