@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/AsciiText.h"
 #include "core/Base64.h"
 
 namespace sluice::auth {
@@ -10,24 +11,11 @@ namespace {
 constexpr std::string_view kBasic = "basic ";
 constexpr std::string_view kBearer = "Bearer ";
 
-std::string_view trimWhitespace(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool startsWithIgnoringCase(std::string_view s, std::string_view lowerPrefix) {
-  if (s.size() < lowerPrefix.size()) return false;
-  return std::equal(lowerPrefix.begin(), lowerPrefix.end(), s.begin(), [](char expected, char c) {
-    return expected == ((c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c);
-  });
-}
-
 }  // namespace
 
 std::optional<BasicCredentials> parseBasicAuthorization(std::string_view header) {
-  header = trimWhitespace(header);
-  if (!startsWithIgnoringCase(header, kBasic)) return std::nullopt;
+  header = core::trim(header);
+  if (!core::istartsWith(header, kBasic)) return std::nullopt;
   std::optional<std::vector<uint8_t>> decoded = core::base64Decode(header.substr(kBasic.size()));
   if (!decoded) return std::nullopt;
   std::string text(decoded->begin(), decoded->end());
@@ -37,7 +25,7 @@ std::optional<BasicCredentials> parseBasicAuthorization(std::string_view header)
 }
 
 Credentials parseHttpAuthorization(std::string_view header) {
-  header = trimWhitespace(header);
+  header = core::trim(header);
   Credentials credentials;
   if (header.substr(0, kBearer.size()) == kBearer) {
     std::string_view value = header.substr(kBearer.size());

@@ -9,6 +9,7 @@
 #include "config/KeySuggestion.h"
 #include "config/KnownKeys.h"
 #include "config/UnsupportedKeys.h"
+#include "core/AsciiText.h"
 
 extern char** environ;
 
@@ -29,13 +30,6 @@ NameParts splitAtUnderscore(std::string_view name) {
 
 bool isUpperCase(std::string_view s) {
   return std::none_of(s.begin(), s.end(), [](unsigned char c) { return std::islower(c); });
-}
-
-std::string toLower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
 }
 
 Origin originOf(const std::string& variable) {
@@ -78,7 +72,7 @@ class EnvironmentReader {
   void applyPathVariable(const std::string& variable, std::string_view rest, const std::string& value) {
     NameParts parts = splitAtUnderscore(rest);
     if (parts.head.empty() || !isUpperCase(parts.head)) return;
-    std::string pathName = toLower(parts.head);
+    std::string pathName = core::toLowerAscii(parts.head);
     builder_.ensurePath(pathName, originOf(variable));
     if (parts.hasTail) applyPathField(variable, parts.tail, value, pathName);
   }
@@ -89,7 +83,7 @@ class EnvironmentReader {
     std::optional<std::string_view> key = findKeyByUpperCase(knownPathKeys(), parts.head);
     if (!key) {
       // MediaMTX ignores it silently; a typo here would otherwise go unnoticed.
-      std::string lower = toLower(parts.head);
+      std::string lower = core::toLowerAscii(parts.head);
       builder_.warn(fmt::format("environment variable {} does not name a path setting and is ignored{}",
                                 variable, didYouMean(lower, knownPathKeys())));
       return;

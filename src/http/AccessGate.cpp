@@ -24,8 +24,8 @@ std::string_view remoteIp(std::string_view remoteAddress) {
 bool isDefaultLocalIp(std::string_view ip) {
   // Zone suffixes ("::1%lo") never match an IP network in Go either.
   if (ip == "127.0.0.1" || ip == "::1") return true;
-  return equalsIgnoreCase(ip, "::ffff:127.0.0.1") || ip == "0:0:0:0:0:0:0:1" ||
-         equalsIgnoreCase(ip, "0:0:0:0:0:ffff:127.0.0.1");
+  return iequals(ip, "::ffff:127.0.0.1") || ip == "0:0:0:0:0:0:0:1" ||
+         iequals(ip, "0:0:0:0:0:ffff:127.0.0.1");
 }
 
 AccessCheck defaultUsersAccess() {

@@ -150,7 +150,7 @@ bool parseUuidParam(std::string_view text, std::string& canonical, std::string& 
     error = "invalid UUID length: " + std::to_string(n);
     return false;
   }
-  if (n == 45 && !equalsIgnoreCase(text.substr(0, 9), "urn:uuid:")) {
+  if (n == 45 && !iequals(text.substr(0, 9), "urn:uuid:")) {
     error = "invalid urn prefix: " + goQuote(text.substr(0, 9));
     return false;
   }

@@ -9,18 +9,17 @@ namespace sluice::http {
 
 std::string_view HttpRequest::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (equalsIgnoreCase(key, name)) return value;
+    if (iequals(key, name)) return value;
   }
   return {};
 }
 
 bool HttpRequest::hasHeader(std::string_view name) const {
-  return std::any_of(headers.begin(), headers.end(),
-                     [&](const auto& h) { return equalsIgnoreCase(h.first, name); });
+  return std::any_of(headers.begin(), headers.end(), [&](const auto& h) { return iequals(h.first, name); });
 }
 
 void HttpResponse::setHeader(std::string_view name, std::string value) {
-  std::erase_if(headers, [&](const auto& h) { return equalsIgnoreCase(h.first, name); });
+  std::erase_if(headers, [&](const auto& h) { return iequals(h.first, name); });
   headers.emplace_back(std::string(name), std::move(value));
 }
 
@@ -30,7 +29,7 @@ void HttpResponse::addHeader(std::string_view name, std::string value) {
 
 std::string_view HttpResponse::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (equalsIgnoreCase(key, name)) return value;
+    if (iequals(key, name)) return value;
   }
   return {};
 }

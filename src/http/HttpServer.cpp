@@ -112,8 +112,7 @@ std::string headerSafe(std::string_view value) {
 
 // Headers the server computes itself; a handler can't set them.
 bool isFramingHeader(std::string_view name) {
-  return equalsIgnoreCase(name, "Content-Length") || equalsIgnoreCase(name, "Transfer-Encoding") ||
-         equalsIgnoreCase(name, "Connection");
+  return iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding") || iequals(name, "Connection");
 }
 
 asio::ip::address clientAddress(const tcp::endpoint& ep) {
@@ -212,7 +211,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
 
   void onHeader() {
     auto& msg = parser_->get();
-    if (!parser_->is_done() && equalsIgnoreCase(view(msg[bhttp::field::expect]), "100-continue")) {
+    if (!parser_->is_done() && iequals(view(msg[bhttp::field::expect]), "100-continue")) {
       // curl and other clients wait for this before sending bodies (SDP offers) > 1 KiB.
       asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
                         [self = this->shared_from_this()](beast::error_code ec, size_t) {

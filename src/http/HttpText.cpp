@@ -5,8 +5,6 @@
 namespace sluice::http {
 namespace {
 
-char lowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
 int hexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -23,26 +21,12 @@ bool isPathSafe(unsigned char c) {
 bool decodeHexRun(std::string_view text, std::string& out) {
   for (char c : text) {
     if (hexValue(c) < 0) return false;
-    out.push_back(lowerAscii(c));
+    out.push_back(core::asciiLower(c));
   }
   return true;
 }
 
 }  // namespace
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lowerAscii(a[i]) != lowerAscii(b[i])) return false;
-  }
-  return true;
-}
-
-std::string toLowerAscii(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = lowerAscii(c);
-  return out;
-}
 
 bool percentDecode(std::string_view in, std::string& out) {
   out.clear();
@@ -115,7 +99,7 @@ std::string mediaType(std::string_view contentType) {
 bool canonicalUuid(std::string_view text, std::string& out) {
   out.clear();
   if (text.size() == 45) {
-    if (!equalsIgnoreCase(text.substr(0, 9), "urn:uuid:")) return false;
+    if (!iequals(text.substr(0, 9), "urn:uuid:")) return false;
     text.remove_prefix(9);
   } else if (text.size() == 38) {
     if (text.front() != '{' || text.back() != '}') return false;

@@ -6,12 +6,13 @@
 #include <string>
 #include <string_view>
 
+#include "core/AsciiText.h"
 #include "core/JsonText.h"
 
 namespace sluice::http {
 
-bool equalsIgnoreCase(std::string_view a, std::string_view b);
-std::string toLowerAscii(std::string_view text);
+using core::iequals;
+using core::toLowerAscii;
 
 // Splits a request target into a percent-decoded path and the raw query (without '?').
 // Accepts origin-form ("/a/b?x=1") and absolute-form ("http://host/a?x"), like Go's

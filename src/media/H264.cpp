@@ -1,18 +1,11 @@
 #include "media/H264.h"
 
+#include "core/AsciiText.h"
 #include "core/Base64.h"
 
 namespace sluice::media {
 
-namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
+using core::trim;
 
 bool parseSpropParameterSets(std::string_view value, H264ParameterSets& sets, std::string& error) {
   H264ParameterSets found;

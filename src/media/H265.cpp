@@ -1,16 +1,13 @@
 #include "media/H265.h"
 
+#include "core/AsciiText.h"
 #include "core/Base64.h"
 
 namespace sluice::media {
 
-namespace {
+using core::trim;
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+namespace {
 
 bool parseList(const char* name, std::string_view value, uint8_t type, std::vector<uint8_t>& out,
                std::string& error) {

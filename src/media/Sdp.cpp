@@ -6,6 +6,8 @@
 #include <climits>
 #include <cstdio>
 
+#include "core/AsciiText.h"
+
 namespace sluice::media {
 namespace {
 
@@ -17,7 +19,6 @@ constexpr size_t kMaxQuotedLength = 80;
 bool isBlank(char c) { return c == ' ' || c == '\t'; }
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 bool isAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-char toLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // RFC 8866 token characters.
 bool isTokenChar(char c) {
@@ -31,11 +32,7 @@ std::string_view trimRight(std::string_view s) {
   return s;
 }
 
-std::string_view trim(std::string_view s) {
-  s = trimRight(s);
-  while (!s.empty() && isBlank(s.front())) s.remove_prefix(1);
-  return s;
-}
+using core::trim;
 
 std::vector<std::string_view> splitBlanks(std::string_view s) {
   std::vector<std::string_view> out;
@@ -503,13 +500,7 @@ class Parser {
 
 }  // namespace
 
-bool sdpTokenEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (toLower(a[i]) != toLower(b[i])) return false;
-  }
-  return true;
-}
+bool sdpTokenEquals(std::string_view a, std::string_view b) { return core::iequals(a, b); }
 
 bool SdpAttributes::hasAttribute(std::string_view name) const {
   return std::any_of(attributes.begin(), attributes.end(),
@@ -612,9 +603,7 @@ std::map<std::string, std::string> parseFmtp(std::string_view params) {
     size_t eq = item.find('=');
     std::string_view key = trim(item.substr(0, eq));
     if (key.empty()) continue;
-    std::string lowered(key);
-    std::transform(lowered.begin(), lowered.end(), lowered.begin(), toLower);
-    out.emplace(std::move(lowered),
+    out.emplace(core::toLowerAscii(key),
                 eq == std::string_view::npos ? std::string{} : std::string(trim(item.substr(eq + 1))));
   }
   return out;

@@ -1,33 +1,21 @@
 #pragma once
 // Small text helpers shared by the RTSP parsers: RTSP header names and most parameter
-// names are case-insensitive, and every parser must turn numbers into values without
-// accepting signs, spaces or overflow that std::stoi would let through or throw on.
+// names are case-insensitive (core/AsciiText.h), and every parser must turn numbers into
+// values without accepting signs, spaces or overflow that std::stoi would let through or
+// throw on.
 #include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string_view>
 
+#include "core/AsciiText.h"
+
 namespace sluice::rtsp {
 
-inline char asciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-inline bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (asciiLower(a[i]) != asciiLower(b[i])) return false;
-  }
-  return true;
-}
-
-inline bool istartsWith(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
-
-inline std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
+using core::asciiLower;
+using core::iequals;
+using core::istartsWith;
+using core::trim;
 
 // Decimal digits only, the whole string, no overflow of T.
 template <class T>
