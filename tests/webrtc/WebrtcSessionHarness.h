@@ -132,17 +132,17 @@ class SessionHarness {
   }
 
   // Camera packets into the stream on its worker: `frames` video frames and as many audio
-  // packets, interleaved, continuing where the previous call stopped.
+  // packets, interleaved, continuing where the previous call stopped. They are built here, on
+  // the calling thread: the worker only ingests.
   void feed(uint32_t frames) {
-    onWorker([&] { feedOnWorker(frames); });
-  }
-  void feedOnWorker(uint32_t frames) {
+    std::vector<Bytes> packets;
     for (uint32_t i = 0; i < frames; ++i, ++frame_) {
-      const Bytes v = cameraVideo(static_cast<uint16_t>(1000 + frame_), frame_);
-      const Bytes a = cameraAudio(static_cast<uint16_t>(5000 + frame_), frame_);
-      stream_->ingestRtp(0, v.data(), v.size());
-      stream_->ingestRtp(1, a.data(), a.size());
+      packets.push_back(cameraVideo(static_cast<uint16_t>(1000 + frame_), frame_));
+      packets.push_back(cameraAudio(static_cast<uint16_t>(5000 + frame_), frame_));
     }
+    onWorker([&] {
+      for (size_t i = 0; i < packets.size(); ++i) stream_->ingestRtp(i % 2, packets[i].data(), packets[i].size());
+    });
   }
 
   // The stored packet a peer's packet was made from: the recorder's packet of that track whose
