@@ -24,6 +24,7 @@
 #include "webrtc/DtlsTransport.h"
 #include "webrtc/SocketAddress.h"
 #include "webrtc/SrtpSession.h"
+#include "webrtc/StunMessage.h"
 
 namespace sluice::webrtc::test {
 
@@ -109,6 +110,27 @@ class TestPeer {
   const std::optional<DtlsKeys>& keys() const { return keys_; }
   bool closeNotifyReceived() const { return closeNotify_; }
 
+  // An ICE connectivity check to the server (the viewer is controlling): USERNAME
+  // "<server ufrag>:<ours>", MESSAGE-INTEGRITY with the server's password, FINGERPRINT.
+  bool sendBindingRequest(const std::string& serverUfrag, const std::string& serverPwd, bool useCandidate,
+                          const std::string& password = {}) {
+    serverPwd_ = serverPwd;
+    uint8_t buf[512];
+    StunTransactionId id{};
+    for (size_t i = 0; i < id.size(); ++i) id[i] = static_cast<uint8_t>(++transactions_ * 31 + i);
+    StunMessageBuilder b(buf, sizeof(buf));
+    b.bindingRequest(id, serverUfrag + ":" + ufrag, 0x6e7f1eff, 0x1122334455667788ull, useCandidate);
+    b.appendMessageIntegrity(password.empty() ? serverPwd : password);
+    b.appendFingerprint();
+    if (!b.ok()) return false;
+    toServer(buf, b.size());
+    return true;
+  }
+  // The viewer's ufrag, as in its offer.
+  std::string ufrag = "A7a/";
+  // XOR-MAPPED-ADDRESS of every authentic Binding success response received.
+  std::vector<StunAddress> bindingResponses;
+
   // Reads every datagram that arrives within `wait` of the previous one.
   void receive(std::chrono::milliseconds wait) {
     uint8_t buf[2048];
@@ -162,6 +184,14 @@ class TestPeer {
 
  private:
   void onDatagram(const uint8_t* data, size_t size) {
+    if (isStun(data, size)) {
+      StunMessage m;
+      if (m.parse(data, size) == StunParseError::None && m.isSuccessResponse() &&
+          m.verifyMessageIntegrity(serverPwd_) && m.verifyFingerprint() && m.xorMappedAddress()) {
+        bindingResponses.push_back(*m.xorMappedAddress());
+      }
+      return;
+    }
     if (looksLikeDtls(data, size)) {
       if (dtls_) dtls_->onDatagram(data, size);
       return;
@@ -204,6 +234,8 @@ class TestPeer {
   SrtpSession srtpIn_;   // unprotects what the server sends
   SrtpSession srtpOut_;  // protects the viewer's RTCP
   std::set<std::pair<uint32_t, uint16_t>> toLose_;
+  std::string serverPwd_;
+  uint32_t transactions_ = 0;
 };
 
 }  // namespace sluice::webrtc::test
