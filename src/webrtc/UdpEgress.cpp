@@ -38,7 +38,7 @@ void UdpEgress::commit(size_t size, const sockaddr_storage& to, socklen_t toLeng
   if (!flushScheduled_) {
     flushScheduled_ = true;
     // Runs after the handlers already queued in this turn: one syscall for all of them.
-    boost::asio::post(io_, [this] { flush(); });
+    boost::asio::post(io_, withMemory(flushMemory_, [this] { flush(); }));
   }
 }
 

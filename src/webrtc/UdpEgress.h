@@ -10,6 +10,9 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
+#include <memory>
+
+#include "webrtc/HandlerMemory.h"
 
 namespace sluice::webrtc {
 
@@ -53,6 +56,8 @@ class UdpEgress {
   int fd_;
   size_t count_ = 0;
   bool flushScheduled_ = false;
+  // The posted flush's operation (one is pending at most); shared with it.
+  std::shared_ptr<HandlerMemory> flushMemory_ = std::make_shared<HandlerMemory>();
   alignas(64) std::array<std::array<uint8_t, kSlotSize>, kSlots> arena_;
   std::array<sockaddr_storage, kSlots> addrs_;
   std::array<socklen_t, kSlots> addrLengths_;

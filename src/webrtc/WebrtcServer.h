@@ -19,6 +19,7 @@
 #include "core/WorkerPool.h"
 #include "stream/Stream.h"
 #include "webrtc/DtlsCertificate.h"
+#include "webrtc/HandlerMemory.h"
 #include "webrtc/IceTcpListener.h"
 #include "webrtc/SocketAddress.h"
 #include "webrtc/WebrtcSession.h"
@@ -122,6 +123,8 @@ class WebrtcServer {
   std::unique_ptr<boost::asio::ip::udp::socket> socket_;
   boost::asio::ip::udp::endpoint from_;
   std::array<uint8_t, 2048> recvBuffer_{};
+  // The pending receive's operation (one at a time); shared with it.
+  std::shared_ptr<HandlerMemory> receiveMemory_ = std::make_shared<HandlerMemory>();
   std::unordered_map<std::string, UfragEntry> byUfrag_;
   std::unordered_map<SocketAddress, std::shared_ptr<WebrtcSession>, SocketAddressHash> byAddress_;
   std::atomic<uint64_t> datagramsIgnored_{0};

@@ -11,10 +11,10 @@
 #include <thread>
 #include <vector>
 
+#include "WebrtcTestPeer.h"
 #include "core/WorkerPool.h"
 #include "media/RtpPacket.h"
 #include "stream/Stream.h"
-#include "WebrtcTestPeer.h"
 #include "webrtc/WebrtcSession.h"
 #include "webrtc/WebrtcWorker.h"
 
@@ -141,7 +141,8 @@ class SessionHarness {
       packets.push_back(cameraAudio(static_cast<uint16_t>(5000 + frame_), frame_));
     }
     onWorker([&] {
-      for (size_t i = 0; i < packets.size(); ++i) stream_->ingestRtp(i % 2, packets[i].data(), packets[i].size());
+      for (size_t i = 0; i < packets.size(); ++i)
+        stream_->ingestRtp(i % 2, packets[i].data(), packets[i].size());
     });
   }
 
@@ -163,9 +164,9 @@ class SessionHarness {
   UdpEgress& egress() { return webrtcWorker_->egress(); }
   boost::asio::io_context& io() { return worker_.io(); }
 
-
-  // How the viewer's datagrams reach the session: as the UDP mux hands a datagram to a session
-  // on another worker (a copy posted to it).
+  // How the viewer's datagrams reach the session: copied and posted to its worker, where it
+  // calls onDatagram as the UDP mux does (the mux's own hand-over, WebrtcWorker's inbox, is
+  // bounded; a test's bursts are not dropped here). The copy is made on the calling thread.
   void deliver(const std::shared_ptr<WebrtcSession>& s, const uint8_t* d, size_t n) {
     boost::asio::post(worker_.io(), [s, b = Bytes(d, d + n)] { s->onDatagram(b.data(), b.size()); });
   }
@@ -217,7 +218,7 @@ class SessionHarness {
   int started_ = startWorker();
 
  public:
-  TestPeer& peer;                            // viewer 0's
+  TestPeer& peer;                           // viewer 0's
   std::shared_ptr<WebrtcSession>& session;  // viewer 0's
   RecordingReader recorder;                 // worker thread; read by the test between onWorker calls
   std::string& closedReason() { return viewers_[0]->closedReason; }

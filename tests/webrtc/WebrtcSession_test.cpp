@@ -105,7 +105,8 @@ TEST(WebrtcSession, NackBringsBackTheLostPacketsFromTheHistory) {
   h.feed(10);
   h.onWorker([] {});
   const size_t videoNow = storedOf(h.recorder, 0);
-  ASSERT_TRUE(h.peer.receiveUntil([&] { return h.peer.lost == 2 && h.peer.rtpOf(kVideoSsrc).size() >= videoNow - 2; }));
+  ASSERT_TRUE(h.peer.receiveUntil(
+      [&] { return h.peer.lost == 2 && h.peer.rtpOf(kVideoSsrc).size() >= videoNow - 2; }));
   uint8_t nack[64];
   const size_t n = media::buildNack(nack, sizeof(nack), kViewerSsrc, kVideoSsrc, lost, 2);
   ASSERT_TRUE(h.peer.sendRtcp(nack, n));
@@ -127,7 +128,8 @@ TEST(WebrtcSession, NackBringsBackTheLostPacketsFromTheHistory) {
 
   // A NACK for a packet long gone from the history, or for an SSRC the viewer does not receive.
   const uint16_t ancient = static_cast<uint16_t>(base - 2000);
-  ASSERT_TRUE(h.peer.sendRtcp(nack, media::buildNack(nack, sizeof(nack), kViewerSsrc, kVideoSsrc, &ancient, 1)));
+  ASSERT_TRUE(
+      h.peer.sendRtcp(nack, media::buildNack(nack, sizeof(nack), kViewerSsrc, kVideoSsrc, &ancient, 1)));
   ASSERT_TRUE(h.peer.sendRtcp(nack, media::buildNack(nack, sizeof(nack), kViewerSsrc, 0xdead, lost, 1)));
   h.peer.receive(std::chrono::milliseconds(50));
   h.onWorker([] {});
@@ -186,7 +188,8 @@ TEST(WebrtcSession, SenderReportsCountWhatWasSent) {
   size_t videoOctets = 0, audioOctets = 0;
   for (const auto& p : h.peer.rtpOf(kVideoSsrc)) videoOctets += p.size() - 12;
   for (const auto& p : h.peer.rtpOf(kAudioSsrc)) audioOctets += p.size() - 12;
-  for (const auto& sr : h.peer.rtcpSeen.senderReports) ASSERT_TRUE(sr.ssrc == kVideoSsrc || sr.ssrc == kAudioSsrc);
+  for (const auto& sr : h.peer.rtcpSeen.senderReports)
+    ASSERT_TRUE(sr.ssrc == kVideoSsrc || sr.ssrc == kAudioSsrc);
   for (const uint32_t ssrc : {kVideoSsrc, kAudioSsrc}) {
     RtcpSeen::Sr sr{};
     for (const auto& r : h.peer.rtcpSeen.senderReports) {
@@ -210,7 +213,8 @@ TEST(WebrtcSession, BadRtcpFromTheViewerChangesNothing) {
   ASSERT_TRUE(h.connect());
   h.feed(5);
   h.onWorker([] {});
-  ASSERT_TRUE(h.peer.receiveUntil([&] { return h.peer.rtpOf(kVideoSsrc).size() >= storedOf(h.recorder, 0); }));
+  ASSERT_TRUE(
+      h.peer.receiveUntil([&] { return h.peer.rtpOf(kVideoSsrc).size() >= storedOf(h.recorder, 0); }));
   const uint16_t base = media::readSequence(h.peer.rtpOf(kVideoSsrc)[0].data());
 
   uint8_t nack[64];
@@ -253,13 +257,15 @@ TEST(WebrtcSession, BadRtcpFromTheViewerChangesNothing) {
   EXPECT_EQ(h.stats().nacksReceived.load(), 0u);
   EXPECT_EQ(h.stats().retransmitted.load(), 0u);
   EXPECT_EQ(h.stats().plisReceived.load(), 1u) << "the replayed PLI counts once";
-  EXPECT_EQ(h.stats().rtcpPacketsReceived.load(), 4u) << "the three malformed ones authenticate, then stop parsing";
+  EXPECT_EQ(h.stats().rtcpPacketsReceived.load(), 4u)
+      << "the three malformed ones authenticate, then stop parsing";
 
   // The session still works: media flows and a real NACK is answered.
   const size_t before = h.peer.rtpOf(kVideoSsrc).size();
   h.feed(5);
   h.onWorker([] {});
-  ASSERT_TRUE(h.peer.receiveUntil([&] { return h.peer.rtpOf(kVideoSsrc).size() >= storedOf(h.recorder, 0); }));
+  ASSERT_TRUE(
+      h.peer.receiveUntil([&] { return h.peer.rtpOf(kVideoSsrc).size() >= storedOf(h.recorder, 0); }));
   EXPECT_GT(h.peer.rtpOf(kVideoSsrc).size(), before);
   h.peer.loseOnce(kVideoSsrc, base);  // the retransmission would otherwise be a replay to the viewer
   ASSERT_TRUE(h.peer.sendRtcp(nack, n));

@@ -78,7 +78,8 @@ class TestPeer {
 
   // Runs the DTLS handshake as client against the server's certificate fingerprint; true once
   // both SRTP directions are keyed.
-  bool connect(const std::string& serverFingerprint, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+  bool connect(const std::string& serverFingerprint,
+               std::chrono::milliseconds limit = std::chrono::seconds(5)) {
     DtlsTransport::Callbacks cb;
     cb.sendDatagram = [this](const uint8_t* d, size_t n) { toServer(d, n); };
     // Keyed at once: the server's first SRTP may share a read with its last handshake flight.
@@ -142,7 +143,8 @@ class TestPeer {
     }
   }
   // Receives until `done` or the limit.
-  bool receiveUntil(const std::function<bool()>& done, std::chrono::milliseconds limit = std::chrono::seconds(3)) {
+  bool receiveUntil(const std::function<bool()>& done,
+                    std::chrono::milliseconds limit = std::chrono::seconds(3)) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     while (!done() && std::chrono::steady_clock::now() < deadline) receive(std::chrono::milliseconds(5));
     return done();

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "../WebrtcServerHarness.h"
 #include "../WebrtcSessionHarness.h"
 #include "core/Clock.h"
 
@@ -118,7 +119,8 @@ TEST(WebrtcAllocation, ForwardingAPacketNeverAllocates) {
   SessionHarness h(false);
   warmUp(h);
   const uint64_t sentBefore = h.stats().rtpPacketsSent.load();
-  const size_t undecryptableBefore = h.peer.undecryptable;  // the warm-up's NACK resent a packet the viewer had
+  const size_t undecryptableBefore =
+      h.peer.undecryptable;  // the warm-up's NACK resent a packet the viewer had
   const uint64_t flushesBefore = h.egress().stats().batches.load();
   // 300 frames of video and audio in turns of 5 frames: ingest, fan-out, rewrite, SRTP,
   // egress slot/commit, and one egress flush (sendmmsg) per turn.
@@ -134,7 +136,8 @@ TEST(WebrtcAllocation, ForwardingAPacketNeverAllocates) {
   EXPECT_GE(flushes, 60u);
   EXPECT_EQ(c.cpp, 0u) << "operator new on the forwarding path";
   EXPECT_EQ(c.crypto, 0u) << "OpenSSL allocation on the forwarding path";
-  ASSERT_TRUE(h.peer.receiveUntil([&] { return h.peer.rtp.size() + undecryptableBefore >= sentBefore + forwarded; }));
+  ASSERT_TRUE(
+      h.peer.receiveUntil([&] { return h.peer.rtp.size() + undecryptableBefore >= sentBefore + forwarded; }));
   EXPECT_EQ(h.peer.undecryptable, undecryptableBefore) << "every forwarded packet decrypts";
 }
 
@@ -159,7 +162,8 @@ TEST(WebrtcAllocation, ReceivingRtcpNeverAllocates) {
   media::RtcpReportBlock block;
   block.ssrc = kVideoSsrc;
   for (int i = 0; i < 50; ++i) {
-    const uint16_t lost[] = {static_cast<uint16_t>(first - 20 + i % 10), static_cast<uint16_t>(first - 8 + i % 5)};
+    const uint16_t lost[] = {static_cast<uint16_t>(first - 20 + i % 10),
+                             static_cast<uint16_t>(first - 8 + i % 5)};
     add(buf, media::buildNack(buf, sizeof(buf), kViewerSsrc, kVideoSsrc, lost, 2));
     add(buf, media::buildPli(buf, sizeof(buf), kViewerSsrc, kVideoSsrc));
     add(buf, media::buildFir(buf, sizeof(buf), kViewerSsrc, kVideoSsrc, static_cast<uint8_t>(i)));
@@ -181,9 +185,11 @@ TEST(WebrtcAllocation, ReceivingRtcpNeverAllocates) {
   });
   const uint64_t received = h.stats().rtcpPacketsReceived.load() - rtcpBefore;
   const uint64_t resent = h.stats().retransmitted.load() - resentBefore;
-  std::printf("%zu RTCP datagrams (%llu authentic, %llu retransmissions): %zu operator new, %zu OpenSSL allocations\n",
-              datagrams.size(), static_cast<unsigned long long>(received), static_cast<unsigned long long>(resent),
-              c.cpp, c.crypto);
+  std::printf(
+      "%zu RTCP datagrams (%llu authentic, %llu retransmissions): %zu operator new, %zu OpenSSL "
+      "allocations\n",
+      datagrams.size(), static_cast<unsigned long long>(received), static_cast<unsigned long long>(resent),
+      c.cpp, c.crypto);
   EXPECT_EQ(received, 200u);
   EXPECT_EQ(h.stats().nacksReceived.load() - nacksBefore, 50u);
   EXPECT_EQ(resent, 100u);
@@ -210,6 +216,70 @@ TEST(WebrtcAllocation, SenderReportsNeverAllocate) {
   EXPECT_EQ(c.cpp, 0u);
   EXPECT_EQ(c.crypto, 0u);
 }
+
+// The same RTCP through the server's UDP port: the mux on worker 0 receives each datagram,
+// finds the session by address and hands it over, on the same worker or to another one.
+// Counted on both workers.
+void rtcpThroughTheMux(size_t sessionWorker) {
+  ServerHarness h(sessionWorker);
+  ASSERT_TRUE(h.started);
+  TestPeer peer;
+  const Answer a = parseAnswer(h.offer(peer));
+  ASSERT_TRUE(h.connect(peer, a));
+  h.feed(70);
+  ASSERT_TRUE(peer.receiveUntil([&] { return peer.rtpOf(a.videoSsrc).size() >= 70; }));
+  const uint16_t last = media::readSequence(peer.rtpOf(a.videoSsrc).back().data());
+
+  std::vector<Bytes> datagrams;
+  auto add = [&](const uint8_t* plain, size_t n) {
+    Bytes b(plain, plain + n);
+    b.resize(n + SrtpSession::kMaxOverhead);
+    b.resize(peer.srtpOut().protectRtcp(b.data(), n, b.size()));
+    datagrams.push_back(b);
+  };
+  uint8_t buf[256];
+  media::RtcpReportBlock block;
+  block.ssrc = a.videoSsrc;
+  for (int i = 0; i < 51; ++i) {  // the first round warms the path up
+    const uint16_t lost = static_cast<uint16_t>(last - 20 + i % 10);
+    add(buf, media::buildNack(buf, sizeof(buf), kViewerSsrc, a.videoSsrc, &lost, 1));
+    add(buf, media::buildPli(buf, sizeof(buf), kViewerSsrc, a.videoSsrc));
+    block.cumulativeLost = i;
+    add(buf, media::buildReceiverReport(buf, sizeof(buf), kViewerSsrc, &block, 1));
+    Bytes forged = datagrams.back();
+    forged.back() ^= 1;
+    datagrams.push_back(forged);
+  }
+  // Sent four at a time, each group handled before the next (the server's receive buffer
+  // stays far from full, so none is dropped).
+  auto sendGroup = [&](size_t g) {
+    const uint64_t before = h.info(a.id)->rtcpPacketsReceived;
+    for (size_t k = 0; k < 4; ++k) peer.sendRaw(datagrams[g * 4 + k]);
+    for (int spin = 0; spin < 2000 && h.info(a.id)->rtcpPacketsReceived < before + 3; ++spin) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  };
+  sendGroup(0);
+  const uint64_t received = h.info(a.id)->rtcpPacketsReceived;
+  const size_t cpp = gNew.load(), crypto = gCrypto.load();
+  for (size_t w = 0; w < 2; ++w) h.onWorker(w, [] { tCounting = true; });
+  for (size_t g = 1; g < 51; ++g) sendGroup(g);
+  for (size_t w = 0; w < 2; ++w) h.onWorker(w, [] { tCounting = false; });
+  const Counts c{gNew.load() - cpp, gCrypto.load() - crypto};
+  const auto info = h.info(a.id);
+  std::printf(
+      "session on worker %zu: 200 RTCP datagrams through the mux (%llu authentic, %llu NACKs answered): "
+      "%zu operator new, %zu OpenSSL allocations\n",
+      sessionWorker, static_cast<unsigned long long>(info->rtcpPacketsReceived - received),
+      static_cast<unsigned long long>(info->retransmitted), c.cpp, c.crypto);
+  EXPECT_EQ(info->rtcpPacketsReceived - received, 150u);
+  EXPECT_EQ(info->plisReceived, 51u);
+  EXPECT_EQ(c.cpp, 0u) << "operator new on the mux's RTCP path";
+  EXPECT_EQ(c.crypto, 0u) << "OpenSSL allocation on the mux's RTCP path";
+}
+
+TEST(WebrtcAllocation, RtcpThroughTheMuxToASessionOnItsWorker) { rtcpThroughTheMux(0); }
+TEST(WebrtcAllocation, RtcpThroughTheMuxToASessionOnAnotherWorker) { rtcpThroughTheMux(1); }
 
 }  // namespace
 }  // namespace sluice::webrtc::test
