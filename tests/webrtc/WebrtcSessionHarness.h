@@ -101,9 +101,10 @@ class SessionHarness {
   }
 
   // Another viewer of the same stream, with its own SSRCs and payload types.
-  Viewer& addViewer(uint32_t videoSsrc, uint8_t videoPt, uint32_t audioSsrc, uint8_t audioPt) {
+  Viewer& addViewer(uint32_t videoSsrc, uint8_t videoPt, uint32_t audioSsrc, uint8_t audioPt,
+                    std::chrono::milliseconds handshakeTimeout = std::chrono::seconds(10)) {
     viewers_.push_back(std::make_unique<Viewer>());
-    startSession(*viewers_.back(), videoSsrc, videoPt, audioSsrc, audioPt);
+    startSession(*viewers_.back(), videoSsrc, videoPt, audioSsrc, audioPt, handshakeTimeout);
     return *viewers_.back();
   }
 
@@ -162,6 +163,7 @@ class SessionHarness {
   WebrtcSessionStats const& stats() const { return session->stats(); }
   stream::Stream& stream() { return *stream_; }
   UdpEgress& egress() { return webrtcWorker_->egress(); }
+  WebrtcWorker& webrtcWorker() { return *webrtcWorker_; }
   boost::asio::io_context& io() { return worker_.io(); }
 
   // How the viewer's datagrams reach the session: copied and posted to its worker, where it
@@ -178,7 +180,8 @@ class SessionHarness {
     return v;
   }
 
-  void startSession(Viewer& v, uint32_t videoSsrc, uint8_t videoPt, uint32_t audioSsrc, uint8_t audioPt) {
+  void startSession(Viewer& v, uint32_t videoSsrc, uint8_t videoPt, uint32_t audioSsrc, uint8_t audioPt,
+                    std::chrono::milliseconds handshakeTimeout = std::chrono::seconds(10)) {
     WebrtcSessionParams p;
     p.id = "0123456789abcdef" + std::to_string(viewers_.size());
     p.secret = "secret" + std::to_string(viewers_.size());
@@ -190,6 +193,7 @@ class SessionHarness {
     p.tracks.push_back({1, "PCMU", audioPt, audioSsrc, false});
     p.cname = "viewer-cname";
     p.senderReportPeriod = std::chrono::milliseconds(100);
+    p.handshakeTimeout = handshakeTimeout;
     v.session = std::make_shared<WebrtcSession>(std::move(p), *webrtcWorker_, stream_, certificate_,
                                                 [&v](const std::string& reason) { v.closedReason = reason; });
     v.peer.toServer = [this, s = v.session](const uint8_t* d, size_t n) { deliver(s, d, n); };

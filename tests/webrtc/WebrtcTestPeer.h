@@ -175,6 +175,7 @@ class TestPeer {
   RtcpSeen rtcpSeen;
   size_t undecryptable = 0;  // SRTP/SRTCP that failed to unprotect (a test expects 0)
   size_t lost = 0;
+  std::vector<uint16_t> lostSequences;  // of the packets loseOnce() dropped, in arrival order
 
   std::vector<Bytes> rtpOf(uint32_t ssrc) const {
     std::vector<Bytes> out;
@@ -215,6 +216,7 @@ class TestPeer {
     if (lose != toLose_.end()) {
       toLose_.erase(lose);
       ++lost;
+      lostSequences.push_back(media::readSequence(data));
       return;
     }
     const size_t n = srtpIn_.unprotectRtp(b.data(), b.size());
