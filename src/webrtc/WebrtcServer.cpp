@@ -419,7 +419,7 @@ std::shared_ptr<WebrtcSession> WebrtcServer::verifyIceCheck(const StunMessage& m
   responseSize = 0;
   std::optional<std::string_view> ufrag = iceCheckLocalUfrag(msg);
   if (!ufrag) return nullptr;
-  auto it = byUfrag_.find(std::string(*ufrag));
+  auto it = byUfrag_.find(*ufrag);
   if (it == byUfrag_.end()) return nullptr;
   responseSize = answerIceCheck(msg, it->second.localPwd, from, out, kIceCheckResponseMax);
   return responseSize > 0 ? it->second.session : nullptr;

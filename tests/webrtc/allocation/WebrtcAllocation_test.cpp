@@ -278,6 +278,31 @@ void rtcpThroughTheMux(size_t sessionWorker) {
   EXPECT_EQ(c.crypto, 0u) << "OpenSSL allocation on the mux's RTCP path";
 }
 
+// ICE consent checks (RFC 7675) of a connected viewer, a few per second each: verified and
+// answered by the mux without allocating. (A check that nominates again, USE-CANDIDATE, is also
+// handed to the session's worker: that hand-over allocates and is not measured here.)
+TEST(WebrtcAllocation, ConsentChecksThroughTheMux) {
+  ServerHarness h(1);
+  ASSERT_TRUE(h.started);
+  TestPeer peer;
+  const Answer a = parseAnswer(h.offer(peer));
+  ASSERT_TRUE(h.connect(peer, a));
+  ASSERT_TRUE(peer.sendBindingRequest(a.ufrag, a.pwd, false));  // warm-up
+  ASSERT_TRUE(peer.receiveUntil([&] { return peer.bindingResponses.size() == 2; }));
+  const size_t cpp = gNew.load(), crypto = gCrypto.load();
+  for (size_t w = 0; w < 2; ++w) h.onWorker(w, [] { tCounting = true; });
+  for (size_t i = 0; i < 50; ++i) {
+    ASSERT_TRUE(peer.sendBindingRequest(a.ufrag, a.pwd, false));
+    ASSERT_TRUE(peer.receiveUntil([&] { return peer.bindingResponses.size() == 3 + i; }));
+  }
+  for (size_t w = 0; w < 2; ++w) h.onWorker(w, [] { tCounting = false; });
+  const Counts c{gNew.load() - cpp, gCrypto.load() - crypto};
+  std::printf("50 consent checks answered through the mux: %zu operator new, %zu OpenSSL allocations\n",
+              c.cpp, c.crypto);
+  EXPECT_EQ(c.cpp, 0u);
+  EXPECT_EQ(c.crypto, 0u);
+}
+
 TEST(WebrtcAllocation, RtcpThroughTheMuxToASessionOnItsWorker) { rtcpThroughTheMux(0); }
 TEST(WebrtcAllocation, RtcpThroughTheMuxToASessionOnAnotherWorker) { rtcpThroughTheMux(1); }
 
