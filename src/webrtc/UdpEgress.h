@@ -36,7 +36,8 @@ class UdpEgress {
 
   // A buffer of kSlotSize bytes for the next datagram. Valid until commit() or flush().
   uint8_t* slot();
-  // Queues the datagram written into slot(); the first commit of a turn schedules the flush.
+  // Queues the datagram written into slot(); the first commit of a turn schedules the flush
+  // (one posted flush per turn, however often the arena fills).
   void commit(size_t size, const sockaddr_storage& to, socklen_t toLength);
   // Sends everything queued now.
   void flush();

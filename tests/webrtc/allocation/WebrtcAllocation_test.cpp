@@ -141,6 +141,27 @@ TEST(WebrtcAllocation, ForwardingAPacketNeverAllocates) {
   EXPECT_EQ(h.peer.undecryptable, undecryptableBefore) << "every forwarded packet decrypts";
 }
 
+// A turn that queues more than the egress arena holds (a keyframe to many viewers): the arena
+// is flushed early, and the turn's one posted flush sends the rest.
+TEST(WebrtcAllocation, ForwardingABurstLargerThanTheArenaNeverAllocates) {
+  SessionHarness h(false);
+  warmUp(h);
+  const uint64_t sentBefore = h.stats().rtpPacketsSent.load();
+  const uint64_t flushesBefore = h.egress().stats().batches.load();
+  const Counts c = countOnWorker(h, [&] {
+    for (int turn = 0; turn < 3; ++turn) h.feed(100);  // 200 packets a turn
+  });
+  const uint64_t forwarded = h.stats().rtpPacketsSent.load() - sentBefore;
+  const uint64_t flushes = h.egress().stats().batches.load() - flushesBefore;
+  std::printf(
+      "forwarded %llu packets in 3 turns, %llu egress flushes: %zu operator new, %zu OpenSSL allocations\n",
+      static_cast<unsigned long long>(forwarded), static_cast<unsigned long long>(flushes), c.cpp, c.crypto);
+  EXPECT_GE(forwarded, 600u);
+  EXPECT_EQ(flushes, 6u) << "per turn: one early (arena full), one at its end";
+  EXPECT_EQ(c.cpp, 0u);
+  EXPECT_EQ(c.crypto, 0u);
+}
+
 TEST(WebrtcAllocation, ReceivingRtcpNeverAllocates) {
   SessionHarness h(false);
   warmUp(h);
