@@ -46,6 +46,9 @@ void* cryptoRealloc(void* p, size_t n, const char*, int) {
 void cryptoFree(void* p, const char*, int) { std::free(p); }
 }  // namespace
 
+// Every replacement allocates with malloc, so free is the matching release (g++ cannot see that
+// across the replaced operators).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void* operator new(size_t size) { return countedNew(size); }
 void* operator new[](size_t size) { return countedNew(size); }
 void* operator new(size_t size, const std::nothrow_t&) noexcept {
