@@ -37,8 +37,13 @@ void UdpEgress::commit(size_t size, const sockaddr_storage& to, socklen_t toLeng
   ++count_;
   if (!flushScheduled_) {
     flushScheduled_ = true;
-    // Runs after the handlers already queued in this turn: one syscall for all of them.
-    boost::asio::post(io_, [this] { flush(); });
+    // Runs after the handlers already queued in this turn: one syscall for all of them. An
+    // early flush (a full arena) leaves it scheduled: it sends the rest of the turn, and no
+    // second one is posted while it is pending.
+    boost::asio::post(io_, withMemory(flushMemory_, [this] {
+                        flushScheduled_ = false;
+                        flush();
+                      }));
   }
 }
 
@@ -116,7 +121,6 @@ size_t UdpEgress::buildMessages() {
 }
 
 void UdpEgress::flush() {
-  flushScheduled_ = false;
   if (count_ == 0) return;
   size_t messages;
   if (count_ == 1) {

@@ -10,6 +10,9 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
+#include <memory>
+
+#include "webrtc/HandlerMemory.h"
 
 namespace sluice::webrtc {
 
@@ -33,7 +36,8 @@ class UdpEgress {
 
   // A buffer of kSlotSize bytes for the next datagram. Valid until commit() or flush().
   uint8_t* slot();
-  // Queues the datagram written into slot(); the first commit of a turn schedules the flush.
+  // Queues the datagram written into slot(); the first commit of a turn schedules the flush
+  // (one posted flush per turn, however often the arena fills).
   void commit(size_t size, const sockaddr_storage& to, socklen_t toLength);
   // Sends everything queued now.
   void flush();
@@ -53,6 +57,8 @@ class UdpEgress {
   int fd_;
   size_t count_ = 0;
   bool flushScheduled_ = false;
+  // The posted flush's operation (one is pending at most); shared with it.
+  std::shared_ptr<HandlerMemory> flushMemory_ = std::make_shared<HandlerMemory>();
   alignas(64) std::array<std::array<uint8_t, kSlotSize>, kSlots> arena_;
   std::array<sockaddr_storage, kSlots> addrs_;
   std::array<socklen_t, kSlots> addrLengths_;

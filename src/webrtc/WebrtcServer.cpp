@@ -375,15 +375,16 @@ size_t WebrtcServer::sessionCount() const {
 // ---- worker 0: the UDP mux ----
 
 void WebrtcServer::receive() {
-  socket_->async_receive_from(asio::buffer(recvBuffer_), from_,
-                              [this](const boost::system::error_code& ec, size_t n) {
-                                if (ec == asio::error::operation_aborted || !socket_->is_open()) return;
-                                if (!ec && n > 0) {
-                                  SocketAddress a = SocketAddress::from(from_.data(), from_.size());
-                                  onDatagram(recvBuffer_.data(), n, a);
-                                }
-                                receive();
-                              });
+  socket_->async_receive_from(
+      asio::buffer(recvBuffer_), from_,
+      withMemory(receiveMemory_, [this](const boost::system::error_code& ec, size_t n) {
+        if (ec == asio::error::operation_aborted || !socket_->is_open()) return;
+        if (!ec && n > 0) {
+          SocketAddress a = SocketAddress::from(from_.data(), from_.size());
+          onDatagram(recvBuffer_.data(), n, a);
+        }
+        receive();
+      }));
 }
 
 void WebrtcServer::onDatagram(const uint8_t* data, size_t size, const SocketAddress& from) {
@@ -410,10 +411,7 @@ void WebrtcServer::dispatch(const std::shared_ptr<WebrtcSession>& session, const
     session->onDatagram(data, size);
     return;
   }
-  // Viewer-to-server traffic is low-rate (DTLS handshake, RTCP feedback).
-  asio::post(session->workerIo(), [session, buf = std::vector<uint8_t>(data, data + size)] {
-    session->onDatagram(buf.data(), buf.size());
-  });
+  workers_.at(session->workerIndex())->postDatagram(session, data, size);
 }
 
 std::shared_ptr<WebrtcSession> WebrtcServer::verifyIceCheck(const StunMessage& msg, const SocketAddress& from,
@@ -421,7 +419,7 @@ std::shared_ptr<WebrtcSession> WebrtcServer::verifyIceCheck(const StunMessage& m
   responseSize = 0;
   std::optional<std::string_view> ufrag = iceCheckLocalUfrag(msg);
   if (!ufrag) return nullptr;
-  auto it = byUfrag_.find(std::string(*ufrag));
+  auto it = byUfrag_.find(*ufrag);
   if (it == byUfrag_.end()) return nullptr;
   responseSize = answerIceCheck(msg, it->second.localPwd, from, out, kIceCheckResponseMax);
   return responseSize > 0 ? it->second.session : nullptr;

@@ -13,12 +13,14 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "core/WorkerPool.h"
 #include "stream/Stream.h"
 #include "webrtc/DtlsCertificate.h"
+#include "webrtc/HandlerMemory.h"
 #include "webrtc/IceTcpListener.h"
 #include "webrtc/SocketAddress.h"
 #include "webrtc/WebrtcSession.h"
@@ -122,7 +124,14 @@ class WebrtcServer {
   std::unique_ptr<boost::asio::ip::udp::socket> socket_;
   boost::asio::ip::udp::endpoint from_;
   std::array<uint8_t, 2048> recvBuffer_{};
-  std::unordered_map<std::string, UfragEntry> byUfrag_;
+  // The pending receive's operation (one at a time); shared with it.
+  std::shared_ptr<HandlerMemory> receiveMemory_ = std::make_shared<HandlerMemory>();
+  // Looked up by the check's USERNAME view: no string is built per check.
+  struct UfragHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, UfragEntry, UfragHash, std::equal_to<>> byUfrag_;
   std::unordered_map<SocketAddress, std::shared_ptr<WebrtcSession>, SocketAddressHash> byAddress_;
   std::atomic<uint64_t> datagramsIgnored_{0};
   std::unique_ptr<IceTcpListener> tcpListener_;  // owned, runs on worker 0; null without ICE-TCP

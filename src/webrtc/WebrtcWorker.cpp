@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <cassert>
+#include <cstring>
 
 #include "core/Clock.h"
 #include "webrtc/WebrtcSession.h"
@@ -39,18 +41,50 @@ void WebrtcWorker::stop() {
 void WebrtcWorker::scheduleTick() {
   if (stopped_) return;
   timer_.expires_after(kTickPeriod);
-  timer_.async_wait([this](const boost::system::error_code& ec) {
+  timer_.async_wait(withMemory(tickMemory_, [this](const boost::system::error_code& ec) {
     if (ec) return;
     tick();
     scheduleTick();
-  });
+  }));
 }
 
 void WebrtcWorker::tick() {
-  int64_t now = core::monotonicUs();
-  // Copy: a session may close (and remove itself) during its tick.
-  auto sessions = sessions_;
-  for (auto& s : sessions) s->tick(now);
+  const int64_t now = core::monotonicUs();
+  // A session may close during its tick and remove itself (remove() keeps it alive until the
+  // handler ends): then the next one has moved to its index. Nothing is copied per tick.
+  for (size_t i = 0; i < sessions_.size();) {
+    WebrtcSession* s = sessions_[i].get();
+    s->tick(now);
+    if (i < sessions_.size() && sessions_[i].get() == s) ++i;
+  }
+}
+
+void WebrtcWorker::postDatagram(const std::shared_ptr<WebrtcSession>& session, const uint8_t* data,
+                                size_t size) {
+  const uint64_t head = inboxHead_.load(std::memory_order_relaxed);
+  if (size > kInboxDatagram || head - inboxTail_.load(std::memory_order_acquire) >= kInboxSlots) {
+    inboxDropped_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  InboxSlot& slot = inbox_->slots[head % kInboxSlots];
+  slot.session = session;
+  std::memcpy(slot.data, data, size);
+  slot.size = size;
+  inboxHead_.store(head + 1, std::memory_order_release);
+  // The operation lives in the slot; the aliasing pointer shares the inbox's ownership.
+  std::shared_ptr<HandlerMemory> memory(inbox_, &slot.memory);
+  boost::asio::post(io(), withMemory(memory, [this] { deliverInboxSlot(); }));
+}
+
+void WebrtcWorker::deliverInboxSlot() {
+  assert(worker_.inThisThread());
+  // One posted delivery per slot, run in posting order: this one's datagram is at the tail.
+  const uint64_t tail = inboxTail_.load(std::memory_order_relaxed);
+  assert(tail < inboxHead_.load(std::memory_order_acquire));
+  InboxSlot& slot = inbox_->slots[tail % kInboxSlots];
+  std::shared_ptr<WebrtcSession> session = std::move(slot.session);
+  session->onDatagram(slot.data, slot.size);
+  inboxTail_.store(tail + 1, std::memory_order_release);  // the producer may reuse the slot
 }
 
 }  // namespace sluice::webrtc

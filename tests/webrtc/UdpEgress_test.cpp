@@ -1,6 +1,7 @@
 // UdpEgress against real loopback sockets: one sendmmsg per turn, GSO runs of equal sizes per
 // viewer and RTP stream (an audio packet between video packets does not cut the video run),
-// each stream's order kept, other destinations untouched.
+// each stream's order kept, other destinations untouched; a turn larger than the arena flushes
+// early and loses nothing; a destination the kernel refuses costs only its own datagrams.
 #include "webrtc/UdpEgress.h"
 
 #include <arpa/inet.h>
@@ -106,6 +107,73 @@ TEST(UdpEgress, NonRtpDatagramsKeepTheirOrder) {
     ASSERT_EQ(::recv(viewer.fd, buf, sizeof(buf), 0), 100);
     EXPECT_EQ(buf[1], i);
   }
+  ::close(fd);
+}
+
+TEST(UdpEgress, ATurnLargerThanTheArenaFlushesEarlyAndKeepsEverything) {
+  boost::asio::io_context io;
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  UdpEgress egress(io, fd);
+  Receiver viewer;
+  int size = 4 * 1024 * 1024;
+  ::setsockopt(viewer.fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+  const size_t n = UdpEgress::kSlots * 2 + 17;  // one keyframe burst of a large frame
+  for (size_t i = 0; i < n; ++i) queueRtp(egress, viewer, 7, static_cast<uint16_t>(65500 + i), 1200);
+  EXPECT_EQ(egress.stats().batches.load(), 2u) << "two full arenas left during the turn";
+  io.run();
+  EXPECT_EQ(egress.stats().batches.load(), 3u);
+  EXPECT_EQ(egress.stats().datagramsSent.load(), n);
+  EXPECT_EQ(egress.stats().bytesSent.load(), n * 1200);
+  EXPECT_EQ(egress.stats().datagramsDropped.load(), 0u);
+  const auto got = viewer.drain();
+  ASSERT_EQ(got.size(), n);
+  for (size_t i = 0; i < n; ++i) {
+    EXPECT_EQ(std::get<1>(got[i]), static_cast<uint16_t>(65500 + i))
+        << "in order across the wrap and the flushes";
+    EXPECT_EQ(std::get<2>(got[i]), 1200u);
+  }
+  ::close(fd);
+}
+
+TEST(UdpEgress, ARefusedDestinationLosesOnlyItsOwnDatagrams) {
+  boost::asio::io_context io;
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  UdpEgress egress(io, fd);
+  Receiver before, after;
+  // An IPv6 viewer address on the IPv4 socket: the kernel refuses that message (EAFNOSUPPORT).
+  sockaddr_storage v6{};
+  auto& a6 = reinterpret_cast<sockaddr_in6&>(v6);
+  a6.sin6_family = AF_INET6;
+  a6.sin6_port = htons(9);
+  a6.sin6_addr = in6addr_loopback;
+  queueRtp(egress, before, 1, 1, 500);
+  for (uint16_t i = 0; i < 3; ++i) {
+    uint8_t* d = egress.slot();
+    std::memset(d, 0, 500);
+    d[0] = 0x80;
+    d[11] = 9;
+    egress.commit(500, v6, sizeof(sockaddr_in6));
+  }
+  queueRtp(egress, after, 1, 2, 500);
+  io.run();
+  EXPECT_EQ(before.drain().size(), 1u);
+  EXPECT_EQ(after.drain().size(), 1u);
+  EXPECT_EQ(egress.stats().datagramsSent.load(), 2u);
+  EXPECT_EQ(egress.stats().datagramsDropped.load(), 3u);
+  ::close(fd);
+}
+
+TEST(UdpEgress, WithoutGsoEveryDatagramIsAMessage) {
+  boost::asio::io_context io;
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  UdpEgress egress(io, fd);
+  egress.setGsoEnabled(false);
+  Receiver viewer;
+  for (uint16_t i = 0; i < 10; ++i) queueRtp(egress, viewer, 1, i, 1000);
+  io.run();
+  EXPECT_EQ(egress.stats().messages.load(), 10u);
+  EXPECT_EQ(egress.stats().syscalls.load(), 1u);
+  EXPECT_EQ(viewer.drain().size(), 10u);
   ::close(fd);
 }
 
