@@ -10,7 +10,7 @@ namespace sluice::rtsp {
 using RtspHandlerMemory = core::HandlerMemory;
 
 template <class Handler>
-core::BoundHandler<Handler> bindHandlerMemory(RtspHandlerMemory& memory, Handler handler) {
+auto bindHandlerMemory(RtspHandlerMemory& memory, Handler handler) {
   return core::withMemory(memory, std::move(handler));
 }
 

@@ -40,7 +40,7 @@ void UdpEgress::commit(size_t size, const sockaddr_storage& to, socklen_t toLeng
     // Runs after the handlers already queued in this turn: one syscall for all of them. An
     // early flush (a full arena) leaves it scheduled: it sends the rest of the turn, and no
     // second one is posted while it is pending.
-    boost::asio::post(io_, withMemory(flushMemory_, [this] {
+    boost::asio::post(io_, core::withMemory(flushMemory_, [this] {
                         flushScheduled_ = false;
                         flush();
                       }));

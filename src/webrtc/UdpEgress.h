@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "webrtc/HandlerMemory.h"
+#include "core/HandlerMemory.h"
 
 namespace sluice::webrtc {
 
@@ -58,7 +58,7 @@ class UdpEgress {
   size_t count_ = 0;
   bool flushScheduled_ = false;
   // The posted flush's operation (one is pending at most); shared with it.
-  std::shared_ptr<HandlerMemory> flushMemory_ = std::make_shared<HandlerMemory>();
+  std::shared_ptr<core::SmallHandlerMemory> flushMemory_ = std::make_shared<core::SmallHandlerMemory>();
   alignas(64) std::array<std::array<uint8_t, kSlotSize>, kSlots> arena_;
   std::array<sockaddr_storage, kSlots> addrs_;
   std::array<socklen_t, kSlots> addrLengths_;

@@ -377,7 +377,7 @@ size_t WebrtcServer::sessionCount() const {
 void WebrtcServer::receive() {
   socket_->async_receive_from(
       asio::buffer(recvBuffer_), from_,
-      withMemory(receiveMemory_, [this](const boost::system::error_code& ec, size_t n) {
+      core::withMemory(receiveMemory_, [this](const boost::system::error_code& ec, size_t n) {
         if (ec == asio::error::operation_aborted || !socket_->is_open()) return;
         if (!ec && n > 0) {
           SocketAddress a = SocketAddress::from(from_.data(), from_.size());

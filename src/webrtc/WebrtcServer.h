@@ -17,10 +17,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/HandlerMemory.h"
 #include "core/WorkerPool.h"
 #include "stream/Stream.h"
 #include "webrtc/DtlsCertificate.h"
-#include "webrtc/HandlerMemory.h"
 #include "webrtc/IceTcpListener.h"
 #include "webrtc/SocketAddress.h"
 #include "webrtc/WebrtcSession.h"
@@ -125,7 +125,7 @@ class WebrtcServer {
   boost::asio::ip::udp::endpoint from_;
   std::array<uint8_t, 2048> recvBuffer_{};
   // The pending receive's operation (one at a time); shared with it.
-  std::shared_ptr<HandlerMemory> receiveMemory_ = std::make_shared<HandlerMemory>();
+  std::shared_ptr<core::SmallHandlerMemory> receiveMemory_ = std::make_shared<core::SmallHandlerMemory>();
   // Looked up by the check's USERNAME view: no string is built per check.
   struct UfragHash {
     using is_transparent = void;

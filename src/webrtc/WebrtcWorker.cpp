@@ -41,7 +41,7 @@ void WebrtcWorker::stop() {
 void WebrtcWorker::scheduleTick() {
   if (stopped_) return;
   timer_.expires_after(kTickPeriod);
-  timer_.async_wait(withMemory(tickMemory_, [this](const boost::system::error_code& ec) {
+  timer_.async_wait(core::withMemory(tickMemory_, [this](const boost::system::error_code& ec) {
     if (ec) return;
     tick();
     scheduleTick();
@@ -72,8 +72,8 @@ void WebrtcWorker::postDatagram(const std::shared_ptr<WebrtcSession>& session, c
   slot.size = size;
   inboxHead_.store(head + 1, std::memory_order_release);
   // The operation lives in the slot; the aliasing pointer shares the inbox's ownership.
-  std::shared_ptr<HandlerMemory> memory(inbox_, &slot.memory);
-  boost::asio::post(io(), withMemory(memory, [this] { deliverInboxSlot(); }));
+  std::shared_ptr<core::SmallHandlerMemory> memory(inbox_, &slot.memory);
+  boost::asio::post(io(), core::withMemory(memory, [this] { deliverInboxSlot(); }));
 }
 
 void WebrtcWorker::deliverInboxSlot() {

@@ -10,8 +10,8 @@
 #include <memory>
 #include <vector>
 
+#include "core/HandlerMemory.h"
 #include "core/WorkerPool.h"
-#include "webrtc/HandlerMemory.h"
 #include "webrtc/UdpEgress.h"
 
 namespace sluice::webrtc {
@@ -48,7 +48,7 @@ class WebrtcWorker {
     std::shared_ptr<WebrtcSession> session;
     size_t size = 0;
     uint8_t data[kInboxDatagram];
-    HandlerMemory memory;  // the posted delivery's operation
+    core::SmallHandlerMemory memory;  // the posted delivery's operation
   };
   struct Inbox {
     std::array<InboxSlot, kInboxSlots> slots;
@@ -64,10 +64,11 @@ class WebrtcWorker {
   boost::asio::steady_timer timer_;
   std::vector<std::shared_ptr<WebrtcSession>> sessions_;
   bool stopped_ = false;
-  std::shared_ptr<HandlerMemory> tickMemory_ = std::make_shared<HandlerMemory>();  // the tick timer's wait
+  std::shared_ptr<core::SmallHandlerMemory> tickMemory_ =
+      std::make_shared<core::SmallHandlerMemory>();  // the tick timer's wait
   // Single producer (worker 0), single consumer (this worker): slot i % kInboxSlots holds
   // datagram i; head counts datagrams posted, tail datagrams delivered. Shared with the pending
-  // deliveries' operations (see HandlerMemory).
+  // deliveries' operations (see core/HandlerMemory.h).
   std::shared_ptr<Inbox> inbox_ = std::make_shared<Inbox>();
   std::atomic<uint64_t> inboxHead_{0};
   std::atomic<uint64_t> inboxTail_{0};
