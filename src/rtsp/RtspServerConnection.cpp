@@ -644,7 +644,12 @@ void RtspServerConnection::onTick() {
   const int64_t lastReceive =
       peer_ ? std::max(lastReceiveUs_, peer_->lastRtcpUs.load(std::memory_order_relaxed)) : lastReceiveUs_;
   if (now - lastReceive > us(limit)) {
-    log::info("[RTSP] [conn {}] nothing received for {} ms: closing", remoteAddr_, limit.count());
+    if (peer_) {
+      log::info("[RTSP] [session {}] neither RTSP requests nor RTCP received for {} ms: closing", session_.id(),
+                limit.count());
+    } else {
+      log::info("[RTSP] [conn {}] nothing received for {} ms: closing", remoteAddr_, limit.count());
+    }
     close("read timeout");
     return;
   }

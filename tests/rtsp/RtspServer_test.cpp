@@ -835,10 +835,11 @@ class UdpServerOverSocket : public ServerOverSocket {
     // TCP is listed first but not enabled here: the UDP alternative is taken.
     RtspResponse setup = readResponse(s, parser);
     EXPECT_EQ(setup.statusCode, 200);
-    EXPECT_EQ(std::string(setup.headers.get("Transport").value_or("")).substr(0, 70),
-              fmt::format("RTP/AVP;unicast;client_port={}-{};server_port={}-{};ssrc=", rtpPort, rtcpPort,
-                          server->udp()->rtpPort(), server->udp()->rtcpPort())
-                  .substr(0, 70));
+    const std::string transport(setup.headers.get("Transport").value_or(""));
+    const std::string expected = fmt::format("RTP/AVP;unicast;client_port={}-{};server_port={}-{};ssrc=",
+                                             rtpPort, rtcpPort, server->udp()->rtpPort(), server->udp()->rtcpPort());
+    EXPECT_EQ(transport.substr(0, expected.size()), expected);
+    EXPECT_EQ(transport.size(), expected.size() + 8);  // the SSRC in 8 hex digits
     std::string session(setup.headers.get("Session").value_or(""));
     session = session.substr(0, session.find(';'));
     send("PLAY rtsp://127.0.0.1/cam/ RTSP/1.0\r\nCSeq: 3\r\nSession: " + session + "\r\n\r\n");
@@ -901,7 +902,9 @@ TEST_F(UdpServerOverSocket, AReaderGetsTheStreamsPacketsOverUdpAndItsReportsAreM
     EXPECT_EQ(from, server->udp()->rtpPort());
     EXPECT_EQ(d[1] & 0x7f, 96);
     const uint16_t seq = media::readBe16(d.data() + 2);
-    if (i > 0) EXPECT_EQ(static_cast<uint16_t>(lastSeq + 1), seq);
+    if (i > 0) {
+      EXPECT_EQ(static_cast<uint16_t>(lastSeq + 1), seq);
+    }
     lastSeq = seq;
   }
   EXPECT_EQ(only().transport, "UDP");
