@@ -289,7 +289,8 @@ void RtspServerConnection::onWorker(RtspReply reply) {
       if (st) tracks += (tracks.empty() ? "" : ", ") + st->format().apiName();
     }
     log::info("[RTSP] [session {}] is reading from path '{}', with {}, {} track{} ({})", session_.id(),
-              session_.path(), udpMedia() ? "UDP" : "TCP", session_.tracks().size(), session_.tracks().size() == 1 ? "" : "s", tracks);
+              session_.path(), udpMedia() ? "UDP" : "TCP", session_.tracks().size(),
+              session_.tracks().size() == 1 ? "" : "s", tracks);
   } else {
     stream_ = session_.publishTarget().stream;
     std::string refusal;
@@ -645,8 +646,8 @@ void RtspServerConnection::onTick() {
       peer_ ? std::max(lastReceiveUs_, peer_->lastRtcpUs.load(std::memory_order_relaxed)) : lastReceiveUs_;
   if (now - lastReceive > us(limit)) {
     if (peer_) {
-      log::info("[RTSP] [session {}] neither RTSP requests nor RTCP received for {} ms: closing", session_.id(),
-                limit.count());
+      log::info("[RTSP] [session {}] neither RTSP requests nor RTCP received for {} ms: closing",
+                session_.id(), limit.count());
     } else {
       log::info("[RTSP] [conn {}] nothing received for {} ms: closing", remoteAddr_, limit.count());
     }
@@ -677,7 +678,8 @@ void RtspServerConnection::sendSenderReports(int64_t nowUs) {
     if (udpMedia()) {
       // From the server's RTCP port to the reader's, as gortsplib sends them.
       const UdpDestination& d = udpTo_[(t.rtpChannel >> 1) % udpTo_.size()];
-      ::sendto(udp_->rtcpFd(), sr + 4, n, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&d.rtcp), d.rtcpLength);
+      ::sendto(udp_->rtcpFd(), sr + 4, n, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&d.rtcp),
+               d.rtcpLength);
       continue;
     }
     sr[0] = '$';

@@ -43,8 +43,9 @@ bool isReceiverRtcp(const uint8_t* data, size_t size) {
 namespace {
 bool bindOne(udp::socket& socket, const std::string& address, bool& v6, std::string& error) {
   const size_t colon = address.rfind(':');
-  std::optional<uint16_t> port =
-      colon == std::string::npos ? std::nullopt : parseDecimal<uint16_t>(std::string_view(address).substr(colon + 1));
+  std::optional<uint16_t> port = colon == std::string::npos
+                                     ? std::nullopt
+                                     : parseDecimal<uint16_t>(std::string_view(address).substr(colon + 1));
   if (!port) {
     error = "address " + address + ": invalid port";
     return false;
@@ -182,11 +183,12 @@ void RtspUdpServer::receiveRtcp() {
 
 void RtspUdpServer::receiveRtp() {
   // Readers send nothing here but their players' NAT-opening packets: read and dropped.
-  rtp_.async_receive_from(asio::buffer(rtpBuffer_), rtpFrom_, [this](const boost::system::error_code& ec, size_t) {
-    if (ec == asio::error::operation_aborted || !rtp_.is_open()) return;
-    if (!ec) rtpReceived_.fetch_add(1, std::memory_order_relaxed);
-    receiveRtp();
-  });
+  rtp_.async_receive_from(asio::buffer(rtpBuffer_), rtpFrom_,
+                          [this](const boost::system::error_code& ec, size_t) {
+                            if (ec == asio::error::operation_aborted || !rtp_.is_open()) return;
+                            if (!ec) rtpReceived_.fetch_add(1, std::memory_order_relaxed);
+                            receiveRtp();
+                          });
 }
 
 RtspUdpServerStats RtspUdpServer::stats() const {

@@ -127,7 +127,8 @@ bool Stream::applyTranscodingDemand(TrackMask wanted, const StreamTrack& t, Audi
 void Stream::publishFormat() {
   std::lock_guard lock(formatMutex_);
   formatSnapshot_ = format_;
-  for (size_t i = 0; i < ssrcSnapshot_.size(); ++i) ssrcSnapshot_[i] = i < tracks_.size() ? tracks_[i]->ssrc() : 0;
+  for (size_t i = 0; i < ssrcSnapshot_.size(); ++i)
+    ssrcSnapshot_[i] = i < tracks_.size() ? tracks_[i]->ssrc() : 0;
 }
 
 uint32_t Stream::ssrcSnapshot(size_t i) const {

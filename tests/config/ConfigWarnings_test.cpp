@@ -124,8 +124,9 @@ TEST_F(ConfigWarnings, RtspServerKeys) {
   EXPECT_EQ(defaults.rtspAddress, ":8554");
   EXPECT_EQ(defaults.rtspTransports, (std::vector<std::string>{"udp", "multicast", "tcp"}));
   EXPECT_TRUE(defaults.pathDefaults.overridePublisher);
-  const Config c = loadOk("rtspDisable: yes\nrtspAddress: 127.0.0.1:9554\nrtspTransports: [tcp]\n"
-                          "paths:\n  pub:\n    disablePublisherOverride: yes\n");
+  const Config c = loadOk(
+      "rtspDisable: yes\nrtspAddress: 127.0.0.1:9554\nrtspTransports: [tcp]\n"
+      "paths:\n  pub:\n    disablePublisherOverride: yes\n");
   EXPECT_FALSE(c.rtsp);
   EXPECT_EQ(c.rtspAddress, "127.0.0.1:9554");
   EXPECT_EQ(c.rtspTransports, std::vector<std::string>{"tcp"});
@@ -148,7 +149,8 @@ TEST_F(ConfigWarnings, RtspUdpAddresses) {
 
   ConfigResult odd = load("rtpAddress: :9001\nrtcpAddress: :9002\n");
   ASSERT_FALSE(odd.config);
-  EXPECT_NE(odd.error.find("the port of 'rtpAddress' must be even, got 9001"), std::string::npos) << odd.error;
+  EXPECT_NE(odd.error.find("the port of 'rtpAddress' must be even, got 9001"), std::string::npos)
+      << odd.error;
   ConfigResult apart = load("rtpAddress: :9000\nrtcpAddress: :9003\n");
   ASSERT_FALSE(apart.config);
   EXPECT_NE(apart.error.find("the port of 'rtcpAddress' must be the one after the port of 'rtpAddress' "

@@ -126,7 +126,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           if (track >= 0 && session.state() == RtspServerSession::State::Initial) std::abort();
           const uint64_t before = peer->rtcpPackets.load();
           udp.onRtcp(udpKeyOf(watched), parser.frame().data, parser.frame().size);
-          if (peer->rtcpPackets.load() != before + (isReceiverRtcp(parser.frame().data, parser.frame().size) ? 1 : 0))
+          if (peer->rtcpPackets.load() !=
+              before + (isReceiverRtcp(parser.frame().data, parser.frame().size) ? 1 : 0))
             std::abort();
           udp.onRtcp(udpKeyOf({watched.address(), 5003}), parser.frame().data, parser.frame().size);
           if (peer->rtcpPackets.load() > before + 1) std::abort();

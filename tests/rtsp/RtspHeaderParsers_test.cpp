@@ -46,13 +46,15 @@ TEST(RtspTransportHeader, ReadsEveryAlternativeInOrder) {
   EXPECT_EQ(all[1].delivery, RtspTransportHeader::Delivery::Multicast);
   EXPECT_EQ(all[2].lower, RtspTransportHeader::Lower::Tcp);
   // A comma inside quotes does not separate; empty items are skipped.
-  auto quoted = parseRtspTransports("RTP/AVP/TCP;interleaved=0-1;mode=\"PLAY,RECORD\",,RTP/AVP;client_port=2-3,");
+  auto quoted =
+      parseRtspTransports("RTP/AVP/TCP;interleaved=0-1;mode=\"PLAY,RECORD\",,RTP/AVP;client_port=2-3,");
   ASSERT_EQ(quoted.size(), 2u);
   EXPECT_EQ(quoted[0].mode, "PLAY,RECORD");
   EXPECT_EQ(quoted[1].clientPorts->second, 3);
   // Specs that do not parse are left out, the others kept.
   std::string err;
-  auto some = parseRtspTransports("RTP/SAVP;unicast;client_port=1-2, RTP/AVP;client_port=x, RTP/AVP;client_port=4-5", &err);
+  auto some = parseRtspTransports(
+      "RTP/SAVP;unicast;client_port=1-2, RTP/AVP;client_port=x, RTP/AVP;client_port=4-5", &err);
   ASSERT_EQ(some.size(), 1u);
   EXPECT_EQ(some[0].clientPorts->first, 4);
   // None parses: empty, and the first failure says why.

@@ -4,9 +4,8 @@
 // stream's packets framed as '$' + channel + length, a publisher's frames reach the stream.
 #include "rtsp/RtspServer.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
-
-#include <mutex>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -16,9 +15,8 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 #include <future>
+#include <mutex>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "media/Rtcp.h"
 #include "media/RtpPacket.h"
@@ -268,8 +266,9 @@ TEST_F(ServerSession, UdpSetupAnswersServerPortsAndSsrc) {
             "RTP/AVP;unicast;client_port=5000-5001;server_port=8000-8001;ssrc=" + ssrc);
   EXPECT_EQ(s.transport(), RtspMediaTransport::Udp);
   // RTP/AVP/UDP is the same transport.
-  RtspReply b = s.handle(req("SETUP", "rtsp://h/cam/trackID=1", 3,
-                             {{"Transport", "RTP/AVP/UDP;unicast;client_port=5002-5003"}, {"Session", s.id()}}));
+  RtspReply b =
+      s.handle(req("SETUP", "rtsp://h/cam/trackID=1", 3,
+                   {{"Transport", "RTP/AVP/UDP;unicast;client_port=5002-5003"}, {"Session", s.id()}}));
   ASSERT_EQ(b.response.statusCode, 200) << b.logError;
   ASSERT_EQ(s.tracks().size(), 2u);
   EXPECT_EQ(s.tracks()[0].clientRtpPort, 5000);
@@ -294,16 +293,18 @@ TEST_F(ServerSession, SetupTakesTheFirstOfferedTransportThatIsServed) {
   EXPECT_EQ(s.tracks()[0].clientRtpPort, 6000);
   // The client's order decides: TCP first is TCP.
   RtspServerSession t{handler, options, "10.0.0.8"};
-  RtspReply b = t.handle(req("SETUP", "rtsp://h/cam/trackID=0", 1,
-                             {{"Transport", "RTP/AVP/TCP;unicast;interleaved=0-1,RTP/AVP;unicast;client_port=6000-6001"}}));
+  RtspReply b = t.handle(
+      req("SETUP", "rtsp://h/cam/trackID=0", 1,
+          {{"Transport", "RTP/AVP/TCP;unicast;interleaved=0-1,RTP/AVP;unicast;client_port=6000-6001"}}));
   ASSERT_EQ(b.response.statusCode, 200) << b.logError;
   EXPECT_EQ(t.transport(), RtspMediaTransport::Tcp);
   EXPECT_EQ(b.response.headers.get("Transport").value_or(""), "RTP/AVP/TCP;unicast;interleaved=0-1");
   // TCP disabled: the UDP alternative behind it is taken.
   options.tcp = false;
   RtspServerSession u{handler, options, "10.0.0.9"};
-  RtspReply c = u.handle(req("SETUP", "rtsp://h/cam/trackID=0", 1,
-                             {{"Transport", "RTP/AVP/TCP;unicast;interleaved=0-1,RTP/AVP;unicast;client_port=6000-6001"}}));
+  RtspReply c = u.handle(
+      req("SETUP", "rtsp://h/cam/trackID=0", 1,
+          {{"Transport", "RTP/AVP/TCP;unicast;interleaved=0-1,RTP/AVP;unicast;client_port=6000-6001"}}));
   ASSERT_EQ(c.response.statusCode, 200) << c.logError;
   EXPECT_EQ(u.transport(), RtspMediaTransport::Udp);
 }
@@ -314,8 +315,9 @@ TEST_F(ServerSession, NoServedTransportIs461WithTheReasons) {
                              {{"Transport", "RTP/AVP;unicast;client_port=5000-5001,RTP/AVP;multicast"}}));
   EXPECT_EQ(a.response.statusCode, 461);
   EXPECT_EQ(a.then, RtspReply::Then::Continue);
-  EXPECT_EQ(a.logError,
-            "no offered transport is served: UDP is not enabled (rtspTransports); UDP multicast is not served");
+  EXPECT_EQ(
+      a.logError,
+      "no offered transport is served: UDP is not enabled (rtspTransports); UDP multicast is not served");
   options.udp = true;
   options.udpRtpPort = 8000;
   options.udpRtcpPort = 8001;
@@ -350,8 +352,9 @@ TEST_F(ServerSession, PublishingOverUdpIs461) {
   EXPECT_EQ(a.response.statusCode, 461);
   EXPECT_EQ(a.logError, "no offered transport is served: publishing over UDP is not served (only over TCP)");
   RtspReply b = s.handle(req("SETUP", "rtsp://h/pub/streamid=0", 3,
-                             {{"Transport", "RTP/AVP;unicast;client_port=5000-5001;mode=record,"
-                                            "RTP/AVP/TCP;unicast;interleaved=0-1;mode=record"}}));
+                             {{"Transport",
+                               "RTP/AVP;unicast;client_port=5000-5001;mode=record,"
+                               "RTP/AVP/TCP;unicast;interleaved=0-1;mode=record"}}));
   EXPECT_EQ(b.response.statusCode, 200) << b.logError;
 }
 
@@ -804,13 +807,15 @@ class UdpServerOverSocket : public ServerOverSocket {
     return u;
   }
   // One datagram within `seconds`, else empty; `fromPort` is its source port.
-  static std::vector<uint8_t> receive(boost::asio::ip::udp::socket& u, uint16_t& fromPort, double seconds = 3) {
+  static std::vector<uint8_t> receive(boost::asio::ip::udp::socket& u, uint16_t& fromPort,
+                                      double seconds = 3) {
     std::vector<uint8_t> buf(2048);
     const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
     while (std::chrono::steady_clock::now() < until) {
       sockaddr_in from{};
       socklen_t len = sizeof(from);
-      const ssize_t n = ::recvfrom(u.native_handle(), buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
+      const ssize_t n =
+          ::recvfrom(u.native_handle(), buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
       if (n > 0) {
         buf.resize(static_cast<size_t>(n));
         fromPort = ntohs(from.sin_port);
@@ -836,8 +841,9 @@ class UdpServerOverSocket : public ServerOverSocket {
     RtspResponse setup = readResponse(s, parser);
     EXPECT_EQ(setup.statusCode, 200);
     const std::string transport(setup.headers.get("Transport").value_or(""));
-    const std::string expected = fmt::format("RTP/AVP;unicast;client_port={}-{};server_port={}-{};ssrc=",
-                                             rtpPort, rtcpPort, server->udp()->rtpPort(), server->udp()->rtcpPort());
+    const std::string expected =
+        fmt::format("RTP/AVP;unicast;client_port={}-{};server_port={}-{};ssrc=", rtpPort, rtcpPort,
+                    server->udp()->rtpPort(), server->udp()->rtcpPort());
     EXPECT_EQ(transport.substr(0, expected.size()), expected);
     EXPECT_EQ(transport.size(), expected.size() + 8);  // the SSRC in 8 hex digits
     std::string session(setup.headers.get("Session").value_or(""));
@@ -927,8 +933,9 @@ TEST_F(UdpServerOverSocket, AReaderGetsTheStreamsPacketsOverUdpAndItsReportsAreM
   EXPECT_TRUE(waitFor([&] { return server->udp()->stats().rtpReceived == 1; }));
   EXPECT_EQ(only().rtcpPacketsReceived, 1u);
 
-  boost::asio::write(s, boost::asio::buffer("TEARDOWN rtsp://127.0.0.1/cam/ RTSP/1.0\r\nCSeq: 4\r\nSession: " +
-                                            session + "\r\n\r\n"));
+  boost::asio::write(
+      s, boost::asio::buffer("TEARDOWN rtsp://127.0.0.1/cam/ RTSP/1.0\r\nCSeq: 4\r\nSession: " + session +
+                             "\r\n\r\n"));
   EXPECT_EQ(readResponse(s, parser).statusCode, 200);
   EXPECT_TRUE(closedByServer(s));
   // Its addresses are forgotten: a late report is from an unknown address.

@@ -32,8 +32,8 @@ TEST(RtspUdpServer, ReceiverRtcpIsWellFormedRtcpOnly) {
   EXPECT_TRUE(isReceiverRtcp(compound.data(), compound.size()));
 
   EXPECT_FALSE(isReceiverRtcp(rr.data(), 0));
-  EXPECT_FALSE(isReceiverRtcp(rr.data(), 4));               // shorter than a header and SSRC
-  EXPECT_FALSE(isReceiverRtcp(rr.data(), rr.size() - 1));   // length field overruns
+  EXPECT_FALSE(isReceiverRtcp(rr.data(), 4));              // shorter than a header and SSRC
+  EXPECT_FALSE(isReceiverRtcp(rr.data(), rr.size() - 1));  // length field overruns
   std::vector<uint8_t> v1 = rr;
   v1[0] = (v1[0] & 0x3f) | 0x40;  // version 1
   EXPECT_FALSE(isReceiverRtcp(v1.data(), v1.size()));
