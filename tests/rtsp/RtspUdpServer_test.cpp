@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+
 #include "media/Rtcp.h"
 
 namespace sluice::rtsp {
@@ -113,6 +115,48 @@ TEST(RtspUdpServer, OpensThePairAndAnswersDestinations) {
   EXPECT_NE(error.find("invalid port"), std::string::npos) << error;
   EXPECT_FALSE(other.open("nohost:8000", "127.0.0.1:0", 0, error));
   EXPECT_NE(error.find("is not an IP address"), std::string::npos) << error;
+}
+
+TEST(RtspUdpServer, TheWildcardPairReachesIpv4ReadersThroughTheWorkersEgress) {
+  boost::asio::io_context io;
+  RtspUdpServer server(io);
+  std::string error;
+  ASSERT_TRUE(server.open(":0", ":0", 0, error)) << error;  // dual-stack when the host has IPv6
+  ip::udp::socket reader(io);
+  reader.open(ip::udp::v4());
+  reader.bind({ip::make_address("127.0.0.1"), 0});
+  timeval tv{2, 0};  // a lost datagram fails the test instead of hanging it
+  ::setsockopt(reader.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  sockaddr_storage to{};
+  socklen_t length = 0;
+  ASSERT_TRUE(server.destination(ip::make_address("127.0.0.1"), reader.local_endpoint().port(), to, length));
+  std::shared_ptr<RtspUdpEgress> egress = server.egressFor(io);
+  EXPECT_EQ(egress, server.egressFor(io));  // one per worker
+  std::atomic<uint64_t> dropped{0};
+  // More than one arena's worth in one turn: sent in order, in batches, nothing dropped.
+  for (uint32_t i = 0; i < 140; ++i) {
+    uint8_t d[100] = {0x80, 96};
+    d[2] = static_cast<uint8_t>(i >> 8);
+    d[3] = static_cast<uint8_t>(i);
+    egress->send(d, sizeof(d), to, length, &dropped);
+  }
+  uint8_t big[RtspUdpEgress::kSlotSize + 1] = {};
+  egress->send(big, sizeof(big), to, length, &dropped);  // too large for a slot: dropped, counted
+  io.poll();
+  for (uint32_t i = 0; i < 140; ++i) {
+    std::array<uint8_t, 2048> buf;
+    sockaddr_in from{};
+    socklen_t fromLength = sizeof(from);
+    const ssize_t n = ::recvfrom(reader.native_handle(), buf.data(), buf.size(), 0,
+                                 reinterpret_cast<sockaddr*>(&from), &fromLength);
+    ASSERT_EQ(n, 100) << "datagram " << i;
+    ASSERT_EQ((buf[2] << 8) | buf[3], static_cast<int>(i));
+    EXPECT_EQ(ntohs(from.sin_port), server.rtpPort());
+  }
+  EXPECT_EQ(dropped.load(), 1u);
+  EXPECT_EQ(egress->stats().datagramsSent.load(), 140u);
+  EXPECT_LE(egress->stats().syscalls.load(), 3u);  // batched: 128 datagrams a call
+  EXPECT_EQ(server.stats().datagramsDropped, 1u);
 }
 
 }  // namespace
