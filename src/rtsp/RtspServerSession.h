@@ -41,7 +41,7 @@ struct RtspServerOptions {
 // only names the track inside the session) or client ports.
 struct RtspSetupTrack {
   size_t streamTrack = 0;
-  uint8_t rtpChannel = 0;  // RTCP on rtpChannel + 1
+  uint8_t rtpChannel = 0;                          // RTCP on rtpChannel + 1
   uint16_t clientRtpPort = 0, clientRtcpPort = 0;  // UDP: where the reader receives
 };
 
