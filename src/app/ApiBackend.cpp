@@ -250,13 +250,14 @@ std::vector<http::RtspSessionItem> ApiBackend::rtspSessions() {
     i.path = c.path;
     i.query = c.query;
     i.userAgent = c.userAgent;
-    i.transport = "TCP";
+    if (!c.transport.empty()) i.transport = c.transport;  // null before a SETUP, as MediaMTX
     i.profile = "AVP";
     i.conns = {c.id};
     i.inboundBytes = c.bytesReceived;
     i.inboundRtpPackets = c.rtpPacketsReceived;
     i.inboundRtpPacketsInError = c.ingestErrors;
     i.inboundRtcpPackets = c.rtcpPacketsReceived;
+    i.inboundRtcpPacketsInError = c.rtcpPacketsInError;
     i.outboundBytes = c.bytesSent;
     i.outboundRtpPackets = c.rtpPacketsSent;
     i.outboundRtpPacketsDiscarded = c.rtpPacketsDiscarded;

@@ -149,6 +149,8 @@ void App::applyConfig(config::Config next) {
   warnRestart("rtsp", next.rtsp != config_.rtsp);
   warnRestart("rtspAddress", next.rtspAddress != config_.rtspAddress);
   warnRestart("rtspTransports", next.rtspTransports != config_.rtspTransports);
+  warnRestart("rtpAddress", next.rtpAddress != config_.rtpAddress);
+  warnRestart("rtcpAddress", next.rtcpAddress != config_.rtcpAddress);
   warnRestart("writeQueueSize", next.writeQueueSize != config_.writeQueueSize);
   warnRestart("workerThreads", next.workerThreads != config_.workerThreads);
   warnRestart("httpMaxConnectionsPerClient",
@@ -427,6 +429,11 @@ bool App::start(std::string& error) {
     ro.address = config_.rtspAddress;
     ro.tcp = std::find(config_.rtspTransports.begin(), config_.rtspTransports.end(), "tcp") !=
              config_.rtspTransports.end();
+    ro.udp = std::find(config_.rtspTransports.begin(), config_.rtspTransports.end(), "udp") !=
+             config_.rtspTransports.end();
+    ro.rtpAddress = config_.rtpAddress;
+    ro.rtcpAddress = config_.rtcpAddress;
+    ro.udpReadBufferSize = config_.udpReadBufferSize;
     ro.writeQueueSize = static_cast<size_t>(config_.writeQueueSize);
     ro.readTimeout = config_.readTimeout;
     ro.writeTimeout = config_.writeTimeout;
@@ -436,7 +443,12 @@ bool App::start(std::string& error) {
       error = "unable to open the RTSP listener: " + error;
       return false;
     }
-    log::info("[RTSP] listener opened on {} (TCP)", config_.rtspAddress);
+    if (rtsp_->udp()) {
+      log::info("[RTSP] listener opened on {} (TCP), {} (UDP/RTP), {} (UDP/RTCP)", config_.rtspAddress,
+                config_.rtpAddress, config_.rtcpAddress);
+    } else {
+      log::info("[RTSP] listener opened on {} (TCP)", config_.rtspAddress);
+    }
     hooks_->setRtspPort(rtsp_->port());
   }
 

@@ -137,11 +137,13 @@ struct Config {
   std::string pprofServerKey = "server.key", pprofServerCert = "server.crt";
   std::vector<std::string> pprofAllowOrigins{"*"}, pprofTrustedProxies;
 
-  // RTSP server (readers and publishers). Only the TCP transport is served so far: a SETUP
-  // asking for UDP or multicast gets 461 even when they are listed.
+  // RTSP server (readers and publishers). Readers are served over TCP interleaved and UDP
+  // unicast (one server socket pair, rtpAddress/rtcpAddress, shared by every session); a SETUP
+  // asking for multicast, or UDP for a publisher, gets 461.
   bool rtsp = true;
   std::string rtspAddress = ":8554";
   std::vector<std::string> rtspTransports{"udp", "multicast", "tcp"};
+  std::string rtpAddress = ":8000", rtcpAddress = ":8001";
 
   bool webrtc = true;
   std::string webrtcAddress = ":8889";

@@ -387,6 +387,8 @@ nlohmann::json globalToJson(const Config& config, Secrets secrets) {
       {"rtsp", config.rtsp},
       {"rtspAddress", config.rtspAddress},
       {"rtspTransports", config.rtspTransports},
+      {"rtpAddress", config.rtpAddress},
+      {"rtcpAddress", config.rtcpAddress},
 
       {"webrtc", config.webrtc},
       {"webrtcAddress", config.webrtcAddress},

@@ -79,6 +79,8 @@ const std::vector<GlobalKeyBinding>& globalKeyBindings() {
       {"rtsp", assignField<&Config::rtsp>},
       {"rtspAddress", assignField<&Config::rtspAddress, requireListenAddress>},
       {"rtspTransports", assignField<&Config::rtspTransports, requireRtspTransports>},
+      {"rtpAddress", assignField<&Config::rtpAddress, requireListenAddress>},
+      {"rtcpAddress", assignField<&Config::rtcpAddress, requireListenAddress>},
       {"webrtc", assignField<&Config::webrtc>},
       {"webrtcAddress", assignField<&Config::webrtcAddress, requireListenAddress>},
       {"webrtcEncryption", assignField<&Config::webrtcEncryption>},

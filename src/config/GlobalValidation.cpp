@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace sluice::config {
 namespace {
@@ -52,10 +53,34 @@ void validateEncryption(bool enabled, bool encryption, const std::string& key, c
     fail(where, fmt::format("'{}ServerCert' must be set when '{}Encryption' is enabled", prefix, prefix));
 }
 
+// The port of a "[host]:port" already checked by requireListenAddress; -1 for none (unix://).
+long portOf(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  if (address.empty() || address.rfind("unix://", 0) == 0 || colon == std::string::npos) return -1;
+  return std::strtol(address.c_str() + colon + 1, nullptr, 10);
+}
+
+// The RTSP server's UDP socket pair, as MediaMTX's RTSP server requires it when 'udp' is in
+// rtspTransports: both addresses, RTP on an even port and RTCP on the next one.
+void validateRtspUdp(const Config& config, const Origin& where) {
+  const auto& t = config.rtspTransports;
+  if (!config.rtsp || std::find(t.begin(), t.end(), "udp") == t.end()) return;
+  const long rtp = portOf(config.rtpAddress), rtcp = portOf(config.rtcpAddress);
+  if (rtp < 0 || rtcp < 0)
+    fail(where, "'rtpAddress' and 'rtcpAddress' must be set when 'udp' is in 'rtspTransports'");
+  if (rtp % 2 != 0) fail(where, fmt::format("the port of 'rtpAddress' must be even, got {}", rtp));
+  if (rtcp != rtp + 1) {
+    fail(where, fmt::format("the port of 'rtcpAddress' must be the one after the port of 'rtpAddress' ({}), "
+                            "got {}",
+                            rtp + 1, rtcp));
+  }
+}
+
 }  // namespace
 
 void validateGlobals(const Config& config, const Origin& where, std::vector<std::string>& warnings) {
   validateWebrtc(config, where);
+  validateRtspUdp(config, where);
   validateListener(config.api, config.apiAddress, "apiAddress", "the API is", where);
   validateListener(config.metrics, config.metricsAddress, "metricsAddress", "metrics are", where);
   validateListener(config.pprof, config.pprofAddress, "pprofAddress", "pprof is", where);

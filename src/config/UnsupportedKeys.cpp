@@ -26,10 +26,9 @@ const std::vector<UnsupportedKey>& unsupportedGlobalKeys() {
        "playback", "playbackAddress", "playbackEncryption", "playbackServerKey", "playbackServerCert",
        "playbackAllowOrigins", "playbackTrustedProxies",
        // RTSP server
-       "rtspEncryption", "rtspsAddress", "rtpAddress", "rtcpAddress",
-       "multicastIPRange", "multicastRTPPort", "multicastRTCPPort", "srtpAddress", "srtcpAddress",
-       "multicastSRTPPort", "multicastSRTCPPort", "rtspServerKey", "rtspServerCert", "rtspAuthMethods",
-       "rtspTrustedProxies",
+       "rtspEncryption", "rtspsAddress", "multicastIPRange", "multicastRTPPort", "multicastRTCPPort",
+       "srtpAddress", "srtcpAddress", "multicastSRTPPort", "multicastSRTCPPort", "rtspServerKey",
+       "rtspServerCert", "rtspAuthMethods", "rtspTrustedProxies",
        // RTMP server
        "rtmp", "rtmpEncryption", "rtmpAddress", "rtmpsAddress", "rtmpServerKey", "rtmpServerCert",
        "rtmpTrustedProxies",

@@ -73,6 +73,16 @@ bool RtspServer::start(std::string& error) {
     return false;
   }
   port_ = acceptor_.local_endpoint(ec).port();
+  if (options_.udp) {
+    udp_ = std::make_unique<RtspUdpServer>(control_);
+    if (!udp_->open(options_.rtpAddress, options_.rtcpAddress, options_.udpReadBufferSize, error)) {
+      udp_.reset();
+      acceptor_.close(ec);
+      return false;
+    }
+    options_.udpRtpPort = udp_->rtpPort();
+    options_.udpRtcpPort = udp_->rtcpPort();
+  }
   accept();
   return true;
 }
@@ -89,7 +99,7 @@ void RtspServer::accept() {
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
         auto conn = std::make_shared<RtspServerConnection>(control_, std::move(socket), handler_, options_,
-                                                           [this](const std::string& id) {
+                                                           udp_.get(), [this](const std::string& id) {
                                                              // Any thread: the registry only forgets it (the
                                                              // connection frees itself).
                                                              std::lock_guard lock(mutex_);
@@ -113,6 +123,8 @@ void RtspServer::stop() {
     std::lock_guard lock(mutex_);
     conns = conns_;
   }
+  // The UDP pair stays open until the server is destroyed: readers closing on their workers
+  // may still flush to it (its descriptor must not be reused meanwhile).
   for (auto& [id, c] : conns) c->kick("server is shutting down");
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // MediaMTX's RTSP server (rtspAddress, :8554): readers DESCRIBE/SETUP/PLAY a path's stream
-// over TCP interleaved, publishers ANNOUNCE/SETUP/RECORD into a path. The listener and the
+// over TCP interleaved or UDP unicast (RtspUdpServer: rtpAddress/rtcpAddress), publishers
+// ANNOUNCE/SETUP/RECORD into a path over TCP. The listener and the
 // registry of connections live on the control thread; each connection moves to its stream's
 // worker at PLAY/RECORD (RtspServerConnection says how).
 #include <boost/asio/io_context.hpp>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "rtsp/RtspServerConnection.h"
+#include "rtsp/RtspUdpServer.h"
 
 namespace sluice::rtsp {
 
@@ -25,6 +27,8 @@ class RtspServer {
   // Closes the listener and every connection.
   void stop();
   uint16_t port() const { return port_; }
+  // The UDP pair when "udp" is served; null otherwise.
+  const RtspUdpServer* udp() const { return udp_.get(); }
 
   // Any thread.
   std::vector<RtspConnectionInfo> connections() const;
@@ -38,6 +42,7 @@ class RtspServer {
   RtspServerHandler& handler_;  // borrowed, outlives this
   RtspServerOptions options_;   // read by every connection
   boost::asio::ip::tcp::acceptor acceptor_;
+  std::unique_ptr<RtspUdpServer> udp_;  // owned; control thread; outlives the connections
   uint16_t port_ = 0;
   bool stopped_ = false;
   mutable std::mutex mutex_;  // guards conns_ (the API reads it from the HTTP thread)

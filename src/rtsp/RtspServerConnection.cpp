@@ -1,5 +1,6 @@
 #include "rtsp/RtspServerConnection.h"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/asio/post.hpp>
@@ -43,11 +44,13 @@ asio::ip::address remoteAddressOf(const tcp::socket& socket, uint16_t& port) {
 
 RtspServerConnection::RtspServerConnection(asio::io_context& control, tcp::socket socket,
                                            RtspServerHandler& handler, const RtspServerOptions& options,
-                                           ClosedCallback onClosed)
+                                           RtspUdpServer* udp, ClosedCallback onClosed)
     : io_(&control),
+      controlIo_(control),
       socket_(std::move(socket)),
       handler_(handler),
       options_(options),
+      udp_(udp),
       onClosed_(std::move(onClosed)),
       id_(core::randomUuid()),
       remoteIp_(remoteAddressOf(socket_, remotePort_).to_string()),
@@ -90,11 +93,18 @@ RtspConnectionInfo RtspServerConnection::info() const {
     out = info_;
   }
   out.bytesReceived = bytesReceived_.load(std::memory_order_relaxed);
+  uint64_t udpRtcp = 0, udpDropped = 0;
+  if (const std::shared_ptr<RtspUdpPeer> peer = std::atomic_load(&peer_)) {
+    out.bytesReceived += peer->rtcpBytes.load(std::memory_order_relaxed);
+    udpRtcp = peer->rtcpPackets.load(std::memory_order_relaxed);
+    udpDropped = peer->rtpDropped.load(std::memory_order_relaxed);
+    out.rtcpPacketsInError = peer->rtcpErrors.load(std::memory_order_relaxed);
+  }
   out.bytesSent = bytesSent_.load(std::memory_order_relaxed);
   out.rtpPacketsReceived = rtpReceived_.load(std::memory_order_relaxed);
-  out.rtcpPacketsReceived = rtcpReceived_.load(std::memory_order_relaxed);
+  out.rtcpPacketsReceived = rtcpReceived_.load(std::memory_order_relaxed) + udpRtcp;
   out.rtpPacketsSent = rtpSent_.load(std::memory_order_relaxed);
-  out.rtpPacketsDiscarded = discarded_.load(std::memory_order_relaxed);
+  out.rtpPacketsDiscarded = discarded_.load(std::memory_order_relaxed) + udpDropped;
   out.framesOnUnknownChannel = unknownChannel_.load(std::memory_order_relaxed);
   out.ingestErrors = ingestErrors_.load(std::memory_order_relaxed);
   return out;
@@ -171,6 +181,9 @@ void RtspServerConnection::handleControlRequest(const RtspRequest& request) {
     info_.userAgent = session_.userAgent();
     info_.hasSession = !session_.tracks().empty();
     info_.sessionId = session_.id();
+    info_.transport = session_.transport() == RtspMediaTransport::Udp   ? "UDP"
+                      : session_.transport() == RtspMediaTransport::Tcp ? "TCP"
+                                                                        : "";
   }
   if (reply.then == RtspReply::Then::WaitForSource) {
     // Parsing pauses until the path's on-demand source is up (or its start timed out); then
@@ -187,6 +200,12 @@ void RtspServerConnection::handleControlRequest(const RtspRequest& request) {
     return;
   }
   if (reply.then == RtspReply::Then::Play) {
+    std::string error;
+    if (session_.transport() == RtspMediaTransport::Udp && !prepareUdp(error)) {
+      log::warn("[RTSP] [session {}] cannot play over UDP: {}", session_.id(), error);
+      close(error);
+      return;
+    }
     moveToWorker(std::move(reply), *session_.readTarget().worker);
     return;
   }
@@ -269,8 +288,9 @@ void RtspServerConnection::onWorker(RtspReply reply) {
       const stream::StreamTrack* st = stream_->findTrack(t.streamTrack);
       if (st) tracks += (tracks.empty() ? "" : ", ") + st->format().apiName();
     }
-    log::info("[RTSP] [session {}] is reading from path '{}', with TCP, {} track{} ({})", session_.id(),
-              session_.path(), session_.tracks().size(), session_.tracks().size() == 1 ? "" : "s", tracks);
+    log::info("[RTSP] [session {}] is reading from path '{}', with {}, {} track{} ({})", session_.id(),
+              session_.path(), udpMedia() ? "UDP" : "TCP", session_.tracks().size(),
+              session_.tracks().size() == 1 ? "" : "s", tracks);
   } else {
     stream_ = session_.publishTarget().stream;
     std::string refusal;
@@ -397,6 +417,54 @@ void RtspServerConnection::onFrame(const RtspInterleavedFrame& frame) {
     ingestErrors_.fetch_add(1, std::memory_order_relaxed);
 }
 
+bool RtspServerConnection::prepareUdp(std::string& error) {
+  assert(onThread());
+  if (!udp_) {
+    error = "the server has no UDP socket pair";
+    return false;
+  }
+  boost::system::error_code ec;
+  const asio::ip::address ip = asio::ip::make_address(remoteIp_, ec);
+  if (ec) {
+    error = "no address to send to";
+    return false;
+  }
+  std::vector<asio::ip::udp::endpoint> rtcpFrom;
+  for (const auto& t : session_.tracks()) {
+    UdpDestination& d = udpTo_[t.rtpChannel >> 1];
+    if (!udp_->destination(ip, t.clientRtpPort, d.rtp, d.rtpLength) ||
+        !udp_->destination(ip, t.clientRtcpPort, d.rtcp, d.rtcpLength)) {
+      error = "the server's UDP pair cannot reach " + remoteIp_;
+      return false;
+    }
+    rtcpFrom.emplace_back(ip, t.clientRtcpPort);
+  }
+  auto peer = std::make_shared<RtspUdpPeer>();
+  peer->lastRtcpUs.store(core::monotonicUs(), std::memory_order_relaxed);
+  udp_->watch(rtcpFrom, peer);
+  std::atomic_store(&peer_, peer);
+  egress_ = udp_->egressFor(*session_.readTarget().worker);
+  return true;
+}
+
+void RtspServerConnection::sendUdp() {
+  uint8_t channel = 0;
+  uint64_t sent = 0, bytes = 0;
+  while (const stream::HistoryPacket* p = queue_->front(channel)) {
+    const UdpDestination& d = udpTo_[(channel >> 1) % udpTo_.size()];
+    egress_->send(p->data, p->size, d.rtp, d.rtpLength, &peer_->rtpDropped);
+    queue_->pop();
+    ChannelCount& c = sentByChannel_[channel];
+    ++c.packets;
+    c.octets += p->size > 12 ? p->size - 12u : 0u;
+    ++sent;
+    bytes += p->size;
+  }
+  rtpSent_.fetch_add(sent, std::memory_order_relaxed);
+  bytesSent_.fetch_add(bytes, std::memory_order_relaxed);
+  noteSkips();
+}
+
 void RtspServerConnection::sendOnWorker(const RtspResponse& response) {
   control_ += response.serialize();
   flush();
@@ -432,7 +500,8 @@ void RtspServerConnection::onStreamEnded(const std::string& reason) {
 }
 
 void RtspServerConnection::scheduleFlush() {
-  if (writeWaiting_ || flushPosted_ || phase_ == Phase::Closed) return;
+  // A UDP reader's packets do not wait for its TCP connection to drain its responses.
+  if ((writeWaiting_ && !udpMedia()) || flushPosted_ || phase_ == Phase::Closed) return;
   flushPosted_ = true;
   // Once per event-loop turn: every packet stored meanwhile leaves in one writev.
   asio::post(*io_.load(), [self = shared_from_this()] {
@@ -442,8 +511,11 @@ void RtspServerConnection::scheduleFlush() {
 }
 
 void RtspServerConnection::flush() {
-  if (phase_ == Phase::Closed || writeWaiting_) return;
+  if (phase_ == Phase::Closed) return;
   assert(onThread());
+  // UDP media never wait for the TCP connection (which then carries responses only).
+  if (queue_ && udpMedia() && !closeWhenFlushed_) sendUdp();
+  if (writeWaiting_) return;
   std::array<asio::const_buffer, 2 * kMaxGather + 2> bufs;
   std::array<std::array<uint8_t, 4>, kMaxGather> headers;
   std::array<const stream::HistoryPacket*, kMaxGather> packets;
@@ -457,7 +529,7 @@ void RtspServerConnection::flush() {
       lead = control_.size();
     }
     RtspPlayQueue::Mark mark;
-    if (queue_ && !closeWhenFlushed_) {
+    if (queue_ && !closeWhenFlushed_ && !udpMedia()) {
       mark = queue_->mark();
       uint8_t channel = 0;
       while (np < kMaxGather) {
@@ -569,8 +641,16 @@ void RtspServerConnection::onTick() {
   // Publishers must send within readTimeout; readers and idle connections within the idle
   // timeout (RTCP receiver reports or keepalive requests), as MediaMTX over TCP.
   const auto limit = phase_ == Phase::Recording ? options_.readTimeout : options_.idleTimeout;
-  if (now - lastReceiveUs_ > us(limit)) {
-    log::info("[RTSP] [conn {}] nothing received for {} ms: closing", remoteAddr_, limit.count());
+  // A UDP reader's receiver reports count as much as its requests (gortsplib's rule).
+  const int64_t lastReceive =
+      peer_ ? std::max(lastReceiveUs_, peer_->lastRtcpUs.load(std::memory_order_relaxed)) : lastReceiveUs_;
+  if (now - lastReceive > us(limit)) {
+    if (peer_) {
+      log::info("[RTSP] [session {}] neither RTSP requests nor RTCP received for {} ms: closing",
+                session_.id(), limit.count());
+    } else {
+      log::info("[RTSP] [conn {}] nothing received for {} ms: closing", remoteAddr_, limit.count());
+    }
     close("read timeout");
     return;
   }
@@ -595,6 +675,13 @@ void RtspServerConnection::sendSenderReports(int64_t nowUs) {
         media::buildSenderReport(sr + 4, sizeof(sr) - 4, track->ssrc(), core::ntpNow(), rtpTs,
                                  static_cast<uint32_t>(c.packets), static_cast<uint32_t>(c.octets));
     if (n == 0) continue;
+    if (udpMedia()) {
+      // From the server's RTCP port to the reader's, as gortsplib sends them.
+      const UdpDestination& d = udpTo_[(t.rtpChannel >> 1) % udpTo_.size()];
+      ::sendto(udp_->rtcpFd(), sr + 4, n, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&d.rtcp),
+               d.rtcpLength);
+      continue;
+    }
     sr[0] = '$';
     sr[1] = static_cast<uint8_t>(t.rtpChannel + 1);
     sr[2] = static_cast<uint8_t>(n >> 8);
@@ -618,6 +705,12 @@ void RtspServerConnection::close(const std::string& reason) {
     handler_.publisherClosed(session_.path(), session_.id());
   if (was != Phase::Control || session_.state() == RtspServerSession::State::Playing)
     log::info("[RTSP] [session {}] closed: {}", session_.id(), reason);
+  // Nothing queued may name this reader's counters afterwards (the egress is its worker's: a
+  // reader closed before it got there has queued nothing).
+  if (egress_ && egress_->io().get_executor().running_in_this_thread()) egress_->flush();
+  if (peer_ && udp_) {
+    asio::post(controlIo_, [udp = udp_, peer = peer_] { udp->forget(peer.get()); });
+  }
   boost::system::error_code ec;
   if (tick_) tick_->cancel();
   if (delay_) delay_->cancel();

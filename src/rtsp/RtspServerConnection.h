@@ -14,6 +14,12 @@
 // it. The socket is non-blocking; what it does not take waits for writability while new
 // packets only move cursors. Only the unsent tail of one partially written packet is copied.
 // A reader whose socket takes nothing for writeTimeout is closed.
+//
+// A UDP reader (SETUP with client_port) keeps this TCP connection for its requests, while its
+// packets leave from the server's RTP socket through the worker's batched egress
+// (RtspUdpEgress), taken from the same cursors: a full socket drops (counted), never waits.
+// Its receiver reports arrive on the server's RTCP socket (RtspUdpServer) and keep it alive:
+// with neither them nor requests for idleTimeout it is closed, as MediaMTX closes UDP readers.
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -28,6 +34,7 @@
 #include "rtsp/RtspPlayQueue.h"
 #include "rtsp/RtspServerSession.h"
 #include "rtsp/RtspStreamParser.h"
+#include "rtsp/RtspUdpServer.h"
 #include "stream/Stream.h"
 
 namespace sluice::rtsp {
@@ -36,10 +43,12 @@ namespace sluice::rtsp {
 struct RtspConnectionInfo {
   std::string id, sessionId, remoteAddr, path, query, userAgent;
   std::string state = "idle";  // idle | read | publish
+  std::string transport;       // TCP | UDP once a track is set up, else empty
   std::chrono::system_clock::time_point created;
   bool hasSession = false;
   uint64_t bytesReceived = 0, bytesSent = 0, rtpPacketsReceived = 0, rtcpPacketsReceived = 0,
-           rtpPacketsSent = 0, rtpPacketsDiscarded = 0, framesOnUnknownChannel = 0, ingestErrors = 0;
+           rtpPacketsSent = 0, rtpPacketsDiscarded = 0, framesOnUnknownChannel = 0, ingestErrors = 0,
+           rtcpPacketsInError = 0;
 };
 
 class RtspServerConnection : public std::enable_shared_from_this<RtspServerConnection>,
@@ -47,7 +56,8 @@ class RtspServerConnection : public std::enable_shared_from_this<RtspServerConne
  public:
   using ClosedCallback = std::function<void(const std::string& id)>;
   RtspServerConnection(boost::asio::io_context& control, boost::asio::ip::tcp::socket socket,
-                       RtspServerHandler& handler, const RtspServerOptions& options, ClosedCallback onClosed);
+                       RtspServerHandler& handler, const RtspServerOptions& options, RtspUdpServer* udp,
+                       ClosedCallback onClosed);
   ~RtspServerConnection() override;
 
   void start();  // control thread
@@ -74,6 +84,11 @@ class RtspServerConnection : public std::enable_shared_from_this<RtspServerConne
   void sendOnWorker(const RtspResponse& response);
   void flush();
   void scheduleFlush();
+  // UDP reader: sets up its destinations and RTCP matching (control thread, at PLAY).
+  bool prepareUdp(std::string& error);
+  // UDP reader: hands every packet its cursors hold to the worker's egress.
+  void sendUdp();
+  bool udpMedia() const { return egress_ != nullptr; }
   void noteSkips();
   // RTCP sender reports on each track's RTCP channel, between two packets (gortsplib's 10 s).
   void sendSenderReports(int64_t nowUs);
@@ -89,9 +104,11 @@ class RtspServerConnection : public std::enable_shared_from_this<RtspServerConne
   void onStreamEnded(const std::string& reason) override;
 
   std::atomic<boost::asio::io_context*> io_;  // borrowed: control, then the stream's worker
+  boost::asio::io_context& controlIo_;        // borrowed, the server's control thread
   boost::asio::ip::tcp::socket socket_;
   RtspServerHandler& handler_;        // borrowed, outlives this
   const RtspServerOptions& options_;  // borrowed, the server's, outlives this
+  RtspUdpServer* udp_;                // borrowed, the server's, outlives this; null without UDP
   ClosedCallback onClosed_;
   std::string id_;
   uint16_t remotePort_ = 0;
@@ -127,6 +144,15 @@ class RtspServerConnection : public std::enable_shared_from_this<RtspServerConne
   uint64_t skipsLogged_ = 0;
   bool unknownChannelLogged_ = false;
   bool publishing_ = false;  // the publish sink began and must be told of the end
+
+  // UDP reader (set at PLAY, then read on the worker).
+  std::shared_ptr<RtspUdpEgress> egress_;  // shared with the worker's other UDP readers
+  std::shared_ptr<RtspUdpPeer> peer_;      // shared with the server's RTCP registry
+  struct UdpDestination {
+    sockaddr_storage rtp{}, rtcp{};
+    socklen_t rtpLength = 0, rtcpLength = 0;
+  };
+  std::array<UdpDestination, stream::kMaxSourceTracks> udpTo_{};  // by set-up track (channel / 2)
 
   mutable std::mutex infoMutex_;  // guards info_ strings
   RtspConnectionInfo info_;

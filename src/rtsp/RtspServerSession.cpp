@@ -245,13 +245,21 @@ RtspReply RtspServerSession::setup(const RtspRequest& r) {
   auto th = r.headers.get("Transport");
   if (!th) return refuse(r, 461, "SETUP without a Transport header");
   std::string error;
-  std::optional<RtspTransportHeader> t = parseRtspTransport(*th, &error);
-  if (!t) return refuse(r, 461, "invalid Transport: " + error);
-  if (t->lower != RtspTransportHeader::Lower::Tcp)
-    return refuse(r, 461, "transport UDP is not served (only TCP is)", false);
-  if (!options_.tcp) return refuse(r, 461, "transport TCP is not enabled (rtspTransports)", false);
-  if (t->delivery == RtspTransportHeader::Delivery::Multicast)
-    return refuse(r, 461, "multicast over TCP", false);
+  const std::vector<RtspTransportHeader> offered = parseRtspTransports(*th, &error);
+  if (offered.empty()) return refuse(r, 461, "invalid Transport: " + error);
+  // The client lists its transports by preference: the first one served wins.
+  const RtspTransportHeader* t = nullptr;
+  std::string refusals;
+  for (const auto& alternative : offered) {
+    std::string why = transportRefusal(alternative);
+    if (why.empty()) {
+      t = &alternative;
+      break;
+    }
+    if (refusals.find(why) == std::string::npos) refusals += (refusals.empty() ? "" : "; ") + why;
+  }
+  if (!t) return refuse(r, 461, "no offered transport is served: " + refusals, false);
+  const bool udp = t->lower == RtspTransportHeader::Lower::Udp;
   if (setup_.size() >= stream::kMaxSourceTracks) return refuse(r, 400, "too many tracks set up");
 
   size_t streamTrack = 0;
@@ -298,7 +306,7 @@ RtspReply RtspServerSession::setup(const RtspRequest& r) {
       if (s.streamTrack == streamTrack) return refuse(r, 400, "track set up twice");
   }
   uint8_t rtp = 0;
-  if (t->interleaved) {
+  if (t->interleaved && !udp) {
     if (t->interleaved->second != t->interleaved->first + 1 || (t->interleaved->first & 1))
       return refuse(r, 400, "interleaved channels must be an even number and the next one");
     rtp = t->interleaved->first;
@@ -310,17 +318,47 @@ RtspReply RtspServerSession::setup(const RtspRequest& r) {
                   "interleaved channels " + std::to_string(rtp) + "-" + std::to_string(rtp + 1) +
                       " are already in use");
   channelTrack_[rtp] = channelTrack_[rtp + 1] = static_cast<int16_t>(setup_.size());
-  setup_.push_back({streamTrack, rtp});
+  RtspSetupTrack track{streamTrack, rtp};
+  RtspTransportHeader reply;
+  if (udp) {
+    // Media go to the client's ports at the address of this RTSP connection (a `destination`
+    // is not followed: it would let a client aim the stream at a third party).
+    track.clientRtpPort = t->clientPorts->first;
+    track.clientRtcpPort = t->clientPorts->second;
+    reply.lower = RtspTransportHeader::Lower::Udp;
+    reply.clientPorts = t->clientPorts;
+    reply.serverPorts = std::make_pair(options_.udpRtpPort, options_.udpRtcpPort);
+    if (const uint32_t ssrc = read_.stream ? read_.stream->ssrcSnapshot(streamTrack) : 0) reply.ssrc = ssrc;
+  } else {
+    reply.lower = RtspTransportHeader::Lower::Tcp;
+    reply.interleaved = std::make_pair(rtp, static_cast<uint8_t>(rtp + 1));
+  }
+  setup_.push_back(track);
+  transport_ = udp ? RtspMediaTransport::Udp : RtspMediaTransport::Tcp;
   sessionCreated_ = true;
 
-  RtspTransportHeader reply;
-  reply.lower = RtspTransportHeader::Lower::Tcp;
-  reply.interleaved = std::make_pair(rtp, static_cast<uint8_t>(rtp + 1));
   RtspReply out;
   out.response = response(r, 200);
   out.response.headers.set("Transport", reply.serialize());
   out.response.headers.set("Session", sessionHeader());
   return out;
+}
+
+std::string RtspServerSession::transportRefusal(const RtspTransportHeader& t) const {
+  const bool multicast = t.delivery == RtspTransportHeader::Delivery::Multicast;
+  if (t.lower == RtspTransportHeader::Lower::Tcp) {
+    if (multicast) return "multicast over TCP is not a transport";
+    if (!options_.tcp) return "TCP is not enabled (rtspTransports)";
+    if (transport_ == RtspMediaTransport::Udp) return "the session's other tracks are set up over UDP";
+    return {};
+  }
+  if (multicast) return "UDP multicast is not served";
+  if (state_ == State::Announced) return "publishing over UDP is not served (only over TCP)";
+  if (!options_.udp || options_.udpRtpPort == 0) return "UDP is not enabled (rtspTransports)";
+  if (!t.clientPorts || t.clientPorts->first == 0 || t.clientPorts->second == 0)
+    return "UDP without client_port";
+  if (transport_ == RtspMediaTransport::Tcp) return "the session's other tracks are set up over TCP";
+  return {};
 }
 
 RtspReply RtspServerSession::play(const RtspRequest& r) {

@@ -18,12 +18,18 @@
 
 #include "rtsp/RtspMessage.h"
 #include "rtsp/RtspServerHandler.h"
+#include "rtsp/RtspTransportHeader.h"
 
 namespace sluice::rtsp {
 
 struct RtspServerOptions {
   std::string address = ":8554";
-  bool tcp = true;  // "tcp" is in rtspTransports (UDP and multicast are not served yet: 461)
+  bool tcp = true;   // "tcp" is in rtspTransports
+  bool udp = false;  // "udp" is in rtspTransports: readers over UDP unicast (multicast: 461)
+  std::string rtpAddress = ":8000", rtcpAddress = ":8001";  // the server's UDP pair, when udp
+  int udpReadBufferSize = 0;                                // SO_RCVBUF of the pair; 0 = OS default
+  // Set by RtspServer::start once the pair is bound (0: no UDP), for SETUP's server_port.
+  uint16_t udpRtpPort = 0, udpRtcpPort = 0;
   size_t writeQueueSize = 512;
   std::chrono::milliseconds readTimeout{10000};   // publishers must send within this
   std::chrono::milliseconds writeTimeout{10000};  // a reader stuck this long is closed
@@ -31,11 +37,16 @@ struct RtspServerOptions {
   size_t maxConnections = 4096;
 };
 
-// A set-up track: which stream track and on which interleaved channels.
+// A set-up track: which stream track and on which interleaved channels (over UDP the channel
+// only names the track inside the session) or client ports.
 struct RtspSetupTrack {
   size_t streamTrack = 0;
-  uint8_t rtpChannel = 0;  // RTCP on rtpChannel + 1
+  uint8_t rtpChannel = 0;                          // RTCP on rtpChannel + 1
+  uint16_t clientRtpPort = 0, clientRtcpPort = 0;  // UDP: where the reader receives
 };
+
+// How a session's media travel (every track of a session the same way, as gortsplib requires).
+enum class RtspMediaTransport { None, Tcp, Udp };
 
 struct RtspReply {
   // WaitForSource: the path's on-demand source is starting; ask the handler's whenReadable()
@@ -68,6 +79,7 @@ class RtspServerSession {
   const std::string& userAgent() const { return userAgent_; }
   const std::string& playUrl() const { return playUrl_; }
   const std::vector<RtspSetupTrack>& tracks() const { return setup_; }
+  RtspMediaTransport transport() const { return transport_; }
   const RtspReadTarget& readTarget() const { return read_; }
   const RtspPublishTarget& publishTarget() const { return publish_; }
   const stream::StreamFormat& announcedFormat() const { return announced_; }
@@ -86,6 +98,8 @@ class RtspServerSession {
   RtspReply play(const RtspRequest& r);
   RtspReply record(const RtspRequest& r);
   RtspReply refuse(const RtspRequest& r, int status, std::string why, bool close = true);
+  // Why this session cannot use transport `t`; empty when it can.
+  std::string transportRefusal(const RtspTransportHeader& t) const;
   // Access for the path; nullopt when allowed, else the 401 to send.
   std::optional<RtspReply> checkAccess(const RtspRequest& r, bool publish, const std::string& path,
                                        const std::string& query);
@@ -106,6 +120,7 @@ class RtspServerSession {
   std::vector<int> announcedTrackOfMedia_;     // by SDP media: stream track, -1 when not carried
   std::vector<std::string> announcedControl_;  // by SDP media: a=control
   std::vector<RtspSetupTrack> setup_;
+  RtspMediaTransport transport_ = RtspMediaTransport::None;
   std::array<int16_t, 256> channelTrack_;  // by channel: set-up track index, -1 free
   std::function<void()> kick_;
   bool waitForSources_ = true;

@@ -37,9 +37,50 @@ std::optional<RtspTransportHeader> failWith(std::string* error, std::string mess
 
 }  // namespace
 
+namespace {
+std::optional<RtspTransportHeader> parseSpec(std::string_view spec, std::string* error);
+
+// The end of the spec starting at `from`: the next comma outside double quotes.
+size_t specEnd(std::string_view header, size_t from) {
+  bool quoted = false;
+  for (size_t i = from; i < header.size(); ++i) {
+    if (header[i] == '"') quoted = !quoted;
+    if (header[i] == ',' && !quoted) return i;
+  }
+  return header.size();
+}
+}  // namespace
+
 std::optional<RtspTransportHeader> parseRtspTransport(std::string_view header, std::string* error) {
   if (header.size() > 4096) return failWith(error, "Transport header too long");
-  std::string_view spec = trim(header.substr(0, header.find(',')));
+  return parseSpec(trim(header.substr(0, specEnd(header, 0))), error);
+}
+
+std::vector<RtspTransportHeader> parseRtspTransports(std::string_view header, std::string* error) {
+  std::vector<RtspTransportHeader> out;
+  if (header.size() > 4096) {
+    failWith(error, "Transport header too long");
+    return out;
+  }
+  std::string firstError;
+  for (size_t at = 0; at <= header.size() && out.size() < kMaxTransportAlternatives;) {
+    const size_t end = specEnd(header, at);
+    std::string_view spec = trim(header.substr(at, end - at));
+    at = end + 1;
+    if (spec.empty()) continue;  // "a,,b" or a trailing comma
+    std::string why;
+    if (std::optional<RtspTransportHeader> t = parseSpec(spec, &why)) {
+      out.push_back(std::move(*t));
+    } else if (firstError.empty()) {
+      firstError = std::move(why);
+    }
+  }
+  if (out.empty() && error) *error = firstError.empty() ? "empty Transport header" : firstError;
+  return out;
+}
+
+namespace {
+std::optional<RtspTransportHeader> parseSpec(std::string_view spec, std::string* error) {
   if (spec.empty()) return failWith(error, "empty Transport header");
 
   RtspTransportHeader out;
@@ -93,6 +134,7 @@ std::optional<RtspTransportHeader> parseRtspTransport(std::string_view header, s
   }
   return out;
 }
+}  // namespace
 
 std::string RtspTransportHeader::serialize() const {
   std::string out = lower == Lower::Tcp ? "RTP/AVP/TCP" : "RTP/AVP";

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace sluice::rtsp {
 
@@ -31,5 +32,12 @@ struct RtspTransportHeader {
 // response carries exactly one). Returns nullopt and sets `error` on malformed input or an
 // unsupported profile (only RTP/AVP, RTP/AVP/UDP and RTP/AVP/TCP are understood).
 std::optional<RtspTransportHeader> parseRtspTransport(std::string_view header, std::string* error = nullptr);
+
+// A request's alternatives, in the client's order of preference (RFC 2326 §12.39): every
+// comma-separated spec (commas inside quotes do not separate). A spec that does not parse (an
+// unknown profile such as RTP/SAVP, a bad parameter) is left out; when none parses the result
+// is empty and `error` says why the first one failed. At most kMaxTransportAlternatives.
+constexpr size_t kMaxTransportAlternatives = 16;
+std::vector<RtspTransportHeader> parseRtspTransports(std::string_view header, std::string* error = nullptr);
 
 }  // namespace sluice::rtsp

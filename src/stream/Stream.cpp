@@ -127,6 +127,13 @@ bool Stream::applyTranscodingDemand(TrackMask wanted, const StreamTrack& t, Audi
 void Stream::publishFormat() {
   std::lock_guard lock(formatMutex_);
   formatSnapshot_ = format_;
+  for (size_t i = 0; i < ssrcSnapshot_.size(); ++i)
+    ssrcSnapshot_[i] = i < tracks_.size() ? tracks_[i]->ssrc() : 0;
+}
+
+uint32_t Stream::ssrcSnapshot(size_t i) const {
+  std::lock_guard lock(formatMutex_);
+  return i < ssrcSnapshot_.size() ? ssrcSnapshot_[i] : 0;
 }
 
 StreamFormat Stream::formatSnapshot() const {

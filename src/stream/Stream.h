@@ -117,6 +117,8 @@ class Stream : private TrackOwner {
   const StreamFormat& format() const { return format_; }
   // The same, for other threads (the API, a WHEP answer being built): a copy under a mutex.
   StreamFormat formatSnapshot() const;
+  // The SSRC track `i` goes out with, for other threads (an RTSP SETUP answer); 0 if none.
+  uint32_t ssrcSnapshot(size_t i) const;
   bool ready() const { return ready_.load(std::memory_order_acquire); }
   const StreamStats& stats() const { return stats_; }
 
@@ -154,6 +156,7 @@ class Stream : private TrackOwner {
   std::atomic<bool> ready_{false};
   mutable std::mutex formatMutex_;  // guards formatSnapshot_ only
   StreamFormat formatSnapshot_;
+  std::array<uint32_t, kMaxSourceTracks> ssrcSnapshot_{};  // guarded by formatMutex_
   StreamStats stats_;
 };
 

@@ -177,8 +177,9 @@ TEST_F(ConfigWarnings, RtspServerKeys) {
   EXPECT_EQ(defaults.rtspAddress, ":8554");
   EXPECT_EQ(defaults.rtspTransports, (std::vector<std::string>{"udp", "multicast", "tcp"}));
   EXPECT_TRUE(defaults.pathDefaults.overridePublisher);
-  const Config c = loadOk("rtspDisable: yes\nrtspAddress: 127.0.0.1:9554\nrtspTransports: [tcp]\n"
-                          "paths:\n  pub:\n    disablePublisherOverride: yes\n");
+  const Config c = loadOk(
+      "rtspDisable: yes\nrtspAddress: 127.0.0.1:9554\nrtspTransports: [tcp]\n"
+      "paths:\n  pub:\n    disablePublisherOverride: yes\n");
   EXPECT_FALSE(c.rtsp);
   EXPECT_EQ(c.rtspAddress, "127.0.0.1:9554");
   EXPECT_EQ(c.rtspTransports, std::vector<std::string>{"tcp"});
@@ -187,6 +188,40 @@ TEST_F(ConfigWarnings, RtspServerKeys) {
   ASSERT_FALSE(bad.config);
   EXPECT_EQ(bad.error, "sluice.yml:1: rtspTransports: invalid value 'sctp' (expected udp, multicast, tcp)");
   EXPECT_FALSE(load("rtspAddress: nope\n").config);
+}
+
+TEST_F(ConfigWarnings, RtspUdpAddresses) {
+  const Config defaults = loadOk("logLevel: info\n");
+  EXPECT_EQ(defaults.rtpAddress, ":8000");
+  EXPECT_EQ(defaults.rtcpAddress, ":8001");
+  const Config c = loadOk("rtpAddress: 127.0.0.1:9000\nrtcpAddress: 127.0.0.1:9001\n");
+  EXPECT_EQ(c.rtpAddress, "127.0.0.1:9000");
+  EXPECT_EQ(c.rtcpAddress, "127.0.0.1:9001");
+  // Set, they are used: no "ignored key" warning any more.
+  EXPECT_EQ(countContaining(load("rtpAddress: :9000\nrtcpAddress: :9001\n").warnings, "rtpAddress"), 0u);
+
+  ConfigResult odd = load("rtpAddress: :9001\nrtcpAddress: :9002\n");
+  ASSERT_FALSE(odd.config);
+  EXPECT_NE(odd.error.find("the port of 'rtpAddress' must be even, got 9001"), std::string::npos)
+      << odd.error;
+  ConfigResult apart = load("rtpAddress: :9000\nrtcpAddress: :9003\n");
+  ASSERT_FALSE(apart.config);
+  EXPECT_NE(apart.error.find("the port of 'rtcpAddress' must be the one after the port of 'rtpAddress' "
+                             "(9001), got 9003"),
+            std::string::npos)
+      << apart.error;
+  ConfigResult unset = load("rtcpAddress: ''\n");
+  ASSERT_FALSE(unset.config);
+  EXPECT_NE(unset.error.find("'rtpAddress' and 'rtcpAddress' must be set when 'udp' is in 'rtspTransports'"),
+            std::string::npos)
+      << unset.error;
+  ConfigResult malformed = load("rtpAddress: 9000\n");
+  ASSERT_FALSE(malformed.config);
+  EXPECT_NE(malformed.error.find("rtpAddress: invalid address '9000': missing port"), std::string::npos)
+      << malformed.error;
+  // Without 'udp' the pair is not used, so not checked (as MediaMTX).
+  EXPECT_TRUE(load("rtspTransports: [tcp]\nrtpAddress: :9001\nrtcpAddress: ''\n").config);
+  EXPECT_TRUE(load("rtsp: no\nrtpAddress: :9001\n").config);
 }
 
 TEST_F(ConfigWarnings, WebrtcDisableIsTheInverseOfWebrtc) {

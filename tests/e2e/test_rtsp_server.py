@@ -1,6 +1,6 @@
-"""Sluice's RTSP server (issue 10, first slice: TCP interleaved readers and publishers).
+"""Sluice's RTSP server (issue 10: TCP interleaved readers and publishers, UDP unicast readers).
 
-Readers no one here wrote read from it -- ffprobe, ffmpeg and GStreamer's rtspsrc over TCP --
+Readers no one here wrote read from it -- ffprobe, ffmpeg and GStreamer's rtspsrc over TCP and UDP --
 a camera Sluice pulls (camsim with the A/V clip and G.711) and a stream ffmpeg publishes into
 it, which Chromium also plays through WHEP. Access: Basic credentials as MediaMTX asks for
 them. A reader that stops reading is dropped after writeTimeout while another keeps playing.
@@ -199,6 +199,155 @@ def test_on_demand_camera_starts_for_an_rtsp_reader(camsim, av1080, server_facto
     streams = ffprobe_streams(srv.rtsp_url("od"), "tcp")
     assert sorted(s["codec_name"] for s in streams) == ["h264", "pcm_mulaw"], streams
     assert "starting source on demand" in srv.log_text()
+
+
+def free_udp_pair() -> tuple[int, int]:
+    """An even UDP port and the next one, both free on loopback now (rtpAddress/rtcpAddress)."""
+    for _ in range(500):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as a:
+            a.bind((e2e.LOOPBACK, 0))
+            port = a.getsockname()[1]
+            if port % 2 or port >= 65535:
+                continue
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as b:
+                try:
+                    b.bind((e2e.LOOPBACK, port + 1))
+                except OSError:
+                    continue
+            return port, port + 1
+    raise RuntimeError("no free even/odd UDP port pair on loopback")
+
+
+def udp_server(server_factory, paths: dict, **extra):
+    """A server serving UDP readers on its own free RTP/RTCP pair (tests run in parallel)."""
+    rtp, rtcp = free_udp_pair()
+    srv, api = api_start(server_factory, paths, rtspTransports=["udp", "tcp"], rtpAddress=f"{e2e.LOOPBACK}:{rtp}",
+                         rtcpAddress=f"{e2e.LOOPBACK}:{rtcp}", **extra)
+    return srv, api, rtp, rtcp
+
+
+def udp_socket(timeout: float = 5.0) -> socket.socket:
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    u.bind((e2e.LOOPBACK, 0))
+    u.settimeout(timeout)
+    return u
+
+
+def receiver_report(ssrc: int = 0x1234) -> bytes:
+    """An RTCP receiver report without report blocks (what players send first)."""
+    return bytes([0x80, 201, 0, 1]) + ssrc.to_bytes(4, "big")
+
+
+def test_pulled_camera_is_read_over_rtsp_udp_by_ffprobe_ffmpeg_and_gstreamer(camsim, av1080, server_factory):  # noqa: F811
+    cs = camsim(1, "--clip", av1080, "--audio", "pcmu")
+    srv, api, rtp_port, rtcp_port = udp_server(server_factory, {"cam": {"source": cs.url(1), "rtspTransport": "tcp"}})
+    srv.wait_path("cam", ready=True, timeout=20)
+    assert srv.wait_log(rf"listener opened on .*:{srv.rtsp_port} \(TCP\), .*:{rtp_port} \(UDP/RTP\), "
+                        rf".*:{rtcp_port} \(UDP/RTCP\)", 5), srv.log_text()[-2000:]
+    url = srv.rtsp_url("cam")
+
+    streams = ffprobe_streams(url, "udp")
+    got = sorted((s["codec_type"], s["codec_name"], s.get("sample_rate"), s.get("channels"), s.get("width"),
+                  s.get("height")) for s in streams)
+    assert got == [("audio", "pcm_mulaw", "8000", 1, None, None), ("video", "h264", None, None, 1920, 1080)], streams
+    assert srv.wait_log(r"is reading from path 'cam', with UDP, 2 tracks", 5), srv.log_text()[-2000:]
+
+    progress = ffmpeg_decode(url, "udp", 4)  # asserts no error on stderr
+    frames = decoded_frames(progress)
+    print(f"ffmpeg decoded {frames} frames in 4 s over RTSP/UDP from Sluice")
+    assert frames >= 90, progress[-500:]
+
+    if shutil.which("gst-launch-1.0") and run(["gst-inspect-1.0", "avdec_h264"], 20).returncode == 0:
+        ok, out = gst_reached_eos(["rtspsrc", f"location={url}", "protocols=udp", "!", "rtph264depay", "!",
+                                   "h264parse", "!", "avdec_h264", "!", "fakesink", "num-buffers=90"])
+        assert ok, f"rtspsrc protocols=udp ! avdec_h264: {out}"
+        assert len(re.findall(r"is reading from path 'cam', with UDP", srv.log_text())) >= 3
+
+    # A raw UDP reader: RTP from the server's RTP port, a sender report from its RTCP port, and
+    # its receiver reports counted for its session in the API.
+    rtp_in, rtcp_in = udp_socket(), udp_socket()
+    reader = RawRtsp(srv.rtsp_port)
+    assert reader.request("DESCRIBE", url)[0] == 200
+    ports = f"{rtp_in.getsockname()[1]}-{rtcp_in.getsockname()[1]}"
+    status, h = reader.request("SETUP", url + "/trackID=0",
+                               {"Transport": f"RTP/AVP;multicast,RTP/AVP;unicast;client_port={ports}"})
+    assert status == 200, h
+    assert re.fullmatch(rf"RTP/AVP;unicast;client_port={ports};server_port={rtp_port}-{rtcp_port};ssrc=[0-9A-F]{{8}}",
+                        h["transport"]), h
+    ssrc = int(h["transport"].rsplit("=", 1)[1], 16)
+    session = h["session"].split(";")[0]
+    status, h = reader.request("PLAY", url + "/", {"Session": session})
+    assert status == 200 and "seq=" in h.get("rtp-info", ""), h
+    seqs = []
+    while len(seqs) < 50:
+        data, src = rtp_in.recvfrom(2048)
+        assert src == (e2e.LOOPBACK, rtp_port), src
+        assert data[0] >> 6 == 2 and int.from_bytes(data[8:12], "big") == ssrc, data[:12]
+        seqs.append(int.from_bytes(data[2:4], "big"))
+    assert all((b - a) % 65536 == 1 for a, b in zip(seqs, seqs[1:])), seqs
+    data, src = rtcp_in.recvfrom(2048)  # the first sender report comes about 0.5 s after PLAY
+    assert src == (e2e.LOOPBACK, rtcp_port) and data[1] == 200, (src, data[:8])
+    assert int.from_bytes(data[4:8], "big") == ssrc
+    for _ in range(3):
+        rtcp_in.sendto(receiver_report(), (e2e.LOOPBACK, rtcp_port))
+    stranger = udp_socket()
+    stranger.sendto(receiver_report(), (e2e.LOOPBACK, rtcp_port))  # unknown address: ignored
+    rtcp_in.sendto(b"\x80\xc9\x00\x09garbage", (e2e.LOOPBACK, rtcp_port))  # malformed: ignored
+    mine = []
+    for _ in e2e.deadline_loop(5):
+        sessions = requests.get(api + "/v3/rtspsessions/list", timeout=5).json()["items"]
+        mine = [s for s in sessions if s["id"] == session]
+        if mine and mine[0]["inboundRTCPPackets"] >= 3:
+            break
+    assert mine and mine[0]["transport"] == "UDP" and mine[0]["state"] == "read", mine
+    assert mine[0]["inboundRTCPPackets"] == 3 and mine[0]["outboundRTPPackets"] >= 50, mine
+    for _ in e2e.deadline_loop(3):
+        if mine[0]["inboundRTCPPacketsInError"] == 1:
+            break
+        mine = [s for s in requests.get(api + "/v3/rtspsessions/list", timeout=5).json()["items"] if s["id"] == session]
+    assert mine[0]["inboundRTCPPacketsInError"] == 1, mine
+    assert {"type": "rtspSession", "id": session} in requests.get(api + "/v3/paths/get/cam", timeout=5).json()["readers"]
+
+    # Keep-alive over the TCP connection, then TEARDOWN: the datagrams stop.
+    assert reader.request("GET_PARAMETER", url + "/", {"Session": session})[0] == 200
+    assert reader.request("TEARDOWN", url + "/", {"Session": session})[0] == 200
+    time.sleep(0.3)
+    rtp_in.settimeout(0.2)
+    try:
+        while True:
+            rtp_in.recvfrom(2048)  # what was in flight
+    except socket.timeout:
+        pass
+    rtp_in.settimeout(1.0)
+    with pytest.raises(socket.timeout):
+        rtp_in.recvfrom(2048)
+    for sock in (rtp_in, rtcp_in, stranger):
+        sock.close()
+    reader.close()
+    srv.assert_alive()
+
+
+def test_udp_setup_refusals(server_factory):
+    """461 with the reason logged when no offered transport is served; the connection stays."""
+    srv, _, _, _ = udp_server(server_factory, {"demo": {"source": "demo"}, "pub": {}})
+    srv.wait_path("demo", ready=True, timeout=20)
+    c = RawRtsp(srv.rtsp_port)
+    status, _ = c.request("SETUP", srv.rtsp_url("demo") + "/trackID=0",
+                          {"Transport": "RTP/AVP;multicast;port=5000-5001, RTP/AVP;unicast"})
+    assert status == 461
+    assert srv.wait_log(r"461 no offered transport is served: UDP multicast is not served; UDP without "
+                        r"client_port", 5), srv.log_text()[-2000:]
+    assert c.request("OPTIONS", srv.rtsp_url("demo"))[0] == 200  # still connected
+    # A publisher over UDP is not served (yet): 461, and ffmpeg's TCP retry works.
+    sdp = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nt=0 0\r\nm=audio 0 RTP/AVP 0\r\na=control:streamid=0\r\n"
+    p = RawRtsp(srv.rtsp_port)
+    assert p.request("ANNOUNCE", srv.rtsp_url("pub"), {"Content-Type": "application/sdp"}, sdp)[0] == 200
+    status, _ = p.request("SETUP", srv.rtsp_url("pub") + "/streamid=0",
+                          {"Transport": "RTP/AVP;unicast;client_port=5000-5001;mode=record"})
+    assert status == 461
+    assert "publishing over UDP is not served" in srv.log_text()
+    srv.assert_alive()
 
 
 def test_udp_setup_is_unsupported_transport_and_unknown_paths_close(camsim, av1080, server_factory):  # noqa: F811

@@ -3,13 +3,17 @@
 // RtspStreamParser splits them, each request goes to RtspServerSession (whose handler serves a
 // stream on path "cam" and takes publishers elsewhere), and interleaved frames of a publisher
 // are mapped to tracks as the connection maps them. Every answer must carry a valid status and
-// echo the request's CSeq; a session never maps a channel to a track it does not have.
+// echo the request's CSeq; a session never maps a channel to a track it does not have; a UDP
+// session's tracks all have client ports. The payload of each interleaved frame also goes to
+// the UDP pair's RTCP receive path (RtspUdpServer::onRtcp), from a watched address and from
+// an unknown one.
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
 
 #include "rtsp/RtspServerSession.h"
 #include "rtsp/RtspStreamParser.h"
+#include "rtsp/RtspUdpServer.h"
 
 using namespace sluice;
 using namespace sluice::rtsp;
@@ -76,6 +80,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   handler.verdicts = data[0];
   RtspServerOptions options;
   options.tcp = (data[0] & 0x80) == 0;
+  options.udp = (data[0] & 0x40) == 0;
+  options.udpRtpPort = 8000;
+  options.udpRtcpPort = 8001;
+  static boost::asio::io_context io;
+  static RtspUdpServer udp(io);  // not opened: only its receive path is fed
+  static const auto peer = std::make_shared<RtspUdpPeer>();
+  static const auto watched = boost::asio::ip::udp::endpoint(boost::asio::ip::make_address("10.0.0.1"), 5001);
+  static const bool watching = (udp.watch({watched}, peer), true);
+  (void)watching;
   RtspServerSession session(handler, options, "10.0.0.1");
   RtspStreamParser::Limits limits;
   limits.maxHeaderBytes = 16 * 1024;
@@ -100,6 +113,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           auto echoed = reply.response.headers.get("CSeq");
           if (code != 400 && (!cseq || !echoed || *cseq != *echoed)) std::abort();
           closed = reply.then == RtspReply::Then::Close;
+          if (session.transport() == RtspMediaTransport::Udp) {
+            for (const auto& t : session.tracks())
+              if (t.clientRtpPort == 0 || t.clientRtcpPort == 0) std::abort();
+          }
           break;
         }
         case RtspStreamParser::Result::Interleaved: {
@@ -107,6 +124,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           const int track = session.trackOfChannel(parser.frame().channel, rtcp);
           if (track >= static_cast<int>(stream::kMaxSourceTracks)) std::abort();
           if (track >= 0 && session.state() == RtspServerSession::State::Initial) std::abort();
+          const uint64_t before = peer->rtcpPackets.load();
+          udp.onRtcp(udpKeyOf(watched), parser.frame().data, parser.frame().size);
+          if (peer->rtcpPackets.load() !=
+              before + (isReceiverRtcp(parser.frame().data, parser.frame().size) ? 1 : 0))
+            std::abort();
+          udp.onRtcp(udpKeyOf({watched.address(), 5003}), parser.frame().data, parser.frame().size);
+          if (peer->rtcpPackets.load() > before + 1) std::abort();
           break;
         }
         case RtspStreamParser::Result::Response:

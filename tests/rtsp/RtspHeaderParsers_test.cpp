@@ -37,6 +37,39 @@ TEST(RtspTransportHeader, ParsesTcpAndSinglePort) {
   EXPECT_EQ(w->lower, RtspTransportHeader::Lower::Tcp);
 }
 
+TEST(RtspTransportHeader, ReadsEveryAlternativeInOrder) {
+  auto all = parseRtspTransports(
+      "RTP/AVP/UDP;unicast;client_port=5000-5001, RTP/AVP;multicast ,RTP/AVP/TCP;unicast;interleaved=0-1");
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].lower, RtspTransportHeader::Lower::Udp);
+  EXPECT_EQ(all[0].clientPorts->first, 5000);
+  EXPECT_EQ(all[1].delivery, RtspTransportHeader::Delivery::Multicast);
+  EXPECT_EQ(all[2].lower, RtspTransportHeader::Lower::Tcp);
+  // A comma inside quotes does not separate; empty items are skipped.
+  auto quoted =
+      parseRtspTransports("RTP/AVP/TCP;interleaved=0-1;mode=\"PLAY,RECORD\",,RTP/AVP;client_port=2-3,");
+  ASSERT_EQ(quoted.size(), 2u);
+  EXPECT_EQ(quoted[0].mode, "PLAY,RECORD");
+  EXPECT_EQ(quoted[1].clientPorts->second, 3);
+  // Specs that do not parse are left out, the others kept.
+  std::string err;
+  auto some = parseRtspTransports(
+      "RTP/SAVP;unicast;client_port=1-2, RTP/AVP;client_port=x, RTP/AVP;client_port=4-5", &err);
+  ASSERT_EQ(some.size(), 1u);
+  EXPECT_EQ(some[0].clientPorts->first, 4);
+  // None parses: empty, and the first failure says why.
+  EXPECT_TRUE(parseRtspTransports("RTP/SAVP;unicast, RAW/RAW/UDP", &err).empty());
+  EXPECT_EQ(err, "unsupported transport profile 'RTP/SAVP'");
+  EXPECT_TRUE(parseRtspTransports(" , ,", &err).empty());
+  EXPECT_EQ(err, "empty Transport header");
+  EXPECT_TRUE(parseRtspTransports(std::string(5000, 'a'), &err).empty());
+  EXPECT_EQ(err, "Transport header too long");
+  // At most kMaxTransportAlternatives are read.
+  std::string many;
+  for (int i = 0; i < 40; ++i) many += "RTP/AVP/TCP;interleaved=0-1,";
+  EXPECT_EQ(parseRtspTransports(many).size(), kMaxTransportAlternatives);
+}
+
 TEST(RtspTransportHeader, SerializesRequests) {
   RtspTransportHeader udp;
   udp.clientPorts = {{40000, 40001}};

@@ -4,9 +4,8 @@
 // stream's packets framed as '$' + channel + length, a publisher's frames reach the stream.
 #include "rtsp/RtspServer.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
-
-#include <mutex>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -16,8 +15,10 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 #include <future>
+#include <mutex>
 #include <thread>
 
+#include "media/Rtcp.h"
 #include "media/RtpPacket.h"
 #include "rtsp/RtspPlayQueue.h"
 #include "rtsp/RtspServerSdp.h"
@@ -252,6 +253,111 @@ TEST_F(ServerSession, UdpIsUnsupportedTransportAndKeepsTheConnection) {
       461);
 }
 
+TEST_F(ServerSession, UdpSetupAnswersServerPortsAndSsrc) {
+  options.udp = true;
+  options.udpRtpPort = 8000;
+  options.udpRtcpPort = 8001;
+  ASSERT_EQ(s.handle(req("DESCRIBE", "rtsp://h/cam", 1)).response.statusCode, 200);
+  RtspReply a = s.handle(
+      req("SETUP", "rtsp://h/cam/trackID=0", 2, {{"Transport", "RTP/AVP;unicast;client_port=5000-5001"}}));
+  ASSERT_EQ(a.response.statusCode, 200) << a.logError;
+  const std::string ssrc = fmt::format("{:08X}", handler.stream->track(0).ssrc());
+  EXPECT_EQ(a.response.headers.get("Transport").value_or(""),
+            "RTP/AVP;unicast;client_port=5000-5001;server_port=8000-8001;ssrc=" + ssrc);
+  EXPECT_EQ(s.transport(), RtspMediaTransport::Udp);
+  // RTP/AVP/UDP is the same transport.
+  RtspReply b =
+      s.handle(req("SETUP", "rtsp://h/cam/trackID=1", 3,
+                   {{"Transport", "RTP/AVP/UDP;unicast;client_port=5002-5003"}, {"Session", s.id()}}));
+  ASSERT_EQ(b.response.statusCode, 200) << b.logError;
+  ASSERT_EQ(s.tracks().size(), 2u);
+  EXPECT_EQ(s.tracks()[0].clientRtpPort, 5000);
+  EXPECT_EQ(s.tracks()[0].clientRtcpPort, 5001);
+  EXPECT_EQ(s.tracks()[1].clientRtpPort, 5002);
+  EXPECT_NE(s.tracks()[0].rtpChannel, s.tracks()[1].rtpChannel);
+  EXPECT_EQ(s.handle(req("PLAY", "rtsp://h/cam/", 4, {{"Session", s.id()}})).then, RtspReply::Then::Play);
+}
+
+TEST_F(ServerSession, SetupTakesTheFirstOfferedTransportThatIsServed) {
+  options.udp = true;
+  options.udpRtpPort = 8000;
+  options.udpRtcpPort = 8001;
+  // Multicast and an unknown profile are skipped; the unicast UDP offer wins.
+  RtspReply a = s.handle(req(
+      "SETUP", "rtsp://h/cam/trackID=0", 1,
+      {{"Transport",
+        "RTP/AVP;multicast, RTP/SAVP;unicast;client_port=7000-7001, RTP/AVP;unicast;client_port=6000-6001, "
+        "RTP/AVP/TCP;unicast;interleaved=0-1"}}));
+  ASSERT_EQ(a.response.statusCode, 200) << a.logError;
+  EXPECT_EQ(s.transport(), RtspMediaTransport::Udp);
+  EXPECT_EQ(s.tracks()[0].clientRtpPort, 6000);
+  // The client's order decides: TCP first is TCP.
+  RtspServerSession t{handler, options, "10.0.0.8"};
+  RtspReply b = t.handle(
+      req("SETUP", "rtsp://h/cam/trackID=0", 1,
+          {{"Transport", "RTP/AVP/TCP;unicast;interleaved=0-1,RTP/AVP;unicast;client_port=6000-6001"}}));
+  ASSERT_EQ(b.response.statusCode, 200) << b.logError;
+  EXPECT_EQ(t.transport(), RtspMediaTransport::Tcp);
+  EXPECT_EQ(b.response.headers.get("Transport").value_or(""), "RTP/AVP/TCP;unicast;interleaved=0-1");
+  // TCP disabled: the UDP alternative behind it is taken.
+  options.tcp = false;
+  RtspServerSession u{handler, options, "10.0.0.9"};
+  RtspReply c = u.handle(
+      req("SETUP", "rtsp://h/cam/trackID=0", 1,
+          {{"Transport", "RTP/AVP/TCP;unicast;interleaved=0-1,RTP/AVP;unicast;client_port=6000-6001"}}));
+  ASSERT_EQ(c.response.statusCode, 200) << c.logError;
+  EXPECT_EQ(u.transport(), RtspMediaTransport::Udp);
+}
+
+TEST_F(ServerSession, NoServedTransportIs461WithTheReasons) {
+  // UDP not enabled, multicast never served: 461, the connection stays for a retry.
+  RtspReply a = s.handle(req("SETUP", "rtsp://h/cam/trackID=0", 1,
+                             {{"Transport", "RTP/AVP;unicast;client_port=5000-5001,RTP/AVP;multicast"}}));
+  EXPECT_EQ(a.response.statusCode, 461);
+  EXPECT_EQ(a.then, RtspReply::Then::Continue);
+  EXPECT_EQ(
+      a.logError,
+      "no offered transport is served: UDP is not enabled (rtspTransports); UDP multicast is not served");
+  options.udp = true;
+  options.udpRtpPort = 8000;
+  options.udpRtcpPort = 8001;
+  RtspReply b = s.handle(req("SETUP", "rtsp://h/cam/trackID=0", 2, {{"Transport", "RTP/AVP;unicast"}}));
+  EXPECT_EQ(b.response.statusCode, 461);
+  EXPECT_EQ(b.logError, "no offered transport is served: UDP without client_port");
+  // Every track of a session travels the same way.
+  ASSERT_EQ(s.handle(req("SETUP", "rtsp://h/cam/trackID=0", 3,
+                         {{"Transport", "RTP/AVP;unicast;client_port=5000-5001"}}))
+                .response.statusCode,
+            200);
+  RtspReply c = s.handle(req("SETUP", "rtsp://h/cam/trackID=1", 4,
+                             {{"Transport", "RTP/AVP/TCP;interleaved=2-3"}, {"Session", s.id()}}));
+  EXPECT_EQ(c.response.statusCode, 461);
+  EXPECT_EQ(c.logError, "no offered transport is served: the session's other tracks are set up over UDP");
+  // Nothing parses: 461 and why.
+  RtspReply d = s.handle(req("SETUP", "rtsp://h/cam/trackID=1", 5,
+                             {{"Transport", "RTP/AVP;client_port=x, RAW/RAW/UDP"}, {"Session", s.id()}}));
+  EXPECT_EQ(d.response.statusCode, 461);
+  EXPECT_EQ(d.logError, "invalid Transport: invalid client_port in Transport header");
+}
+
+TEST_F(ServerSession, PublishingOverUdpIs461) {
+  options.udp = true;
+  options.udpRtpPort = 8000;
+  options.udpRtcpPort = 8001;
+  ASSERT_EQ(s.handle(req("ANNOUNCE", "rtsp://h/pub", 1, {{"Content-Type", "application/sdp"}}, kAnnounceSdp))
+                .response.statusCode,
+            200);
+  RtspReply a = s.handle(req("SETUP", "rtsp://h/pub/streamid=0", 2,
+                             {{"Transport", "RTP/AVP;unicast;client_port=5000-5001;mode=record"}}));
+  EXPECT_EQ(a.response.statusCode, 461);
+  EXPECT_EQ(a.logError, "no offered transport is served: publishing over UDP is not served (only over TCP)");
+  RtspReply b = s.handle(req("SETUP", "rtsp://h/pub/streamid=0", 3,
+                             {{"Transport",
+                               "RTP/AVP;unicast;client_port=5000-5001;mode=record,"
+                               "RTP/AVP/TCP;unicast;interleaved=0-1;mode=record"}}));
+  EXPECT_EQ(b.response.statusCode, 200) << b.logError;
+}
+
 TEST_F(ServerSession, BadTransportHeaders) {
   EXPECT_EQ(s.handle(req("SETUP", "rtsp://h/cam/trackID=0", 1)).response.statusCode, 461);
   EXPECT_EQ(s.handle(req("SETUP", "rtsp://h/cam/trackID=0", 2, {{"Transport", "RAW/RAW/UDP;unicast"}}))
@@ -436,6 +542,7 @@ class ServerOverSocket : public ::testing::Test {
     handler.worker = &io;
     options.address = "127.0.0.1:0";
     options.idleTimeout = std::chrono::milliseconds(60000);
+    configure();
     server = std::make_unique<RtspServer>(io, handler, options);
     std::string error;
     ASSERT_TRUE(server->start(error)) << error;
@@ -457,6 +564,7 @@ class ServerOverSocket : public ::testing::Test {
     io.stop();
     thread.join();
   }
+  virtual void configure() {}
   boost::asio::ip::tcp::socket connect() {
     boost::asio::ip::tcp::socket s(client);
     s.connect({boost::asio::ip::make_address("127.0.0.1"), server->port()});
@@ -675,4 +783,184 @@ TEST_F(ServerOverSocket, APublishersFramesReachTheStreamAndUnknownChannelsAreIgn
   for (int i = 0; i < 100 && handler.sink->endedCount() == 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(handler.sink->endedCount(), 1u);
+}
+
+// ---- UDP readers over sockets ---------------------------------------------------------------
+
+namespace {
+
+class UdpServerOverSocket : public ServerOverSocket {
+ protected:
+  void configure() override {
+    options.udp = true;
+    options.tcp = false;  // a UDP-only server: a TCP offer listed first must be passed over
+    options.rtpAddress = "127.0.0.1:0";
+    options.rtcpAddress = "127.0.0.1:0";
+    options.idleTimeout = idleTimeout;
+  }
+  static boost::asio::ip::udp::socket bound(boost::asio::io_context& io) {
+    boost::asio::ip::udp::socket u(io);
+    u.open(boost::asio::ip::udp::v4());
+    u.bind({boost::asio::ip::make_address("127.0.0.1"), 0});
+    timeval tv{0, 200000};
+    ::setsockopt(u.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    return u;
+  }
+  // One datagram within `seconds`, else empty; `fromPort` is its source port.
+  static std::vector<uint8_t> receive(boost::asio::ip::udp::socket& u, uint16_t& fromPort,
+                                      double seconds = 3) {
+    std::vector<uint8_t> buf(2048);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < until) {
+      sockaddr_in from{};
+      socklen_t len = sizeof(from);
+      const ssize_t n =
+          ::recvfrom(u.native_handle(), buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
+      if (n > 0) {
+        buf.resize(static_cast<size_t>(n));
+        fromPort = ntohs(from.sin_port);
+        return buf;
+      }
+    }
+    return {};
+  }
+  void sendTo(boost::asio::ip::udp::socket& u, uint16_t port, const uint8_t* data, size_t size) {
+    u.send_to(boost::asio::buffer(data, size), {boost::asio::ip::make_address("127.0.0.1"), port});
+  }
+  // Plays track 0 over UDP to rtpIn/rtcpIn; returns the session id.
+  std::string playOverUdp(boost::asio::ip::tcp::socket& s, RtspStreamParser& parser, uint16_t rtpPort,
+                          uint16_t rtcpPort) {
+    auto send = [&](const std::string& text) { boost::asio::write(s, boost::asio::buffer(text)); };
+    send("DESCRIBE rtsp://127.0.0.1/cam RTSP/1.0\r\nCSeq: 1\r\n\r\n");
+    EXPECT_EQ(readResponse(s, parser).statusCode, 200);
+    send(fmt::format(
+        "SETUP rtsp://127.0.0.1/cam/trackID=0 RTSP/1.0\r\nCSeq: 2\r\nTransport: "
+        "RTP/AVP/TCP;unicast;interleaved=0-1;mode=play;foo,RTP/AVP;unicast;client_port={}-{}\r\n\r\n",
+        rtpPort, rtcpPort));
+    // TCP is listed first but not enabled here: the UDP alternative is taken.
+    RtspResponse setup = readResponse(s, parser);
+    EXPECT_EQ(setup.statusCode, 200);
+    const std::string transport(setup.headers.get("Transport").value_or(""));
+    const std::string expected =
+        fmt::format("RTP/AVP;unicast;client_port={}-{};server_port={}-{};ssrc=", rtpPort, rtcpPort,
+                    server->udp()->rtpPort(), server->udp()->rtcpPort());
+    EXPECT_EQ(transport.substr(0, expected.size()), expected);
+    EXPECT_EQ(transport.size(), expected.size() + 8);  // the SSRC in 8 hex digits
+    std::string session(setup.headers.get("Session").value_or(""));
+    session = session.substr(0, session.find(';'));
+    send("PLAY rtsp://127.0.0.1/cam/ RTSP/1.0\r\nCSeq: 3\r\nSession: " + session + "\r\n\r\n");
+    EXPECT_EQ(readResponse(s, parser).statusCode, 200);
+    return session;
+  }
+  bool waitFor(const std::function<bool()>& done, double seconds = 5) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < until) {
+      if (done()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return done();
+  }
+  RtspConnectionInfo only() {
+    auto c = server->connections();
+    return c.size() == 1 ? c.front() : RtspConnectionInfo{};
+  }
+  static std::vector<uint8_t> receiverReport() {
+    std::vector<uint8_t> rr(64);
+    media::RtcpReportBlock block;
+    block.ssrc = 1;
+    rr.resize(media::buildReceiverReport(rr.data(), rr.size(), 0x1234, &block, 1));
+    return rr;
+  }
+
+  std::chrono::milliseconds idleTimeout{60000};
+};
+
+class UdpServerShortIdle : public UdpServerOverSocket {
+ protected:
+  void configure() override {
+    idleTimeout = std::chrono::milliseconds(1500);
+    UdpServerOverSocket::configure();
+  }
+};
+
+}  // namespace
+
+TEST_F(UdpServerOverSocket, AReaderGetsTheStreamsPacketsOverUdpAndItsReportsAreMatched) {
+  auto rtpIn = bound(client), rtcpIn = bound(client), stranger = bound(client);
+  const uint16_t rtpPort = rtpIn.local_endpoint().port(), rtcpPort = rtcpIn.local_endpoint().port();
+  auto s = connect();
+  RtspStreamParser parser;
+  const std::string session = playOverUdp(s, parser, rtpPort, rtcpPort);
+  boost::asio::post(io, [this] {
+    for (uint16_t i = 0; i < 21; ++i) {
+      auto v = rtp(96, i, i * 3000u, 500, i == 0 ? 0x65 : 0x41);
+      handler.stream->ingestRtp(0, v.data(), v.size());
+      auto a = rtp(0, i, i * 160u, 160, 0xff);
+      handler.stream->ingestRtp(1, a.data(), a.size());
+    }
+  });
+  // STAP-A + 21 slices, in order, from the server's RTP port, with the stream's SSRC; no audio.
+  uint16_t lastSeq = 0;
+  for (int i = 0; i < 22; ++i) {
+    uint16_t from = 0;
+    std::vector<uint8_t> d = receive(rtpIn, from);
+    ASSERT_GE(d.size(), 12u) << "datagram " << i;
+    EXPECT_EQ(from, server->udp()->rtpPort());
+    EXPECT_EQ(d[1] & 0x7f, 96);
+    const uint16_t seq = media::readBe16(d.data() + 2);
+    if (i > 0) {
+      EXPECT_EQ(static_cast<uint16_t>(lastSeq + 1), seq);
+    }
+    lastSeq = seq;
+  }
+  EXPECT_EQ(only().transport, "UDP");
+  EXPECT_EQ(only().rtpPacketsSent, 22u);
+
+  // A receiver report from the reader's RTCP port counts for its session; garbage from that
+  // port and a report from an unknown port are dropped without touching it.
+  const std::vector<uint8_t> rr = receiverReport();
+  const uint8_t garbage[] = {0x80, 0xc9, 0x00, 0x09, 1, 2, 3};
+  sendTo(rtcpIn, server->udp()->rtcpPort(), garbage, sizeof(garbage));
+  sendTo(stranger, server->udp()->rtcpPort(), rr.data(), rr.size());
+  sendTo(rtcpIn, server->udp()->rtcpPort(), rr.data(), rr.size());
+  ASSERT_TRUE(waitFor([&] { return only().rtcpPacketsReceived == 1; })) << only().rtcpPacketsReceived;
+  EXPECT_TRUE(waitFor([&] {
+    const auto st = server->udp()->stats();
+    return st.rtcpMalformed == 1 && st.rtcpFromUnknown == 1;
+  }));
+  // A player's NAT-opening packet to the RTP port is read and dropped.
+  sendTo(rtpIn, server->udp()->rtpPort(), rr.data(), rr.size());
+  EXPECT_TRUE(waitFor([&] { return server->udp()->stats().rtpReceived == 1; }));
+  EXPECT_EQ(only().rtcpPacketsReceived, 1u);
+
+  boost::asio::write(
+      s, boost::asio::buffer("TEARDOWN rtsp://127.0.0.1/cam/ RTSP/1.0\r\nCSeq: 4\r\nSession: " + session +
+                             "\r\n\r\n"));
+  EXPECT_EQ(readResponse(s, parser).statusCode, 200);
+  EXPECT_TRUE(closedByServer(s));
+  // Its addresses are forgotten: a late report is from an unknown address.
+  ASSERT_TRUE(waitFor([&] { return server->connections().empty(); }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  sendTo(rtcpIn, server->udp()->rtcpPort(), rr.data(), rr.size());
+  EXPECT_TRUE(waitFor([&] { return server->udp()->stats().rtcpFromUnknown == 2; }));
+}
+
+TEST_F(UdpServerShortIdle, AUdpReaderIsKeptByItsReportsAndClosedWithoutThem) {
+  auto rtpIn = bound(client), rtcpIn = bound(client);
+  auto s = connect();
+  RtspStreamParser parser;
+  playOverUdp(s, parser, rtpIn.local_endpoint().port(), rtcpIn.local_endpoint().port());
+  // Reports alone (no RTSP request) keep it past the idle timeout (1.5 s).
+  const std::vector<uint8_t> rr = receiverReport();
+  for (int i = 0; i < 8; ++i) {
+    sendTo(rtcpIn, server->udp()->rtcpPort(), rr.data(), rr.size());
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  }
+  EXPECT_EQ(server->connections().size(), 1u);
+  // Then silence: closed within the timeout and a tick.
+  const auto silent = std::chrono::steady_clock::now();
+  ASSERT_TRUE(waitFor([&] { return server->connections().empty(); }, 5));
+  const double after = std::chrono::duration<double>(std::chrono::steady_clock::now() - silent).count();
+  EXPECT_GE(after, 1.0);
+  EXPECT_TRUE(closedByServer(s));
 }
