@@ -34,6 +34,7 @@ struct H264PayloadFormat {
   static size_t parameterSetSlot(uint8_t type) { return type == h264::kSps ? 0 : 1; }
   static bool isAud(uint8_t type) { return type == h264::kAud; }
   static bool isKeyframe(uint8_t type) { return type == h264::kIdr; }
+  static bool isPrefixSei(uint8_t type) { return type == h264::kSei; }
 
   static uint8_t fuNalType(uint8_t fuHeader) { return h264::nalType(fuHeader); }
   static bool validFragment(uint8_t type, bool /*start*/, bool /*end*/) { return h264::isSingleNal(type); }

@@ -46,6 +46,7 @@ struct H265PayloadFormat {
   static size_t parameterSetSlot(uint8_t type) { return type - h265::kVps; }
   static bool isAud(uint8_t type) { return type == h265::kAud; }
   static bool isKeyframe(uint8_t type) { return h265::isIrap(type); }
+  static bool isPrefixSei(uint8_t type) { return type == h265::kPrefixSei; }
 
   static uint8_t fuNalType(uint8_t fuHeader) { return fuHeader & 0x3f; }
   static bool validFragment(uint8_t type, bool start, bool end) {

@@ -25,7 +25,9 @@ bool isAbsorbed(uint8_t type) {
 
 template <NalPayloadFormat Format>
 NalRtpIngest<Format>::NalRtpIngest(size_t maxPayload)
-    : fragmenter_(Format::kCodec, maxPayload), scratch_(fragmenter_.maxPayload()) {}
+    : fragmenter_(Format::kCodec, maxPayload),
+      scratch_(fragmenter_.maxPayload()),
+      held_(fragmenter_.maxPayload()) {}
 
 template <NalPayloadFormat Format>
 bool NalRtpIngest<Format>::storeParameterSets(const ParameterSets& sets) {
@@ -58,10 +60,17 @@ IngestError NalRtpIngest<Format>::push(const uint8_t* rtp, size_t size, ShapedPa
     ++malformed_;
     return IngestError::MalformedRtp;
   }
+  sink_ = &sink;
+  // A held NAL unit waits for the next packet of its access unit only: anything else sends it
+  // first, before this packet's gap (if any) is counted.
+  if (heldCount_ > 0 && (header.timestamp != timestamp_ || !sequence_.isNext(header.sequence))) {
+    flushHeld(false);
+  }
   RtpSequenceTracker::Order order = sequence_.track(header.sequence);
   bool isFragment = payloadSize >= Format::kNalHeaderSize && Format::nalType(payload) == Format::kFragment;
   if (order == RtpSequenceTracker::Order::LateOrDuplicate && isFragment) {
     ++lateFragments_;  // already given up as lost, or already carried: splicing it would corrupt
+    sink_ = nullptr;
     return IngestError::None;
   }
   // A fragmented NAL unit continues only with the next sequence number in the same access unit.
@@ -69,8 +78,8 @@ IngestError NalRtpIngest<Format>::push(const uint8_t* rtp, size_t size, ShapedPa
       (haveAccessUnit_ && accessUnitEnded_) || !isFragment)
     interruptFragmentedNal();
   trackAccessUnit(header.timestamp, header.marker);
-  sink_ = &sink;
   IngestError error = dispatch(payload, payloadSize, header.marker);
+  if (heldCount_ > 0 && header.marker) flushHeld(false);  // the access unit ended
   sink_ = nullptr;
   if (error == IngestError::UnsupportedPacketization) {
     ++unsupported_;
@@ -113,6 +122,12 @@ IngestError NalRtpIngest<Format>::dispatch(const uint8_t* payload, size_t size, 
   }
   if (Format::isAud(type)) return IngestError::None;
   if (Format::isKeyframe(type)) beforeKeyframe();
+  if (!marker && Format::isPrefixSei(type) && hold(payload, size)) return IngestError::None;
+  // A small last slice of a frame takes the held SEI along.
+  if (heldCount_ > 0 && !Format::isKeyframe(type) && hold(payload, size)) {
+    flushHeld(marker);
+    return IngestError::None;
+  }
   emitNal(payload, size, marker, false);
   return IngestError::None;
 }
@@ -252,17 +267,62 @@ void NalRtpIngest<Format>::beforeKeyframe() {
     for (size_t i = 0; i < sets_.size(); ++i) emitNal(sets_[i].data(), sizes_[i], false, i == 0);
     return;
   }
+  // The held SEI goes after the parameter sets it may refer to, in the same payload if it fits.
+  const bool withHeld = heldCount_ > 0 && aggregationSize + heldBytes_ <= maxPayload();
+  if (!withHeld) flushHeld(false);
+  const size_t w = writeAggregate(true);
+  heldCount_ = heldBytes_ = 0;
+  emit(scratch_.data(), w, false, true);
+}
+
+template <NalPayloadFormat Format>
+size_t NalRtpIngest<Format>::writeAggregate(bool withParameterSets) {
   typename Format::AggregationHeader header;
-  for (const auto& set : sets_) header.add(set.data());
+  if (withParameterSets) {
+    for (const auto& set : sets_) header.add(set.data());
+  }
+  for (size_t offset = 0; offset < heldBytes_;) {
+    header.add(held_.data() + offset + kAggregationLengthSize);
+    offset += kAggregationLengthSize + readBe16(held_.data() + offset);
+  }
   uint8_t* out = scratch_.data();
   header.write(out);
   size_t w = Format::kNalHeaderSize;
-  for (size_t i = 0; i < sets_.size(); ++i) {
-    writeBe16(out + w, static_cast<uint16_t>(sizes_[i]));
-    std::memcpy(out + w + kAggregationLengthSize, sets_[i].data(), sizes_[i]);
-    w += kAggregationLengthSize + sizes_[i];
+  if (withParameterSets) {
+    for (size_t i = 0; i < sets_.size(); ++i) {
+      writeBe16(out + w, static_cast<uint16_t>(sizes_[i]));
+      std::memcpy(out + w + kAggregationLengthSize, sets_[i].data(), sizes_[i]);
+      w += kAggregationLengthSize + sizes_[i];
+    }
   }
-  emit(out, w, false, true);
+  std::memcpy(out + w, held_.data(), heldBytes_);
+  return w + heldBytes_;
+}
+
+// Holds a NAL unit if it fits (with the ones held already) in one aggregation packet.
+template <NalPayloadFormat Format>
+bool NalRtpIngest<Format>::hold(const uint8_t* nal, size_t size) {
+  if (Format::kNalHeaderSize + heldBytes_ + kAggregationLengthSize + size > maxPayload()) return false;
+  writeBe16(held_.data() + heldBytes_, static_cast<uint16_t>(size));
+  std::memcpy(held_.data() + heldBytes_ + kAggregationLengthSize, nal, size);
+  heldBytes_ += kAggregationLengthSize + size;
+  ++heldCount_;
+  return true;
+}
+
+// Sends the held NAL units: one alone as it came, several in one aggregation packet.
+template <NalPayloadFormat Format>
+void NalRtpIngest<Format>::flushHeld(bool marker) {
+  if (heldCount_ == 0) return;
+  const size_t count = heldCount_;
+  heldCount_ = 0;  // before emit(), which flushes whatever is held
+  if (count == 1) {
+    emit(held_.data() + kAggregationLengthSize, heldBytes_ - kAggregationLengthSize, marker, false);
+  } else {
+    const size_t w = writeAggregate(false);
+    emit(scratch_.data(), w, marker, false);
+  }
+  heldBytes_ = 0;
 }
 
 template <NalPayloadFormat Format>
@@ -283,6 +343,7 @@ void NalRtpIngest<Format>::emitNal(const uint8_t* nal, size_t size, bool marker,
 
 template <NalPayloadFormat Format>
 void NalRtpIngest<Format>::emit(const uint8_t* payload, size_t size, bool marker, bool keyframeStart) {
+  flushHeld(false);  // what was held came first
   ShapedPacket packet{payload, size, timestamp_, marker, keyframeStart, sequence_.takePendingLost()};
   ++packetsOut_;
   sink_->onShapedPacket(packet);

@@ -7,6 +7,11 @@
 //  - right before the first keyframe packet of each access unit one aggregation packet of the
 //    stored parameter sets is emitted (flagged keyframeStart), so every keyframe is
 //    self-contained; when it would exceed maxPayload the sets leave one by one instead;
+//  - a prefix SEI (sent by many cameras before every frame) is held until the next packet of
+//    its access unit and shares a payload with what follows when it fits: the keyframe's
+//    parameter sets, another SEI, or a small slice; otherwise it leaves alone as before. It
+//    is never held past the next packet (a gap or a new timestamp sends it first), so it adds
+//    no latency beyond the frame's own arrival;
 //  - every fragmented or oversize NAL unit leaves as the fewest fragmentation units of at most
 //    maxPayload bytes, all full but the last, whatever the camera's fragment size: the
 //    remainder of one camera fragment is carried into the next (NalFragmenter), so no whole
@@ -60,6 +65,7 @@ concept NalPayloadFormat = requires(const uint8_t* nal, uint8_t type, uint8_t* o
   { F::parameterSetSlot(type) } -> std::same_as<size_t>;
   { F::isAud(type) } -> std::same_as<bool>;
   { F::isKeyframe(type) } -> std::same_as<bool>;                  // gets the parameter sets in front
+  { F::isPrefixSei(type) } -> std::same_as<bool>;                 // held to share the next payload
   { F::fuNalType(type) } -> std::same_as<uint8_t>;                // from the FU header byte
   { F::validFragment(type, true, false) } -> std::same_as<bool>;  // (type, start, end)
   F::restoreNalHeader(nal, type, out);                            // (FU payload, type, out)
@@ -120,9 +126,17 @@ class NalRtpIngest {
   void beforeKeyframe();
   void emitNal(const uint8_t* nal, size_t size, bool marker, bool keyframeStart);
   void emit(const uint8_t* payload, size_t size, bool marker, bool keyframeStart);
+  // The held NAL units ([16-bit length][NAL unit] each, as in an aggregation packet).
+  bool hold(const uint8_t* nal, size_t size);
+  void flushHeld(bool marker);
+  // Writes an aggregation packet of `sets` (the parameter sets, may be none) then the held
+  // units into scratch_; its size.
+  size_t writeAggregate(bool withParameterSets);
 
-  NalFragmenter fragmenter_;          // owned: the NAL unit being re-fragmented
-  std::vector<uint8_t> scratch_;      // owned, sized once (maxPayload): rebuilt aggregation packets
+  NalFragmenter fragmenter_;      // owned: the NAL unit being re-fragmented
+  std::vector<uint8_t> scratch_;  // owned, sized once (maxPayload): rebuilt aggregation packets
+  std::vector<uint8_t> held_;     // owned, sized once (maxPayload): held NAL units, with lengths
+  size_t heldBytes_ = 0, heldCount_ = 0;
   ShapedPacketSink* sink_ = nullptr;  // borrowed, only during push()
 
   // Parameter sets in the format's slot order (H.264: SPS, PPS; H.265: VPS, SPS, PPS).

@@ -37,6 +37,11 @@ class RtpSequenceTracker {
     return Order::LateOrDuplicate;  // keep the highest sequence so the next one is not a gap
   }
 
+  // Whether `sequence` directly follows the last one tracked.
+  bool isNext(uint16_t sequence) const {
+    return haveSequence_ && static_cast<uint16_t>(sequence - lastSequence_) == 1;
+  }
+
   // Skipped sequence numbers not yet reported on an emitted packet; reading resets them.
   uint16_t takePendingLost() {
     uint16_t lost = pendingLost_;

@@ -33,19 +33,28 @@ NalList nalsOf(const uint8_t* annexB, size_t size) {
 }
 
 // What the ingest should deliver for one source access unit.
+// In-band SPS/PPS are absorbed and put back in front of the first IDR slice, followed by the
+// SEIs that came right before it (held, they share the parameter sets' payload).
 NalList expectedAfterIngest(const std::vector<NalUnitSpan>& au, const Bytes& sps, const Bytes& pps) {
-  NalList out;
+  NalList out, held;
   bool prefixed = false;
   for (const auto& n : au) {
     uint8_t type = h264::nalType(n.data[0]);
     if (h264::isParameterSet(type) || type == h264::kAud) continue;
+    if (type == h264::kSei) {
+      held.emplace_back(n.data, n.data + n.size);
+      continue;
+    }
     if (type == h264::kIdr && !prefixed) {
       out.push_back(sps);
       out.push_back(pps);
       prefixed = true;
     }
+    out.insert(out.end(), held.begin(), held.end());
+    held.clear();
     out.emplace_back(n.data, n.data + n.size);
   }
+  out.insert(out.end(), held.begin(), held.end());
   return out;
 }
 
@@ -145,13 +154,21 @@ TEST(H264RoundTrip, DemoClipLeavesInTheFewestPackets) {
   for (size_t i = 0; i < units.size(); ++i) {
     uint32_t timestamp = static_cast<uint32_t>(i * 3000);
     bool prefixed = false;
+    size_t heldSeis = 0;  // an SEI right before the IDR rides in the [SPS, PPS, SEI] STAP-A
     for (const auto& n : units[i]) {
       uint8_t type = h264::nalType(n.data[0]);
-      if (type == h264::kIdr && !prefixed) {
-        minimal += 1;  // the [SPS, PPS] STAP-A
-        prefixed = true;
-      }
       if (h264::isParameterSet(type) || type == h264::kAud) continue;
+      if (type == h264::kSei) {
+        ++heldSeis;
+        continue;
+      }
+      if (type == h264::kIdr && !prefixed) {
+        minimal += 1;  // the [SPS, PPS, SEI...] STAP-A
+        prefixed = true;
+      } else {
+        minimal += heldSeis > 0 ? 1 : 0;  // held SEIs share one STAP-A
+      }
+      heldSeis = 0;
       minimal += n.size <= 1188 ? 1 : (n.size - 1 + 1186 - 1) / 1186;
     }
     packetizer.packetize(units[i].data(), units[i].size(), packet.data() + 12,

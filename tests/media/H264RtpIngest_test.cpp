@@ -307,8 +307,7 @@ TEST_F(IngestTest, FragmentWithoutStartIsDroppedAndCounted) {
 TEST_F(IngestTest, LostMiddleFragmentDropsTheRestOfTheNalAndKeepsTheGap) {
   push(fuA(0x41, true, false, nalOf(0, 1400, 1)), 9, false);  // 998 leave, 402 carried
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(push(fuA(0x41, false, false, nalOf(0, 1400, 2)), 9, false, 2),
-            IngestError::FragmentWithoutStart);
+  EXPECT_EQ(push(fuA(0x41, false, false, nalOf(0, 1400, 2)), 9, false, 2), IngestError::FragmentWithoutStart);
   EXPECT_EQ(push(fuA(0x41, false, true, nalOf(0, 100, 3)), 9, true), IngestError::FragmentWithoutStart);
   EXPECT_EQ(ingest.truncatedNals(), 1u);
   Bytes next = nalOf(0x41, 50);
@@ -421,4 +420,67 @@ TEST_F(IngestTest, RejectsUnsupportedPacketizations) {
   EXPECT_TRUE(out.empty());
   EXPECT_EQ(ingest.unsupported(), 7u);
   EXPECT_STRNE(describe(IngestError::UnsupportedPacketization), describe(IngestError::MalformedFuA));
+}
+
+// A prefix SEI (cameras send one before every frame) shares the next payload of its access
+// unit: the keyframe's parameter sets, another SEI or a small slice (issue 9: an SEI alone
+// cost a packet per frame); it is never held past its access unit or across a gap.
+TEST_F(IngestTest, SeiRidesWithTheKeyframeParameterSets) {
+  Bytes sei = nalOf(0x06, 40), sei2 = nalOf(0x06, 20, 7);
+  push(kSps, 9000, false);
+  push(kPps, 9000, false);
+  push(sei, 9000, false);
+  push(sei2, 9000, false);
+  EXPECT_TRUE(out.empty()) << "the SEIs wait for the next packet";
+  push(fuA(0x65, true, false, Bytes(1500, 1)), 9000, false);
+  ASSERT_GE(out.size(), 2u);
+  EXPECT_EQ(out[0].bytes, stapA({kSps, kPps, sei, sei2}));
+  EXPECT_TRUE(out[0].keyframeStart);
+  EXPECT_FALSE(out[0].marker);
+  EXPECT_EQ(out[1].bytes[0] & 0x1f, 28);  // then the IDR's fragments
+}
+
+TEST_F(IngestTest, SeiAndASmallLastSliceShareOnePacket) {
+  Bytes sei = nalOf(0x06, 30), slice = nalOf(0x41, 200);
+  push(sei, 3000, false);
+  push(slice, 3000, true);
+  ASSERT_EQ(out.size(), 1u);
+  Bytes expected = stapA({sei, slice});
+  expected[0] = 0x58;  // STAP-A with the highest NRI of its units (the slice's 2)
+  EXPECT_EQ(out[0].bytes, expected);
+  EXPECT_TRUE(out[0].marker);
+  EXPECT_EQ(out[0].timestamp, 3000u);
+  EXPECT_EQ(ingest.packetsOut(), 1u);
+}
+
+TEST_F(IngestTest, SeiBeforeALargeSliceLeavesAloneAsBefore) {
+  Bytes sei = nalOf(0x06, 30);
+  push(sei, 3000, false);
+  push(fuA(0x41, true, false, Bytes(1400, 2)), 3000, false);
+  ASSERT_GE(out.size(), 2u);
+  EXPECT_EQ(out[0].bytes, sei);
+  EXPECT_FALSE(out[0].marker);
+  EXPECT_EQ(out[1].bytes[0] & 0x1f, 28);
+}
+
+TEST_F(IngestTest, HeldSeiLeavesBeforeAGapOrANewTimestamp) {
+  Bytes sei = nalOf(0x06, 30), slice = nalOf(0x41, 100);
+  push(sei, 3000, false);
+  push(slice, 3000, true, 3);  // two packets lost in between
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].bytes, sei);
+  EXPECT_EQ(out[0].lostBefore, 0u);
+  EXPECT_EQ(out[1].bytes, slice);
+  EXPECT_EQ(out[1].lostBefore, 2u) << "the gap stays after the SEI";
+  out.clear();
+  push(sei, 6000, false);
+  push(slice, 9000, true);  // the SEI's access unit ended without its marker
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].bytes, sei);
+  EXPECT_EQ(out[0].timestamp, 6000u);
+  EXPECT_EQ(out[1].timestamp, 9000u);
+  out.clear();
+  push(sei, 12000, true);  // an SEI that ends its access unit is not held
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(out[0].marker);
 }

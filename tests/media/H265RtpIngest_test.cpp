@@ -385,3 +385,19 @@ TEST(H265Sprop, ParsesAndRejects) {
   EXPECT_NE(error.find("base64"), std::string::npos);
   EXPECT_FALSE(parseH265Sprop("QA==", "QgEBAQ==", "RAHBcg==", sets, error));  // 1 byte
 }
+
+TEST_F(H265IngestTest, PrefixSeiRidesWithTheIrapParameterSets) {
+  Bytes sei = nalOf(39, 40);
+  push(kVps, 3000, false);
+  push(kSps, 3000, false);
+  push(kPps, 3000, false);
+  push(sei, 3000, false);
+  EXPECT_TRUE(out.empty());
+  Bytes pic = nalOf(19, 300);
+  push(pic, 3000, true);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].bytes, ap({kVps, kSps, kPps, sei}));
+  EXPECT_TRUE(out[0].keyframeStart);
+  EXPECT_EQ(out[1].bytes, pic);
+  EXPECT_TRUE(out[1].marker);
+}
