@@ -284,6 +284,7 @@ UdpEgressTotals WebrtcServer::egressTotals() const {
     t.bytesSent += s.bytesSent.load(std::memory_order_relaxed);
     t.datagramsDropped += s.datagramsDropped.load(std::memory_order_relaxed);
     t.batches += s.batches.load(std::memory_order_relaxed);
+    t.inboxDropped += w->inboxDropped();
   }
   return t;
 }
