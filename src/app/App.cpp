@@ -307,8 +307,14 @@ void App::removePath(const std::string& name) {
 }
 
 void App::updateHooks() {
+  // Listing sessions copies every session's figures under the WebRTC server's lock: done only
+  // when a hook needs readers or connections.
+  bool wantReaders = false;
+  const bool wantConnections = !config_.runOnConnect.empty() || !config_.runOnDisconnect.empty();
   std::vector<Hooks::PathState> states;
   for (auto& [name, path] : paths_) {
+    const config::PathConfig& pc = path->conf();
+    wantReaders = wantReaders || !pc.runOnRead.empty() || !pc.runOnUnread.empty() || !pc.runOnDemand.empty();
     Hooks::PathState s;
     s.name = name;
     s.conf = &path->conf();
@@ -324,6 +330,10 @@ void App::updateHooks() {
   }
   std::vector<Hooks::Reader> readers;
   std::vector<Hooks::Connection> connections;
+  if (!wantReaders && !wantConnections) {
+    hooks_->update(states, readers, connections);
+    return;
+  }
   if (webrtc_) {
     for (const auto& s : webrtc_->listSessions()) {
       readers.push_back({s.id, s.path, s.query, "webRTCSession"});
