@@ -28,9 +28,9 @@ void addStats(RtspClientStats& to, const RtspClientStats& from) {
 }
 }  // namespace
 
-// Receives the events of the current connection attempt and turns them into the owner's
-// callbacks: a UDP attempt that asks for TCP is replaced silently, anything else ends the
-// session.
+// Receives the session events of the current connection attempt and turns them into the
+// owner's callbacks: a UDP attempt that asks for TCP is replaced silently, anything else ends
+// the session. (Media go from the attempt to the owner's onRtp/onRtcp directly.)
 class RtspClient::Events : public RtspClientConnection::Listener {
  public:
   explicit Events(RtspClient& client) : client_(client) {}
@@ -38,12 +38,6 @@ class RtspClient::Events : public RtspClientConnection::Listener {
   void onConnectionReady(const RtspSessionInfo& info) override {
     client_.releaseRetiring();
     if (client_.callbacks_.onReady) client_.callbacks_.onReady(info);
-  }
-  void onConnectionRtp(size_t track, const uint8_t* data, size_t size) override {
-    if (client_.callbacks_.onRtp) client_.callbacks_.onRtp(track, data, size);
-  }
-  void onConnectionRtcp(size_t track, const uint8_t* data, size_t size) override {
-    if (client_.callbacks_.onRtcp) client_.callbacks_.onRtcp(track, data, size);
   }
   void onConnectionFinished(const std::string& error, bool switchToTcp) override {
     if (switchToTcp && !client_.closed_) {
@@ -87,7 +81,7 @@ void RtspClient::start() {
 void RtspClient::connect(RtspTransport transport) {
   if (connection_) addStats(previousStats_, connection_->stats());
   connection_ = std::make_shared<RtspClientConnection>(
-      io_, config_, transport, config_.transport == RtspTransport::Automatic, *events_);
+      io_, config_, transport, config_.transport == RtspTransport::Automatic, *events_, callbacks_);
   connection_->start();
 }
 

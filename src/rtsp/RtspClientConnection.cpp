@@ -74,12 +74,14 @@ class RtspClientConnection::Failure : public std::runtime_error {
 };
 
 RtspClientConnection::RtspClientConnection(asio::io_context& io, const RtspClientConfig& config,
-                                           RtspTransport transport, bool automatic, Listener& listener)
+                                           RtspTransport transport, bool automatic, Listener& listener,
+                                           const RtspClient::Callbacks& media)
     : io_(io),
       config_(config),
       transport_(transport),
       automatic_(automatic && transport == RtspTransport::Udp),
       listener_(listener),
+      media_(media),
       tcp_(io),
       resolver_(io),
       deadline_(io),
@@ -639,14 +641,14 @@ void RtspClientConnection::handleRtp(Track& t, const uint8_t* data, size_t size,
   t.reception.onPacket(header.sequence, header.timestamp, arrival);
   ++stats_.rtpPackets;
   stats_.rtpBytes += size;
-  listener_.onConnectionRtp(t.index, data, size);
+  if (media_.onRtp) media_.onRtp(t.index, data, size);
 }
 
 void RtspClientConnection::handleRtcp(Track& t, const uint8_t* data, size_t size, int64_t nowUs) {
   ++stats_.rtcpPackets;
   SenderReportVisitor visitor(t.haveSsrc, t.ssrc, t.reception, nowUs);
   media::parseRtcpCompound(data, size, visitor);
-  listener_.onConnectionRtcp(t.index, data, size);
+  if (media_.onRtcp) media_.onRtcp(t.index, data, size);
 }
 
 // Opens NAT/firewall state towards the server's ports before PLAY, as gortsplib does: an

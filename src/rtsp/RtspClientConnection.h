@@ -37,20 +37,21 @@ namespace sluice::rtsp {
 
 class RtspClientConnection : public std::enable_shared_from_this<RtspClientConnection> {
  public:
+  // The attempt's session events, for RtspClient (which decides on a TCP fallback). Media do
+  // not pass through it: they go straight to the owner's onRtp/onRtcp.
   class Listener {
    public:
     virtual ~Listener() = default;
     virtual void onConnectionReady(const RtspSessionInfo& info) = 0;
-    virtual void onConnectionRtp(size_t track, const uint8_t* data, size_t size) = 0;
-    virtual void onConnectionRtcp(size_t track, const uint8_t* data, size_t size) = 0;
     // The attempt ended by itself. switchToTcp: automatic mode wants a TCP attempt next;
     // the attempt then keeps its RTSP session open until stop().
     virtual void onConnectionFinished(const std::string& error, bool switchToTcp) = 0;
   };
 
-  // transport: Udp or Tcp. automatic: a UDP attempt may end with switchToTcp.
+  // transport: Udp or Tcp. automatic: a UDP attempt may end with switchToTcp. `media`: the
+  // owner's onRtp/onRtcp (borrowed from the RtspClient, which stops this attempt before it goes).
   RtspClientConnection(boost::asio::io_context& io, const RtspClientConfig& config, RtspTransport transport,
-                       bool automatic, Listener& listener);
+                       bool automatic, Listener& listener, const RtspClient::Callbacks& media);
   ~RtspClientConnection();
 
   void start();
@@ -139,7 +140,8 @@ class RtspClientConnection : public std::enable_shared_from_this<RtspClientConne
   RtspClientConfig config_;
   RtspTransport transport_;
   bool automatic_;
-  Listener& listener_;
+  Listener& listener_;                  // borrowed: the RtspClient, outlives every call
+  const RtspClient::Callbacks& media_;  // borrowed: the owner's callbacks, held by the RtspClient
 
   RtspUrl url_;
   std::string targetUrl_;   // after a redirect: the URL to use instead of config_.url
