@@ -193,7 +193,7 @@ std::optional<RtspReply> RtspServerSession::checkAccess(const RtspRequest& r, bo
     out.response.headers.add("WWW-Authenticate",
                              m == RtspAuthMethod::Basic
                                  ? fmt::format("Basic realm=\"{}\"", kRealm)
-                                 : fmt::format("Digest realm=\"{}\", nonce=\"{}\"", kRealm, nonce_));
+                                 : fmt::format("Digest realm=\"{}\", nonce=\"{}\", algorithm=\"MD5\"", kRealm, nonce_));
   }
   out.delay = ask ? std::chrono::milliseconds(0) : res.delay;
   return out;
