@@ -76,7 +76,8 @@ TEST(DigestAuthorization, RejectsMalformedHeaders) {
   const std::vector<Case> cases = {
       {"Basic dTpw", "not a Digest Authorization header"},
       {"Digest", "malformed Digest Authorization"},
-      {"Digest" + full, "malformed Digest Authorization"},
+      {"Digest" + full, "not a Digest Authorization header"},  // "Digestusername"
+      {"Digest\"x\"", "malformed Digest Authorization"},
       {"Digest realm=\"r\", nonce=\"n\", uri=\"/p\", response=\"x\"",
        "Digest Authorization without username, realm, nonce, uri or response"},
       {"Digest username=\"u\", realm=\"r\", nonce=\"n\", uri=\"/p\"",
@@ -173,7 +174,11 @@ TEST(DigestAccess, RightPasswordAllowedWrongOneOrAnotherNonceDeniedAndCounted) {
   EXPECT_LE(wrong.delay.count(), 4000);
   AccessDecision stale = access.check(digestRequest(answer("viewer", "s3cret", challenge("old")), c), "RTSP");
   EXPECT_EQ(stale.verdict, AccessVerdict::Denied);
-  // Two failures: the guard now refuses this client's credentials at once, Digest or Basic.
+  // A malformed Digest answer the server cannot use counts too.
+  AuthRequest unusable = digestRequest("Digest username=\"viewer", c);
+  unusable.unusableCredentials = true;
+  EXPECT_EQ(access.check(unusable, "RTSP").verdict, AccessVerdict::Denied);
+  // Past two failures: the guard now refuses this client's credentials at once, Digest or Basic.
   EXPECT_EQ(access.check(digestRequest(answer("viewer", "s3cret", c), c), "RTSP").verdict,
             AccessVerdict::Throttled);
   AuthRequest basic;

@@ -485,7 +485,7 @@ class DigestSession : public ::testing::Test {
 TEST_F(ServerSession, ChallengesFollowRtspAuthMethodsInOrder) {
   handler.verdict = RtspAccessVerdict::AskCredentials;
   options.authMethods = {RtspAuthMethod::Digest, RtspAuthMethod::Basic};
-  RtspReply ask = s.handle(req("DESCRIBE", "rtsp://h/cam", 1));
+  const RtspReply ask = s.handle(req("DESCRIBE", "rtsp://h/cam", 1));
   ASSERT_EQ(ask.response.statusCode, 401);
   const auto challenges = ask.response.headers.getAll("WWW-Authenticate");
   ASSERT_EQ(challenges.size(), 2u);
@@ -505,18 +505,16 @@ TEST_F(ServerSession, ChallengesFollowRtspAuthMethodsInOrder) {
   EXPECT_EQ(q.method, "DESCRIBE");
   EXPECT_EQ(q.uri, "rtsp://h/cam");
   // The same nonce for the whole connection, another one for another connection.
-  EXPECT_EQ(parseRtspAuthChallenge(s.handle(req("DESCRIBE", "rtsp://h/cam", 2)).response.headers.getAll(
-                                       "WWW-Authenticate")[0])
-                ->nonce,
-            digest->nonce);
+  const RtspReply second = s.handle(req("DESCRIBE", "rtsp://h/cam", 2));
+  EXPECT_EQ(parseRtspAuthChallenge(second.response.headers.getAll("WWW-Authenticate").at(0))->nonce, digest->nonce);
   RtspServerSession other{handler, options, "10.0.0.8"};
-  EXPECT_NE(parseRtspAuthChallenge(other.handle(req("DESCRIBE", "rtsp://h/cam", 1)).response.headers.getAll(
-                                       "WWW-Authenticate")[0])
-                ->nonce,
+  const RtspReply fromOther = other.handle(req("DESCRIBE", "rtsp://h/cam", 1));
+  EXPECT_NE(parseRtspAuthChallenge(fromOther.response.headers.getAll("WWW-Authenticate").at(0))->nonce,
             digest->nonce);
   // Basic first, then digest.
   options.authMethods = {RtspAuthMethod::Basic, RtspAuthMethod::Digest};
-  const auto again = s.handle(req("DESCRIBE", "rtsp://h/cam", 3)).response.headers.getAll("WWW-Authenticate");
+  const RtspReply third = s.handle(req("DESCRIBE", "rtsp://h/cam", 3));
+  const auto again = third.response.headers.getAll("WWW-Authenticate");
   ASSERT_EQ(again.size(), 2u);
   EXPECT_EQ(again[0], "Basic realm=\"ipcam\"");
   EXPECT_EQ(again[1], "Digest realm=\"ipcam\", nonce=\"" + digest->nonce + "\", algorithm=\"MD5\"");
