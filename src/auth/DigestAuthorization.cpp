@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 
 #include "core/AsciiText.h"
+#include "core/AuthParams.h"
 
 namespace sluice::auth {
 namespace {
@@ -12,48 +13,6 @@ constexpr size_t kMaxHeaderLength = 4096;
 std::optional<DigestAuthorization> failWith(std::string* error, const char* message) {
   if (error) *error = message;
   return std::nullopt;
-}
-
-// RFC 7230 tchar.
-bool isTokenChar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
-    case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
-  }
-}
-
-void skipSpaces(std::string_view& s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-}
-
-std::string_view takeToken(std::string_view& s) {
-  size_t n = 0;
-  while (n < s.size() && isTokenChar(s[n])) ++n;
-  std::string_view t = s.substr(0, n);
-  s.remove_prefix(n);
-  return t;
-}
-
-// quoted-string with backslash escapes; false when the closing quote is missing.
-bool takeQuoted(std::string_view& s, std::string& out) {
-  s.remove_prefix(1);
-  out.clear();
-  while (!s.empty()) {
-    char c = s.front();
-    s.remove_prefix(1);
-    if (c == '"') return true;
-    if (c == '\\') {
-      if (s.empty()) return false;
-      c = s.front();
-      s.remove_prefix(1);
-    }
-    out += c;
-  }
-  return false;
 }
 
 bool sameText(std::string_view a, std::string_view b) {
@@ -73,15 +32,17 @@ std::string_view withoutTrackId(std::string_view url) {
 
 bool isDigestAuthorization(std::string_view header) {
   std::string_view s = header;
-  skipSpaces(s);
-  return core::iequals(takeToken(s), "Digest") && (s.empty() || s.front() == ' ' || s.front() == '\t');
+  core::skipBlanks(s);
+  return core::iequals(core::takeToken(s), "Digest") && (s.empty() || s.front() == ' ' || s.front() == '\t');
 }
 
 std::optional<DigestAuthorization> parseDigestAuthorization(std::string_view s, std::string* error) {
   if (s.size() > kMaxHeaderLength) return failWith(error, "Authorization header too long");
-  skipSpaces(s);
-  if (!core::iequals(takeToken(s), "Digest")) return failWith(error, "not a Digest Authorization header");
-  if (s.empty() || (s.front() != ' ' && s.front() != '\t')) return failWith(error, "malformed Digest Authorization");
+  core::skipBlanks(s);
+  if (!core::iequals(core::takeToken(s), "Digest"))
+    return failWith(error, "not a Digest Authorization header");
+  if (s.empty() || (s.front() != ' ' && s.front() != '\t'))
+    return failWith(error, "malformed Digest Authorization");
 
   enum Field { Username, Realm, Nonce, Uri, Response, Algorithm, Count };
   bool seen[Count] = {};
@@ -89,26 +50,27 @@ std::optional<DigestAuthorization> parseDigestAuthorization(std::string_view s, 
   DigestAuthorization out;
   std::string value;
   for (;;) {
-    skipSpaces(s);
+    core::skipBlanks(s);
     while (!s.empty() && s.front() == ',') {
       s.remove_prefix(1);
-      skipSpaces(s);
+      core::skipBlanks(s);
     }
     if (s.empty()) break;
-    const std::string_view key = takeToken(s);
+    const std::string_view key = core::takeToken(s);
     if (key.empty()) return failWith(error, "malformed Digest parameter");
-    skipSpaces(s);
+    core::skipBlanks(s);
     if (s.empty() || s.front() != '=') return failWith(error, "Digest parameter without a value");
     s.remove_prefix(1);
-    skipSpaces(s);
+    core::skipBlanks(s);
     if (!s.empty() && s.front() == '"') {
-      if (!takeQuoted(s, value)) return failWith(error, "unterminated quoted string in Digest Authorization");
+      if (!core::takeQuotedString(s, value))
+        return failWith(error, "unterminated quoted string in Digest Authorization");
     } else {
-      const std::string_view token = takeToken(s);
+      const std::string_view token = core::takeToken(s);
       if (token.empty()) return failWith(error, "missing Digest parameter value");
       value.assign(token);
     }
-    skipSpaces(s);
+    core::skipBlanks(s);
     if (!s.empty() && s.front() != ',') return failWith(error, "malformed Digest parameter list");
 
     std::string* target = nullptr;
@@ -135,7 +97,8 @@ std::optional<DigestAuthorization> parseDigestAuthorization(std::string_view s, 
     value.clear();
   }
   for (int f = Username; f <= Response; ++f)
-    if (!seen[f]) return failWith(error, "Digest Authorization without username, realm, nonce, uri or response");
+    if (!seen[f])
+      return failWith(error, "Digest Authorization without username, realm, nonce, uri or response");
   std::optional<core::DigestAlgorithm> a = core::digestAlgorithmFromName(algorithm);
   if (!a) return failWith(error, "unsupported Digest algorithm (expected MD5 or SHA-256)");
   out.algorithm = *a;
@@ -149,8 +112,8 @@ bool digestAnswerMatches(const DigestAuthorization& answer, const DigestChalleng
     const std::string_view base = withoutTrackId(challenge.requestUri);
     if (base.empty() || (answer.uri != base && answer.uri + "/" != base)) return false;
   }
-  const std::string expected = core::digestResponseWithoutQop(answer.algorithm, user, challenge.realm, password,
-                                                              challenge.nonce, challenge.method, answer.uri);
+  const std::string expected = core::digestResponseWithoutQop(
+      answer.algorithm, user, challenge.realm, password, challenge.nonce, challenge.method, answer.uri);
   // Both compared, so the time taken does not tell a right user name from a wrong one.
   const bool userMatches = sameText(answer.username, user);
   const bool responseMatches = sameText(core::toLowerAscii(answer.response), expected);

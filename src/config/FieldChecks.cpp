@@ -85,7 +85,8 @@ void requireRtspTransports(const Origin& origin, const std::vector<std::string>&
 void requireRtspAuthMethods(const Origin& origin, const std::vector<std::string>& value) {
   if (value.empty()) fail(origin, "at least one method is needed (expected basic, digest)");
   for (const std::string& m : value) {
-    if (m != "basic" && m != "digest") fail(origin, fmt::format("invalid value '{}' (expected basic, digest)", m));
+    if (m != "basic" && m != "digest")
+      fail(origin, fmt::format("invalid value '{}' (expected basic, digest)", m));
   }
 }
 

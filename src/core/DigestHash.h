@@ -18,8 +18,8 @@ std::optional<DigestAlgorithm> digestAlgorithmFromName(std::string_view name);
 std::string digestHash(DigestAlgorithm algorithm, std::string_view text);
 
 // The RFC 2617 response without qop: H(H(user:realm:password):nonce:H(method:uri)).
-std::string digestResponseWithoutQop(DigestAlgorithm algorithm, std::string_view user,
-                                     std::string_view realm, std::string_view password,
-                                     std::string_view nonce, std::string_view method, std::string_view uri);
+std::string digestResponseWithoutQop(DigestAlgorithm algorithm, std::string_view user, std::string_view realm,
+                                     std::string_view password, std::string_view nonce,
+                                     std::string_view method, std::string_view uri);
 
 }  // namespace sluice::core

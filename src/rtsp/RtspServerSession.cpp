@@ -190,10 +190,11 @@ std::optional<RtspReply> RtspServerSession::checkAccess(const RtspRequest& r, bo
   RtspReply out = refuse(r, 401, ask ? "authentication required" : "authentication failed", !ask);
   // One challenge per rtspAuthMethods entry, in its order, as gortsplib answers.
   for (RtspAuthMethod m : options_.authMethods) {
-    out.response.headers.add("WWW-Authenticate",
-                             m == RtspAuthMethod::Basic
-                                 ? fmt::format("Basic realm=\"{}\"", kRealm)
-                                 : fmt::format("Digest realm=\"{}\", nonce=\"{}\", algorithm=\"MD5\"", kRealm, nonce_));
+    out.response.headers.add(
+        "WWW-Authenticate",
+        m == RtspAuthMethod::Basic
+            ? fmt::format("Basic realm=\"{}\"", kRealm)
+            : fmt::format("Digest realm=\"{}\", nonce=\"{}\", algorithm=\"MD5\"", kRealm, nonce_));
   }
   out.delay = ask ? std::chrono::milliseconds(0) : res.delay;
   return out;

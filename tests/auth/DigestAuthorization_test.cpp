@@ -26,20 +26,12 @@ std::string answer(const std::string& user, const std::string& pass, const Diges
                    std::string uri = {}, const char* algorithm = nullptr) {
   if (uri.empty()) uri = c.requestUri;
   const auto a = algorithm ? *core::digestAlgorithmFromName(algorithm) : core::DigestAlgorithm::Md5;
-  const std::string response =
-      core::digestResponseWithoutQop(a, user, c.realm, pass, c.nonce, c.method, uri);
-  std::string h = fmt::format("Digest username=\"{}\", realm=\"{}\", nonce=\"{}\", uri=\"{}\", response=\"{}\"",
-                              user, c.realm, c.nonce, uri, response);
+  const std::string response = core::digestResponseWithoutQop(a, user, c.realm, pass, c.nonce, c.method, uri);
+  std::string h =
+      fmt::format("Digest username=\"{}\", realm=\"{}\", nonce=\"{}\", uri=\"{}\", response=\"{}\"", user,
+                  c.realm, c.nonce, uri, response);
   if (algorithm) h += fmt::format(", algorithm={}", algorithm);
   return h;
-}
-
-TEST(DigestHash, Rfc2617StyleVectors) {
-  // RFC 2617 §3.5's example without qop parts: HA1 and HA2 as the RFC computes them.
-  EXPECT_EQ(core::digestHash(core::DigestAlgorithm::Md5, "Mufasa:testrealm@host.com:Circle Of Life"),
-            "939e7578ed9e3c518a452acee763bce9");
-  EXPECT_EQ(core::digestHash(core::DigestAlgorithm::Md5, "GET:/dir/index.html"), "39aff3a2bab6126f332b942af96d3366");
-  EXPECT_EQ(core::digestHash(core::DigestAlgorithm::Sha256, "").substr(0, 16), "e3b0c44298fc1c14");
 }
 
 TEST(DigestAuthorization, ParsesWhatClientsSend) {
@@ -118,8 +110,8 @@ TEST(DigestAuthorization, ChecksResponseRealmNonceAndUri) {
   otherRealm.realm = "mediamtx";
   EXPECT_FALSE(digestAnswerMatches(*ok, otherRealm, "viewer", "s3cret"));
   EXPECT_FALSE(digestAnswerMatches(*ok, challenge("n0nce", "ANNOUNCE"), "viewer", "s3cret"));
-  EXPECT_FALSE(digestAnswerMatches(*ok, challenge("n0nce", "DESCRIBE", "rtsp://127.0.0.1:8554/other"), "viewer",
-                                   "s3cret"));
+  EXPECT_FALSE(digestAnswerMatches(*ok, challenge("n0nce", "DESCRIBE", "rtsp://127.0.0.1:8554/other"),
+                                   "viewer", "s3cret"));
   // Uppercase hex is the same response.
   DigestAuthorization upper = *ok;
   for (char& ch : upper.response) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
@@ -160,7 +152,8 @@ AuthRequest digestRequest(const std::string& header, const DigestChallenge& c) {
 }
 
 TEST(DigestAccess, RightPasswordAllowedWrongOneOrAnotherNonceDeniedAndCounted) {
-  AccessControl access(users(), FailureGuardOptions{2, std::chrono::seconds(60), std::chrono::seconds(60), 100});
+  AccessControl access(users(),
+                       FailureGuardOptions{2, std::chrono::seconds(60), std::chrono::seconds(60), 100});
   const DigestChallenge c = challenge();
   EXPECT_EQ(access.check(digestRequest(answer("viewer", "s3cret", c), c), "RTSP").verdict,
             AccessVerdict::Allowed);
@@ -201,8 +194,7 @@ TEST(DigestAccess, HashedUsersAndUnusableCredentialsNeverMatch) {
   EXPECT_TRUE(unusable.supplied());
   EXPECT_EQ(users()->authenticate(unusable), AuthResult::Denied);
   // User 'any' needs no credentials, whatever was sent.
-  auto open = std::make_shared<const AuthManager>(
-      *AuthManager::create({{"any", "", {}, {{"read", ""}}}}));
+  auto open = std::make_shared<const AuthManager>(*AuthManager::create({{"any", "", {}, {{"read", ""}}}}));
   EXPECT_EQ(open->authenticate(unusable), AuthResult::Ok);
   EXPECT_EQ(open->authenticate(digestRequest(answer("x", "y", challenge("old")), c)), AuthResult::Ok);
 }

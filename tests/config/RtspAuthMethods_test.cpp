@@ -28,8 +28,9 @@ TEST_F(RtspAuthMethods, DeprecatedNameIsMappedWithAWarning) {
   ConfigResult r = load("authMethods: [digest]\n");
   ASSERT_TRUE(r.config) << r.error;
   EXPECT_EQ(r.config->rtspAuthMethods, std::vector<std::string>{"digest"});
-  EXPECT_EQ(countContaining(r.warnings, "configuration key 'authMethods' is deprecated and has been replaced by "
-                                        "'rtspAuthMethods'"),
+  EXPECT_EQ(countContaining(r.warnings,
+                            "configuration key 'authMethods' is deprecated and has been replaced by "
+                            "'rtspAuthMethods'"),
             1u);
 }
 
@@ -44,7 +45,8 @@ TEST_F(RtspAuthMethods, BadValuesAreRefused) {
   EXPECT_EQ(unknown.error, "sluice.yml:1: rtspAuthMethods: invalid value 'ntlm' (expected basic, digest)");
   ConfigResult empty = load("rtspAuthMethods: []\n");
   ASSERT_FALSE(empty.config);
-  EXPECT_EQ(empty.error, "sluice.yml:1: rtspAuthMethods: at least one method is needed (expected basic, digest)");
+  EXPECT_EQ(empty.error,
+            "sluice.yml:1: rtspAuthMethods: at least one method is needed (expected basic, digest)");
   EXPECT_FALSE(load("rtspAuthMethods: digest\n").config);  // a list, as in MediaMTX
   EXPECT_FALSE(load("rtspAuthMethods: [Digest]\n").config);
 }

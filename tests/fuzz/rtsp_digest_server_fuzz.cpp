@@ -31,8 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auth::DigestChallenge challenge{"ipcam", "0123456789abcdef0123456789abcdef", "DESCRIBE",
                                         "rtsp://127.0.0.1:8554/cam"};
   const bool matches = auth::digestAnswerMatches(*a, challenge, "viewer", "s3cret");
-  const std::string expected = core::digestResponseWithoutQop(a->algorithm, "viewer", challenge.realm, "s3cret",
-                                                              challenge.nonce, challenge.method, a->uri);
+  const std::string expected = core::digestResponseWithoutQop(
+      a->algorithm, "viewer", challenge.realm, "s3cret", challenge.nonce, challenge.method, a->uri);
   if (matches && (a->username != "viewer" || a->nonce != challenge.nonce || a->realm != challenge.realm))
     std::abort();
   if (matches && a->response.size() != expected.size()) std::abort();

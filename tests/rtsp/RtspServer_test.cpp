@@ -22,8 +22,8 @@
 #include "auth/DigestAuthorization.h"
 #include "auth/HttpAuth.h"
 #include "media/Rtcp.h"
-#include "rtsp/RtspDigestAuth.h"
 #include "media/RtpPacket.h"
+#include "rtsp/RtspDigestAuth.h"
 #include "rtsp/RtspPlayQueue.h"
 #include "rtsp/RtspServerSdp.h"
 #include "rtsp/RtspServerSession.h"
@@ -506,7 +506,8 @@ TEST_F(ServerSession, ChallengesFollowRtspAuthMethodsInOrder) {
   EXPECT_EQ(q.uri, "rtsp://h/cam");
   // The same nonce for the whole connection, another one for another connection.
   const RtspReply second = s.handle(req("DESCRIBE", "rtsp://h/cam", 2));
-  EXPECT_EQ(parseRtspAuthChallenge(second.response.headers.getAll("WWW-Authenticate").at(0))->nonce, digest->nonce);
+  EXPECT_EQ(parseRtspAuthChallenge(second.response.headers.getAll("WWW-Authenticate").at(0))->nonce,
+            digest->nonce);
   RtspServerSession other{handler, options, "10.0.0.8"};
   const RtspReply fromOther = other.handle(req("DESCRIBE", "rtsp://h/cam", 1));
   EXPECT_NE(parseRtspAuthChallenge(fromOther.response.headers.getAll("WWW-Authenticate").at(0))->nonce,
@@ -543,7 +544,8 @@ TEST_F(DigestSession, AnAnswerToAnotherConnectionsNonceIsRefused) {
 }
 
 TEST_F(DigestSession, BasicIsRefusedWhenOnlyDigestIsOfferedAndMalformedDigestToo) {
-  RtspReply basic = s.handle(req("DESCRIBE", kUrl, 1, {{"Authorization", basicAuthorization("viewer", "s3cret")}}));
+  RtspReply basic =
+      s.handle(req("DESCRIBE", kUrl, 1, {{"Authorization", basicAuthorization("viewer", "s3cret")}}));
   EXPECT_EQ(basic.response.statusCode, 401);
   EXPECT_EQ(basic.then, RtspReply::Then::Close);
   RtspServerSession s2{handler, options, "10.0.0.9"};
@@ -553,9 +555,9 @@ TEST_F(DigestSession, BasicIsRefusedWhenOnlyDigestIsOfferedAndMalformedDigestToo
   // With basic listed too, Basic works.
   options.authMethods = {RtspAuthMethod::Basic, RtspAuthMethod::Digest};
   RtspServerSession s3{handler, options, "10.0.0.10"};
-  EXPECT_EQ(
-      s3.handle(req("DESCRIBE", kUrl, 1, {{"Authorization", basicAuthorization("viewer", "s3cret")}})).response.statusCode,
-      200);
+  EXPECT_EQ(s3.handle(req("DESCRIBE", kUrl, 1, {{"Authorization", basicAuthorization("viewer", "s3cret")}}))
+                .response.statusCode,
+            200);
 }
 
 TEST_F(ServerSession, AnnounceSetupRecord) {
