@@ -1,7 +1,8 @@
 #pragma once
 // MediaMTX's internal authentication (internal/auth/manager.go, COMPAT §1.5): a request is
 // allowed when some authInternalUsers entry has the client's IP in its `ips` (empty = any), a
-// permission for the action and path, and is either user 'any' or the request's user and pass.
+// permission for the action and path, and is either user 'any' or the request's user and pass
+// (for an RTSP Digest answer: the user whose plain-text password gives its response).
 // The manager is immutable: build a new one on a configuration reload and swap it in. Its
 // checks are thread-safe and never block.
 #include <memory>
