@@ -149,6 +149,7 @@ void App::applyConfig(config::Config next) {
   warnRestart("rtsp", next.rtsp != config_.rtsp);
   warnRestart("rtspAddress", next.rtspAddress != config_.rtspAddress);
   warnRestart("rtspTransports", next.rtspTransports != config_.rtspTransports);
+  warnRestart("rtspAuthMethods", next.rtspAuthMethods != config_.rtspAuthMethods);
   warnRestart("rtpAddress", next.rtpAddress != config_.rtpAddress);
   warnRestart("rtcpAddress", next.rtcpAddress != config_.rtcpAddress);
   warnRestart("writeQueueSize", next.writeQueueSize != config_.writeQueueSize);
@@ -441,6 +442,9 @@ bool App::start(std::string& error) {
              config_.rtspTransports.end();
     ro.udp = std::find(config_.rtspTransports.begin(), config_.rtspTransports.end(), "udp") !=
              config_.rtspTransports.end();
+    ro.authMethods.clear();
+    for (const std::string& m : config_.rtspAuthMethods)
+      ro.authMethods.push_back(m == "digest" ? rtsp::RtspAuthMethod::Digest : rtsp::RtspAuthMethod::Basic);
     ro.rtpAddress = config_.rtpAddress;
     ro.rtcpAddress = config_.rtcpAddress;
     ro.udpReadBufferSize = config_.udpReadBufferSize;

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include "app/App.h"
+#include "auth/DigestAuthorization.h"
 #include "auth/HttpAuth.h"
 #include "core/Log.h"
 
@@ -32,10 +33,28 @@ class PublisherSink : public rtsp::RtspPublishSink {
 }  // namespace
 
 rtsp::RtspAccessResult RtspBridge::checkAccess(const rtsp::RtspAccessQuery& q) {
+  const bool digest = auth::isDigestAuthorization(q.authorization);
   std::optional<auth::AuthRequest> request =
-      auth::httpAuthRequest(q.authorization, q.remoteIp, q.publish ? "publish" : "read", q.path);
+      auth::httpAuthRequest(digest ? std::string_view() : std::string_view(q.authorization), q.remoteIp,
+                            q.publish ? "publish" : "read", q.path);
   rtsp::RtspAccessResult out;
   if (!request) return out;
+  if (digest) {
+    // A malformed Digest answer, or one the server did not offer, is a wrong guess.
+    std::string error;
+    request->digest =
+        q.digestAllowed ? auth::parseDigestAuthorization(q.authorization, &error) : std::nullopt;
+    if (request->digest) {
+      request->user = request->digest->username;
+      request->digestChallenge = {q.realm, q.nonce, q.method, q.uri};
+    } else {
+      request->unusableCredentials = true;
+      if (q.digestAllowed)
+        log::debug("[RTSP] {} sent a malformed Digest Authorization: {}", q.remoteIp, error);
+    }
+  } else if (!q.basicAllowed && request->supplied()) {
+    request->unusableCredentials = true;  // Basic (or Bearer) when rtspAuthMethods has no basic
+  }
   auth::AccessDecision d = app_.access().check(*request, "RTSP");
   switch (d.verdict) {
     case auth::AccessVerdict::Allowed:

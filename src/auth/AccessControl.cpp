@@ -22,7 +22,7 @@ void AccessControl::setUsers(std::shared_ptr<const AuthManager> users) {
 }
 
 AccessDecision AccessControl::check(const AuthRequest& request, std::string_view protocol) {
-  const bool supplied = !request.user.empty() || !request.pass.empty() || !request.token.empty();
+  const bool supplied = request.supplied();
   const std::string client = core::clientKey(request.ip);
   AccessDecision decision;
   if (supplied && guard_.blocked(client)) {

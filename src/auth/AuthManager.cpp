@@ -91,7 +91,8 @@ std::optional<AuthManager::User> AuthManager::parseUser(const config::AuthIntern
   std::optional<Credential> pass = user ? Credential::parse(entry.pass, &problem) : std::nullopt;
   std::optional<IpNetworks> ips = pass ? IpNetworks::parse(entry.ips, &problem) : std::nullopt;
   if (!ips) return std::nullopt;
-  User out{anyone, *user, *pass, std::move(*ips), {}};
+  User out{anyone, *user, *pass, std::nullopt, std::move(*ips), {}};
+  if (!user->hashed() && !pass->hashed()) out.plain.emplace(entry.user, entry.pass);
   for (const config::AuthPermission& permission : entry.permissions) {
     std::optional<Permission> parsed = parsePermission(permission, problem);
     if (!parsed) return std::nullopt;
@@ -147,13 +148,19 @@ AuthResult AuthManager::authenticate(const AuthRequest& request) const {
     if (!user.ips.empty() && (!ip || !user.ips.contains(*ip))) continue;
     if (!permits(user, request)) continue;
     if (user.anyone) return AuthResult::Ok;
+    if (request.unusableCredentials) continue;
+    if (request.digest) {
+      if (user.plain && digestAnswerMatches(*request.digest, request.digestChallenge, user.plain->first,
+                                            user.plain->second))
+        return AuthResult::Ok;
+      continue;
+    }
     // Both compared, so the time taken does not tell a right user name from a wrong one.
     const bool userMatches = user.user.matchesDigest(userDigest);
     const bool passMatches = user.pass.matchesDigest(passDigest);
     if (userMatches && passMatches) return AuthResult::Ok;
   }
-  const bool supplied = !request.user.empty() || !request.pass.empty() || !request.token.empty();
-  return supplied ? AuthResult::Denied : AuthResult::NoCredentials;
+  return request.supplied() ? AuthResult::Denied : AuthResult::NoCredentials;
 }
 
 }  // namespace sluice::auth

@@ -1,7 +1,8 @@
 #pragma once
 // MediaMTX's internal authentication (internal/auth/manager.go, COMPAT §1.5): a request is
 // allowed when some authInternalUsers entry has the client's IP in its `ips` (empty = any), a
-// permission for the action and path, and is either user 'any' or the request's user and pass.
+// permission for the action and path, and is either user 'any' or the request's user and pass
+// (for an RTSP Digest answer: the user whose plain-text password gives its response).
 // The manager is immutable: build a new one on a configuration reload and swap it in. Its
 // checks are thread-safe and never block.
 #include <memory>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "auth/Credential.h"
+#include "auth/DigestAuthorization.h"
 #include "auth/IpNetworks.h"
 #include "config/Config.h"
 
@@ -32,6 +34,19 @@ struct AuthRequest {
   std::string ip;     // the client's address without port ("10.0.0.5", "::1")
   Action action = Action::Read;
   std::string path;  // the path name for publish, read and playback; ignored for the others
+  // RTSP Digest: the answer (its username is also in `user`) and the challenge it answers. A
+  // user then matches when the answer's response is the one of its plain-text password
+  // (users with hashed credentials never do: the configuration refuses them with digest).
+  std::optional<DigestAuthorization> digest;
+  DigestChallenge digestChallenge;
+  // Credentials came in a form the listener does not accept (RTSP Basic without `basic` in
+  // rtspAuthMethods, a malformed Digest header): they match no user (but user 'any').
+  bool unusableCredentials = false;
+
+  // Something was supplied: a failed check is then wrong credentials, not a missing one.
+  bool supplied() const {
+    return !user.empty() || !pass.empty() || !token.empty() || digest || unusableCredentials;
+  }
 };
 
 enum class AuthResult {
@@ -68,6 +83,8 @@ class AuthManager {
   struct User {
     bool anyone = false;  // user 'any'
     Credential user, pass;
+    // The plain-text user and password, for Digest; unset when either is hashed.
+    std::optional<std::pair<std::string, std::string>> plain;
     IpNetworks ips;
     std::vector<Permission> permissions;
   };

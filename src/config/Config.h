@@ -143,6 +143,9 @@ struct Config {
   bool rtsp = true;
   std::string rtspAddress = ":8554";
   std::vector<std::string> rtspTransports{"udp", "multicast", "tcp"};
+  // What a 401 offers, in order: basic, digest (MD5, RFC 2617 without qop). Digest needs the
+  // plain-text passwords: with it, hashed credentials are refused.
+  std::vector<std::string> rtspAuthMethods{"basic"};
   std::string rtpAddress = ":8000", rtcpAddress = ":8001";
 
   bool webrtc = true;

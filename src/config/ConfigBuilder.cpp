@@ -222,6 +222,7 @@ Config ConfigBuilder::finish() {
     config_.paths.push_back(std::move(path));
   }
   convertLegacyCredentials(config_, fileOrigin);
+  validateRtspDigest(config_, fileOrigin);
   return config_;
 }
 

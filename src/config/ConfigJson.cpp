@@ -387,6 +387,7 @@ nlohmann::json globalToJson(const Config& config, Secrets secrets) {
       {"rtsp", config.rtsp},
       {"rtspAddress", config.rtspAddress},
       {"rtspTransports", config.rtspTransports},
+      {"rtspAuthMethods", config.rtspAuthMethods},
       {"rtpAddress", config.rtpAddress},
       {"rtcpAddress", config.rtcpAddress},
 

@@ -82,6 +82,14 @@ void requireRtspTransports(const Origin& origin, const std::vector<std::string>&
   }
 }
 
+void requireRtspAuthMethods(const Origin& origin, const std::vector<std::string>& value) {
+  if (value.empty()) fail(origin, "at least one method is needed (expected basic, digest)");
+  for (const std::string& m : value) {
+    if (m != "basic" && m != "digest")
+      fail(origin, fmt::format("invalid value '{}' (expected basic, digest)", m));
+  }
+}
+
 void requireListenAddress(const Origin& origin, const std::string& value) {
   if (value.empty() || value.rfind("unix://", 0) == 0) return;  // MediaMTX also listens on Unix sockets
   auto invalid = [&](std::string_view why) {

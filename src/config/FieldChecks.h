@@ -33,6 +33,8 @@ void requireStreamHistoryPackets(const Origin& origin, const int& value);  // po
 void requireLogDestinations(const Origin& origin, const std::vector<std::string>& value);
 // rtspTransports: udp, multicast, tcp; at least one.
 void requireRtspTransports(const Origin& origin, const std::vector<std::string>& value);
+// rtspAuthMethods: basic, digest; at least one.
+void requireRtspAuthMethods(const Origin& origin, const std::vector<std::string>& value);
 // "[host]:port" as Go's net.Listen takes it, port 0 to 65535, or MediaMTX's "unix://<socket path>";
 // empty is allowed (the key's own rule says whether it must be set).
 void requireListenAddress(const Origin& origin, const std::string& value);

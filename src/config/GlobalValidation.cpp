@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "config/AuthFormats.h"
+
 namespace sluice::config {
 namespace {
 
@@ -77,6 +79,22 @@ void validateRtspUdp(const Config& config, const Origin& where) {
 }
 
 }  // namespace
+
+void validateRtspDigest(const Config& config, const Origin& where) {
+  const auto& m = config.rtspAuthMethods;
+  if (!config.rtsp || std::find(m.begin(), m.end(), "digest") == m.end()) return;
+  const auto hashed = [](const std::string& c) {
+    return c.rfind(kSha256CredentialPrefix, 0) == 0 || c.rfind(kArgon2CredentialPrefix, 0) == 0;
+  };
+  for (size_t i = 0; i < config.authInternalUsers.size(); ++i) {
+    const AuthInternalUser& u = config.authInternalUsers[i];
+    if (hashed(u.user) || hashed(u.pass)) {
+      fail(where, fmt::format("when RTSP digest is enabled (rtspAuthMethods), hashed credentials cannot be "
+                              "used (authInternalUsers[{}])",
+                              i));
+    }
+  }
+}
 
 void validateGlobals(const Config& config, const Origin& where, std::vector<std::string>& warnings) {
   validateWebrtc(config, where);

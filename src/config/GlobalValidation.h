@@ -11,4 +11,8 @@ namespace sluice::config {
 // the environment have been applied. Throws ConfigError naming `where`.
 void validateGlobals(const Config& config, const Origin& where, std::vector<std::string>& warnings);
 
+// rtspAuthMethods with digest: the server must know every plain-text password (as MediaMTX,
+// hashed credentials are refused). Checked once the legacy path credentials are users too.
+void validateRtspDigest(const Config& config, const Origin& where);
+
 }  // namespace sluice::config

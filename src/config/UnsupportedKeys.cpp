@@ -28,7 +28,7 @@ const std::vector<UnsupportedKey>& unsupportedGlobalKeys() {
        // RTSP server
        "rtspEncryption", "rtspsAddress", "multicastIPRange", "multicastRTPPort", "multicastRTCPPort",
        "srtpAddress", "srtcpAddress", "multicastSRTPPort", "multicastSRTCPPort", "rtspServerKey",
-       "rtspServerCert", "rtspAuthMethods", "rtspTrustedProxies",
+       "rtspServerCert", "rtspTrustedProxies",
        // RTMP server
        "rtmp", "rtmpEncryption", "rtmpAddress", "rtmpsAddress", "rtmpServerKey", "rtmpServerCert",
        "rtmpTrustedProxies",
@@ -50,7 +50,6 @@ const std::vector<UnsupportedKey>& unsupportedGlobalKeys() {
           {"encryption", "rtspEncryption"},
           {"serverKey", "rtspServerKey"},
           {"serverCert", "rtspServerCert"},
-          {"authMethods", "rtspAuthMethods"},
           {"rtmpDisable", "rtmp"},
           {"hlsDisable", "hls"},
           {"hlsAllowOrigin", "hlsAllowOrigins"},

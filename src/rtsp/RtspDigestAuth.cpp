@@ -1,7 +1,6 @@
 #include "rtsp/RtspDigestAuth.h"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include "core/Base64.h"
 #include "core/Random.h"
@@ -21,26 +20,6 @@ std::string quoted(std::string_view v) {
 }
 
 }  // namespace
-
-std::optional<RtspDigestAlgorithm> digestAlgorithmFromName(std::string_view name) {
-  if (name.empty() || iequals(name, "MD5")) return RtspDigestAlgorithm::Md5;
-  if (iequals(name, "SHA-256")) return RtspDigestAlgorithm::Sha256;
-  return std::nullopt;
-}
-
-std::string digestHash(RtspDigestAlgorithm algorithm, std::string_view text) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  const EVP_MD* type = algorithm == RtspDigestAlgorithm::Sha256 ? EVP_sha256() : EVP_md5();
-  if (EVP_Digest(text.data(), text.size(), md, &len, type, nullptr) != 1) return {};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(len * 2, '0');
-  for (unsigned int i = 0; i < len; ++i) {
-    out[2 * i] = kHex[md[i] >> 4];
-    out[2 * i + 1] = kHex[md[i] & 0xf];
-  }
-  return out;
-}
 
 std::string digestResponse(const RtspDigestInput& in) {
   std::string ha1 = digestHash(in.algorithm, fmt::format("{}:{}:{}", in.user, in.realm, in.password));

@@ -7,17 +7,15 @@
 #include <string_view>
 #include <vector>
 
+#include "core/DigestHash.h"
 #include "rtsp/RtspAuthChallenge.h"
 
 namespace sluice::rtsp {
 
-enum class RtspDigestAlgorithm { Md5, Sha256 };
-
-// "MD5"/"" -> Md5, "SHA-256" -> Sha256; nullopt for anything else (MD5-sess, SHA-512-256...).
-std::optional<RtspDigestAlgorithm> digestAlgorithmFromName(std::string_view name);
-
-// Lowercase hex of the hash of `text`.
-std::string digestHash(RtspDigestAlgorithm algorithm, std::string_view text);
+// The hashing is core's (the server side checks responses with the same code).
+using RtspDigestAlgorithm = core::DigestAlgorithm;
+using core::digestAlgorithmFromName;
+using core::digestHash;
 
 struct RtspDigestInput {
   RtspDigestAlgorithm algorithm = RtspDigestAlgorithm::Md5;

@@ -18,6 +18,10 @@ struct RtspAccessQuery {
   std::string path, query;    // path name (no leading '/'), query without '?'
   std::string authorization;  // the Authorization header value, empty if absent
   std::string remoteIp;       // without port
+  // rtspAuthMethods: which schemes the server takes; credentials in another one are wrong.
+  bool basicAllowed = true, digestAllowed = false;
+  // What a Digest answer must match: the server's challenge and the request.
+  std::string realm, nonce, method, uri;
 };
 
 enum class RtspAccessVerdict { Allowed, AskCredentials, Denied };

@@ -1,5 +1,9 @@
 #include "rtsp/RtspServerSession.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+
 #include "core/Random.h"
 #include "media/Sdp.h"
 #include "media/TrackCodec.h"
@@ -12,6 +16,9 @@
 namespace sluice::rtsp {
 
 namespace {
+
+// The realm of the server's challenges (Basic and Digest), gortsplib's.
+constexpr const char* kRealm = "ipcam";
 
 const char* reasonOf(int status) {
   switch (status) {
@@ -72,8 +79,18 @@ bool rtspRequestPath(std::string_view url, std::string& path, std::string& query
 
 RtspServerSession::RtspServerSession(RtspServerHandler& handler, const RtspServerOptions& options,
                                      std::string remoteIp)
-    : handler_(handler), options_(options), remoteIp_(std::move(remoteIp)), id_(core::randomAlnum(16)) {
+    : handler_(handler),
+      options_(options),
+      remoteIp_(std::move(remoteIp)),
+      id_(core::randomAlnum(16)),
+      nonce_(fmt::format("{:08x}{:08x}{:08x}{:08x}", core::random32(), core::random32(), core::random32(),
+                         core::random32())) {
   channelTrack_.fill(-1);
+}
+
+bool RtspServerSession::offers(RtspAuthMethod method) const {
+  return std::find(options_.authMethods.begin(), options_.authMethods.end(), method) !=
+         options_.authMethods.end();
 }
 
 RtspResponse RtspServerSession::response(const RtspRequest& request, int status) {
@@ -159,13 +176,26 @@ std::optional<RtspReply> RtspServerSession::checkAccess(const RtspRequest& r, bo
   q.query = query;
   q.remoteIp = remoteIp_;
   if (auto a = r.headers.get("Authorization")) q.authorization = std::string(*a);
+  q.basicAllowed = offers(RtspAuthMethod::Basic);
+  q.digestAllowed = offers(RtspAuthMethod::Digest);
+  q.realm = kRealm;
+  q.nonce = nonce_;
+  q.method = r.method;
+  q.uri = r.uri;
   RtspAccessResult res = handler_.checkAccess(q);
   if (res.verdict == RtspAccessVerdict::Allowed) return std::nullopt;
   // No credentials: ask for them and keep the connection (the client retries on it). Wrong
   // ones: 401 after the pause, then close, as MediaMTX does.
   const bool ask = res.verdict == RtspAccessVerdict::AskCredentials;
   RtspReply out = refuse(r, 401, ask ? "authentication required" : "authentication failed", !ask);
-  out.response.headers.set("WWW-Authenticate", "Basic realm=\"ipcam\"");
+  // One challenge per rtspAuthMethods entry, in its order, as gortsplib answers.
+  for (RtspAuthMethod m : options_.authMethods) {
+    out.response.headers.add(
+        "WWW-Authenticate",
+        m == RtspAuthMethod::Basic
+            ? fmt::format("Basic realm=\"{}\"", kRealm)
+            : fmt::format("Digest realm=\"{}\", nonce=\"{}\", algorithm=\"MD5\"", kRealm, nonce_));
+  }
   out.delay = ask ? std::chrono::milliseconds(0) : res.delay;
   return out;
 }

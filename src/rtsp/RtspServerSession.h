@@ -22,8 +22,12 @@
 
 namespace sluice::rtsp {
 
+// rtspAuthMethods: what a 401 offers, in this order, and what the server accepts.
+enum class RtspAuthMethod { Basic, Digest };
+
 struct RtspServerOptions {
   std::string address = ":8554";
+  std::vector<RtspAuthMethod> authMethods{RtspAuthMethod::Basic};
   bool tcp = true;   // "tcp" is in rtspTransports
   bool udp = false;  // "udp" is in rtspTransports: readers over UDP unicast (multicast: 461)
   std::string rtpAddress = ":8000", rtcpAddress = ":8001";  // the server's UDP pair, when udp
@@ -104,12 +108,14 @@ class RtspServerSession {
   std::optional<RtspReply> checkAccess(const RtspRequest& r, bool publish, const std::string& path,
                                        const std::string& query);
   bool sessionMatches(const RtspRequest& r) const;
+  bool offers(RtspAuthMethod method) const;
   RtspReply waitFor(const std::string& path);
 
   RtspServerHandler& handler_;        // borrowed, outlives this
   const RtspServerOptions& options_;  // borrowed, outlives this
   std::string remoteIp_;
   std::string id_;
+  std::string nonce_;  // this connection's Digest nonce (random, 128 bits)
   State state_ = State::Initial;
   bool sessionCreated_ = false;  // a SETUP created it: requests must then carry it
   std::string path_, query_, userAgent_;

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/AsciiText.h"
+#include "core/AuthParams.h"
 
 namespace sluice::rtsp {
 
@@ -41,31 +42,7 @@ std::optional<T> parseHex(std::string_view s) {
 }
 
 // RFC 2326 token characters (method names, header names, parameter names).
-inline bool isTokenChar(char c) {
-  if (c >= 'a' && c <= 'z') return true;
-  if (c >= 'A' && c <= 'Z') return true;
-  if (c >= '0' && c <= '9') return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
-}
+using core::isTokenChar;
 
 inline bool isToken(std::string_view s) {
   if (s.empty()) return false;

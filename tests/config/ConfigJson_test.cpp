@@ -226,6 +226,7 @@ TEST_F(ConfigJsonTest, GlobalJsonUsesMediamtxNamesAndFormats) {
   EXPECT_EQ(global["udpMaxPayloadSize"], 1452);
   EXPECT_EQ(global["udpReadBufferSize"], 0);
   EXPECT_EQ(global["authMethod"], "internal");
+  EXPECT_EQ(global["rtspAuthMethods"], json::array({"basic"}));
   EXPECT_EQ(global["authInternalUsers"], json::parse(R"([
       {"user":"any","pass":"","ips":[],
        "permissions":[{"action":"publish","path":""},{"action":"read","path":""},{"action":"playback","path":""}]},

@@ -11,6 +11,7 @@ Every process is started here and stopped by its PID; every wait is bounded; loo
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 import shutil
 import socket
@@ -71,6 +72,7 @@ class RawRtsp:
             self.buf += chunk
         head, self.buf = self.buf.split(b"\r\n\r\n", 1)
         lines = head.decode().split("\r\n")
+        self.header_lines = lines[1:]  # every field, repeated ones too (WWW-Authenticate)
         headers = {}
         for line in lines[1:]:
             k, _, v = line.partition(":")
@@ -110,6 +112,19 @@ class RawRtsp:
 
 def basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def digest(user: str, password: str, challenge: str, method: str, uri: str) -> str:
+    """The Authorization answering a `Digest realm=..., nonce=...` challenge (RFC 2617, no qop)."""
+    fields = dict(re.findall(r'(\w+)="([^"]*)"', challenge))
+    realm, nonce = fields["realm"], fields["nonce"]
+
+    def md5(text: str) -> str:
+        return hashlib.md5(text.encode()).hexdigest()
+
+    response = md5(f"{md5(f'{user}:{realm}:{password}')}:{nonce}:{md5(f'{method}:{uri}')}")
+    return (f'Digest username="{user}", realm="{realm}", nonce="{nonce}", uri="{uri}", '
+            f'response="{response}"')
 
 
 # --------------------------------------------------------------------------------------
@@ -451,6 +466,66 @@ def test_credentials(av_mkv, server_factory, tmp_path):
         srv.wait_path("pub", ready=True, timeout=20)
     finally:
         pub.stop()
+
+
+def test_digest_credentials(server_factory):
+    """rtspAuthMethods: [digest]: the 401 is a Digest challenge with the connection's nonce,
+    ffmpeg authenticates with it and decodes, wrong credentials (ffmpeg's, an answer to another
+    connection's nonce, Basic) get 401 after the pause and the connection closes."""
+    users = [{"user": "viewer", "pass": "secret", "ips": [], "permissions": [{"action": "read"}]}]
+    srv = server_factory({"demo": {"source": "demo"}}, log_level="info",
+                         extra={"authInternalUsers": users, "rtspAuthMethods": ["digest"]})
+    srv.wait_path("demo", ready=True, timeout=20)
+    url = srv.rtsp_url("demo")
+
+    c = RawRtsp(srv.rtsp_port)
+    status, h = c.request("DESCRIBE", url)
+    challenges = [v.strip() for k, _, v in (line.partition(":") for line in c.header_lines)
+                  if k.lower() == "www-authenticate"]
+    assert status == 401 and len(challenges) == 1, c.header_lines
+    assert re.fullmatch(r'Digest realm="ipcam", nonce="[0-9a-f]{32}", algorithm="MD5"', challenges[0]), challenges
+    status, h = c.request("DESCRIBE", url, {"Authorization": digest("viewer", "secret", challenges[0], "DESCRIBE", url)})
+    assert status == 200 and b"m=video" in c.body, h
+
+    # The same answer on another connection (another nonce) is a wrong one: 401 after the pause, closed.
+    other = RawRtsp(srv.rtsp_port)
+    t0 = time.monotonic()
+    status, _ = other.request("DESCRIBE", url,
+                              {"Authorization": digest("viewer", "secret", challenges[0], "DESCRIBE", url)})
+    assert status == 401 and time.monotonic() - t0 <= 4.5
+    assert other.closed_by_server(3), "wrong credentials must close the connection"
+    # Basic is not offered, so Basic credentials are wrong ones too.
+    b = RawRtsp(srv.rtsp_port)
+    status, _ = b.request("DESCRIBE", url, {"Authorization": basic("viewer", "secret")})
+    assert status == 401
+    assert b.closed_by_server(3)
+
+    # ffmpeg answers the Digest challenge itself and decodes; a wrong password fails.
+    out = ffmpeg_decode(f"rtsp://viewer:secret@127.0.0.1:{srv.rtsp_port}/demo", "tcp", 2)
+    assert "progress=end" in out and decoded_frames(out) >= 10, out
+    r = run(["ffprobe", "-v", "error", "-rtsp_transport", "tcp", f"rtsp://viewer:nope@127.0.0.1:{srv.rtsp_port}/demo"], 30)
+    assert r.returncode != 0
+    assert "401" in r.stderr or "Unauthorized" in r.stderr, r.stderr
+
+
+def test_both_auth_methods_are_offered_in_order(server_factory):
+    users = [{"user": "viewer", "pass": "secret", "ips": [], "permissions": [{"action": "read"}]}]
+    srv = server_factory({"demo": {"source": "demo"}}, log_level="info",
+                         extra={"authInternalUsers": users, "rtspAuthMethods": ["digest", "basic"]})
+    srv.wait_path("demo", ready=True, timeout=20)
+    url = srv.rtsp_url("demo")
+    c = RawRtsp(srv.rtsp_port)
+    status, _ = c.request("DESCRIBE", url)
+    challenges = [v.strip() for k, _, v in (line.partition(":") for line in c.header_lines)
+                  if k.lower() == "www-authenticate"]
+    assert status == 401 and len(challenges) == 2, c.header_lines
+    assert challenges[0].startswith('Digest realm="ipcam", nonce="') and challenges[1] == 'Basic realm="ipcam"'
+    status, _ = c.request("DESCRIBE", url, {"Authorization": basic("viewer", "secret")})
+    assert status == 200
+    # ffmpeg picks Digest when offered; either way it reads.
+    r = run(["ffprobe", "-v", "error", "-rtsp_transport", "tcp", "-show_entries", "stream=codec_name", "-of", "csv",
+             f"rtsp://viewer:secret@127.0.0.1:{srv.rtsp_port}/demo"], 30)
+    assert r.returncode == 0 and "h264" in r.stdout, r.stderr
 
 
 def test_a_reader_that_stops_reading_is_dropped_and_others_keep_playing(camsim, av1080, server_factory):  # noqa: F811

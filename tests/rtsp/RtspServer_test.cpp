@@ -18,8 +18,12 @@
 #include <mutex>
 #include <thread>
 
+#include "auth/AccessControl.h"
+#include "auth/DigestAuthorization.h"
+#include "auth/HttpAuth.h"
 #include "media/Rtcp.h"
 #include "media/RtpPacket.h"
+#include "rtsp/RtspDigestAuth.h"
 #include "rtsp/RtspPlayQueue.h"
 #include "rtsp/RtspServerSdp.h"
 #include "rtsp/RtspServerSession.h"
@@ -417,6 +421,143 @@ TEST_F(ServerSession, AskCredentialsKeepsTheConnectionWrongOnesCloseItAfterAPaus
   EXPECT_EQ(denied.then, RtspReply::Then::Close);
   EXPECT_GT(denied.delay.count(), 0);
   EXPECT_EQ(handler.asked.back().authorization, "Basic dTpw");
+}
+
+// ---- rtspAuthMethods -------------------------------------------------------------------------
+
+namespace {
+
+// Checks credentials as app/RtspBridge does: Digest answers through auth/, with the
+// connection's challenge, a scheme the server did not offer as wrong credentials.
+struct AuthCheckingHandler : FakeHandler {
+  auth::AccessControl access{std::make_shared<const auth::AuthManager>(
+      *auth::AuthManager::create({{"viewer", "s3cret", {}, {{"read", "cam"}}}}))};
+  RtspAccessResult checkAccess(const RtspAccessQuery& q) override {
+    asked.push_back(q);
+    const bool digest = auth::isDigestAuthorization(q.authorization);
+    auto request = auth::httpAuthRequest(digest ? "" : q.authorization, q.remoteIp, "read", q.path);
+    if (digest) {
+      request->digest = q.digestAllowed ? auth::parseDigestAuthorization(q.authorization) : std::nullopt;
+      request->unusableCredentials = !request->digest;
+      if (request->digest) request->user = request->digest->username;
+      request->digestChallenge = {q.realm, q.nonce, q.method, q.uri};
+    } else if (!q.basicAllowed && request->supplied()) {
+      request->unusableCredentials = true;
+    }
+    const auth::AccessDecision d = access.check(*request, "RTSP");
+    switch (d.verdict) {
+      case auth::AccessVerdict::Allowed:
+        return {RtspAccessVerdict::Allowed};
+      case auth::AccessVerdict::AskCredentials:
+        return {RtspAccessVerdict::AskCredentials};
+      default:
+        return {RtspAccessVerdict::Denied, d.delay + std::chrono::milliseconds(1)};
+    }
+  }
+};
+
+class DigestSession : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    handler.stream = std::make_shared<stream::Stream>("cam", 1024);
+    handler.stream->start(videoAndPcmu());
+    options.authMethods = {RtspAuthMethod::Digest};
+  }
+  // DESCRIBE without credentials, then with the Authorization `pass` gives for the 401's
+  // challenge (as ffmpeg does), on session `s`.
+  RtspReply describeWith(RtspServerSession& session, const std::string& pass,
+                         RtspServerSession* challengeFrom = nullptr) {
+    RtspReply ask = (challengeFrom ? *challengeFrom : session).handle(req("DESCRIBE", kUrl, 1));
+    EXPECT_EQ(ask.response.statusCode, 401);
+    RtspAuthenticator client("viewer", pass);
+    std::string error;
+    EXPECT_TRUE(client.acceptChallenges(ask.response.headers.getAll("WWW-Authenticate"), &error)) << error;
+    return session.handle(req("DESCRIBE", kUrl, 2, {{"Authorization", client.authorize("DESCRIBE", kUrl)}}));
+  }
+  static constexpr const char* kUrl = "rtsp://127.0.0.1:8554/cam";
+  AuthCheckingHandler handler;
+  RtspServerOptions options;
+  RtspServerSession s{handler, options, "10.0.0.7"};
+};
+
+}  // namespace
+
+TEST_F(ServerSession, ChallengesFollowRtspAuthMethodsInOrder) {
+  handler.verdict = RtspAccessVerdict::AskCredentials;
+  options.authMethods = {RtspAuthMethod::Digest, RtspAuthMethod::Basic};
+  const RtspReply ask = s.handle(req("DESCRIBE", "rtsp://h/cam", 1));
+  ASSERT_EQ(ask.response.statusCode, 401);
+  const auto challenges = ask.response.headers.getAll("WWW-Authenticate");
+  ASSERT_EQ(challenges.size(), 2u);
+  auto digest = parseRtspAuthChallenge(challenges[0]);
+  ASSERT_TRUE(digest);
+  EXPECT_EQ(digest->scheme, RtspAuthChallenge::Scheme::Digest);
+  EXPECT_EQ(digest->realm, "ipcam");
+  EXPECT_EQ(digest->nonce.size(), 32u);
+  EXPECT_EQ(challenges[0], "Digest realm=\"ipcam\", nonce=\"" + digest->nonce + "\", algorithm=\"MD5\"");
+  EXPECT_EQ(challenges[1], "Basic realm=\"ipcam\"");
+  // The handler gets what a Digest answer must match.
+  const RtspAccessQuery& q = handler.asked.back();
+  EXPECT_TRUE(q.basicAllowed);
+  EXPECT_TRUE(q.digestAllowed);
+  EXPECT_EQ(q.nonce, digest->nonce);
+  EXPECT_EQ(q.realm, "ipcam");
+  EXPECT_EQ(q.method, "DESCRIBE");
+  EXPECT_EQ(q.uri, "rtsp://h/cam");
+  // The same nonce for the whole connection, another one for another connection.
+  const RtspReply second = s.handle(req("DESCRIBE", "rtsp://h/cam", 2));
+  EXPECT_EQ(parseRtspAuthChallenge(second.response.headers.getAll("WWW-Authenticate").at(0))->nonce,
+            digest->nonce);
+  RtspServerSession other{handler, options, "10.0.0.8"};
+  const RtspReply fromOther = other.handle(req("DESCRIBE", "rtsp://h/cam", 1));
+  EXPECT_NE(parseRtspAuthChallenge(fromOther.response.headers.getAll("WWW-Authenticate").at(0))->nonce,
+            digest->nonce);
+  // Basic first, then digest.
+  options.authMethods = {RtspAuthMethod::Basic, RtspAuthMethod::Digest};
+  const RtspReply third = s.handle(req("DESCRIBE", "rtsp://h/cam", 3));
+  const auto again = third.response.headers.getAll("WWW-Authenticate");
+  ASSERT_EQ(again.size(), 2u);
+  EXPECT_EQ(again[0], "Basic realm=\"ipcam\"");
+  EXPECT_EQ(again[1], "Digest realm=\"ipcam\", nonce=\"" + digest->nonce + "\", algorithm=\"MD5\"");
+}
+
+TEST_F(DigestSession, TheRightPasswordReads) {
+  RtspReply ok = describeWith(s, "s3cret");
+  EXPECT_EQ(ok.response.statusCode, 200);
+  EXPECT_EQ(ok.response.headers.get("Content-Type").value_or(""), "application/sdp");
+  EXPECT_EQ(s.state(), RtspServerSession::State::Reading);
+}
+
+TEST_F(DigestSession, AWrongPasswordIs401AfterThePauseAndCloses) {
+  RtspReply denied = describeWith(s, "guess");
+  EXPECT_EQ(denied.response.statusCode, 401);
+  EXPECT_EQ(denied.then, RtspReply::Then::Close);
+  EXPECT_GT(denied.delay.count(), 0);
+}
+
+TEST_F(DigestSession, AnAnswerToAnotherConnectionsNonceIsRefused) {
+  RtspServerSession other{handler, options, "10.0.0.7"};
+  RtspReply denied = describeWith(s, "s3cret", &other);
+  EXPECT_EQ(denied.response.statusCode, 401);
+  EXPECT_EQ(denied.then, RtspReply::Then::Close);
+  EXPECT_GT(denied.delay.count(), 0);
+}
+
+TEST_F(DigestSession, BasicIsRefusedWhenOnlyDigestIsOfferedAndMalformedDigestToo) {
+  RtspReply basic =
+      s.handle(req("DESCRIBE", kUrl, 1, {{"Authorization", basicAuthorization("viewer", "s3cret")}}));
+  EXPECT_EQ(basic.response.statusCode, 401);
+  EXPECT_EQ(basic.then, RtspReply::Then::Close);
+  RtspServerSession s2{handler, options, "10.0.0.9"};
+  RtspReply malformed = s2.handle(req("DESCRIBE", kUrl, 1, {{"Authorization", "Digest username=\"viewer"}}));
+  EXPECT_EQ(malformed.response.statusCode, 401);
+  EXPECT_EQ(malformed.then, RtspReply::Then::Close);
+  // With basic listed too, Basic works.
+  options.authMethods = {RtspAuthMethod::Basic, RtspAuthMethod::Digest};
+  RtspServerSession s3{handler, options, "10.0.0.10"};
+  EXPECT_EQ(s3.handle(req("DESCRIBE", kUrl, 1, {{"Authorization", basicAuthorization("viewer", "s3cret")}}))
+                .response.statusCode,
+            200);
 }
 
 TEST_F(ServerSession, AnnounceSetupRecord) {
