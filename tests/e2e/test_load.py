@@ -248,7 +248,10 @@ def test_load_receives_camera_exactly(media, camera_factory, server_factory, tmp
     got = comparable_nals(dump.read_bytes())
     want = comparable_nals(clip.read_bytes())
     assert len(got) >= 5 * 30, f"session 0 dumped only {len(got)} NAL units"
-    assert got[0][0] & 0x1F == 5, f"the dump starts with NAL type {got[0][0] & 0x1F}, not an IDR"
+    # A viewer starts at a keyframe's access unit: its SEI (which rides with the parameter sets
+    # since the shaper aggregates it) and then the IDR.
+    first_slice = next(n for n in got if n[0] & 0x1F != 6)
+    assert first_slice[0] & 0x1F == 5, f"the dump's first slice is NAL type {first_slice[0] & 0x1F}, not an IDR"
     start = find_in_loop(got, want)
     if start is None:
         first_bad = next((k for k in range(1, len(got)) if find_in_loop(got[:k + 1], want) is None), None)
