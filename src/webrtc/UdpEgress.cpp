@@ -120,8 +120,17 @@ size_t UdpEgress::buildMessages() {
   return messages;
 }
 
+void UdpEgress::close() {
+  flush();
+  fd_ = -1;
+}
+
 void UdpEgress::flush() {
   if (count_ == 0) return;
+  if (fd_ < 0) {  // closed: the server is stopping
+    count_ = 0;
+    return;
+  }
   size_t messages;
   if (count_ == 1) {
     messages = 1;  // msgs_[0] as committed

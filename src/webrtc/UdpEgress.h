@@ -41,6 +41,9 @@ class UdpEgress {
   void commit(size_t size, const sockaddr_storage& to, socklen_t toLength);
   // Sends everything queued now.
   void flush();
+  // Sends what is queued, then never touches the socket again (it is shared by every worker's
+  // egress and closed by the server once all of them are closed). Later datagrams are discarded.
+  void close();
 
   const UdpEgressStats& stats() const { return stats_; }
   // UDP GSO (UDP_SEGMENT) is used unless the kernel refused it once.

@@ -138,19 +138,26 @@ void WebrtcServer::stop() {
     for (auto& [_, s] : bySecret_) all.push_back(s);
     bySecret_.clear();
   }
+  auto closeSocket = [this] {
+    boost::system::error_code ec;
+    if (socket_) socket_->close(ec);
+    byUfrag_.clear();
+    byAddress_.clear();
+    if (tcpListener_) tcpListener_->stop();
+  };
+  const bool ownsSockets = socket_ || tcpListener_;
+  // Every worker's egress sends on the one UDP socket: it is closed on worker 0 only after the
+  // last worker closed its egress (its sessions' close_notify sent), never while one may send.
+  auto pending = std::make_shared<std::atomic<size_t>>(workers_.size());
   for (auto& w : workers_) {
     WebrtcWorker* wp = w.get();
-    asio::post(wp->io(), [wp] { wp->stop(); });
-  }
-  if (socket_ || tcpListener_) {
-    asio::post(pool_.at(0).io(), [this] {
-      boost::system::error_code ec;
-      if (socket_) socket_->close(ec);
-      byUfrag_.clear();
-      byAddress_.clear();
-      if (tcpListener_) tcpListener_->stop();
+    asio::post(wp->io(), [this, wp, pending, ownsSockets, closeSocket] {
+      wp->stop();
+      wp->egress().close();
+      if (pending->fetch_sub(1) == 1 && ownsSockets) asio::post(pool_.at(0).io(), closeSocket);
     });
   }
+  if (workers_.empty() && ownsSockets) asio::post(pool_.at(0).io(), closeSocket);
 }
 
 WhepSessionResult WebrtcServer::createSession(const std::string& offerSdp,
