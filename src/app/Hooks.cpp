@@ -22,6 +22,13 @@ std::map<std::string, std::string> Hooks::pathVariables(const std::string& name)
   return vars;
 }
 
+std::map<std::string, std::string> Hooks::sourceVariables(const std::string& name, const PathHooks& h) const {
+  auto vars = pathVariables(name);
+  vars["MTX_SOURCE_TYPE"] = h.sourceType;
+  vars["MTX_SOURCE_ID"] = h.sourceId;
+  return vars;
+}
+
 Hooks::Command Hooks::run(const std::string& label, const std::string& commandLine,
                           std::map<std::string, std::string> vars, bool restart) {
   if (commandLine.empty()) return nullptr;
@@ -57,17 +64,12 @@ void Hooks::pathStopped(const std::string& name) {
   if (h.onDemand) endDemand(name, h, "the path stopped");
   if (h.wasOnline) {
     closeCommand(h.online);
-    auto vars = pathVariables(name);
-    vars["MTX_SOURCE_TYPE"] = h.sourceType;
-    vars["MTX_SOURCE_ID"] = h.sourceId;
-    run(fmt::format("[path {}] runOnOffline", name), h.conf.runOnOffline, vars, false);
+    run(fmt::format("[path {}] runOnOffline", name), h.conf.runOnOffline, sourceVariables(name, h), false);
   }
   if (h.wasAvailable) {
     closeCommand(h.available);
-    auto vars = pathVariables(name);
-    vars["MTX_SOURCE_TYPE"] = h.sourceType;
-    vars["MTX_SOURCE_ID"] = h.sourceId;
-    run(fmt::format("[path {}] runOnUnavailable", name), h.conf.runOnUnavailable, vars, false);
+    run(fmt::format("[path {}] runOnUnavailable", name), h.conf.runOnUnavailable, sourceVariables(name, h),
+        false);
   }
   paths_.erase(it);
 }
@@ -118,12 +120,7 @@ void Hooks::update(const std::vector<PathState>& paths, const std::vector<Reader
     if (it == paths_.end() || !state.conf) continue;
     PathHooks& h = it->second;
     const config::PathConfig& conf = *state.conf;
-    auto sourceVars = [&] {
-      auto vars = pathVariables(state.name);
-      vars["MTX_SOURCE_TYPE"] = h.sourceType;
-      vars["MTX_SOURCE_ID"] = h.sourceId;
-      return vars;
-    };
+    auto sourceVars = [&] { return sourceVariables(state.name, h); };
     if (state.available || state.online) {
       h.sourceType = state.sourceType;
       h.sourceId = state.sourceId;

@@ -85,6 +85,8 @@ class Hooks {
   };
 
   std::map<std::string, std::string> pathVariables(const std::string& name) const;
+  // pathVariables plus MTX_SOURCE_TYPE / MTX_SOURCE_ID of the path's last source.
+  std::map<std::string, std::string> sourceVariables(const std::string& name, const PathHooks& h) const;
   Command run(const std::string& label, const std::string& commandLine,
               std::map<std::string, std::string> vars, bool restart);
   void endDemand(const std::string& name, PathHooks& hooks, const char* why);
