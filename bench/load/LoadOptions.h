@@ -6,7 +6,8 @@
 namespace sluice::load {
 
 struct LoadOptions {
-  std::vector<std::string> urls;  // WHEP endpoints; sessions are spread over them round-robin
+  std::vector<std::string> urls;  // WHEP endpoints or rtsp:// URLs; sessions spread round-robin
+  std::string rtspTransport = "tcp";  // RTSP readers: "tcp" (interleaved) or "udp"
   int sessions = 1;               // concurrent sessions kept open
   double seconds = 10;            // length of the run
   double rate = 0;                // sessions started per second; 0: all at once

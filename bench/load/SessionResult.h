@@ -14,6 +14,8 @@ struct SessionResult {
   int postStatus = 0;
   int deleteStatus = 0;
   std::string error;  // empty when the session ran normally
+  std::string protocol = "whep";  // "whep", "rtsp/tcp" or "rtsp/udp"
+  uint64_t keepAlivesSent = 0;    // RTSP: GET_PARAMETER requests
 
   bool connected = false;  // DTLS connected and SRTP keyed
   bool iceLite = false;
