@@ -168,8 +168,8 @@ void LoadRunner::openRtsp(size_t slotIndex, int index, const Target& target, int
   setup.url = target.text;
   setup.startedS = static_cast<double>(nowUs - runStartUs_) / 1e6;
   std::string error;
-  if (!connectRtspReader(target.stream, options_.rtspTransport == "udp", options_.localIp, options_.connectTimeout,
-                         setup.connection, error)) {
+  if (!connectRtspReader(target.stream, options_.rtspTransport == "udp", options_.localIp,
+                         options_.connectTimeout, setup.connection, error)) {
     SessionResult r;
     r.index = index;
     r.url = setup.url;

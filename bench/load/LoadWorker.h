@@ -1,15 +1,15 @@
 #pragma once
 // One data-plane thread of sluice-load: its io_context (from core::WorkerPool) drives the
-// sockets of the sessions placed on it (WHEP viewers and RTSP readers alike), one timer ticks them all every 5 ms, and one
-// RecvBatch serves all their recvmmsg calls.
+// sockets of the sessions placed on it (WHEP viewers and RTSP readers alike), one timer
+// ticks them all every 5 ms, and one RecvBatch serves all their recvmmsg calls.
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <vector>
 
 #include "core/WorkerPool.h"
-#include "load/WorkerSession.h"
 #include "load/RecvBatch.h"
 #include "load/SessionResult.h"
+#include "load/WorkerSession.h"
 
 namespace sluice::load {
 
@@ -38,7 +38,7 @@ class LoadWorker {
   core::Worker& worker_;
   std::unique_ptr<RecvBatch> batch_;
   boost::asio::steady_timer timer_;
-  bool ticking_ = false;                                // worker thread
+  bool ticking_ = false;                                  // worker thread
   std::vector<std::shared_ptr<WorkerSession>> sessions_;  // worker thread
 };
 

@@ -261,7 +261,8 @@ void RtspLoadSession::onRtp(Track& track, const uint8_t* data, size_t size, int6
   const int64_t ext = sequences_.extend(header.sequence);
   if (ext < 0) return;
   ++counters_.verified;
-  const uint8_t flags = track.h265 ? h265PayloadFlags(payload, payloadSize) : h264PayloadFlags(payload, payloadSize);
+  const uint8_t flags =
+      track.h265 ? h265PayloadFlags(payload, payloadSize) : h264PayloadFlags(payload, payloadSize);
   if (flags & payload_flags::kSps) sawSps_ = true;
   if (flags & payload_flags::kPps) sawPps_ = true;
   const auto arrival = sequences_.onPacket(ext, header.timestamp, header.marker, flags, nowUs);
@@ -347,8 +348,8 @@ void RtspLoadSession::write(const uint8_t* data, size_t size) {
 
 void RtspLoadSession::flushWrites() {
   if (pendingWrite_.empty() || failed_) return;
-  const ssize_t n =
-      ::send(socket_.native_handle(), pendingWrite_.data(), pendingWrite_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  const ssize_t n = ::send(socket_.native_handle(), pendingWrite_.data(), pendingWrite_.size(),
+                           MSG_DONTWAIT | MSG_NOSIGNAL);
   if (n > 0) {
     pendingWrite_.erase(0, static_cast<size_t>(n));
   } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
@@ -376,7 +377,8 @@ void RtspLoadSession::sendReceiverReports(int64_t nowUs) {
 }
 
 void RtspLoadSession::sendKeepAlive() {
-  const std::string request = buildRtspReaderRequest("GET_PARAMETER", conn_.url, conn_.nextCseq++, conn_.sessionId);
+  const std::string request =
+      buildRtspReaderRequest("GET_PARAMETER", conn_.url, conn_.nextCseq++, conn_.sessionId);
   write(reinterpret_cast<const uint8_t*>(request.data()), request.size());
   ++keepAlives_;
 }

@@ -23,8 +23,8 @@ int remainingMs(int64_t deadlineUs) {
 }
 
 // Blocking connect with a deadline (the socket is non-blocking throughout).
-int connectTcp(const rtsp::RtspUrl& url, int64_t deadlineUs, sockaddr_storage& server, socklen_t& serverLength,
-               std::string& error) {
+int connectTcp(const rtsp::RtspUrl& url, int64_t deadlineUs, sockaddr_storage& server,
+               socklen_t& serverLength, std::string& error) {
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* found = nullptr;
@@ -53,8 +53,8 @@ int connectTcp(const rtsp::RtspUrl& url, int64_t deadlineUs, sockaddr_storage& s
   pollfd p{fd, POLLOUT, 0};
   int soError = 0;
   socklen_t len = sizeof(soError);
-  if (::poll(&p, 1, remainingMs(deadlineUs)) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soError, &len) != 0 ||
-      soError != 0) {
+  if (::poll(&p, 1, remainingMs(deadlineUs)) != 1 ||
+      getsockopt(fd, SOL_SOCKET, SO_ERROR, &soError, &len) != 0 || soError != 0) {
     error = "connect " + url.authority + ": " + (soError ? std::strerror(soError) : "timed out");
     ::close(fd);
     return -1;
@@ -172,7 +172,8 @@ bool connectRtspReader(const rtsp::RtspUrl& url, bool udp, const std::string& lo
                       const rtsp::RtspResponse*& reply) {
     const uint32_t cseq = out.nextCseq++;
     const int64_t deadline = core::monotonicUs() + stepUs;
-    if (!sendAll(out.fd, buildRtspReaderRequest(method, uri, cseq, out.sessionId, headers), deadline, detail) ||
+    if (!sendAll(out.fd, buildRtspReaderRequest(method, uri, cseq, out.sessionId, headers), deadline,
+                 detail) ||
         !readReply(out.fd, out.parser, deadline, detail)) {
       error = method + ": " + detail;
       return false;

@@ -21,13 +21,16 @@ std::string buildRtspReaderRequest(std::string_view method, std::string_view uri
   return request.serialize();
 }
 
-bool checkRtspReply(const rtsp::RtspResponse& reply, uint32_t cseq, std::string_view step, std::string& error) {
+bool checkRtspReply(const rtsp::RtspResponse& reply, uint32_t cseq, std::string_view step,
+                    std::string& error) {
   bool malformed = false;
   const auto got = rtsp::cseqOf(reply.headers, &malformed);
   if (!got || *got != cseq) {
     error = std::string(step) + ": reply with " +
-            (malformed ? "a malformed CSeq" : got ? "CSeq " + std::to_string(*got) : "no CSeq") + " (expected " +
-            std::to_string(cseq) + ")";
+            (malformed ? "a malformed CSeq"
+             : got     ? "CSeq " + std::to_string(*got)
+                       : "no CSeq") +
+            " (expected " + std::to_string(cseq) + ")";
     return false;
   }
   if (reply.statusCode != 200) {
@@ -37,8 +40,8 @@ bool checkRtspReply(const rtsp::RtspResponse& reply, uint32_t cseq, std::string_
   return true;
 }
 
-std::optional<RtspDescription> parseDescribeReply(const rtsp::RtspResponse& reply, std::string_view requestUrl,
-                                                  std::string& error) {
+std::optional<RtspDescription> parseDescribeReply(const rtsp::RtspResponse& reply,
+                                                  std::string_view requestUrl, std::string& error) {
   RtspDescription out;
   out.baseUrl.assign(requestUrl);
   for (const char* name : {"Content-Base", "Content-Location"}) {
@@ -80,8 +83,8 @@ std::string readerTransport(bool udp, const RtspReaderTrack& track, size_t index
   return "RTP/AVP/TCP;unicast;interleaved=" + std::to_string(2 * index) + "-" + std::to_string(2 * index + 1);
 }
 
-std::optional<RtspSetupReply> applySetupReply(const rtsp::RtspResponse& reply, bool udp, RtspReaderTrack& track,
-                                              std::string& error) {
+std::optional<RtspSetupReply> applySetupReply(const rtsp::RtspResponse& reply, bool udp,
+                                              RtspReaderTrack& track, std::string& error) {
   RtspSetupReply out;
   const auto sessionHeader = reply.headers.get("Session");
   if (!sessionHeader) {

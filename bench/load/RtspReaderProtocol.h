@@ -42,12 +42,13 @@ std::string buildRtspReaderRequest(std::string_view method, std::string_view uri
                                    const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 // Status 200 and the CSeq we sent; else false and `error` names the step.
-bool checkRtspReply(const rtsp::RtspResponse& reply, uint32_t cseq, std::string_view step, std::string& error);
+bool checkRtspReply(const rtsp::RtspResponse& reply, uint32_t cseq, std::string_view step,
+                    std::string& error);
 
 // A DESCRIBE reply's tracks (ONVIF back channels left out). Fails without an SDP body or
 // without any track.
-std::optional<RtspDescription> parseDescribeReply(const rtsp::RtspResponse& reply, std::string_view requestUrl,
-                                                  std::string& error);
+std::optional<RtspDescription> parseDescribeReply(const rtsp::RtspResponse& reply,
+                                                  std::string_view requestUrl, std::string& error);
 
 // The Transport header of the SETUP of track `index`: interleaved=2i-2i+1 over TCP,
 // client_port=rtp-rtcp over UDP.
@@ -55,8 +56,8 @@ std::string readerTransport(bool udp, const RtspReaderTrack& track, size_t index
 
 // A SETUP reply: its Session (id and timeout) and Transport, which must be the lower
 // transport we asked for; the confirmed channels or the server's ports go into `track`.
-std::optional<RtspSetupReply> applySetupReply(const rtsp::RtspResponse& reply, bool udp, RtspReaderTrack& track,
-                                              std::string& error);
+std::optional<RtspSetupReply> applySetupReply(const rtsp::RtspResponse& reply, bool udp,
+                                              RtspReaderTrack& track, std::string& error);
 
 // RFC 2326 §10.12 frame header: '$', channel, 16-bit big-endian length. `length` ≤ 65535.
 inline void writeInterleavedHeader(uint8_t* out, uint8_t channel, size_t length) {
