@@ -1,4 +1,5 @@
-"""One RTSP reader that stops reading must not disturb the others.
+"""sluice-load's RTSP readers against Sluice's RTSP server; one reader that stops reading
+must not disturb the others.
 
   * test_twenty_rtsp_readers_are_not_disturbed_by_a_stuck_one: camsim (H.264 1080p30 +
     PCMU) -> Sluice; 20 RTSP/TCP readers (sluice-load --url rtsp://...) for 8 s as a
@@ -7,12 +8,19 @@
     reordering or discontinuity, video or audio), get as many packets as in the baseline,
     and their latency p99 stays within max(2 x baseline, baseline + 20 ms); the stuck one
     is dropped after writeTimeout (log line, gone from /v3/rtspsessions/list).
+  * test_rtsp_readers_over_udp: 3 readers with --rtsp-transport udp lose nothing, map
+    latency through the sender reports of the server's RTCP port, and their receiver
+    reports reach the server (inboundRTCPPackets of their sessions); TEARDOWN ends them.
+  * test_bench_rtsp_fan_scenario: `bench/run rtsp-fan` (4 readers, 4 s) against Sluice:
+    every reader connects and the report has the figures.
 
 Needs sluice-camsim and sluice-load (cmake --build build --target sluice-camsim sluice-load).
 """
 
 from __future__ import annotations
 
+import json
+import shlex
 import time
 
 import pytest
@@ -22,7 +30,7 @@ import sluice_e2e as e2e
 from test_audio import av1080  # noqa: F401  (fixture)
 from test_camsim import CAMSIM, camsim  # noqa: F401  (fixture)
 from test_load import LOAD_BIN, run_load
-from test_rtsp_server import RawRtsp, api_start
+from test_rtsp_server import RawRtsp, api_start, udp_server
 
 pytestmark = [pytest.mark.skipif(not CAMSIM.exists(), reason=f"{CAMSIM} is not built"),
               pytest.mark.skipif(not LOAD_BIN.exists(), reason=f"{LOAD_BIN} is not built")]
@@ -93,3 +101,63 @@ def test_twenty_rtsp_readers_are_not_disturbed_by_a_stuck_one(camsim, av1080, se
     assert stuck.closed_by_server(5)
     stuck.close()
     srv.assert_alive()
+
+
+def test_rtsp_readers_over_udp(camsim, av1080, server_factory, tmp_path):  # noqa: F811
+    cs = camsim(1, "--clip", av1080, "--audio", "pcmu")
+    srv, api, _, _ = udp_server(server_factory, {"cam": {"source": cs.url(1), "rtspTransport": "tcp"}})
+    srv.wait_path("cam", ready=True, timeout=20)
+    seconds = 6
+    out = tmp_path / "udp.json"
+    load = e2e.Proc("load-udp", [str(LOAD_BIN), "--url", srv.rtsp_url("cam"), "--rtsp-transport", "udp",
+                                 "--sessions", "3", "--seconds", str(seconds), "--json", str(out)],
+                    tmp_path / "load-udp.log").start()
+    # Mid-run: three UDP readers, whose receiver reports (one per track a second) arrived.
+    readers = []
+    for _ in e2e.deadline_loop(seconds - 1, 0.25):
+        items = requests.get(api + "/v3/rtspsessions/list", timeout=5).json()["items"]
+        readers = [s for s in items if s["state"] == "read"]
+        if len(readers) == 3 and all(s["inboundRTCPPackets"] >= 4 for s in readers):
+            break
+    assert len(readers) == 3 and all(s["transport"] == "UDP" for s in readers), readers
+    assert all(s["inboundRTCPPackets"] >= 4 and s["inboundRTCPPacketsInError"] == 0 for s in readers), readers
+    for _ in e2e.deadline_loop(seconds + 60, 0.25):
+        if not load.alive():
+            break
+    assert load.proc.poll() == 0, load.log_text()[-3000:]
+    doc = json.loads(out.read_text())
+    assert doc["sessions"] == 3 and doc["sessions_connected"] == 3, load.log_text()[-3000:]
+    for s in doc["per_session"]:
+        assert s["protocol"] == "rtsp/udp" and s["error"] is None, s
+        assert s["post_status"] == 200 and s["delete_status"] == 200, s
+        assert s["lost"] == 0 and s["duplicates"] == 0 and s["audio_lost"] == 0, s
+        assert s["packets"] > 0 and s["audio_packets"] > 0 and s["ttff_ms"] is not None, s
+        assert s["sender_reports"] >= 1 and s["latency_samples"] > 0, s
+        assert s["receiver_reports_sent"] >= 2 * (seconds - 2), s
+    # TEARDOWN ended every session.
+    for _ in e2e.deadline_loop(5, 0.25):
+        items = requests.get(api + "/v3/rtspsessions/list", timeout=5).json()["items"]
+        if not items:
+            break
+    assert not items, items
+    srv.assert_alive()
+
+
+def test_bench_rtsp_fan_scenario(tmp_path):
+    out = tmp_path / "bench-out"
+    limit = tmp_path / "limit.json"
+    limit.write_text(json.dumps({"limit_us_per_packet": 1.0}))  # not measured here: only the wiring is
+    cmd = ["/usr/bin/python3", str(e2e.SOURCE_DIR / "bench" / "run"), "rtsp-fan", "--seconds", "4",
+           "--viewers-per-stream", "4", "--out", str(out), "--build-dir", str(e2e.BUILD_DIR),
+           "--limit-json", str(limit), "--server-cmd", f"{shlex.quote(str(e2e.SLUICE_BIN))} {{config}}"]
+    log = tmp_path / "bench-run.log"
+    status, _ = e2e.run_bounded(cmd, timeout=300, log_path=log)
+    assert status == 0, f"bench/run rtsp-fan failed ({e2e.describe_status(status)}):\n{e2e.tail(log, 8000)}"
+    doc = json.loads((out / "rtsp-fan.json").read_text())
+    assert doc["sessions"] == 4 and doc["sessions_connected"] == 4, doc
+    assert doc["viewer_loss_pct"] == 0 and doc["packets"] > 0 and doc["server_cpu_pct"] is not None, doc
+    assert doc["ttff_ms_p50"] is not None and doc["latency_ms_p99"] is not None, doc
+    config = next(out.glob("rtsp-fan-run1/server.yml")).read_text()
+    assert "rtsp: true" in config and 'rtspTransports: ["tcp"]' in config, config
+    load_doc = json.loads(next(out.glob("rtsp-fan-run1/load.json")).read_text())
+    assert all(s["protocol"] == "rtsp/tcp" and s["url"].startswith("rtsp://") for s in load_doc["per_session"])
