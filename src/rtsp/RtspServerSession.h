@@ -29,7 +29,7 @@ struct RtspServerOptions {
   std::string address = ":8554";
   std::vector<RtspAuthMethod> authMethods{RtspAuthMethod::Basic};
   bool tcp = true;   // "tcp" is in rtspTransports
-  bool udp = false;  // "udp" is in rtspTransports: readers over UDP unicast (multicast: 461)
+  bool udp = false;  // "udp" is in rtspTransports: readers and publishers over UDP unicast (multicast: 461)
   std::string rtpAddress = ":8000", rtcpAddress = ":8001";  // the server's UDP pair, when udp
   int udpReadBufferSize = 0;                                // SO_RCVBUF of the pair; 0 = OS default
   // Set by RtspServer::start once the pair is bound (0: no UDP), for SETUP's server_port.
@@ -46,7 +46,7 @@ struct RtspServerOptions {
 struct RtspSetupTrack {
   size_t streamTrack = 0;
   uint8_t rtpChannel = 0;                          // RTCP on rtpChannel + 1
-  uint16_t clientRtpPort = 0, clientRtcpPort = 0;  // UDP: where the reader receives
+  uint16_t clientRtpPort = 0, clientRtcpPort = 0;  // UDP: where the reader receives, the publisher sends from
 };
 
 // How a session's media travel (every track of a session the same way, as gortsplib requires).

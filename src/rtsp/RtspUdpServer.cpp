@@ -2,6 +2,7 @@
 
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
+#include <cerrno>
 #include <cstring>
 
 #include "core/Clock.h"
@@ -27,6 +28,21 @@ RtspUdpKey udpKeyOf(const udp::endpoint& endpoint) {
       a.is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped, a.to_v4()) : a.to_v6();
   k.ip = v6.to_bytes();
   k.port = endpoint.port();
+  return k;
+}
+
+RtspUdpKey udpKeyOf(const sockaddr_storage& address) {
+  RtspUdpKey k;
+  if (address.ss_family == AF_INET) {
+    const auto& in = reinterpret_cast<const sockaddr_in&>(address);
+    k.ip[10] = k.ip[11] = 0xff;  // v4-mapped, as udpKeyOf(endpoint)
+    std::memcpy(k.ip.data() + 12, &in.sin_addr, 4);
+    k.port = ntohs(in.sin_port);
+  } else if (address.ss_family == AF_INET6) {
+    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(address);
+    std::memcpy(k.ip.data(), &in6.sin6_addr, 16);
+    k.port = ntohs(in6.sin6_port);
+  }
   return k;
 }
 
@@ -121,6 +137,8 @@ void RtspUdpServer::close() {
   rtp_.close(ignored);
   rtcp_.close(ignored);
   peers_.clear();
+  publisherRtp_.clear();
+  publisherRtcp_.clear();
 }
 
 bool RtspUdpServer::destination(const asio::ip::address& ip, uint16_t port, sockaddr_storage& out,
@@ -155,9 +173,45 @@ void RtspUdpServer::forget(const RtspUdpPeer* peer) {
   }
 }
 
+void RtspUdpServer::watchPublisher(const asio::ip::address& ip,
+                                   const std::vector<std::pair<uint16_t, uint16_t>>& ports,
+                                   std::shared_ptr<RtspUdpIngress> ingress) {
+  for (size_t i = 0; i < ports.size(); ++i) {
+    publisherRtp_[udpKeyOf(udp::endpoint(ip, ports[i].first))] = {ingress, static_cast<uint8_t>(i)};
+    publisherRtcp_[udpKeyOf(udp::endpoint(ip, ports[i].second))] = {ingress, static_cast<uint8_t>(i)};
+  }
+}
+
+void RtspUdpServer::forgetPublisher(const RtspUdpIngress* ingress) {
+  for (auto* map : {&publisherRtp_, &publisherRtcp_}) {
+    for (auto it = map->begin(); it != map->end();) {
+      it = it->second.ingress.get() == ingress ? map->erase(it) : std::next(it);
+    }
+  }
+}
+
+void RtspUdpServer::onRtp(const RtspUdpKey& from, const uint8_t* data, size_t size) {
+  rtpReceived_.fetch_add(1, std::memory_order_relaxed);
+  auto it = publisherRtp_.find(from);
+  if (it == publisherRtp_.end()) {
+    // Players' NAT "punch" packets, strays, spoofers: nothing reaches a session.
+    rtpFromUnknown_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (it->second.ingress->receive(it->second.track, false, data, size, core::monotonicUs()) ==
+      RtspUdpIngress::Received::Malformed)
+    rtpMalformed_.fetch_add(1, std::memory_order_relaxed);
+}
+
 void RtspUdpServer::onRtcp(const RtspUdpKey& from, const uint8_t* data, size_t size) {
   auto it = peers_.find(from);
   if (it == peers_.end()) {
+    if (auto pub = publisherRtcp_.find(from); pub != publisherRtcp_.end()) {
+      if (pub->second.ingress->receive(pub->second.track, true, data, size, core::monotonicUs()) ==
+          RtspUdpIngress::Received::Malformed)
+        rtcpMalformed_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
     rtcpFromUnknown_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
@@ -182,13 +236,50 @@ void RtspUdpServer::receiveRtcp() {
 }
 
 void RtspUdpServer::receiveRtp() {
-  // Readers send nothing here but their players' NAT-opening packets: read and dropped.
-  rtp_.async_receive_from(asio::buffer(rtpBuffer_), rtpFrom_,
-                          [this](const boost::system::error_code& ec, size_t) {
-                            if (ec == asio::error::operation_aborted || !rtp_.is_open()) return;
-                            if (!ec) rtpReceived_.fetch_add(1, std::memory_order_relaxed);
-                            receiveRtp();
-                          });
+  rtp_.async_wait(udp::socket::wait_read,
+                  core::withMemory(rtpWaitMemory_, [this](const boost::system::error_code& ec) {
+                    if (ec == asio::error::operation_aborted || !rtp_.is_open()) return;
+                    if (ec) return receiveRtp();
+                    readRtpBatches();
+                  }));
+}
+
+void RtspUdpServer::readRtpBatches() {
+  const int fd = rtp_.native_handle();
+  for (int round = 0; round < kRtpRounds; ++round) {
+    for (size_t i = 0; i < kRtpBatch; ++i) {
+      rtpIov_[i] = {rtpBuffers_[i].data(), rtpBuffers_[i].size()};
+      mmsghdr& m = rtpMsgs_[i];
+      std::memset(&m, 0, sizeof(m));
+      m.msg_hdr.msg_name = &rtpFroms_[i];
+      m.msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+      m.msg_hdr.msg_iov = &rtpIov_[i];
+      m.msg_hdr.msg_iovlen = 1;
+    }
+    const int n = ::recvmmsg(fd, rtpMsgs_.data(), kRtpBatch, MSG_DONTWAIT, nullptr);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // drained (EAGAIN), or an error the next wait reports
+    for (int i = 0; i < n; ++i) {
+      const mmsghdr& m = rtpMsgs_[static_cast<size_t>(i)];
+      // Longer than the buffer: truncated, so not a packet to pass on.
+      if (m.msg_len == 0 || (m.msg_hdr.msg_flags & MSG_TRUNC)) {
+        rtpReceived_.fetch_add(1, std::memory_order_relaxed);
+        rtpMalformed_.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      onRtp(udpKeyOf(rtpFroms_[static_cast<size_t>(i)]), rtpBuffers_[static_cast<size_t>(i)].data(),
+            m.msg_len);
+    }
+    if (static_cast<size_t>(n) < kRtpBatch) break;  // the socket is empty
+    if (round + 1 == kRtpRounds) {
+      // Still more: let the control thread's other work run, then read on.
+      asio::post(control_, core::withMemory(rtpWaitMemory_, [this] {
+                   if (rtp_.is_open()) readRtpBatches();
+                 }));
+      return;
+    }
+  }
+  receiveRtp();
 }
 
 RtspUdpServerStats RtspUdpServer::stats() const {
@@ -204,6 +295,8 @@ RtspUdpServerStats RtspUdpServer::stats() const {
   s.rtcpFromUnknown = rtcpFromUnknown_.load(std::memory_order_relaxed);
   s.rtcpMalformed = rtcpMalformed_.load(std::memory_order_relaxed);
   s.rtpReceived = rtpReceived_.load(std::memory_order_relaxed);
+  s.rtpFromUnknown = rtpFromUnknown_.load(std::memory_order_relaxed);
+  s.rtpMalformed = rtpMalformed_.load(std::memory_order_relaxed);
   return s;
 }
 
