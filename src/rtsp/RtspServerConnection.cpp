@@ -333,8 +333,8 @@ void RtspServerConnection::onWorker(RtspReply reply) {
       std::lock_guard lock(infoMutex_);
       info_.state = "publish";
     }
-    log::info("[RTSP] [session {}] is publishing to path '{}', with {}, {} track{} ({})", session_.id(),
-              session_.path(), ingress_ ? "UDP" : "TCP", session_.announcedFormat().size(),
+    log::info("[RTSP] [session {}] is publishing to path '{}', {} track{} ({})", session_.id(),
+              session_.path(), session_.announcedFormat().size(),
               session_.announcedFormat().size() == 1 ? "" : "s",
               stream::describeFormat(session_.announcedFormat()));
     sendOnWorker(reply.response);
