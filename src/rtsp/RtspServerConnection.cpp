@@ -112,6 +112,8 @@ RtspConnectionInfo RtspServerConnection::info() const {
         st.ingestErrors.load(std::memory_order_relaxed) + st.rtpMalformed.load(std::memory_order_relaxed);
     out.rtcpPacketsInError = st.rtcpMalformed.load(std::memory_order_relaxed);
     udpReportBytes = st.reportBytesSent.load(std::memory_order_relaxed);
+    out.rtpPacketsLost = st.rtpLost.load(std::memory_order_relaxed);
+    out.rtcpPacketsSent = st.reportsSent.load(std::memory_order_relaxed);
   }
   out.bytesSent = bytesSent_.load(std::memory_order_relaxed) + udpReportBytes;
   out.rtpPacketsReceived = rtpReceived_.load(std::memory_order_relaxed) + udpRtp;

@@ -55,6 +55,7 @@ struct RtspConnectionInfo {
   uint64_t bytesReceived = 0, bytesSent = 0, rtpPacketsReceived = 0, rtcpPacketsReceived = 0,
            rtpPacketsSent = 0, rtpPacketsDiscarded = 0, framesOnUnknownChannel = 0, ingestErrors = 0,
            rtcpPacketsInError = 0;
+  uint64_t rtpPacketsLost = 0, rtcpPacketsSent = 0;  // UDP publisher: by sequence numbers; receiver reports
 };
 
 class RtspServerConnection : public std::enable_shared_from_this<RtspServerConnection>,

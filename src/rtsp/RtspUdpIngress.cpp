@@ -108,6 +108,12 @@ void RtspUdpIngress::drain() {
     deliver(slots_[tail % kSlots], nowUs);
     tail_.store(tail + 1, std::memory_order_release);  // the producer may reuse the slot
   }
+  uint64_t lost = 0;
+  for (size_t i = 0; i < tracks_.size(); ++i) {
+    const int64_t l = reception_[i].stats.cumulativeLost();
+    lost += l > 0 ? static_cast<uint64_t>(l) : 0;
+  }
+  stats_.rtpLost.store(lost, std::memory_order_relaxed);
 }
 
 void RtspUdpIngress::deliver(const Slot& slot, int64_t nowUs) {

@@ -35,6 +35,7 @@ struct RtspUdpIngressStats {
   std::atomic<uint64_t> rtpPackets{0}, rtpBytes{0}, rtcpPackets{0}, rtcpBytes{0};
   std::atomic<uint64_t> rtpMalformed{0}, rtcpMalformed{0}, inboxDropped{0}, ingestErrors{0};
   std::atomic<uint64_t> reportsSent{0}, reportBytesSent{0};
+  std::atomic<uint64_t> rtpLost{0};  // by the tracks' sequence numbers (RFC 3550 A.3), after each drain
 };
 
 class RtspUdpIngress : public std::enable_shared_from_this<RtspUdpIngress> {

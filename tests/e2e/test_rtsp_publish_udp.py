@@ -76,7 +76,8 @@ def test_ffmpeg_publishes_over_udp_and_is_read_over_rtsp_and_whep(av_mkv, server
         s, counts = watch_until_audio(b, 20)
         print(f"[published over UDP] viewer: {s}\naudio packets: {counts}")
         assert_plays_with_audio(s, counts, "audio/pcmu")
-        assert publisher_session(api, "pub") is not None  # still the same publisher
+        now = publisher_session(api, "pub")  # still the same publisher, receiver reports sent to it
+        assert now is not None and now["id"] == first["id"] and now["outboundRTCPPackets"] >= 1, now
         assert len(re.findall(r"is publishing to path 'pub'", srv.log_text())) == 1
 
         # The publisher freezes: its TCP connection stays open, its datagrams stop. After

@@ -1284,6 +1284,11 @@ TEST_F(UdpPublisherOverSocket, APublishersDatagramsReachTheStreamAndStrangersDoN
   EXPECT_EQ(rr[0] & 0x1f, 1);                                // one report block
   EXPECT_EQ(media::readBe32(rr.data() + 8), 42u);            // about the publisher's SSRC
   EXPECT_EQ(media::readBe32(rr.data() + 16) & 0xffff, 13u);  // highest sequence received
+  // A gap of 6 sequence numbers: counted as lost (inboundRTPPacketsLost), the report as sent.
+  auto afterGap = rtp(0, 20, 3200, 160, 0xff);
+  sendTo(aRtp, serverRtp, afterGap.data(), afterGap.size());
+  EXPECT_TRUE(waitFor([&] { return only().rtpPacketsLost == 6; })) << only().rtpPacketsLost;
+  EXPECT_GE(only().rtcpPacketsSent, 1u);
 
   // Silence on UDP: closed after readTimeout although the TCP connection is open; the path's
   // publisher ends and the addresses are forgotten.
@@ -1294,10 +1299,10 @@ TEST_F(UdpPublisherOverSocket, APublishersDatagramsReachTheStreamAndStrangersDoN
   EXPECT_TRUE(closedByServer(s));
   ASSERT_TRUE(waitFor([&] { return server->connections().empty(); }));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  auto late = rtp(0, 20, 3200, 160, 0xff);
+  auto late = rtp(0, 21, 3360, 160, 0xff);
   sendTo(aRtp, serverRtp, late.data(), late.size());
   EXPECT_TRUE(waitFor([&] { return server->udp()->stats().rtpFromUnknown == 3; }));
-  EXPECT_EQ(storedOnTrack(1), 14u);
+  EXPECT_EQ(storedOnTrack(1), 15u);
 }
 
 TEST_F(UdpPublisherOverSocket, UdpKeepsAPublisherAliveWhileItsTcpConnectionIsSilent) {
