@@ -1321,3 +1321,64 @@ TEST_F(UdpPublisherOverSocket, UdpKeepsAPublisherAliveWhileItsTcpConnectionIsSil
   EXPECT_EQ(handler.sink->endedCount(), 0u);
   EXPECT_TRUE(waitFor([&] { return storedOnTrack(1) == 20; }));
 }
+
+namespace {
+
+// The publisher's stream on a worker thread of its own, as in the server: the datagrams cross
+// from the control thread (the pair's reader) to it through the ingress's inbox (TSan's case).
+class UdpPublisherOnAWorker : public UdpPublisherOverSocket {
+ protected:
+  void configure() override {
+    UdpPublisherOverSocket::configure();
+    handler.worker = &worker;
+    workerThread = std::thread([this] { worker.run(); });
+  }
+  void TearDown() override {
+    UdpPublisherOverSocket::TearDown();
+    workerGuard.reset();
+    worker.stop();
+    workerThread.join();
+  }
+  uint64_t storedOnWorker(size_t track) {
+    std::promise<uint64_t> stored;
+    boost::asio::post(worker, [&] { stored.set_value(handler.stream->track(track).stats().packetsStored); });
+    return stored.get_future().get();
+  }
+  boost::asio::io_context worker;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> workerGuard{
+      worker.get_executor()};
+  std::thread workerThread;
+};
+
+}  // namespace
+
+TEST_F(UdpPublisherOnAWorker, ABurstCrossesToTheStreamsWorkerInOrder) {
+  auto vRtp = bound(client), vRtcp = bound(client), aRtp = bound(client), aRtcp = bound(client);
+  boost::asio::ip::udp::socket* ports[4] = {&vRtp, &vRtcp, &aRtp, &aRtcp};
+  auto s = connect();
+  RtspStreamParser parser;
+  recordOverUdp(s, parser, ports);
+  ASSERT_TRUE(waitFor([&] { return handler.sink->begunCount() == 1; }));
+  // Bursts of 100 (well within the 256-slot inbox), a pause between them for the worker.
+  uint16_t seq = 0;
+  for (int burst = 0; burst < 5; ++burst) {
+    for (int i = 0; i < 100; ++i, ++seq) {
+      auto a = rtp(0, seq, seq * 160u, 160, 0xff);
+      sendTo(aRtp, server->udp()->rtpPort(), a.data(), a.size());
+    }
+    std::vector<uint8_t> sr(64);
+    sr.resize(media::buildSenderReport(sr.data(), sr.size(), 42, 0x0123456789abcdefull + burst, seq * 160u,
+                                       seq, seq * 160u));
+    sendTo(aRtcp, server->udp()->rtcpPort(), sr.data(), sr.size());
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(waitFor([&] { return storedOnWorker(1) == 500; })) << storedOnWorker(1);
+  RtspConnectionInfo info = only();
+  EXPECT_EQ(info.rtpPacketsReceived, 500u);
+  EXPECT_EQ(info.rtcpPacketsReceived, 5u);
+  EXPECT_EQ(info.rtpPacketsLost, 0u);
+  EXPECT_EQ(info.ingestErrors, 0u);
+  EXPECT_EQ(info.rtpPacketsDiscarded, 0u);  // nothing dropped at the inbox
+  s.close();
+  EXPECT_TRUE(waitFor([&] { return handler.sink->endedCount() == 1; }));
+}
