@@ -137,9 +137,10 @@ struct Config {
   std::string pprofServerKey = "server.key", pprofServerCert = "server.crt";
   std::vector<std::string> pprofAllowOrigins{"*"}, pprofTrustedProxies;
 
-  // RTSP server (readers and publishers). Readers are served over TCP interleaved and UDP
-  // unicast (one server socket pair, rtpAddress/rtcpAddress, shared by every session); a SETUP
-  // asking for multicast, or UDP for a publisher, gets 461.
+  // RTSP server (readers and publishers). Readers are served over TCP interleaved, UDP unicast
+  // (one server socket pair, rtpAddress/rtcpAddress, shared by every session) and UDP multicast
+  // (one group per stream track from multicastIPRange, on multicastRTPPort/multicastRTCPPort);
+  // a SETUP asking for UDP for a publisher gets 461.
   bool rtsp = true;
   std::string rtspAddress = ":8554";
   std::vector<std::string> rtspTransports{"udp", "multicast", "tcp"};
@@ -147,6 +148,8 @@ struct Config {
   // plain-text passwords: with it, hashed credentials are refused.
   std::vector<std::string> rtspAuthMethods{"basic"};
   std::string rtpAddress = ":8000", rtcpAddress = ":8001";
+  std::string multicastIPRange = "224.1.0.0/16";
+  int multicastRTPPort = 8002, multicastRTCPPort = 8003;
 
   bool webrtc = true;
   std::string webrtcAddress = ":8889";

@@ -390,6 +390,9 @@ nlohmann::json globalToJson(const Config& config, Secrets secrets) {
       {"rtspAuthMethods", config.rtspAuthMethods},
       {"rtpAddress", config.rtpAddress},
       {"rtcpAddress", config.rtcpAddress},
+      {"multicastIPRange", config.multicastIPRange},
+      {"multicastRTPPort", config.multicastRTPPort},
+      {"multicastRTCPPort", config.multicastRTCPPort},
 
       {"webrtc", config.webrtc},
       {"webrtcAddress", config.webrtcAddress},

@@ -26,7 +26,7 @@ const std::vector<UnsupportedKey>& unsupportedGlobalKeys() {
        "playback", "playbackAddress", "playbackEncryption", "playbackServerKey", "playbackServerCert",
        "playbackAllowOrigins", "playbackTrustedProxies",
        // RTSP server
-       "rtspEncryption", "rtspsAddress", "multicastIPRange", "multicastRTPPort", "multicastRTCPPort",
+       "rtspEncryption", "rtspsAddress",
        "srtpAddress", "srtcpAddress", "multicastSRTPPort", "multicastSRTCPPort", "rtspServerKey",
        "rtspServerCert", "rtspTrustedProxies",
        // RTMP server

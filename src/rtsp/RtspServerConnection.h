@@ -26,6 +26,9 @@
 // stream on this worker. Its TCP connection may then stay silent: only UDP datagrams keep it
 // alive, and without them for readTimeout it is closed (gortsplib's rule). Receiver reports go
 // back to the publisher every 10 s.
+//
+// A multicast reader gets nothing on its own: it holds the stream's RtspMulticastSender, which
+// writes every packet once to the groups, and stays alive through its requests.
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -167,6 +170,8 @@ class RtspServerConnection : public std::enable_shared_from_this<RtspServerConne
     socklen_t rtpLength = 0, rtcpLength = 0;
   };
   std::array<UdpDestination, stream::kMaxSourceTracks> udpTo_{};  // by set-up track (channel / 2)
+  // Multicast reader (worker): the stream's sender, shared with its other multicast readers.
+  std::shared_ptr<RtspMulticastSender> multicast_;
 
   mutable std::mutex infoMutex_;  // guards info_ strings
   RtspConnectionInfo info_;

@@ -2,7 +2,6 @@
 
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
-#include <cerrno>
 #include <cstring>
 
 #include "core/Clock.h"
@@ -28,21 +27,6 @@ RtspUdpKey udpKeyOf(const udp::endpoint& endpoint) {
       a.is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped, a.to_v4()) : a.to_v6();
   k.ip = v6.to_bytes();
   k.port = endpoint.port();
-  return k;
-}
-
-RtspUdpKey udpKeyOf(const sockaddr_storage& address) {
-  RtspUdpKey k;
-  if (address.ss_family == AF_INET) {
-    const auto& in = reinterpret_cast<const sockaddr_in&>(address);
-    k.ip[10] = k.ip[11] = 0xff;  // v4-mapped, as udpKeyOf(endpoint)
-    std::memcpy(k.ip.data() + 12, &in.sin_addr, 4);
-    k.port = ntohs(in.sin_port);
-  } else if (address.ss_family == AF_INET6) {
-    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(address);
-    std::memcpy(k.ip.data(), &in6.sin6_addr, 16);
-    k.port = ntohs(in6.sin6_port);
-  }
   return k;
 }
 
@@ -245,32 +229,18 @@ void RtspUdpServer::receiveRtp() {
 }
 
 void RtspUdpServer::readRtpBatches() {
-  const int fd = rtp_.native_handle();
   for (int round = 0; round < kRtpRounds; ++round) {
-    for (size_t i = 0; i < kRtpBatch; ++i) {
-      rtpIov_[i] = {rtpBuffers_[i].data(), rtpBuffers_[i].size()};
-      mmsghdr& m = rtpMsgs_[i];
-      std::memset(&m, 0, sizeof(m));
-      m.msg_hdr.msg_name = &rtpFroms_[i];
-      m.msg_hdr.msg_namelen = sizeof(sockaddr_storage);
-      m.msg_hdr.msg_iov = &rtpIov_[i];
-      m.msg_hdr.msg_iovlen = 1;
-    }
-    const int n = ::recvmmsg(fd, rtpMsgs_.data(), kRtpBatch, MSG_DONTWAIT, nullptr);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;  // drained (EAGAIN), or an error the next wait reports
-    for (int i = 0; i < n; ++i) {
-      const mmsghdr& m = rtpMsgs_[static_cast<size_t>(i)];
-      // Longer than the buffer: truncated, so not a packet to pass on.
-      if (m.msg_len == 0 || (m.msg_hdr.msg_flags & MSG_TRUNC)) {
+    const size_t n = rtpBatch_.receive(rtp_.native_handle());
+    for (size_t i = 0; i < n; ++i) {
+      if (rtpBatch_.size(i) == 0 || rtpBatch_.truncated(i)) {
+        // Longer than the buffer: cut off, so not a packet to pass on.
         rtpReceived_.fetch_add(1, std::memory_order_relaxed);
         rtpMalformed_.fetch_add(1, std::memory_order_relaxed);
         continue;
       }
-      onRtp(udpKeyOf(rtpFroms_[static_cast<size_t>(i)]), rtpBuffers_[static_cast<size_t>(i)].data(),
-            m.msg_len);
+      onRtp(udpKeyOf(rtpBatch_.sender(i)), rtpBatch_.data(i), rtpBatch_.size(i));
     }
-    if (static_cast<size_t>(n) < kRtpBatch) break;  // the socket is empty
+    if (n < RtspDatagramBatch::kSize) break;  // the socket is empty (or failed: the wait reports it)
     if (round + 1 == kRtpRounds) {
       // Still more: let the control thread's other work run, then read on.
       asio::post(control_, core::withMemory(rtpWaitMemory_, [this] {

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "core/HandlerMemory.h"
+#include "rtsp/RtspDatagramBatch.h"
 #include "rtsp/RtspUdpEgress.h"
 #include "rtsp/RtspUdpIngress.h"
 
@@ -50,7 +51,6 @@ struct RtspUdpKeyHash {
   size_t operator()(const RtspUdpKey& k) const;
 };
 RtspUdpKey udpKeyOf(const boost::asio::ip::udp::endpoint& endpoint);
-RtspUdpKey udpKeyOf(const sockaddr_storage& address);
 
 // Whether a datagram is a well-formed RTCP compound (or reduced-size) packet: what a reader's
 // report must be to count, and what a publisher's RTCP must be to reach its stream.
@@ -104,8 +104,7 @@ class RtspUdpServer {
   void receiveRtp();      // waits for the RTP socket to be readable
   void readRtpBatches();  // reads what it holds, a bounded number of batches per turn
 
-  static constexpr size_t kRtpBatch = 32;
-  static constexpr int kRtpRounds = 8;
+  static constexpr int kRtpRounds = 16;  // recvmmsg calls per turn (RtspDatagramBatch::kSize each)
   struct PublisherTrack {
     std::shared_ptr<RtspUdpIngress> ingress;
     uint8_t track = 0;  // set-up track of the session
@@ -118,11 +117,7 @@ class RtspUdpServer {
   bool v6_ = false;  // the pair is IPv6 (dual-stack when bound to the wildcard)
   boost::asio::ip::udp::endpoint rtcpFrom_;
   std::array<uint8_t, 2048> rtcpBuffer_{};
-  // recvmmsg's batch on the RTP socket (control thread).
-  std::array<std::array<uint8_t, RtspUdpIngress::kDatagram>, kRtpBatch> rtpBuffers_;
-  std::array<sockaddr_storage, kRtpBatch> rtpFroms_;
-  std::array<iovec, kRtpBatch> rtpIov_;
-  std::array<mmsghdr, kRtpBatch> rtpMsgs_;
+  RtspDatagramBatch rtpBatch_;              // recvmmsg's buffers on the RTP socket (control thread)
   core::SmallHandlerMemory rtpWaitMemory_;  // the RTP socket's one pending wait or continuation
   std::unordered_map<RtspUdpKey, std::shared_ptr<RtspUdpPeer>, RtspUdpKeyHash> peers_;  // control thread
   // Publishers' RTP and RTCP source addresses (control thread).

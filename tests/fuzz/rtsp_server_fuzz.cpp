@@ -9,6 +9,7 @@
 // an unknown one, and to its RTP receive path (RtspUdpServer::onRtp) from a UDP publisher's
 // address and from an unknown one: the publisher's ingress takes exactly the well-formed RTP,
 // counts the rest, and its inbox is drained into the stream on the io thread (io.poll()).
+// The first byte's bits 7, 6, 5 turn TCP, UDP and multicast off.
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -86,6 +87,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.udp = (data[0] & 0x40) == 0;
   options.udpRtpPort = 8000;
   options.udpRtcpPort = 8001;
+  // Multicast SETUPs (bit 5 clear) take groups from a small range (not opened: no packets).
+  static RtspMulticastGroups groups([] {
+    RtspMulticastOptions o;
+    o.groupCount = 16;
+    return o;
+  }());
+  options.multicast = (data[0] & 0x20) == 0;
+  options.multicastGroups = &groups;
   static boost::asio::io_context io;
   static RtspUdpServer udp(io);  // not opened: only its receive path is fed
   static const auto peer = std::make_shared<RtspUdpPeer>();
