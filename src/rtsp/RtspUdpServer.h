@@ -117,8 +117,8 @@ class RtspUdpServer {
   bool v6_ = false;  // the pair is IPv6 (dual-stack when bound to the wildcard)
   boost::asio::ip::udp::endpoint rtcpFrom_;
   std::array<uint8_t, 2048> rtcpBuffer_{};
-  RtspDatagramBatch rtpBatch_;              // recvmmsg's buffers on the RTP socket (control thread)
-  core::SmallHandlerMemory rtpWaitMemory_;  // the RTP socket's one pending wait or continuation
+  RtspDatagramBatch rtpBatch_;         // recvmmsg's buffers on the RTP socket (control thread)
+  core::HandlerMemory rtpWaitMemory_;  // the RTP socket's one pending wait or continuation
   std::unordered_map<RtspUdpKey, std::shared_ptr<RtspUdpPeer>, RtspUdpKeyHash> peers_;  // control thread
   // Publishers' RTP and RTCP source addresses (control thread).
   std::unordered_map<RtspUdpKey, PublisherTrack, RtspUdpKeyHash> publisherRtp_, publisherRtcp_;
