@@ -261,6 +261,8 @@ std::vector<http::RtspSessionItem> ApiBackend::rtspSessions() {
     i.outboundBytes = c.bytesSent;
     i.outboundRtpPackets = c.rtpPacketsSent;
     i.outboundRtpPacketsDiscarded = c.rtpPacketsDiscarded;
+    i.inboundRtpPacketsLost = c.rtpPacketsLost;
+    i.outboundRtcpPackets = c.rtcpPacketsSent;
     out.push_back(std::move(i));
   }
   return out;

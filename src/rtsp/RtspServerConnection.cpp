@@ -101,13 +101,28 @@ RtspConnectionInfo RtspServerConnection::info() const {
     udpDropped = peer->rtpDropped.load(std::memory_order_relaxed);
     out.rtcpPacketsInError = peer->rtcpErrors.load(std::memory_order_relaxed);
   }
-  out.bytesSent = bytesSent_.load(std::memory_order_relaxed);
-  out.rtpPacketsReceived = rtpReceived_.load(std::memory_order_relaxed);
+  uint64_t udpRtp = 0, udpIngestErrors = 0, udpReportBytes = 0;
+  if (const std::shared_ptr<RtspUdpIngress> ingress = std::atomic_load(&ingress_)) {
+    const RtspUdpIngressStats& st = ingress->stats();
+    out.bytesReceived +=
+        st.rtpBytes.load(std::memory_order_relaxed) + st.rtcpBytes.load(std::memory_order_relaxed);
+    udpRtp = st.rtpPackets.load(std::memory_order_relaxed);
+    udpRtcp = st.rtcpPackets.load(std::memory_order_relaxed);
+    udpDropped = st.inboxDropped.load(std::memory_order_relaxed);
+    udpIngestErrors =
+        st.ingestErrors.load(std::memory_order_relaxed) + st.rtpMalformed.load(std::memory_order_relaxed);
+    out.rtcpPacketsInError = st.rtcpMalformed.load(std::memory_order_relaxed);
+    udpReportBytes = st.reportBytesSent.load(std::memory_order_relaxed);
+    out.rtpPacketsLost = st.rtpLost.load(std::memory_order_relaxed);
+    out.rtcpPacketsSent = st.reportsSent.load(std::memory_order_relaxed);
+  }
+  out.bytesSent = bytesSent_.load(std::memory_order_relaxed) + udpReportBytes;
+  out.rtpPacketsReceived = rtpReceived_.load(std::memory_order_relaxed) + udpRtp;
   out.rtcpPacketsReceived = rtcpReceived_.load(std::memory_order_relaxed) + udpRtcp;
   out.rtpPacketsSent = rtpSent_.load(std::memory_order_relaxed);
   out.rtpPacketsDiscarded = discarded_.load(std::memory_order_relaxed) + udpDropped;
   out.framesOnUnknownChannel = unknownChannel_.load(std::memory_order_relaxed);
-  out.ingestErrors = ingestErrors_.load(std::memory_order_relaxed);
+  out.ingestErrors = ingestErrors_.load(std::memory_order_relaxed) + udpIngestErrors;
   return out;
 }
 
@@ -212,6 +227,12 @@ void RtspServerConnection::handleControlRequest(const RtspRequest& request) {
     return;
   }
   if (reply.then == RtspReply::Then::Record) {
+    std::string error;
+    if (session_.transport() == RtspMediaTransport::Udp && !prepareUdpRecord(error)) {
+      log::warn("[RTSP] [session {}] cannot publish over UDP: {}", session_.id(), error);
+      close(error);
+      return;
+    }
     moveToWorker(std::move(reply), *session_.publishTarget().worker);
     return;
   }
@@ -310,6 +331,10 @@ void RtspServerConnection::onWorker(RtspReply reply) {
     publishing_ = true;
     phase_ = Phase::Recording;
     parser_.reserve(72 * 1024);  // the publisher's media: large reads, any frame fits
+    if (ingress_) {
+      ingress_->start(stream_);
+      nextReceiverReportUs_ = lastReceiveUs_;
+    }
     {
       std::lock_guard lock(infoMutex_);
       info_.state = "publish";
@@ -457,6 +482,36 @@ bool RtspServerConnection::prepareUdp(std::string& error) {
   udp_->watch(rtcpFrom, peer);
   std::atomic_store(&peer_, peer);
   egress_ = udp_->egressFor(*session_.readTarget().worker);
+  return true;
+}
+
+bool RtspServerConnection::prepareUdpRecord(std::string& error) {
+  assert(onThread());
+  if (!udp_) {
+    error = "the server has no UDP socket pair";
+    return false;
+  }
+  boost::system::error_code ec;
+  const asio::ip::address ip = asio::ip::make_address(remoteIp_, ec);
+  if (ec) {
+    error = "no address to receive from";
+    return false;
+  }
+  std::vector<RtspUdpIngress::Track> tracks;
+  std::vector<std::pair<uint16_t, uint16_t>> ports;
+  for (const auto& t : session_.tracks()) {
+    RtspUdpIngress::Track& track = tracks.emplace_back();
+    track.streamTrack = t.streamTrack;
+    if (!udp_->destination(ip, t.clientRtcpPort, track.rtcpTo, track.rtcpToLength)) {
+      error = "the server's UDP pair cannot reach " + remoteIp_;
+      return false;
+    }
+    ports.emplace_back(t.clientRtpPort, t.clientRtcpPort);
+  }
+  auto ingress = std::make_shared<RtspUdpIngress>(*session_.publishTarget().worker, std::move(tracks),
+                                                  udp_->rtcpFd(), core::random32());
+  udp_->watchPublisher(ip, ports, ingress);
+  std::atomic_store(&ingress_, ingress);
   return true;
 }
 
@@ -654,11 +709,18 @@ void RtspServerConnection::onTick() {
   // Publishers must send within readTimeout; readers and idle connections within the idle
   // timeout (RTCP receiver reports or keepalive requests), as MediaMTX over TCP.
   const auto limit = phase_ == Phase::Recording ? options_.readTimeout : options_.idleTimeout;
-  // A UDP reader's receiver reports count as much as its requests (gortsplib's rule).
+  // A UDP reader's receiver reports count as much as its requests; a UDP publisher is alive by
+  // its datagrams alone, its TCP connection may be silent (gortsplib's rules).
+  const bool udpRecording = ingress_ && phase_ == Phase::Recording;
   const int64_t lastReceive =
-      peer_ ? std::max(lastReceiveUs_, peer_->lastRtcpUs.load(std::memory_order_relaxed)) : lastReceiveUs_;
+      udpRecording ? ingress_->stats().lastPacketUs.load(std::memory_order_relaxed)
+      : peer_      ? std::max(lastReceiveUs_, peer_->lastRtcpUs.load(std::memory_order_relaxed))
+                   : lastReceiveUs_;
   if (now - lastReceive > us(limit)) {
-    if (peer_) {
+    if (udpRecording) {
+      log::info("[RTSP] [session {}] no UDP packets received for {} ms: closing (readTimeout)", session_.id(),
+                limit.count());
+    } else if (peer_) {
       log::info("[RTSP] [session {}] neither RTSP requests nor RTCP received for {} ms: closing",
                 session_.id(), limit.count());
     } else {
@@ -667,6 +729,8 @@ void RtspServerConnection::onTick() {
     close("read timeout");
     return;
   }
+  if (udpRecording && now >= nextReceiverReportUs_ && ingress_->sendReceiverReports(now) > 0)
+    nextReceiverReportUs_ = now + kReceiverReportPeriodUs;  // the first once RTP has come
   if (phase_ == Phase::Playing && !multicast_ && now >= nextSenderReportUs_) {
     sendSenderReports(now);
     nextSenderReportUs_ = now + kSenderReportPeriodUs;
@@ -723,6 +787,10 @@ void RtspServerConnection::close(const std::string& reason) {
   if (egress_ && egress_->io().get_executor().running_in_this_thread()) egress_->flush();
   if (peer_ && udp_) {
     asio::post(controlIo_, [udp = udp_, peer = peer_] { udp->forget(peer.get()); });
+  }
+  if (ingress_ && udp_) {
+    if (was == Phase::Recording) ingress_->stop();  // the packets still queued go nowhere
+    asio::post(controlIo_, [udp = udp_, ingress = ingress_] { udp->forgetPublisher(ingress.get()); });
   }
   boost::system::error_code ec;
   if (tick_) tick_->cancel();

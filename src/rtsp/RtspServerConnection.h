@@ -20,6 +20,13 @@
 // (RtspUdpEgress), taken from the same cursors: a full socket drops (counted), never waits.
 // Its receiver reports arrive on the server's RTCP socket (RtspUdpServer) and keep it alive:
 // with neither them nor requests for idleTimeout it is closed, as MediaMTX closes UDP readers.
+//
+// A UDP publisher (RECORD after SETUP with client_port) sends its RTP and RTCP to the server's
+// pair; RtspUdpServer matches them to this session's ingress (RtspUdpIngress), which feeds the
+// stream on this worker. Its TCP connection may then stay silent: only UDP datagrams keep it
+// alive, and without them for readTimeout it is closed (gortsplib's rule). Receiver reports go
+// back to the publisher every 10 s.
+//
 // A multicast reader gets nothing on its own: it holds the stream's RtspMulticastSender, which
 // writes every packet once to the groups, and stays alive through its requests.
 #include <atomic>
@@ -51,6 +58,7 @@ struct RtspConnectionInfo {
   uint64_t bytesReceived = 0, bytesSent = 0, rtpPacketsReceived = 0, rtcpPacketsReceived = 0,
            rtpPacketsSent = 0, rtpPacketsDiscarded = 0, framesOnUnknownChannel = 0, ingestErrors = 0,
            rtcpPacketsInError = 0;
+  uint64_t rtpPacketsLost = 0, rtcpPacketsSent = 0;  // UDP publisher: by sequence numbers; receiver reports
 };
 
 class RtspServerConnection : public std::enable_shared_from_this<RtspServerConnection>,
@@ -91,6 +99,8 @@ class RtspServerConnection : public std::enable_shared_from_this<RtspServerConne
   // UDP reader: hands every packet its cursors hold to the worker's egress.
   void sendUdp();
   bool udpMedia() const { return egress_ != nullptr; }
+  // UDP publisher: its ingress and the server's matching of its ports (control thread, at RECORD).
+  bool prepareUdpRecord(std::string& error);
   void noteSkips();
   // RTCP sender reports on each track's RTCP channel, between two packets (gortsplib's 10 s).
   void sendSenderReports(int64_t nowUs);
@@ -146,6 +156,11 @@ class RtspServerConnection : public std::enable_shared_from_this<RtspServerConne
   uint64_t skipsLogged_ = 0;
   bool unknownChannelLogged_ = false;
   bool publishing_ = false;  // the publish sink began and must be told of the end
+
+  // UDP publisher (set at RECORD, then used on the worker).
+  std::shared_ptr<RtspUdpIngress> ingress_;  // shared with the server's RTP/RTCP registry
+  int64_t nextReceiverReportUs_ = 0;
+  static constexpr int64_t kReceiverReportPeriodUs = 10'000'000;
 
   // UDP reader (set at PLAY, then read on the worker).
   std::shared_ptr<RtspUdpEgress> egress_;  // shared with the worker's other UDP readers

@@ -369,8 +369,9 @@ RtspReply RtspServerSession::setup(const RtspRequest& r) {
     reply.ttl = options_.multicastOptions.ttl;
     if (const uint32_t ssrc = read_.stream->ssrcSnapshot(streamTrack)) reply.ssrc = ssrc;
   } else if (udp) {
-    // Media go to the client's ports at the address of this RTSP connection (a `destination`
-    // is not followed: it would let a client aim the stream at a third party).
+    // Media go to (a reader) or come from (a publisher) the client's ports at the address of
+    // this RTSP connection (a `destination` is not followed: it would let a client aim the
+    // stream at a third party).
     track.clientRtpPort = t->clientPorts->first;
     track.clientRtcpPort = t->clientPorts->second;
     reply.lower = RtspTransportHeader::Lower::Udp;
@@ -411,7 +412,6 @@ std::string RtspServerSession::transportRefusal(const RtspTransportHeader& t) co
     if (!read_.stream && state_ != State::Initial) return "the path has no stream";
     return otherTracks(RtspMediaTransport::Multicast);
   }
-  if (state_ == State::Announced) return "publishing over UDP is not served (only over TCP)";
   if (!options_.udp || options_.udpRtpPort == 0) return "UDP is not enabled (rtspTransports)";
   if (!t.clientPorts || t.clientPorts->first == 0 || t.clientPorts->second == 0)
     return "UDP without client_port";

@@ -30,7 +30,7 @@ struct RtspServerOptions {
   std::string address = ":8554";
   std::vector<RtspAuthMethod> authMethods{RtspAuthMethod::Basic};
   bool tcp = true;   // "tcp" is in rtspTransports
-  bool udp = false;        // "udp" is in rtspTransports: readers over UDP unicast
+  bool udp = false;        // "udp" is in rtspTransports: readers and publishers over UDP unicast
   bool multicast = false;  // "multicast" is in rtspTransports: readers over UDP multicast
   RtspMulticastOptions multicastOptions;
   // Set by RtspServer::start when multicast is served (the server owns it).
@@ -51,7 +51,7 @@ struct RtspServerOptions {
 struct RtspSetupTrack {
   size_t streamTrack = 0;
   uint8_t rtpChannel = 0;                          // RTCP on rtpChannel + 1
-  uint16_t clientRtpPort = 0, clientRtcpPort = 0;  // UDP: where the reader receives
+  uint16_t clientRtpPort = 0, clientRtcpPort = 0;  // UDP: where the reader receives, the publisher sends from
 };
 
 // How a session's media travel (every track of a session the same way, as gortsplib requires).

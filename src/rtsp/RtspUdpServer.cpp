@@ -121,6 +121,8 @@ void RtspUdpServer::close() {
   rtp_.close(ignored);
   rtcp_.close(ignored);
   peers_.clear();
+  publisherRtp_.clear();
+  publisherRtcp_.clear();
 }
 
 bool RtspUdpServer::destination(const asio::ip::address& ip, uint16_t port, sockaddr_storage& out,
@@ -155,9 +157,45 @@ void RtspUdpServer::forget(const RtspUdpPeer* peer) {
   }
 }
 
+void RtspUdpServer::watchPublisher(const asio::ip::address& ip,
+                                   const std::vector<std::pair<uint16_t, uint16_t>>& ports,
+                                   std::shared_ptr<RtspUdpIngress> ingress) {
+  for (size_t i = 0; i < ports.size(); ++i) {
+    publisherRtp_[udpKeyOf(udp::endpoint(ip, ports[i].first))] = {ingress, static_cast<uint8_t>(i)};
+    publisherRtcp_[udpKeyOf(udp::endpoint(ip, ports[i].second))] = {ingress, static_cast<uint8_t>(i)};
+  }
+}
+
+void RtspUdpServer::forgetPublisher(const RtspUdpIngress* ingress) {
+  for (auto* map : {&publisherRtp_, &publisherRtcp_}) {
+    for (auto it = map->begin(); it != map->end();) {
+      it = it->second.ingress.get() == ingress ? map->erase(it) : std::next(it);
+    }
+  }
+}
+
+void RtspUdpServer::onRtp(const RtspUdpKey& from, const uint8_t* data, size_t size) {
+  rtpReceived_.fetch_add(1, std::memory_order_relaxed);
+  auto it = publisherRtp_.find(from);
+  if (it == publisherRtp_.end()) {
+    // Players' NAT "punch" packets, strays, spoofers: nothing reaches a session.
+    rtpFromUnknown_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (it->second.ingress->receive(it->second.track, false, data, size, core::monotonicUs()) ==
+      RtspUdpIngress::Received::Malformed)
+    rtpMalformed_.fetch_add(1, std::memory_order_relaxed);
+}
+
 void RtspUdpServer::onRtcp(const RtspUdpKey& from, const uint8_t* data, size_t size) {
   auto it = peers_.find(from);
   if (it == peers_.end()) {
+    if (auto pub = publisherRtcp_.find(from); pub != publisherRtcp_.end()) {
+      if (pub->second.ingress->receive(pub->second.track, true, data, size, core::monotonicUs()) ==
+          RtspUdpIngress::Received::Malformed)
+        rtcpMalformed_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
     rtcpFromUnknown_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
@@ -182,13 +220,36 @@ void RtspUdpServer::receiveRtcp() {
 }
 
 void RtspUdpServer::receiveRtp() {
-  // Readers send nothing here but their players' NAT-opening packets: read and dropped.
-  rtp_.async_receive_from(asio::buffer(rtpBuffer_), rtpFrom_,
-                          [this](const boost::system::error_code& ec, size_t) {
-                            if (ec == asio::error::operation_aborted || !rtp_.is_open()) return;
-                            if (!ec) rtpReceived_.fetch_add(1, std::memory_order_relaxed);
-                            receiveRtp();
-                          });
+  rtp_.async_wait(udp::socket::wait_read,
+                  core::withMemory(rtpWaitMemory_, [this](const boost::system::error_code& ec) {
+                    if (ec == asio::error::operation_aborted || !rtp_.is_open()) return;
+                    if (ec) return receiveRtp();
+                    readRtpBatches();
+                  }));
+}
+
+void RtspUdpServer::readRtpBatches() {
+  for (int round = 0; round < kRtpRounds; ++round) {
+    const size_t n = rtpBatch_.receive(rtp_.native_handle());
+    for (size_t i = 0; i < n; ++i) {
+      if (rtpBatch_.size(i) == 0 || rtpBatch_.truncated(i)) {
+        // Longer than the buffer: cut off, so not a packet to pass on.
+        rtpReceived_.fetch_add(1, std::memory_order_relaxed);
+        rtpMalformed_.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      onRtp(udpKeyOf(rtpBatch_.sender(i)), rtpBatch_.data(i), rtpBatch_.size(i));
+    }
+    if (n < RtspDatagramBatch::kSize) break;  // the socket is empty (or failed: the wait reports it)
+    if (round + 1 == kRtpRounds) {
+      // Still more: let the control thread's other work run, then read on.
+      asio::post(control_, core::withMemory(rtpWaitMemory_, [this] {
+                   if (rtp_.is_open()) readRtpBatches();
+                 }));
+      return;
+    }
+  }
+  receiveRtp();
 }
 
 RtspUdpServerStats RtspUdpServer::stats() const {
@@ -204,6 +265,8 @@ RtspUdpServerStats RtspUdpServer::stats() const {
   s.rtcpFromUnknown = rtcpFromUnknown_.load(std::memory_order_relaxed);
   s.rtcpMalformed = rtcpMalformed_.load(std::memory_order_relaxed);
   s.rtpReceived = rtpReceived_.load(std::memory_order_relaxed);
+  s.rtpFromUnknown = rtpFromUnknown_.load(std::memory_order_relaxed);
+  s.rtpMalformed = rtpMalformed_.load(std::memory_order_relaxed);
   return s;
 }
 

@@ -4,9 +4,15 @@
 // egress per worker (RtspUdpEgress); sender reports leave from the RTCP socket. What clients
 // send to the pair is read on the control thread: a datagram on the RTCP socket is matched to
 // its session by source address and port (the client's RTCP port of a set-up track) and, if it
-// is well-formed RTCP, refreshes and counts that session (its keep-alive). Datagrams from
-// unknown addresses, malformed RTCP and anything sent to the RTP socket (players' NAT "punch"
-// packets) are counted and dropped without touching any session.
+// is well-formed RTCP, refreshes and counts that session (its keep-alive).
+//
+// UDP publishers (RECORD) send their RTP to the RTP socket and their sender reports to the
+// RTCP socket, from their client_port pair: the datagram's source address and port name the
+// publishing session and its track (one hash lookup, as gortsplib matches a client by IP and
+// port), and it goes to that session's ingress (RtspUdpIngress), which carries it to the
+// stream's worker. The RTP socket is read in batches (recvmmsg). Datagrams from unknown
+// addresses (players' NAT "punch" packets among them) and malformed RTCP are counted and
+// dropped without touching any session.
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -22,7 +28,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/HandlerMemory.h"
+#include "rtsp/RtspDatagramBatch.h"
 #include "rtsp/RtspUdpEgress.h"
+#include "rtsp/RtspUdpIngress.h"
 
 namespace sluice::rtsp {
 
@@ -43,12 +52,14 @@ struct RtspUdpKeyHash {
 };
 RtspUdpKey udpKeyOf(const boost::asio::ip::udp::endpoint& endpoint);
 
-// What the RTCP socket does with one datagram from a known client: whether it counts.
+// Whether a datagram is a well-formed RTCP compound (or reduced-size) packet: what a reader's
+// report must be to count, and what a publisher's RTCP must be to reach its stream.
 bool isReceiverRtcp(const uint8_t* data, size_t size);
 
 struct RtspUdpServerStats {
   uint64_t datagramsSent = 0, bytesSent = 0, datagramsDropped = 0;
   uint64_t rtcpFromUnknown = 0, rtcpMalformed = 0, rtpReceived = 0;
+  uint64_t rtpFromUnknown = 0, rtpMalformed = 0;  // on the RTP socket (rtpReceived counts every datagram)
 };
 
 class RtspUdpServer {
@@ -75,26 +86,46 @@ class RtspUdpServer {
   // of the same address replaces an older one); forget() drops every address of `peer`.
   void watch(const std::vector<boost::asio::ip::udp::endpoint>& from, std::shared_ptr<RtspUdpPeer> peer);
   void forget(const RtspUdpPeer* peer);
+  // Control thread: a publisher at `ip` sends set-up track i from ports[i] (RTP, RTCP) to the
+  // pair; forgetPublisher() drops every address of `ingress`.
+  void watchPublisher(const boost::asio::ip::address& ip,
+                      const std::vector<std::pair<uint16_t, uint16_t>>& ports,
+                      std::shared_ptr<RtspUdpIngress> ingress);
+  void forgetPublisher(const RtspUdpIngress* ingress);
 
   // A datagram that came to the RTCP socket (control thread; public for the tests and fuzzer).
   void onRtcp(const RtspUdpKey& from, const uint8_t* data, size_t size);
+  // A datagram that came to the RTP socket (control thread; public for the tests and fuzzer).
+  void onRtp(const RtspUdpKey& from, const uint8_t* data, size_t size);
   RtspUdpServerStats stats() const;  // any thread
 
  private:
   void receiveRtcp();
-  void receiveRtp();
+  void receiveRtp();      // waits for the RTP socket to be readable
+  void readRtpBatches();  // reads what it holds, a bounded number of batches per turn
+
+  static constexpr int kRtpRounds = 16;  // recvmmsg calls per turn (RtspDatagramBatch::kSize each)
+  struct PublisherTrack {
+    std::shared_ptr<RtspUdpIngress> ingress;
+    uint8_t track = 0;  // set-up track of the session
+  };
 
   boost::asio::io_context& control_;
   boost::asio::ip::udp::socket rtp_{control_}, rtcp_{control_};
   uint16_t rtpPort_ = 0, rtcpPort_ = 0;
   int rtcpFd_ = -1;
   bool v6_ = false;  // the pair is IPv6 (dual-stack when bound to the wildcard)
-  boost::asio::ip::udp::endpoint rtpFrom_, rtcpFrom_;
-  std::array<uint8_t, 2048> rtpBuffer_{}, rtcpBuffer_{};
+  boost::asio::ip::udp::endpoint rtcpFrom_;
+  std::array<uint8_t, 2048> rtcpBuffer_{};
+  RtspDatagramBatch rtpBatch_;         // recvmmsg's buffers on the RTP socket (control thread)
+  core::HandlerMemory rtpWaitMemory_;  // the RTP socket's one pending wait or continuation
   std::unordered_map<RtspUdpKey, std::shared_ptr<RtspUdpPeer>, RtspUdpKeyHash> peers_;  // control thread
+  // Publishers' RTP and RTCP source addresses (control thread).
+  std::unordered_map<RtspUdpKey, PublisherTrack, RtspUdpKeyHash> publisherRtp_, publisherRtcp_;
   mutable std::mutex egressMutex_;  // guards egress_ (looked up at PLAY, read by the API)
   std::map<boost::asio::io_context*, std::shared_ptr<RtspUdpEgress>> egress_;
-  std::atomic<uint64_t> rtcpFromUnknown_{0}, rtcpMalformed_{0}, rtpReceived_{0};
+  std::atomic<uint64_t> rtcpFromUnknown_{0}, rtcpMalformed_{0}, rtpReceived_{0}, rtpFromUnknown_{0},
+      rtpMalformed_{0};
 };
 
 }  // namespace sluice::rtsp

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import sluice_e2e as e2e  # noqa: E402
 
 RANGE = "239.5.0.0/16"
-PUBLISH_TRANSPORTS = ("tcp",)  # how ffmpeg publishes the camera's stream into a path of its own
+PUBLISH_TRANSPORTS = ("tcp", "udp")  # how ffmpeg publishes the camera's stream into a path of its own
 
 
 def run(argv: list[str], timeout: float) -> subprocess.CompletedProcess:
@@ -116,14 +116,18 @@ def main() -> int:
     try:
         m = cam.wait_line(r"^READY (rtsp://\S+)", 20)
         assert m, e2e.tail(work / "camsim.log", 3000)
-        rtp_port = 0
+        rtp_port = unicast_rtp = 0
         while rtp_port == 0 or rtp_port % 2:
             rtp_port = e2e.free_port("udp")
+        while unicast_rtp in (0, rtp_port) or unicast_rtp % 2:
+            unicast_rtp = e2e.free_port("udp")  # the UDP pair a UDP publisher sends to
         api_port = e2e.free_port("tcp")
         paths = {"cam": {"source": m.group(1) + "cam1", "rtspTransport": "tcp"}}
         paths.update({f"pub{t}": {} for t in PUBLISH_TRANSPORTS})  # no source: takes a publisher
         srv = e2e.Server(work, paths, log_level="info",
-                         extra={"rtspTransports": ["multicast", "tcp"], "multicastIPRange": RANGE,
+                         extra={"rtspTransports": ["multicast", "udp", "tcp"], "multicastIPRange": RANGE,
+                                "rtpAddress": f"{e2e.LOOPBACK}:{unicast_rtp}",
+                                "rtcpAddress": f"{e2e.LOOPBACK}:{unicast_rtp + 1}",
                                 "multicastRTPPort": rtp_port, "multicastRTCPPort": rtp_port + 1,
                                 "api": True, "apiAddress": f"{e2e.LOOPBACK}:{api_port}"}).start()
         srv.wait_path("cam", ready=True, timeout=20)

@@ -1,4 +1,5 @@
-"""Sluice's RTSP server (issue 10: TCP interleaved readers and publishers, UDP unicast readers).
+"""Sluice's RTSP server (issue 10: TCP interleaved readers and publishers, UDP unicast readers;
+UDP publishers: test_rtsp_publish_udp.py).
 
 Readers no one here wrote read from it -- ffprobe, ffmpeg and GStreamer's rtspsrc over TCP and UDP --
 a camera Sluice pulls (camsim with the A/V clip and G.711) and a stream ffmpeg publishes into
@@ -354,14 +355,14 @@ def test_udp_setup_refusals(server_factory):
     assert srv.wait_log(r"461 no offered transport is served: UDP multicast is not enabled \(rtspTransports\); UDP without "
                         r"client_port", 5), srv.log_text()[-2000:]
     assert c.request("OPTIONS", srv.rtsp_url("demo"))[0] == 200  # still connected
-    # A publisher over UDP is not served (yet): 461, and ffmpeg's TCP retry works.
+    # A publisher over UDP without client_port: 461 too (test_rtsp_publish_udp.py publishes).
     sdp = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nt=0 0\r\nm=audio 0 RTP/AVP 0\r\na=control:streamid=0\r\n"
     p = RawRtsp(srv.rtsp_port)
     assert p.request("ANNOUNCE", srv.rtsp_url("pub"), {"Content-Type": "application/sdp"}, sdp)[0] == 200
     status, _ = p.request("SETUP", srv.rtsp_url("pub") + "/streamid=0",
-                          {"Transport": "RTP/AVP;unicast;client_port=5000-5001;mode=record"})
+                          {"Transport": "RTP/AVP;unicast;mode=record"})
     assert status == 461
-    assert "publishing over UDP is not served" in srv.log_text()
+    assert srv.wait_log(r"461 no offered transport is served: UDP without client_port", 5), srv.log_text()[-2000:]
     srv.assert_alive()
 
 
@@ -388,9 +389,9 @@ def av_mkv(av1080, tmp_path_factory):  # noqa: F811
     return out
 
 
-def start_publisher(tmp_path, url: str, clip) -> e2e.Proc:
+def start_publisher(tmp_path, url: str, clip, transport: str = "tcp") -> e2e.Proc:
     argv = ["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-re", "-stream_loop", "-1", "-i", clip,
-            "-c", "copy", "-f", "rtsp", "-rtsp_transport", "tcp", url]
+            "-c", "copy", "-f", "rtsp", "-rtsp_transport", transport, url]
     return e2e.Proc("publisher", [str(a) for a in argv], tmp_path / "publisher.log").start()
 
 

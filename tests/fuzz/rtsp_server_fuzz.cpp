@@ -6,11 +6,15 @@
 // echo the request's CSeq; a session never maps a channel to a track it does not have; a UDP
 // session's tracks all have client ports. The payload of each interleaved frame also goes to
 // the UDP pair's RTCP receive path (RtspUdpServer::onRtcp), from a watched address and from
-// an unknown one. The first byte's bits 7, 6, 5 turn TCP, UDP and multicast off.
+// an unknown one, and to its RTP receive path (RtspUdpServer::onRtp) from a UDP publisher's
+// address and from an unknown one: the publisher's ingress takes exactly the well-formed RTP,
+// counts the rest, and its inbox is drained into the stream on the io thread (io.poll()).
+// The first byte's bits 7, 6, 5 turn TCP, UDP and multicast off.
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
 
+#include "media/RtpPacket.h"
 #include "rtsp/RtspServerSession.h"
 #include "rtsp/RtspStreamParser.h"
 #include "rtsp/RtspUdpServer.h"
@@ -97,6 +101,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const auto watched = boost::asio::ip::udp::endpoint(boost::asio::ip::make_address("10.0.0.1"), 5001);
   static const bool watching = (udp.watch({watched}, peer), true);
   (void)watching;
+  // A UDP publisher at 10.0.0.1 sending track 0 (the stream's audio) from 5010/5011.
+  static const auto ingress = [] {
+    RtspUdpIngress::Track t;
+    t.streamTrack = 1;
+    auto in = std::make_shared<RtspUdpIngress>(io, std::vector<RtspUdpIngress::Track>{t}, -1, 1);
+    udp.watchPublisher(watched.address(), {{5010, 5011}}, in);
+    boost::asio::post(io, [in] { in->start(stream); });
+    io.poll();
+    io.restart();
+    return in;
+  }();
   RtspServerSession session(handler, options, "10.0.0.1");
   RtspStreamParser::Limits limits;
   limits.maxHeaderBytes = 16 * 1024;
@@ -139,6 +154,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             std::abort();
           udp.onRtcp(udpKeyOf({watched.address(), 5003}), parser.frame().data, parser.frame().size);
           if (peer->rtcpPackets.load() > before + 1) std::abort();
+          // RTP from the publisher's port: taken exactly when it is RTP; from elsewhere: never.
+          const RtspUdpIngressStats& in = ingress->stats();
+          const uint64_t rtpBefore = in.rtpPackets.load(), malformedBefore = in.rtpMalformed.load();
+          const uint64_t unknownBefore = udp.stats().rtpFromUnknown;
+          udp.onRtp(udpKeyOf({watched.address(), 5010}), parser.frame().data, parser.frame().size);
+          udp.onRtp(udpKeyOf({watched.address(), 5011}), parser.frame().data, parser.frame().size);
+          media::RtpHeader h;
+          const uint8_t* payload = nullptr;
+          size_t payloadSize = 0;
+          const bool isRtp = media::parseRtp(parser.frame().data, parser.frame().size, h, payload,
+                                             payloadSize) == media::RtpError::None;
+          if (in.rtpPackets.load() != rtpBefore + (isRtp ? 1 : 0) ||
+              in.rtpMalformed.load() != malformedBefore + (isRtp ? 0 : 1) ||
+              udp.stats().rtpFromUnknown != unknownBefore + 1)
+            std::abort();
+          // ... and its RTCP port's datagrams on the RTCP socket reach the same ingress.
+          const uint64_t rtcpBefore = in.rtcpPackets.load();
+          udp.onRtcp(udpKeyOf({watched.address(), 5011}), parser.frame().data, parser.frame().size);
+          if (in.rtcpPackets.load() !=
+              rtcpBefore + (isReceiverRtcp(parser.frame().data, parser.frame().size) ? 1 : 0))
+            std::abort();
+          io.poll();  // the worker's side: the inbox drains into the stream
+          io.restart();
+          break;
           break;
         }
         case RtspStreamParser::Result::Response:

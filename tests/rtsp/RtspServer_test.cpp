@@ -415,22 +415,94 @@ TEST_F(ServerSession, NoServedTransportIs461WithTheReasons) {
   EXPECT_EQ(d.logError, "invalid Transport: invalid client_port in Transport header");
 }
 
-TEST_F(ServerSession, PublishingOverUdpIs461) {
+TEST_F(ServerSession, PublishingOverUdpAnswersTheServerPorts) {
   options.udp = true;
   options.udpRtpPort = 8000;
   options.udpRtcpPort = 8001;
   ASSERT_EQ(s.handle(req("ANNOUNCE", "rtsp://h/pub", 1, {{"Content-Type", "application/sdp"}}, kAnnounceSdp))
                 .response.statusCode,
             200);
+  // ffmpeg's -rtsp_transport udp: the server's pair is where RTP and RTCP go.
+  RtspReply a = s.handle(req("SETUP", "rtsp://h/pub/streamid=0", 2,
+                             {{"Transport", "RTP/AVP/UDP;unicast;client_port=5000-5001;mode=record"}}));
+  ASSERT_EQ(a.response.statusCode, 200) << a.logError;
+  EXPECT_EQ(a.response.headers.get("Transport").value_or(""),
+            "RTP/AVP;unicast;client_port=5000-5001;server_port=8000-8001");
+  EXPECT_EQ(s.transport(), RtspMediaTransport::Udp);
+  // Every track of a session travels the same way: TCP for the second is refused (461, kept).
+  RtspReply b =
+      s.handle(req("SETUP", "rtsp://h/pub/streamid=1", 3,
+                   {{"Transport", "RTP/AVP/TCP;unicast;interleaved=2-3;mode=record"}, {"Session", s.id()}}));
+  EXPECT_EQ(b.response.statusCode, 461);
+  EXPECT_EQ(b.then, RtspReply::Then::Continue);
+  EXPECT_EQ(b.logError, "no offered transport is served: the session's other tracks are set up over UDP");
+  RtspReply c = s.handle(
+      req("SETUP", "rtsp://h/pub/streamid=1", 4,
+          {{"Transport", "RTP/AVP;unicast;client_port=5002-5003;mode=record"}, {"Session", s.id()}}));
+  ASSERT_EQ(c.response.statusCode, 200) << c.logError;
+  ASSERT_EQ(s.tracks().size(), 2u);
+  EXPECT_EQ(s.tracks()[1].clientRtpPort, 5002);
+  EXPECT_EQ(s.tracks()[1].clientRtcpPort, 5003);
+  EXPECT_EQ(s.tracks()[1].streamTrack, 1u);
+  RtspReply r = s.handle(req("RECORD", "rtsp://h/pub", 5, {{"Session", s.id()}}));
+  EXPECT_EQ(r.response.statusCode, 200) << r.logError;
+  EXPECT_EQ(r.then, RtspReply::Then::Record);
+}
+
+TEST_F(ServerSession, PublishingOverUdpRefusals) {
+  const auto announced = [&](RtspServerSession& x) {
+    return x.handle(req("ANNOUNCE", "rtsp://h/pub", 1, {{"Content-Type", "application/sdp"}}, kAnnounceSdp))
+               .response.statusCode == 200;
+  };
+  // UDP not in rtspTransports: 461 with the reason; the client may retry over TCP.
+  ASSERT_TRUE(announced(s));
   RtspReply a = s.handle(req("SETUP", "rtsp://h/pub/streamid=0", 2,
                              {{"Transport", "RTP/AVP;unicast;client_port=5000-5001;mode=record"}}));
   EXPECT_EQ(a.response.statusCode, 461);
-  EXPECT_EQ(a.logError, "no offered transport is served: publishing over UDP is not served (only over TCP)");
-  RtspReply b = s.handle(req("SETUP", "rtsp://h/pub/streamid=0", 3,
-                             {{"Transport",
-                               "RTP/AVP;unicast;client_port=5000-5001;mode=record,"
-                               "RTP/AVP/TCP;unicast;interleaved=0-1;mode=record"}}));
-  EXPECT_EQ(b.response.statusCode, 200) << b.logError;
+  EXPECT_EQ(a.then, RtspReply::Then::Continue);
+  EXPECT_EQ(a.logError, "no offered transport is served: UDP is not enabled (rtspTransports)");
+  EXPECT_EQ(s.handle(req("SETUP", "rtsp://h/pub/streamid=0", 3,
+                         {{"Transport",
+                           "RTP/AVP;unicast;client_port=5000-5001;mode=record,"
+                           "RTP/AVP/TCP;unicast;interleaved=0-1;mode=record"}}))
+                .response.statusCode,
+            200);
+  EXPECT_EQ(s.transport(), RtspMediaTransport::Tcp);
+
+  options.udp = true;
+  options.udpRtpPort = 8000;
+  options.udpRtcpPort = 8001;
+  RtspServerSession t{handler, options, "10.0.0.8"};
+  ASSERT_TRUE(announced(t));
+  // No client_port, a zero port, an unparsable one.
+  RtspReply b =
+      t.handle(req("SETUP", "rtsp://h/pub/streamid=0", 2, {{"Transport", "RTP/AVP;unicast;mode=record"}}));
+  EXPECT_EQ(b.response.statusCode, 461);
+  EXPECT_EQ(b.logError, "no offered transport is served: UDP without client_port");
+  RtspReply c = t.handle(req("SETUP", "rtsp://h/pub/streamid=0", 3,
+                             {{"Transport", "RTP/AVP;unicast;client_port=0-1;mode=record"}}));
+  EXPECT_EQ(c.response.statusCode, 461);
+  RtspReply d = t.handle(req("SETUP", "rtsp://h/pub/streamid=0", 4,
+                             {{"Transport", "RTP/AVP;unicast;client_port=70000-70001;mode=record"}}));
+  EXPECT_EQ(d.response.statusCode, 461);
+  EXPECT_EQ(d.logError, "invalid Transport: invalid client_port in Transport header");
+  // A TCP track first: a UDP one after it is refused.
+  ASSERT_EQ(t.handle(req("SETUP", "rtsp://h/pub/streamid=0", 5,
+                         {{"Transport", "RTP/AVP/TCP;unicast;interleaved=0-1;mode=record"}}))
+                .response.statusCode,
+            200);
+  RtspReply e = t.handle(
+      req("SETUP", "rtsp://h/pub/streamid=1", 6,
+          {{"Transport", "RTP/AVP;unicast;client_port=5002-5003;mode=record"}, {"Session", t.id()}}));
+  EXPECT_EQ(e.response.statusCode, 461);
+  EXPECT_EQ(e.logError, "no offered transport is served: the session's other tracks are set up over TCP");
+  // A publisher's SETUP in play mode.
+  RtspServerSession u{handler, options, "10.0.0.9"};
+  ASSERT_TRUE(announced(u));
+  EXPECT_EQ(u.handle(req("SETUP", "rtsp://h/pub/streamid=0", 2,
+                         {{"Transport", "RTP/AVP;unicast;client_port=5000-5001;mode=play"}}))
+                .response.statusCode,
+            400);
 }
 
 TEST_F(ServerSession, BadTransportHeaders) {
@@ -1271,4 +1343,209 @@ TEST(RtspMulticast, OneSenderPerStreamWritesEachPacketOnceToItsTracksGroup) {
   ::close(videoRtp);
   ::close(audioRtp);
   ::close(videoRtcp);
+}
+
+// ---- UDP publishers over sockets ------------------------------------------------------------
+
+namespace {
+
+class UdpPublisherOverSocket : public UdpServerOverSocket {
+ protected:
+  void configure() override {
+    UdpServerOverSocket::configure();
+    options.readTimeout = std::chrono::milliseconds(2500);
+  }
+  // ANNOUNCE and SETUP of both tracks over UDP from these sockets' ports, then RECORD.
+  std::string recordOverUdp(boost::asio::ip::tcp::socket& s, RtspStreamParser& parser,
+                            boost::asio::ip::udp::socket* ports[4]) {
+    auto send = [&](const std::string& text) { boost::asio::write(s, boost::asio::buffer(text)); };
+    const std::string sdp = kAnnounceSdp;
+    send(
+        "ANNOUNCE rtsp://127.0.0.1/pub RTSP/1.0\r\nCSeq: 1\r\nContent-Type: "
+        "application/sdp\r\nContent-Length: " +
+        std::to_string(sdp.size()) + "\r\n\r\n" + sdp);
+    EXPECT_EQ(readResponse(s, parser).statusCode, 200);
+    std::string session;
+    for (int track = 0; track < 2; ++track) {
+      const uint16_t rtpPort = ports[2 * track]->local_endpoint().port();
+      const uint16_t rtcpPort = ports[2 * track + 1]->local_endpoint().port();
+      send(fmt::format(
+          "SETUP rtsp://127.0.0.1/pub/streamid={} RTSP/1.0\r\nCSeq: {}\r\n{}Transport: "
+          "RTP/AVP/UDP;unicast;client_port={}-{};mode=record\r\n\r\n",
+          track, 2 + track, session.empty() ? "" : "Session: " + session + "\r\n", rtpPort, rtcpPort));
+      RtspResponse setup = readResponse(s, parser);
+      EXPECT_EQ(setup.statusCode, 200);
+      EXPECT_EQ(setup.headers.get("Transport").value_or(""),
+                fmt::format("RTP/AVP;unicast;client_port={}-{};server_port={}-{}", rtpPort, rtcpPort,
+                            server->udp()->rtpPort(), server->udp()->rtcpPort()));
+      session = std::string(setup.headers.get("Session").value_or(""));
+      session = session.substr(0, session.find(';'));
+    }
+    send("RECORD rtsp://127.0.0.1/pub RTSP/1.0\r\nCSeq: 4\r\nSession: " + session + "\r\n\r\n");
+    EXPECT_EQ(readResponse(s, parser).statusCode, 200);
+    return session;
+  }
+  uint64_t storedOnTrack(size_t track) {
+    std::promise<uint64_t> stored;
+    boost::asio::post(io, [&] { stored.set_value(handler.stream->track(track).stats().packetsStored); });
+    return stored.get_future().get();
+  }
+};
+
+}  // namespace
+
+TEST_F(UdpPublisherOverSocket, APublishersDatagramsReachTheStreamAndStrangersDoNot) {
+  auto vRtp = bound(client), vRtcp = bound(client), aRtp = bound(client), aRtcp = bound(client),
+       stranger = bound(client);
+  boost::asio::ip::udp::socket* ports[4] = {&vRtp, &vRtcp, &aRtp, &aRtcp};
+  auto s = connect();
+  RtspStreamParser parser;
+  recordOverUdp(s, parser, ports);
+  ASSERT_TRUE(waitFor([&] { return handler.sink->begunCount() == 1; }));
+  const uint16_t serverRtp = server->udp()->rtpPort(), serverRtcp = server->udp()->rtcpPort();
+
+  // Audio (streamid=1, the stream's track 1) from its client RTP port: stored, in order.
+  for (uint16_t i = 0; i < 10; ++i) {
+    auto a = rtp(0, i, i * 160u, 160, 0xff);
+    sendTo(aRtp, serverRtp, a.data(), a.size());
+  }
+  // Malformed RTP from the publisher, well-formed RTP from a stranger and from the publisher's
+  // RTCP port to the RTP socket: counted, dropped, nothing stored.
+  const uint8_t shortRtp[] = {0x80, 0x00, 0x01};
+  sendTo(aRtp, serverRtp, shortRtp, sizeof(shortRtp));
+  auto alien = rtp(0, 100, 16000, 160, 0xff);
+  sendTo(stranger, serverRtp, alien.data(), alien.size());
+  sendTo(aRtcp, serverRtp, alien.data(), alien.size());
+  // A sender report on the RTCP socket from the audio RTCP port, and a malformed one.
+  std::vector<uint8_t> sr(64);
+  sr.resize(media::buildSenderReport(sr.data(), sr.size(), 42, 0x0123456789abcdefull, 1600, 10, 1600));
+  sendTo(aRtcp, serverRtcp, sr.data(), sr.size());
+  const uint8_t badRtcp[] = {0x80, 0xc8, 0x00, 0x09, 1, 2};
+  sendTo(aRtcp, serverRtcp, badRtcp, sizeof(badRtcp));
+
+  ASSERT_TRUE(waitFor([&] { return storedOnTrack(1) == 10; })) << storedOnTrack(1);
+  EXPECT_TRUE(waitFor([&] {
+    const auto st = server->udp()->stats();
+    return st.rtpMalformed == 1 && st.rtpFromUnknown == 2 && st.rtcpMalformed == 1;
+  }));
+  RtspConnectionInfo info = only();
+  EXPECT_EQ(info.state, "publish");
+  EXPECT_EQ(info.transport, "UDP");
+  EXPECT_EQ(info.rtpPacketsReceived, 10u);
+  EXPECT_EQ(info.rtcpPacketsReceived, 1u);
+  EXPECT_EQ(info.rtcpPacketsInError, 1u);
+  EXPECT_GE(info.bytesReceived, 10u * 172u + sr.size());
+  EXPECT_EQ(storedOnTrack(1), 10u);
+
+  // A receiver report about the audio source comes back to the audio RTCP port, from the
+  // server's RTCP port, at the first tick after the RTP.
+  for (uint16_t i = 10; i < 14; ++i) {
+    auto a = rtp(0, i, i * 160u, 160, 0xff);
+    sendTo(aRtp, serverRtp, a.data(), a.size());
+  }
+  uint16_t from = 0;
+  std::vector<uint8_t> rr = receive(aRtcp, from, 2.5);
+  ASSERT_GE(rr.size(), 32u);
+  EXPECT_EQ(from, serverRtcp);
+  EXPECT_EQ(rr[1], media::rtcp::kReceiverReport);
+  EXPECT_EQ(rr[0] & 0x1f, 1);                                // one report block
+  EXPECT_EQ(media::readBe32(rr.data() + 8), 42u);            // about the publisher's SSRC
+  EXPECT_EQ(media::readBe32(rr.data() + 16) & 0xffff, 13u);  // highest sequence received
+  // A gap of 6 sequence numbers: counted as lost (inboundRTPPacketsLost), the report as sent.
+  auto afterGap = rtp(0, 20, 3200, 160, 0xff);
+  sendTo(aRtp, serverRtp, afterGap.data(), afterGap.size());
+  EXPECT_TRUE(waitFor([&] { return only().rtpPacketsLost == 6; })) << only().rtpPacketsLost;
+  EXPECT_GE(only().rtcpPacketsSent, 1u);
+
+  // Silence on UDP: closed after readTimeout although the TCP connection is open; the path's
+  // publisher ends and the addresses are forgotten.
+  const auto silent = std::chrono::steady_clock::now();
+  ASSERT_TRUE(waitFor([&] { return handler.sink->endedCount() == 1; }, 6));
+  const double after = std::chrono::duration<double>(std::chrono::steady_clock::now() - silent).count();
+  EXPECT_GE(after, 1.4);
+  EXPECT_TRUE(closedByServer(s));
+  ASSERT_TRUE(waitFor([&] { return server->connections().empty(); }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto late = rtp(0, 21, 3360, 160, 0xff);
+  sendTo(aRtp, serverRtp, late.data(), late.size());
+  EXPECT_TRUE(waitFor([&] { return server->udp()->stats().rtpFromUnknown == 3; }));
+  EXPECT_EQ(storedOnTrack(1), 15u);
+}
+
+TEST_F(UdpPublisherOverSocket, UdpKeepsAPublisherAliveWhileItsTcpConnectionIsSilent) {
+  auto vRtp = bound(client), vRtcp = bound(client), aRtp = bound(client), aRtcp = bound(client);
+  boost::asio::ip::udp::socket* ports[4] = {&vRtp, &vRtcp, &aRtp, &aRtcp};
+  auto s = connect();
+  RtspStreamParser parser;
+  recordOverUdp(s, parser, ports);
+  // 4 s of audio (beyond the 2.5 s readTimeout) and not one RTSP request.
+  for (uint16_t i = 0; i < 20; ++i) {
+    auto a = rtp(0, i, i * 1600u, 160, 0xff);
+    sendTo(aRtp, server->udp()->rtpPort(), a.data(), a.size());
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(server->connections().size(), 1u);
+  EXPECT_EQ(handler.sink->endedCount(), 0u);
+  EXPECT_TRUE(waitFor([&] { return storedOnTrack(1) == 20; }));
+}
+
+namespace {
+
+// The publisher's stream on a worker thread of its own, as in the server: the datagrams cross
+// from the control thread (the pair's reader) to it through the ingress's inbox (TSan's case).
+class UdpPublisherOnAWorker : public UdpPublisherOverSocket {
+ protected:
+  void configure() override {
+    UdpPublisherOverSocket::configure();
+    handler.worker = &worker;
+    workerThread = std::thread([this] { worker.run(); });
+  }
+  void TearDown() override {
+    UdpPublisherOverSocket::TearDown();
+    workerGuard.reset();
+    worker.stop();
+    workerThread.join();
+  }
+  uint64_t storedOnWorker(size_t track) {
+    std::promise<uint64_t> stored;
+    boost::asio::post(worker, [&] { stored.set_value(handler.stream->track(track).stats().packetsStored); });
+    return stored.get_future().get();
+  }
+  boost::asio::io_context worker;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> workerGuard{
+      worker.get_executor()};
+  std::thread workerThread;
+};
+
+}  // namespace
+
+TEST_F(UdpPublisherOnAWorker, ABurstCrossesToTheStreamsWorkerInOrder) {
+  auto vRtp = bound(client), vRtcp = bound(client), aRtp = bound(client), aRtcp = bound(client);
+  boost::asio::ip::udp::socket* ports[4] = {&vRtp, &vRtcp, &aRtp, &aRtcp};
+  auto s = connect();
+  RtspStreamParser parser;
+  recordOverUdp(s, parser, ports);
+  ASSERT_TRUE(waitFor([&] { return handler.sink->begunCount() == 1; }));
+  // Bursts of 100 (well within the 256-slot inbox), a pause between them for the worker.
+  uint16_t seq = 0;
+  for (int burst = 0; burst < 5; ++burst) {
+    for (int i = 0; i < 100; ++i, ++seq) {
+      auto a = rtp(0, seq, seq * 160u, 160, 0xff);
+      sendTo(aRtp, server->udp()->rtpPort(), a.data(), a.size());
+    }
+    std::vector<uint8_t> sr(64);
+    sr.resize(media::buildSenderReport(sr.data(), sr.size(), 42, 0x0123456789abcdefull + burst, seq * 160u,
+                                       seq, seq * 160u));
+    sendTo(aRtcp, server->udp()->rtcpPort(), sr.data(), sr.size());
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(waitFor([&] { return storedOnWorker(1) == 500; })) << storedOnWorker(1);
+  RtspConnectionInfo info = only();
+  EXPECT_EQ(info.rtpPacketsReceived, 500u);
+  EXPECT_EQ(info.rtcpPacketsReceived, 5u);
+  EXPECT_EQ(info.rtpPacketsLost, 0u);
+  EXPECT_EQ(info.ingestErrors, 0u);
+  EXPECT_EQ(info.rtpPacketsDiscarded, 0u);  // nothing dropped at the inbox
+  s.close();
+  EXPECT_TRUE(waitFor([&] { return handler.sink->endedCount() == 1; }));
 }
