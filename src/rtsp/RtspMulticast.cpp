@@ -7,6 +7,7 @@
 
 #include <cassert>
 #include <chrono>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -73,22 +74,28 @@ std::optional<uint32_t> RtspMulticastGroups::groupFor(const std::shared_ptr<stre
     error = "no such track";
     return std::nullopt;
   }
+  // Every track of the stream gets its group at once: the stream's sender starts with the
+  // first reader and sends every track, whichever tracks a later reader sets up.
+  const size_t tracks = std::max(track + 1, std::min(stream->formatSnapshot().size(), stream::kMaxSourceTracks));
   std::lock_guard lock(mutex_);
   forgetEndedLocked();
   Entry& e = entries_[stream.get()];
   if (e.stream.expired()) e.stream = stream;
-  if (e.groups[track]) return e.groups[track];
-  for (uint32_t tried = 0; tried < options_.groupCount; ++tried) {
-    const uint32_t candidate = options_.firstGroup + (next_ + tried) % options_.groupCount;
-    // Skip the range's network and broadcast-like ends, as a /24 user would expect.
-    const uint32_t offset = candidate - options_.firstGroup;
-    if (options_.groupCount > 2 && (offset == 0 || offset == options_.groupCount - 1)) continue;
-    if (used_.count(candidate)) continue;
-    used_.insert(candidate);
-    next_ = (offset + 1) % options_.groupCount;
-    e.groups[track] = candidate;
-    return candidate;
+  for (size_t t = 0; t < tracks; ++t) {
+    if (e.groups[t]) continue;
+    for (uint32_t tried = 0; tried < options_.groupCount; ++tried) {
+      const uint32_t candidate = options_.firstGroup + (next_ + tried) % options_.groupCount;
+      // Skip the range's network and broadcast-like ends, as a /24 user would expect.
+      const uint32_t offset = candidate - options_.firstGroup;
+      if (options_.groupCount > 2 && (offset == 0 || offset == options_.groupCount - 1)) continue;
+      if (used_.count(candidate)) continue;
+      used_.insert(candidate);
+      next_ = (offset + 1) % options_.groupCount;
+      e.groups[t] = candidate;
+      break;
+    }
   }
+  if (e.groups[track]) return e.groups[track];
   error = "every address of multicastIPRange is in use";
   return std::nullopt;
 }

@@ -356,6 +356,10 @@ void RtspServerConnection::startPlaying(RtspResponse* playResponse) {
     // The stream's sender writes to the groups for every multicast reader; this session stays
     // attached without tracks, to learn when the stream ends.
     multicast_ = options_.multicastGroups->join(stream_, *io_.load());
+    if (!multicast_) {
+      log::warn("[RTSP] [session {}] the stream has no multicast groups (it restarted since SETUP): nothing is sent",
+                session_.id());
+    }
   } else {
     for (const auto& t : session_.tracks()) {
       const stream::StreamTrack* st = stream_->findTrack(t.streamTrack);
