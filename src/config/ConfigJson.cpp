@@ -390,6 +390,10 @@ nlohmann::json globalToJson(const Config& config, Secrets secrets) {
       {"rtspAuthMethods", config.rtspAuthMethods},
       {"rtpAddress", config.rtpAddress},
       {"rtcpAddress", config.rtcpAddress},
+      {"rtspEncryption", rtspEncryptionName(config.rtspEncryption)},
+      {"rtspsAddress", config.rtspsAddress},
+      {"rtspServerKey", config.rtspServerKey},
+      {"rtspServerCert", config.rtspServerCert},
 
       {"webrtc", config.webrtc},
       {"webrtcAddress", config.webrtcAddress},

@@ -383,6 +383,7 @@ std::string RtspServerSession::transportRefusal(const RtspTransportHeader& t) co
     return {};
   }
   if (multicast) return "UDP multicast is not served";
+  if (options_.tls) return "over RTSPS, media travel only interleaved in the TLS connection (TCP)";
   if (state_ == State::Announced) return "publishing over UDP is not served (only over TCP)";
   if (!options_.udp || options_.udpRtpPort == 0) return "UDP is not enabled (rtspTransports)";
   if (!t.clientPorts || t.clientPorts->first == 0 || t.clientPorts->second == 0)
