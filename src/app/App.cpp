@@ -313,6 +313,14 @@ void App::removePath(const std::string& name) {
   paths_.erase(it);
 }
 
+bool App::publishesOverTls(const std::string& sessionId) const {
+  if (!rtsps_) return false;
+  for (const auto& c : rtsps_->connections()) {
+    if (c.sessionId == sessionId && c.state == "publish") return true;
+  }
+  return false;
+}
+
 void App::updateHooks() {
   // Listing sessions copies every session's figures under the WebRTC server's lock: done only
   // when a hook needs readers or connections.
@@ -328,7 +336,7 @@ void App::updateHooks() {
     s.available = path->ready();
     s.online = path->online();
     if (path->publisher) {
-      s.sourceType = "rtspSession";
+      s.sourceType = publishesOverTls(path->publisher->sessionId) ? "rtspsSession" : "rtspSession";
       s.sourceId = path->publisher->sessionId;
     } else if (path->sourceKind()) {
       s.sourceType = path->sourceKind();

@@ -61,7 +61,8 @@ class App {
   // Starts an on-demand path's source (or its runOnDemand command) if needed and calls
   // `done(true)` once the path is ready, or `done(false)` after its sourceOnDemandStartTimeout
   // (runOnDemandStartTimeout). `query`: the first reader's, for runOnDemand's MTX_QUERY.
-  void whenReady(const std::string& name, std::function<void(bool ready)> done, const std::string& query = "");
+  void whenReady(const std::string& name, std::function<void(bool ready)> done,
+                 const std::string& query = "");
   const config::Config& config() const { return config_; }
   webrtc::WebrtcServer& webrtc() { return *webrtc_; }
   // The RTSP server, or null when `rtsp: no` or `rtspEncryption: strict`.
@@ -122,6 +123,9 @@ class App {
   void removePath(const std::string& name);
   // The report to hooks_ every 100 ms: availability of every path, readers, connections.
   void updateHooks();
+  // Whether session `sessionId` publishes through the RTSPS listener (its source type is then
+  // rtspsSession, as in MediaMTX).
+  bool publishesOverTls(const std::string& sessionId) const;
   void scheduleOnDemandCheck();
   void checkOnDemandPaths();
   boost::asio::steady_timer onDemandTimer_{control_};
