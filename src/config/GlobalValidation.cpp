@@ -72,6 +72,12 @@ void validateRtspEncryption(const Config& config, const Origin& where) {
   if (!config.rtsp || config.rtspEncryption == RtspEncryption::No) return;
   if (config.rtspsAddress.empty())
     fail(where, "'rtspsAddress' must be set when 'rtspEncryption' is strict or optional");
+  const auto& t = config.rtspTransports;
+  if (std::find(t.begin(), t.end(), "tcp") == t.end()) {
+    fail(where,
+         "'tcp' must be in 'rtspTransports' when 'rtspEncryption' is strict or optional (RTSPS media "
+         "travel only interleaved in the TLS connection)");
+  }
   requireReadableFile(config.rtspServerKey, "rtspServerKey", where);
   requireReadableFile(config.rtspServerCert, "rtspServerCert", where);
 }

@@ -80,6 +80,12 @@ TEST_F(RtspsConfig, InvalidValues) {
                        "'rtspServerKey' must be set when 'rtspEncryption' is strict or optional"));
 }
 
+TEST_F(RtspsConfig, RtspsNeedsTcp) {
+  EXPECT_TRUE(contains(loadError("rtspEncryption: strict\nrtspTransports: [udp]\n" + files()),
+                       "'tcp' must be in 'rtspTransports' when 'rtspEncryption' is strict or optional"));
+  EXPECT_EQ(loadOk("rtspTransports: [udp]\n").rtspTransports, std::vector<std::string>{"udp"});
+}
+
 TEST_F(RtspsConfig, MissingFilesAreNamed) {
   const std::string missing = dir_ + "/absent.crt";
   std::string error =
