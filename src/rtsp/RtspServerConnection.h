@@ -15,16 +15,16 @@
 // packets only move cursors. Only the unsent tail of one partially written packet is copied.
 // A reader whose socket takes nothing for writeTimeout is closed.
 //
+// RTSPS (options.tls): the same connection with an RtspTlsStream on the same descriptor. The
+// handshake runs first on the control thread; reads and writes then go through the TLS
+// session (its writes take a record of gathered packets at a time), with the same bounded
+// backlog and writeTimeout. The plain path only tests `tls_` once per write or read.
+//
 // A UDP reader (SETUP with client_port) keeps this TCP connection for its requests, while its
 // packets leave from the server's RTP socket through the worker's batched egress
 // (RtspUdpEgress), taken from the same cursors: a full socket drops (counted), never waits.
 // Its receiver reports arrive on the server's RTCP socket (RtspUdpServer) and keep it alive:
 // with neither them nor requests for idleTimeout it is closed, as MediaMTX closes UDP readers.
-//
-// RTSPS (options.tls): the same connection with an RtspTlsStream on the same descriptor. The
-// handshake runs first on the control thread; reads and writes then go through the TLS
-// session (its writes take a record of gathered packets at a time), with the same bounded
-// backlog and writeTimeout. The plain path only tests `tls_` once per write or read.
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>

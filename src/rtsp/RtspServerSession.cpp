@@ -382,8 +382,8 @@ std::string RtspServerSession::transportRefusal(const RtspTransportHeader& t) co
     if (transport_ == RtspMediaTransport::Udp) return "the session's other tracks are set up over UDP";
     return {};
   }
-  if (multicast) return "UDP multicast is not served";
   if (options_.tls) return "over RTSPS, media travel only interleaved in the TLS connection (TCP)";
+  if (multicast) return "UDP multicast is not served";
   if (state_ == State::Announced) return "publishing over UDP is not served (only over TCP)";
   if (!options_.udp || options_.udpRtpPort == 0) return "UDP is not enabled (rtspTransports)";
   if (!t.clientPorts || t.clientPorts->first == 0 || t.clientPorts->second == 0)
