@@ -57,6 +57,9 @@ SCENARIOS = {
                  "what": "64 camera streams, 4 WebRTC viewers each (256 sessions)"},
     "fan": {"streams": 1, "viewers_per_stream": 200,
             "what": "1 camera stream, N viewers (default 200)"},
+    # The same fan-out to RTSP readers (interleaved TCP) of the server's own RTSP server.
+    "rtsp-fan": {"streams": 1, "viewers_per_stream": 200, "readers": "rtsp",
+                 "what": "1 camera stream, N RTSP/TCP readers (default 200)"},
     "churn": {"streams": 64, "viewers_per_stream": 1, "churn_rate": 20.0, "churn_lifetime": 3.0,
               "what": "seed64 plus viewers joining and leaving (~20/s)"},
     # 35 viewers at a time, each leaving after 60 s and replaced at once: over 30 min
@@ -130,9 +133,11 @@ def path_names(streams: int, fmt: str = "cam{k}") -> list[str]:
 
 
 def server_config(camera_base: str, names: list[str], http_port: int, udp_port: int,
-                  log_level: str = "info") -> dict:
-    """camera_base: rtsp://127.0.0.1:PORT/ (the camera simulator's READY URL)."""
+                  log_level: str = "info", rtsp_port: int | None = None) -> dict:
+    """camera_base: rtsp://127.0.0.1:PORT/ (the camera simulator's READY URL). rtsp_port:
+    also serve RTSP readers there (TCP only, so no fixed UDP ports are taken)."""
     base = camera_base if camera_base.endswith("/") else camera_base + "/"
+    rtsp = {"rtsp": True, "rtspAddress": f"{LOOPBACK}:{rtsp_port}", "rtspTransports": ["tcp"]} if rtsp_port else {}
     return {
         "logLevel": log_level,
         # Only WebRTC: the other servers of MediaMTX would take fixed ports (8554, 1935,
@@ -151,7 +156,7 @@ def server_config(camera_base: str, names: list[str], http_port: int, udp_port: 
         "webrtcAdditionalHosts": [LOOPBACK],
         "webrtcICEServers2": [],
         "paths": {n: {"source": base + n, "rtspTransport": "tcp"} for n in names},
-    }
+    } | rtsp
 
 
 def write_config(cfg: dict, path: Path) -> Path:
@@ -162,6 +167,11 @@ def write_config(cfg: dict, path: Path) -> Path:
 
 def whep_url(http_port: int, name: str) -> str:
     return f"http://{LOOPBACK}:{http_port}/{name}/whep"
+
+
+def rtsp_url(rtsp_port: int, name: str) -> str:
+    """A path's RTSP URL, the same form on Sluice and MediaMTX."""
+    return f"rtsp://{LOOPBACK}:{rtsp_port}/{name}"
 
 
 # --------------------------------------------------------------------------------------

@@ -6,13 +6,14 @@
 namespace sluice::load {
 
 struct LoadOptions {
-  std::vector<std::string> urls;  // WHEP endpoints; sessions are spread over them round-robin
-  int sessions = 1;               // concurrent sessions kept open
-  double seconds = 10;            // length of the run
-  double rate = 0;                // sessions started per second; 0: all at once
-  double lifetime = 0;            // seconds before a session is replaced; 0: the whole run
-  int threads = 1;                // data-plane threads
-  int sample = 1;                 // authenticate/decrypt every Kth RTP packet (1: all)
+  std::vector<std::string> urls;      // WHEP endpoints or rtsp:// URLs; sessions spread round-robin
+  std::string rtspTransport = "tcp";  // RTSP readers: "tcp" (interleaved) or "udp"
+  int sessions = 1;                   // concurrent sessions kept open
+  double seconds = 10;                // length of the run
+  double rate = 0;                    // sessions started per second; 0: all at once
+  double lifetime = 0;                // seconds before a session is replaced; 0: the whole run
+  int threads = 1;                    // data-plane threads
+  int sample = 1;                     // authenticate/decrypt every Kth RTP packet (1: all)
   std::string localIp = "127.0.0.1";
   std::string jsonFile;
   std::string dumpH264;        // Annex B of session 0

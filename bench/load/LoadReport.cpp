@@ -79,6 +79,7 @@ json sessionJson(const SessionResult& s) {
   return json{
       {"index", s.index},
       {"url", s.url},
+      {"protocol", s.protocol},
       {"location", s.location},
       {"post_status", s.postStatus},
       {"delete_status", s.deleteStatus},
@@ -111,6 +112,7 @@ json sessionJson(const SessionResult& s) {
       {"rtcp_received", s.rtcpReceived},
       {"sender_reports", s.senderReports},
       {"receiver_reports_sent", s.receiverReportsSent},
+      {"keepalives_sent", s.keepAlivesSent},
       {"latency_samples", s.latency.count()},
       {"latency_ms_p50", msOf(s.latency, 50)},
       {"latency_ms_p99", msOf(s.latency, 99)},

@@ -9,6 +9,9 @@
 
 #include "core/Clock.h"
 #include "core/Random.h"
+#include "load/LoadSession.h"
+#include "load/RtspLoadSession.h"
+#include "load/RtspReaderConnect.h"
 #include "load/UdpSocket.h"
 #include "load/WhepDescriptions.h"
 
@@ -52,9 +55,27 @@ bool LoadRunner::init(std::string& error) {
     return false;
   }
   for (const auto& u : options_.urls) {
-    auto parsed = HttpUrl::parse(u, error);
-    if (!parsed) return false;
-    urls_.push_back(*parsed);
+    Target target;
+    target.text = u;
+    if (u.rfind("rtsp://", 0) == 0 || u.rfind("rtsps://", 0) == 0) {
+      auto parsed = rtsp::parseRtspUrl(u, &error);
+      if (!parsed) return false;
+      if (parsed->scheme != "rtsp") {
+        error = "--url " + u + ": rtsps:// is not supported (RTSP readers use plain TCP or UDP)";
+        return false;
+      }
+      target.rtsp = true;
+      target.stream = std::move(*parsed);
+      if (!options_.dumpH264.empty() || !options_.dumpH265.empty() || !options_.dumpTimeline.empty()) {
+        error = "--dump-h264/--dump-h265/--dump-timeline are for WHEP sessions only";
+        return false;
+      }
+    } else {
+      auto parsed = HttpUrl::parse(u, error);
+      if (!parsed) return false;
+      target.whep = *parsed;
+    }
+    urls_.push_back(std::move(target));
   }
   certificate_ = webrtc::DtlsCertificate::processWide(error);
   if (!certificate_) return false;
@@ -68,7 +89,9 @@ bool LoadRunner::init(std::string& error) {
 void LoadRunner::open(size_t slotIndex, int64_t nowUs) {
   Slot& slot = slots_[slotIndex];
   const int index = nextIndex_++;
-  const HttpUrl& url = urls_[slotIndex % urls_.size()];
+  const Target& target = urls_[slotIndex % urls_.size()];
+  if (target.rtsp) return openRtsp(slotIndex, index, target, nowUs);
+  const HttpUrl& url = target.whep;
   SessionSetup setup;
   setup.index = index;
   setup.url = url.toString();
@@ -130,7 +153,40 @@ void LoadRunner::open(size_t slotIndex, int64_t nowUs) {
   setup.answer = std::move(*answer);
 
   LoadWorker& worker = *workers_[slotIndex % workers_.size()];
+  slot.location = setup.location;
+  slot.rtsp = false;
   slot.session = std::make_shared<LoadSession>(std::move(setup), worker.io(), worker.batch());
+  slot.worker = &worker;
+  slot.endUs = options_.lifetime > 0 ? nowUs + secondsToUs(options_.lifetime) : INT64_MAX;
+  worker.add(slot.session);
+}
+
+void LoadRunner::openRtsp(size_t slotIndex, int index, const Target& target, int64_t nowUs) {
+  Slot& slot = slots_[slotIndex];
+  RtspSessionSetup setup;
+  setup.index = index;
+  setup.url = target.text;
+  setup.startedS = static_cast<double>(nowUs - runStartUs_) / 1e6;
+  std::string error;
+  if (!connectRtspReader(target.stream, options_.rtspTransport == "udp", options_.localIp,
+                         options_.connectTimeout, setup.connection, error)) {
+    SessionResult r;
+    r.index = index;
+    r.url = setup.url;
+    r.protocol = options_.rtspTransport == "udp" ? "rtsp/udp" : "rtsp/tcp";
+    r.location = setup.connection.sessionId;
+    r.postStatus = setup.connection.playStatus;
+    r.startedS = setup.startedS;
+    r.error = std::move(error);
+    log("session " + std::to_string(index) + ": " + r.error);
+    results_.push_back(std::move(r));
+    slot.endUs = options_.lifetime > 0 ? nowUs + secondsToUs(options_.lifetime) : INT64_MAX;
+    return;
+  }
+  LoadWorker& worker = *workers_[slotIndex % workers_.size()];
+  slot.rtsp = true;
+  slot.location.clear();
+  slot.session = std::make_shared<RtspLoadSession>(std::move(setup), worker.io(), worker.batch());
   slot.worker = &worker;
   slot.endUs = options_.lifetime > 0 ? nowUs + secondsToUs(options_.lifetime) : INT64_MAX;
   worker.add(slot.session);
@@ -138,12 +194,20 @@ void LoadRunner::open(size_t slotIndex, int64_t nowUs) {
 
 void LoadRunner::finish(Slot& slot) {
   if (!slot.session) return;
+  if (slot.rtsp) {
+    // TEARDOWN (and its status) is the session's own, on its worker thread.
+    slot.session->markEnding();
+    SessionResult r = slot.worker->finish(std::move(slot.session));
+    if (!r.error.empty()) log("session " + std::to_string(r.index) + ": " + r.error);
+    results_.push_back(std::move(r));
+    return;
+  }
   // DELETE first, while the media still flows, as a WHEP player does when it stops: closing
   // DTLS first would make the server end the session itself and answer the DELETE with 404.
   int deleteStatus = 0;
   std::string error;
   slot.session->markEnding();
-  if (auto resource = HttpUrl::parse(slot.session->location(), error)) {
+  if (auto resource = HttpUrl::parse(slot.location, error)) {
     auto response = httpRequest("DELETE", *resource, {}, {}, kHttpTimeout, error);
     deleteStatus = response ? response->status : 0;
   }

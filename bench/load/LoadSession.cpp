@@ -12,6 +12,7 @@
 #include "core/Random.h"
 #include "load/H264PayloadFlags.h"
 #include "load/H265PayloadFlags.h"
+#include "load/WallClock.h"
 #include "media/RtpPacket.h"
 #include "media/Sdp.h"
 #include "webrtc/StunMessage.h"
@@ -36,19 +37,6 @@ constexpr size_t kMaxNacksPerPacket = 64;
 
 const char* profileName(webrtc::SrtpProfile p) {
   return p == webrtc::SrtpProfile::AeadAes128Gcm ? "AEAD_AES_128_GCM" : "AES_CM_128_HMAC_SHA1_80";
-}
-
-// NTP (seconds since 1900, 32.32 fixed point) to microseconds since the Unix epoch.
-int64_t ntpToUnixUs(uint64_t ntp) {
-  const int64_t seconds = static_cast<int64_t>(ntp >> 32) - 2208988800LL;
-  const int64_t fraction = static_cast<int64_t>(((ntp & 0xffffffffULL) * 1'000'000ULL) >> 32);
-  return seconds * 1'000'000 + fraction;
-}
-
-int64_t wallNowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace

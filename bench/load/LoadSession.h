@@ -24,6 +24,7 @@
 #include "load/SequenceTracker.h"
 #include "load/SessionResult.h"
 #include "load/WhepDescriptions.h"
+#include "load/WorkerSession.h"
 #include "media/Rtcp.h"
 #include "media/RtpReceptionStats.h"
 #include "webrtc/DtlsCertificate.h"
@@ -53,7 +54,9 @@ struct SessionSetup {
   std::string srtpProfiles;  // empty: webrtc::kDefaultSrtpProfiles
 };
 
-class LoadSession : public std::enable_shared_from_this<LoadSession>, private media::RtcpVisitor {
+class LoadSession : public WorkerSession,
+                    public std::enable_shared_from_this<LoadSession>,
+                    private media::RtcpVisitor {
  public:
   LoadSession(SessionSetup setup, boost::asio::io_context& io, RecvBatch& batch);
   ~LoadSession() override;
@@ -61,12 +64,12 @@ class LoadSession : public std::enable_shared_from_this<LoadSession>, private me
   LoadSession& operator=(const LoadSession&) = delete;
 
   // ---- worker thread ----
-  void start();
+  void start() override;
   // Timers: ICE retransmissions and consent, DTLS retransmissions, NACKs, RR, PLI.
-  void tick(int64_t nowUs);
+  void tick(int64_t nowUs) override;
   // Stops receiving; sends close_notify if connected. Idempotent.
-  void close();
-  SessionResult result() const;
+  void close() override;
+  SessionResult result() const override;
 
   // ---- any thread ----
   bool connected() const { return connected_.load(std::memory_order_relaxed); }
@@ -74,7 +77,7 @@ class LoadSession : public std::enable_shared_from_this<LoadSession>, private me
   int index() const { return setup_.index; }
   const std::string& location() const { return setup_.location; }  // immutable
   // The control thread is about to DELETE the session: the server's close_notify is expected.
-  void markEnding() { ending_.store(true, std::memory_order_relaxed); }
+  void markEnding() override { ending_.store(true, std::memory_order_relaxed); }
 
  private:
   void armRead();

@@ -53,14 +53,14 @@ void LoadWorker::scheduleTick() {
   });
 }
 
-void LoadWorker::add(std::shared_ptr<LoadSession> session) {
+void LoadWorker::add(std::shared_ptr<WorkerSession> session) {
   boost::asio::post(io(), [this, session = std::move(session)] {
     sessions_.push_back(session);
     session->start();
   });
 }
 
-SessionResult LoadWorker::finish(std::shared_ptr<LoadSession> session) {
+SessionResult LoadWorker::finish(std::shared_ptr<WorkerSession> session) {
   return runOn(io(), [&] {
     session->close();
     sessions_.erase(std::remove(sessions_.begin(), sessions_.end(), session), sessions_.end());

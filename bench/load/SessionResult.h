@@ -13,7 +13,9 @@ struct SessionResult {
   std::string location;  // the WHEP session resource
   int postStatus = 0;
   int deleteStatus = 0;
-  std::string error;  // empty when the session ran normally
+  std::string error;              // empty when the session ran normally
+  std::string protocol = "whep";  // "whep", "rtsp/tcp" or "rtsp/udp"
+  uint64_t keepAlivesSent = 0;    // RTSP: GET_PARAMETER requests
 
   bool connected = false;  // DTLS connected and SRTP keyed
   bool iceLite = false;

@@ -11,4 +11,10 @@ namespace sluice::load {
 // timestamps. Returns the descriptor and sets `port`; -1 and `error` on failure.
 int openSessionSocket(const std::string& ip, uint16_t& port, std::string& error);
 
+// The same socket bound to `ip`:wantedPort (0: any).
+int openUdpSocket(const std::string& ip, uint16_t wantedPort, uint16_t& port, std::string& error);
+
+// Two such sockets on adjacent ports (RTSP's client_port=rtp-rtcp): rtpPort and rtpPort + 1.
+bool openUdpPortPair(const std::string& ip, int& rtpFd, int& rtcpFd, uint16_t& rtpPort, std::string& error);
+
 }  // namespace sluice::load

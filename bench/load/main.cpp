@@ -1,4 +1,4 @@
-// sluice-load: many WHEP viewers that behave like browsers on the wire, with per-session
+// sluice-load: many WHEP viewers that behave like browsers on the wire (or RTSP readers), with per-session
 // statistics. See bench/README.md ("Contract: sluice-load") for the JSON it writes.
 #include <CLI/CLI.hpp>
 #include <csignal>
@@ -22,11 +22,13 @@ int main(int argc, char** argv) {
   using sluice::load::LoadOptions;
   LoadOptions o;
   bool verbose = false;
-  CLI::App cli{"sluice-load: WHEP load client (many browser-like WebRTC viewers)"};
+  CLI::App cli{"sluice-load: load client (many browser-like WebRTC viewers, or RTSP readers)"};
   cli.add_option("--url", o.urls,
-                 "WHEP endpoint, e.g. http://127.0.0.1:8889/cam1/whep (repeatable; "
-                 "sessions are spread round-robin)")
+                 "WHEP endpoint, e.g. http://127.0.0.1:8889/cam1/whep, or an RTSP stream to read, e.g. "
+                 "rtsp://127.0.0.1:8554/cam1 (repeatable; sessions are spread round-robin)")
       ->required();
+  cli.add_option("--rtsp-transport", o.rtspTransport, "RTSP readers: tcp (interleaved) or udp")
+      ->check(CLI::IsMember({"tcp", "udp"}));
   cli.add_option("--sessions", o.sessions, "concurrent sessions")->check(CLI::Range(1, 100000));
   cli.add_option("--seconds", o.seconds, "run time in seconds")->check(CLI::PositiveNumber);
   cli.add_option("--rate", o.rate, "sessions started per second (default: all at once)")

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <csignal>
+#include <cstdio>
 
 #include "app/ApiBackend.h"
 #include "app/ConfigWatcher.h"
@@ -153,6 +154,9 @@ void App::applyConfig(config::Config next) {
   warnRestart("rtspAuthMethods", next.rtspAuthMethods != config_.rtspAuthMethods);
   warnRestart("rtpAddress", next.rtpAddress != config_.rtpAddress);
   warnRestart("rtcpAddress", next.rtcpAddress != config_.rtcpAddress);
+  warnRestart("multicastIPRange", next.multicastIPRange != config_.multicastIPRange);
+  warnRestart("multicastRTPPort", next.multicastRTPPort != config_.multicastRTPPort);
+  warnRestart("multicastRTCPPort", next.multicastRTCPPort != config_.multicastRTCPPort);
   warnRestart("rtspEncryption", next.rtspEncryption != config_.rtspEncryption);
   warnRestart("rtspsAddress", next.rtspsAddress != config_.rtspsAddress);
   warnRestart("rtspServerKey", next.rtspServerKey != config_.rtspServerKey);
@@ -461,6 +465,18 @@ bool App::start(std::string& error) {
              config_.rtspTransports.end();
     ro.udp = std::find(config_.rtspTransports.begin(), config_.rtspTransports.end(), "udp") !=
              config_.rtspTransports.end();
+    ro.multicast = std::find(config_.rtspTransports.begin(), config_.rtspTransports.end(), "multicast") !=
+                   config_.rtspTransports.end();
+    {
+      // multicastIPRange was checked at load ("a.b.c.d/n" inside 224.0.0.0/4).
+      unsigned a = 0, b = 0, c = 0, d = 0, bits = 32;
+      std::sscanf(config_.multicastIPRange.c_str(), "%u.%u.%u.%u/%u", &a, &b, &c, &d, &bits);
+      const uint32_t mask = bits == 0 ? 0 : ~uint32_t{0} << (32 - bits);
+      ro.multicastOptions.firstGroup = ((a << 24) | (b << 16) | (c << 8) | d) & mask;
+      ro.multicastOptions.groupCount = bits >= 32 ? 1 : uint32_t{1} << (32 - bits);
+      ro.multicastOptions.rtpPort = static_cast<uint16_t>(config_.multicastRTPPort);
+      ro.multicastOptions.rtcpPort = static_cast<uint16_t>(config_.multicastRTCPPort);
+    }
     ro.authMethods.clear();
     for (const std::string& m : config_.rtspAuthMethods)
       ro.authMethods.push_back(m == "digest" ? rtsp::RtspAuthMethod::Digest : rtsp::RtspAuthMethod::Basic);
@@ -476,6 +492,7 @@ bool App::start(std::string& error) {
       rtsp::RtspServerOptions tlsOptions = ro;
       tlsOptions.address = config_.rtspsAddress;
       tlsOptions.udp = false;
+      tlsOptions.multicast = false;
       tlsOptions.tls = core::TlsContext::load(config_.rtspServerCert, config_.rtspServerKey, error);
       if (!tlsOptions.tls) {
         error = "unable to open the RTSPS listener: " + error;
@@ -496,12 +513,14 @@ bool App::start(std::string& error) {
         error = "unable to open the RTSP listener: " + error;
         return false;
       }
-      if (rtsp_->udp()) {
-        log::info("[RTSP] listener opened on {} (TCP), {} (UDP/RTP), {} (UDP/RTCP)", config_.rtspAddress,
-                  config_.rtpAddress, config_.rtcpAddress);
-      } else {
-        log::info("[RTSP] listener opened on {} (TCP)", config_.rtspAddress);
+      std::string udpPart, multicastPart;
+      if (rtsp_->udp())
+        udpPart = fmt::format(", {} (UDP/RTP), {} (UDP/RTCP)", config_.rtpAddress, config_.rtcpAddress);
+      if (rtsp_->multicast()) {
+        multicastPart = fmt::format(", multicast {} on ports {}/{}", config_.multicastIPRange,
+                                    config_.multicastRTPPort, config_.multicastRTCPPort);
       }
+      log::info("[RTSP] listener opened on {} (TCP){}{}", config_.rtspAddress, udpPart, multicastPart);
       hooks_->setRtspPort(rtsp_->port());
     }
   }

@@ -61,8 +61,7 @@ class App {
   // Starts an on-demand path's source (or its runOnDemand command) if needed and calls
   // `done(true)` once the path is ready, or `done(false)` after its sourceOnDemandStartTimeout
   // (runOnDemandStartTimeout). `query`: the first reader's, for runOnDemand's MTX_QUERY.
-  void whenReady(const std::string& name, std::function<void(bool ready)> done,
-                 const std::string& query = "");
+  void whenReady(const std::string& name, std::function<void(bool ready)> done, const std::string& query = "");
   const config::Config& config() const { return config_; }
   webrtc::WebrtcServer& webrtc() { return *webrtc_; }
   // The RTSP server, or null when `rtsp: no` or `rtspEncryption: strict`.

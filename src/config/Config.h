@@ -141,9 +141,10 @@ struct Config {
   std::string pprofServerKey = "server.key", pprofServerCert = "server.crt";
   std::vector<std::string> pprofAllowOrigins{"*"}, pprofTrustedProxies;
 
-  // RTSP server (readers and publishers). Readers are served over TCP interleaved and UDP
-  // unicast (one server socket pair, rtpAddress/rtcpAddress, shared by every session); a SETUP
-  // asking for multicast, or UDP for a publisher, gets 461.
+  // RTSP server (readers and publishers). Readers are served over TCP interleaved, UDP unicast
+  // (one server socket pair, rtpAddress/rtcpAddress, shared by every session) and UDP multicast
+  // (one group per stream track from multicastIPRange, on multicastRTPPort/multicastRTCPPort);
+  // a SETUP asking for UDP for a publisher gets 461.
   bool rtsp = true;
   std::string rtspAddress = ":8554";
   std::vector<std::string> rtspTransports{"udp", "multicast", "tcp"};
@@ -151,6 +152,8 @@ struct Config {
   // plain-text passwords: with it, hashed credentials are refused.
   std::vector<std::string> rtspAuthMethods{"basic"};
   std::string rtpAddress = ":8000", rtcpAddress = ":8001";
+  std::string multicastIPRange = "224.1.0.0/16";
+  int multicastRTPPort = 8002, multicastRTCPPort = 8003;
   // RTSPS (TLS, media interleaved in it: no UDP) on rtspsAddress with rtspServerCert /
   // rtspServerKey (PEM files; unreadable ones fail the configuration).
   RtspEncryption rtspEncryption = RtspEncryption::No;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
+
 #include "config/ConfigJson.h"
 
 namespace sluice::config {
@@ -81,6 +83,18 @@ void requireRtspTransports(const Origin& origin, const std::vector<std::string>&
     }
   }
 }
+
+void requireMulticastRange(const Origin& origin, const std::string& value) {
+  unsigned a = 0, b = 0, c = 0, d = 0, bits = 0;
+  char tail = 0;
+  const bool parsed = std::sscanf(value.c_str(), "%3u.%3u.%3u.%3u/%2u%c", &a, &b, &c, &d, &bits, &tail) == 5;
+  if (!parsed || a > 255 || b > 255 || c > 255 || d > 255)
+    fail(origin, fmt::format("invalid value '{}' (expected an IPv4 range such as 224.1.0.0/16)", value));
+  if ((a & 0xf0) != 0xe0 || bits < 4 || bits > 30)
+    fail(origin, fmt::format("'{}' is not a multicast range (expected a range inside 224.0.0.0/4, /4 to /30)", value));
+}
+
+void requirePort(const Origin& origin, const int& value) { requireIntRange(origin, value, 1, 65535); }
 
 void requireRtspAuthMethods(const Origin& origin, const std::vector<std::string>& value) {
   if (value.empty()) fail(origin, "at least one method is needed (expected basic, digest)");

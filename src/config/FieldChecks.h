@@ -35,6 +35,9 @@ void requireLogDestinations(const Origin& origin, const std::vector<std::string>
 void requireRtspTransports(const Origin& origin, const std::vector<std::string>& value);
 // rtspAuthMethods: basic, digest; at least one.
 void requireRtspAuthMethods(const Origin& origin, const std::vector<std::string>& value);
+// multicastIPRange: an IPv4 range "a.b.c.d/n" inside 224.0.0.0/4, n from 4 to 30 (room for groups).
+void requireMulticastRange(const Origin& origin, const std::string& value);
+void requirePort(const Origin& origin, const int& value);  // 1 to 65535
 // "[host]:port" as Go's net.Listen takes it, port 0 to 65535, or MediaMTX's "unix://<socket path>";
 // empty is allowed (the key's own rule says whether it must be set).
 void requireListenAddress(const Origin& origin, const std::string& value);

@@ -107,6 +107,18 @@ void validateRtspUdp(const Config& config, const Origin& where) {
   }
 }
 
+// The multicast ports, as gortsplib requires them: RTP even, RTCP the next one.
+void validateRtspMulticast(const Config& config, const Origin& where) {
+  const auto& t = config.rtspTransports;
+  if (!config.rtsp || std::find(t.begin(), t.end(), "multicast") == t.end()) return;
+  if (config.multicastRTPPort % 2 != 0)
+    fail(where, fmt::format("'multicastRTPPort' must be even, got {}", config.multicastRTPPort));
+  if (config.multicastRTCPPort != config.multicastRTPPort + 1) {
+    fail(where, fmt::format("'multicastRTCPPort' must be the one after 'multicastRTPPort' ({}), got {}",
+                            config.multicastRTPPort + 1, config.multicastRTCPPort));
+  }
+}
+
 }  // namespace
 
 void validateRtspDigest(const Config& config, const Origin& where) {
@@ -128,6 +140,7 @@ void validateRtspDigest(const Config& config, const Origin& where) {
 void validateGlobals(const Config& config, const Origin& where, std::vector<std::string>& warnings) {
   validateWebrtc(config, where);
   validateRtspUdp(config, where);
+  validateRtspMulticast(config, where);
   validateRtspEncryption(config, where);
   validateListener(config.api, config.apiAddress, "apiAddress", "the API is", where);
   validateListener(config.metrics, config.metricsAddress, "metricsAddress", "metrics are", where);

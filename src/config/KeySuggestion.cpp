@@ -33,6 +33,9 @@ std::optional<std::string_view> closestKey(std::string_view key,
   std::optional<std::string_view> best;
   size_t bestDistance = limit + 1;
   for (std::string_view candidate : candidates) {
+    // The length difference is a lower bound of the distance: most candidates end here.
+    const size_t lengthGap = key.size() > candidate.size() ? key.size() - candidate.size() : candidate.size() - key.size();
+    if (lengthGap >= bestDistance) continue;
     size_t distance = editDistance(key, candidate);
     if (distance < bestDistance) {
       bestDistance = distance;

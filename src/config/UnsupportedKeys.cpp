@@ -26,8 +26,7 @@ const std::vector<UnsupportedKey>& unsupportedGlobalKeys() {
        "playback", "playbackAddress", "playbackEncryption", "playbackServerKey", "playbackServerCert",
        "playbackAllowOrigins", "playbackTrustedProxies",
        // RTSP server
-       "multicastIPRange", "multicastRTPPort", "multicastRTCPPort", "srtpAddress", "srtcpAddress",
-       "multicastSRTPPort", "multicastSRTCPPort", "rtspTrustedProxies",
+       "srtpAddress", "srtcpAddress", "multicastSRTPPort", "multicastSRTCPPort", "rtspTrustedProxies",
        // RTMP server
        "rtmp", "rtmpEncryption", "rtmpAddress", "rtmpsAddress", "rtmpServerKey", "rtmpServerCert",
        "rtmpTrustedProxies",

@@ -83,6 +83,14 @@ bool RtspServer::start(std::string& error) {
     options_.udpRtpPort = udp_->rtpPort();
     options_.udpRtcpPort = udp_->rtcpPort();
   }
+  if (options_.multicast) {
+    multicast_ = std::make_unique<RtspMulticastGroups>(options_.multicastOptions);
+    if (!multicast_->open(error)) {
+      acceptor_.close(ec);
+      return false;
+    }
+    options_.multicastGroups = multicast_.get();
+  }
   accept();
   return true;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // MediaMTX's RTSP server (rtspAddress, :8554): readers DESCRIBE/SETUP/PLAY a path's stream
-// over TCP interleaved or UDP unicast (RtspUdpServer: rtpAddress/rtcpAddress), publishers
+// over TCP interleaved, UDP unicast (RtspUdpServer: rtpAddress/rtcpAddress) or UDP multicast
+// (RtspMulticastGroups: multicastIPRange on multicastRTPPort/multicastRTCPPort), publishers
 // ANNOUNCE/SETUP/RECORD into a path over TCP. The listener and the
 // registry of connections live on the control thread; each connection moves to its stream's
 // worker at PLAY/RECORD (RtspServerConnection says how).
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "rtsp/RtspMulticast.h"
 #include "rtsp/RtspServerConnection.h"
 #include "rtsp/RtspUdpServer.h"
 
@@ -29,6 +31,8 @@ class RtspServer {
   uint16_t port() const { return port_; }
   // The UDP pair when "udp" is served; null otherwise.
   const RtspUdpServer* udp() const { return udp_.get(); }
+  // The multicast groups when "multicast" is served; null otherwise.
+  const RtspMulticastGroups* multicast() const { return multicast_.get(); }
 
   // Any thread.
   std::vector<RtspConnectionInfo> connections() const;
@@ -43,6 +47,7 @@ class RtspServer {
   RtspServerOptions options_;   // read by every connection
   boost::asio::ip::tcp::acceptor acceptor_;
   std::unique_ptr<RtspUdpServer> udp_;  // owned; control thread; outlives the connections
+  std::unique_ptr<RtspMulticastGroups> multicast_;  // owned; outlives the connections and senders
   uint16_t port_ = 0;
   bool stopped_ = false;
   mutable std::mutex mutex_;  // guards conns_ (the API reads it from the HTTP thread)

@@ -235,9 +235,10 @@ void RtspServerConnection::handleControlRequest(const RtspRequest& request) {
     info_.userAgent = session_.userAgent();
     info_.hasSession = !session_.tracks().empty();
     info_.sessionId = session_.id();
-    info_.transport = session_.transport() == RtspMediaTransport::Udp   ? "UDP"
-                      : session_.transport() == RtspMediaTransport::Tcp ? "TCP"
-                                                                        : "";
+    info_.transport = session_.transport() == RtspMediaTransport::Udp         ? "UDP"
+                      : session_.transport() == RtspMediaTransport::Multicast ? "UDP-multicast"
+                      : session_.transport() == RtspMediaTransport::Tcp       ? "TCP"
+                                                                              : "";
   }
   if (reply.then == RtspReply::Then::WaitForSource) {
     // Parsing pauses until the path's on-demand source is up (or its start timed out); then
@@ -368,7 +369,8 @@ void RtspServerConnection::onWorker(RtspReply reply) {
       if (st) tracks += (tracks.empty() ? "" : ", ") + st->format().apiName();
     }
     log::info("[RTSP] [session {}] is reading from path '{}', with {}, {} track{} ({})", session_.id(),
-              session_.path(), udpMedia() ? "UDP" : "TCP", session_.tracks().size(),
+              session_.path(),
+              multicast_ ? "UDP-multicast" : udpMedia() ? "UDP" : "TCP", session_.tracks().size(),
               session_.tracks().size() == 1 ? "" : "s", tracks);
   } else {
     stream_ = session_.publishTarget().stream;
@@ -402,10 +404,16 @@ void RtspServerConnection::startPlaying(RtspResponse* playResponse) {
   nextSenderReportUs_ = core::monotonicUs() + 500000;  // the first soon after PLAY, then every 10 s
   queue_ = std::make_unique<RtspPlayQueue>(*stream_, options_.writeQueueSize);
   stream::TrackMask mask = 0;
-  for (const auto& t : session_.tracks()) {
-    const stream::StreamTrack* st = stream_->findTrack(t.streamTrack);
-    queue_->addTrack(t.streamTrack, t.rtpChannel, st && st->video());
-    mask |= stream::TrackMask{1} << t.streamTrack;
+  if (session_.transport() == RtspMediaTransport::Multicast && options_.multicastGroups) {
+    // The stream's sender writes to the groups for every multicast reader; this session stays
+    // attached without tracks, to learn when the stream ends.
+    multicast_ = options_.multicastGroups->join(stream_, *io_.load());
+  } else {
+    for (const auto& t : session_.tracks()) {
+      const stream::StreamTrack* st = stream_->findTrack(t.streamTrack);
+      queue_->addTrack(t.streamTrack, t.rtpChannel, st && st->video());
+      mask |= stream::TrackMask{1} << t.streamTrack;
+    }
   }
   phase_ = Phase::Playing;
   firstPackets_.clear();
@@ -435,6 +443,9 @@ void RtspServerConnection::startPlaying(RtspResponse* playResponse) {
 void RtspServerConnection::stopPlaying() {
   if (stream_ && queue_) stream_->removeReader(this);
   queue_.reset();
+  // The last multicast reader stops the stream's sender, in a handler of its own: this may run
+  // inside the stream's loop over its readers (the stream ending), the sender among them.
+  if (multicast_) asio::post(*io_.load(), [sender = std::move(multicast_)] {});
 }
 
 void RtspServerConnection::handleWorkerRequest(const RtspRequest& request) {
@@ -746,7 +757,7 @@ void RtspServerConnection::onTick() {
     close("read timeout");
     return;
   }
-  if (phase_ == Phase::Playing && now >= nextSenderReportUs_) {
+  if (phase_ == Phase::Playing && !multicast_ && now >= nextSenderReportUs_) {
     sendSenderReports(now);
     nextSenderReportUs_ = now + kSenderReportPeriodUs;
   }

@@ -25,6 +25,8 @@
 // (RtspUdpEgress), taken from the same cursors: a full socket drops (counted), never waits.
 // Its receiver reports arrive on the server's RTCP socket (RtspUdpServer) and keep it alive:
 // with neither them nor requests for idleTimeout it is closed, as MediaMTX closes UDP readers.
+// A multicast reader gets nothing on its own: it holds the stream's RtspMulticastSender, which
+// writes every packet once to the groups, and stays alive through its requests.
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -168,6 +170,8 @@ class RtspServerConnection : public std::enable_shared_from_this<RtspServerConne
     socklen_t rtpLength = 0, rtcpLength = 0;
   };
   std::array<UdpDestination, stream::kMaxSourceTracks> udpTo_{};  // by set-up track (channel / 2)
+  // Multicast reader (worker): the stream's sender, shared with its other multicast readers.
+  std::shared_ptr<RtspMulticastSender> multicast_;
 
   mutable std::mutex infoMutex_;  // guards info_ strings
   RtspConnectionInfo info_;

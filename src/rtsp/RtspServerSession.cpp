@@ -289,7 +289,8 @@ RtspReply RtspServerSession::setup(const RtspRequest& r) {
     if (refusals.find(why) == std::string::npos) refusals += (refusals.empty() ? "" : "; ") + why;
   }
   if (!t) return refuse(r, 461, "no offered transport is served: " + refusals, false);
-  const bool udp = t->lower == RtspTransportHeader::Lower::Udp;
+  const bool multicast = t->delivery == RtspTransportHeader::Delivery::Multicast;
+  const bool udp = t->lower == RtspTransportHeader::Lower::Udp && !multicast;
   if (setup_.size() >= stream::kMaxSourceTracks) return refuse(r, 400, "too many tracks set up");
 
   size_t streamTrack = 0;
@@ -350,7 +351,24 @@ RtspReply RtspServerSession::setup(const RtspRequest& r) {
   channelTrack_[rtp] = channelTrack_[rtp + 1] = static_cast<int16_t>(setup_.size());
   RtspSetupTrack track{streamTrack, rtp};
   RtspTransportHeader reply;
-  if (udp) {
+  if (multicast) {
+    // The stream's group for this track, shared with every other multicast reader of it; the
+    // client's own destination or ports are not followed (only the server picks groups).
+    std::string why;
+    const std::optional<uint32_t> group =
+        options_.multicastGroups->groupFor(read_.stream, streamTrack, why);
+    if (!group) {
+      channelTrack_[rtp] = channelTrack_[rtp + 1] = -1;
+      return refuse(r, 503, "no multicast group: " + why);
+    }
+    reply.lower = RtspTransportHeader::Lower::Udp;
+    reply.delivery = RtspTransportHeader::Delivery::Multicast;
+    reply.destination = fmt::format("{}.{}.{}.{}", *group >> 24, (*group >> 16) & 0xff, (*group >> 8) & 0xff,
+                                    *group & 0xff);
+    reply.ports = std::make_pair(options_.multicastOptions.rtpPort, options_.multicastOptions.rtcpPort);
+    reply.ttl = options_.multicastOptions.ttl;
+    if (const uint32_t ssrc = read_.stream->ssrcSnapshot(streamTrack)) reply.ssrc = ssrc;
+  } else if (udp) {
     // Media go to the client's ports at the address of this RTSP connection (a `destination`
     // is not followed: it would let a client aim the stream at a third party).
     track.clientRtpPort = t->clientPorts->first;
@@ -364,7 +382,7 @@ RtspReply RtspServerSession::setup(const RtspRequest& r) {
     reply.interleaved = std::make_pair(rtp, static_cast<uint8_t>(rtp + 1));
   }
   setup_.push_back(track);
-  transport_ = udp ? RtspMediaTransport::Udp : RtspMediaTransport::Tcp;
+  transport_ = multicast ? RtspMediaTransport::Multicast : udp ? RtspMediaTransport::Udp : RtspMediaTransport::Tcp;
   sessionCreated_ = true;
 
   RtspReply out;
@@ -376,20 +394,29 @@ RtspReply RtspServerSession::setup(const RtspRequest& r) {
 
 std::string RtspServerSession::transportRefusal(const RtspTransportHeader& t) const {
   const bool multicast = t.delivery == RtspTransportHeader::Delivery::Multicast;
+  const auto otherTracks = [this](RtspMediaTransport wanted) -> std::string {
+    if (transport_ == RtspMediaTransport::None || transport_ == wanted) return {};
+    return transport_ == RtspMediaTransport::Tcp   ? "the session's other tracks are set up over TCP"
+           : transport_ == RtspMediaTransport::Udp ? "the session's other tracks are set up over UDP"
+                                                   : "the session's other tracks are set up over UDP multicast";
+  };
   if (t.lower == RtspTransportHeader::Lower::Tcp) {
     if (multicast) return "multicast over TCP is not a transport";
     if (!options_.tcp) return "TCP is not enabled (rtspTransports)";
-    if (transport_ == RtspMediaTransport::Udp) return "the session's other tracks are set up over UDP";
-    return {};
+    return otherTracks(RtspMediaTransport::Tcp);
   }
   if (options_.tls) return "over RTSPS, media travel only interleaved in the TLS connection (TCP)";
-  if (multicast) return "UDP multicast is not served";
+  if (multicast) {
+    if (state_ == State::Announced) return "publishing over UDP multicast is not served";
+    if (!options_.multicast || !options_.multicastGroups) return "UDP multicast is not enabled (rtspTransports)";
+    if (!read_.stream && state_ != State::Initial) return "the path has no stream";
+    return otherTracks(RtspMediaTransport::Multicast);
+  }
   if (state_ == State::Announced) return "publishing over UDP is not served (only over TCP)";
   if (!options_.udp || options_.udpRtpPort == 0) return "UDP is not enabled (rtspTransports)";
   if (!t.clientPorts || t.clientPorts->first == 0 || t.clientPorts->second == 0)
     return "UDP without client_port";
-  if (transport_ == RtspMediaTransport::Tcp) return "the session's other tracks are set up over TCP";
-  return {};
+  return otherTracks(RtspMediaTransport::Udp);
 }
 
 RtspReply RtspServerSession::play(const RtspRequest& r) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "rtsp/RtspMessage.h"
+#include "rtsp/RtspMulticast.h"
 #include "rtsp/RtspServerHandler.h"
 #include "rtsp/RtspTransportHeader.h"
 
@@ -34,7 +35,11 @@ struct RtspServerOptions {
   std::string address = ":8554";
   std::vector<RtspAuthMethod> authMethods{RtspAuthMethod::Basic};
   bool tcp = true;   // "tcp" is in rtspTransports
-  bool udp = false;  // "udp" is in rtspTransports: readers over UDP unicast (multicast: 461)
+  bool udp = false;        // "udp" is in rtspTransports: readers over UDP unicast
+  bool multicast = false;  // "multicast" is in rtspTransports: readers over UDP multicast
+  RtspMulticastOptions multicastOptions;
+  // Set by RtspServer::start when multicast is served (the server owns it).
+  RtspMulticastGroups* multicastGroups = nullptr;
   std::string rtpAddress = ":8000", rtcpAddress = ":8001";  // the server's UDP pair, when udp
   int udpReadBufferSize = 0;                                // SO_RCVBUF of the pair; 0 = OS default
   // Set by RtspServer::start once the pair is bound (0: no UDP), for SETUP's server_port.
@@ -58,7 +63,7 @@ struct RtspSetupTrack {
 };
 
 // How a session's media travel (every track of a session the same way, as gortsplib requires).
-enum class RtspMediaTransport { None, Tcp, Udp };
+enum class RtspMediaTransport { None, Tcp, Udp, Multicast };
 
 struct RtspReply {
   // WaitForSource: the path's on-demand source is starting; ask the handler's whenReadable()

@@ -119,6 +119,13 @@ std::optional<RtspTransportHeader> parseSpec(std::string_view spec, std::string*
     } else if (iequals(key, "interleaved")) {
       out.interleaved = parseRange<uint8_t>(value);
       if (!out.interleaved) return failWith(error, "invalid interleaved channels in Transport header");
+    } else if (iequals(key, "port")) {
+      out.ports = parseRange<uint16_t>(value);
+      if (!out.ports) return failWith(error, "invalid port in Transport header");
+    } else if (iequals(key, "ttl")) {
+      auto ttl = parseDecimal<uint32_t>(value);
+      if (!ttl || *ttl > 255) return failWith(error, "invalid ttl in Transport header");
+      out.ttl = static_cast<uint8_t>(*ttl);
     } else if (iequals(key, "ssrc")) {
       // Hexadecimal per RFC 2326; some cameras pad with spaces or send fewer digits.
       out.ssrc = parseHex<uint32_t>(value);
@@ -130,7 +137,7 @@ std::optional<RtspTransportHeader> parseSpec(std::string_view spec, std::string*
     } else if (iequals(key, "mode")) {
       out.mode.assign(unquote(value).substr(0, 32));
     }
-    // Other parameters (ttl, layers, append...) do not matter to a unicast player.
+    // Other parameters (layers, append...) do not matter to a player.
   }
   return out;
 }
@@ -144,6 +151,8 @@ std::string RtspTransportHeader::serialize() const {
   if (clientPorts) out += fmt::format(";client_port={}-{}", clientPorts->first, clientPorts->second);
   if (serverPorts) out += fmt::format(";server_port={}-{}", serverPorts->first, serverPorts->second);
   if (interleaved) out += fmt::format(";interleaved={}-{}", interleaved->first, interleaved->second);
+  if (ports) out += fmt::format(";port={}-{}", ports->first, ports->second);
+  if (ttl) out += fmt::format(";ttl={}", *ttl);
   if (ssrc) out += fmt::format(";ssrc={:08X}", *ssrc);
   if (!mode.empty()) out += ";mode=" + mode;
   return out;

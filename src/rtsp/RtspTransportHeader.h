@@ -1,7 +1,8 @@
 #pragma once
-// The RTSP Transport header (RFC 2326 §12.39) for unicast RTP over UDP or TCP:
+// The RTSP Transport header (RFC 2326 §12.39) for RTP over UDP (unicast or multicast) or TCP:
 //   RTP/AVP;unicast;client_port=5000-5001;server_port=6970-6971;ssrc=1A2B3C4D
 //   RTP/AVP/TCP;unicast;interleaved=0-1
+//   RTP/AVP;multicast;destination=224.1.0.1;port=8002-8003;ttl=16
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,6 +21,8 @@ struct RtspTransportHeader {
   std::optional<std::pair<uint16_t, uint16_t>> clientPorts;
   std::optional<std::pair<uint16_t, uint16_t>> serverPorts;
   std::optional<std::pair<uint8_t, uint8_t>> interleaved;
+  std::optional<std::pair<uint16_t, uint16_t>> ports;  // multicast: the group's RTP and RTCP ports
+  std::optional<uint8_t> ttl;                          // multicast
   std::optional<uint32_t> ssrc;
   std::string source;  // server address for the media, when it differs from the RTSP one
   std::string destination;

@@ -21,9 +21,9 @@ media::TrackDescription AudioTranscoding::outputFormat(const media::TrackDescrip
 }
 
 AudioTranscoding::AudioTranscoding(TrackOwner& owner, size_t outputIndex, const media::TrackDescription& source,
-                                   size_t maxPayload)
+                                   size_t historyCapacity, size_t maxPayload)
     : source_(source),
-      output_(owner, outputIndex, outputFormat(source), StreamTrack::kAudioHistoryPackets, maxPayload,
+      output_(owner, outputIndex, outputFormat(source), historyCapacity, maxPayload,
               core::random32()) {
   resetDepacketizer();
 }

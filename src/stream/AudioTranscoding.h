@@ -30,7 +30,8 @@ class AudioTranscoding : private media::AacAccessUnitSink, private media::OpusPa
   static media::TrackDescription outputFormat(const media::TrackDescription& source);
 
   // `source` must be needed(); `outputIndex` is the output track's index in the stream.
-  AudioTranscoding(TrackOwner& owner, size_t outputIndex, const media::TrackDescription& source, size_t maxPayload);
+  AudioTranscoding(TrackOwner& owner, size_t outputIndex, const media::TrackDescription& source, size_t historyCapacity,
+                   size_t maxPayload);
 
   // The Opus track readers attach to.
   const StreamTrack& output() const { return output_; }

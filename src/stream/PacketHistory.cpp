@@ -15,12 +15,14 @@ PacketHistory::PacketHistory(size_t maxCapacity, size_t initialCapacity) : maxCa
   }
   size_t capacity = std::min(initialCapacity, maxCapacity);
   mask_ = capacity - 1;
-  slots_ = std::make_unique<HistoryPacket[]>(capacity);
+  // Not value-initialized: a slot's payload bytes are written before they are read, and
+  // zeroing a history of full-size slots up front cost more than the stream's start.
+  slots_ = std::make_unique_for_overwrite<HistoryPacket[]>(capacity);
 }
 
 void PacketHistory::grow() {
   const size_t doubled = capacity() * 2;
-  auto slots = std::make_unique<HistoryPacket[]>(doubled);
+  auto slots = std::make_unique_for_overwrite<HistoryPacket[]>(doubled);
   for (size_t i = 0; i <= mask_; ++i) {
     const HistoryPacket& p = slots_[i];
     if (p.index != UINT64_MAX) slots[p.index & (doubled - 1)] = p;

@@ -8,18 +8,18 @@
 namespace sluice::stream {
 
 StreamTrack::StreamTrack(TrackOwner& owner, size_t index, const media::TrackDescription& format,
-                         size_t videoHistoryCapacity, size_t maxPayload, uint32_t ssrc)
+                         size_t historyCapacity, size_t maxPayload, uint32_t ssrc)
     : owner_(owner),
       index_(index),
       format_(format),
       maxPayload_(maxPayload),
       ssrc_(ssrc),
-      history_(format.isVideo() ? videoHistoryCapacity : kAudioHistoryPackets,
-               format.isVideo() ? std::min<size_t>(256, videoHistoryCapacity) : kAudioHistoryPackets),
+      history_(format.isVideo() ? historyCapacity : std::min(kAudioHistoryPackets, historyCapacity),
+               std::min<size_t>(format.isVideo() ? 256 : kAudioHistoryPackets, historyCapacity)),
       timeline_(format.clockRate ? format.clockRate : 90000) {
   resetShaper();
   if (AudioTranscoding::needed(format_) && index_ < kTranscodedBase)
-    transcoding_ = std::make_unique<AudioTranscoding>(owner_, kTranscodedBase + index_, format_, maxPayload_);
+    transcoding_ = std::make_unique<AudioTranscoding>(owner_, kTranscodedBase + index_, format_, historyCapacity, maxPayload_);
 }
 
 StreamTrack::~StreamTrack() = default;

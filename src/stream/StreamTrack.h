@@ -43,10 +43,11 @@ struct TrackStats {
 class StreamTrack : private media::ShapedPacketSink {
  public:
   // Audio keeps this many packets (5 s of 20 ms packets): enough to start a new reader's audio
-  // at the cached video keyframe of a camera with a long GOP.
+  // at the cached video keyframe of a camera with a long GOP; fewer if the stream's history
+  // capacity is smaller (tests and fuzzing: streamHistoryPackets is at least 256).
   static constexpr size_t kAudioHistoryPackets = 256;
 
-  StreamTrack(TrackOwner& owner, size_t index, const media::TrackDescription& format, size_t videoHistoryCapacity,
+  StreamTrack(TrackOwner& owner, size_t index, const media::TrackDescription& format, size_t historyCapacity,
               size_t maxPayload, uint32_t ssrc);
   ~StreamTrack() override;
   StreamTrack(const StreamTrack&) = delete;

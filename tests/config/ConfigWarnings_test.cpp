@@ -190,6 +190,43 @@ TEST_F(ConfigWarnings, RtspServerKeys) {
   EXPECT_FALSE(load("rtspAddress: nope\n").config);
 }
 
+TEST_F(ConfigWarnings, RtspMulticastKeys) {
+  const Config defaults = loadOk("logLevel: info\n");
+  EXPECT_EQ(defaults.multicastIPRange, "224.1.0.0/16");
+  EXPECT_EQ(defaults.multicastRTPPort, 8002);
+  EXPECT_EQ(defaults.multicastRTCPPort, 8003);
+  const Config c = loadOk("multicastIPRange: 239.5.0.0/24\nmulticastRTPPort: 9002\nmulticastRTCPPort: 9003\n");
+  EXPECT_EQ(c.multicastIPRange, "239.5.0.0/24");
+  EXPECT_EQ(c.multicastRTPPort, 9002);
+  EXPECT_EQ(countContaining(load("multicastIPRange: 239.5.0.0/24\n").warnings, "multicastIPRange"), 0u);
+
+  ConfigResult unicast = load("multicastIPRange: 10.0.0.0/8\n");
+  ASSERT_FALSE(unicast.config);
+  EXPECT_NE(unicast.error.find("multicastIPRange: '10.0.0.0/8' is not a multicast range (expected a range inside "
+                               "224.0.0.0/4, /4 to /30)"),
+            std::string::npos)
+      << unicast.error;
+  ConfigResult garbage = load("multicastIPRange: 224.1.0.0\n");
+  ASSERT_FALSE(garbage.config);
+  EXPECT_NE(garbage.error.find("invalid value '224.1.0.0' (expected an IPv4 range such as 224.1.0.0/16)"),
+            std::string::npos)
+      << garbage.error;
+  ConfigResult port = load("multicastRTPPort: 70000\n");
+  ASSERT_FALSE(port.config);
+  EXPECT_NE(port.error.find("multicastRTPPort: must be between 1 and 65535, got 70000"), std::string::npos)
+      << port.error;
+  ConfigResult odd = load("multicastRTPPort: 9001\nmulticastRTCPPort: 9002\n");
+  ASSERT_FALSE(odd.config);
+  EXPECT_NE(odd.error.find("'multicastRTPPort' must be even, got 9001"), std::string::npos) << odd.error;
+  ConfigResult apart = load("multicastRTPPort: 9000\nmulticastRTCPPort: 9005\n");
+  ASSERT_FALSE(apart.config);
+  EXPECT_NE(apart.error.find("'multicastRTCPPort' must be the one after 'multicastRTPPort' (9001), got 9005"),
+            std::string::npos)
+      << apart.error;
+  // Without 'multicast' the ports are not used, so not checked against each other.
+  EXPECT_TRUE(load("rtspTransports: [tcp]\nmulticastRTPPort: 9001\n").config);
+}
+
 TEST_F(ConfigWarnings, RtspUdpAddresses) {
   const Config defaults = loadOk("logLevel: info\n");
   EXPECT_EQ(defaults.rtpAddress, ":8000");

@@ -351,7 +351,7 @@ def test_udp_setup_refusals(server_factory):
     status, _ = c.request("SETUP", srv.rtsp_url("demo") + "/trackID=0",
                           {"Transport": "RTP/AVP;multicast;port=5000-5001, RTP/AVP;unicast"})
     assert status == 461
-    assert srv.wait_log(r"461 no offered transport is served: UDP multicast is not served; UDP without "
+    assert srv.wait_log(r"461 no offered transport is served: UDP multicast is not enabled \(rtspTransports\); UDP without "
                         r"client_port", 5), srv.log_text()[-2000:]
     assert c.request("OPTIONS", srv.rtsp_url("demo"))[0] == 200  # still connected
     # A publisher over UDP is not served (yet): 461, and ffmpeg's TCP retry works.

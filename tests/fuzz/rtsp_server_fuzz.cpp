@@ -6,7 +6,7 @@
 // echo the request's CSeq; a session never maps a channel to a track it does not have; a UDP
 // session's tracks all have client ports. The payload of each interleaved frame also goes to
 // the UDP pair's RTCP receive path (RtspUdpServer::onRtcp), from a watched address and from
-// an unknown one.
+// an unknown one. The first byte's bits 7, 6, 5 turn TCP, UDP and multicast off.
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -83,6 +83,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.udp = (data[0] & 0x40) == 0;
   options.udpRtpPort = 8000;
   options.udpRtcpPort = 8001;
+  // Multicast SETUPs (bit 5 clear) take groups from a small range (not opened: no packets).
+  static RtspMulticastGroups groups([] {
+    RtspMulticastOptions o;
+    o.groupCount = 16;
+    return o;
+  }());
+  options.multicast = (data[0] & 0x20) == 0;
+  options.multicastGroups = &groups;
   static boost::asio::io_context io;
   static RtspUdpServer udp(io);  // not opened: only its receive path is fed
   static const auto peer = std::make_shared<RtspUdpPeer>();

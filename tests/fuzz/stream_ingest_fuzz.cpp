@@ -1,9 +1,11 @@
 // module: stream
 // Feeds a stream of four tracks (H.264, H.265, PCMU, AAC mpeg4-generic) with packets and
-// sender reports in any order, with one reader taking every track (so the AAC track is also
-// transcoded to Opus) and one taking only audio. Input: records of [u8 selector][u16 length]
-// [bytes]; the selector's low 2 bits pick the track, bit 2 RTP or RTCP, bit 3 a source restart
-// (suspend + start) before it. Every delivered packet must be a well-formed RTP packet of the
+// sender reports in any order, with one reader taking every track and one taking only audio.
+// Input: records of [u8 selector][u16 length][bytes]; the selector's low 2 bits pick the
+// track, bit 2 RTP or RTCP, bit 3 a source restart (suspend + start) before it. Bits 4..6 all
+// set in the first selector also transcode the AAC track to Opus for both readers: creating
+// libavcodec's decoder is most of an input's cost, so only those inputs pay it (the
+// transcoder itself has audio_opus_transcoder_fuzz). Every delivered packet must be a well-formed RTP packet of the
 // track it was delivered for, with that track's SSRC, no larger than a history slot.
 #include <cstdlib>
 #include <cstring>
@@ -58,8 +60,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   s.start(kFormat);
   CheckingReader all, audio;
   all.stream = audio.stream = &s;
-  s.addReader(&all);
-  s.addReader(&audio, (TrackMask{1} << 2) | (TrackMask{1} << (StreamTrack::kTranscodedBase + 3)));
+  const bool transcode = size > 0 && (data[0] & 0x70) == 0x70;
+  const TrackMask sourceTracks = (TrackMask{1} << StreamTrack::kTranscodedBase) - 1;
+  const TrackMask opus = transcode ? TrackMask{1} << (StreamTrack::kTranscodedBase + 3) : 0;
+  s.addReader(&all, transcode ? kAllTracks : sourceTracks);
+  s.addReader(&audio, (TrackMask{1} << 2) | opus);
   size_t at = 0;
   while (at + 3 <= size) {
     const uint8_t selector = data[at];

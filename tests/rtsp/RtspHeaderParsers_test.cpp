@@ -70,6 +70,22 @@ TEST(RtspTransportHeader, ReadsEveryAlternativeInOrder) {
   EXPECT_EQ(parseRtspTransports(many).size(), kMaxTransportAlternatives);
 }
 
+TEST(RtspTransportHeader, MulticastGroupPortsAndTtlRoundTrip) {
+  auto t = parseRtspTransport("RTP/AVP;multicast;destination=224.1.0.7;port=8002-8003;ttl=16");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->delivery, RtspTransportHeader::Delivery::Multicast);
+  EXPECT_EQ(t->destination, "224.1.0.7");
+  EXPECT_EQ(t->ports->first, 8002);
+  EXPECT_EQ(t->ports->second, 8003);
+  EXPECT_EQ(t->ttl.value(), 16);
+  EXPECT_EQ(t->serialize(), "RTP/AVP;multicast;destination=224.1.0.7;port=8002-8003;ttl=16");
+  std::string error;
+  EXPECT_FALSE(parseRtspTransport("RTP/AVP;multicast;ttl=256", &error));
+  EXPECT_EQ(error, "invalid ttl in Transport header");
+  EXPECT_FALSE(parseRtspTransport("RTP/AVP;multicast;port=x", &error));
+  EXPECT_EQ(error, "invalid port in Transport header");
+}
+
 TEST(RtspTransportHeader, SerializesRequests) {
   RtspTransportHeader udp;
   udp.clientPorts = {{40000, 40001}};

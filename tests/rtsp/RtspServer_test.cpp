@@ -313,15 +313,83 @@ TEST_F(ServerSession, SetupTakesTheFirstOfferedTransportThatIsServed) {
   EXPECT_EQ(u.transport(), RtspMediaTransport::Udp);
 }
 
+TEST_F(ServerSession, MulticastSetupGetsTheStreamsGroupPerTrack) {
+  RtspMulticastOptions mo;
+  mo.firstGroup = 0xe0010000;  // 224.1.0.0/16
+  mo.groupCount = 1 << 16;
+  RtspMulticastGroups groups(mo);
+  options.multicast = true;
+  options.multicastOptions = mo;
+  options.multicastGroups = &groups;
+  ASSERT_EQ(s.handle(req("DESCRIBE", "rtsp://h/cam", 1)).response.statusCode, 200);
+  RtspReply a = s.handle(req("SETUP", "rtsp://h/cam/trackID=0", 2,
+                             {{"Transport", "RTP/AVP;multicast;destination=10.9.9.9;port=4000-4001"}}));
+  ASSERT_EQ(a.response.statusCode, 200) << a.logError;
+  EXPECT_EQ(s.transport(), RtspMediaTransport::Multicast);
+  // The server's group and ports, never the client's destination.
+  EXPECT_TRUE(a.response.headers.get("Transport").value_or("").starts_with(
+      "RTP/AVP;multicast;destination=224.1.0.1;port=8002-8003;ttl=16;ssrc="))
+      << a.response.headers.get("Transport").value_or("");
+  const std::string session = s.id();
+  RtspReply b = s.handle(req("SETUP", "rtsp://h/cam/trackID=1", 3,
+                             {{"Transport", "RTP/AVP;multicast"}, {"Session", session}}));
+  ASSERT_EQ(b.response.statusCode, 200) << b.logError;
+  EXPECT_TRUE(b.response.headers.get("Transport").value_or("").starts_with("RTP/AVP;multicast;destination=224.1.0.2;"));
+  // A TCP track in the same session is refused: one transport per session.
+  RtspServerSession t{handler, options, "10.0.0.8"};
+  ASSERT_EQ(t.handle(req("SETUP", "rtsp://h/cam/trackID=1", 1, {{"Transport", "RTP/AVP;multicast"}})).response.statusCode,
+            200);
+  // A second reader of the same stream gets the same group for the same track.
+  EXPECT_TRUE(t.tracks().size() == 1);
+  RtspReply c = t.handle(req("SETUP", "rtsp://h/cam/trackID=0", 2,
+                             {{"Transport", "RTP/AVP/TCP;unicast;interleaved=0-1"}, {"Session", t.id()}}));
+  EXPECT_EQ(c.response.statusCode, 461);
+  EXPECT_EQ(c.logError,
+            "no offered transport is served: the session's other tracks are set up over UDP multicast");
+  EXPECT_EQ(groups.streams(), 1u);
+  // A publisher cannot use multicast.
+  RtspServerSession p{handler, options, "10.0.0.9"};
+  const std::string sdp =
+      "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nt=0 0\r\nm=audio 0 RTP/AVP 0\r\na=control:streamid=0\r\n";
+  RtspRequest announce = req("ANNOUNCE", "rtsp://h/pub", 1, {{"Content-Type", "application/sdp"}});
+  announce.body = sdp;
+  if (p.handle(announce).response.statusCode == 200) {
+    RtspReply d = p.handle(req("SETUP", "rtsp://h/pub/streamid=0", 2, {{"Transport", "RTP/AVP;multicast;mode=record"}}));
+    EXPECT_EQ(d.response.statusCode, 461);
+    EXPECT_EQ(d.logError, "no offered transport is served: publishing over UDP multicast is not served");
+  }
+}
+
+TEST_F(ServerSession, MulticastRangeRunsOutWithAClearError) {
+  RtspMulticastOptions mo;
+  mo.firstGroup = 0xe0010000;
+  mo.groupCount = 4;  // a /30: two usable groups
+  RtspMulticastGroups groups(mo);
+  options.multicast = true;
+  options.multicastOptions = mo;
+  options.multicastGroups = &groups;
+  std::string error;
+  EXPECT_EQ(groups.groupFor(handler.stream, 0, error).value_or(0), 0xe0010001u);
+  EXPECT_EQ(groups.groupFor(handler.stream, 1, error).value_or(0), 0xe0010002u);
+  EXPECT_EQ(groups.groupFor(handler.stream, 0, error).value_or(0), 0xe0010001u);  // the same again
+  auto other = std::make_shared<stream::Stream>("other", 1024);
+  EXPECT_FALSE(groups.groupFor(other, 0, error));
+  EXPECT_EQ(error, "every address of multicastIPRange is in use");
+  // A stream that ended gives its groups back.
+  handler.stream.reset();
+  EXPECT_EQ(groups.groupFor(other, 0, error).value_or(0), 0xe0010001u);
+}
+
 TEST_F(ServerSession, NoServedTransportIs461WithTheReasons) {
-  // UDP not enabled, multicast never served: 461, the connection stays for a retry.
+  // Neither UDP nor multicast enabled: 461, the connection stays for a retry.
   RtspReply a = s.handle(req("SETUP", "rtsp://h/cam/trackID=0", 1,
                              {{"Transport", "RTP/AVP;unicast;client_port=5000-5001,RTP/AVP;multicast"}}));
   EXPECT_EQ(a.response.statusCode, 461);
   EXPECT_EQ(a.then, RtspReply::Then::Continue);
   EXPECT_EQ(
       a.logError,
-      "no offered transport is served: UDP is not enabled (rtspTransports); UDP multicast is not served");
+      "no offered transport is served: UDP is not enabled (rtspTransports); UDP multicast is not enabled "
+      "(rtspTransports)");
   options.udp = true;
   options.udpRtpPort = 8000;
   options.udpRtcpPort = 8001;
