@@ -208,9 +208,11 @@ void RtspServerConnection::process() {
         continue;
       case RtspStreamParser::Result::Request:
         if (phase_ == Phase::Control) {
+          // Every control request ends in a reply being written (parsing resumes after it), a
+          // move to the stream's worker or a close. Nothing is read here afterwards: once
+          // moved, the worker may already run this connection (TSan: phase_ raced onWorker).
           handleControlRequest(parser_.request());
-          // The reply is written (or the connection moves to a worker) before the next item.
-          if (waitingForWrite_ || phase_ != Phase::Control) return;
+          return;
         } else {
           handleWorkerRequest(parser_.request());
         }
@@ -306,7 +308,13 @@ void RtspServerConnection::writeControlTls(size_t offset) {
   boost::system::error_code ec;
   for (;;) {
     if (tls_->pending() && !tls_->drain(ec)) break;
-    if (offset == outbox_.size()) return onControlWritten({}, offset);
+    if (offset == outbox_.size()) {
+      // Completed later, as an async_write completes: not inside the process() that asked.
+      asio::post(*io_.load(), [self = shared_from_this(), gen = generation_.load(), offset] {
+        if (gen == self->generation_.load()) self->onControlWritten({}, offset);
+      });
+      return;
+    }
     const asio::const_buffer rest = asio::buffer(outbox_.data() + offset, outbox_.size() - offset);
     offset += tls_->writeSome(std::span<const asio::const_buffer>(&rest, 1), ec);
     if (ec) break;
