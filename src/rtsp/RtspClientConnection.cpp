@@ -516,12 +516,29 @@ void RtspClientConnection::notifyReady() {
 }
 
 void RtspClientConnection::receiveRtp(Track& t) {
-  t.rtpSocket.async_receive_from(
-      asio::buffer(t.rtpBuffer), t.rtpSender,
-      bindHandlerMemory(t.rtpMemory,
-                        [self = shared_from_this(), &t](const boost::system::error_code& ec, size_t n) {
-                          self->onUdpPacket(t, false, ec, n);
-                        }));
+  // Readable, then recvmmsg: what queued since the last wakeup comes in one syscall.
+  if (!t.rtpBatch) t.rtpBatch = std::make_unique<RtspDatagramBatch>();
+  t.rtpSocket.async_wait(udp::socket::wait_read,
+                         bindHandlerMemory(t.rtpMemory, [self = shared_from_this(), &t](const boost::system::error_code& ec) {
+                           self->onRtpReadable(t, ec);
+                         }));
+}
+
+void RtspClientConnection::onRtpReadable(Track& t, const boost::system::error_code& ec) {
+  if (stopped_ || ec == asio::error::operation_aborted) return;
+  if (!ec) {
+    // A few batches at most, so that one busy camera does not hold the worker.
+    for (int round = 0; round < 4; ++round) {
+      const size_t n = t.rtpBatch->receive(t.rtpSocket.native_handle());
+      for (size_t i = 0; i < n; ++i) {
+        if (!onDatagram(t, false, t.rtpBatch->sender(i), t.rtpBatch->data(i), t.rtpBatch->size(i),
+                        t.rtpBatch->truncated(i)))
+          return;
+      }
+      if (n < RtspDatagramBatch::kSize) break;
+    }
+  }
+  receiveRtp(t);  // also after an error (e.g. an ICMP error reported on the socket)
 }
 
 void RtspClientConnection::receiveRtcp(Track& t) {
@@ -529,26 +546,24 @@ void RtspClientConnection::receiveRtcp(Track& t) {
       asio::buffer(t.rtcpBuffer), t.rtcpSender,
       bindHandlerMemory(t.rtcpMemory,
                         [self = shared_from_this(), &t](const boost::system::error_code& ec, size_t n) {
-                          self->onUdpPacket(t, true, ec, n);
+                          self->onRtcpPacket(t, ec, n);
                         }));
 }
 
-void RtspClientConnection::onUdpPacket(Track& t, bool rtcp, const boost::system::error_code& ec,
-                                       size_t size) {
-  if (stopped_) return;
-  if (ec == asio::error::operation_aborted) return;
-  auto rearm = [&] { rtcp ? receiveRtcp(t) : receiveRtp(t); };
-  if (ec) {  // e.g. an ICMP error reported on the socket: keep listening
-    rearm();
-    return;
-  }
-  const udp::endpoint& sender = rtcp ? t.rtcpSender : t.rtpSender;
+void RtspClientConnection::onRtcpPacket(Track& t, const boost::system::error_code& ec, size_t size) {
+  if (stopped_ || ec == asio::error::operation_aborted) return;
+  // An error (e.g. an ICMP error reported on the socket): keep listening.
+  if (!ec && !onDatagram(t, true, t.rtcpSender, t.rtcpBuffer.data(), size, size >= t.rtcpBuffer.size())) return;
+  receiveRtcp(t);
+}
+
+bool RtspClientConnection::onDatagram(Track& t, bool rtcp, const udp::endpoint& sender, const uint8_t* data,
+                                      size_t size, bool truncated) {
   const udp::endpoint& expected = rtcp ? t.serverRtcp : t.serverRtp;
   bool portOk = config_.anyPort || !t.serverPortsKnown || sender.port() == expected.port();
   if (sender.address() != expected.address() || !portOk) {
     ++stats_.foreignUdpPackets;
-    rearm();
-    return;
+    return true;
   }
   int64_t now = core::monotonicUs();
   lastUdpRxUs_ = now;
@@ -556,19 +571,17 @@ void RtspClientConnection::onUdpPacket(Track& t, bool rtcp, const boost::system:
     udpFlowing_ = true;
     if (!readyNotified_) {
       notifyReady();
-      if (stopped_) return;
+      if (stopped_) return false;
     }
   }
-  const uint8_t* data = rtcp ? t.rtcpBuffer.data() : t.rtpBuffer.data();
-  if (size >= t.rtpBuffer.size()) {
-    ++stats_.rtpPacketsInvalid;  // filled the buffer: probably truncated
+  if (truncated) {
+    ++stats_.rtpPacketsInvalid;  // larger than the buffer: cut off
   } else if (rtcp) {
     handleRtcp(t, data, size, now);
   } else {
     handleRtp(t, data, size, now);
   }
-  if (stopped_) return;
-  rearm();
+  return !stopped_;
 }
 
 void RtspClientConnection::readTcp() {

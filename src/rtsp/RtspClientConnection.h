@@ -27,6 +27,7 @@
 #include "core/Log.h"
 #include "media/RtpReceptionStats.h"
 #include "rtsp/RtspClient.h"
+#include "rtsp/RtspDatagramBatch.h"
 #include "rtsp/RtspDigestAuth.h"
 #include "rtsp/RtspHandlerMemory.h"
 #include "rtsp/RtspMessage.h"
@@ -68,14 +69,13 @@ class RtspClientConnection : public std::enable_shared_from_this<RtspClientConne
     // UDP
     boost::asio::ip::udp::socket rtpSocket;
     boost::asio::ip::udp::socket rtcpSocket;
-    boost::asio::ip::udp::endpoint rtpSender;
     boost::asio::ip::udp::endpoint rtcpSender;
     boost::asio::ip::udp::endpoint serverRtp;
     boost::asio::ip::udp::endpoint serverRtcp;
     bool serverPortsKnown = false;
     RtspHandlerMemory rtpMemory;
     RtspHandlerMemory rtcpMemory;
-    std::array<uint8_t, 2048> rtpBuffer{};
+    std::unique_ptr<RtspDatagramBatch> rtpBatch;  // owned; made when media go over UDP
     std::array<uint8_t, 2048> rtcpBuffer{};
     // TCP
     uint8_t rtpChannel = 0;
@@ -115,7 +115,11 @@ class RtspClientConnection : public std::enable_shared_from_this<RtspClientConne
   void notifyReady();
   void receiveRtp(Track& t);
   void receiveRtcp(Track& t);
-  void onUdpPacket(Track& t, bool rtcp, const boost::system::error_code& ec, size_t size);
+  void onRtpReadable(Track& t, const boost::system::error_code& ec);
+  void onRtcpPacket(Track& t, const boost::system::error_code& ec, size_t size);
+  // One datagram from a track's RTP or RTCP socket; false when the connection ended meanwhile.
+  bool onDatagram(Track& t, bool rtcp, const boost::asio::ip::udp::endpoint& sender, const uint8_t* data,
+                  size_t size, bool truncated);
   void readTcp();
   void onTcpRead(const boost::system::error_code& ec, size_t size);
   bool drainParser();

@@ -17,8 +17,10 @@
 namespace sluice::rtsp {
 namespace {
 
-// Sender reports to the groups: a player that joins mid-stream syncs its tracks after one.
+// Sender reports to the groups: a player that joins mid-stream syncs its tracks after one. The
+// first soon after the sender starts (the tracks need a packet out before they can report).
 constexpr auto kSenderReportPeriod = std::chrono::seconds(2);
+constexpr auto kFirstSenderReport = std::chrono::milliseconds(250);
 
 sockaddr_storage groupAddress(uint32_t group, uint16_t port) {
   sockaddr_storage out{};
@@ -145,8 +147,7 @@ void RtspMulticastSender::start() {
     if (groups_[i].used) mask |= stream::TrackMask{1} << i;
   attached_ = true;
   stream_->addReader(this, mask);
-  sendSenderReports();
-  armTick();
+  armTick(kFirstSenderReport);
 }
 
 void RtspMulticastSender::onStreamPacket(size_t track, const stream::HistoryPacket& packet) {
@@ -164,12 +165,12 @@ void RtspMulticastSender::onStreamEnded(const std::string&) {
   attached_ = false;
 }
 
-void RtspMulticastSender::armTick() {
-  tick_.expires_after(kSenderReportPeriod);
+void RtspMulticastSender::armTick(std::chrono::milliseconds after) {
+  tick_.expires_after(after);
   tick_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
     if (ec || !*alive) return;
     if (attached_) sendSenderReports();
-    armTick();
+    armTick(kSenderReportPeriod);
   });
 }
 

@@ -13,6 +13,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
@@ -94,7 +95,7 @@ class RtspMulticastSender : private stream::StreamReader {
  private:
   void onStreamPacket(size_t track, const stream::HistoryPacket& packet) override;
   void onStreamEnded(const std::string& reason) override;
-  void armTick();
+  void armTick(std::chrono::milliseconds after);
   void sendSenderReports();
   bool onThread() const { return io_.get_executor().running_in_this_thread(); }
 

@@ -25,6 +25,7 @@ RtspStreamParser::Limits serverLimits() {
   l.maxHeaderBytes = 16 * 1024;
   l.maxBodyBytes = 64 * 1024;
   l.maxHeaderCount = 64;
+  l.initialCapacity = 4 * 1024;  // a reader's requests; a publisher's media get reserve()d
   return l;
 }
 constexpr size_t kMaxGather = 64;  // packets per writev
@@ -395,6 +396,7 @@ void RtspServerConnection::onWorker(RtspReply reply) {
     }
     publishing_ = true;
     phase_ = Phase::Recording;
+    parser_.reserve(72 * 1024);  // the publisher's media: large reads, any frame fits
     {
       std::lock_guard lock(infoMutex_);
       info_.state = "publish";

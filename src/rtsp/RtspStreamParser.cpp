@@ -9,9 +9,6 @@
 namespace sluice::rtsp {
 namespace {
 
-// Room for the largest interleaved frame (4 + 65535 bytes) and the largest header block,
-// so that only message bodies ever make the buffer grow.
-constexpr size_t kInitialCapacity = 72 * 1024;
 // Below this much free tail space, prepare() moves the unconsumed bytes to the front.
 constexpr size_t kCompactThreshold = 8 * 1024;
 
@@ -53,7 +50,15 @@ bool splitRequestLine(std::string_view line, RtspRequest& out) {
 }  // namespace
 
 RtspStreamParser::RtspStreamParser(Limits limits) : limits_(limits) {
-  buf_.resize(std::max(kInitialCapacity, limits_.maxHeaderBytes + 1));
+  buf_.resize(std::max<size_t>(limits_.initialCapacity, 1024));
+}
+
+void RtspStreamParser::reserve(size_t capacity) {
+  if (buf_.size() >= capacity) return;
+  std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+  end_ -= begin_;
+  begin_ = 0;
+  buf_.resize(capacity);
 }
 
 std::span<uint8_t> RtspStreamParser::prepare() {
@@ -66,8 +71,8 @@ std::span<uint8_t> RtspStreamParser::prepare() {
     begin_ = 0;
   }
   if (end_ == buf_.size()) {
-    // Only reachable while a body larger than the buffer is pending (next() sizes the
-    // buffer for it); growing a little keeps the caller from spinning on an empty span.
+    // A header block larger than the buffer so far (bounded by maxHeaderBytes in next()), or
+    // a body or frame that next() has not sized the buffer for yet: grow.
     buf_.resize(buf_.size() + kCompactThreshold);
   }
   return {buf_.data() + end_, buf_.size() - end_};
@@ -117,7 +122,10 @@ RtspStreamParser::Result RtspStreamParser::next() {
   if (p[0] == '$') {
     if (avail < 4) return Result::NeedMore;
     size_t len = (static_cast<size_t>(p[2]) << 8) | p[3];
-    if (avail < 4 + len) return Result::NeedMore;
+    if (avail < 4 + len) {
+      reserve(4 + len);  // once per connection at most: the buffer keeps its size
+      return Result::NeedMore;
+    }
     frame_ = RtspInterleavedFrame{p[1], p + 4, len};
     begin_ += 4 + len;
     scanned_ = 0;

@@ -27,6 +27,11 @@ class RtspStreamParser {
     size_t maxHeaderBytes = 64 * 1024;  // start line + headers + blank line
     size_t maxBodyBytes = 1024 * 1024;
     size_t maxHeaderCount = 256;
+    // The buffer's first size. Large by default: room for the largest interleaved frame
+    // (4 + 65535 bytes), so a camera's media are read in large reads from the start. A
+    // server connection starts small (a reader only sends requests and receiver reports) and
+    // grows, by frame or body, or with reserve() when it starts publishing.
+    size_t initialCapacity = 72 * 1024;
   };
   enum class Result { NeedMore, Request, Response, Interleaved, Error };
 
@@ -49,6 +54,8 @@ class RtspStreamParser {
   const RtspInterleavedFrame& frame() const { return frame_; }
   const std::string& error() const { return error_; }
   size_t buffered() const { return end_ - begin_; }
+  // Makes the buffer at least `capacity` bytes (kept bytes stay).
+  void reserve(size_t capacity);
 
  private:
   Result fail(std::string message);

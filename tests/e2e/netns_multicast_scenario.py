@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import sluice_e2e as e2e  # noqa: E402
 
 RANGE = "239.5.0.0/16"
+PUBLISH_TRANSPORTS = ("tcp",)  # how ffmpeg publishes the camera's stream into a path of its own
 
 
 def run(argv: list[str], timeout: float) -> subprocess.CompletedProcess:
@@ -119,7 +120,9 @@ def main() -> int:
         while rtp_port == 0 or rtp_port % 2:
             rtp_port = e2e.free_port("udp")
         api_port = e2e.free_port("tcp")
-        srv = e2e.Server(work, {"cam": {"source": m.group(1) + "cam1", "rtspTransport": "tcp"}}, log_level="info",
+        paths = {"cam": {"source": m.group(1) + "cam1", "rtspTransport": "tcp"}}
+        paths.update({f"pub{t}": {} for t in PUBLISH_TRANSPORTS})  # no source: takes a publisher
+        srv = e2e.Server(work, paths, log_level="info",
                          extra={"rtspTransports": ["multicast", "tcp"], "multicastIPRange": RANGE,
                                 "multicastRTPPort": rtp_port, "multicastRTCPPort": rtp_port + 1,
                                 "api": True, "apiAddress": f"{e2e.LOOPBACK}:{api_port}"}).start()
@@ -162,6 +165,25 @@ def main() -> int:
             result["gstreamer_eos"] = r.returncode == 0 or "Got EOS from element" in r.stdout
             if not result["gstreamer_eos"]:
                 result["gstreamer_output"] = (r.stdout + r.stderr)[-1500:]
+
+        # ffmpeg publishes the camera's stream (1080p H.264 + G.711, copied) into a path of its
+        # own; a multicast player reads that back like any other stream.
+        result["published"] = {}
+        for t in PUBLISH_TRANSPORTS:
+            pub = e2e.Proc(f"ffmpeg-publish-{t}", ["ffmpeg", "-hide_banner", "-nostdin", "-v", "error",
+                                                 "-rtsp_transport", "tcp", "-i", m.group(1) + "cam1", "-c", "copy",
+                                                 "-f", "rtsp", "-rtsp_transport", t, srv.rtsp_url(f"pub{t}")],
+                           work / f"publish-{t}.log").start()
+            try:
+                srv.wait_path(f"pub{t}", ready=True, timeout=20)
+                r = run(["ffprobe", "-rtsp_transport", "udp_multicast", "-v", "error", "-show_entries",
+                         "stream=codec_type,codec_name", "-of", "json", srv.rtsp_url(f"pub{t}")], 40)
+                streams = json.loads(r.stdout or "{}").get("streams", []) if r.returncode == 0 else []
+                frames, errors = ffmpeg_frames(srv.rtsp_url(f"pub{t}"), 4)
+                result["published"][t] = {"codecs": sorted((s["codec_type"], s["codec_name"]) for s in streams),
+                                          "frames": frames, "errors": errors if frames < 90 else ""}
+            finally:
+                pub.stop()
 
         # Every reader gone: the groups fall silent (nothing is sent for no one).
         time.sleep(1.5)

@@ -1,6 +1,7 @@
 """Sluice's RTSP server over UDP multicast (issue 10): ffprobe, ffmpeg and GStreamer's rtspsrc
-read a pulled camera (1080p H.264 + G.711) from the groups Sluice sends to, one per track, in
-a private network namespace whose lo carries multicast (netns_multicast_scenario.py).
+read a pulled camera (1080p H.264 + G.711) from the groups Sluice sends to, one per track, and
+a stream ffmpeg publishes into Sluice is read back the same way, in a private network
+namespace whose lo carries multicast (netns_multicast_scenario.py).
 
 Every process is started here and stopped by its PID; every wait is bounded.
 """
@@ -46,6 +47,9 @@ def test_multicast_readers_get_every_track_from_one_group_per_track(av1080, tmp_
     if "gstreamer_eos" in r:
         assert r["gstreamer_eos"], r.get("gstreamer_output")
     assert r["while_reading"] > 20, r["while_reading"]
+    # A stream ffmpeg publishes is read back over multicast with its codecs.
+    for transport, got in r["published"].items():
+        assert got["codecs"] == [["audio", "pcm_mulaw"], ["video", "h264"]] and got["frames"] >= 90, (transport, got)
     assert r["after_readers_left"] == 0, "the groups kept receiving after every reader left"
     assert r["tcp_frames"] >= 60, r
     assert r["server_alive"]

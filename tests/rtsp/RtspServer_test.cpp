@@ -4,7 +4,10 @@
 // stream's packets framed as '$' + channel + length, a publisher's frames reach the stream.
 #include "rtsp/RtspServer.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <gtest/gtest.h>
 
 #include <boost/asio/connect.hpp>
@@ -1172,4 +1175,100 @@ TEST_F(UdpServerShortIdle, AUdpReaderIsKeptByItsReportsAndClosedWithoutThem) {
   const double after = std::chrono::duration<double>(std::chrono::steady_clock::now() - silent).count();
   EXPECT_GE(after, 1.0);
   EXPECT_TRUE(closedByServer(s));
+}
+
+namespace {
+
+// Datagrams that reach `s` within `ms` (non-blocking socket).
+std::vector<std::vector<uint8_t>> drain(int fd, int ms) {
+  std::vector<std::vector<uint8_t>> out;
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < end) {
+    uint8_t buf[2048];
+    const ssize_t n = ::recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n > 0) {
+      out.emplace_back(buf, buf + n);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
+  return out;
+}
+
+int boundUdp(uint32_t ip, uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(ip);
+  a.sin_port = htons(port);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+}  // namespace
+
+// The sender itself, with a unicast loopback "range" so that no multicast route is needed: each
+// packet of a track reaches that track's address once, whatever the number of readers; sender
+// reports go to the RTCP port; the last reader letting go stops it.
+TEST(RtspMulticast, OneSenderPerStreamWritesEachPacketOnceToItsTracksGroup) {
+  const uint16_t rtpPort = 39000 + static_cast<uint16_t>(::getpid() % 500) * 2;
+  RtspMulticastOptions mo;
+  mo.firstGroup = 0x7f000a00;  // 127.0.10.0/30: groups 127.0.10.1 and 127.0.10.2
+  mo.groupCount = 4;
+  mo.rtpPort = rtpPort;
+  mo.rtcpPort = rtpPort + 1;
+  const int videoRtp = boundUdp(0x7f000a01, rtpPort), audioRtp = boundUdp(0x7f000a02, rtpPort);
+  const int videoRtcp = boundUdp(0x7f000a01, rtpPort + 1);
+  if (videoRtp < 0 || audioRtp < 0 || videoRtcp < 0) GTEST_SKIP() << "test ports taken";
+  RtspMulticastGroups groups(mo);
+  std::string error;
+  ASSERT_TRUE(groups.open(error)) << error;
+  auto st = std::make_shared<stream::Stream>("cam", 1024);
+  st->start(videoAndPcmu());
+  ASSERT_EQ(groups.groupFor(st, 0, error).value_or(0), 0x7f000a01u);
+  ASSERT_EQ(groups.groupFor(st, 1, error).value_or(0), 0x7f000a02u);
+
+  boost::asio::io_context io;
+  std::shared_ptr<RtspMulticastSender> a, b;
+  boost::asio::post(io, [&] {
+    a = groups.join(st, io);
+    b = groups.join(st, io);  // a second reader shares the sender
+    uint16_t seq = 1;
+    for (int i = 0; i < 10; ++i) {
+      auto v = rtp(96, seq, seq * 3000u, 100, i == 0 ? 0x65 : 0x41);
+      ++seq;
+      st->ingestRtp(0, v.data(), v.size());
+      auto au = rtp(0, seq, seq * 160u, 160, 0xff);
+      st->ingestRtp(1, au.data(), au.size());
+    }
+  });
+  io.run_for(std::chrono::milliseconds(400));  // past the first sender report (250 ms)
+  io.restart();
+  EXPECT_EQ(a, b);
+  const auto video = drain(videoRtp, 100), audio = drain(audioRtp, 100);
+  // The IDR's first access unit leaves as STAP-A [SPS, PPS] + the slice: 11 video packets.
+  EXPECT_EQ(video.size(), 11u);
+  EXPECT_EQ(audio.size(), 10u);
+  for (const auto& p : video) EXPECT_EQ(media::readSsrc(p.data()), st->findTrack(0)->ssrc());
+  for (const auto& p : audio) EXPECT_EQ(media::readSsrc(p.data()), st->findTrack(1)->ssrc());
+  const auto reports = drain(videoRtcp, 100);
+  ASSERT_GE(reports.size(), 1u);
+  EXPECT_EQ(reports[0][1], 200);  // RTCP SR
+  EXPECT_EQ(groups.stats().packetsSent.load(), 21u);
+
+  // Both readers leave: no more packets.
+  boost::asio::post(io, [&] {
+    a.reset();
+    b.reset();
+    auto v = rtp(96, 100, 300000u, 100, 0x41);
+    st->ingestRtp(0, v.data(), v.size());
+  });
+  io.run_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(drain(videoRtp, 50).empty());
+  ::close(videoRtp);
+  ::close(audioRtp);
+  ::close(videoRtcp);
 }

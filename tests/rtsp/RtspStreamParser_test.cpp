@@ -15,6 +15,42 @@ void feedAll(RtspStreamParser& p, std::string_view bytes) {
   ASSERT_EQ(n, bytes.size());
 }
 
+// A server connection's parser starts at 4 KB (readers only send requests) and grows for what
+// does not fit: a 60 KB interleaved frame, a 10 KB header block, fed in 1 KB reads.
+TEST(RtspStreamParser, SmallInitialBufferGrowsForLargeFramesAndHeaders) {
+  RtspStreamParser::Limits limits;
+  limits.initialCapacity = 4 * 1024;
+  limits.maxHeaderBytes = 16 * 1024;
+  RtspStreamParser parser(limits);
+  std::string bytes = "$";
+  bytes += '\x02';
+  bytes += static_cast<char>(60000 >> 8);
+  bytes += static_cast<char>(60000 & 0xff);
+  bytes += std::string(60000, 'x');
+  bytes += "OPTIONS rtsp://h/ RTSP/1.0\r\nCSeq: 1\r\nX-Long: " + std::string(10000, 'a') + "\r\n\r\n";
+  size_t fed = 0, frames = 0, requests = 0;
+  while (fed < bytes.size() || parser.buffered() > 0) {
+    Result r = parser.next();
+    if (r == Result::Interleaved) {
+      ++frames;
+      EXPECT_EQ(parser.frame().size, 60000u);
+      EXPECT_EQ(parser.frame().data[59999], 'x');
+      continue;
+    }
+    if (r == Result::Request) {
+      ++requests;
+      EXPECT_EQ(parser.request().headers.get("X-Long").value_or("").size(), 10000u);
+      continue;
+    }
+    ASSERT_EQ(r, Result::NeedMore) << parser.error();
+    if (fed == bytes.size()) break;
+    const size_t n = std::min<size_t>(1024, bytes.size() - fed);
+    fed += parser.feed(reinterpret_cast<const uint8_t*>(bytes.data()) + fed, n);
+  }
+  EXPECT_EQ(frames, 1u);
+  EXPECT_EQ(requests, 1u);
+}
+
 TEST(RtspStreamParser, ParsesResponseWithBody) {
   RtspStreamParser p;
   feedAll(p,
