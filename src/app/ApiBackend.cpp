@@ -1,5 +1,6 @@
 #include "app/ApiBackend.h"
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -42,7 +43,8 @@ http::ApiTrack apiTrack(const media::TrackDescription& t) {
   out.codec = t.apiName();
   if (const auto* h264 = std::get_if<media::H264Codec>(&t.codec)) {
     media::H264SpsInfo sps;
-    if (h264->sets && media::parseSps(h264->sets->sps.data(), h264->sets->sps.size(), sps) == media::SpsError::None) {
+    if (h264->sets &&
+        media::parseSps(h264->sets->sps.data(), h264->sets->sps.size(), sps) == media::SpsError::None) {
       out.props = {{"width", int64_t{sps.width}},
                    {"height", int64_t{sps.height}},
                    {"profile", std::string(h264ProfileName(sps.profileIdc))},
@@ -50,16 +52,19 @@ http::ApiTrack apiTrack(const media::TrackDescription& t) {
     }
   } else if (const auto* h265 = std::get_if<media::H265Codec>(&t.codec)) {
     media::H265SpsInfo sps;
-    if (h265->sets &&
-        media::parseH265Sps(h265->sets->sps.data(), h265->sets->sps.size(), sps) == media::H265PsError::None) {
+    if (h265->sets && media::parseH265Sps(h265->sets->sps.data(), h265->sets->sps.size(), sps) ==
+                          media::H265PsError::None) {
       out.props = {{"width", int64_t{sps.width}}, {"height", int64_t{sps.height}}};
     }
   } else if (const auto* g711 = std::get_if<media::G711Codec>(&t.codec)) {
-    out.props = {{"muLaw", g711->muLaw}, {"sampleRate", int64_t{t.clockRate}}, {"channelCount", int64_t{t.channels}}};
+    out.props = {
+        {"muLaw", g711->muLaw}, {"sampleRate", int64_t{t.clockRate}}, {"channelCount", int64_t{t.channels}}};
   } else if (std::holds_alternative<media::OpusCodec>(t.codec)) {
     out.props = {{"channelCount", int64_t{t.channels}}};
   } else if (const auto* aac = std::get_if<media::Mpeg4AudioCodec>(&t.codec)) {
-    out.props = {{"sampleRate", int64_t{aac->config().outputSampleRate ? aac->config().outputSampleRate : aac->config().sampleRate}}, {"channelCount", int64_t{aac->config().channels}}};
+    out.props = {{"sampleRate", int64_t{aac->config().outputSampleRate ? aac->config().outputSampleRate
+                                                                       : aac->config().sampleRate}},
+                 {"channelCount", int64_t{aac->config().channels}}};
   }
   return out;
 }
@@ -139,8 +144,9 @@ int ApiBackend::deleteConfigPath(const std::string& name, std::string& error) {
 std::vector<http::PathItem> ApiBackend::paths() {
   std::vector<webrtc::WebrtcSessionInfo> sessions;
   if (app_.webrtcEnabled()) sessions = app_.webrtc().listSessions();
-  std::vector<rtsp::RtspConnectionInfo> rtspConns;
+  std::vector<rtsp::RtspConnectionInfo> rtspConns, rtspsConns;
   if (app_.rtspServer()) rtspConns = app_.rtspServer()->connections();
+  if (app_.rtspsServer()) rtspsConns = app_.rtspsServer()->connections();
   std::vector<http::PathItem> out;
   // Configured paths and those created from a regex path (confName is then the regex's).
   std::map<std::string, std::string> confNames;
@@ -157,7 +163,12 @@ std::vector<http::PathItem> ApiBackend::paths() {
       item.confName = name;
     }
     if (path->sourceKind()) item.source = http::ApiPeer{path->sourceKind(), ""};
-    if (path->publisher) item.source = http::ApiPeer{"rtspSession", path->publisher->sessionId};
+    if (path->publisher) {
+      const std::string& id = path->publisher->sessionId;
+      const bool tls = std::any_of(rtspsConns.begin(), rtspsConns.end(),
+                                   [&](const rtsp::RtspConnectionInfo& c) { return c.sessionId == id; });
+      item.source = http::ApiPeer{tls ? "rtspsSession" : "rtspSession", id};
+    }
     const stream::StreamStats& st = path->stream()->stats();
     item.ready = path->ready();
     int64_t since = st.readySinceUnixMs.load(std::memory_order_relaxed);
@@ -175,6 +186,11 @@ std::vector<http::PathItem> ApiBackend::paths() {
     for (const auto& c : rtspConns) {
       if (c.path != name || c.state != "read") continue;
       item.readers.push_back({"rtspSession", c.sessionId});
+      item.outboundBytes += c.bytesSent;
+    }
+    for (const auto& c : rtspsConns) {
+      if (c.path != name || c.state != "read") continue;
+      item.readers.push_back({"rtspsSession", c.sessionId});
       item.outboundBytes += c.bytesSent;
     }
     out.push_back(std::move(item));
@@ -195,8 +211,8 @@ std::vector<http::WebrtcSessionItem> ApiBackend::webrtcSessions() {
     i.peerConnectionEstablished = s.state == "connected";
     if (!s.remoteCandidate.empty()) {
       auto colon = s.remoteCandidate.rfind(':');
-      i.remoteCandidate =
-          "prflx/" + s.remoteProtocol + "/" + s.remoteCandidate.substr(0, colon) + "/" + s.remoteCandidate.substr(colon + 1);
+      i.remoteCandidate = "prflx/" + s.remoteProtocol + "/" + s.remoteCandidate.substr(0, colon) + "/" +
+                          s.remoteCandidate.substr(colon + 1);
     }
     i.state = "read";
     i.path = s.path;
@@ -219,12 +235,13 @@ int ApiBackend::kickWebrtcSession(const std::string& id, std::string& error) {
   return app_.webrtc().kickSession(id, error);
 }
 
-bool ApiBackend::rtspEnabled() { return app_.rtspServer() != nullptr; }
+namespace {
 
-std::vector<http::RtspConnItem> ApiBackend::rtspConns() {
+// The API's view of one RTSP or RTSPS server's connections and sessions.
+std::vector<http::RtspConnItem> connItems(const rtsp::RtspServer* server) {
   std::vector<http::RtspConnItem> out;
-  if (!app_.rtspServer()) return out;
-  for (const auto& c : app_.rtspServer()->connections()) {
+  if (!server) return out;
+  for (const auto& c : server->connections()) {
     http::RtspConnItem i;
     i.id = c.id;
     i.created = c.created;
@@ -237,10 +254,10 @@ std::vector<http::RtspConnItem> ApiBackend::rtspConns() {
   return out;
 }
 
-std::vector<http::RtspSessionItem> ApiBackend::rtspSessions() {
+std::vector<http::RtspSessionItem> sessionItems(const rtsp::RtspServer* server) {
   std::vector<http::RtspSessionItem> out;
-  if (!app_.rtspServer()) return out;
-  for (const auto& c : app_.rtspServer()->connections()) {
+  if (!server) return out;
+  for (const auto& c : server->connections()) {
     if (!c.hasSession) continue;
     http::RtspSessionItem i;
     i.id = c.sessionId;
@@ -268,12 +285,28 @@ std::vector<http::RtspSessionItem> ApiBackend::rtspSessions() {
   return out;
 }
 
-int ApiBackend::kickRtspSession(const std::string& id, std::string& error) {
-  if (!app_.rtspServer() || !app_.rtspServer()->kick(id)) {
+int kickSession(rtsp::RtspServer* server, const std::string& id, std::string& error) {
+  if (!server || !server->kick(id)) {
     error = "session not found";
     return 404;
   }
   return 200;
+}
+
+}  // namespace
+
+bool ApiBackend::rtspEnabled() { return app_.rtspServer() != nullptr; }
+std::vector<http::RtspConnItem> ApiBackend::rtspConns() { return connItems(app_.rtspServer()); }
+std::vector<http::RtspSessionItem> ApiBackend::rtspSessions() { return sessionItems(app_.rtspServer()); }
+int ApiBackend::kickRtspSession(const std::string& id, std::string& error) {
+  return kickSession(app_.rtspServer(), id, error);
+}
+
+bool ApiBackend::rtspsEnabled() { return app_.rtspsServer() != nullptr; }
+std::vector<http::RtspConnItem> ApiBackend::rtspsConns() { return connItems(app_.rtspsServer()); }
+std::vector<http::RtspSessionItem> ApiBackend::rtspsSessions() { return sessionItems(app_.rtspsServer()); }
+int ApiBackend::kickRtspsSession(const std::string& id, std::string& error) {
+  return kickSession(app_.rtspsServer(), id, error);
 }
 
 http::SluiceCounters ApiBackend::sluiceCounters() {
@@ -287,8 +320,7 @@ http::SluiceCounters ApiBackend::sluiceCounters() {
     c.extra.push_back(
         {"sluice_egress_datagrams_dropped_total", {}, static_cast<double>(t.datagramsDropped), true});
     c.extra.push_back({"sluice_egress_bytes_total", {}, static_cast<double>(t.bytesSent), true});
-    c.extra.push_back(
-        {"sluice_webrtc_inbox_dropped_total", {}, static_cast<double>(t.inboxDropped), true});
+    c.extra.push_back({"sluice_webrtc_inbox_dropped_total", {}, static_cast<double>(t.inboxDropped), true});
   }
   for (const auto& pc : app_.config().paths) {
     Path* path = app_.findPath(pc.name);
@@ -327,10 +359,11 @@ http::SluiceCounters ApiBackend::sluiceCounters() {
     if (!path || !path->ready()) continue;
     const stream::StreamFormat format = path->stream()->formatSnapshot();
     for (size_t i = 0; i < format.size(); ++i) {
-      c.extra.push_back({"sluice_path_track_info",
-                         {{"name", pc.name}, {"track", std::to_string(i + 1)}, {"codec", format[i].apiName()}},
-                         1.0,
-                         false});
+      c.extra.push_back(
+          {"sluice_path_track_info",
+           {{"name", pc.name}, {"track", std::to_string(i + 1)}, {"codec", format[i].apiName()}},
+           1.0,
+           false});
     }
   }
   // Streams whose audio is being transcoded to Opus right now (0 when nobody listens).

@@ -34,6 +34,10 @@ class ApiBackend : public http::ControlApiBackend, public http::MetricsBackend {
   std::vector<http::RtspConnItem> rtspConns() override;
   std::vector<http::RtspSessionItem> rtspSessions() override;
   int kickRtspSession(const std::string& id, std::string& error) override;
+  bool rtspsEnabled() override;
+  std::vector<http::RtspConnItem> rtspsConns() override;
+  std::vector<http::RtspSessionItem> rtspsSessions() override;
+  int kickRtspsSession(const std::string& id, std::string& error) override;
 
   http::SluiceCounters sluiceCounters() override;
 

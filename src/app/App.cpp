@@ -16,6 +16,7 @@
 #include "core/Log.h"
 #include "core/ServiceWatchdog.h"
 #include "core/SystemdNotify.h"
+#include "core/TlsContext.h"
 #include "core/UrlRedaction.h"
 #include "http/ControlApiRoutes.h"
 #include "http/MetricsRoutes.h"
@@ -156,6 +157,10 @@ void App::applyConfig(config::Config next) {
   warnRestart("multicastIPRange", next.multicastIPRange != config_.multicastIPRange);
   warnRestart("multicastRTPPort", next.multicastRTPPort != config_.multicastRTPPort);
   warnRestart("multicastRTCPPort", next.multicastRTCPPort != config_.multicastRTCPPort);
+  warnRestart("rtspEncryption", next.rtspEncryption != config_.rtspEncryption);
+  warnRestart("rtspsAddress", next.rtspsAddress != config_.rtspsAddress);
+  warnRestart("rtspServerKey", next.rtspServerKey != config_.rtspServerKey);
+  warnRestart("rtspServerCert", next.rtspServerCert != config_.rtspServerCert);
   warnRestart("writeQueueSize", next.writeQueueSize != config_.writeQueueSize);
   warnRestart("workerThreads", next.workerThreads != config_.workerThreads);
   warnRestart("httpMaxConnectionsPerClient",
@@ -286,8 +291,9 @@ size_t App::readerCount(const std::string& name) {
   if (webrtc_) {
     for (const auto& s : webrtc_->listSessions()) n += s.path == name;
   }
-  if (rtsp_) {
-    for (const auto& c : rtsp_->connections()) n += c.state == "read" && c.path == name;
+  for (rtsp::RtspServer* server : {rtsp_.get(), rtsps_.get()}) {
+    if (!server) continue;
+    for (const auto& c : server->connections()) n += c.state == "read" && c.path == name;
   }
   return n;
 }
@@ -311,6 +317,14 @@ void App::removePath(const std::string& name) {
   paths_.erase(it);
 }
 
+bool App::publishesOverTls(const std::string& sessionId) const {
+  if (!rtsps_) return false;
+  for (const auto& c : rtsps_->connections()) {
+    if (c.sessionId == sessionId && c.state == "publish") return true;
+  }
+  return false;
+}
+
 void App::updateHooks() {
   // Listing sessions copies every session's figures under the WebRTC server's lock: done only
   // when a hook needs readers or connections.
@@ -326,7 +340,7 @@ void App::updateHooks() {
     s.available = path->ready();
     s.online = path->online();
     if (path->publisher) {
-      s.sourceType = "rtspSession";
+      s.sourceType = publishesOverTls(path->publisher->sessionId) ? "rtspsSession" : "rtspSession";
       s.sourceId = path->publisher->sessionId;
     } else if (path->sourceKind()) {
       s.sourceType = path->sourceKind();
@@ -345,11 +359,15 @@ void App::updateHooks() {
       connections.push_back({s.id, "webRTCSession"});
     }
   }
-  if (rtsp_) {
-    for (const auto& c : rtsp_->connections()) {
-      connections.push_back({c.id, "rtspConn"});
-      if (c.state == "read")
-        readers.push_back({c.sessionId.empty() ? c.id : c.sessionId, c.path, c.query, "rtspSession"});
+  for (rtsp::RtspServer* server : {rtsp_.get(), rtsps_.get()}) {
+    if (!server) continue;
+    const bool tls = server == rtsps_.get();
+    for (const auto& c : server->connections()) {
+      connections.push_back({c.id, tls ? "rtspsConn" : "rtspConn"});
+      if (c.state == "read") {
+        readers.push_back({c.sessionId.empty() ? c.id : c.sessionId, c.path, c.query,
+                           tls ? "rtspsSession" : "rtspSession"});
+      }
     }
   }
   hooks_->update(states, readers, connections);
@@ -361,8 +379,9 @@ void App::checkOnDemandPaths() {
   if (webrtc_) {
     for (const auto& s : webrtc_->listSessions()) ++readers[s.path];
   }
-  if (rtsp_) {
-    for (const auto& c : rtsp_->connections()) readers[c.path] += c.state == "read";
+  for (rtsp::RtspServer* server : {rtsp_.get(), rtsps_.get()}) {
+    if (!server) continue;
+    for (const auto& c : server->connections()) readers[c.path] += c.state == "read";
   }
   auto now = std::chrono::steady_clock::now();
   std::vector<std::string> remove;
@@ -468,20 +487,42 @@ bool App::start(std::string& error) {
     ro.readTimeout = config_.readTimeout;
     ro.writeTimeout = config_.writeTimeout;
     rtspBridge_ = std::make_unique<RtspBridge>(*this);
-    rtsp_ = std::make_unique<rtsp::RtspServer>(control_, *rtspBridge_, std::move(ro));
-    if (!rtsp_->start(error)) {
-      error = "unable to open the RTSP listener: " + error;
-      return false;
+    if (config_.rtspEncryption != config::RtspEncryption::No) {
+      // RTSPS: the same server over TLS, media only interleaved in it (no UDP pair).
+      rtsp::RtspServerOptions tlsOptions = ro;
+      tlsOptions.address = config_.rtspsAddress;
+      tlsOptions.udp = false;
+      tlsOptions.multicast = false;
+      tlsOptions.tls = core::TlsContext::load(config_.rtspServerCert, config_.rtspServerKey, error);
+      if (!tlsOptions.tls) {
+        error = "unable to open the RTSPS listener: " + error;
+        return false;
+      }
+      const std::string fingerprint = tlsOptions.tls->fingerprint();
+      rtsps_ = std::make_unique<rtsp::RtspServer>(control_, *rtspBridge_, std::move(tlsOptions));
+      if (!rtsps_->start(error)) {
+        error = "unable to open the RTSPS listener: " + error;
+        return false;
+      }
+      log::info("[RTSPS] listener opened on {} (TCP/TLS, certificate SHA-256 {})", config_.rtspsAddress,
+                fingerprint);
     }
-    std::string udpPart, multicastPart;
-    if (rtsp_->udp())
-      udpPart = fmt::format(", {} (UDP/RTP), {} (UDP/RTCP)", config_.rtpAddress, config_.rtcpAddress);
-    if (rtsp_->multicast()) {
-      multicastPart = fmt::format(", multicast {} on ports {}/{}", config_.multicastIPRange,
-                                  config_.multicastRTPPort, config_.multicastRTCPPort);
+    if (config_.rtspEncryption != config::RtspEncryption::Strict) {
+      rtsp_ = std::make_unique<rtsp::RtspServer>(control_, *rtspBridge_, std::move(ro));
+      if (!rtsp_->start(error)) {
+        error = "unable to open the RTSP listener: " + error;
+        return false;
+      }
+      std::string udpPart, multicastPart;
+      if (rtsp_->udp())
+        udpPart = fmt::format(", {} (UDP/RTP), {} (UDP/RTCP)", config_.rtpAddress, config_.rtcpAddress);
+      if (rtsp_->multicast()) {
+        multicastPart = fmt::format(", multicast {} on ports {}/{}", config_.multicastIPRange,
+                                    config_.multicastRTPPort, config_.multicastRTCPPort);
+      }
+      log::info("[RTSP] listener opened on {} (TCP){}{}", config_.rtspAddress, udpPart, multicastPart);
+      hooks_->setRtspPort(rtsp_->port());
     }
-    log::info("[RTSP] listener opened on {} (TCP){}{}", config_.rtspAddress, udpPart, multicastPart);
-    hooks_->setRtspPort(rtsp_->port());
   }
 
   apiBackend_ = std::make_unique<ApiBackend>(*this);
@@ -577,6 +618,7 @@ void App::stop() {
   if (http_) http_->stop();
   for (auto& s : auxServers_) s->stop();
   if (rtsp_) rtsp_->stop();
+  if (rtsps_) rtsps_->stop();
   for (auto& [name, path] : paths_) path->stop();
   if (hooks_) hooks_->stopAll();
   if (webrtc_) webrtc_->stop();

@@ -64,8 +64,10 @@ class App {
   void whenReady(const std::string& name, std::function<void(bool ready)> done, const std::string& query = "");
   const config::Config& config() const { return config_; }
   webrtc::WebrtcServer& webrtc() { return *webrtc_; }
-  // The RTSP server, or null when `rtsp: no`.
+  // The RTSP server, or null when `rtsp: no` or `rtspEncryption: strict`.
   rtsp::RtspServer* rtspServer() { return rtsp_.get(); }
+  // The RTSPS server, or null unless `rtspEncryption` is strict or optional.
+  rtsp::RtspServer* rtspsServer() { return rtsps_.get(); }
   // Readers of a path over every protocol (WebRTC sessions and RTSP sessions playing it).
   size_t readerCount(const std::string& path);
   // Runs `fn` on the control thread (from any thread).
@@ -90,7 +92,8 @@ class App {
   std::unique_ptr<webrtc::WebrtcServer> webrtc_;
   std::unique_ptr<WhepBridge> bridge_;
   std::unique_ptr<RtspBridge> rtspBridge_;   // owned; outlives rtsp_ (declared before it)
-  std::unique_ptr<rtsp::RtspServer> rtsp_;  // owned; null with `rtsp: no`
+  std::unique_ptr<rtsp::RtspServer> rtsp_;   // owned; null with `rtsp: no` or `rtspEncryption: strict`
+  std::unique_ptr<rtsp::RtspServer> rtsps_;  // owned; the TLS listener (rtspEncryption strict/optional)
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<ApiBackend> apiBackend_;
   auth::AccessControl access_{
@@ -119,6 +122,9 @@ class App {
   void removePath(const std::string& name);
   // The report to hooks_ every 100 ms: availability of every path, readers, connections.
   void updateHooks();
+  // Whether session `sessionId` publishes through the RTSPS listener (its source type is then
+  // rtspsSession, as in MediaMTX).
+  bool publishesOverTls(const std::string& sessionId) const;
   void scheduleOnDemandCheck();
   void checkOnDemandPaths();
   boost::asio::steady_timer onDemandTimer_{control_};

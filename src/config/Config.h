@@ -16,6 +16,10 @@ namespace sluice::config {
 // How a pulled RTSP source is read (path key rtspTransport).
 enum class RtspTransport { Automatic, Udp, Multicast, Tcp };
 
+// rtspEncryption: plain RTSP on rtspAddress only (No), RTSPS on rtspsAddress only (Strict), or
+// both listeners (Optional).
+enum class RtspEncryption { No, Optional, Strict };
+
 struct IceServer {
   std::string url, username, password;
   bool clientOnly = false;
@@ -150,6 +154,11 @@ struct Config {
   std::string rtpAddress = ":8000", rtcpAddress = ":8001";
   std::string multicastIPRange = "224.1.0.0/16";
   int multicastRTPPort = 8002, multicastRTCPPort = 8003;
+  // RTSPS (TLS, media interleaved in it: no UDP) on rtspsAddress with rtspServerCert /
+  // rtspServerKey (PEM files; unreadable ones fail the configuration).
+  RtspEncryption rtspEncryption = RtspEncryption::No;
+  std::string rtspsAddress = ":8322";
+  std::string rtspServerKey = "server.key", rtspServerCert = "server.crt";
 
   bool webrtc = true;
   std::string webrtcAddress = ":8889";

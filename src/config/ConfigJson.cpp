@@ -393,6 +393,10 @@ nlohmann::json globalToJson(const Config& config, Secrets secrets) {
       {"multicastIPRange", config.multicastIPRange},
       {"multicastRTPPort", config.multicastRTPPort},
       {"multicastRTCPPort", config.multicastRTCPPort},
+      {"rtspEncryption", rtspEncryptionName(config.rtspEncryption)},
+      {"rtspsAddress", config.rtspsAddress},
+      {"rtspServerKey", config.rtspServerKey},
+      {"rtspServerCert", config.rtspServerCert},
 
       {"webrtc", config.webrtc},
       {"webrtcAddress", config.webrtcAddress},

@@ -69,6 +69,14 @@ void parseValue(const InputValue& in, RtspTransport& out) {
   out = *value;
 }
 
+void parseValue(const InputValue& in, RtspEncryption& out) {
+  std::optional<std::string> text = scalarText(in);
+  if (!text) return;
+  std::optional<RtspEncryption> value = parseRtspEncryption(*text);
+  if (!value) fail(in.origin, fmt::format("invalid encryption '{}' (expected no, strict, optional)", *text));
+  out = *value;
+}
+
 namespace {
 
 IceServer parseIceServer(const YAML::Node& node, const Origin& origin) {

@@ -20,6 +20,7 @@ void parseValue(const InputValue& in, std::chrono::milliseconds& out);
 void parseValue(const InputValue& in, std::vector<std::string>& out);
 void parseValue(const InputValue& in, log::Level& out);
 void parseValue(const InputValue& in, RtspTransport& out);
+void parseValue(const InputValue& in, RtspEncryption& out);
 // A list of {url, username, password, clientOnly} mappings.
 void parseValue(const InputValue& in, std::vector<IceServer>& out);
 

@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 
 #include "config/AuthFormats.h"
 
@@ -55,6 +58,30 @@ void validateEncryption(bool enabled, bool encryption, const std::string& key, c
     fail(where, fmt::format("'{}ServerCert' must be set when '{}Encryption' is enabled", prefix, prefix));
 }
 
+// RTSPS: its address, and both PEM files readable now, so that --check-config and a start or
+// reload name a missing file (whether they hold a matching key and certificate is checked when
+// the listener opens).
+void requireReadableFile(const std::string& file, std::string_view key, const Origin& where) {
+  if (file.empty())
+    fail(where, fmt::format("'{}' must be set when 'rtspEncryption' is strict or optional", key));
+  std::ifstream in(file, std::ios::binary);
+  if (!in) fail(where, fmt::format("cannot read '{}' file '{}': {}", key, file, std::strerror(errno)));
+}
+
+void validateRtspEncryption(const Config& config, const Origin& where) {
+  if (!config.rtsp || config.rtspEncryption == RtspEncryption::No) return;
+  if (config.rtspsAddress.empty())
+    fail(where, "'rtspsAddress' must be set when 'rtspEncryption' is strict or optional");
+  const auto& t = config.rtspTransports;
+  if (std::find(t.begin(), t.end(), "tcp") == t.end()) {
+    fail(where,
+         "'tcp' must be in 'rtspTransports' when 'rtspEncryption' is strict or optional (RTSPS media "
+         "travel only interleaved in the TLS connection)");
+  }
+  requireReadableFile(config.rtspServerKey, "rtspServerKey", where);
+  requireReadableFile(config.rtspServerCert, "rtspServerCert", where);
+}
+
 // The port of a "[host]:port" already checked by requireListenAddress; -1 for none (unix://).
 long portOf(const std::string& address) {
   const size_t colon = address.rfind(':');
@@ -66,7 +93,9 @@ long portOf(const std::string& address) {
 // rtspTransports: both addresses, RTP on an even port and RTCP on the next one.
 void validateRtspUdp(const Config& config, const Origin& where) {
   const auto& t = config.rtspTransports;
-  if (!config.rtsp || std::find(t.begin(), t.end(), "udp") == t.end()) return;
+  if (!config.rtsp || config.rtspEncryption == RtspEncryption::Strict ||
+      std::find(t.begin(), t.end(), "udp") == t.end())
+    return;
   const long rtp = portOf(config.rtpAddress), rtcp = portOf(config.rtcpAddress);
   if (rtp < 0 || rtcp < 0)
     fail(where, "'rtpAddress' and 'rtcpAddress' must be set when 'udp' is in 'rtspTransports'");
@@ -112,6 +141,7 @@ void validateGlobals(const Config& config, const Origin& where, std::vector<std:
   validateWebrtc(config, where);
   validateRtspUdp(config, where);
   validateRtspMulticast(config, where);
+  validateRtspEncryption(config, where);
   validateListener(config.api, config.apiAddress, "apiAddress", "the API is", where);
   validateListener(config.metrics, config.metricsAddress, "metricsAddress", "metrics are", where);
   validateListener(config.pprof, config.pprofAddress, "pprofAddress", "pprof is", where);

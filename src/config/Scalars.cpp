@@ -52,4 +52,24 @@ std::string_view rtspTransportName(RtspTransport transport) {
   return "automatic";
 }
 
+std::optional<RtspEncryption> parseRtspEncryption(std::string_view text) {
+  if (text == "optional") return RtspEncryption::Optional;
+  if (text == "strict") return RtspEncryption::Strict;
+  std::optional<bool> flag = parseBool(text);
+  if (!flag) return std::nullopt;
+  return *flag ? RtspEncryption::Strict : RtspEncryption::No;
+}
+
+std::string_view rtspEncryptionName(RtspEncryption encryption) {
+  switch (encryption) {
+    case RtspEncryption::No:
+      return "no";
+    case RtspEncryption::Optional:
+      return "optional";
+    case RtspEncryption::Strict:
+      return "strict";
+  }
+  return "no";
+}
+
 }  // namespace sluice::config

@@ -18,4 +18,9 @@ std::optional<int64_t> parseInteger(std::string_view text);
 std::optional<RtspTransport> parseRtspTransport(std::string_view text);
 std::string_view rtspTransportName(RtspTransport transport);
 
+// no, optional, strict; as MediaMTX also false (no), true and yes (strict), and YAML's other
+// booleans the same way.
+std::optional<RtspEncryption> parseRtspEncryption(std::string_view text);
+std::string_view rtspEncryptionName(RtspEncryption encryption);
+
 }  // namespace sluice::config

@@ -26,9 +26,7 @@ const std::vector<UnsupportedKey>& unsupportedGlobalKeys() {
        "playback", "playbackAddress", "playbackEncryption", "playbackServerKey", "playbackServerCert",
        "playbackAllowOrigins", "playbackTrustedProxies",
        // RTSP server
-       "rtspEncryption", "rtspsAddress",
-       "srtpAddress", "srtcpAddress", "multicastSRTPPort", "multicastSRTCPPort", "rtspServerKey",
-       "rtspServerCert", "rtspTrustedProxies",
+       "srtpAddress", "srtcpAddress", "multicastSRTPPort", "multicastSRTCPPort", "rtspTrustedProxies",
        // RTMP server
        "rtmp", "rtmpEncryption", "rtmpAddress", "rtmpsAddress", "rtmpServerKey", "rtmpServerCert",
        "rtmpTrustedProxies",
@@ -47,9 +45,6 @@ const std::vector<UnsupportedKey>& unsupportedGlobalKeys() {
        "moqAllowOrigins", "moqTrustedProxies"},
       {
           {"playbackAllowOrigin", "playbackAllowOrigins"},
-          {"encryption", "rtspEncryption"},
-          {"serverKey", "rtspServerKey"},
-          {"serverCert", "rtspServerCert"},
           {"rtmpDisable", "rtmp"},
           {"hlsDisable", "hls"},
           {"hlsAllowOrigin", "hlsAllowOrigins"},

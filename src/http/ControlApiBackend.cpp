@@ -35,4 +35,17 @@ int ControlApiBackend::kickRtspSession(const std::string&, std::string& error) {
   return 404;
 }
 
+std::optional<RtspConnItem> ControlApiBackend::rtspsConn(const std::string& id) {
+  return findBy(rtspsConns(), id, &RtspConnItem::id);
+}
+
+std::optional<RtspSessionItem> ControlApiBackend::rtspsSession(const std::string& id) {
+  return findBy(rtspsSessions(), id, &RtspSessionItem::id);
+}
+
+int ControlApiBackend::kickRtspsSession(const std::string&, std::string& error) {
+  error = "session not found";
+  return 404;
+}
+
 }  // namespace sluice::http

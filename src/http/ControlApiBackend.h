@@ -58,6 +58,15 @@ class ControlApiBackend {
   virtual std::optional<RtspConnItem> rtspConn(const std::string& id);
   virtual std::optional<RtspSessionItem> rtspSession(const std::string& id);
   virtual int kickRtspSession(const std::string& id, std::string& error);
+
+  // The same for the RTSPS listener (rtspEncryption strict or optional), whose connections
+  // MediaMTX lists apart: /v3/rtspsconns, /v3/rtspssessions, rtsps_* metrics. Off by default.
+  virtual bool rtspsEnabled() { return false; }
+  virtual std::vector<RtspConnItem> rtspsConns() { return {}; }
+  virtual std::vector<RtspSessionItem> rtspsSessions() { return {}; }
+  virtual std::optional<RtspConnItem> rtspsConn(const std::string& id);
+  virtual std::optional<RtspSessionItem> rtspsSession(const std::string& id);
+  virtual int kickRtspsSession(const std::string& id, std::string& error);
 };
 
 }  // namespace sluice::http

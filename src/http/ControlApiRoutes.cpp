@@ -21,7 +21,7 @@ struct RouteSpec {
   ApiRouteId id;
 };
 
-constexpr std::array<RouteSpec, 21> kRoutes{{
+constexpr std::array<RouteSpec, 26> kRoutes{{
     {"info", Param::None, "GET", ApiRouteId::Info},
     {"config/global/get", Param::None, "GET", ApiRouteId::ConfigGlobalGet},
     {"config/global/patch", Param::None, "PATCH", ApiRouteId::ConfigGlobalPatch},
@@ -40,6 +40,11 @@ constexpr std::array<RouteSpec, 21> kRoutes{{
     {"rtspsessions/list", Param::None, "GET", ApiRouteId::RtspSessionsList},
     {"rtspsessions/get", Param::Id, "GET", ApiRouteId::RtspSessionsGet},
     {"rtspsessions/kick", Param::Id, "POST", ApiRouteId::RtspSessionsKick},
+    {"rtspsconns/list", Param::None, "GET", ApiRouteId::RtspsConnsList},
+    {"rtspsconns/get", Param::Id, "GET", ApiRouteId::RtspsConnsGet},
+    {"rtspssessions/list", Param::None, "GET", ApiRouteId::RtspsSessionsList},
+    {"rtspssessions/get", Param::Id, "GET", ApiRouteId::RtspsSessionsGet},
+    {"rtspssessions/kick", Param::Id, "POST", ApiRouteId::RtspsSessionsKick},
     {"webrtcsessions/list", Param::None, "GET", ApiRouteId::WebrtcSessionsList},
     {"webrtcsessions/get", Param::Id, "GET", ApiRouteId::WebrtcSessionsGet},
     {"webrtcsessions/kick", Param::Id, "POST", ApiRouteId::WebrtcSessionsKick},
@@ -49,6 +54,12 @@ bool isRtspRoute(ApiRouteId id) {
   return id == ApiRouteId::RtspConnsList || id == ApiRouteId::RtspConnsGet ||
          id == ApiRouteId::RtspSessionsList || id == ApiRouteId::RtspSessionsGet ||
          id == ApiRouteId::RtspSessionsKick;
+}
+
+bool isRtspsRoute(ApiRouteId id) {
+  return id == ApiRouteId::RtspsConnsList || id == ApiRouteId::RtspsConnsGet ||
+         id == ApiRouteId::RtspsSessionsList || id == ApiRouteId::RtspsSessionsGet ||
+         id == ApiRouteId::RtspsSessionsKick;
 }
 
 bool isWebrtcRoute(ApiRouteId id) {
@@ -140,7 +151,8 @@ void ControlApiRoutes::handle(const HttpRequest& request, HttpResponder respond)
 HttpResponse ControlApiRoutes::dispatch(const HttpRequest& request) {
   const ApiRoute match = matchApiRoute(request.path);
   if (match.id == ApiRouteId::None) return notFoundResponse();
-  if ((isRtspRoute(match.id) && !app_.rtspEnabled()) || (isWebrtcRoute(match.id) && !app_.webrtcEnabled())) {
+  if ((isRtspRoute(match.id) && !app_.rtspEnabled()) || (isRtspsRoute(match.id) && !app_.rtspsEnabled()) ||
+      (isWebrtcRoute(match.id) && !app_.webrtcEnabled())) {
     return notFoundResponse();  // like MediaMTX, whose router lacks these routes then
   }
   const bool methodOk = request.method == match.method || (match.method == "GET" && request.method == "HEAD");
@@ -172,6 +184,11 @@ HttpResponse ControlApiRoutes::route(const HttpRequest& request, const ApiRoute&
     case ApiRouteId::RtspSessionsList:
     case ApiRouteId::RtspSessionsGet:
     case ApiRouteId::RtspSessionsKick:
+    case ApiRouteId::RtspsConnsList:
+    case ApiRouteId::RtspsConnsGet:
+    case ApiRouteId::RtspsSessionsList:
+    case ApiRouteId::RtspsSessionsGet:
+    case ApiRouteId::RtspsSessionsKick:
     case ApiRouteId::WebrtcSessionsList:
     case ApiRouteId::WebrtcSessionsGet:
     case ApiRouteId::WebrtcSessionsKick:
@@ -184,13 +201,15 @@ HttpResponse ControlApiRoutes::route(const HttpRequest& request, const ApiRoute&
 }
 
 HttpResponse ControlApiRoutes::sessionRoute(const HttpRequest& request, const ApiRoute& match) {
-  if (match.id == ApiRouteId::RtspConnsList) {
-    std::vector<RtspConnItem> items = app_.rtspConns();
+  if (match.id == ApiRouteId::RtspConnsList || match.id == ApiRouteId::RtspsConnsList) {
+    std::vector<RtspConnItem> items =
+        match.id == ApiRouteId::RtspConnsList ? app_.rtspConns() : app_.rtspsConns();
     sortSessions(items);
     return listResponse(request, items);
   }
-  if (match.id == ApiRouteId::RtspSessionsList) {
-    std::vector<RtspSessionItem> items = app_.rtspSessions();
+  if (match.id == ApiRouteId::RtspSessionsList || match.id == ApiRouteId::RtspsSessionsList) {
+    std::vector<RtspSessionItem> items =
+        match.id == ApiRouteId::RtspSessionsList ? app_.rtspSessions() : app_.rtspsSessions();
     sortSessions(items);
     return listResponse(request, items);
   }
@@ -207,10 +226,18 @@ HttpResponse ControlApiRoutes::sessionRoute(const HttpRequest& request, const Ap
       return itemResponse(app_.rtspConn(id), "connection not found");
     case ApiRouteId::RtspSessionsGet:
       return itemResponse(app_.rtspSession(id), "session not found");
+    case ApiRouteId::RtspsConnsGet:
+      return itemResponse(app_.rtspsConn(id), "connection not found");
+    case ApiRouteId::RtspsSessionsGet:
+      return itemResponse(app_.rtspsSession(id), "session not found");
     case ApiRouteId::WebrtcSessionsGet:
       return itemResponse(app_.webrtcSession(id), "session not found");
     case ApiRouteId::RtspSessionsKick: {
       const int status = app_.kickRtspSession(id, error);
+      return statusResponse(status, error, "session not found");
+    }
+    case ApiRouteId::RtspsSessionsKick: {
+      const int status = app_.kickRtspsSession(id, error);
       return statusResponse(status, error, "session not found");
     }
     case ApiRouteId::WebrtcSessionsKick: {

@@ -24,7 +24,7 @@
 #include "core/Log.h"
 #include "http/CorsOrigin.h"
 #include "http/HttpText.h"
-#include "http/TlsContext.h"
+#include "core/TlsContext.h"
 #include "http/TrustedProxies.h"
 
 namespace sluice::http {
@@ -35,6 +35,7 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using PlainStream = beast::tcp_stream;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+using core::TlsContext;
 
 namespace {
 

@@ -55,6 +55,15 @@ HttpResponse MetricsRoutes::metrics(const HttpRequest& request) {
     snap.rtspSessions = app_.rtspSessions();
     sortById(snap.rtspSessions);
   }
+  snap.rtspsEnabled = app_.rtspsEnabled();
+  if (snap.rtspsEnabled && (all || filter.type == "rtsps_conns")) {
+    snap.rtspsConns = app_.rtspsConns();
+    sortById(snap.rtspsConns);
+  }
+  if (snap.rtspsEnabled && (all || filter.type == "rtsps_sessions")) {
+    snap.rtspsSessions = app_.rtspsSessions();
+    sortById(snap.rtspsSessions);
+  }
   snap.webrtcEnabled = app_.webrtcEnabled();
   if (snap.webrtcEnabled && (all || filter.type == "webrtc_sessions")) {
     snap.webrtcSessions = app_.webrtcSessions();

@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <deque>
 #include <map>
 #include <utility>
 
@@ -162,6 +163,30 @@ const Section<RtspSessionItem>& rtspSessionSection() {
   return s;
 }
 
+// The RTSPS twin of an RTSP section: the same fields named rtsps_* (MediaMTX's names).
+template <class T>
+Section<T> rtspsTwin(const Section<T>& plain, std::string_view title) {
+  static std::deque<std::string> names;  // storage of the twins' names (built once per section)
+  const auto rename = [](std::vector<Field<T>> fields) {
+    for (Field<T>& f : fields) {
+      names.push_back("rtsps_" + std::string(f.name.substr(std::string_view("rtsp_").size())));
+      f.name = names.back();
+    }
+    return fields;
+  };
+  return Section<T>{title, rename(plain.fields), rename(plain.deprecated)};
+}
+
+const Section<RtspConnItem>& rtspsConnSection() {
+  static const Section<RtspConnItem> s = rtspsTwin(rtspConnSection(), "RTSPS connections");
+  return s;
+}
+
+const Section<RtspSessionItem>& rtspsSessionSection() {
+  static const Section<RtspSessionItem> s = rtspsTwin(rtspSessionSection(), "RTSPS sessions");
+  return s;
+}
+
 const Section<WebrtcSessionItem>& webrtcSection() {
   using W = WebrtcSessionItem;
   static const Section<W> s{
@@ -286,10 +311,13 @@ MetricsFilter parseMetricsFilter(std::string_view rawQuery) {
   f.path = queryParam(rawQuery, "path");
   f.rtspConn = queryParam(rawQuery, "rtsp_conn");
   f.rtspSession = queryParam(rawQuery, "rtsp_session");
+  f.rtspsConn = queryParam(rawQuery, "rtsps_conn");
+  f.rtspsSession = queryParam(rawQuery, "rtsps_session");
   f.webrtcSession = queryParam(rawQuery, "webrtc_session");
-  f.anyActive = !f.path.empty() || !f.rtspConn.empty() || !f.rtspSession.empty() || !f.webrtcSession.empty();
-  for (std::string_view other : {"forward_dest", "hls_muxer", "hls_session", "rtsps_conn", "rtsps_session",
-                                 "rtmp_conn", "rtmps_conn", "srt_conn", "moq_session"}) {
+  f.anyActive = !f.path.empty() || !f.rtspConn.empty() || !f.rtspSession.empty() || !f.rtspsConn.empty() ||
+                !f.rtspsSession.empty() || !f.webrtcSession.empty();
+  for (std::string_view other :
+       {"forward_dest", "hls_muxer", "hls_session", "rtmp_conn", "rtmps_conn", "srt_conn", "moq_session"}) {
     if (!queryParam(rawQuery, other).empty()) f.anyActive = true;
   }
   return f;
@@ -314,6 +342,17 @@ std::string renderMetrics(const MetricsSnapshot& snap, const MetricsFilter& filt
     }
     if ((type.empty() || type == "rtsp_sessions") && (!any || !filter.rtspSession.empty())) {
       writeSection(out, rtspSessionSection(), snap.rtspSessions, filter.rtspSession,
+                   [](const RtspSessionItem& s) { return sessionTags(s); });
+    }
+  }
+  if (snap.rtspsEnabled) {
+    if ((type.empty() || type == "rtsps_conns") && (!any || !filter.rtspsConn.empty())) {
+      writeSection(out, rtspsConnSection(), snap.rtspsConns, filter.rtspsConn, [](const RtspConnItem& c) {
+        return tags({{"id", c.id}});
+      });
+    }
+    if ((type.empty() || type == "rtsps_sessions") && (!any || !filter.rtspsSession.empty())) {
+      writeSection(out, rtspsSessionSection(), snap.rtspsSessions, filter.rtspsSession,
                    [](const RtspSessionItem& s) { return sessionTags(s); });
     }
   }

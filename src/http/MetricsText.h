@@ -14,14 +14,16 @@
 
 namespace sluice::http {
 
-// ?type= and the per-item filters (?path=, ?rtsp_conn=, ?rtsp_session=,
-// ?webrtc_session=). Filters of servers Sluice lacks (hls_muxer, srt_conn, ...) still
+// ?type= and the per-item filters (?path=, ?rtsp_conn=, ?rtsp_session=, ?rtsps_conn=,
+// ?rtsps_session=, ?webrtc_session=). Filters of servers Sluice lacks (hls_muxer, srt_conn, ...) still
 // count as "a filter is active", which hides every other section, as in MediaMTX.
 struct MetricsFilter {
   std::string type;
   std::string path;
   std::string rtspConn;
   std::string rtspSession;
+  std::string rtspsConn;
+  std::string rtspsSession;
   std::string webrtcSession;
   bool anyActive = false;
 };
@@ -33,6 +35,9 @@ struct MetricsSnapshot {
   bool rtspEnabled = false;
   std::vector<RtspConnItem> rtspConns;
   std::vector<RtspSessionItem> rtspSessions;
+  bool rtspsEnabled = false;
+  std::vector<RtspConnItem> rtspsConns;
+  std::vector<RtspSessionItem> rtspsSessions;
   bool webrtcEnabled = false;
   std::vector<WebrtcSessionItem> webrtcSessions;
   std::optional<ProcessStats> process;  // Sluice family; absent if /proc can't be read

@@ -76,6 +76,17 @@ void RtspServerConnection::start() {
   lastReceiveUs_ = core::monotonicUs();
   tick_ = std::make_unique<asio::steady_timer>(*io_.load());
   armTick();
+  if (options_.tls) {
+    boost::system::error_code ec;
+    socket_.non_blocking(true, ec);
+    if (!ec) tls_ = RtspTlsStream::create(options_.tls, socket_.native_handle(), ec);
+    if (!tls_) {
+      close("cannot start TLS: " + ec.message());
+      return;
+    }
+    handshakeTls();
+    return;
+  }
   readSome();
 }
 
@@ -131,6 +142,7 @@ RtspConnectionInfo RtspServerConnection::info() const {
 void RtspServerConnection::readSome() {
   assert(onThread());
   if (phase_ == Phase::Closed) return;
+  if (tls_) return readTls();
   std::span<uint8_t> space = parser_.prepare();
   socket_.async_read_some(
       asio::buffer(space.data(), space.size()),
@@ -138,6 +150,48 @@ void RtspServerConnection::readSome() {
         if (gen != self->generation_.load()) return;
         self->onRead(ec, n);
       });
+}
+
+void RtspServerConnection::handshakeTls() {
+  assert(onThread());
+  if (phase_ == Phase::Closed) return;
+  boost::system::error_code ec;
+  const RtspTlsStream::Wait wait = tls_->handshake(ec);
+  if (ec) {
+    log::debug("[RTSP] [conn {}] TLS handshake failed: {}", remoteAddr_, ec.message());
+    close("TLS handshake failed: " + ec.message());
+    return;
+  }
+  if (wait == RtspTlsStream::Wait::None) return readSome();
+  socket_.async_wait(
+      wait == RtspTlsStream::Wait::Read ? tcp::socket::wait_read : tcp::socket::wait_write,
+      [self = shared_from_this(), gen = generation_.load()](const boost::system::error_code& ec) {
+        if (gen != self->generation_.load() || self->phase_ == Phase::Closed) return;
+        if (ec) return self->close(ec.message());
+        self->handshakeTls();
+      });
+}
+
+void RtspServerConnection::readTls() {
+  std::span<uint8_t> space = parser_.prepare();
+  RtspTlsStream::Wait wait = RtspTlsStream::Wait::None;
+  boost::system::error_code ec;
+  const size_t n = tls_->readSome(space.data(), space.size(), wait, ec);
+  const int gen = generation_.load();
+  if (n > 0 || ec) {
+    // Posted, as a socket's completion: a peer keeping the socket readable would otherwise
+    // recurse through process().
+    asio::post(*io_.load(), [self = shared_from_this(), gen, ec, n] {
+      if (gen == self->generation_.load()) self->onRead(ec, n);
+    });
+    return;
+  }
+  socket_.async_wait(wait == RtspTlsStream::Wait::Write ? tcp::socket::wait_write : tcp::socket::wait_read,
+                     [self = shared_from_this(), gen](const boost::system::error_code& ec) {
+                       if (gen != self->generation_.load() || self->phase_ == Phase::Closed) return;
+                       if (ec) return self->onRead(ec, 0);
+                       self->readTls();
+                     });
 }
 
 void RtspServerConnection::onRead(const boost::system::error_code& ec, size_t n) {
@@ -170,9 +224,11 @@ void RtspServerConnection::process() {
         continue;
       case RtspStreamParser::Result::Request:
         if (phase_ == Phase::Control) {
+          // Every control request ends in a reply being written (parsing resumes after it), a
+          // move to the stream's worker or a close. Nothing is read here afterwards: once
+          // moved, the worker may already run this connection (TSan: phase_ raced onWorker).
           handleControlRequest(parser_.request());
-          // The reply is written (or the connection moves to a worker) before the next item.
-          if (waitingForWrite_ || phase_ != Phase::Control) return;
+          return;
         } else {
           handleWorkerRequest(parser_.request());
         }
@@ -252,16 +308,47 @@ void RtspServerConnection::sendControlReply(RtspReply reply) {
   if (phase_ == Phase::Closed) return;
   outbox_ = reply.response.serialize();
   closeAfterWrite_ = reply.then == RtspReply::Then::Close;
+  if (tls_) return writeControlTls(0);
   asio::async_write(socket_, asio::buffer(outbox_),
                     [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
-                      if (self->phase_ == Phase::Closed) return;
-                      self->bytesSent_.fetch_add(n, std::memory_order_relaxed);
-                      self->waitingForWrite_ = false;
-                      if (ec) return self->close(ec.message());
-                      // MediaMTX (gortsplib) closes the connection after an error response.
-                      if (self->closeAfterWrite_) return self->close("closed after the response");
-                      self->process();
+                      self->onControlWritten(ec, n);
                     });
+}
+
+void RtspServerConnection::onControlWritten(const boost::system::error_code& ec, size_t n) {
+  if (phase_ == Phase::Closed) return;
+  bytesSent_.fetch_add(n, std::memory_order_relaxed);
+  waitingForWrite_ = false;
+  if (ec) return close(ec.message());
+  // MediaMTX (gortsplib) closes the connection after an error response.
+  if (closeAfterWrite_) return close("closed after the response");
+  process();
+}
+
+void RtspServerConnection::writeControlTls(size_t offset) {
+  if (phase_ == Phase::Closed) return;
+  boost::system::error_code ec;
+  for (;;) {
+    if (tls_->pending() && !tls_->drain(ec)) break;
+    if (offset == outbox_.size()) {
+      // Completed later, as an async_write completes: not inside the process() that asked.
+      asio::post(*io_.load(), [self = shared_from_this(), gen = generation_.load(), offset] {
+        if (gen == self->generation_.load()) self->onControlWritten({}, offset);
+      });
+      return;
+    }
+    const asio::const_buffer rest = asio::buffer(outbox_.data() + offset, outbox_.size() - offset);
+    offset += tls_->writeSome(std::span<const asio::const_buffer>(&rest, 1), ec);
+    if (ec) break;
+  }
+  if (ec && ec != asio::error::would_block) return onControlWritten(ec, offset);
+  // Staged bytes wait for the socket (a TLS write never waits for reading without renegotiation).
+  socket_.async_wait(tcp::socket::wait_write, [self = shared_from_this(), gen = generation_.load(),
+                                               offset](const boost::system::error_code& ec) {
+    if (gen != self->generation_.load()) return;
+    if (ec) return self->onControlWritten(ec, offset);
+    self->writeControlTls(offset);
+  });
 }
 
 void RtspServerConnection::moveToWorker(RtspReply reply, asio::io_context& worker) {
@@ -592,6 +679,15 @@ void RtspServerConnection::flush() {
   std::array<std::array<uint8_t, 4>, kMaxGather> headers;
   std::array<const stream::HistoryPacket*, kMaxGather> packets;
   for (int round = 0; round < 16; ++round) {
+    if (tls_ && tls_->pending()) {
+      // The last record first: until the socket took it, nothing else is taken.
+      boost::system::error_code ec;
+      if (!tls_->drain(ec)) {
+        if (ec) return close(ec.message());
+        return waitWritable();
+      }
+      lastProgressUs_ = core::monotonicUs();
+    }
     size_t nb = 0, np = 0, lead = 0;
     if (partialOffset_ < partialSize_) {
       bufs[nb++] = asio::buffer(partial_.data() + partialOffset_, partialSize_ - partialOffset_);
@@ -622,7 +718,8 @@ void RtspServerConnection::flush() {
       return;
     }
     boost::system::error_code ec;
-    size_t n = socket_.write_some(std::span<const asio::const_buffer>(bufs.data(), nb), ec);
+    const std::span<const asio::const_buffer> gathered(bufs.data(), nb);
+    size_t n = tls_ ? tls_->writeSome(gathered, ec) : socket_.write_some(gathered, ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
       n = 0;
       ec = {};
@@ -674,21 +771,24 @@ void RtspServerConnection::flush() {
         if (queue_->front(channel)) queue_->pop();
       }
     }
-    if (!leadDone || written < np || partialOffset_ < partialSize_) {
+    if (!leadDone || written < np || partialOffset_ < partialSize_ || (tls_ && tls_->pending())) {
       if (partialOffset_ >= partialSize_) partialOffset_ = partialSize_ = 0;
-      writeWaiting_ = true;
-      socket_.async_wait(tcp::socket::wait_write, [self = shared_from_this(), gen = generation_.load()](
-                                                      const boost::system::error_code& ec) {
-        if (gen != self->generation_.load() || self->phase_ == Phase::Closed) return;
-        self->writeWaiting_ = false;
-        if (ec) return self->close(ec.message());
-        self->flush();
-      });
-      return;
+      return waitWritable();
     }
     partialOffset_ = partialSize_ = 0;
   }
   scheduleFlush();  // more than 16 rounds' worth: let the worker's other work run first
+}
+
+void RtspServerConnection::waitWritable() {
+  writeWaiting_ = true;
+  socket_.async_wait(tcp::socket::wait_write, [self = shared_from_this(), gen = generation_.load()](
+                                                  const boost::system::error_code& ec) {
+    if (gen != self->generation_.load() || self->phase_ == Phase::Closed) return;
+    self->writeWaiting_ = false;
+    if (ec) return self->close(ec.message());
+    self->flush();
+  });
 }
 
 void RtspServerConnection::armTick() {
@@ -799,6 +899,7 @@ void RtspServerConnection::close(const std::string& reason) {
   boost::system::error_code ec;
   if (tick_) tick_->cancel();
   if (delay_) delay_->cancel();
+  if (tls_) tls_->shutdown();
   socket_.close(ec);
   if (onClosed_) onClosed_(id_);
 }

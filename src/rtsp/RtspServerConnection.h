@@ -15,6 +15,11 @@
 // packets only move cursors. Only the unsent tail of one partially written packet is copied.
 // A reader whose socket takes nothing for writeTimeout is closed.
 //
+// RTSPS (options.tls): the same connection with an RtspTlsStream on the same descriptor. The
+// handshake runs first on the control thread; reads and writes then go through the TLS
+// session (its writes take a record of gathered packets at a time), with the same bounded
+// backlog and writeTimeout. The plain path only tests `tls_` once per write or read.
+//
 // A UDP reader (SETUP with client_port) keeps this TCP connection for its requests, while its
 // packets leave from the server's RTP socket through the worker's batched egress
 // (RtspUdpEgress), taken from the same cursors: a full socket drops (counted), never waits.
@@ -43,6 +48,7 @@
 #include "rtsp/RtspPlayQueue.h"
 #include "rtsp/RtspServerSession.h"
 #include "rtsp/RtspStreamParser.h"
+#include "rtsp/RtspTlsStream.h"
 #include "rtsp/RtspUdpServer.h"
 #include "stream/Stream.h"
 
@@ -80,6 +86,14 @@ class RtspServerConnection : public std::enable_shared_from_this<RtspServerConne
   enum class Phase { Control, Moving, Playing, Paused, Recording, Closed };
 
   void readSome();
+  // RTSPS: the handshake, a read through the TLS session, a control-phase response written
+  // through it from `offset` of outbox_.
+  void handshakeTls();
+  void readTls();
+  void writeControlTls(size_t offset);
+  void onControlWritten(const boost::system::error_code& ec, size_t n);
+  // Worker phase: resumes flush() once the socket takes more.
+  void waitWritable();
   void onRead(const boost::system::error_code& ec, size_t n);
   void process();  // handles what the parser holds, in order
   void handleControlRequest(const RtspRequest& request);
@@ -118,9 +132,10 @@ class RtspServerConnection : public std::enable_shared_from_this<RtspServerConne
   std::atomic<boost::asio::io_context*> io_;  // borrowed: control, then the stream's worker
   boost::asio::io_context& controlIo_;        // borrowed, the server's control thread
   boost::asio::ip::tcp::socket socket_;
-  RtspServerHandler& handler_;        // borrowed, outlives this
-  const RtspServerOptions& options_;  // borrowed, the server's, outlives this
-  RtspUdpServer* udp_;                // borrowed, the server's, outlives this; null without UDP
+  std::unique_ptr<RtspTlsStream> tls_;  // owned; RTSPS only, on socket_'s descriptor
+  RtspServerHandler& handler_;          // borrowed, outlives this
+  const RtspServerOptions& options_;    // borrowed, the server's, outlives this
+  RtspUdpServer* udp_;                  // borrowed, the server's, outlives this; null without UDP
   ClosedCallback onClosed_;
   std::string id_;
   uint16_t remotePort_ = 0;

@@ -406,6 +406,7 @@ std::string RtspServerSession::transportRefusal(const RtspTransportHeader& t) co
     if (!options_.tcp) return "TCP is not enabled (rtspTransports)";
     return otherTracks(RtspMediaTransport::Tcp);
   }
+  if (options_.tls) return "over RTSPS, media travel only interleaved in the TLS connection (TCP)";
   if (multicast) {
     if (state_ == State::Announced) return "publishing over UDP multicast is not served";
     if (!options_.multicast || !options_.multicastGroups) return "UDP multicast is not enabled (rtspTransports)";

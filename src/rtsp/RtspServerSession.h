@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,10 @@
 #include "rtsp/RtspMulticast.h"
 #include "rtsp/RtspServerHandler.h"
 #include "rtsp/RtspTransportHeader.h"
+
+namespace sluice::core {
+class TlsContext;
+}
 
 namespace sluice::rtsp {
 
@@ -44,6 +49,9 @@ struct RtspServerOptions {
   std::chrono::milliseconds writeTimeout{10000};  // a reader stuck this long is closed
   std::chrono::milliseconds idleTimeout{60000};   // readers and idle connections must send within this
   size_t maxConnections = 4096;
+  // RTSPS (rtspsAddress): every connection is a TLS session with this certificate, and media
+  // travel only interleaved in it (TCP). Null for plain RTSP.
+  std::shared_ptr<core::TlsContext> tls;
 };
 
 // A set-up track: which stream track and on which interleaved channels (over UDP the channel

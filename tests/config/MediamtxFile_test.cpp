@@ -65,7 +65,7 @@ TEST_F(MediamtxFile, WarnsOnceAboutEachIgnoredKey) {
     EXPECT_TRUE(keys.insert(key).second) << "warned twice: " << key;
   }
   for (const char* key :
-       {"hlsAddress", "rtmp", "srt", "playbackServerKey", "rtspServerCert", "rtspsAddress", "authJWTJWKS",
+       {"hlsAddress", "rtmp", "srt", "playbackServerKey", "srtpAddress", "srtcpAddress", "authJWTJWKS",
         "record", "runOnRecordSegmentCreate", "rpiCameraCamID", "webrtcTrackGatherTimeout"}) {
     EXPECT_EQ(keys.count(key), 1u) << key;
   }

@@ -78,6 +78,9 @@ class FakeBackend : public ControlApiBackend, public MetricsBackend {
   std::vector<WebrtcSessionItem> sessions;
   bool webrtcOn = true;
   bool rtspOn = true;
+  bool rtspsOn = false;  // an RTSPS listener (rtspEncryption strict/optional)
+  std::vector<RtspConnItem> rtspsConnItems;
+  std::vector<RtspSessionItem> rtspsSessionItems;
   std::string globalJson = R"({"logLevel":"info","api":true,"apiAddress":":9997"})";
   std::string pathDefaultsJson = R"({"source":"publisher","sourceOnDemand":false})";
   std::map<std::string, std::string> pathConfs{{"cam", R"({"name":"cam","source":"rtsp://10.0.0.1/s"})"},
@@ -145,6 +148,17 @@ class FakeBackend : public ControlApiBackend, public MetricsBackend {
     return 404;
   }
   bool rtspEnabled() override { return rtspOn; }
+  bool rtspsEnabled() override { return rtspsOn; }
+  std::vector<RtspConnItem> rtspsConns() override { return rtspsConnItems; }
+  std::vector<RtspSessionItem> rtspsSessions() override { return rtspsSessionItems; }
+  int kickRtspsSession(const std::string& id, std::string& error) override {
+    calls.push_back("kick rtsps " + id);
+    for (const auto& s : rtspsSessionItems) {
+      if (s.id == id) return 200;
+    }
+    error = "session not found";
+    return 404;
+  }
 
   SluiceCounters sluiceCounters() override { return counters; }
 

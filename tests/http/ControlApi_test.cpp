@@ -1,9 +1,8 @@
 // Control API v3 over a real HttpServer, against a fake application.
 #include <gtest/gtest.h>
 
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "ApiTestSupport.h"
 #include "http/ApiJson.h"
@@ -299,6 +298,51 @@ TEST_F(ControlApiTest, RtspListsAreEmptyUntilThereIsAnRtspServer) {
   expectError(server_.get("/v3/rtspsessions/list?itemsPerPage=0"), 400, "invalid items per page");
   backend_.rtspOn = false;
   expectNotFoundPage(server_.get("/v3/rtspconns/list"));
+}
+
+TEST_F(ControlApiTest, RtspsRoutesListTheTlsListenersSessionsOnly) {
+  // Without an RTSPS listener MediaMTX has no such routes.
+  expectNotFoundPage(server_.get("/v3/rtspsconns/list"));
+  expectNotFoundPage(server_.get("/v3/rtspssessions/list"));
+
+  backend_.rtspsOn = true;
+  RtspSessionItem s;
+  s.id = kSessionId;
+  s.created = wallTime(kT0);
+  s.state = "publish";
+  s.path = "cam";
+  s.transport = "TCP";
+  s.conns = {"00000000-0000-4000-8000-0000000000c1"};
+  backend_.rtspsSessionItems = {s};
+  RtspConnItem c;
+  c.id = "00000000-0000-4000-8000-0000000000c1";
+  c.created = wallTime(kT0);
+  c.session = kSessionId;
+  c.inboundBytes = 1234;
+  backend_.rtspsConnItems = {c};
+
+  const std::string sessions = server_.get("/v3/rtspssessions/list").body;
+  EXPECT_NE(sessions.find(R"("itemCount":1)"), std::string::npos) << sessions;
+  EXPECT_NE(sessions.find(std::string(R"("id":")") + kSessionId), std::string::npos) << sessions;
+  EXPECT_NE(sessions.find(R"("state":"publish")"), std::string::npos) << sessions;
+  const std::string conns = server_.get("/v3/rtspsconns/list").body;
+  EXPECT_NE(conns.find(R"("inboundBytes":1234)"), std::string::npos) << conns;
+  RawResponse one = server_.get(std::string("/v3/rtspssessions/get/") + kSessionId);
+  EXPECT_EQ(one.status, 200);
+  EXPECT_NE(one.body.find(R"("conns":["00000000-0000-4000-8000-0000000000c1"])"), std::string::npos)
+      << one.body;
+  one = server_.get("/v3/rtspsconns/get/00000000-0000-4000-8000-0000000000c1");
+  EXPECT_EQ(one.status, 200);
+  EXPECT_NE(one.body.find(std::string(R"("session":")") + kSessionId), std::string::npos) << one.body;
+  expectError(server_.get("/v3/rtspsconns/get/00000000-0000-4000-8000-000000000000"), 404,
+              "connection not found");
+  expectOk(server_.request("POST", std::string("/v3/rtspssessions/kick/") + kSessionId));
+  EXPECT_EQ(backend_.calls.back(), std::string("kick rtsps ") + kSessionId);
+  expectError(server_.request("POST", "/v3/rtspssessions/kick/00000000-0000-4000-8000-000000000000"), 404,
+              "session not found");
+  EXPECT_EQ(server_.get(std::string("/v3/rtspssessions/kick/") + kSessionId).status, 405);
+  // The plain listener's lists do not show them.
+  EXPECT_EQ(server_.get("/v3/rtspsessions/list").body, R"({"itemCount":0,"pageCount":0,"items":[]})");
 }
 
 TEST_F(ControlApiTest, RtspItemsSerialiseWithAliases) {

@@ -241,6 +241,36 @@ TEST_F(MetricsTest, TypeFilter) {
   EXPECT_NE(metrics("?type=sluice").find("sluice_egress_batches_total 40\n"), std::string::npos);
 }
 
+TEST_F(MetricsTest, RtspsSectionsOnlyWithAnRtspsListener) {
+  EXPECT_EQ(metrics("").find("rtsps_"), std::string::npos);
+  backend_.rtspsOn = true;
+  RtspSessionItem s;
+  s.id = kSessionId;
+  s.path = "cam";
+  s.remoteAddr = "127.0.0.1:5000";
+  s.state = "read";
+  s.outboundBytes = 99;
+  backend_.rtspsSessionItems = {s};
+  const std::string text = metrics("?type=rtsps_sessions");
+  const std::string tags =
+      std::string("{id=\"") + kSessionId + "\",path=\"cam\",remoteAddr=\"127.0.0.1:5000\",state=\"read\"}";
+  EXPECT_EQ(text.rfind("# RTSPS sessions\nrtsps_sessions" + tags + " 1\n", 0), 0u) << text;
+  EXPECT_NE(text.find("rtsps_sessions_outbound_bytes" + tags + " 99\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("# RTSPS sessions (deprecated)\nrtsps_sessions_bytes_received" + tags + " 0\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("rtsp_"), std::string::npos) << text;
+  // No connections: MediaMTX's unlabeled zero lines.
+  EXPECT_EQ(
+      metrics("?type=rtsps_conns"),
+      "# RTSPS connections\nrtsps_conns 0\nrtsps_conns_inbound_bytes 0\nrtsps_conns_outbound_bytes 0\n\n"
+      "# RTSPS connections (deprecated)\nrtsps_conns_bytes_received 0\nrtsps_conns_bytes_sent 0\n\n");
+  // ?rtsps_session= shows that session alone.
+  const std::string one = metrics(std::string("?rtsps_session=") + kSessionId);
+  EXPECT_EQ(one.rfind("# RTSPS sessions\n", 0), 0u) << one;
+  EXPECT_EQ(one.find("# Paths"), std::string::npos) << one;
+}
+
 TEST_F(MetricsTest, ItemFilters) {
   PathItem other;
   other.name = "other";

@@ -1,13 +1,14 @@
 #pragma once
-// The server side of an HTTPS listener (webrtcEncryption, apiEncryption, ...): a certificate
-// chain and its private key read from PEM files, TLS 1.2 and 1.3 only, forward-secret AEAD
-// cipher suites (Mozilla's "intermediate" list), no compression, no renegotiation.
-// Only HttpServer.cpp includes this header (it brings in Boost.Asio's OpenSSL wrapper).
+// The server side of a TLS listener (HTTPS: webrtcEncryption, apiEncryption, ...; RTSPS:
+// rtspEncryption): a certificate chain and its private key read from PEM files, TLS 1.2 and
+// 1.3 only, forward-secret AEAD cipher suites (Mozilla's "intermediate" list), no compression,
+// no renegotiation. Include it only where a TLS session is made (it brings in Boost.Asio's
+// OpenSSL wrapper): http/HttpServer.cpp and rtsp/RtspTlsStream.cpp.
 #include <boost/asio/ssl/context.hpp>
 #include <memory>
 #include <string>
 
-namespace sluice::http {
+namespace sluice::core {
 
 class TlsContext {
  public:
@@ -26,4 +27,4 @@ class TlsContext {
   std::string fingerprint_;
 };
 
-}  // namespace sluice::http
+}  // namespace sluice::core

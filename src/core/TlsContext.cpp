@@ -1,4 +1,4 @@
-#include "http/TlsContext.h"
+#include "core/TlsContext.h"
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -12,7 +12,7 @@
 #include <fstream>
 #include <iterator>
 
-namespace sluice::http {
+namespace sluice::core {
 
 namespace ssl = boost::asio::ssl;
 
@@ -116,4 +116,4 @@ std::shared_ptr<TlsContext> TlsContext::load(const std::string& certFile, const 
   return tls;
 }
 
-}  // namespace sluice::http
+}  // namespace sluice::core
