@@ -186,6 +186,11 @@ def main() -> int:
                 frames, errors = ffmpeg_frames(srv.rtsp_url(f"pub{t}"), 4)
                 result["published"][t] = {"codecs": sorted((s["codec_type"], s["codec_name"]) for s in streams),
                                           "frames": frames, "errors": errors if frames < 90 else ""}
+                if shutil.which("gst-launch-1.0") and run(["gst-inspect-1.0", "avdec_h264"], 20).returncode == 0:
+                    # GStreamer reads the published stream too (over TCP) and decodes 90 frames.
+                    r = run(["gst-launch-1.0", "rtspsrc", f"location={srv.rtsp_url(f'pub{t}')}", "protocols=tcp", "!",
+                             "rtph264depay", "!", "h264parse", "!", "avdec_h264", "!", "fakesink", "num-buffers=90"], 40)
+                    result["published"][t]["gstreamer_eos"] = r.returncode == 0 or "Got EOS from element" in r.stdout
             finally:
                 pub.stop()
 

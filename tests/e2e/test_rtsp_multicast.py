@@ -50,6 +50,7 @@ def test_multicast_readers_get_every_track_from_one_group_per_track(av1080, tmp_
     # A stream ffmpeg publishes is read back over multicast with its codecs.
     for transport, got in r["published"].items():
         assert got["codecs"] == [["audio", "pcm_mulaw"], ["video", "h264"]] and got["frames"] >= 90, (transport, got)
+        assert got.get("gstreamer_eos", True), (transport, got)
     assert r["after_readers_left"] == 0, "the groups kept receiving after every reader left"
     assert r["tcp_frames"] >= 60, r
     assert r["server_alive"]
