@@ -118,7 +118,9 @@ class RtspUdpServer {
   boost::asio::ip::udp::endpoint rtcpFrom_;
   std::array<uint8_t, 2048> rtcpBuffer_{};
   RtspDatagramBatch rtpBatch_;         // recvmmsg's buffers on the RTP socket (control thread)
-  core::HandlerMemory rtpWaitMemory_;  // the RTP socket's one pending wait or continuation
+  // The RTP socket's one pending wait or continuation. Shared with the operation: the io_context
+  // may destroy a pending one after this server is gone (shutdown), freeing into live memory.
+  std::shared_ptr<core::HandlerMemory> rtpWaitMemory_ = std::make_shared<core::HandlerMemory>();
   std::unordered_map<RtspUdpKey, std::shared_ptr<RtspUdpPeer>, RtspUdpKeyHash> peers_;  // control thread
   // Publishers' RTP and RTCP source addresses (control thread).
   std::unordered_map<RtspUdpKey, PublisherTrack, RtspUdpKeyHash> publisherRtp_, publisherRtcp_;
