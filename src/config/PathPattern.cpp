@@ -50,8 +50,35 @@ Translation translate(std::string_view p) {
   }
   uint64_t product = 1;
   bool inClass = false;
+  // A repetition operator right after another ("**", "+*", "{2}+") is an error in RE2 (Go's
+  // regexp: "invalid nested repetition operator"), as MediaMTX reports it; std::regex would take
+  // it and backtrack exponentially on it (a path lookup of a 4-character name ran for minutes).
+  // One '?' after an operator makes it lazy and is not a repetition.
+  bool afterRepetition = false, lazyAllowed = false;
+  size_t repetitionStart = 0;
+  const auto repetition = [&](size_t start, size_t end) {
+    if (afterRepetition && !(lazyAllowed && p[start] == '?' && end == start + 1)) {
+      out.error = fmt::format("invalid nested repetition operator: `{}`",
+                              p.substr(repetitionStart, end - repetitionStart));
+      return false;
+    }
+    lazyAllowed = !afterRepetition;
+    if (!afterRepetition) repetitionStart = start;
+    afterRepetition = true;
+    return true;
+  };
   for (size_t i = 0; i < p.size(); ++i) {
     char c = p[i];
+    if (!inClass && (c == '*' || c == '+' || c == '?')) {
+      // "(?" opens a group flag or name, not a repetition.
+      const bool groupSyntax = c == '?' && i > 0 && p[i - 1] == '(' && (i < 2 || p[i - 2] != '\\');
+      if (!groupSyntax && !repetition(i, i + 1)) return out;
+      if (!groupSyntax) {
+        out.ecmaScript += c;
+        continue;
+      }
+    }
+    if (c != '{') afterRepetition = false;  // any other token ends a run of operators
     if (c == '\\' && i + 1 < p.size()) {
       char next = p[i + 1];
       if (!inClass && next == 'A') {
@@ -93,7 +120,9 @@ Translation translate(std::string_view p) {
     if (c == '{') {
       size_t end = i;
       uint64_t count = repetitionCount(p, i, end);
+      if (count == 0) afterRepetition = false;  // a literal '{'
       if (count > 0) {
+        if (!repetition(i, end + 1)) return out;
         product *= count;
         if (product > kMaxRepetitionProduct) {
           out.error =

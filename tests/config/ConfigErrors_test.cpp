@@ -128,6 +128,17 @@ TEST_F(ConfigErrors, BadRegularExpression) {
   EXPECT_TRUE(contains(error, "sluice.yml:2: paths.~^cam(\\d+$: invalid regular expression '^cam(\\d+$': "))
       << error;
   EXPECT_TRUE(contains(loadError("paths:\n  ~a{1000}b{1000}:\n"), "repetition counts are too large"));
+  // Nested repetition operators are refused as Go's regexp (RE2) refuses them: std::regex would
+  // backtrack exponentially on them (found by config_fuzz: a 4-character lookup ran for minutes).
+  EXPECT_TRUE(contains(loadError("paths:\n  ~N**f:\n"), "invalid nested repetition operator: `**`"));
+  EXPECT_TRUE(contains(loadError("paths:\n  ~a+*:\n"), "invalid nested repetition operator: `+*`"));
+  EXPECT_TRUE(contains(loadError("paths:\n  ~a{2}*:\n"), "invalid nested repetition operator: `{2}*`"));
+  EXPECT_TRUE(contains(loadError("paths:\n  ~a*??:\n"), "invalid nested repetition operator: `*??`"));
+  // Lazy operators, escaped operators, operators in a class and group flags stay valid.
+  for (const char* ok : {"~^cam[0-9]*?$", "~^a\\*+$", "~^[*+?]+$", "~^(?:cam)(?P<n>[0-9]+)?$", "~(?i)^cam$"}) {
+    const ConfigResult r = testing::load(std::string("paths:\n  '") + ok + "':\n");
+    EXPECT_TRUE(r.config.has_value()) << ok << ": " << r.error;
+  }
 }
 
 TEST_F(ConfigErrors, OnlyOneOfAllAndAllOthers) {
