@@ -546,18 +546,22 @@ void RtspServerConnection::onFrame(const RtspInterleavedFrame& frame) {
     ingestErrors_.fetch_add(1, std::memory_order_relaxed);
 }
 
-bool RtspServerConnection::prepareUdp(std::string& error) {
-  assert(onThread());
+// The client's address on the server's UDP pair (UDP readers and publishers); false and why.
+bool RtspServerConnection::udpPeerAddress(asio::ip::address& ip, std::string& error) const {
   if (!udp_) {
     error = "the server has no UDP socket pair";
     return false;
   }
   boost::system::error_code ec;
-  const asio::ip::address ip = asio::ip::make_address(remoteIp_, ec);
-  if (ec) {
-    error = "no address to send to";
-    return false;
-  }
+  ip = asio::ip::make_address(remoteIp_, ec);
+  if (ec) error = "no client address for UDP";
+  return !ec;
+}
+
+bool RtspServerConnection::prepareUdp(std::string& error) {
+  assert(onThread());
+  asio::ip::address ip;
+  if (!udpPeerAddress(ip, error)) return false;
   std::vector<asio::ip::udp::endpoint> rtcpFrom;
   for (const auto& t : session_.tracks()) {
     UdpDestination& d = udpTo_[t.rtpChannel >> 1];
@@ -578,16 +582,8 @@ bool RtspServerConnection::prepareUdp(std::string& error) {
 
 bool RtspServerConnection::prepareUdpRecord(std::string& error) {
   assert(onThread());
-  if (!udp_) {
-    error = "the server has no UDP socket pair";
-    return false;
-  }
-  boost::system::error_code ec;
-  const asio::ip::address ip = asio::ip::make_address(remoteIp_, ec);
-  if (ec) {
-    error = "no address to receive from";
-    return false;
-  }
+  asio::ip::address ip;
+  if (!udpPeerAddress(ip, error)) return false;
   std::vector<RtspUdpIngress::Track> tracks;
   std::vector<std::pair<uint16_t, uint16_t>> ports;
   for (const auto& t : session_.tracks()) {

@@ -109,6 +109,7 @@ class RtspServerConnection : public std::enable_shared_from_this<RtspServerConne
   void flush();
   void scheduleFlush();
   // UDP reader: sets up its destinations and RTCP matching (control thread, at PLAY).
+  bool udpPeerAddress(boost::asio::ip::address& ip, std::string& error) const;
   bool prepareUdp(std::string& error);
   // UDP reader: hands every packet its cursors hold to the worker's egress.
   void sendUdp();
