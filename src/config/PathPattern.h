@@ -17,8 +17,12 @@ class PathPattern {
   // std::regex expands repetitions into states).
   static std::shared_ptr<const PathPattern> compile(std::string_view re2Pattern, std::string& error);
 
+  // std::regex's matcher recurses per character: a name of 100,000 characters overflowed the
+  // stack, so a longer name than this matches no pattern (no real path name comes near it).
+  static constexpr size_t kMaxNameLength = 1024;
+
   // Unanchored search, like Go's FindStringSubmatch: true on a match, with `groups` (if not null)
-  // receiving the whole match, then each group.
+  // receiving the whole match, then each group. False for names over kMaxNameLength.
   bool search(std::string_view name, std::vector<std::string>* groups) const;
 
  private:

@@ -134,6 +134,11 @@ TEST_F(ConfigErrors, BadRegularExpression) {
   EXPECT_TRUE(contains(loadError("paths:\n  ~a+*:\n"), "invalid nested repetition operator: `+*`"));
   EXPECT_TRUE(contains(loadError("paths:\n  ~a{2}*:\n"), "invalid nested repetition operator: `{2}*`"));
   EXPECT_TRUE(contains(loadError("paths:\n  ~a*??:\n"), "invalid nested repetition operator: `*??`"));
+  // Digit escapes are octal codes or nothing, as in Go's regexp: RE2 has no backreferences, and
+  // std::regex overflowed reading a long one (found by config_fuzz, UBSan).
+  EXPECT_TRUE(contains(loadError("paths:\n  '~^cam(a)\\1$':\n"), "invalid escape sequence: `\\1`"));
+  EXPECT_TRUE(contains(loadError("paths:\n  '~^cam\\9$':\n"), "invalid escape sequence: `\\9`"));
+  EXPECT_TRUE(contains(loadError("paths:\n  '~^cam\\777$':\n"), "octal escape beyond one byte: `\\777`"));
   // Lazy operators, escaped operators, operators in a class and group flags stay valid.
   for (const char* ok : {"~^cam[0-9]*?$", "~^a\\*+$", "~^[*+?]+$", "~^(?:cam)(?P<n>[0-9]+)?$", "~(?i)^cam$"}) {
     const ConfigResult r = testing::load(std::string("paths:\n  '") + ok + "':\n");

@@ -1,5 +1,6 @@
 // findPath: MediaMTX's matching order and regex groups.
 #include "ConfigTestSupport.h"
+#include "config/PathPattern.h"
 
 namespace sluice::config {
 namespace {
@@ -61,6 +62,22 @@ TEST_F(PathLookup, Re2SyntaxIsTranslated) {
   ASSERT_NE(path, nullptr);
   EXPECT_EQ(path->name, "~^(?P<zone>[a-z]+)/door$");
   EXPECT_EQ(groups, (std::vector<std::string>{"north/door", "north"}));
+}
+
+TEST_F(PathLookup, OctalEscapesAreCharactersAsInGo) {
+  // "\101" is 'A'; "\1011" is 'A' then '1' (at most three octal digits), "[\060-\071]" a digit.
+  const Config config = testing::loadOk("paths:\n  '~^oct\\101\\1011[\\060-\\071]$':\n");
+  const PathConfig* path = findPath(config, "octAA17");
+  ASSERT_NE(path, nullptr);
+  EXPECT_EQ(findPath(config, "octAA1x"), nullptr);
+}
+
+TEST_F(PathLookup, OverlongNamesMatchNoRegex) {
+  // std::regex recurses per character of the name; 100,000 of them overflowed the stack.
+  const Config config = testing::loadOk("paths:\n  '~^(a|b)*$':\n");
+  EXPECT_NE(findPath(config, std::string(PathPattern::kMaxNameLength, 'a')), nullptr);
+  EXPECT_EQ(findPath(config, std::string(PathPattern::kMaxNameLength + 1, 'a')), nullptr);
+  EXPECT_EQ(findPath(config, std::string(100'000, 'a')), nullptr);
 }
 
 TEST_F(PathLookup, GroupsAreForTheRegexBehindG1) {
