@@ -1,59 +1,151 @@
 #include "stream/PacketHistory.h"
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
+
+#include <sys/mman.h>
 
 namespace sluice::stream {
 
 namespace {
 bool powerOfTwo(size_t n) { return n != 0 && (n & (n - 1)) == 0; }
+
+// The byte ring starts at this much per entry (audio packets are a few hundred bytes; video
+// grows in steps to its keyframe interval) and grows by 1/16, at least this step.
+constexpr size_t kInitialBytesPerEntry = 256;
+constexpr size_t kMinGrowthStep = 16 * 1024;
+
+size_t pageRounded(size_t n) {
+  constexpr size_t kPage = 4096;
+  return (n + kPage - 1) / kPage * kPage;
+}
+
+// Fresh pages, touched (and so counted) only as packets are written into them.
+std::unique_ptr<uint8_t[], PacketHistory::Unmap> mapBytes(size_t size) {
+  void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  return {static_cast<uint8_t*>(p), PacketHistory::Unmap{size}};
+}
 }  // namespace
+
+void PacketHistory::Unmap::operator()(uint8_t* p) const { ::munmap(p, size); }
 
 PacketHistory::PacketHistory(size_t maxCapacity, size_t initialCapacity) : maxCapacity_(maxCapacity) {
   if (!powerOfTwo(maxCapacity) || !powerOfTwo(initialCapacity)) {
     throw std::invalid_argument("packet history capacity must be a power of two");
   }
-  size_t capacity = std::min(initialCapacity, maxCapacity);
+  const size_t capacity = std::min(initialCapacity, maxCapacity);
   mask_ = capacity - 1;
-  // Not value-initialized: a slot's payload bytes are written before they are read, and
-  // zeroing a history of full-size slots up front cost more than the stream's start.
-  slots_ = std::make_unique_for_overwrite<HistoryPacket[]>(capacity);
+  entries_ = std::make_unique<HistoryPacket[]>(capacity);
+  maxBytes_ = pageRounded(std::max(maxCapacity * kMaxRtpPacket, 4 * kMaxRtpPacket));
+  byteCapacity_ = pageRounded(std::min(maxBytes_, std::max(capacity * kInitialBytesPerEntry, 4 * kMaxRtpPacket)));
+  bytes_ = mapBytes(byteCapacity_);
 }
 
-void PacketHistory::grow() {
+void PacketHistory::growEntries() {
   const size_t doubled = capacity() * 2;
-  auto slots = std::make_unique_for_overwrite<HistoryPacket[]>(doubled);
+  auto entries = std::make_unique<HistoryPacket[]>(doubled);
   for (size_t i = 0; i <= mask_; ++i) {
-    const HistoryPacket& p = slots_[i];
-    if (p.index != UINT64_MAX) slots[p.index & (doubled - 1)] = p;
+    const HistoryPacket& p = entries_[i];
+    if (p.index != UINT64_MAX) entries[p.index & (doubled - 1)] = p;
   }
-  slots_ = std::move(slots);
+  entries_ = std::move(entries);
   mask_ = doubled - 1;
 }
 
-HistoryPacket& PacketHistory::beginAppend() {
-  // About to overwrite the last keyframe start: new viewers could not start at once any
-  // more, so make room for a whole keyframe interval.
-  if (lastKeyframe_ != UINT64_MAX && head_ - lastKeyframe_ >= capacity() && capacity() < maxCapacity_ &&
-      slots_[lastKeyframe_ & mask_].index == lastKeyframe_) {
-    grow();
+void PacketHistory::growBytes() {
+  const size_t grown = pageRounded(
+      std::min(maxBytes_, byteCapacity_ + std::max({byteCapacity_ / 16, kMinGrowthStep, kMaxRtpPacket})));
+  auto bytes = mapBytes(grown);
+  // The packets still held, compacted in index order from the start of the new ring.
+  size_t at = 0;
+  for (uint64_t i = tail_; i < head_; ++i) {
+    HistoryPacket& p = entries_[i & mask_];
+    if (p.index != i) continue;
+    std::memcpy(bytes.get() + at, p.data, p.size);
+    p.data = bytes.get() + at;
+    at += p.size;
   }
-  HistoryPacket& p = slots_[head_ & mask_];
+  bytes_ = std::move(bytes);
+  byteCapacity_ = grown;
+  writeOffset_ = at;
+}
+
+HistoryPacket* PacketHistory::oldest() {
+  for (; tail_ < head_; ++tail_) {
+    HistoryPacket& p = entries_[tail_ & mask_];
+    if (p.index == tail_) return &p;
+  }
+  return nullptr;
+}
+
+bool PacketHistory::mustKeep(const HistoryPacket& p) const {
+  if (lastKeyframe_ != UINT64_MAX && at(lastKeyframe_)) return p.index >= lastKeyframe_;
+  return head_ - p.index < capacity();  // no keyframe held: keep what the entries can
+}
+
+void PacketHistory::reserveBytes() {
+  for (;;) {
+    const uint8_t* base = bytes_.get();
+    if (writeOffset_ + kMaxRtpPacket > byteCapacity_) {
+      // Wrapping: what lies beyond the write position is the oldest lap, given up first.
+      HistoryPacket* p = oldest();
+      if (p && p->data >= base + writeOffset_) {
+        if (mustKeep(*p) && byteCapacity_ < maxBytes_) {
+          growBytes();
+          continue;
+        }
+        p->index = UINT64_MAX;
+        continue;
+      }
+      writeOffset_ = 0;
+    }
+    HistoryPacket* p = oldest();
+    if (!p || p->data < base + writeOffset_ || p->data >= base + writeOffset_ + kMaxRtpPacket) return;
+    if (mustKeep(*p) && byteCapacity_ < maxBytes_) {
+      growBytes();
+      continue;
+    }
+    p->index = UINT64_MAX;
+  }
+}
+
+HistoryPacket& PacketHistory::beginAppend() {
+  // About to overwrite the last keyframe start's entry: new viewers could not start at once
+  // any more, so make room for a whole keyframe interval.
+  if (lastKeyframe_ != UINT64_MAX && head_ - lastKeyframe_ >= capacity() && capacity() < maxCapacity_ &&
+      entries_[lastKeyframe_ & mask_].index == lastKeyframe_) {
+    growEntries();
+  }
+  if (head_ - tail_ >= capacity()) tail_ = head_ - capacity() + 1;  // its entry is reused
+  reserveBytes();
+  HistoryPacket& p = entries_[head_ & mask_];
   p.index = UINT64_MAX;  // invalid until committed
+  p.data = bytes_.get() + writeOffset_;
+  p.size = 0;
   return p;
 }
 
 void PacketHistory::commit() {
-  HistoryPacket& p = slots_[head_ & mask_];
+  HistoryPacket& p = entries_[head_ & mask_];
   p.index = head_;
+  writeOffset_ += std::min<size_t>(p.size, kMaxRtpPacket);
   if (p.keyframeStart) lastKeyframe_ = head_;
   ++head_;
 }
 
+void PacketHistory::skip(uint64_t n) {
+  head_ += n;
+  if (head_ - tail_ > capacity()) tail_ = head_ - capacity();
+}
+
 void PacketHistory::clear() {
-  for (size_t i = 0; i <= mask_; ++i) slots_[i].index = UINT64_MAX;
+  for (size_t i = 0; i <= mask_; ++i) entries_[i].index = UINT64_MAX;
   lastKeyframe_ = UINT64_MAX;
   // head_ keeps counting so indexes stay unique over the stream's life.
+  tail_ = head_;
+  writeOffset_ = 0;
 }
 
 }  // namespace sluice::stream

@@ -104,7 +104,7 @@ void StreamTrack::append(const media::ShapedPacket& packet, int64_t arrivalUs, C
 }
 
 void StreamTrack::onShapedPacket(const media::ShapedPacket& in) {
-  if (in.size > kMaxRtpPayload) return;  // the shapers guarantee this; never overrun a slot
+  if (in.size > kMaxRtpPayload) return;  // the shapers guarantee this; never overrun the room reserved
   if (awaitingKeyframe_) {
     // A resumed segment starts at its first keyframe: what comes before cannot be decoded by
     // the readers, and dropping it here (not skipping indexes) keeps their sequence gap-free.

@@ -7,7 +7,7 @@
 // transcoder (FuzzTranscoderModule.cpp): libavcodec's decoder would cost ~2 ms per input, and
 // the real transcoder has audio_opus_transcoder_fuzz. Every delivered packet must be a
 // well-formed RTP packet of the track it was delivered for, with that track's SSRC, no larger
-// than a history slot.
+// than kMaxRtpPacket.
 #include <cstdlib>
 #include <cstring>
 #include <string>

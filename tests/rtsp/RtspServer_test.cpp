@@ -782,11 +782,13 @@ TEST(RtspPlayQueue, SendsInArrivalOrderAndSkipsToTheNextKeyframeWhenTooFarBehind
   st.addReader(&reader);
   uint16_t vseq = 1, aseq = 1;
   auto video = [&](bool idr) {
-    auto v = rtp(96, vseq++, vseq * 3000u, 100, idr ? 0x65 : 0x41);
+    auto v = rtp(96, vseq, vseq * 3000u, 100, idr ? 0x65 : 0x41);
+    ++vseq;
     st.ingestRtp(0, v.data(), v.size());
   };
   auto audio = [&] {
-    auto a = rtp(0, aseq++, aseq * 160u, 160, 0xff);
+    auto a = rtp(0, aseq, aseq * 160u, 160, 0xff);
+    ++aseq;
     st.ingestRtp(1, a.data(), a.size());
   };
   video(true);
@@ -946,7 +948,9 @@ TEST_F(ServerOverSocket, AReaderGetsTheStreamsPacketsInterleaved) {
       ASSERT_EQ(f.channel, 4);
       ASSERT_GE(f.size, 12u);
       const uint16_t seq = media::readBe16(f.data + 2);
-      if (frames > 0) EXPECT_EQ(static_cast<uint16_t>(lastSeq + 1), seq);
+      if (frames > 0) {
+        EXPECT_EQ(static_cast<uint16_t>(lastSeq + 1), seq);
+      }
       lastSeq = seq;
       ++frames;
       continue;

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
 using namespace sluice::stream;
 
 namespace {
@@ -89,4 +93,108 @@ TEST(PacketHistory, DoesNotGrowWhenKeyframesAreFrequent) {
     for (int i = 0; i < 9; ++i) append(h, false);
   }
   EXPECT_EQ(h.capacity(), 16u);
+}
+
+namespace {
+// Appends a packet of `size` bytes whose bytes all say its index, so a test can tell a
+// packet's data from another's after the ring wrapped or grew.
+void appendBytes(PacketHistory& h, size_t size, bool keyframe) {
+  HistoryPacket& p = h.beginAppend();
+  std::memset(p.data, static_cast<int>(h.head() & 0xff), size);
+  p.size = static_cast<uint16_t>(size);
+  p.keyframeStart = keyframe;
+  h.commit();
+}
+
+bool intact(const HistoryPacket& p) {
+  for (size_t i = 0; i < p.size; ++i) {
+    if (p.data[i] != static_cast<uint8_t>(p.index & 0xff)) return false;
+  }
+  return true;
+}
+}  // namespace
+
+TEST(PacketHistory, StoresAKeyframeIntervalByItsBytes) {
+  // A 1 s GOP at 4 Mbit/s: one 60 KB keyframe then 29 frames of 14 KB, in full packets and a
+  // short last one per frame, as the shapers emit them. The bytes held stay within 10% of one
+  // interval's bytes (fixed 1.2 KB slots for a power-of-two count cost twice that).
+  PacketHistory h(4096);
+  size_t gopBytes = 0;
+  for (int gop = 0; gop < 6; ++gop) {
+    gopBytes = 0;
+    for (int frame = 0; frame < 30; ++frame) {
+      size_t left = frame == 0 ? 60'000 : 14'000;
+      bool first = true;
+      while (left > 0) {
+        const size_t n = std::min(left, kMaxRtpPacket);
+        appendBytes(h, n, frame == 0 && first);
+        gopBytes += n;
+        left -= n;
+        first = false;
+      }
+    }
+  }
+  const uint64_t k = h.lastKeyframe();
+  ASSERT_NE(k, UINT64_MAX);
+  for (uint64_t i = k; i < h.head(); ++i) {
+    ASSERT_NE(h.at(i), nullptr) << i;
+    EXPECT_TRUE(intact(*h.at(i))) << i;
+  }
+  EXPECT_GE(h.byteCapacity(), gopBytes);
+  EXPECT_LE(h.byteCapacity(), gopBytes * 11 / 10);
+}
+
+TEST(PacketHistory, WithoutKeyframesHoldsWhatItsEntriesCan) {
+  // Audio: 256 entries of 172 bytes (G.711, 20 ms) fit in the initial ring; the packets of
+  // the last 256 indexes are all held and intact.
+  PacketHistory h(256, 256);
+  const size_t initialBytes = h.byteCapacity();
+  for (int i = 0; i < 2000; ++i) appendBytes(h, 172, false);
+  EXPECT_EQ(h.byteCapacity(), initialBytes);
+  EXPECT_EQ(h.tail(), 2000u - 256u);
+  for (uint64_t i = h.tail(); i < h.head(); ++i) {
+    ASSERT_NE(h.at(i), nullptr) << i;
+    EXPECT_TRUE(intact(*h.at(i))) << i;
+  }
+  // AAC-sized packets need more bytes: the ring grows to hold all 256.
+  for (int i = 0; i < 2000; ++i) appendBytes(h, 700, false);
+  EXPECT_GT(h.byteCapacity(), initialBytes);
+  EXPECT_EQ(h.tail(), h.head() - 256);
+  for (uint64_t i = h.tail(); i < h.head(); ++i) EXPECT_TRUE(h.at(i) && intact(*h.at(i))) << i;
+}
+
+TEST(PacketHistory, BytesStopGrowingAtTheMaximumAndTheOldestGo) {
+  PacketHistory h(16, 16);
+  appendBytes(h, kMaxRtpPacket, true);
+  for (int i = 0; i < 100; ++i) appendBytes(h, kMaxRtpPacket, false);
+  EXPECT_LE(h.byteCapacity(), 16 * kMaxRtpPacket + 4096);  // in whole pages
+  EXPECT_EQ(h.lastKeyframe(), UINT64_MAX);  // a keyframe interval longer than the maximum
+  for (uint64_t i = h.tail(); i < h.head(); ++i) EXPECT_TRUE(h.at(i) && intact(*h.at(i))) << i;
+  EXPECT_GE(h.head() - h.tail(), 14u);  // at most the wrapped end of the ring is lost early
+}
+
+TEST(PacketHistory, RandomSizesKeyframesAndGapsKeepEveryHeldPacketIntact) {
+  uint32_t seed = 12345;
+  const auto next = [&] { return seed = seed * 1664525u + 1013904223u; };
+  PacketHistory h(1024, 16);
+  std::vector<uint64_t> sinceKeyframe;
+  for (int i = 0; i < 50'000; ++i) {
+    const uint32_t r = next();
+    if (r % 97 == 0) h.skip(1 + (r >> 8) % 40);
+    if (r % 1013 == 0) h.clear();
+    const bool keyframe = (r >> 4) % 64 == 0;
+    if (keyframe) sinceKeyframe.clear();
+    sinceKeyframe.push_back(h.head());
+    appendBytes(h, 12 + (r >> 12) % (kMaxRtpPacket - 11), keyframe);
+    if (i % 257 == 0) {
+      for (uint64_t j = h.tail(); j < h.head(); ++j) {
+        if (const HistoryPacket* p = h.at(j)) ASSERT_TRUE(intact(*p)) << j;
+      }
+      // Everything since the last keyframe is held (intervals here are far below the maximum).
+      if (h.lastKeyframe() != UINT64_MAX) {
+        for (uint64_t j : sinceKeyframe) ASSERT_NE(h.at(j), nullptr) << j;
+      }
+    }
+  }
+  EXPECT_LE(h.byteCapacity(), 1024 * kMaxRtpPacket + 4096);
 }
