@@ -85,14 +85,16 @@ Translation translate(std::string_view p) {
         // As Go's regexp reads them: "\0" or a digit 1-7 followed by an octal digit starts an
         // octal code of up to three digits; any other digit escape would be a backreference,
         // which RE2 does not have. std::regex would take it as one (and overflows a long one).
-        const bool octal = next == '0' || (next <= '7' && i + 2 < p.size() && p[i + 2] >= '0' && p[i + 2] <= '7');
+        const bool octal =
+            next == '0' || (next <= '7' && i + 2 < p.size() && p[i + 2] >= '0' && p[i + 2] <= '7');
         if (!octal) {
           out.error = fmt::format("invalid escape sequence: `{}`", p.substr(i, 2));
           return out;
         }
         size_t j = i + 1;
         unsigned value = 0;
-        for (; j < p.size() && j < i + 4 && p[j] >= '0' && p[j] <= '7'; ++j) value = value * 8 + unsigned(p[j] - '0');
+        for (; j < p.size() && j < i + 4 && p[j] >= '0' && p[j] <= '7'; ++j)
+          value = value * 8 + unsigned(p[j] - '0');
         if (value > 0xFF) {
           out.error = fmt::format("octal escape beyond one byte: `{}`", p.substr(i, j - i));
           return out;

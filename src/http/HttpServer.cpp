@@ -21,10 +21,11 @@
 
 #include "core/ClientKey.h"
 #include "core/KeyedRateLimit.h"
+#include "core/ListenAddress.h"
 #include "core/Log.h"
+#include "core/TlsContext.h"
 #include "http/CorsOrigin.h"
 #include "http/HttpText.h"
-#include "core/TlsContext.h"
 #include "http/TrustedProxies.h"
 
 namespace sluice::http {
@@ -478,45 +479,6 @@ class Refusal : public std::enable_shared_from_this<Refusal> {
 
 }  // namespace
 
-bool parseListenAddress(std::string_view address, std::string& host, uint16_t& port, std::string& error) {
-  size_t colon = address.rfind(':');
-  if (colon == std::string_view::npos) {
-    error = "address " + std::string(address) + ": missing port in address";
-    return false;
-  }
-  std::string_view hostPart = address.substr(0, colon);
-  std::string_view portPart = address.substr(colon + 1);
-  if (!hostPart.empty() && hostPart.front() == '[') {
-    if (hostPart.back() != ']') {
-      error = "address " + std::string(address) + ": missing ']' in address";
-      return false;
-    }
-    hostPart = hostPart.substr(1, hostPart.size() - 2);
-  } else if (hostPart.find(':') != std::string_view::npos) {
-    error = "address " + std::string(address) + ": too many colons in address";
-    return false;
-  }
-  if (portPart.empty() || portPart.size() > 5) {
-    error = "address " + std::string(address) + ": invalid port";
-    return false;
-  }
-  unsigned value = 0;
-  for (char c : portPart) {
-    if (c < '0' || c > '9') {
-      error = "address " + std::string(address) + ": invalid port";
-      return false;
-    }
-    value = value * 10 + static_cast<unsigned>(c - '0');
-  }
-  if (value > 65535) {
-    error = "address " + std::string(address) + ": invalid port";
-    return false;
-  }
-  host.assign(hostPart);
-  port = static_cast<uint16_t>(value);
-  return true;
-}
-
 class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
  public:
   Impl(asio::io_context& io, HttpServerOptions options, HttpHandler handler)
@@ -535,7 +497,7 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
     }
     std::string host;
     uint16_t port = 0;
-    if (!parseListenAddress(state_->options.address, host, port, error)) return false;
+    if (!core::splitListenAddress(state_->options.address, host, port, error)) return false;
 
     std::vector<tcp::endpoint> endpoints;
     if (host.empty()) {

@@ -53,10 +53,6 @@ struct HttpServerOptions {
   std::string serverName = "sluice";
 };
 
-// Splits a MediaMTX listen address into host and port. An empty host means every
-// interface. False (with a reason) when the text is not "host:port".
-bool parseListenAddress(std::string_view address, std::string& host, uint16_t& port, std::string& error);
-
 class HttpServer {
  public:
   // `handler` is called on the io_context thread for every well-formed request; it may

@@ -3,6 +3,7 @@
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 
+#include "core/ListenAddress.h"
 #include "core/Log.h"
 #include "rtsp/RtspText.h"
 
@@ -10,25 +11,6 @@ namespace sluice::rtsp {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
-
-namespace {
-bool splitAddress(const std::string& address, std::string& host, uint16_t& port, std::string& error) {
-  const size_t colon = address.rfind(':');
-  if (colon == std::string::npos) {
-    error = "address " + address + ": missing port in address";
-    return false;
-  }
-  host = address.substr(0, colon);
-  if (!host.empty() && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  std::optional<uint16_t> p = parseDecimal<uint16_t>(std::string_view(address).substr(colon + 1));
-  if (!p) {
-    error = "address " + address + ": invalid port";
-    return false;
-  }
-  port = *p;
-  return true;
-}
-}  // namespace
 
 RtspServer::RtspServer(asio::io_context& control, RtspServerHandler& handler, RtspServerOptions options)
     : control_(control), handler_(handler), options_(std::move(options)), acceptor_(control) {}
@@ -38,7 +20,7 @@ RtspServer::~RtspServer() { stop(); }
 bool RtspServer::start(std::string& error) {
   std::string host;
   uint16_t port = 0;
-  if (!splitAddress(options_.address, host, port, error)) return false;
+  if (!core::splitListenAddress(options_.address, host, port, error)) return false;
   std::vector<tcp::endpoint> endpoints;
   boost::system::error_code ec;
   if (host.empty()) {

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/Clock.h"
+#include "core/ListenAddress.h"
 #include "media/Rtcp.h"
 #include "rtsp/RtspText.h"
 
@@ -42,28 +43,21 @@ bool isReceiverRtcp(const uint8_t* data, size_t size) {
 
 namespace {
 bool bindOne(udp::socket& socket, const std::string& address, bool& v6, std::string& error) {
-  const size_t colon = address.rfind(':');
-  std::optional<uint16_t> port = colon == std::string::npos
-                                     ? std::nullopt
-                                     : parseDecimal<uint16_t>(std::string_view(address).substr(colon + 1));
-  if (!port) {
-    error = "address " + address + ": invalid port";
-    return false;
-  }
-  std::string host = address.substr(0, colon);
-  if (!host.empty() && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  std::string host;
+  uint16_t port = 0;
+  if (!core::splitListenAddress(address, host, port, error)) return false;
   boost::system::error_code ec;
   std::vector<udp::endpoint> endpoints;
   if (host.empty()) {
     // Both families on one socket when the host has IPv6, else IPv4 alone.
-    endpoints = {udp::endpoint(udp::v6(), *port), udp::endpoint(udp::v4(), *port)};
+    endpoints = {udp::endpoint(udp::v6(), port), udp::endpoint(udp::v4(), port)};
   } else {
     asio::ip::address ip = asio::ip::make_address(host, ec);
     if (ec) {
       error = "address " + address + ": '" + host + "' is not an IP address";
       return false;
     }
-    endpoints = {udp::endpoint(ip, *port)};
+    endpoints = {udp::endpoint(ip, port)};
   }
   for (const auto& ep : endpoints) {
     boost::system::error_code ignored;

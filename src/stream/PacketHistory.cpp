@@ -1,10 +1,10 @@
 #include "stream/PacketHistory.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
-
-#include <sys/mman.h>
 
 namespace sluice::stream {
 
@@ -39,7 +39,8 @@ PacketHistory::PacketHistory(size_t maxCapacity, size_t initialCapacity) : maxCa
   mask_ = capacity - 1;
   entries_ = std::make_unique<HistoryPacket[]>(capacity);
   maxBytes_ = pageRounded(std::max(maxCapacity * kMaxRtpPacket, 4 * kMaxRtpPacket));
-  byteCapacity_ = pageRounded(std::min(maxBytes_, std::max(capacity * kInitialBytesPerEntry, 4 * kMaxRtpPacket)));
+  byteCapacity_ =
+      pageRounded(std::min(maxBytes_, std::max(capacity * kInitialBytesPerEntry, 4 * kMaxRtpPacket)));
   bytes_ = mapBytes(byteCapacity_);
 }
 

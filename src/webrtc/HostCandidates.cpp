@@ -6,28 +6,8 @@
 #include <netdb.h>
 
 #include <algorithm>
-#include <charconv>
 
 namespace sluice::webrtc {
-
-bool splitHostPort(const std::string& address, std::string& host, uint16_t& port, std::string& error) {
-  size_t colon = address.rfind(':');
-  if (colon == std::string::npos) {
-    error = "address '" + address + "' has no port";
-    return false;
-  }
-  host = address.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  std::string p = address.substr(colon + 1);
-  unsigned value = 0;
-  auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
-  if (ec != std::errc() || ptr != p.data() + p.size() || value > 65535) {
-    error = "address '" + address + "' has an invalid port";
-    return false;
-  }
-  port = static_cast<uint16_t>(value);
-  return true;
-}
 
 std::vector<std::string> gatherHostCandidates(const HostCandidateOptions& o,
                                               std::vector<std::string>& warnings) {

@@ -18,7 +18,4 @@ struct HostCandidateOptions {
 std::vector<std::string> gatherHostCandidates(const HostCandidateOptions& options,
                                               std::vector<std::string>& warnings);
 
-// Splits a MediaMTX listen address ("[::]:8189", "127.0.0.1:8189", ":8189").
-bool splitHostPort(const std::string& address, std::string& host, uint16_t& port, std::string& error);
-
 }  // namespace sluice::webrtc

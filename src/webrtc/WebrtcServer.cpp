@@ -4,6 +4,7 @@
 
 #include "core/ClientKey.h"
 #include "core/Clock.h"
+#include "core/ListenAddress.h"
 #include "core/Log.h"
 #include "core/Random.h"
 #include "webrtc/HostCandidates.h"
@@ -66,7 +67,7 @@ bool WebrtcServer::start(std::string& error) {
 
 bool WebrtcServer::startUdp(std::string& error) {
   std::string host;
-  if (!splitHostPort(config_.localUdpAddress, host, udpPort_, error)) {
+  if (!core::splitListenAddress(config_.localUdpAddress, host, udpPort_, error)) {
     error = "webrtcLocalUDPAddress: " + error;
     return false;
   }
@@ -108,7 +109,7 @@ bool WebrtcServer::startUdp(std::string& error) {
 bool WebrtcServer::startTcp(std::string& error) {
   std::string host;
   uint16_t port = 0;
-  if (!splitHostPort(config_.localTcpAddress, host, port, error)) {
+  if (!core::splitListenAddress(config_.localTcpAddress, host, port, error)) {
     error = "webrtcLocalTCPAddress: " + error;
     return false;
   }

@@ -140,7 +140,8 @@ TEST_F(ConfigErrors, BadRegularExpression) {
   EXPECT_TRUE(contains(loadError("paths:\n  '~^cam\\9$':\n"), "invalid escape sequence: `\\9`"));
   EXPECT_TRUE(contains(loadError("paths:\n  '~^cam\\777$':\n"), "octal escape beyond one byte: `\\777`"));
   // Lazy operators, escaped operators, operators in a class and group flags stay valid.
-  for (const char* ok : {"~^cam[0-9]*?$", "~^a\\*+$", "~^[*+?]+$", "~^(?:cam)(?P<n>[0-9]+)?$", "~(?i)^cam$"}) {
+  for (const char* ok :
+       {"~^cam[0-9]*?$", "~^a\\*+$", "~^[*+?]+$", "~^(?:cam)(?P<n>[0-9]+)?$", "~(?i)^cam$"}) {
     const ConfigResult r = testing::load(std::string("paths:\n  '") + ok + "':\n");
     EXPECT_TRUE(r.config.has_value()) << ok << ": " << r.error;
   }

@@ -14,7 +14,8 @@ class FuzzTranscoder final : public sluice::media::AudioTranscoder {
  public:
   explicit FuzzTranscoder(uint32_t clockRate) : clockRate_(clockRate == 0 ? 1 : clockRate) {}
 
-  void push(const uint8_t* unit, size_t size, uint32_t rtpTimestamp, sluice::media::OpusPacketSink& sink) override {
+  void push(const uint8_t* unit, size_t size, uint32_t rtpTimestamp,
+            sluice::media::OpusPacketSink& sink) override {
     ++framesIn_;
     if (!anchored_) {
       last_ = rtpTimestamp;
@@ -49,8 +50,8 @@ class FuzzTranscoder final : public sluice::media::AudioTranscoder {
 
 }  // namespace
 
-extern "C" __attribute__((visibility("default"))) sluice::media::AudioTranscoder* sluice_create_audio_transcoder(
-    const sluice::media::AudioTranscoderSpec* spec, std::string* error) {
+extern "C" __attribute__((visibility("default"))) sluice::media::AudioTranscoder*
+sluice_create_audio_transcoder(const sluice::media::AudioTranscoderSpec* spec, std::string* error) {
   if (spec->clockRate == 0) {
     *error = "no clock rate";
     return nullptr;

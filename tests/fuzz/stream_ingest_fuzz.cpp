@@ -8,11 +8,11 @@
 // the real transcoder has audio_opus_transcoder_fuzz. Every delivered packet must be a
 // well-formed RTP packet of the track it was delivered for, with that track's SSRC, no larger
 // than kMaxRtpPacket.
+#include <unistd.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <string>
-
-#include <unistd.h>
 
 #include "core/Log.h"
 #include "media/RtpPacket.h"
@@ -50,8 +50,9 @@ struct CheckingReader : StreamReader {
 
 StreamFormat format() {
   StreamFormat f;
-  f.push_back(media::describeTrack("video", 96, "H264", 90000, 0,
-                                   "packetization-mode=1;sprop-parameter-sets=Z0LAH9oBQBboQAAAAwBAAAAPI8UKkg==,aM48gA=="));
+  f.push_back(media::describeTrack(
+      "video", 96, "H264", 90000, 0,
+      "packetization-mode=1;sprop-parameter-sets=Z0LAH9oBQBboQAAAAwBAAAAPI8UKkg==,aM48gA=="));
   f.push_back(media::describeTrack("video", 97, "H265", 90000, 0, ""));
   f.push_back(media::describeTrack("audio", 0, "PCMU", 8000, 1, ""));
   f.push_back(media::describeTrack("audio", 98, "mpeg4-generic", 48000, 1,

@@ -79,27 +79,6 @@ TEST(HttpText, JsonAndHtmlEscaping) {
 
 TEST(HttpText, HttpDateIsImfFixdate) { EXPECT_EQ(httpDate(784111777), "Sun, 06 Nov 1994 08:49:37 GMT"); }
 
-TEST(ListenAddress, ParsesMediaMtxSyntax) {
-  std::string host, error;
-  uint16_t port = 0;
-  ASSERT_TRUE(parseListenAddress(":8889", host, port, error));
-  EXPECT_EQ(host, "");
-  EXPECT_EQ(port, 8889);
-  ASSERT_TRUE(parseListenAddress("127.0.0.1:0", host, port, error));
-  EXPECT_EQ(host, "127.0.0.1");
-  EXPECT_EQ(port, 0);
-  ASSERT_TRUE(parseListenAddress("[::]:8889", host, port, error));
-  EXPECT_EQ(host, "::");
-  ASSERT_TRUE(parseListenAddress("localhost:80", host, port, error));
-  EXPECT_EQ(host, "localhost");
-  EXPECT_FALSE(parseListenAddress("8889", host, port, error));
-  EXPECT_FALSE(parseListenAddress("::1:8889", host, port, error));
-  EXPECT_FALSE(parseListenAddress(":99999", host, port, error));
-  EXPECT_FALSE(parseListenAddress(":", host, port, error));
-  EXPECT_FALSE(parseListenAddress(":http", host, port, error));
-  EXPECT_FALSE(parseListenAddress("[::1:80", host, port, error));
-}
-
 TEST(CorsOrigin, MatchesMediaMtxRules) {
   const std::vector<std::string> any{"*"};
   EXPECT_EQ(allowedOrigin("", any), "*");

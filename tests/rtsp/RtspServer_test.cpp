@@ -6,9 +6,9 @@
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <gtest/gtest.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -330,17 +330,21 @@ TEST_F(ServerSession, MulticastSetupGetsTheStreamsGroupPerTrack) {
   ASSERT_EQ(a.response.statusCode, 200) << a.logError;
   EXPECT_EQ(s.transport(), RtspMediaTransport::Multicast);
   // The server's group and ports, never the client's destination.
-  EXPECT_TRUE(a.response.headers.get("Transport").value_or("").starts_with(
-      "RTP/AVP;multicast;destination=224.1.0.1;port=8002-8003;ttl=16;ssrc="))
+  EXPECT_TRUE(a.response.headers.get("Transport")
+                  .value_or("")
+                  .starts_with("RTP/AVP;multicast;destination=224.1.0.1;port=8002-8003;ttl=16;ssrc="))
       << a.response.headers.get("Transport").value_or("");
   const std::string session = s.id();
-  RtspReply b = s.handle(req("SETUP", "rtsp://h/cam/trackID=1", 3,
-                             {{"Transport", "RTP/AVP;multicast"}, {"Session", session}}));
+  RtspReply b = s.handle(
+      req("SETUP", "rtsp://h/cam/trackID=1", 3, {{"Transport", "RTP/AVP;multicast"}, {"Session", session}}));
   ASSERT_EQ(b.response.statusCode, 200) << b.logError;
-  EXPECT_TRUE(b.response.headers.get("Transport").value_or("").starts_with("RTP/AVP;multicast;destination=224.1.0.2;"));
+  EXPECT_TRUE(b.response.headers.get("Transport")
+                  .value_or("")
+                  .starts_with("RTP/AVP;multicast;destination=224.1.0.2;"));
   // A TCP track in the same session is refused: one transport per session.
   RtspServerSession t{handler, options, "10.0.0.8"};
-  ASSERT_EQ(t.handle(req("SETUP", "rtsp://h/cam/trackID=1", 1, {{"Transport", "RTP/AVP;multicast"}})).response.statusCode,
+  ASSERT_EQ(t.handle(req("SETUP", "rtsp://h/cam/trackID=1", 1, {{"Transport", "RTP/AVP;multicast"}}))
+                .response.statusCode,
             200);
   // A second reader of the same stream gets the same group for the same track.
   EXPECT_TRUE(t.tracks().size() == 1);
@@ -357,7 +361,8 @@ TEST_F(ServerSession, MulticastSetupGetsTheStreamsGroupPerTrack) {
   RtspRequest announce = req("ANNOUNCE", "rtsp://h/pub", 1, {{"Content-Type", "application/sdp"}});
   announce.body = sdp;
   if (p.handle(announce).response.statusCode == 200) {
-    RtspReply d = p.handle(req("SETUP", "rtsp://h/pub/streamid=0", 2, {{"Transport", "RTP/AVP;multicast;mode=record"}}));
+    RtspReply d = p.handle(
+        req("SETUP", "rtsp://h/pub/streamid=0", 2, {{"Transport", "RTP/AVP;multicast;mode=record"}}));
     EXPECT_EQ(d.response.statusCode, 461);
     EXPECT_EQ(d.logError, "no offered transport is served: publishing over UDP multicast is not served");
   }

@@ -168,7 +168,7 @@ TEST(PacketHistory, BytesStopGrowingAtTheMaximumAndTheOldestGo) {
   appendBytes(h, kMaxRtpPacket, true);
   for (int i = 0; i < 100; ++i) appendBytes(h, kMaxRtpPacket, false);
   EXPECT_LE(h.byteCapacity(), 16 * kMaxRtpPacket + 4096);  // in whole pages
-  EXPECT_EQ(h.lastKeyframe(), UINT64_MAX);  // a keyframe interval longer than the maximum
+  EXPECT_EQ(h.lastKeyframe(), UINT64_MAX);                 // a keyframe interval longer than the maximum
   for (uint64_t i = h.tail(); i < h.head(); ++i) EXPECT_TRUE(h.at(i) && intact(*h.at(i))) << i;
   EXPECT_GE(h.head() - h.tail(), 14u);  // at most the wrapped end of the ring is lost early
 }
