@@ -546,7 +546,6 @@ void RtspServerConnection::onFrame(const RtspInterleavedFrame& frame) {
     ingestErrors_.fetch_add(1, std::memory_order_relaxed);
 }
 
-// The client's address on the server's UDP pair (UDP readers and publishers); false and why.
 bool RtspServerConnection::udpPeerAddress(asio::ip::address& ip, std::string& error) const {
   if (!udp_) {
     error = "the server has no UDP socket pair";

@@ -108,8 +108,9 @@ class RtspServerConnection : public std::enable_shared_from_this<RtspServerConne
   void sendOnWorker(const RtspResponse& response);
   void flush();
   void scheduleFlush();
-  // UDP reader: sets up its destinations and RTCP matching (control thread, at PLAY).
+  // The client's address on the server's UDP pair (UDP readers and publishers).
   bool udpPeerAddress(boost::asio::ip::address& ip, std::string& error) const;
+  // UDP reader: sets up its destinations and RTCP matching (control thread, at PLAY).
   bool prepareUdp(std::string& error);
   // UDP reader: hands every packet its cursors hold to the worker's egress.
   void sendUdp();

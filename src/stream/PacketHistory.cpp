@@ -20,16 +20,15 @@ size_t pageRounded(size_t n) {
   constexpr size_t kPage = 4096;
   return (n + kPage - 1) / kPage * kPage;
 }
-
-// Fresh pages, touched (and so counted) only as packets are written into them.
-std::unique_ptr<uint8_t[], PacketHistory::Unmap> mapBytes(size_t size) {
-  void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) throw std::bad_alloc();
-  return {static_cast<uint8_t*>(p), PacketHistory::Unmap{size}};
-}
 }  // namespace
 
 void PacketHistory::Unmap::operator()(uint8_t* p) const { ::munmap(p, size); }
+
+std::unique_ptr<uint8_t[], PacketHistory::Unmap> PacketHistory::mapBytes(size_t size) {
+  void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  return {static_cast<uint8_t*>(p), Unmap{size}};
+}
 
 PacketHistory::PacketHistory(size_t maxCapacity, size_t initialCapacity) : maxCapacity_(maxCapacity) {
   if (!powerOfTwo(maxCapacity) || !powerOfTwo(initialCapacity)) {

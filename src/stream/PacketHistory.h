@@ -66,12 +66,14 @@ class PacketHistory {
 
   void clear();
 
+ private:
   struct Unmap {  // the byte ring's deleter
     size_t size;
     void operator()(uint8_t* p) const;
   };
+  // Fresh pages, touched (and so counted) only as packets are written into them.
+  static std::unique_ptr<uint8_t[], Unmap> mapBytes(size_t size);
 
- private:
   void growEntries();
   void growBytes();
   // Makes kMaxRtpPacket contiguous bytes free at writeOffset_, dropping the oldest packets.

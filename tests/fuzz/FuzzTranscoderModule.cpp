@@ -12,7 +12,7 @@ namespace {
 
 class FuzzTranscoder final : public sluice::media::AudioTranscoder {
  public:
-  explicit FuzzTranscoder(uint32_t clockRate) : clockRate_(clockRate == 0 ? 1 : clockRate) {}
+  explicit FuzzTranscoder(uint32_t clockRate) : clockRate_(clockRate) {}  // not 0: the factory checks
 
   void push(const uint8_t* unit, size_t size, uint32_t rtpTimestamp,
             sluice::media::OpusPacketSink& sink) override {

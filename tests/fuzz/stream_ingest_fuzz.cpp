@@ -8,8 +8,6 @@
 // the real transcoder has audio_opus_transcoder_fuzz. Every delivered packet must be a
 // well-formed RTP packet of the track it was delivered for, with that track's SSRC, no larger
 // than kMaxRtpPacket.
-#include <unistd.h>
-
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -24,13 +22,7 @@ using namespace sluice::stream;
 namespace {
 
 // Before the first stream asks for a transcoder: the module is loaded once per process.
-const bool gStandInTranscoder = [] {
-  char path[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", path, sizeof(path) - 1);
-  std::string dir = n > 0 ? std::string(path, static_cast<size_t>(n)) : std::string("./x");
-  dir.resize(dir.rfind('/'));
-  return ::setenv("SLUICE_TRANSCODE_MODULE", (dir + "/libsluice-fuzz-transcode.so").c_str(), 1) == 0;
-}();
+const bool gStandInTranscoder = ::setenv("SLUICE_TRANSCODE_MODULE", SLUICE_FUZZ_TRANSCODE_MODULE, 1) == 0;
 
 int64_t gNowUs = 1'000'000'000;
 int64_t fakeClock() { return gNowUs; }

@@ -188,7 +188,9 @@ TEST(PacketHistory, RandomSizesKeyframesAndGapsKeepEveryHeldPacketIntact) {
     appendBytes(h, 12 + (r >> 12) % (kMaxRtpPacket - 11), keyframe);
     if (i % 257 == 0) {
       for (uint64_t j = h.tail(); j < h.head(); ++j) {
-        if (const HistoryPacket* p = h.at(j)) ASSERT_TRUE(intact(*p)) << j;
+        if (const HistoryPacket* p = h.at(j)) {
+          ASSERT_TRUE(intact(*p)) << j;
+        }
       }
       // Everything since the last keyframe is held (intervals here are far below the maximum).
       if (h.lastKeyframe() != UINT64_MAX) {
