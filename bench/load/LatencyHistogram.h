@@ -13,6 +13,16 @@ class LatencyHistogram {
   // Values below 0 (clock steps, an SR that maps a little late) count as 0 and are also
   // counted in negatives(); values past ~35 minutes land in the last bucket.
   void record(int64_t us);
+  // A viewer's latency once it is watching live: samples are ignored until the first one within
+  // kLiveEdgeUs. Before that the server may still be handing over a cached GOP (Sluice paces it
+  // at a multiple of the stream's rate), whose packets are old by design and measure the start,
+  // not the live delay; a server without a cache is live from its first packet.
+  static constexpr int64_t kLiveEdgeUs = 50'000;
+  void recordLive(int64_t us) {
+    if (!live_ && us > kLiveEdgeUs) return;
+    live_ = true;
+    record(us);
+  }
   void merge(const LatencyHistogram& other);
 
   uint64_t count() const { return count_; }
@@ -32,6 +42,7 @@ class LatencyHistogram {
   std::array<uint64_t, kBuckets> buckets_{};
   uint64_t count_ = 0;
   uint64_t negatives_ = 0;
+  bool live_ = false;  // recordLive() saw a sample within kLiveEdgeUs
 };
 
 }  // namespace sluice::load

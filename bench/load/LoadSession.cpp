@@ -260,11 +260,12 @@ void LoadSession::onRtp(uint8_t* data, size_t size, int64_t wallUs, int64_t nowU
       ++counters_.reordered;
       break;
     case SequenceTracker::Arrival::New:
-      // Latency of first transmissions only: a retransmission measures the NACK round trip.
+      // Latency of first transmissions only (a retransmission measures the NACK round trip),
+      // once live (LatencyHistogram::recordLive).
       if (haveSr_) {
         const int64_t sentUs = srWallUs_ + static_cast<int64_t>(static_cast<int32_t>(timestamp - srRtp_)) *
                                                1'000'000 / kVideoClockRate;
-        counters_.latency.record(wallUs - sentUs);
+        counters_.latency.recordLive(wallUs - sentUs);
       }
       break;
   }

@@ -283,7 +283,7 @@ void RtspLoadSession::onRtp(Track& track, const uint8_t* data, size_t size, int6
         const int64_t sentUs =
             srWallUs_ + static_cast<int64_t>(static_cast<int32_t>(header.timestamp - srRtp_)) * 1'000'000 /
                             static_cast<int64_t>(clockRate);
-        counters_.latency.record(wallUs - sentUs);
+        counters_.latency.recordLive(wallUs - sentUs);
       }
       break;
   }

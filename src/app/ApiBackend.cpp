@@ -353,6 +353,16 @@ http::SluiceCounters ApiBackend::sluiceCounters() {
                          true});
     }
   }
+  // New readers still catching up on the cached GOP whom the history overran: moved ahead to
+  // the last keyframe (a viewer far slower than the stream, or a cache too small for its GOP).
+  for (const auto& pc : app_.config().paths) {
+    if (Path* path = app_.findPath(pc.name)) {
+      c.extra.push_back({"sluice_path_reader_skips_total",
+                         {{"name", pc.name}},
+                         static_cast<double>(path->stream()->stats().readerSkips.load()),
+                         true});
+    }
+  }
   // Each ready path's tracks, as the API's `tracks` names them (an info metric: value 1).
   for (const auto& pc : app_.config().paths) {
     Path* path = app_.findPath(pc.name);

@@ -39,7 +39,8 @@ Stream::Stream(std::string path, size_t historyCapacity, size_t maxPayload, Cloc
 }
 
 StartResult Stream::start(const StreamFormat& given) {
-  StreamFormat format(given.begin(), given.begin() + static_cast<std::ptrdiff_t>(std::min(given.size(), kMaxSourceTracks)));
+  StreamFormat format(given.begin(),
+                      given.begin() + static_cast<std::ptrdiff_t>(std::min(given.size(), kMaxSourceTracks)));
   StartResult result = StartResult::Fresh;
   const bool wasSuspended = suspended_;
   bool continuing = suspended_ || ready();
@@ -65,8 +66,8 @@ StartResult Stream::start(const StreamFormat& given) {
     }
   }
   for (size_t i = tracks_.size(); i < format.size(); ++i) {
-    tracks_.push_back(std::make_unique<StreamTrack>(static_cast<TrackOwner&>(*this), i, format[i], historyCapacity_, maxPayload_,
-                                                    core::random32()));
+    tracks_.push_back(std::make_unique<StreamTrack>(static_cast<TrackOwner&>(*this), i, format[i],
+                                                    historyCapacity_, maxPayload_, core::random32()));
   }
   suspended_ = false;
   stats_.suspended.store(false, std::memory_order_relaxed);
@@ -115,11 +116,11 @@ bool Stream::applyTranscodingDemand(TrackMask wanted, const StreamTrack& t, Audi
   if (want == transcoding.active()) return want;
   std::string error;
   if (!transcoding.setActive(want, error)) {
-    log::warn("[path {}] cannot transcode track {} ({}) to Opus: {}", path_, t.index() + 1, t.format().describe(),
-              error);
+    log::warn("[path {}] cannot transcode track {} ({}) to Opus: {}", path_, t.index() + 1,
+              t.format().describe(), error);
   } else {
-    log::info("[path {}] {} transcoding track {} ({}) to Opus", path_, want ? "started" : "stopped", t.index() + 1,
-              t.format().describe());
+    log::info("[path {}] {} transcoding track {} ({}) to Opus", path_, want ? "started" : "stopped",
+              t.index() + 1, t.format().describe());
   }
   return transcoding.active();
 }
@@ -156,6 +157,9 @@ void Stream::suspend(const std::string& reason, int64_t graceUs) {
   for (auto& t : tracks_) t->endSegment();
   ++fanoutDepth_;
   for (size_t i = 0; i < readers_.size(); ++i) {
+    // A reader catching up lost the rest of the cache with the segment; it continues with
+    // the next one, from its first keyframe, as the others.
+    readers_[i].catchUp.reset();
     if (readers_[i].reader) readers_[i].reader->onStreamSuspended(reason);
   }
   --fanoutDepth_;
@@ -224,9 +228,10 @@ void Stream::noteParameterSetChange(const StreamTrack& track) {
   int64_t& last = parameterSetLogUs_[track.index() % parameterSetLogUs_.size()];
   if (last != 0 && nowUs - last < 10'000'000) return;
   last = nowUs;
-  log::info("[path {}] track {} ({}): the source changed its parameter sets in band ({} time(s) so far); "
-            "readers get the new ones with the next keyframe",
-            path_, track.index() + 1, track.format().apiName(), track.parameterSetChanges());
+  log::info(
+      "[path {}] track {} ({}): the source changed its parameter sets in band ({} time(s) so far); "
+      "readers get the new ones with the next keyframe",
+      path_, track.index() + 1, track.format().apiName(), track.parameterSetChanges());
 }
 
 void Stream::ingestRtcp(size_t trackIndex, const uint8_t* data, size_t size) {
@@ -242,8 +247,8 @@ void Stream::ingestRtcp(size_t trackIndex, const uint8_t* data, size_t size) {
   const int64_t nowUs = now();
   if (nowUs - clockStepLogUs_ >= 10'000'000 || clockStepLogUs_ == 0) {
     clockStepLogUs_ = nowUs;
-    log::info("[path {}] the source's clock stepped (sender report of track {}); re-syncing the tracks", path_,
-              trackIndex + 1);
+    log::info("[path {}] the source's clock stepped (sender report of track {}); re-syncing the tracks",
+              path_, trackIndex + 1);
   }
 }
 
@@ -252,43 +257,116 @@ void Stream::onTrackPacket(StreamTrack& track, const HistoryPacket& p) {
   const TrackMask bit = TrackMask{1} << track.index();
   const size_t index = track.index();
   for (size_t i = 0; i < readers_.size(); ++i) {
-    if (readers_[i].reader && (readers_[i].tracks & bit)) readers_[i].reader->onStreamPacket(index, p);
+    if (!readers_[i].reader) continue;
+    if (readers_[i].catchUp) {
+      feedCatchUp(i);  // p is in the history: the reader gets it when its pace reaches it
+    } else if (readers_[i].tracks & bit) {
+      readers_[i].reader->onStreamPacket(index, p);
+    }
   }
 }
 
 void Stream::addReader(StreamReader* reader, TrackMask mask) {
-  readers_.push_back({reader, mask});
+  readers_.push_back({reader, mask, nullptr});
   stats_.readers.store(static_cast<uint32_t>(readerCount()), std::memory_order_relaxed);
   updateTranscoding();
   // Start the reader at the last video keyframe so it decodes now, not at the camera's next
-  // one, and its audio at the same capture instant. Without a keyframe yet, nothing is replayed.
+  // one, and its audio at the same capture instant. Without a keyframe yet, it starts live.
+  const size_t pos = readers_.size() - 1;
+  if (!beginCatchUp(readers_[pos])) return;
+  ++fanoutDepth_;
+  feedCatchUp(pos);
+  --fanoutDepth_;
+  if (removedPending_ && fanoutDepth_ == 0) compactReaders();
+}
+
+bool Stream::beginCatchUp(ReaderEntry& entry) {
   int64_t sinceUs = INT64_MIN;
   bool haveKeyframe = false;
   for (const auto& t : tracks_) {
-    if (!t->video() || !(mask & (TrackMask{1} << t->index()))) continue;
+    if (!t->video() || !(entry.tracks & (TrackMask{1} << t->index()))) continue;
     const uint64_t k = t->history().lastKeyframe();
     if (k == UINT64_MAX) continue;
     sinceUs = std::max(sinceUs, t->history().at(k)->captureUs);
     haveKeyframe = true;
   }
-  if (!haveKeyframe) return;
-  const size_t pos = readers_.size() - 1;
-  ++fanoutDepth_;
+  if (!haveKeyframe) return false;
+  if (!entry.catchUp) entry.catchUp = std::make_unique<CatchUp>();  // control plane: once per join
+  CatchUp& c = *entry.catchUp;
+  c.fromUs = sinceUs;
+  c.startedUs = now();
   for (size_t index = 0; index < kMaxTracks; ++index) {
-    const StreamTrack* t = (mask & (TrackMask{1} << index)) ? findTrack(index) : nullptr;
+    const StreamTrack* t = (entry.tracks & (TrackMask{1} << index)) ? findTrack(index) : nullptr;
+    if (!t) {
+      c.next[index] = CatchUp::kUnset;
+      continue;
+    }
+    const uint64_t start = t->startIndex(sinceUs);
+    c.next[index] = start == UINT64_MAX ? t->history().head() : start;  // nothing cached: from now on
+  }
+  return true;
+}
+
+void Stream::feedCatchUp(size_t pos) {
+  StreamReader* reader = readers_[pos].reader;
+  CatchUp* c = readers_[pos].catchUp.get();  // stable while the reader is fed (owned by its entry)
+  const TrackMask mask = readers_[pos].tracks;
+  const int64_t elapsedUs = now() - c->startedUs;
+  const int64_t dueUs =
+      elapsedUs >= kMaxCatchUpUs ? INT64_MAX : c->fromUs + kCatchUpHeadStartUs + kCatchUpSpeed * elapsedUs;
+  bool behind = false;
+  for (size_t index = 0; index < kMaxTracks; ++index) {
+    if (!(mask & (TrackMask{1} << index))) continue;
+    const StreamTrack* t = findTrack(index);
     if (!t) continue;
     const PacketHistory& h = t->history();
-    for (uint64_t i = t->startIndex(sinceUs); i < h.head() && readers_[pos].reader == reader; ++i) {
-      const HistoryPacket* p = h.at(i);
-      if (p) reader->onStreamPacket(index, *p);
+    uint64_t& next = c->next[index];
+    if (next == CatchUp::kUnset) next = h.tail();  // a track that appeared meanwhile: all it has
+    if (next < h.tail()) {
+      // The history dropped what this reader had yet to get. Video restarts at the last
+      // keyframe (a decoder cannot go on over a gap); audio, which holds fewer seconds than a
+      // long GOP, just goes on with what is left.
+      if (t->video()) {
+        skipAhead(pos);
+        return;
+      }
+      next = h.tail();
+    }
+    for (; next < h.head(); ++next) {
+      const HistoryPacket* p = h.at(next);
+      if (!p) continue;  // an index the source lost
+      if (p->captureUs > dueUs) {
+        behind = true;
+        break;
+      }
+      reader->onStreamPacket(index, *p);
+      if (readers_[pos].reader != reader) return;  // it left meanwhile
     }
   }
-  --fanoutDepth_;
-  if (removedPending_ && fanoutDepth_ == 0) compactReaders();
+  if (!behind) readers_[pos].catchUp.reset();  // at the live edge: fed by the fan-out from now on
+}
+
+void Stream::skipAhead(size_t pos) {
+  const uint64_t skips = stats_.readerSkips.fetch_add(1, std::memory_order_relaxed) + 1;
+  const int64_t nowUs = now();
+  if (skipLogUs_ == 0 || nowUs - skipLogUs_ >= 1'000'000) {
+    skipLogUs_ = nowUs;
+    log::info(
+        "[path {}] a reader fell behind what the history holds; it continues at the last keyframe "
+        "({} time(s) so far)",
+        path_, skips);
+  }
+  // The history holds its last keyframe onwards, so a fresh start is not overrun at once.
+  if (beginCatchUp(readers_[pos])) {
+    feedCatchUp(pos);
+  } else {
+    readers_[pos].catchUp.reset();  // no keyframe held (a GOP longer than the history): live from here
+  }
 }
 
 void Stream::removeReader(StreamReader* reader) {
-  auto it = std::find_if(readers_.begin(), readers_.end(), [&](const ReaderEntry& e) { return e.reader == reader; });
+  auto it = std::find_if(readers_.begin(), readers_.end(),
+                         [&](const ReaderEntry& e) { return e.reader == reader; });
   if (it == readers_.end()) return;
   if (fanoutDepth_ > 0) {
     // Removed from inside a fan-out (the reader closed itself): compact afterwards.
@@ -302,8 +380,9 @@ void Stream::removeReader(StreamReader* reader) {
 }
 
 void Stream::compactReaders() {
-  readers_.erase(std::remove_if(readers_.begin(), readers_.end(), [](const ReaderEntry& e) { return !e.reader; }),
-                 readers_.end());
+  readers_.erase(
+      std::remove_if(readers_.begin(), readers_.end(), [](const ReaderEntry& e) { return !e.reader; }),
+      readers_.end());
   removedPending_ = 0;
   updateTranscoding();
 }

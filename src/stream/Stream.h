@@ -4,7 +4,9 @@
 // payload size; audio passed through) into the track's shared PacketHistory; every reader is
 // handed the same stored packets of the tracks it asked for. A new reader starts at the last
 // video keyframe in the history, and its audio at the same capture instant, so it decodes at
-// once and in sync.
+// once and in sync; the cached packets after the keyframe are paced (kCatchUpSpeed) until the
+// reader reaches the live edge. While it catches up a reader is a cursor into the histories;
+// one the history overran skips ahead to the last keyframe (counted, logged).
 //
 // Sources come and go without readers noticing: a stream runs as a series of segments (a
 // camera's session, its restart, the offline slate), each begun by start(). Between two,
@@ -34,8 +36,8 @@ class Stream;
 class StreamReader {
  public:
   virtual ~StreamReader() = default;
-  // A packet of track `track` to forward. Right after attach, the cached packets from the last
-  // keyframe (all of one track, then the next track's).
+  // A packet of track `track` to forward. After attach, first the cached packets from the last
+  // keyframe: paced, each track in order, the tracks interleaved by capture time.
   virtual void onStreamPacket(size_t track, const HistoryPacket& packet) = 0;
   // The stream ended; the reader is already detached when this is called.
   virtual void onStreamEnded(const std::string& reason) = 0;
@@ -58,22 +60,35 @@ struct StreamStats {
   std::atomic<uint64_t> ingestErrors{0};
   std::atomic<uint64_t> packetsLost{0};
   std::atomic<uint32_t> readers{0};
-  std::atomic<int64_t> readySinceUnixMs{0};  // 0 while not ready
-  std::atomic<uint64_t> resumes{0};          // segments that continued suspended readers
+  std::atomic<int64_t> readySinceUnixMs{0};        // 0 while not ready
+  std::atomic<uint64_t> resumes{0};                // segments that continued suspended readers
   std::atomic<uint64_t> packetsBeforeKeyframe{0};  // dropped while a resumed segment awaited its IDR
   std::atomic<bool> suspended{false};              // source away, readers kept
   std::atomic<uint32_t> transcoding{0};            // tracks being transcoded to Opus now
+  std::atomic<uint64_t> readerSkips{
+      0};  // catching-up readers the history overran: moved to the last keyframe
 };
 
 // A bit per track index: which tracks a reader receives.
 using TrackMask = uint32_t;
 constexpr TrackMask kAllTracks = ~TrackMask{0};
-constexpr size_t kMaxTracks = 32;                                   // mask bits: source + transcoded
+constexpr size_t kMaxTracks = 32;                                  // mask bits: source + transcoded
 constexpr size_t kMaxSourceTracks = StreamTrack::kTranscodedBase;  // a source's tracks beyond are ignored
 
 class Stream : private TrackOwner {
  public:
   using Clock = int64_t (*)();  // monotonic microseconds; injectable for tests
+
+  // Catching up: a new reader gets at once what was captured in the first
+  // kCatchUpHeadStartUs from the cached keyframe (its first frames: it starts decoding now),
+  // then the rest of the cache at kCatchUpSpeed times the stream's own pace, until it reaches
+  // the live edge. Sent in one go, a 4 s GOP (megabytes) overflows a viewer's link and the
+  // socket buffers of every viewer joining with it, and the losses cost its start. The pace is
+  // kept by the stream's own packets (no timer): each one releases what is due. After
+  // kMaxCatchUpUs (a clock anomaly) whatever is left goes at once.
+  static constexpr int64_t kCatchUpHeadStartUs = 200'000;
+  static constexpr int64_t kCatchUpSpeed = 4;
+  static constexpr int64_t kMaxCatchUpUs = 4'000'000;
   Stream(std::string path, size_t historyCapacity, size_t maxPayload = kMaxRtpPayload, Clock clock = nullptr);
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
@@ -123,12 +138,26 @@ class Stream : private TrackOwner {
   const StreamStats& stats() const { return stats_; }
 
  private:
+  // A reader still behind the live edge: where it is in each track's history.
+  struct CatchUp {
+    static constexpr uint64_t kUnset = UINT64_MAX;  // a track that had no history at the start
+    int64_t fromUs = 0;                             // capture time of the keyframe it started at
+    int64_t startedUs = 0;                          // when (monotonic)
+    std::array<uint64_t, kMaxTracks> next{};        // per track index: next history index to hand over
+  };
   struct ReaderEntry {
     StreamReader* reader;  // borrowed; null once removed inside a fan-out
     TrackMask tracks;
+    std::unique_ptr<CatchUp> catchUp;  // owned while the reader catches up; null once live
   };
 
   void onTrackPacket(StreamTrack& track, const HistoryPacket& packet) override;
+  // Points a reader at the last video keyframe of its tracks; false when there is none.
+  bool beginCatchUp(ReaderEntry& entry);
+  // Hands the reader at readers_[pos] what its pace releases now; it goes live when nothing is
+  // left behind.
+  void feedCatchUp(size_t pos);
+  void skipAhead(size_t pos);
   void endReaders(const std::string& reason);
   void compactReaders();
   void publishFormat();
@@ -146,7 +175,8 @@ class Stream : private TrackOwner {
   StreamFormat format_;
   CaptureClock captureClock_;
   std::array<int64_t, kMaxSourceTracks> parameterSetLogUs_{};  // last parameter-set log line per track
-  int64_t clockStepLogUs_ = 0;                                  // last "clock stepped" log line
+  int64_t clockStepLogUs_ = 0;                                 // last "clock stepped" log line
+  int64_t skipLogUs_ = 0;                                      // last "reader skipped ahead" log line
   std::vector<ReaderEntry> readers_;
   size_t removedPending_ = 0;
   int fanoutDepth_ = 0;

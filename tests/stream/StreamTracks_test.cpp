@@ -6,20 +6,20 @@
 #include <cmath>
 #include <vector>
 
+#include "StreamTestPackets.h"
 #include "media/Rtcp.h"
 #include "media/RtpPacket.h"
 #include "stream/Stream.h"
 
 using namespace sluice;
 using namespace sluice::stream;
+using stream_test::kPps;
+using stream_test::kSps;
 
 namespace {
 
 int64_t gNowUs = 5'000'000'000;
 int64_t fakeClock() { return gNowUs; }
-
-const std::vector<uint8_t> kSps = {0x67, 0x42, 0xc0, 0x1f, 0xda, 0x01, 0x40, 0x16, 0xe8};
-const std::vector<uint8_t> kPps = {0x68, 0xce, 0x3c, 0x80};
 
 StreamFormat videoAndPcmu() {
   media::TrackDescription video = h264Track(kSps, kPps);
@@ -28,16 +28,7 @@ StreamFormat videoAndPcmu() {
 }
 
 std::vector<uint8_t> rtp(uint8_t pt, uint16_t seq, uint32_t ts, size_t payload, uint8_t first) {
-  std::vector<uint8_t> p(12 + payload, 0x55);
-  media::RtpHeader h;
-  h.marker = true;
-  h.payloadType = pt;
-  h.sequence = seq;
-  h.timestamp = ts;
-  h.ssrc = 42;
-  media::writeRtpHeader(p.data(), h);
-  p[12] = first;
-  return p;
+  return stream_test::rtpPacket(pt, seq, ts, payload, first);
 }
 
 struct Reader : StreamReader {
@@ -211,7 +202,8 @@ TEST(StreamTracks, G711At16kHzIsTranscodedToOpusOnlyWhileAReaderTakesIt) {
 
   Reader r;
   s.addReader(&r, (TrackMask{1} << 0) | (TrackMask{1} << opus));
-  ASSERT_TRUE(s.track(1).transcoding()->active()) << "module not loaded (libsluice-transcode.so next to the tests?)";
+  ASSERT_TRUE(s.track(1).transcoding()->active())
+      << "module not loaded (libsluice-transcode.so next to the tests?)";
   // One second of a 1 kHz tone, 20 ms (320 samples) per packet, mu-law coded.
   for (int i = 0; i < 50; ++i) {
     std::vector<uint8_t> p = rtp(97, static_cast<uint16_t>(i), static_cast<uint32_t>(i) * 320, 320, 0);

@@ -1,0 +1,212 @@
+// A new reader catching up on the cached GOP: the keyframe and the first 200 ms at once, the
+// rest at four times the stream's pace, every packet once and in order, then live; audio
+// keeps pace with video; a reader the history overran moves ahead to the last keyframe.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "StreamTestPackets.h"
+#include "media/RtpPacket.h"
+#include "stream/Stream.h"
+
+using namespace sluice;
+using namespace sluice::stream;
+using stream_test::kPps;
+using stream_test::kSps;
+
+namespace {
+
+int64_t gNowUs = 7'000'000'000;
+int64_t fakeClock() { return gNowUs; }
+
+constexpr int64_t kFrameUs = 33'333;
+
+std::vector<uint8_t> rtp(uint8_t pt, uint16_t seq, uint32_t ts, size_t payload, uint8_t first) {
+  return stream_test::rtpPacket(pt, seq, ts, payload, first, 9);
+}
+
+// 30 fps, one packet per frame, an IDR every `gop` frames; optionally 20 ms PCMU beside it.
+struct Camera {
+  Stream& s;
+  int gop;
+  bool audio = false;
+  uint16_t vseq = 1, aseq = 900;
+  uint32_t vts = 0, ats = 0;
+  int frame = 0;
+  // One frame's media; `advance` false: it arrives in a burst with the frames before.
+  void step(bool advance = true) {
+    if (advance) gNowUs += kFrameUs;
+    auto v = rtp(96, vseq++, vts, 400, frame % gop == 0 ? 0x65 : 0x41);
+    s.ingestRtp(0, v.data(), v.size());
+    vts += 3000;
+    ++frame;
+    while (audio && static_cast<int64_t>(ats) * 90000 / 8000 < static_cast<int64_t>(vts)) {
+      auto a = rtp(0, aseq++, ats, 160, 0xff);
+      s.ingestRtp(1, a.data(), a.size());
+      ats += 160;
+    }
+  }
+};
+
+struct Reader : StreamReader {
+  std::vector<std::pair<size_t, uint64_t>> got;  // (track, history index)
+  std::vector<int64_t> captures;
+  std::vector<bool> keyframeStarts;
+  void onStreamPacket(size_t track, const HistoryPacket& p) override {
+    got.emplace_back(track, p.index);
+    captures.push_back(p.captureUs);
+    keyframeStarts.push_back(p.keyframeStart);
+  }
+  void onStreamEnded(const std::string&) override {}
+  std::vector<uint64_t> indexes(size_t track) const {
+    std::vector<uint64_t> out;
+    for (auto& [t, i] : got)
+      if (t == track) out.push_back(i);
+    return out;
+  }
+};
+
+void expectConsecutive(const std::vector<uint64_t>& v, uint64_t first) {
+  for (size_t i = 0; i < v.size(); ++i) ASSERT_EQ(v[i], first + i) << "at " << i;
+}
+
+}  // namespace
+
+TEST(StreamCatchUp, TheKeyframeGoesAtOnceAndTheRestOfTheCacheAtFourTimesThePace) {
+  Stream s("cam", 1024, kMaxRtpPayload, fakeClock);
+  s.start(kSps, kPps);
+  Camera cam{s, 60};
+  for (int i = 0; i < 60; ++i) cam.step();  // a 2 s GOP, joined at its end: 60 frames cached
+
+  Reader r;
+  s.addReader(&r);
+  // The keyframe (its parameter sets lead it) and what was captured within 200 ms of it:
+  // frames 0..6.
+  ASSERT_EQ(r.got.size(), 8u);
+  EXPECT_TRUE(r.keyframeStarts[0]);
+
+  // Each live frame (33 ms) releases about four cached ones, until the reader is live:
+  // (1,967 - 200) ms of cache at 4x against 1x live takes ≈ 590 ms, 18 frames.
+  int liveFrames = 0;
+  while (r.got.size() < s.track(0).history().head() && liveFrames < 40) {
+    const size_t before = r.got.size();
+    cam.step();
+    ++liveFrames;
+    const size_t added = r.got.size() - before;
+    EXPECT_GE(added, 3u) << "live frame " << liveFrames;
+    EXPECT_LE(added, 5u) << "live frame " << liveFrames;
+  }
+  EXPECT_GE(liveFrames, 16);
+  EXPECT_LE(liveFrames, 20);
+  // Then one packet per frame, as it comes; every packet exactly once and in order.
+  for (int i = 0; i < 10; ++i) {
+    const size_t before = r.got.size();
+    cam.step();
+    EXPECT_EQ(r.got.size(), before + 1);
+  }
+  expectConsecutive(r.indexes(0), 0);
+  EXPECT_EQ(r.got.size(), s.track(0).history().head());
+  EXPECT_EQ(s.stats().readerSkips.load(), 0u);
+}
+
+TEST(StreamCatchUp, AudioIsReleasedAtTheSamePaceAsVideo) {
+  Stream s("cam", 1024, kMaxRtpPayload, fakeClock);
+  media::TrackDescription video = h264Track(kSps, kPps);
+  video.payloadType = 96;
+  s.start(StreamFormat{video, media::describeTrack("audio", 0, "PCMU", 8000, 1, "")});
+  Camera cam{s, 90, true};
+  for (int i = 0; i < 90; ++i) cam.step();  // 3 s cached, 150 audio packets
+
+  Reader r;
+  s.addReader(&r);
+  for (int i = 0; i < 60; ++i) cam.step();
+  // Whatever was handed over so far, audio never ran more than one pace step (a frame's
+  // worth of the 4x pace, 133 ms, plus a packet) ahead of video, nor behind it.
+  int64_t lastVideo = 0;
+  for (size_t i = 0; i < r.got.size(); ++i) {
+    if (r.got[i].first == 0) {
+      lastVideo = r.captures[i];
+    } else {
+      EXPECT_LE(r.captures[i] - lastVideo, 4 * kFrameUs + 20'000) << "packet " << i;
+    }
+  }
+  // All of it, in order, once: the audio from the keyframe's instant on.
+  const auto v = r.indexes(0), a = r.indexes(1);
+  expectConsecutive(v, 0);
+  ASSERT_FALSE(a.empty());
+  expectConsecutive(a, a.front());
+  EXPECT_EQ(v.size(), s.track(0).history().head());
+  EXPECT_EQ(a.back() + 1, s.track(1).history().head());
+}
+
+TEST(StreamCatchUp, AReaderTheHistoryOverranMovesAheadToTheLastKeyframe) {
+  // A history of 64 packets and a 1 s GOP: a burst of frames (a camera flushing its backlog
+  // after a network stall) arrives faster than the new reader's pace.
+  Stream s("cam", 64, kMaxRtpPayload, fakeClock);
+  s.start(kSps, kPps);
+  Camera cam{s, 30};
+  for (int i = 0; i < 30; ++i) cam.step();
+  Reader r;
+  s.addReader(&r);
+  ASSERT_EQ(r.got.size(), 8u);  // parameter sets, frames 0..6
+  for (int i = 0; i < 100; ++i) cam.step(false);
+
+  EXPECT_EQ(s.stats().readerSkips.load(), 1u);
+  // Frames 0..6, then from a later keyframe on, consecutive, up to the live edge.
+  const auto v = r.indexes(0);
+  expectConsecutive(std::vector<uint64_t>(v.begin(), v.begin() + 8), 0);
+  ASSERT_GT(v.size(), 8u);
+  EXPECT_TRUE(r.keyframeStarts[8]);
+  EXPECT_GE(v[8], 31u);  // a later keyframe (frame 30's parameter sets are index 31)
+  expectConsecutive(std::vector<uint64_t>(v.begin() + 8, v.end()), v[8]);
+  EXPECT_EQ(v.back() + 1, s.track(0).history().head());
+  // Live from there.
+  const size_t before = r.got.size();
+  cam.step();
+  EXPECT_EQ(r.got.size(), before + 1);
+}
+
+TEST(StreamCatchUp, ASuspendedSourceEndsTheCatchUpAndTheNextSegmentStartsAtItsKeyframe) {
+  Stream s("cam", 1024, kMaxRtpPayload, fakeClock);
+  s.start(kSps, kPps);
+  Camera cam{s, 60};
+  for (int i = 0; i < 60; ++i) cam.step();
+  Reader r;
+  s.addReader(&r);
+  ASSERT_EQ(r.got.size(), 8u);
+  s.suspend("camera restarting", 10'000'000);
+  gNowUs += 2'000'000;
+  EXPECT_EQ(s.start(StreamFormat{h264Track(kSps, kPps)}), StartResult::Resumed);
+  Camera back{s, 30};
+  back.vseq = 5000;
+  back.vts = 123456;
+  for (int i = 0; i < 5; ++i) back.step();
+  // Nothing more of the old cache; the new segment from its keyframe, live.
+  ASSERT_EQ(r.got.size(), 14u);  // 8 + parameter sets, keyframe, 4 frames
+  EXPECT_TRUE(r.keyframeStarts[8]);
+  EXPECT_EQ(s.stats().readerSkips.load(), 0u);
+}
+
+TEST(StreamCatchUp, AReaderLeavingWhileCatchingUpIsNotFedAgain) {
+  Stream s("cam", 1024, kMaxRtpPayload, fakeClock);
+  s.start(kSps, kPps);
+  Camera cam{s, 60};
+  for (int i = 0; i < 60; ++i) cam.step();
+  struct Quitter : Reader {
+    Stream* s = nullptr;
+    size_t after = 0;
+    void onStreamPacket(size_t track, const HistoryPacket& p) override {
+      Reader::onStreamPacket(track, p);
+      if (got.size() == after) s->removeReader(this);
+    }
+  } q;
+  q.s = &s;
+  q.after = 9;
+  Reader stayer;
+  s.addReader(&q);
+  s.addReader(&stayer);
+  for (int i = 0; i < 30; ++i) cam.step();
+  EXPECT_EQ(q.got.size(), 9u);
+  EXPECT_EQ(s.readerCount(), 1u);
+  EXPECT_EQ(stayer.got.size(), s.track(0).history().head());
+}
