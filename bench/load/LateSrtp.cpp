@@ -1,7 +1,6 @@
 #include "load/LateSrtp.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include <climits>
 
@@ -11,7 +10,6 @@ namespace sluice::load {
 namespace {
 
 constexpr size_t kHmacTagLength = 10;  // AES_CM_128_HMAC_SHA1_80
-constexpr size_t kGcmTagLength = 16;
 
 // Length of the RTP header including CSRCs and the extension, 0 if it does not fit. The
 // padding bit is not looked at: the padding count byte is encrypted.
@@ -61,16 +59,8 @@ size_t LateSrtpOpener::unprotectRtp(uint8_t* packet, size_t len, uint64_t index)
     media::writeBe32(iv + 6, roc);
     media::writeBe16(iv + 10, seq);
     for (size_t i = 0; i < sizeof(iv); ++i) iv[i] ^= keys_.salt[i];
-    EVP_CIPHER_CTX* ctx = cipher_.get();
-    int written = 0;
-    uint8_t finalBlock[16];
-    bool ok = EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, iv, 0) == 1 &&
-              EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, static_cast<int>(kGcmTagLength),
-                                  packet + bodyEnd) == 1 &&
-              EVP_CipherUpdate(ctx, nullptr, &written, packet, static_cast<int>(header)) == 1 &&
-              (bodyEnd == header || EVP_CipherUpdate(ctx, packet + header, &written, packet + header,
-                                                     static_cast<int>(bodyEnd - header)) == 1) &&
-              EVP_CipherFinal_ex(ctx, finalBlock, &written) == 1;
+    const bool ok =
+        cipher_.gcmOpen(iv, packet, header, nullptr, 0, packet + header, bodyEnd - header, packet + bodyEnd);
     return ok ? bodyEnd : 0;
   }
   // RFC 3711 4.2: the tag covers the packet followed by the 32-bit ROC; check, then decrypt.

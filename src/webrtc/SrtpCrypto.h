@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "webrtc/SrtpProfile.h"
@@ -32,25 +33,40 @@ class SrtpHmacSha1 {
   SHA_CTX outer_{};
 };
 
-// Owns one EVP_CIPHER_CTX keyed once; packets only set the IV.
+// AES-128 keyed once, for SRTP's two modes. AES-CM is EVP's counter mode (only the IV is set
+// per packet). AES-GCM is made here from OpenSSL's parts: an ECB context (AES-NI) gives the
+// counter-mode keystream and OpenSSL's GCM128 (CLMUL GHASH) the tag, because OpenSSL 3.0's EVP
+// GCM looks its parameters up by name on every IV set and every tag read (strcmp and
+// OSSL_PARAM_locate: a fifth of the packet's cost). 1200-byte packets: ≈ 0.46 µs instead of
+// ≈ 0.54 (sluice-limit, medians of three, same session). No allocation per packet; movable
+// (the state lives at a fixed address, which GCM128 keeps).
 class SrtpCipherContext {
  public:
-  SrtpCipherContext() = default;
+  SrtpCipherContext();
   ~SrtpCipherContext();
   SrtpCipherContext(const SrtpCipherContext&) = delete;
   SrtpCipherContext& operator=(const SrtpCipherContext&) = delete;
-  SrtpCipherContext(SrtpCipherContext&& other) noexcept : ctx_(other.ctx_) { other.ctx_ = nullptr; }
+  SrtpCipherContext(SrtpCipherContext&& other) noexcept;
   SrtpCipherContext& operator=(SrtpCipherContext&& other) noexcept;
 
   bool initAes128Ctr(const uint8_t key[16]);
   bool initAes128Gcm(const uint8_t key[16]);
-  EVP_CIPHER_CTX* get() const { return ctx_; }
 
-  // AES-CTR keystream applied in place, starting from the 16-byte counter block `iv`.
+  // AES-CTR keystream applied in place, starting from the 16-byte counter block `iv`
+  // (initAes128Ctr).
   bool applyCtr(const uint8_t iv[16], uint8_t* data, size_t length);
 
+  // AES-GCM over one packet in place: the associated data is aad1 || aad2 (SRTCP appends its
+  // E || index word); the 16-byte tag is written to / checked against `tag` (initAes128Gcm).
+  bool gcmSeal(const uint8_t iv[12], const uint8_t* aad1, size_t aad1Length, const uint8_t* aad2,
+               size_t aad2Length, uint8_t* data, size_t length, uint8_t tag[16]);
+  bool gcmOpen(const uint8_t iv[12], const uint8_t* aad1, size_t aad1Length, const uint8_t* aad2,
+               size_t aad2Length, uint8_t* data, size_t length, const uint8_t tag[16]);
+
+  struct State;  // the ECB context and GCM128's context (SrtpCrypto.cpp)
+
  private:
-  EVP_CIPHER_CTX* ctx_ = nullptr;
+  std::unique_ptr<State> state_;  // owned
 };
 
 // Session keys for one of SRTP or SRTCP. The salt is 14 bytes for AES-CM and 12 for GCM;

@@ -11,7 +11,6 @@ namespace {
 
 constexpr size_t kRtpFixedHeader = 12;
 constexpr size_t kRtcpFixedHeader = 8;  // V/P/RC, PT, length, sender SSRC
-constexpr size_t kGcmTagLength = 16;
 constexpr size_t kHmacTagLength = 10;
 // Lengths go to EVP as int; a UDP datagram cannot be larger anyway.
 constexpr size_t kMaxPacketLength = 65535;
@@ -77,41 +76,6 @@ void gcmRtcpIv(const uint8_t salt[12], uint32_t ssrc, uint32_t index, uint8_t iv
   iv[7] = 0;
   write32(iv + 8, index);
   for (size_t i = 0; i < 12; ++i) iv[i] ^= salt[i];
-}
-
-// AES-GCM over one packet in place, keyed context reused: the associated data is
-// aad1 || aad2 (SRTCP appends its E || index word), the 16-byte tag is written to / checked
-// against `tag`.
-bool gcmSeal(SrtpCipherContext& cipher, const uint8_t iv[12], const uint8_t* aad1, size_t aad1Length,
-             const uint8_t* aad2, size_t aad2Length, uint8_t* data, size_t length, uint8_t* tag) {
-  EVP_CIPHER_CTX* ctx = cipher.get();
-  int written = 0;
-  uint8_t finalBlock[16];
-  return EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, iv, 1) == 1 &&
-         (aad1Length == 0 ||
-          EVP_CipherUpdate(ctx, nullptr, &written, aad1, static_cast<int>(aad1Length)) == 1) &&
-         (aad2Length == 0 ||
-          EVP_CipherUpdate(ctx, nullptr, &written, aad2, static_cast<int>(aad2Length)) == 1) &&
-         (length == 0 || EVP_CipherUpdate(ctx, data, &written, data, static_cast<int>(length)) == 1) &&
-         EVP_CipherFinal_ex(ctx, finalBlock, &written) == 1 &&
-         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, static_cast<int>(kGcmTagLength), tag) == 1;
-}
-
-bool gcmOpen(SrtpCipherContext& cipher, const uint8_t iv[12], const uint8_t* aad1, size_t aad1Length,
-             const uint8_t* aad2, size_t aad2Length, uint8_t* data, size_t length, const uint8_t* tag) {
-  EVP_CIPHER_CTX* ctx = cipher.get();
-  int written = 0;
-  uint8_t finalBlock[16];
-  // EVP copies the expected tag; the const_cast only satisfies the ctrl signature.
-  return EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, iv, 0) == 1 &&
-         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, static_cast<int>(kGcmTagLength),
-                             const_cast<uint8_t*>(tag)) == 1 &&
-         (aad1Length == 0 ||
-          EVP_CipherUpdate(ctx, nullptr, &written, aad1, static_cast<int>(aad1Length)) == 1) &&
-         (aad2Length == 0 ||
-          EVP_CipherUpdate(ctx, nullptr, &written, aad2, static_cast<int>(aad2Length)) == 1) &&
-         (length == 0 || EVP_CipherUpdate(ctx, data, &written, data, static_cast<int>(length)) == 1) &&
-         EVP_CipherFinal_ex(ctx, finalBlock, &written) == 1;
 }
 
 }  // namespace
@@ -283,7 +247,7 @@ size_t SrtpSession::protectRtp(uint8_t* packet, size_t len, size_t capacity) {
   if (profile_ == SrtpProfile::AeadAes128Gcm) {
     uint8_t iv[12];
     gcmRtpIv(rtpKeys_.salt, ssrc, roc, seq, iv);
-    if (!gcmSeal(rtpCipher_, iv, packet, header, nullptr, 0, packet + header, len - header, packet + len)) {
+    if (!rtpCipher_.gcmSeal(iv, packet, header, nullptr, 0, packet + header, len - header, packet + len)) {
       return fail(SrtpError::CryptoFailure);
     }
   } else {
@@ -333,8 +297,8 @@ size_t SrtpSession::unprotectRtp(uint8_t* packet, size_t len) {
   if (profile_ == SrtpProfile::AeadAes128Gcm) {
     uint8_t iv[12];
     gcmRtpIv(rtpKeys_.salt, ssrc, roc, seq, iv);
-    if (!gcmOpen(rtpCipher_, iv, packet, header, nullptr, 0, packet + header, bodyEnd - header,
-                 packet + bodyEnd)) {
+    if (!rtpCipher_.gcmOpen(iv, packet, header, nullptr, 0, packet + header, bodyEnd - header,
+                            packet + bodyEnd)) {
       return fail(SrtpError::AuthFailure);
     }
   } else {
@@ -374,8 +338,8 @@ size_t SrtpSession::protectRtcp(uint8_t* packet, size_t len, size_t capacity) {
     // ciphertext, tag, E || index.
     uint8_t iv[12];
     gcmRtcpIv(rtcpKeys_.salt, ssrc, index, iv);
-    if (!gcmSeal(rtcpCipher_, iv, packet, kRtcpFixedHeader, trailer, sizeof(trailer),
-                 packet + kRtcpFixedHeader, len - kRtcpFixedHeader, packet + len)) {
+    if (!rtcpCipher_.gcmSeal(iv, packet, kRtcpFixedHeader, trailer, sizeof(trailer),
+                             packet + kRtcpFixedHeader, len - kRtcpFixedHeader, packet + len)) {
       return fail(SrtpError::CryptoFailure);
     }
     std::memcpy(packet + len + tagLength, trailer, sizeof(trailer));
@@ -423,8 +387,8 @@ size_t SrtpSession::unprotectRtcp(uint8_t* packet, size_t len) {
     // Unencrypted (RFC 7714 9.2): the whole packet is associated data.
     const size_t aadLength = encrypted ? kRtcpFixedHeader : bodyEnd;
     const size_t cipherLength = encrypted ? bodyEnd - kRtcpFixedHeader : 0;
-    if (!gcmOpen(rtcpCipher_, iv, packet, aadLength, trailer, kSrtcpIndexSize, packet + kRtcpFixedHeader,
-                 cipherLength, tag)) {
+    if (!rtcpCipher_.gcmOpen(iv, packet, aadLength, trailer, kSrtcpIndexSize, packet + kRtcpFixedHeader,
+                             cipherLength, tag)) {
       return fail(SrtpError::AuthFailure);
     }
   } else {

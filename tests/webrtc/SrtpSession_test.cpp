@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <srtp2/srtp.h>
 
 #include <atomic>
@@ -632,4 +633,49 @@ TEST(SrtpSession, ReportsPerPacketCost) {
         "unprotect %.0f (libsrtp2 %.0f); memcpy alone %.0f\n",
         name(profile), oursProtect, theirsProtect, oursUnprotect, theirsUnprotect, copyOnly);
   }
+}
+
+// The GCM made from an ECB context and OpenSSL's GCM128 against EVP's own AES-128-GCM: every
+// length from empty to past three keystream chunks, the associated data in one or two parts.
+TEST(SrtpCrypto, GcmMatchesEvpForEveryLength) {
+  uint8_t key[16], iv[12];
+  for (int i = 0; i < 16; ++i) key[i] = static_cast<uint8_t>(i * 37 + 1);
+  for (int i = 0; i < 12; ++i) iv[i] = static_cast<uint8_t>(i * 11 + 5);
+  SrtpCipherContext ours;
+  ASSERT_TRUE(ours.initAes128Gcm(key));
+  EVP_CIPHER_CTX* evp = EVP_CIPHER_CTX_new();
+  ASSERT_TRUE(EVP_EncryptInit_ex(evp, EVP_aes_128_gcm(), nullptr, key, iv) == 1);
+  std::vector<uint8_t> aad(20);
+  for (size_t i = 0; i < aad.size(); ++i) aad[i] = static_cast<uint8_t>(0xa0 + i);
+  for (size_t length = 0; length <= 1600; length += (length < 40 ? 1 : 37)) {
+    std::vector<uint8_t> plain(length);
+    for (size_t i = 0; i < length; ++i) plain[i] = static_cast<uint8_t>(i * 13 + length);
+    iv[11] = static_cast<uint8_t>(length);
+    // EVP: one AAD call of all 20 bytes.
+    std::vector<uint8_t> expected = plain;
+    uint8_t expectedTag[16], finalBlock[16];
+    int n = 0;
+    ASSERT_EQ(EVP_EncryptInit_ex(evp, nullptr, nullptr, nullptr, iv), 1);
+    ASSERT_EQ(EVP_EncryptUpdate(evp, nullptr, &n, aad.data(), static_cast<int>(aad.size())), 1);
+    if (length)
+      ASSERT_EQ(EVP_EncryptUpdate(evp, expected.data(), &n, expected.data(), static_cast<int>(length)), 1);
+    ASSERT_EQ(EVP_EncryptFinal_ex(evp, finalBlock, &n), 1);
+    ASSERT_EQ(EVP_CIPHER_CTX_ctrl(evp, EVP_CTRL_GCM_GET_TAG, 16, expectedTag), 1);
+    // Ours: the AAD in two parts (12 + 8, as SRTCP's header and E || index).
+    std::vector<uint8_t> sealed = plain;
+    uint8_t tag[16];
+    ASSERT_TRUE(ours.gcmSeal(iv, aad.data(), 12, aad.data() + 12, 8, sealed.data(), length, tag));
+    ASSERT_EQ(sealed, expected) << "length " << length;
+    ASSERT_EQ(std::vector<uint8_t>(tag, tag + 16), std::vector<uint8_t>(expectedTag, expectedTag + 16))
+        << "length " << length;
+    ASSERT_TRUE(ours.gcmOpen(iv, aad.data(), 20, nullptr, 0, sealed.data(), length, tag))
+        << "length " << length;
+    ASSERT_EQ(sealed, plain);
+    // A flipped bit anywhere fails the tag.
+    tag[length % 16] ^= 0x01;
+    std::vector<uint8_t> again = expected;
+    EXPECT_FALSE(ours.gcmOpen(iv, aad.data(), 20, nullptr, 0, again.data(), length, tag))
+        << "length " << length;
+  }
+  EVP_CIPHER_CTX_free(evp);
 }
