@@ -142,19 +142,23 @@ Translation translate(std::string_view p) {
     if (c == '{') {
       size_t end = i;
       uint64_t count = repetitionCount(p, i, end);
-      if (count == 0) afterRepetition = false;  // a literal '{'
-      if (count > 0) {
-        if (!repetition(i, end + 1)) return out;
-        product *= count;
-        if (product > kMaxRepetitionProduct) {
-          out.error =
-              fmt::format("repetition counts are too large (at most {} in all)", kMaxRepetitionProduct);
-          return out;
-        }
-        out.ecmaScript.append(p.substr(i, end - i + 1));
-        i = end;
+      if (count == 0) {
+        // Not a repetition ("{", "{x", "{5" unclosed): RE2 reads a literal '{'. std::regex would
+        // read the start of a quantifier and parse its digits first (libstdc++ overflows on
+        // twenty of them), so it gets the '{' escaped.
+        afterRepetition = false;
+        out.ecmaScript += "\\{";
         continue;
       }
+      if (!repetition(i, end + 1)) return out;
+      product *= count;
+      if (product > kMaxRepetitionProduct) {
+        out.error = fmt::format("repetition counts are too large (at most {} in all)", kMaxRepetitionProduct);
+        return out;
+      }
+      out.ecmaScript.append(p.substr(i, end - i + 1));
+      i = end;
+      continue;
     }
     out.ecmaScript += c;
   }
