@@ -58,6 +58,9 @@ StartResult Stream::start(const StreamFormat& given) {
     }
   }
   if (!continuing) tracks_.clear();  // no reader holds a track index: start over
+  // A reader still catching up loses the rest of the old segment's cache with it (the
+  // histories are emptied below) and goes on, as the others, from the new segment's keyframe.
+  for (ReaderEntry& r : readers_) r.catchUp.reset();
   for (size_t i = 0; i < tracks_.size(); ++i) {
     if (i < format.size()) {
       tracks_[i]->beginSegment(format[i], continuing);
