@@ -311,9 +311,13 @@ int ApiBackend::kickRtspsSession(const std::string& id, std::string& error) {
 
 http::SluiceCounters ApiBackend::sluiceCounters() {
   http::SluiceCounters c;
-  std::map<std::string, uint64_t> nacks;
+  std::map<std::string, uint64_t> nacks, skipped, skips;
   if (app_.webrtcEnabled()) {
-    for (const auto& s : app_.webrtc().listSessions()) nacks[s.path] += s.retransmitted;
+    for (const auto& s : app_.webrtc().listSessions()) {
+      nacks[s.path] += s.retransmitted;
+      skipped[s.path] += s.packetsSkipped;
+      skips[s.path] += s.keyframeSkips;
+    }
     webrtc::UdpEgressTotals t = app_.webrtc().egressTotals();
     c.egressBatches = t.batches;
     c.egressPackets = t.datagramsSent;
@@ -325,7 +329,16 @@ http::SluiceCounters ApiBackend::sluiceCounters() {
   for (const auto& pc : app_.config().paths) {
     Path* path = app_.findPath(pc.name);
     if (!path) continue;
-    c.paths.push_back({pc.name, nacks[pc.name], 0});
+    c.paths.push_back({pc.name, nacks[pc.name], skipped[pc.name]});
+  }
+  // Viewers moved ahead to the next keyframe, losing more than resending repairs (WebrtcSession).
+  for (const auto& pc : app_.config().paths) {
+    if (app_.findPath(pc.name)) {
+      c.extra.push_back({"sluice_path_viewer_keyframe_skips_total",
+                         {{"name", pc.name}},
+                         static_cast<double>(skips[pc.name]),
+                         true});
+    }
   }
   for (const auto& pc : app_.config().paths) {
     Path* path = app_.findPath(pc.name);

@@ -12,7 +12,7 @@ namespace sluice::http {
 struct PathCounters {
   std::string name;
   uint64_t nacksAnswered = 0;              // NACKed packets resent from the shared history
-  uint64_t packetsDroppedSlowViewers = 0;  // packets a slow viewer skipped (cursor overrun)
+  uint64_t packetsDroppedSlowViewers = 0;  // video packets not sent to viewers moved ahead to a keyframe
 };
 
 // Any further family, so the app can add counters without touching http/.

@@ -316,6 +316,8 @@ std::vector<WebrtcSessionInfo> WebrtcServer::listSessions() const {
     i.rtcpPacketsSent = st.rtcpPacketsSent;
     i.nacksReceived = st.nacksReceived;
     i.retransmitted = st.retransmitted;
+    i.keyframeSkips = st.keyframeSkips;
+    i.packetsSkipped = st.packetsSkipped;
     i.plisReceived = st.plisReceived;
     i.firsReceived = st.firsReceived;
     i.packetsLostReported = st.packetsLostReported;

@@ -61,7 +61,8 @@ struct WebrtcSessionInfo {
   std::string id, path, query, remoteAddress, state;
   std::chrono::system_clock::time_point created;
   uint64_t bytesReceived = 0, bytesSent = 0, rtpPacketsSent = 0, rtcpPacketsReceived = 0, rtcpPacketsSent = 0,
-           nacksReceived = 0, retransmitted = 0, plisReceived = 0, firsReceived = 0, packetsLostReported = 0;
+           nacksReceived = 0, retransmitted = 0, plisReceived = 0, firsReceived = 0, packetsLostReported = 0,
+           keyframeSkips = 0, packetsSkipped = 0;
   uint32_t jitterReported = 0;
   std::string remoteCandidate;         // "ip:port" of the selected path, "" before checks
   std::string remoteProtocol = "udp";  // of the selected path: "udp" or "tcp" (ICE-TCP)

@@ -174,8 +174,8 @@ void WebrtcSession::onDtlsConnected(const DtlsKeys& keys) {
     codecs += (codecs.empty() ? "" : ", ") + t.codec;
     ++sent;
   }
-  log::info("{} is reading from path '{}', {} track{} ({})", logPrefix(), params_.path, sent, sent == 1 ? "" : "s",
-            codecs);
+  log::info("{} is reading from path '{}', {} track{} ({})", logPrefix(), params_.path, sent,
+            sent == 1 ? "" : "s", codecs);
   attached_ = true;
   stream_->addReader(this, mask);
 }
@@ -192,8 +192,8 @@ bool WebrtcSession::streamMatchesAnswer(std::string& why) const {
     }
     const std::string now = sendableCodec(format, t.streamTrack);
     if (now != t.codec) {
-      why = "track " + std::to_string(source + 1) + " is now " + (now.empty() ? format[source].apiName() : now) +
-            ", the answer offered " + t.codec;
+      why = "track " + std::to_string(source + 1) + " is now " +
+            (now.empty() ? format[source].apiName() : now) + ", the answer offered " + t.codec;
       return false;
     }
   }
@@ -209,7 +209,17 @@ int WebrtcSession::outOfSsrc(uint32_t ssrc) const {
 
 void WebrtcSession::onStreamPacket(size_t track, const stream::HistoryPacket& p) {
   const int out = track < stream::kMaxTracks ? outOfStreamTrack_[track] : -1;
-  if (out >= 0) sendPacket(static_cast<size_t>(out), p, false);
+  if (out < 0) return;
+  OutState& st = out_[static_cast<size_t>(out)];
+  if (st.awaitingKeyframe) {
+    if (!p.keyframeStart) {
+      stats_.packetsSkipped.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    st.awaitingKeyframe = false;
+    st.resumedAt = p.index;
+  }
+  sendPacket(static_cast<size_t>(out), p, false);
 }
 
 void WebrtcSession::sendPacket(size_t o, const stream::HistoryPacket& p, bool retransmission) {
@@ -226,6 +236,7 @@ void WebrtcSession::sendPacket(size_t o, const stream::HistoryPacket& p, bool re
   if (n == 0) return;
   transport_->commit(n);
   if (!retransmission) {
+    if (st.retransmitCredit < kMaxRetransmitCredit) ++st.retransmitCredit;
     st.lastSentIndex = p.index;
     st.lastSentTimestamp = p.timestamp;
     st.lastSentUs = core::monotonicUs();
@@ -254,13 +265,37 @@ void WebrtcSession::retransmit(size_t o, uint16_t seq) {
     stats_.retransmitMisses.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  const stream::HistoryPacket* p = h.at(st.lastSentIndex - back);
+  const uint64_t index = st.lastSentIndex - back;
+  if (st.awaitingKeyframe || index < st.resumedAt) {
+    stats_.retransmitsDenied.fetch_add(1, std::memory_order_relaxed);  // before the keyframe it restarts at
+    return;
+  }
+  const stream::HistoryPacket* p = h.at(index);
   if (!p) {
     stats_.retransmitMisses.fetch_add(1, std::memory_order_relaxed);
     return;
   }
+  if (st.retransmitCredit < kRetransmitCost) {
+    stats_.retransmitsDenied.fetch_add(1, std::memory_order_relaxed);
+    if (params_.tracks[o].video) skipToNextKeyframe(o);
+    return;
+  }
+  out_[o].retransmitCredit -= kRetransmitCost;
   sendPacket(o, *p, true);
   stats_.retransmitted.fetch_add(1, std::memory_order_relaxed);
+}
+
+void WebrtcSession::skipToNextKeyframe(size_t o) {
+  out_[o].awaitingKeyframe = true;
+  const uint64_t skips = stats_.keyframeSkips.fetch_add(1, std::memory_order_relaxed) + 1;
+  const int64_t nowUs = core::monotonicUs();
+  if (skipLogUs_ == 0 || nowUs - skipLogUs_ >= 10'000'000) {
+    skipLogUs_ = nowUs;
+    log::info(
+        "{} the viewer loses more than resending can repair (its link is slower than the stream); "
+        "its video continues at the next keyframe ({} time(s) so far)",
+        logPrefix(), skips);
+  }
 }
 
 void WebrtcSession::onNack(uint32_t, uint32_t mediaSsrc, uint16_t pid, uint16_t blp) {
@@ -281,7 +316,8 @@ void WebrtcSession::onFir(uint32_t, uint32_t, uint8_t) {
 
 void WebrtcSession::onReportBlock(uint32_t, const media::RtcpReportBlock& b) {
   const int o = outOfSsrc(b.ssrc);
-  if (o < 0 || !params_.tracks[static_cast<size_t>(o)].video) return;  // the figures the API shows are video's
+  if (o < 0 || !params_.tracks[static_cast<size_t>(o)].video)
+    return;  // the figures the API shows are video's
   stats_.packetsLostReported.store(static_cast<uint64_t>(std::max<int32_t>(0, b.cumulativeLost)),
                                    std::memory_order_relaxed);
   stats_.jitterReported.store(b.jitter, std::memory_order_relaxed);
@@ -310,7 +346,8 @@ void WebrtcSession::sendSenderReport(size_t o, int64_t nowUs) {
   if (timeline.haveOutput()) {
     rtpTs = timeline.timestampAt(nowUs);
   } else if (st.lastSentUs > 0) {
-    rtpTs += static_cast<uint32_t>((nowUs - st.lastSentUs) * static_cast<int64_t>(source.clockRate()) / 1000000);
+    rtpTs +=
+        static_cast<uint32_t>((nowUs - st.lastSentUs) * static_cast<int64_t>(source.clockRate()) / 1000000);
   } else {
     return;  // nothing sent on this track yet: nothing to map
   }

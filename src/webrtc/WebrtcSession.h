@@ -7,9 +7,9 @@
 // Lives on its stream's worker; the atomics are read by the control thread (API).
 #include <array>
 #include <atomic>
-#include <climits>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <climits>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -60,6 +60,9 @@ struct WebrtcSessionStats {
   std::atomic<uint64_t> nacksReceived{0};
   std::atomic<uint64_t> retransmitted{0};
   std::atomic<uint64_t> retransmitMisses{0};
+  std::atomic<uint64_t> retransmitsDenied{0};  // NACKed packets not resent: over the budget, or useless
+  std::atomic<uint64_t> keyframeSkips{0};      // times the video was moved ahead to the next keyframe
+  std::atomic<uint64_t> packetsSkipped{0};     // video packets not sent meanwhile
   std::atomic<uint64_t> plisReceived{0};
   std::atomic<uint64_t> firsReceived{0};
   std::atomic<uint64_t> packetsLostReported{0};
@@ -72,6 +75,15 @@ class WebrtcSession : public stream::StreamReader,
  public:
   enum class State { New, Connecting, Connected, Closed };
   using ClosedCallback = std::function<void(const std::string& reason)>;
+
+  // A slow viewer's cost stays its own: NACKed packets are resent out of a budget that every
+  // packet sent fresh refills by one unit and a resend costs kRetransmitCost of (so resends stay
+  // under a quarter of the stream, after a burst of kMaxRetransmitCredit / kRetransmitCost).
+  // A viewer that exhausts it loses more than resending can repair (a link slower than the
+  // stream): its video is moved ahead to the next keyframe, deltas until then are not sent, and
+  // NACKs for anything before that keyframe are not answered (its decoder restarts there).
+  static constexpr int32_t kRetransmitCost = 4;
+  static constexpr int32_t kMaxRetransmitCredit = 1024;
 
   WebrtcSession(WebrtcSessionParams params, WebrtcWorker& worker, std::shared_ptr<stream::Stream> stream,
                 std::shared_ptr<DtlsCertificate> certificate, ClosedCallback onClosed);
@@ -122,6 +134,7 @@ class WebrtcSession : public stream::StreamReader,
   void onReportBlock(uint32_t reporterSsrc, const media::RtcpReportBlock& block) override;
 
   void onDtlsConnected(const DtlsKeys& keys);
+
   // Per negotiated track: the rewrite of the shared packets and the sender-report counts.
   struct OutState {
     uint16_t seqOffset = 0;
@@ -130,6 +143,9 @@ class WebrtcSession : public stream::StreamReader,
     int64_t lastSentUs = 0;
     uint32_t packetsSent = 0;
     uint32_t octetsSent = 0;
+    int32_t retransmitCredit = kMaxRetransmitCredit;
+    bool awaitingKeyframe = false;  // video: moved ahead, deltas skipped until a keyframe
+    uint64_t resumedAt = 0;         // the keyframe it resumed at: older packets are not resent
   };
   static constexpr size_t kMaxOutTracks = 4;
 
@@ -137,6 +153,7 @@ class WebrtcSession : public stream::StreamReader,
   void sendSenderReports(int64_t nowUs);
   void sendSenderReport(size_t out, int64_t nowUs);
   void retransmit(size_t out, uint16_t seq);
+  void skipToNextKeyframe(size_t out);
   int outOfSsrc(uint32_t ssrc) const;
   // Whether the stream still carries what the answer promised (it may have restarted since).
   bool streamMatchesAnswer(std::string& why) const;
@@ -164,6 +181,7 @@ class WebrtcSession : public stream::StreamReader,
   std::chrono::system_clock::time_point created_;
   int64_t startedUs_ = 0;
   int64_t nextSenderReportUs_ = 0;
+  int64_t skipLogUs_ = 0;  // last "moved ahead to the next keyframe" log line
   bool attached_ = false;
 
   // Per-viewer rewrite of the shared packets, per negotiated track (index as params_.tracks).

@@ -138,6 +138,60 @@ TEST(WebrtcSession, NackBringsBackTheLostPacketsFromTheHistory) {
   EXPECT_EQ(h.peer.rtpOf(kVideoSsrc).size(), videoNow) << "nothing resent";
 }
 
+TEST(WebrtcSession, AViewerLosingMoreThanResendsRepairIsMovedAheadToTheNextKeyframe) {
+  SessionHarness h;
+  ASSERT_TRUE(h.connect());
+  h.feed(10);  // frames 0..9, a keyframe at 0
+  h.onWorker([] {});
+  const size_t video = storedOf(h.recorder, 0);
+  ASSERT_TRUE(h.peer.receiveUntil([&] { return h.peer.rtpOf(kVideoSsrc).size() >= video; }));
+  const uint16_t base = media::readSequence(h.peer.rtpOf(kVideoSsrc)[0].data());
+
+  // The viewer NACKs everything it got, again and again: far beyond a quarter of the stream.
+  // The budget answers a burst (kMaxRetransmitCredit / kRetransmitCost plus what the fresh
+  // packets earned), then no more, and the video is moved ahead to the next keyframe.
+  std::vector<uint16_t> all;
+  for (size_t i = 0; i < video; ++i) all.push_back(static_cast<uint16_t>(base + i));
+  uint8_t nack[256];
+  const size_t n = media::buildNack(nack, sizeof(nack), kViewerSsrc, kVideoSsrc, all.data(), all.size());
+  ASSERT_GT(n, 0u);
+  const size_t asked = 40 * video;
+  for (int round = 0; round < 40; ++round) ASSERT_TRUE(h.peer.sendRtcp(nack, n));
+  ASSERT_TRUE(h.peer.receiveUntil([&] {
+    h.onWorker([] {});
+    return h.stats().retransmitted.load() + h.stats().retransmitsDenied.load() >= asked;
+  }));
+  const uint64_t resent = h.stats().retransmitted.load();
+  const uint64_t budget = WebrtcSession::kMaxRetransmitCredit / WebrtcSession::kRetransmitCost;
+  EXPECT_GE(resent, budget);
+  EXPECT_LE(resent, budget + video);
+  EXPECT_EQ(h.stats().keyframeSkips.load(), 1u);
+
+  // Frames 10..29 (deltas) are not sent; frame 30 (a keyframe, its parameter sets first) and
+  // what follows are. NACKs for anything before it go unanswered.
+  h.peer.receive(std::chrono::milliseconds(50));
+  const size_t before = h.peer.rtpOf(kVideoSsrc).size();
+  h.feed(25);
+  h.onWorker([] {});
+  const size_t storedNow = storedOf(h.recorder, 0);
+  const size_t afterKeyframe = storedNow - (video + 20);
+  ASSERT_TRUE(h.peer.receiveUntil([&] { return h.peer.rtpOf(kVideoSsrc).size() >= before + afterKeyframe; }));
+  const std::vector<Bytes> got = h.peer.rtpOf(kVideoSsrc);
+  ASSERT_EQ(got.size(), before + afterKeyframe);
+  const RecordingReader::Packet* first = h.sourceOf(got[before], 0);
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->index - firstIndexOf(h.recorder, 0), video + 20) << "resumed at frame 30's keyframe";
+  EXPECT_EQ(h.stats().packetsSkipped.load(), 20u);
+  const uint64_t deniedBefore = h.stats().retransmitsDenied.load();
+  ASSERT_TRUE(h.peer.sendRtcp(nack, n));
+  h.peer.receive(std::chrono::milliseconds(50));
+  h.onWorker([] {});
+  EXPECT_EQ(h.stats().retransmitsDenied.load(), deniedBefore + video);
+  EXPECT_EQ(h.stats().retransmitted.load(), resent);
+  // The resends were of packets the viewer had: its SRTP refuses them as replays, nothing else.
+  EXPECT_EQ(h.peer.undecryptable, resent);
+}
+
 TEST(WebrtcSession, PliFirAndReceiverReportsAreTakenInAndMediaGoesOn) {
   SessionHarness h;
   ASSERT_TRUE(h.connect());
