@@ -61,7 +61,9 @@ struct Viewer : ShapedPacketSink {
     } else if (type == h265::kFu) {
       ++fuPackets;
       bool start = b[2] & 0x80, end = b[2] & 0x40;
-      if (!end) EXPECT_EQ(p.size, kMaxPayload) << "a fragment other than the last is not full";
+      if (!end) {
+        EXPECT_EQ(p.size, kMaxPayload) << "a fragment other than the last is not full";
+      }
       if (start) fragment = {static_cast<uint8_t>((b[0] & 0x81) | ((b[2] & 0x3f) << 1)), b[1]};
       fragment.insert(fragment.end(), b + 3, b + p.size);
       if (end) au.push_back(fragment);

@@ -59,7 +59,9 @@ TEST(NalFragmenter, EveryPayloadFullButTheLastWhateverThePieces) {
         Bytes joined;
         for (size_t i = 0; i < out.size(); ++i) {
           const Bytes& p = out[i].bytes;
-          if (i + 1 < out.size()) EXPECT_EQ(p.size(), 100u) << total << "/" << piece << " #" << i;
+          if (i + 1 < out.size()) {
+            EXPECT_EQ(p.size(), 100u) << total << "/" << piece << " #" << i;
+          }
           EXPECT_EQ(out[i].last, i + 1 == out.size());
           uint8_t fu = p[overhead - 1];
           EXPECT_EQ((fu & 0x80) != 0, i == 0);
