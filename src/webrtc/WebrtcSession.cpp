@@ -218,6 +218,8 @@ void WebrtcSession::onStreamPacket(size_t track, const stream::HistoryPacket& p)
     }
     st.awaitingKeyframe = false;
     st.resumedAt = p.index;
+    // A fresh start: enough to repair a few losses right after the keyframe (a quarter burst).
+    st.retransmitCredit = std::max(st.retransmitCredit, kMaxRetransmitCredit / 4);
   }
   sendPacket(static_cast<size_t>(out), p, false);
 }

@@ -81,7 +81,8 @@ class WebrtcSession : public stream::StreamReader,
   // under a quarter of the stream, after a burst of kMaxRetransmitCredit / kRetransmitCost).
   // A viewer that exhausts it loses more than resending can repair (a link slower than the
   // stream): its video is moved ahead to the next keyframe, deltas until then are not sent, and
-  // NACKs for anything before that keyframe are not answered (its decoder restarts there).
+  // NACKs for anything before that keyframe are not answered (its decoder restarts there). It
+  // resumes with at least a quarter of the burst.
   static constexpr int32_t kRetransmitCost = 4;
   static constexpr int32_t kMaxRetransmitCredit = 1024;
 
