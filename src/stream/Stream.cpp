@@ -58,8 +58,9 @@ StartResult Stream::start(const StreamFormat& given) {
     }
   }
   if (!continuing) tracks_.clear();  // no reader holds a track index: start over
-  // A reader still catching up loses the rest of the old segment's cache with it (the
-  // histories are emptied below) and goes on, as the others, from the new segment's keyframe.
+  // A reader still catching up (also one suspended meanwhile: no packet fed it since) loses the
+  // rest of the old segment's cache (the histories are emptied below) and goes on, as the
+  // others, from the new segment's keyframe.
   for (ReaderEntry& r : readers_) r.catchUp.reset();
   for (size_t i = 0; i < tracks_.size(); ++i) {
     if (i < format.size()) {
@@ -160,9 +161,6 @@ void Stream::suspend(const std::string& reason, int64_t graceUs) {
   for (auto& t : tracks_) t->endSegment();
   ++fanoutDepth_;
   for (size_t i = 0; i < readers_.size(); ++i) {
-    // A reader catching up lost the rest of the cache with the segment; it continues with
-    // the next one, from its first keyframe, as the others.
-    readers_[i].catchUp.reset();
     if (readers_[i].reader) readers_[i].reader->onStreamSuspended(reason);
   }
   --fanoutDepth_;

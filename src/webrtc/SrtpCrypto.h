@@ -63,9 +63,8 @@ class SrtpCipherContext {
   bool gcmOpen(const uint8_t iv[12], const uint8_t* aad1, size_t aad1Length, const uint8_t* aad2,
                size_t aad2Length, uint8_t* data, size_t length, const uint8_t tag[16]);
 
-  struct State;  // the ECB context and GCM128's context (SrtpCrypto.cpp)
-
  private:
+  struct State;                   // the ECB context and GCM128's context (SrtpCrypto.cpp)
   std::unique_ptr<State> state_;  // owned
 };
 

@@ -257,7 +257,7 @@ void WebrtcSession::sendRaw(const uint8_t* data, size_t size) {
 }
 
 void WebrtcSession::retransmit(size_t o, uint16_t seq) {
-  const OutState& st = out_[o];
+  OutState& st = out_[o];
   const stream::StreamTrack* track = stream_->findTrack(params_.tracks[o].streamTrack);
   if (st.lastSentIndex == UINT64_MAX || !track) return;
   uint16_t lastSeq = static_cast<uint16_t>(st.lastSentIndex + st.seqOffset);
@@ -282,7 +282,7 @@ void WebrtcSession::retransmit(size_t o, uint16_t seq) {
     if (params_.tracks[o].video) skipToNextKeyframe(o);
     return;
   }
-  out_[o].retransmitCredit -= kRetransmitCost;
+  st.retransmitCredit -= kRetransmitCost;
   sendPacket(o, *p, true);
   stats_.retransmitted.fetch_add(1, std::memory_order_relaxed);
 }

@@ -657,8 +657,9 @@ TEST(SrtpCrypto, GcmMatchesEvpForEveryLength) {
     int n = 0;
     ASSERT_EQ(EVP_EncryptInit_ex(evp, nullptr, nullptr, nullptr, iv), 1);
     ASSERT_EQ(EVP_EncryptUpdate(evp, nullptr, &n, aad.data(), static_cast<int>(aad.size())), 1);
-    if (length)
+    if (length) {
       ASSERT_EQ(EVP_EncryptUpdate(evp, expected.data(), &n, expected.data(), static_cast<int>(length)), 1);
+    }
     ASSERT_EQ(EVP_EncryptFinal_ex(evp, finalBlock, &n), 1);
     ASSERT_EQ(EVP_CIPHER_CTX_ctrl(evp, EVP_CTRL_GCM_GET_TAG, 16, expectedTag), 1);
     // Ours: the AAD in two parts (12 + 8, as SRTCP's header and E || index).
