@@ -63,9 +63,11 @@ fuzz:
 	@./scripts/fuzz.sh -t $(SECONDS) -b build-fuzz
 
 format:
+	@./scripts/install-deps.sh lint
 	@git ls-files '*.cpp' '*.h' | xargs clang-format -i
 
 tidy: configure
+	@./scripts/install-deps.sh lint
 	@git ls-files 'src/*.cpp' | xargs clang-tidy -p $(BUILD_DIR) --quiet
 
 clean:

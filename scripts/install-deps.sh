@@ -22,6 +22,8 @@ TEST_PKGS=(python3 python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-rtsp-server-1.0 gi
 SANITIZE_PKGS=(libasan8 libubsan1 liblsan0 libtsan2)
 # `make fuzz`: clang and its runtime libraries (libclang_rt.fuzzer, .asan, .ubsan).
 FUZZ_PKGS=(clang libclang-rt-14-dev)
+# `make format` and `make tidy`.
+LINT_PKGS=(clang-format clang-tidy)
 
 want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}")
 case "${1:-all}" in
@@ -29,7 +31,8 @@ case "${1:-all}" in
   all|test) want+=("${TEST_PKGS[@]}") ;;
   sanitize) want+=("${TEST_PKGS[@]}" "${SANITIZE_PKGS[@]}") ;;
   fuzz) want+=("${FUZZ_PKGS[@]}") ;;
-  *) echo "usage: $0 [build|test|all|sanitize|fuzz]" >&2; exit 2 ;;
+  lint) want+=("${LINT_PKGS[@]}") ;;
+  *) echo "usage: $0 [build|test|all|sanitize|fuzz|lint]" >&2; exit 2 ;;
 esac
 
 missing=()

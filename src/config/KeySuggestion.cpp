@@ -1,6 +1,7 @@
 #include "config/KeySuggestion.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 
 #include "core/AsciiText.h"
@@ -8,19 +9,27 @@
 namespace sluice::config {
 namespace {
 
-size_t editDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> previous(b.size() + 1), current(b.size() + 1);
+// The edit distance of `a` and `b` (ASCII case ignored) if it is at most `bound`, else bound + 1:
+// a row whose smallest entry already exceeds the bound ends the search (config_fuzz spends much
+// of its time here on unknown keys). Keys are at most 64 characters (closestKey).
+size_t editDistanceWithin(std::string_view a, std::string_view b, size_t bound) {
+  constexpr size_t kMaxKey = 64;
+  if (b.size() > kMaxKey) return bound + 1;
+  std::array<size_t, kMaxKey + 1> previous{}, current{};
   for (size_t j = 0; j <= b.size(); ++j) previous[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
     current[0] = i;
+    size_t rowMin = i;
     for (size_t j = 1; j <= b.size(); ++j) {
-      size_t substitution =
+      const size_t substitution =
           previous[j - 1] + (core::asciiLower(a[i - 1]) == core::asciiLower(b[j - 1]) ? 0 : 1);
       current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
+      rowMin = std::min(rowMin, current[j]);
     }
+    if (rowMin > bound) return bound + 1;
     std::swap(previous, current);
   }
-  return previous[b.size()];
+  return std::min(previous[b.size()], bound + 1);
 }
 
 }  // namespace
@@ -34,9 +43,10 @@ std::optional<std::string_view> closestKey(std::string_view key,
   size_t bestDistance = limit + 1;
   for (std::string_view candidate : candidates) {
     // The length difference is a lower bound of the distance: most candidates end here.
-    const size_t lengthGap = key.size() > candidate.size() ? key.size() - candidate.size() : candidate.size() - key.size();
+    const size_t lengthGap =
+        key.size() > candidate.size() ? key.size() - candidate.size() : candidate.size() - key.size();
     if (lengthGap >= bestDistance) continue;
-    size_t distance = editDistance(key, candidate);
+    const size_t distance = editDistanceWithin(key, candidate, bestDistance - 1);
     if (distance < bestDistance) {
       bestDistance = distance;
       best = candidate;

@@ -1,33 +1,38 @@
 #pragma once
-// The regular expression of a '~' path name. MediaMTX uses Go's RE2; Sluice compiles the pattern
-// as an ECMAScript std::regex, which agrees on the patterns used for camera paths once RE2's
-// named groups, "(?i)" and \A \z are rewritten.
+// The regular expression of a '~' path name. MediaMTX uses Go's regexp (RE2 syntax, matching in
+// time linear in the name); Sluice parses the same syntax (RegexSyntax) and matches with its own
+// linear-time VM (RegexProgram), so no pattern can make a lookup backtrack.
 #include <memory>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "config/RegexProgram.h"
 
 namespace sluice::config {
 
 class PathPattern {
  public:
-  // nullptr and `error` set when `re2Pattern` does not compile or is too large (RE2 caps a
-  // repetition at 1000; here the product of all repetition counts is capped there too, because
-  // std::regex expands repetitions into states).
+  // Longer patterns are refused: a path name is a YAML key, and the matcher's work grows with
+  // the program.
+  static constexpr size_t kMaxPatternLength = 1024;
+
+  // nullptr and `error` set (in Go's words) when `re2Pattern` does not compile or is too large
+  // (RE2's limits: counts up to 1000, and a program bound; RegexProgram).
   static std::shared_ptr<const PathPattern> compile(std::string_view re2Pattern, std::string& error);
 
-  // std::regex's matcher recurses per character: a name of 100,000 characters overflowed the
-  // stack, so a longer name than this matches no pattern (no real path name comes near it).
+  // Names longer than this match no pattern: no real path name comes near it, and it bounds a
+  // lookup's work (instructions x name length).
   static constexpr size_t kMaxNameLength = 1024;
 
   // Unanchored search, like Go's FindStringSubmatch: true on a match, with `groups` (if not null)
-  // receiving the whole match, then each group. False for names over kMaxNameLength.
+  // receiving the whole match, then each group ("" for a group that took no part). False for
+  // names over kMaxNameLength.
   bool search(std::string_view name, std::vector<std::string>* groups) const;
 
  private:
-  explicit PathPattern(std::regex regex) : regex_(std::move(regex)) {}
-  std::regex regex_;
+  explicit PathPattern(regex::RegexProgram program) : program_(std::move(program)) {}
+  regex::RegexProgram program_;
 };
 
 }  // namespace sluice::config
