@@ -5,10 +5,12 @@
 # leaves its input in OUT/crashes/ and fails the run. Each target runs until SECONDS or
 # RUNS executions, whichever comes first; a table of the figures ends the output.
 #
-#   scripts/fuzz.sh [-t SECONDS] [-r RUNS] [-b BUILD_DIR] [-o OUT_DIR] [-m] [target ...]
+#   scripts/fuzz.sh [-t SECONDS] [-r RUNS] [-l MAX_LEN] [-b BUILD_DIR] [-o OUT_DIR] [-m] [target ...]
 #
 #   -t SECONDS   time per target (default 60)
 #   -r RUNS      stop a target after this many executions (default: no limit)
+#   -l MAX_LEN   longest input libFuzzer makes (default: its own, from the corpus); campaigns of
+#                the slow targets cap it so 10 M executions fit in a session
 #   -b DIR       the libFuzzer build (default build-fuzz)
 #   -o DIR       scratch output (default BUILD_DIR/fuzz-out)
 #   -m           afterwards merge the scratch corpus into the committed one (-merge=1 keeps
@@ -17,15 +19,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-seconds=60 runs=-1 build=build-fuzz out="" merge=0
-while getopts "t:r:b:o:m" opt; do
+seconds=60 runs=-1 maxlen=0 build=build-fuzz out="" merge=0
+while getopts "t:r:l:b:o:m" opt; do
   case $opt in
     t) seconds=$OPTARG ;;
     r) runs=$OPTARG ;;
+    l) maxlen=$OPTARG ;;
     b) build=$OPTARG ;;
     o) out=$OPTARG ;;
     m) merge=1 ;;
-    *) sed -n '2,16p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,18p' "$0" >&2; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
@@ -54,7 +57,7 @@ for t in "${targets[@]}"; do
   echo "fuzz: $t for ${seconds} s$([ "$runs" -ge 0 ] && echo " or $runs runs") -> $log"
   status=0
   "$bin" "$out/corpus/$t" "tests/fuzz/corpus/$t" -max_total_time="$seconds" -runs="$runs" \
-    -timeout=25 -rss_limit_mb=2560 -print_final_stats=1 -artifact_prefix="$out/crashes/$t-" \
+    -max_len="$maxlen" -timeout=25 -rss_limit_mb=2560 -print_final_stats=1 -artifact_prefix="$out/crashes/$t-" \
     >"$log" 2>&1 || status=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)

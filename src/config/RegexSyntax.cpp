@@ -25,8 +25,8 @@ void addRange(ByteSet& set, int lo, int hi) {
 
 // The other case of every ASCII letter in `set` (Go folds Unicode; names are ASCII).
 void foldCase(ByteSet& set) {
-  for (int c = 'a'; c <= 'z'; ++c) {
-    const auto lower = static_cast<size_t>(c), upper = static_cast<size_t>(c - 'a' + 'A');
+  for (size_t lower = 'a'; lower <= 'z'; ++lower) {
+    const size_t upper = lower - 'a' + 'A';
     if (set.test(lower) || set.test(upper)) set.set(lower).set(upper);
   }
 }
