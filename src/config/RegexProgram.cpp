@@ -195,10 +195,7 @@ class RegexProgram::Search {
   };
 
   bool holds(Node::Kind assertion, size_t pos) const {
-    const auto word = [&](size_t at) {
-      const char c = text_[at];
-      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-    };
+    const auto word = [&](size_t at) { return isWordByte(text_[at]); };
     switch (assertion) {
       case Node::Kind::BeginText:
         return pos == 0;

@@ -11,7 +11,6 @@ namespace {
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 bool isOctal(char c) { return c >= '0' && c <= '7'; }
 bool isAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool isWordChar(char c) { return isAlpha(c) || isDigit(c) || c == '_'; }
 int hexValue(char c) {
   if (isDigit(c)) return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -459,7 +458,7 @@ class Parser {
         if (close == std::string_view::npos) return fail("invalid named capture", p_.substr(start));
         const std::string_view name = p_.substr(nameStart, close - nameStart);
         bool valid = !name.empty();
-        for (char n : name) valid = valid && isWordChar(n);
+        for (char n : name) valid = valid && isWordByte(n);
         if (!valid) return fail("invalid named capture", p_.substr(start, close + 1 - start));
         if (!names_.insert(std::string(name)).second)
           return fail("duplicate capture group name", p_.substr(start, close + 1 - start));

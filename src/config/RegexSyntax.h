@@ -47,6 +47,11 @@ struct Syntax {
 constexpr int kMaxRepeat = 1000;
 constexpr int kMaxNesting = 1000;
 
+// \w and the word boundaries' notion of a word character, as Go's: ASCII letters, digits, '_'.
+inline bool isWordByte(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
 // The tree of `pattern`, or nullopt and `error` in Go's words ("missing closing ): `(a`").
 std::optional<Syntax> parseRegex(std::string_view pattern, std::string& error);
 
