@@ -19,6 +19,7 @@ struct LoadOptions {
   std::string dumpH264;        // Annex B of session 0
   std::string dumpH265;        // the same for H.265 (the offer then lists H.265 first)
   bool offerH265 = false;      // offer H.265 before H.264
+  bool offerAudio = true;      // offer an audio section
   std::string dumpTimeline;    // session 0's access units and audio packets on the SR clock
   double connectTimeout = 10;  // POST to DTLS connected
   std::string srtpProfiles;    // OpenSSL names offered in DTLS; empty: Sluice's default (GCM, then CM)

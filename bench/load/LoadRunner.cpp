@@ -127,9 +127,9 @@ void LoadRunner::open(size_t slotIndex, int64_t nowUs) {
   // Browser-sized credentials (RFC 8839: at least 4 and 22 characters).
   setup.localUfrag = core::randomAlnum(8);
   setup.localPwd = core::randomAlnum(24);
-  const std::string offer =
-      buildWhepOffer(OfferParams{setup.localUfrag, setup.localPwd, certificate_->fingerprintSha256(),
-                                 options_.localIp, port, options_.offerH265 || !options_.dumpH265.empty()});
+  const std::string offer = buildWhepOffer(
+      OfferParams{setup.localUfrag, setup.localPwd, certificate_->fingerprintSha256(), options_.localIp, port,
+                  options_.offerH265 || !options_.dumpH265.empty(), options_.offerAudio});
 
   setup.postStartUs = core::monotonicUs();
   auto response = httpRequest("POST", url, "application/sdp", offer, kHttpTimeout, error);

@@ -1,12 +1,12 @@
 #include "load/LoadSession.h"
 
+#include <opus/opus.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstring>
-#include <opus/opus.h>
 
 #include "core/Clock.h"
 #include "core/Random.h"
@@ -498,7 +498,8 @@ void LoadSession::timelineAudio(const uint8_t* packet, size_t size) {
     int err = 0;
     if (!opus_) opus_.reset(opus_decoder_create(48000, 2, &err));
     static thread_local int16_t pcm[5760 * 2];
-    const int frames = opus_ ? opus_decode(opus_.get(), payload, static_cast<opus_int32>(n), pcm, 5760, 0) : -1;
+    const int frames =
+        opus_ ? opus_decode(opus_.get(), payload, static_cast<opus_int32>(n), pcm, 5760, 0) : -1;
     for (int i = 0; i < frames; ++i) {
       if (std::abs(pcm[2 * i]) > 2000 || std::abs(pcm[2 * i + 1]) > 2000) {
         loudAt = i;

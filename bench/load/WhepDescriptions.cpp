@@ -64,7 +64,7 @@ std::string buildWhepOffer(const OfferParams& p) {
   SessionDescription sdp;
   uint64_t sessionId = ((uint64_t{core::random32()} << 30) ^ core::random32()) | 1;
   sdp.origin = "- " + std::to_string(sessionId) + " 2 IN IP4 127.0.0.1";
-  sdp.addAttribute("group", "BUNDLE 0 1");
+  sdp.addAttribute("group", p.audio ? "BUNDLE 0 1" : "BUNDLE 0");
   sdp.addAttribute("msid-semantic", " WMS");
 
   // What both sections share (BUNDLE: one transport).
@@ -111,6 +111,7 @@ std::string buildWhepOffer(const OfferParams& p) {
   candidates(m);
   sdp.media.push_back(std::move(m));
 
+  if (!p.audio) return media::serializeSdp(sdp);
   MediaDescription a = section("audio", "1");
   const std::string opus = std::to_string(kOfferOpusPayloadType);
   a.formats = {opus, "0", "8"};

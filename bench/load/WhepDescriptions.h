@@ -24,10 +24,11 @@ struct OfferParams {
   std::string ip;                 // host candidate address (the bound socket's)
   uint16_t port = 0;
   bool h265 = false;  // offer H.265 (PT 104) before H.264
+  bool audio = true;  // offer the audio section (a viewer with sound off offers video only)
 };
 
-// A video section (mid 0) and an audio section (mid 1), BUNDLEd, rtcp-mux, a=setup:actpass,
-// our credentials and fingerprint, one host candidate (complete, no trickle). Video: H.264
+// A video section (mid 0) and, unless `audio` is off, an audio section (mid 1), BUNDLEd, rtcp-mux,
+// a=setup:actpass, our credentials and fingerprint, one host candidate (complete, no trickle). Video: H.264
 // PT 102 (after H.265 PT 104 with `h265`) with nack / nack pli / ccm fir; audio: Opus
 // 111/48000/2, PCMU 0, PCMA 8, as Chromium lists them.
 std::string buildWhepOffer(const OfferParams& params);

@@ -53,6 +53,9 @@ int main(int argc, char** argv) {
                  "sample) with their sender-report-mapped send times, one JSON object a line (A/V sync)");
   cli.add_flag("--h265", o.offerH265,
                "offer H.265 (before H.264), as Safari or Chrome with hardware decoding");
+  cli.add_flag_function(
+      "--no-audio", [&o](std::int64_t) { o.offerAudio = false; },
+      "offer video only (a viewer with sound off)");
   cli.add_option("--connect-timeout", o.connectTimeout,
                  "seconds from POST to DTLS connected before a "
                  "session counts as failed")

@@ -324,6 +324,7 @@ http::SluiceCounters ApiBackend::sluiceCounters() {
     c.extra.push_back(
         {"sluice_egress_datagrams_dropped_total", {}, static_cast<double>(t.datagramsDropped), true});
     c.extra.push_back({"sluice_egress_bytes_total", {}, static_cast<double>(t.bytesSent), true});
+    c.extra.push_back({"sluice_egress_messages_total", {}, static_cast<double>(t.messages), true});
     c.extra.push_back({"sluice_webrtc_inbox_dropped_total", {}, static_cast<double>(t.inboxDropped), true});
   }
   for (const auto& pc : app_.config().paths) {

@@ -76,6 +76,7 @@ StartResult Stream::start(const StreamFormat& given) {
   suspended_ = false;
   stats_.suspended.store(false, std::memory_order_relaxed);
   format_ = std::move(format);
+  resetFrontiers();  // the histories were emptied; their indexes go on
   captureClock_.reset();
   publishFormat();
   stats_.readySinceUnixMs.store(wallClockMs(), std::memory_order_relaxed);
@@ -255,15 +256,67 @@ void Stream::ingestRtcp(size_t trackIndex, const uint8_t* data, size_t size) {
 
 void Stream::onTrackPacket(StreamTrack& track, const HistoryPacket& p) {
   stats_.packetsStored.fetch_add(1, std::memory_order_relaxed);
-  const TrackMask bit = TrackMask{1} << track.index();
-  const size_t index = track.index();
-  for (size_t i = 0; i < readers_.size(); ++i) {
-    if (!readers_[i].reader) continue;
-    if (readers_[i].catchUp) {
-      feedCatchUp(i);  // p is in the history: the reader gets it when its pace reaches it
-    } else if (readers_[i].tracks & bit) {
-      readers_[i].reader->onStreamPacket(index, p);
+  Frontier& f = frontiers_[track.index()];
+  if (!track.video() || !f.wholeFrames) {
+    releaseTo(track, p.index + 1);
+    return;
+  }
+  if (f.holding && p.timestamp != f.heldTimestamp) {
+    // The held access unit ended without its marker (its last packet was lost, or the source
+    // never sets it): it goes now; a source that never marks is forwarded packet by packet.
+    releaseTo(track, p.index);
+    if (++f.unmarkedFrames >= kMaxUnmarkedFrames) {
+      f.wholeFrames = false;
+      log::info(
+          "[path {}] track {} ({}): the source does not mark where its frames end (RTP marker bit); "
+          "forwarding its packets one by one",
+          path_, track.index() + 1, track.format().apiName());
+      releaseTo(track, p.index + 1);
+      return;
     }
+  }
+  if (p.marker) {
+    f.unmarkedFrames = 0;
+    releaseTo(track, p.index + 1);
+    return;
+  }
+  if (!f.holding) {
+    f.holding = true;
+    f.heldTimestamp = p.timestamp;
+  }
+}
+
+void Stream::releaseTo(const StreamTrack& track, uint64_t end) {
+  const size_t index = track.index();
+  Frontier& f = frontiers_[index];
+  const PacketHistory& h = track.history();
+  const uint64_t from = std::max(f.next, h.tail());
+  f.next = end;
+  f.holding = false;
+  if (from >= end) return;
+  const TrackMask bit = TrackMask{1} << index;
+  for (size_t i = 0; i < readers_.size(); ++i) {
+    StreamReader* reader = readers_[i].reader;
+    if (!reader) continue;
+    if (readers_[i].catchUp) {
+      feedCatchUp(i);  // the packets are in the history: the reader gets them when its pace allows
+      continue;
+    }
+    if (!(readers_[i].tracks & bit)) continue;
+    for (uint64_t k = from; k < end; ++k) {
+      const HistoryPacket* p = h.at(k);
+      if (!p) continue;  // an index the source lost
+      reader->onStreamPacket(index, *p);
+      if (readers_[i].reader != reader) break;  // it left meanwhile
+    }
+  }
+}
+
+void Stream::resetFrontiers() {
+  for (size_t i = 0; i < frontiers_.size(); ++i) {
+    const StreamTrack* t = findTrack(i);
+    frontiers_[i] = Frontier{};
+    frontiers_[i].next = t ? t->history().head() : 0;
   }
 }
 
@@ -303,7 +356,8 @@ bool Stream::beginCatchUp(ReaderEntry& entry) {
       continue;
     }
     const uint64_t start = t->startIndex(sinceUs);
-    c.next[index] = start == UINT64_MAX ? t->history().head() : start;  // nothing cached: from now on
+    c.next[index] =
+        start == UINT64_MAX ? frontier(index, t->history()) : start;  // nothing cached: from now on
   }
   return true;
 }
@@ -333,7 +387,7 @@ void Stream::feedCatchUp(size_t pos) {
       }
       next = h.tail();
     }
-    for (; next < h.head(); ++next) {
+    for (const uint64_t end = frontier(index, h); next < end; ++next) {
       const HistoryPacket* p = h.at(next);
       if (!p) continue;  // an index the source lost
       if (p->captureUs > dueUs) {

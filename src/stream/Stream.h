@@ -8,6 +8,13 @@
 // reader reaches the live edge. While it catches up a reader is a cursor into the histories;
 // one the history overran skips ahead to the last keyframe (counted, logged).
 //
+// Live readers get video a whole access unit at a time: a track's packets are held until the
+// one that ends the frame (RTP marker) is stored, then each reader is handed the frame's
+// packets in a row. A viewer's frame thus leaves as one run of equal-size datagrams (one UDP
+// GSO message) however many viewers share the worker's batch, and no packet waits longer than
+// its frame takes to arrive, which a decoder waits for anyway. A source that does not mark its
+// frames' ends is forwarded packet by packet (logged). Audio is handed on at once.
+//
 // Sources come and go without readers noticing: a stream runs as a series of segments (a
 // camera's session, its restart, the offline slate), each begun by start(). Between two,
 // suspend() keeps the readers attached; the next segment continues the sequence numbers
@@ -16,6 +23,7 @@
 // than the grace given to suspend(), or a segment whose tracks changed codec, ends the readers.
 // Single-threaded: everything here runs on the stream's worker, except the atomics and the
 // format snapshot (control plane, behind a mutex).
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -89,6 +97,9 @@ class Stream : private TrackOwner {
   static constexpr int64_t kCatchUpHeadStartUs = 200'000;
   static constexpr int64_t kCatchUpSpeed = 4;
   static constexpr int64_t kMaxCatchUpUs = 4'000'000;
+  // Access units in a row that may end without a marker (lost packets) before a video track
+  // is forwarded packet by packet: each such unit waits for the next one's first packet.
+  static constexpr uint8_t kMaxUnmarkedFrames = 3;
   Stream(std::string path, size_t historyCapacity, size_t maxPayload = kMaxRtpPayload, Clock clock = nullptr);
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
@@ -151,7 +162,23 @@ class Stream : private TrackOwner {
     std::unique_ptr<CatchUp> catchUp;  // owned while the reader catches up; null once live
   };
 
+  // Per track: how far live readers have been handed its history (the fan-out frontier).
+  struct Frontier {
+    uint64_t next = 0;           // first history index not yet handed to live readers
+    uint32_t heldTimestamp = 0;  // RTP timestamp of the access unit being held
+    bool holding = false;        // packets of an unfinished access unit are held
+    bool wholeFrames = true;     // video: hand on whole access units (off: marker bits missing)
+    uint8_t unmarkedFrames = 0;  // access units in a row that ended without their marker
+  };
   void onTrackPacket(StreamTrack& track, const HistoryPacket& packet) override;
+  // Hands live readers the track's packets up to (not including) history index `end`, each
+  // reader its packets in a row; catching-up readers are fed as their pace allows.
+  void releaseTo(const StreamTrack& track, uint64_t end);
+  // Where the live readers are in the track's history: what a catching-up reader may take.
+  uint64_t frontier(size_t trackIndex, const PacketHistory& history) const {
+    return std::min(history.head(), frontiers_[trackIndex].next);
+  }
+  void resetFrontiers();
   // Points a reader at the last video keyframe of its tracks; false when there is none.
   bool beginCatchUp(ReaderEntry& entry);
   // Hands the reader at readers_[pos] what its pace releases now; it goes live when nothing is
@@ -178,6 +205,7 @@ class Stream : private TrackOwner {
   int64_t clockStepLogUs_ = 0;                                 // last "clock stepped" log line
   int64_t skipLogUs_ = 0;                                      // last "reader skipped ahead" log line
   std::vector<ReaderEntry> readers_;
+  std::array<Frontier, kMaxTracks> frontiers_{};  // per track index (source and transcoded)
   size_t removedPending_ = 0;
   int fanoutDepth_ = 0;
   bool suspended_ = false;

@@ -292,6 +292,7 @@ UdpEgressTotals WebrtcServer::egressTotals() const {
     t.bytesSent += s.bytesSent.load(std::memory_order_relaxed);
     t.datagramsDropped += s.datagramsDropped.load(std::memory_order_relaxed);
     t.batches += s.batches.load(std::memory_order_relaxed);
+    t.messages += s.messages.load(std::memory_order_relaxed);
     t.inboxDropped += w->inboxDropped();
   }
   return t;

@@ -54,6 +54,7 @@ struct WhepSessionResult {
 
 struct UdpEgressTotals {
   uint64_t datagramsSent = 0, bytesSent = 0, datagramsDropped = 0, batches = 0;
+  uint64_t messages = 0;      // handed to the kernel: a GSO run (equal-size datagrams) counts once
   uint64_t inboxDropped = 0;  // received datagrams dropped on their way to a stalled worker
 };
 
