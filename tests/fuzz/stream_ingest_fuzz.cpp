@@ -8,6 +8,7 @@
 // the real transcoder has audio_opus_transcoder_fuzz. Every delivered packet must be a
 // well-formed RTP packet of the track it was delivered for, with that track's SSRC, no larger
 // than kMaxRtpPacket.
+#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -35,8 +36,12 @@ struct CheckingReader : StreamReader {
     const StreamTrack* t = stream->findTrack(track);
     if (!t || media::readSsrc(p.data) != t->ssrc()) std::abort();
     if (media::readSequence(p.data) != static_cast<uint16_t>(p.index)) std::abort();
+    // Whole-frame fan-out, catch-up and restarts never give a packet twice or out of order.
+    if (track >= next.size() || p.index < next[track]) std::abort();
+    next[track] = p.index + 1;
     ++packets;
   }
+  std::array<uint64_t, kMaxTracks> next{};  // per track: the lowest index it may get next
   void onStreamEnded(const std::string&) override {}
 };
 
