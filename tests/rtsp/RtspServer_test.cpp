@@ -823,6 +823,41 @@ TEST(RtspPlayQueue, SendsInArrivalOrderAndSkipsToTheNextKeyframeWhenTooFarBehind
   st.removeReader(&reader);
 }
 
+TEST(RtspPlayQueue, NeverReadsIntoAFrameTheStreamStillHolds) {
+  stream::Stream st("cam", 1024, stream::kMaxRtpPayload, steppingClock);
+  st.start(videoAndPcmu());
+  struct Reader : stream::StreamReader {
+    RtspPlayQueue* q = nullptr;
+    void onStreamPacket(size_t t, const stream::HistoryPacket& p) override { q->onPacket(t, p, false); }
+    void onStreamEnded(const std::string&) override {}
+  } reader;
+  RtspPlayQueue q(st, 64);
+  q.addTrack(0, 0, true);
+  reader.q = &q;
+  st.addReader(&reader);
+  auto slice = [&](uint16_t seq, bool marker) {
+    auto v = rtp(96, seq, seq == 1 ? 3000u : 6000u, 100, seq == 1 ? 0x65 : 0x41);
+    if (!marker) v[1] &= 0x7f;
+    st.ingestRtp(0, v.data(), v.size());
+  };
+  slice(1, true);  // a keyframe of one slice: handed on at once (STAP-A + the slice)
+  slice(2, false);
+  uint8_t ch = 255;
+  size_t sent = 0;
+  while (q.front(ch)) {
+    ++sent;
+    q.pop();
+  }
+  EXPECT_EQ(sent, 2u) << "the held half of the next frame stays in the history";
+  slice(3, true);
+  while (q.front(ch)) {
+    ++sent;
+    q.pop();
+  }
+  EXPECT_EQ(sent, 4u);
+  st.removeReader(&reader);
+}
+
 // ---- over a socket --------------------------------------------------------------------------
 
 namespace {
