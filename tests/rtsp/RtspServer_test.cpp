@@ -772,14 +772,17 @@ TEST(RtspServerSdp, TrackIdOfUrl) {
 int64_t gNowUs = 1'000'000'000;
 int64_t steppingClock() { return gNowUs += 1000; }  // every packet arrives 1 ms after the previous
 
+// A stream reader that only queues, as RtspServerConnection does before its turn's writev.
+struct QueueingReader : stream::StreamReader {
+  RtspPlayQueue* q = nullptr;
+  void onStreamPacket(size_t t, const stream::HistoryPacket& p) override { q->onPacket(t, p, false); }
+  void onStreamEnded(const std::string&) override {}
+};
+
 TEST(RtspPlayQueue, SendsInArrivalOrderAndSkipsToTheNextKeyframeWhenTooFarBehind) {
   stream::Stream st("cam", 1024, stream::kMaxRtpPayload, steppingClock);
   st.start(videoAndPcmu());
-  struct Reader : stream::StreamReader {
-    RtspPlayQueue* q = nullptr;
-    void onStreamPacket(size_t t, const stream::HistoryPacket& p) override { q->onPacket(t, p, false); }
-    void onStreamEnded(const std::string&) override {}
-  } reader;
+  QueueingReader reader;
   RtspPlayQueue q(st, 8);
   q.addTrack(0, 0, true);
   q.addTrack(1, 2, false);
@@ -826,11 +829,7 @@ TEST(RtspPlayQueue, SendsInArrivalOrderAndSkipsToTheNextKeyframeWhenTooFarBehind
 TEST(RtspPlayQueue, NeverReadsIntoAFrameTheStreamStillHolds) {
   stream::Stream st("cam", 1024, stream::kMaxRtpPayload, steppingClock);
   st.start(videoAndPcmu());
-  struct Reader : stream::StreamReader {
-    RtspPlayQueue* q = nullptr;
-    void onStreamPacket(size_t t, const stream::HistoryPacket& p) override { q->onPacket(t, p, false); }
-    void onStreamEnded(const std::string&) override {}
-  } reader;
+  QueueingReader reader;
   RtspPlayQueue q(st, 64);
   q.addTrack(0, 0, true);
   reader.q = &q;

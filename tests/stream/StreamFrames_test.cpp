@@ -75,6 +75,19 @@ size_t countFor(const std::vector<Delivery>& log, int reader, size_t track) {
   return n;
 }
 
+// One reader on an H.264 stream, fed by `cam`.
+class StreamFramesOneReader : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    s.start(kSps, kPps);
+    s.addReader(&r);
+  }
+  Stream s{"cam", 1024, kMaxRtpPayload, fakeClock};
+  std::vector<Delivery> log;
+  Reader r{1, log};
+  Camera cam{s};
+};
+
 }  // namespace
 
 TEST(StreamFrames, AFramesPacketsWaitForItsLastAndEachReaderGetsThemInARow) {
@@ -102,13 +115,7 @@ TEST(StreamFrames, AFramesPacketsWaitForItsLastAndEachReaderGetsThemInARow) {
   EXPECT_EQ(log.size(), 2u);
 }
 
-TEST(StreamFrames, ALostMarkerCostsOneFramesWaitAndNothingElse) {
-  Stream s("cam", 1024, kMaxRtpPayload, fakeClock);
-  s.start(kSps, kPps);
-  std::vector<Delivery> log;
-  Reader r(1, log);
-  s.addReader(&r);
-  Camera cam{s};
+TEST_F(StreamFramesOneReader, ALostMarkerCostsOneFramesWaitAndNothingElse) {
   cam.frame(3, false, false);  // its marked packet was lost
   EXPECT_TRUE(log.empty());
   cam.slice(false);  // the next frame's first packet: the previous frame is over
@@ -123,13 +130,7 @@ TEST(StreamFrames, ALostMarkerCostsOneFramesWaitAndNothingElse) {
   for (size_t i = 1; i < log.size(); ++i) EXPECT_EQ(log[i].index, log[i - 1].index + 1);
 }
 
-TEST(StreamFrames, ASourceThatNeverMarksIsForwardedPacketByPacket) {
-  Stream s("cam", 1024, kMaxRtpPayload, fakeClock);
-  s.start(kSps, kPps);
-  std::vector<Delivery> log;
-  Reader r(1, log);
-  s.addReader(&r);
-  Camera cam{s};
+TEST_F(StreamFramesOneReader, ASourceThatNeverMarksIsForwardedPacketByPacket) {
   for (uint8_t i = 0; i < Stream::kMaxUnmarkedFrames; ++i) cam.frame(2, false, false);
   cam.slice(false);  // ends the third unmarked frame: from now on, no waiting
   const size_t before = log.size();
