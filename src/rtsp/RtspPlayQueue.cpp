@@ -67,7 +67,7 @@ const stream::HistoryPacket* RtspPlayQueue::front(uint8_t& channel) {
       return nullptr;
     }
     const stream::HistoryPacket* p = nullptr;
-    const uint64_t end = stream_.liveEdge(t.streamTrack);        // not into a frame the stream holds
+    const uint64_t end = stream_.liveEdge(*st);                  // not into a frame the stream holds
     while (t.cursor < end && !(p = h.at(t.cursor))) ++t.cursor;  // gaps (lost source packets)
     if (!p) continue;
     if (!best || p->arrivalUs < best->arrivalUs) {

@@ -139,13 +139,10 @@ class Stream : private TrackOwner {
   size_t trackCount() const { return tracks_.size(); }
   const StreamTrack& track(size_t i) const { return *tracks_.at(i); }
   const StreamTrack* findTrack(size_t i) const;
-  // The history index live readers have been handed up to (not including) on track i: a
-  // reader that reads the history itself (RTSP's cursors) stops there, so it never sends a
-  // packet of a frame the stream still holds. 0 for a track that does not exist.
-  uint64_t liveEdge(size_t i) const {
-    const StreamTrack* t = findTrack(i);
-    return t && i < kMaxTracks ? frontier(i, t->history()) : 0;
-  }
+  // The history index live readers have been handed up to (not including) on one of this
+  // stream's tracks: a reader that reads the history itself (RTSP's cursors) stops there, so
+  // it never sends a packet of a frame the stream still holds.
+  uint64_t liveEdge(const StreamTrack& track) const { return frontier(track.index(), track.history()); }
   // The current segment's tracks (worker thread).
   const StreamFormat& format() const { return format_; }
   // The same, for other threads (the API, a WHEP answer being built): a copy under a mutex.

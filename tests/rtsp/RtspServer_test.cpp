@@ -779,15 +779,35 @@ struct QueueingReader : stream::StreamReader {
   void onStreamEnded(const std::string&) override {}
 };
 
-TEST(RtspPlayQueue, SendsInArrivalOrderAndSkipsToTheNextKeyframeWhenTooFarBehind) {
-  stream::Stream st("cam", 1024, stream::kMaxRtpPayload, steppingClock);
-  st.start(videoAndPcmu());
+// A video + PCMU stream whose one reader queues into `q` (at most `limit` live packets).
+struct QueuedStream {
+  explicit QueuedStream(size_t limit) : q(st, limit) {
+    st.start(videoAndPcmu());
+    reader.q = &q;
+  }
+  ~QueuedStream() { st.removeReader(&reader); }
+  // Takes what the queue would send now; the channel of each packet.
+  std::vector<uint8_t> drain() {
+    std::vector<uint8_t> channels;
+    uint8_t ch = 255;
+    while (q.front(ch)) {
+      channels.push_back(ch);
+      q.pop();
+    }
+    return channels;
+  }
+  stream::Stream st{"cam", 1024, stream::kMaxRtpPayload, steppingClock};
   QueueingReader reader;
-  RtspPlayQueue q(st, 8);
+  RtspPlayQueue q;
+};
+
+TEST(RtspPlayQueue, SendsInArrivalOrderAndSkipsToTheNextKeyframeWhenTooFarBehind) {
+  QueuedStream s(8);
+  stream::Stream& st = s.st;
+  RtspPlayQueue& q = s.q;
   q.addTrack(0, 0, true);
   q.addTrack(1, 2, false);
-  reader.q = &q;
-  st.addReader(&reader);
+  st.addReader(&s.reader);
   uint16_t vseq = 1, aseq = 1;
   auto video = [&](bool idr) {
     auto v = rtp(96, vseq, vseq * 3000u, 100, idr ? 0x65 : 0x41);
@@ -802,14 +822,9 @@ TEST(RtspPlayQueue, SendsInArrivalOrderAndSkipsToTheNextKeyframeWhenTooFarBehind
   video(true);
   audio();
   video(false);
-  uint8_t ch = 255;
-  std::vector<uint8_t> channels;
-  while (q.front(ch)) {
-    channels.push_back(ch);
-    q.pop();
-  }
   // The IDR leaves as STAP-A [SPS, PPS] + the slice: video, video, audio, video.
-  EXPECT_EQ(channels, (std::vector<uint8_t>{0, 0, 2, 0}));
+  EXPECT_EQ(s.drain(), (std::vector<uint8_t>{0, 0, 2, 0}));
+  uint8_t ch = 255;
   // Nobody sends: past 8 waiting packets the backlog is dropped...
   for (int i = 0; i < 12; ++i) video(false);
   EXPECT_EQ(q.skips(), 1u);
@@ -823,38 +838,24 @@ TEST(RtspPlayQueue, SendsInArrivalOrderAndSkipsToTheNextKeyframeWhenTooFarBehind
   EXPECT_TRUE(p->keyframeStart);
   EXPECT_EQ(ch, 0);
   EXPECT_GE(q.packetsDiscarded(), 9u);
-  st.removeReader(&reader);
 }
 
 TEST(RtspPlayQueue, NeverReadsIntoAFrameTheStreamStillHolds) {
-  stream::Stream st("cam", 1024, stream::kMaxRtpPayload, steppingClock);
-  st.start(videoAndPcmu());
-  QueueingReader reader;
-  RtspPlayQueue q(st, 64);
-  q.addTrack(0, 0, true);
-  reader.q = &q;
-  st.addReader(&reader);
+  QueuedStream s(64);
+  s.q.addTrack(0, 0, true);
+  s.st.addReader(&s.reader);
   auto slice = [&](uint16_t seq, bool marker) {
     auto v = rtp(96, seq, seq == 1 ? 3000u : 6000u, 100, seq == 1 ? 0x65 : 0x41);
     if (!marker) v[1] &= 0x7f;
-    st.ingestRtp(0, v.data(), v.size());
+    s.st.ingestRtp(0, v.data(), v.size());
   };
   slice(1, true);  // a keyframe of one slice: handed on at once (STAP-A + the slice)
   slice(2, false);
-  uint8_t ch = 255;
-  size_t sent = 0;
-  while (q.front(ch)) {
-    ++sent;
-    q.pop();
-  }
+  size_t sent = s.drain().size();
   EXPECT_EQ(sent, 2u) << "the held half of the next frame stays in the history";
   slice(3, true);
-  while (q.front(ch)) {
-    ++sent;
-    q.pop();
-  }
+  sent += s.drain().size();
   EXPECT_EQ(sent, 4u);
-  st.removeReader(&reader);
 }
 
 // ---- over a socket --------------------------------------------------------------------------
