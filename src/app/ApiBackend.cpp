@@ -326,6 +326,14 @@ http::SluiceCounters ApiBackend::sluiceCounters() {
     c.extra.push_back({"sluice_egress_bytes_total", {}, static_cast<double>(t.bytesSent), true});
     c.extra.push_back({"sluice_egress_messages_total", {}, static_cast<double>(t.messages), true});
     c.extra.push_back({"sluice_webrtc_inbox_dropped_total", {}, static_cast<double>(t.inboxDropped), true});
+    c.extra.push_back({"sluice_stream_mirrors", {}, static_cast<double>(t.mirrors), false});
+    c.extra.push_back({"sluice_stream_mirror_dropped_total", {}, static_cast<double>(t.mirrorDropped), true});
+    for (size_t w = 0; w < t.viewersPerWorker.size(); ++w) {
+      c.extra.push_back({"sluice_webrtc_worker_viewers",
+                         {{"worker", std::to_string(w)}},
+                         static_cast<double>(t.viewersPerWorker[w]),
+                         false});
+    }
   }
   for (const auto& pc : app_.config().paths) {
     Path* path = app_.findPath(pc.name);

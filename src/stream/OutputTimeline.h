@@ -37,12 +37,23 @@ class OutputTimeline {
     return out;
   }
 
+  // A timestamp another timeline already mapped (a stream's mirror on another worker,
+  // StreamMirror): kept as it is; the newest one and its time are followed as map() does.
+  void observe(uint32_t outputTimestamp, int64_t nowUs) {
+    segmentPending_ = false;
+    if (!haveOutput_ || static_cast<int32_t>(outputTimestamp - newest_) > 0) {
+      haveOutput_ = true;
+      newest_ = outputTimestamp;
+      newestUs_ = nowUs;
+    }
+  }
+
   bool haveOutput() const { return haveOutput_; }
   // The timestamp "now" stands at on this timeline (for sender reports): the newest timestamp
   // advanced by the time since its packet, clamped to a day so a wild time cannot overflow.
   uint32_t timestampAt(int64_t nowUs) const { return newest_ + ticksSince(nowUs); }
   uint32_t newestTimestamp() const { return newest_; }  // highest timestamp handed out
-  int64_t newestTimeUs() const { return newestUs_; }  // its capture time on the server's clock
+  int64_t newestTimeUs() const { return newestUs_; }    // its capture time on the server's clock
   uint32_t clockRate() const { return clockRate_; }
 
  private:

@@ -184,6 +184,12 @@ void Stream::stop(const std::string& reason) {
   for (auto& t : tracks_) t->endSegment();
 }
 
+void Stream::retire(const std::string& reason) {
+  retired_ = true;
+  retireReason_ = reason;
+  stop(reason);
+}
+
 void Stream::endReaders(const std::string& reason) {
   std::vector<ReaderEntry> readers;
   readers.swap(readers_);
@@ -221,6 +227,17 @@ media::IngestError Stream::ingestRtp(size_t trackIndex, const uint8_t* data, siz
                                            std::memory_order_relaxed);
   if (removedPending_ && fanoutDepth_ == 0) compactReaders();
   return err;
+}
+
+void Stream::ingestMirrored(size_t trackIndex, const HistoryPacket& packet, uint64_t lostBefore) {
+  if (suspended_ || trackIndex >= format_.size()) return;
+  stats_.packetsIn.fetch_add(1, std::memory_order_relaxed);
+  stats_.bytesIn.fetch_add(packet.size, std::memory_order_relaxed);
+  if (lostBefore) stats_.packetsLost.fetch_add(lostBefore, std::memory_order_relaxed);
+  ++fanoutDepth_;
+  tracks_[trackIndex]->appendMirrored(packet, lostBefore);
+  --fanoutDepth_;
+  if (removedPending_ && fanoutDepth_ == 0) compactReaders();
 }
 
 void Stream::noteParameterSetChange(const StreamTrack& track) {
@@ -321,6 +338,10 @@ void Stream::resetFrontiers() {
 }
 
 void Stream::addReader(StreamReader* reader, TrackMask mask) {
+  if (retired_) {
+    reader->onStreamEnded(retireReason_);
+    return;
+  }
   readers_.push_back({reader, mask, nullptr});
   stats_.readers.store(static_cast<uint32_t>(readerCount()), std::memory_order_relaxed);
   updateTranscoding();

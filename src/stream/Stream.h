@@ -105,6 +105,8 @@ class Stream : private TrackOwner {
   Stream& operator=(const Stream&) = delete;
 
   const std::string& path() const { return path_; }
+  size_t historyCapacity() const { return historyCapacity_; }
+  size_t maxPayload() const { return maxPayload_; }
 
   // --- source side -----------------------------------------------------------------
   // A segment begins: the source is connected and described (at most kMaxSourceTracks tracks).
@@ -122,12 +124,19 @@ class Stream : private TrackOwner {
   int64_t graceDeadlineUs() const { return graceDeadlineUs_; }
   // The stream is over: every reader is detached and told why; the histories are dropped.
   void stop(const std::string& reason);
+  // The stream is over for good (a mirror whose origin it no longer follows): stop(), and a
+  // reader added later is told at once that it ended, with the same reason.
+  void retire(const std::string& reason);
   // One RTP packet of track `track` from the source. Returns the shaping error, if any (counted).
   media::IngestError ingestRtp(size_t track, const uint8_t* data, size_t size);
   media::IngestError ingestRtp(const uint8_t* data, size_t size) { return ingestRtp(0, data, size); }
   // One RTCP compound packet the source sent about track `track`: its sender report maps the
   // track's clock to the source's wall clock (lip sync).
   void ingestRtcp(size_t track, const uint8_t* data, size_t size);
+
+  // A packet of track `track` that another worker's stream shaped and stored: this stream is
+  // its mirror there (StreamMirror), and stores and fans it out as it is.
+  void ingestMirrored(size_t track, const HistoryPacket& packet, uint64_t lostBefore);
 
   // --- reader side -----------------------------------------------------------------
   void addReader(StreamReader* reader, TrackMask tracks = kAllTracks);
@@ -214,6 +223,8 @@ class Stream : private TrackOwner {
   int fanoutDepth_ = 0;
   bool suspended_ = false;
   std::string suspendReason_;
+  bool retired_ = false;
+  std::string retireReason_;
   int64_t graceDeadlineUs_ = 0;
   std::atomic<bool> ready_{false};
   mutable std::mutex formatMutex_;  // guards formatSnapshot_ only

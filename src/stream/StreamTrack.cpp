@@ -19,7 +19,8 @@ StreamTrack::StreamTrack(TrackOwner& owner, size_t index, const media::TrackDesc
       timeline_(format.clockRate ? format.clockRate : 90000) {
   resetShaper();
   if (AudioTranscoding::needed(format_) && index_ < kTranscodedBase)
-    transcoding_ = std::make_unique<AudioTranscoding>(owner_, kTranscodedBase + index_, format_, historyCapacity, maxPayload_);
+    transcoding_ = std::make_unique<AudioTranscoding>(owner_, kTranscodedBase + index_, format_,
+                                                      historyCapacity, maxPayload_);
 }
 
 StreamTrack::~StreamTrack() = default;
@@ -65,7 +66,8 @@ void StreamTrack::endSegment() {
   if (transcoding_) transcoding_->endSegment();
 }
 
-media::IngestError StreamTrack::ingest(const uint8_t* data, size_t size, int64_t arrivalUs, CaptureClock& clock) {
+media::IngestError StreamTrack::ingest(const uint8_t* data, size_t size, int64_t arrivalUs,
+                                       CaptureClock& clock) {
   ++stats_.packetsIn;
   stats_.bytesIn += size;
   if (format_.payloadType >= 0 && size >= 12 && media::readPayloadType(data) != format_.payloadType) {
@@ -137,6 +139,28 @@ void StreamTrack::onShapedPacket(const media::ShapedPacket& in) {
   p.keyframeStart = in.keyframeStart;
   p.arrivalUs = arrivalUs_;
   p.captureUs = captureUs;
+  history_.commit();
+  ++stats_.packetsStored;
+  owner_.onTrackPacket(*this, p);
+}
+
+void StreamTrack::appendMirrored(const HistoryPacket& in, uint64_t lostBefore) {
+  if (in.size > kMaxRtpPacket) return;
+  ++stats_.packetsIn;
+  stats_.bytesIn += in.size;
+  if (lostBefore) {
+    history_.skip(lostBefore);
+    stats_.packetsLost += lostBefore;
+  }
+  HistoryPacket& p = history_.beginAppend();
+  std::memcpy(p.data, in.data, in.size);
+  p.size = in.size;
+  p.timestamp = in.timestamp;
+  p.marker = in.marker;
+  p.keyframeStart = in.keyframeStart;
+  p.arrivalUs = in.arrivalUs;
+  p.captureUs = in.captureUs;
+  timeline_.observe(in.timestamp, in.captureUs);
   history_.commit();
   ++stats_.packetsStored;
   owner_.onTrackPacket(*this, p);

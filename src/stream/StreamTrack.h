@@ -71,6 +71,11 @@ class StreamTrack : private media::ShapedPacketSink {
   // Stores a packet made on the server (the transcoder's), as a shaper's would be.
   void append(const media::ShapedPacket& packet, int64_t arrivalUs, CaptureClock& clock);
 
+  // Stores a packet another worker's stream already shaped and stored (StreamMirror): its
+  // bytes, timestamp and flags as they are; `lostBefore` indexes the origin skipped (or the
+  // mirror dropped) before it stay a gap here too.
+  void appendMirrored(const HistoryPacket& packet, uint64_t lostBefore);
+
   // The Opus version of a track browsers cannot take (AAC, G.711 not at 8 kHz mono), or nullptr.
   AudioTranscoding* transcoding() { return transcoding_.get(); }
   const AudioTranscoding* transcoding() const { return transcoding_.get(); }
@@ -107,11 +112,12 @@ class StreamTrack : private media::ShapedPacketSink {
   uint32_t ssrc_;
   PacketHistory history_;  // owned: the track's packets, shared by all readers
   OutputTimeline timeline_;
-  std::variant<std::monostate, media::H264RtpIngest, media::H265RtpIngest, media::AudioRtpPassThrough> shaper_;
+  std::variant<std::monostate, media::H264RtpIngest, media::H265RtpIngest, media::AudioRtpPassThrough>
+      shaper_;
   TrackSenderClock senderClock_;
   std::unique_ptr<AudioTranscoding> transcoding_;  // owned; only tracks AudioTranscoding::needed()
-  CaptureClock* clock_ = nullptr;  // borrowed, only during ingest()
-  int64_t arrivalUs_ = 0;          // of the packet being shaped
+  CaptureClock* clock_ = nullptr;                  // borrowed, only during ingest()
+  int64_t arrivalUs_ = 0;                          // of the packet being shaped
   bool awaitingKeyframe_ = false;  // a resumed video segment is delivered from its first keyframe
   bool madeHere_ = false;          // fed by append() (transcoded): teaches the capture clock nothing
   TrackStats stats_;

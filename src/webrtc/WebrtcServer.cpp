@@ -28,7 +28,7 @@ WhepSessionResult refused(int status, std::string error) {
 }  // namespace
 
 WebrtcServer::WebrtcServer(core::WorkerPool& pool, asio::io_context& control, WebrtcServerConfig config)
-    : pool_(pool), control_(control), config_(std::move(config)) {}
+    : pool_(pool), control_(control), config_(std::move(config)), placement_(pool.size()) {}
 
 WebrtcServer::~WebrtcServer() = default;
 
@@ -138,6 +138,12 @@ void WebrtcServer::stop() {
     std::lock_guard lock(mutex_);
     for (auto& [_, s] : bySecret_) all.push_back(s);
     bySecret_.clear();
+    for (auto& [_, mirrors] : mirrors_) {
+      for (auto& m : mirrors) {
+        if (m) m->detach("server shutting down");
+      }
+    }
+    mirrors_.clear();
   }
   auto closeSocket = [this] {
     boost::system::error_code ec;
@@ -212,17 +218,31 @@ WhepSessionResult WebrtcServer::createSession(const std::string& offerSdp,
   r.id = p.id;
   r.secret = p.secret;
 
-  WebrtcWorker* worker = workers_.at(streamWorker.index()).get();
+  // A viewer of an Opus track transcoded from AAC stays with the stream: only it transcodes.
+  bool mayMove = true;
+  for (const WhepTrackChoice& c : choice->tracks) {
+    mayMove = mayMove && (c.streamTrack == SIZE_MAX || c.streamTrack < stream::StreamTrack::kTranscodedBase);
+  }
+  const stream::Stream* key = stream.get();
+  size_t placed = 0;
+  std::shared_ptr<stream::Stream> readFrom;
+  {
+    std::lock_guard lock(mutex_);
+    placed = placement_.place(key, streamWorker.index(), mayMove);
+    readFrom = streamOn(stream, streamWorker, placed);
+  }
+  WebrtcWorker* worker = workers_.at(placed).get();
   auto session =
-      std::make_shared<WebrtcSession>(std::move(p), *worker, std::move(stream), certificate_, nullptr);
+      std::make_shared<WebrtcSession>(std::move(p), *worker, std::move(readFrom), certificate_, nullptr);
   // Wire the close path: forget in the mux (worker 0) and in the control maps.
   std::weak_ptr<WebrtcSession> weak = session;
   std::string secret = r.secret;
-  auto onClosed = [this, weak, secret](const std::string&) {
+  auto onClosed = [this, weak, secret, key, placed](const std::string&) {
     if (auto s = weak.lock()) asio::post(pool_.at(0).io(), [this, s] { forget(s); });
-    asio::post(control_, [this, secret] {
+    asio::post(control_, [this, secret, key, placed] {
       std::lock_guard lock(mutex_);
       bySecret_.erase(secret);
+      releaseViewer(key, placed);
     });
   };
   session->setClosedCallback(onClosed);
@@ -235,6 +255,34 @@ WhepSessionResult WebrtcServer::createSession(const std::string& offerSdp,
   asio::post(pool_.at(0).io(), [this, session, ufrag, pwd] { byUfrag_[ufrag] = {session, pwd}; });
   asio::post(worker->io(), [session] { session->start(); });
   return r;
+}
+
+std::shared_ptr<stream::Stream> WebrtcServer::streamOn(const std::shared_ptr<stream::Stream>& stream,
+                                                       core::Worker& home, size_t worker) {
+  if (worker == home.index()) return stream;
+  auto& mirrors = mirrors_[stream.get()];
+  if (mirrors.empty()) mirrors.resize(workers_.size());
+  std::shared_ptr<stream::StreamMirror>& mirror = mirrors.at(worker);
+  if (!mirror || mirror->ended()) {
+    if (mirror) mirrorDroppedGone_ += mirror->dropped();
+    mirror = stream::StreamMirror::create(stream, home, pool_.at(worker));
+  }
+  return mirror->replica();
+}
+
+void WebrtcServer::releaseViewer(const stream::Stream* stream, size_t worker) {
+  if (placement_.release(stream, worker) > 0) return;
+  auto it = mirrors_.find(stream);
+  if (it == mirrors_.end()) return;
+  std::shared_ptr<stream::StreamMirror>& mirror = it->second.at(worker);
+  if (mirror) {
+    mirror->detach("no viewer left on this worker");
+    mirrorDroppedGone_ += mirror->dropped();
+    mirror.reset();
+  }
+  bool any = false;
+  for (const auto& m : it->second) any = any || m;
+  if (!any) mirrors_.erase(it);
 }
 
 int WebrtcServer::patchSession(const std::string& secret, const std::string& body, std::string& error) {
@@ -294,6 +342,16 @@ UdpEgressTotals WebrtcServer::egressTotals() const {
     t.batches += s.batches.load(std::memory_order_relaxed);
     t.messages += s.messages.load(std::memory_order_relaxed);
     t.inboxDropped += w->inboxDropped();
+  }
+  std::lock_guard lock(mutex_);
+  t.mirrorDropped = mirrorDroppedGone_;
+  for (size_t w = 0; w < workers_.size(); ++w) t.viewersPerWorker.push_back(placement_.viewersOn(w));
+  for (const auto& [_, mirrors] : mirrors_) {
+    for (const auto& m : mirrors) {
+      if (!m) continue;
+      t.mirrors += !m->ended();
+      t.mirrorDropped += m->dropped();
+    }
   }
   return t;
 }

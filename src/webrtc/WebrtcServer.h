@@ -1,10 +1,11 @@
 #pragma once
 // The WHEP side of Sluice: one UDP port shared by every session (ICE-lite), optionally one
 // ICE-TCP port (passive TCP candidates, RFC 6544) beside it, one DTLS
-// certificate per process, a WebrtcWorker per worker thread. Sessions live on the worker
-// of the stream they read. Control-plane calls (create/patch/delete/list) run on the
-// control thread; the UDP receive loop runs on worker 0 and hands each datagram to the
-// owning session's worker.
+// certificate per process, a WebrtcWorker per worker thread. A session lives on the worker
+// ViewerPlacement picks: its stream's own, or for a popular stream's further viewers the least
+// loaded one, where it reads the stream's mirror (stream/StreamMirror). Control-plane calls
+// (create/patch/delete/list) run on the control thread; the UDP receive loop runs on worker 0 and hands each
+// datagram to the owning session's worker.
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -20,9 +21,11 @@
 #include "core/HandlerMemory.h"
 #include "core/WorkerPool.h"
 #include "stream/Stream.h"
+#include "stream/StreamMirror.h"
 #include "webrtc/DtlsCertificate.h"
 #include "webrtc/IceTcpListener.h"
 #include "webrtc/SocketAddress.h"
+#include "webrtc/ViewerPlacement.h"
 #include "webrtc/WebrtcSession.h"
 #include "webrtc/WebrtcWorker.h"
 
@@ -54,8 +57,11 @@ struct WhepSessionResult {
 
 struct UdpEgressTotals {
   uint64_t datagramsSent = 0, bytesSent = 0, datagramsDropped = 0, batches = 0;
-  uint64_t messages = 0;      // handed to the kernel: a GSO run (equal-size datagrams) counts once
-  uint64_t inboxDropped = 0;  // received datagrams dropped on their way to a stalled worker
+  uint64_t messages = 0;       // handed to the kernel: a GSO run (equal-size datagrams) counts once
+  uint64_t inboxDropped = 0;   // received datagrams dropped on their way to a stalled worker
+  uint64_t mirrors = 0;        // streams mirrored to another worker for their viewers there
+  uint64_t mirrorDropped = 0;  // packets a mirror's full ring dropped (its worker stalled)
+  std::vector<uint32_t> viewersPerWorker;  // WebRTC viewers placed on each worker
 };
 
 struct WebrtcSessionInfo {
@@ -142,6 +148,17 @@ class WebrtcServer {
   // Control-thread state (the mutex only guards API reads from other threads).
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<WebrtcSession>> bySecret_;
+  ViewerPlacement placement_;
+  // Per stream with viewers away from its worker: its mirror on each worker (null: none).
+  std::unordered_map<const stream::Stream*, std::vector<std::shared_ptr<stream::StreamMirror>>> mirrors_;
+  uint64_t mirrorDroppedGone_ = 0;  // drops of mirrors already released
+
+  // The stream a viewer placed on `worker` reads: the stream itself on its own worker, else its
+  // mirror there (created on the first such viewer). Under mutex_.
+  std::shared_ptr<stream::Stream> streamOn(const std::shared_ptr<stream::Stream>& stream, core::Worker& home,
+                                           size_t worker);
+  // A viewer placed on `worker` left: the mirror there ends with its last viewer. Under mutex_.
+  void releaseViewer(const stream::Stream* stream, size_t worker);
 
   // The caps above; nullopt when the session may be created.
   std::optional<WhepSessionResult> overHandshakeLimits(const std::string& remoteAddress) const;

@@ -4,7 +4,8 @@
 // Forwarding rewrites only PT, sequence and SSRC of the stream's shared packets; NACKs are
 // answered from the track's shared history; each track gets its own sender reports, all on
 // the stream's one capture clock (lip sync).
-// Lives on its stream's worker; the atomics are read by the control thread (API).
+// Lives on the worker of the stream it reads (the stream itself, or its mirror on the worker
+// ViewerPlacement chose); the atomics are read by the control thread (API).
 #include <array>
 #include <atomic>
 #include <boost/asio/io_context.hpp>

@@ -4,6 +4,9 @@
     connects, loses nothing and reports a time to first keyframe, and what session 0
     reassembled (--dump-h264) is, NAL unit for NAL unit, a contiguous stretch of the clip
     the camera loops, starting at an IDR.
+  * test_load_spreads_a_popular_stream: 40 sessions on one camera with 2 workers: past the
+    first viewers the stream is mirrored to the other worker (metrics: viewers on both
+    workers, one mirror, no drops), and every session there gets the same intact media.
   * test_load_churn: sessions replaced every 2 s (--lifetime, --rate): every one connects,
     gets media and is DELETEd (200).
   * test_load_recovers_loss_with_nacks: 3% random loss on the viewer's downlink only; NACKs
@@ -34,6 +37,8 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -257,6 +262,65 @@ def test_load_receives_camera_exactly(media, camera_factory, server_factory, tmp
         first_bad = next((k for k in range(1, len(got)) if find_in_loop(got[:k + 1], want) is None), None)
         raise AssertionError(f"the {len(got)} dumped NAL units are no contiguous run of the looped clip "
                              f"({len(want)} NAL units); the first {first_bad} are")
+
+
+def metric_values(text: str, name: str) -> dict[str, float]:
+    """Samples of one Prometheus family: {labels: value}."""
+    out = {}
+    for m in re.finditer(rf"^{name}(\{{[^}}]*\}})? (\S+)$", text, re.M):
+        out[m.group(1) or ""] = float(m.group(2))
+    return out
+
+
+def test_load_spreads_a_popular_stream(media, camera_factory, server_factory, tmp_path, attach_log):
+    cam = camera_factory(media["baseline"], protocols="tcp")
+    metrics_port = e2e.free_port("tcp")
+    srv = server_factory({"cam": {"source": cam.url, "rtspTransport": "tcp"}}, log_level="info",
+                         extra={"workerThreads": 2, "metrics": True,
+                                "metricsAddress": f"{e2e.LOOPBACK}:{metrics_port}"})
+    srv.wait_path("cam", ready=True, timeout=20)
+    attach_log("sluice-load log", tmp_path / "load.log")
+    sessions = 40
+    seen: dict = {}
+
+    def sample_metrics():
+        # While the load runs: where the viewers are and what the mirror did.
+        for _ in e2e.deadline_loop(20, interval=0.5):
+            try:
+                text = urllib.request.urlopen(f"http://{e2e.LOOPBACK}:{metrics_port}/metrics", timeout=5).read().decode()
+            except OSError:
+                continue
+            viewers = metric_values(text, "sluice_webrtc_worker_viewers")
+            if sum(viewers.values()) >= sessions:
+                seen["viewers"] = viewers
+                seen["mirrors"] = metric_values(text, "sluice_stream_mirrors").get("")
+                return
+
+    sampler = threading.Thread(target=sample_metrics, daemon=True)
+    sampler.start()
+    doc, text = run_load(["--url", srv.url("/cam/whep"), "--sessions", str(sessions), "--rate", "40"],
+                         tmp_path, seconds=10)
+    sampler.join(timeout=30)
+    print(json.dumps({"metrics": seen, **summary(doc)}, indent=1))
+
+    assert seen.get("viewers"), "the metrics never showed every viewer placed"
+    per_worker = sorted(seen["viewers"].values())
+    assert len(per_worker) == 2 and per_worker[0] >= 10, f"viewers per worker: {seen['viewers']}"
+    assert seen["mirrors"] == 1, seen
+    assert doc["sessions_connected"] == sessions, summary(doc)
+    for s in doc["per_session"]:
+        assert s["error"] is None and s["lost"] == 0 and s["auth_failures"] == 0, s
+        assert s["ttff_ms"] is not None, s
+        assert s["packets"] > 6 * 200 and s["verified"] == s["packets"], s
+    final = urllib.request.urlopen(f"http://{e2e.LOOPBACK}:{metrics_port}/metrics", timeout=5).read().decode()
+    assert metric_values(final, "sluice_stream_mirror_dropped_total").get("") == 0, final
+    # Every viewer left (DELETE): the mirror ended with its last viewer.
+    for _ in e2e.deadline_loop(10):
+        if metric_values(final, "sluice_stream_mirrors").get("") == 0:
+            break
+        final = urllib.request.urlopen(f"http://{e2e.LOOPBACK}:{metrics_port}/metrics", timeout=5).read().decode()
+    assert metric_values(final, "sluice_stream_mirrors").get("") == 0, final
+    srv.assert_alive()
 
 
 def test_load_churn(server_factory, tmp_path, attach_log):
