@@ -76,6 +76,7 @@ StartResult Stream::start(const StreamFormat& given) {
   suspended_ = false;
   stats_.suspended.store(false, std::memory_order_relaxed);
   format_ = std::move(format);
+  ++segments_;
   resetFrontiers();  // the histories were emptied; their indexes go on
   captureClock_.reset();
   publishFormat();

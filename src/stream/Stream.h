@@ -121,6 +121,8 @@ class Stream : private TrackOwner {
   // calls it from a timer at graceDeadlineUs().
   bool expireSuspension();
   bool suspended() const { return suspended_; }
+  // Segments begun so far (start() calls): changes whenever the format may have.
+  uint64_t segments() const { return segments_; }
   int64_t graceDeadlineUs() const { return graceDeadlineUs_; }
   // The stream is over: every reader is detached and told why; the histories are dropped.
   void stop(const std::string& reason);
@@ -223,6 +225,7 @@ class Stream : private TrackOwner {
   int fanoutDepth_ = 0;
   bool suspended_ = false;
   std::string suspendReason_;
+  uint64_t segments_ = 0;
   bool retired_ = false;
   std::string retireReason_;
   int64_t graceDeadlineUs_ = 0;

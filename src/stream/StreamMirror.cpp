@@ -47,6 +47,7 @@ void StreamMirror::attach() {
   }
   self_ = shared_from_this();
   pushEvent(Event::Start, {});  // the format of now, which may differ from the snapshot's
+  segment_ = origin_->segments();
   if (origin_->suspended()) pushEvent(Event::Suspend, "the source is away");
   log::info("[path {}] mirrored to worker {}: its viewers there read the copy", origin_->path(),
             mirrorWorker_.index());
@@ -55,9 +56,9 @@ void StreamMirror::attach() {
 
 void StreamMirror::detach(const std::string& reason) {
   boost::asio::post(originWorker_.io(), [self = shared_from_this(), reason] {
-    self->detachRequested_ = true;
-    if (!self->self_) return;  // never attached, or already ended by the origin
-    self->origin_->removeReader(self.get());
+    self->detachRequested_ = true;  // an attach() still queued does nothing
+    if (self->ended()) return;      // the origin ended it already
+    if (self->self_) self->origin_->removeReader(self.get());
     self->pushEvent(Event::End, reason);
     self->end();
   });
@@ -83,6 +84,12 @@ void StreamMirror::publish(bool wake) {
 void StreamMirror::onStreamPacket(size_t track, const HistoryPacket& p) {
   assert(originWorker_.inThisThread());
   if (track >= kMaxSourceTracks) return;
+  if (origin_->segments() != segment_) {
+    // A new segment that did not suspend the readers first (a source handing over to
+    // another, e.g. the offline slate to the camera): the replica takes its format too.
+    segment_ = origin_->segments();
+    pushEvent(Event::Start, {});
+  }
   Slot* slot = reserve(false);
   if (!slot) {
     const uint64_t n = dropped_.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -108,7 +115,10 @@ void StreamMirror::onStreamPacket(size_t track, const HistoryPacket& p) {
 
 void StreamMirror::onStreamSuspended(const std::string& reason) { pushEvent(Event::Suspend, reason); }
 
-void StreamMirror::onStreamResumed() { pushEvent(Event::Start, {}); }
+void StreamMirror::onStreamResumed() {
+  segment_ = origin_->segments();
+  pushEvent(Event::Start, {});
+}
 
 void StreamMirror::onStreamEnded(const std::string& reason) {
   pushEvent(Event::End, reason);

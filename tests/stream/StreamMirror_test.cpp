@@ -246,3 +246,22 @@ TEST_F(StreamMirrorTest, AStalledWorkerLosesPacketsAsAGapNotItsStream) {
     replica->removeReader(&there);
   });
 }
+
+TEST_F(StreamMirrorTest, ASourceHandingOverWithoutPausingBringsItsFormatToTheMirror) {
+  // The offline slate (video only) hands over to the camera (video and audio) at once.
+  runOn(home(), [&] { origin->start(StreamFormat{h264Track(kSps, kPps)}); });
+  makeMirror();
+  Recorder there;
+  runOn(away(), [&] { replica->addReader(&there); });
+  runOn(home(), [&] { EXPECT_EQ(origin->start(videoAndPcmu()), StartResult::Resumed); });
+  frame(2, true);
+  ASSERT_EQ(waitFor(there, 4), 4u);
+  runOn(away(), [&] {
+    EXPECT_EQ(replica->format().size(), 2u);
+    size_t audio = 0;
+    for (const Got& g : there.got) audio += g.track == 1;
+    EXPECT_EQ(audio, 1u);
+    EXPECT_TRUE(there.events.empty());  // nothing paused: nothing to tell
+    replica->removeReader(&there);
+  });
+}
