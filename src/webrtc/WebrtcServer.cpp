@@ -168,7 +168,7 @@ void WebrtcServer::stop() {
 }
 
 WhepSessionResult WebrtcServer::createSession(const std::string& offerSdp,
-                                              std::shared_ptr<stream::Stream> stream,
+                                              const std::shared_ptr<stream::Stream>& stream,
                                               core::Worker& streamWorker, const std::string& path,
                                               const std::string& query, const std::string& remoteAddress) {
   if (std::optional<WhepSessionResult> refusal = overHandshakeLimits(remoteAddress)) return *refusal;

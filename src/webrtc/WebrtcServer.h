@@ -88,7 +88,7 @@ class WebrtcServer {
   uint16_t tcpPort() const { return tcpListener_ ? tcpListener_->port() : 0; }
 
   // ---- control thread ----
-  WhepSessionResult createSession(const std::string& offerSdp, std::shared_ptr<stream::Stream> stream,
+  WhepSessionResult createSession(const std::string& offerSdp, const std::shared_ptr<stream::Stream>& stream,
                                   core::Worker& streamWorker, const std::string& path,
                                   const std::string& query, const std::string& remoteAddress);
   int patchSession(const std::string& secret, const std::string& body, std::string& error);

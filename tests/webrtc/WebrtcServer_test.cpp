@@ -125,5 +125,58 @@ TEST(WebrtcServer, DeleteClosesTheSessionWithCloseNotify) {
   EXPECT_EQ(h.server().deleteSession(a.secret, error), 404);
 }
 
+TEST(WebrtcServer, APopularStreamsFurtherViewersReadItsMirrorOnAnotherWorker) {
+  ServerHarness h(0);  // the stream on worker 0
+  ASSERT_TRUE(h.started);
+  // Its first viewers stay on its worker (they need not connect for that).
+  std::vector<std::unique_ptr<TestPeer>> home;
+  std::vector<std::string> homeSecrets;
+  for (uint32_t i = 0; i < ViewerPlacement::kLocalViewers; ++i) {
+    home.push_back(std::make_unique<TestPeer>());
+    const WhepSessionResult r = h.offer(*home.back());
+    ASSERT_EQ(r.status, 201) << r.error;
+    homeSecrets.push_back(r.secret);
+  }
+  EXPECT_EQ(h.server().egressTotals().viewersPerWorker,
+            (std::vector<uint32_t>{ViewerPlacement::kLocalViewers, 0}));
+  EXPECT_EQ(h.server().egressTotals().mirrors, 0u);
+
+  // The next one goes to worker 1 and reads the stream's mirror there.
+  TestPeer peer;
+  const WhepSessionResult r = h.offer(peer);
+  ASSERT_EQ(r.status, 201) << r.error;
+  const Answer a = parseAnswer(r);
+  EXPECT_EQ(h.server().egressTotals().viewersPerWorker,
+            (std::vector<uint32_t>{ViewerPlacement::kLocalViewers, 1}));
+  EXPECT_EQ(h.server().egressTotals().mirrors, 1u);
+  ASSERT_TRUE(h.connect(peer, a)) << peer.failure().value_or("no ICE response or DTLS");
+  h.settle();
+  h.feed(10);
+  ASSERT_TRUE(peer.receiveUntil(
+      [&] { return peer.rtpOf(a.videoSsrc).size() >= 11 && peer.rtpOf(a.audioSsrc).size() >= 10; }));
+  EXPECT_EQ(peer.undecryptable, 0u);
+  const std::vector<Bytes> audio = peer.rtpOf(a.audioSsrc);
+  for (size_t f = 0; f < audio.size(); ++f) {
+    EXPECT_EQ(audio[f][12], static_cast<uint8_t>(f)) << "the camera's G.711 payload, in order";
+  }
+  // A NACK is answered from the mirror's history.
+  const std::vector<Bytes> video = peer.rtpOf(a.videoSsrc);
+  const uint16_t lost = media::readSequence(video[4].data());
+  peer.loseOnce(a.videoSsrc, lost);
+  uint8_t b[64];
+  ASSERT_TRUE(peer.sendRtcp(b, media::buildNack(b, sizeof(b), kViewerSsrcForServer, a.videoSsrc, &lost, 1)));
+  ASSERT_TRUE(peer.receiveUntil([&] { return peer.lost == 1; })) << "no retransmission";
+
+  // The mirror goes with its worker's last viewer; the stream's own viewers are not touched.
+  std::string error;
+  EXPECT_EQ(h.server().deleteSession(a.secret, error), 200);
+  h.settle();
+  h.settle();
+  EXPECT_EQ(h.server().egressTotals().mirrors, 0u);
+  EXPECT_EQ(h.server().egressTotals().viewersPerWorker,
+            (std::vector<uint32_t>{ViewerPlacement::kLocalViewers, 0}));
+  EXPECT_EQ(h.server().sessionCount(), ViewerPlacement::kLocalViewers);
+}
+
 }  // namespace
 }  // namespace sluice::webrtc::test
