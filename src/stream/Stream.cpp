@@ -76,17 +76,17 @@ StartResult Stream::start(const StreamFormat& given) {
   suspended_ = false;
   stats_.suspended.store(false, std::memory_order_relaxed);
   format_ = std::move(format);
-  ++segments_;
   resetFrontiers();  // the histories were emptied; their indexes go on
   captureClock_.reset();
   publishFormat();
   stats_.readySinceUnixMs.store(wallClockMs(), std::memory_order_relaxed);
   ready_.store(true, std::memory_order_release);
   updateTranscoding();  // kept readers of a transcoded track that is new in this segment
-  if (wasSuspended && result == StartResult::Resumed) {
+  if (result == StartResult::Resumed) {
     ++fanoutDepth_;
     for (size_t i = 0; i < readers_.size(); ++i) {
-      if (readers_[i].reader) readers_[i].reader->onStreamResumed();
+      if (readers_[i].reader) readers_[i].reader->onStreamSegment();
+      if (wasSuspended && readers_[i].reader) readers_[i].reader->onStreamResumed();
     }
     --fanoutDepth_;
     if (removedPending_ && fanoutDepth_ == 0) compactReaders();
@@ -232,9 +232,6 @@ media::IngestError Stream::ingestRtp(size_t trackIndex, const uint8_t* data, siz
 
 void Stream::ingestMirrored(size_t trackIndex, const HistoryPacket& packet, uint64_t lostBefore) {
   if (suspended_ || trackIndex >= format_.size()) return;
-  stats_.packetsIn.fetch_add(1, std::memory_order_relaxed);
-  stats_.bytesIn.fetch_add(packet.size, std::memory_order_relaxed);
-  if (lostBefore) stats_.packetsLost.fetch_add(lostBefore, std::memory_order_relaxed);
   ++fanoutDepth_;
   tracks_[trackIndex]->appendMirrored(packet, lostBefore);
   --fanoutDepth_;

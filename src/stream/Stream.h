@@ -53,6 +53,10 @@ class StreamReader {
   // informational, the packets simply pause and resume.
   virtual void onStreamSuspended(const std::string& reason) {}
   virtual void onStreamResumed() {}
+  // A new segment continues this reader, after a suspension or when one source hands over to
+  // another without one (the offline slate to the camera): format() is the new segment's, which
+  // may have gained tracks. Called before onStreamResumed().
+  virtual void onStreamSegment() {}
 };
 
 enum class StartResult {
@@ -121,8 +125,6 @@ class Stream : private TrackOwner {
   // calls it from a timer at graceDeadlineUs().
   bool expireSuspension();
   bool suspended() const { return suspended_; }
-  // Segments begun so far (start() calls): changes whenever the format may have.
-  uint64_t segments() const { return segments_; }
   int64_t graceDeadlineUs() const { return graceDeadlineUs_; }
   // The stream is over: every reader is detached and told why; the histories are dropped.
   void stop(const std::string& reason);
@@ -225,7 +227,6 @@ class Stream : private TrackOwner {
   int fanoutDepth_ = 0;
   bool suspended_ = false;
   std::string suspendReason_;
-  uint64_t segments_ = 0;
   bool retired_ = false;
   std::string retireReason_;
   int64_t graceDeadlineUs_ = 0;

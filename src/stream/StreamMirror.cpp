@@ -47,7 +47,6 @@ void StreamMirror::attach() {
   }
   self_ = shared_from_this();
   pushEvent(Event::Start, {});  // the format of now, which may differ from the snapshot's
-  segment_ = origin_->segments();
   if (origin_->suspended()) pushEvent(Event::Suspend, "the source is away");
   log::info("[path {}] mirrored to worker {}: its viewers there read the copy", origin_->path(),
             mirrorWorker_.index());
@@ -84,12 +83,6 @@ void StreamMirror::publish(bool wake) {
 void StreamMirror::onStreamPacket(size_t track, const HistoryPacket& p) {
   assert(originWorker_.inThisThread());
   if (track >= kMaxSourceTracks) return;
-  if (origin_->segments() != segment_) {
-    // A new segment that did not suspend the readers first (a source handing over to
-    // another, e.g. the offline slate to the camera): the replica takes its format too.
-    segment_ = origin_->segments();
-    pushEvent(Event::Start, {});
-  }
   Slot* slot = reserve(false);
   if (!slot) {
     const uint64_t n = dropped_.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -115,10 +108,8 @@ void StreamMirror::onStreamPacket(size_t track, const HistoryPacket& p) {
 
 void StreamMirror::onStreamSuspended(const std::string& reason) { pushEvent(Event::Suspend, reason); }
 
-void StreamMirror::onStreamResumed() {
-  segment_ = origin_->segments();
-  pushEvent(Event::Start, {});
-}
+// Also a hand-over without a pause (slate to camera): the replica takes the new format.
+void StreamMirror::onStreamSegment() { pushEvent(Event::Start, {}); }
 
 void StreamMirror::onStreamEnded(const std::string& reason) {
   pushEvent(Event::End, reason);

@@ -81,7 +81,7 @@ class StreamMirror final : public StreamReader, public std::enable_shared_from_t
   void onStreamPacket(size_t track, const HistoryPacket& packet) override;
   void onStreamEnded(const std::string& reason) override;
   void onStreamSuspended(const std::string& reason) override;
-  void onStreamResumed() override;
+  void onStreamSegment() override;
   // A free slot, or nullptr when the ring is full (events may use the last kEventSlots).
   Slot* reserve(bool event);
   void publish(bool wake);
@@ -108,7 +108,6 @@ class StreamMirror final : public StreamReader, public std::enable_shared_from_t
   // Origin's worker only.
   std::shared_ptr<StreamMirror> self_;            // owned reference to itself while attached
   std::array<uint64_t, kMaxTracks> lastIndex_{};  // per track: last origin index carried (+1; 0: none)
-  uint64_t segment_ = 0;                          // the origin segment whose format the replica has
   uint32_t unsignaled_ = 0;                       // packets published since the last wake
   bool detachRequested_ = false;
   int64_t dropLogUs_ = 0;

@@ -102,6 +102,18 @@ def closed_tcp_port() -> int:
     raise RuntimeError("could not find a closed TCP port")
 
 
+def metric_lines(text: str) -> dict[str, float]:
+    """Prometheus text: 'name{labels}' -> value for every sample line."""
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = re.match(r"^([A-Za-z_:][A-Za-z0-9_:]*(?:\{[^}]*\})?) (\S+)$", line)
+        assert m, f"malformed metrics line: {line!r}"
+        out[m.group(1)] = float(m.group(2))
+    return out
+
+
 def tail(path: Path | str, max_bytes: int = 60_000) -> str:
     try:
         with open(path, "rb") as f:

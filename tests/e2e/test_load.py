@@ -266,10 +266,8 @@ def test_load_receives_camera_exactly(media, camera_factory, server_factory, tmp
 
 def metric_values(text: str, name: str) -> dict[str, float]:
     """Samples of one Prometheus family: {labels: value}."""
-    out = {}
-    for m in re.finditer(rf"^{name}(\{{[^}}]*\}})? (\S+)$", text, re.M):
-        out[m.group(1) or ""] = float(m.group(2))
-    return out
+    return {k[len(name):]: v for k, v in e2e.metric_lines(text).items()
+            if k == name or k.startswith(name + "{")}
 
 
 def test_load_spreads_a_popular_stream(media, camera_factory, server_factory, tmp_path, attach_log):

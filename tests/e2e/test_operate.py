@@ -218,18 +218,6 @@ def wait_sessions(lis: Listeners, n: int, timeout: float = 10, srv=None) -> list
     return wait_until(f"{n} established WebRTC session(s) in /v3/webrtcsessions/list", check, timeout, srv=srv)
 
 
-def metric_lines(text: str) -> dict[str, float]:
-    """'name{labels}' -> value for every sample line."""
-    out = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        m = re.match(r"^([A-Za-z_:][A-Za-z0-9_:]*(?:\{[^}]*\})?) (\S+)$", line)
-        assert m, f"malformed metrics line: {line!r}"
-        out[m.group(1)] = float(m.group(2))
-    return out
-
-
 def family(samples: dict[str, float], name: str) -> dict[str, float]:
     """The samples of metric `name` (exact name, any labels)."""
     return {k: v for k, v in samples.items() if k == name or k.startswith(name + "{")}
@@ -421,7 +409,7 @@ def test_metrics_with_viewer(server_factory, viewers):
     assert "# HELP" not in text, "MediaMTX writes no # HELP lines"
     # MediaMTX's exact line for a ready path
     assert re.search(r'^paths\{name="demo",state="ready"\} 1$', text, re.M), text[:3000]
-    samples = metric_lines(text)
+    samples = e2e.metric_lines(text)
     assert samples['paths_readers{name="demo",readerType="webRTCSession",state="ready"}'] == 1, \
         family(samples, "paths_readers")
     assert samples['paths_outbound_bytes{name="demo",state="ready"}'] > 0
@@ -442,18 +430,18 @@ def test_metrics_with_viewer(server_factory, viewers):
     # ?type=webrtc_sessions (MediaMTX's filter name) shows only that family
     r = requests.get(lis.metrics + "/metrics?type=webrtc_sessions", timeout=HTTP_TIMEOUT)
     assert r.status_code == 200, r.text[:500]
-    only = metric_lines(r.text)
+    only = e2e.metric_lines(r.text)
     assert only and all(k.startswith("webrtc_sessions") for k in only), sorted(only)[:20]
     assert len(family(only, "webrtc_sessions")) == 1
     # ... and ?type=paths only paths
     r = requests.get(lis.metrics + "/metrics?type=paths", timeout=HTTP_TIMEOUT)
-    only = metric_lines(r.text)
+    only = e2e.metric_lines(r.text)
     assert only and all(k.startswith("paths") for k in only), sorted(only)[:20]
     # ?type=webrtc is not one of MediaMTX's types: nothing of the webrtc family leaks in
     # unfiltered form (MediaMTX prints nothing for an unknown type)
     r = requests.get(lis.metrics + "/metrics?type=webrtc", timeout=HTTP_TIMEOUT)
     assert r.status_code == 200
-    assert not any(k.startswith("paths") for k in metric_lines(r.text)), r.text[:1000]
+    assert not any(k.startswith("paths") for k in e2e.metric_lines(r.text)), r.text[:1000]
     srv.assert_alive()
 
 

@@ -64,6 +64,18 @@ inline Bytes camera(uint8_t pt, uint16_t seq, uint32_t ts, uint8_t nal, size_t p
   return p;
 }
 
+// NACKs the viewer's fifth video packet. The viewer already decrypted it, so its SRTP would
+// take the resent copy for a replay: it is set aside on arrival (loseOnce) and counted instead
+// (peer.lost). False if the NACK could not be sent.
+inline bool nackAVideoPacket(TestPeer& peer, const Answer& a) {
+  const std::vector<Bytes> video = peer.rtpOf(a.videoSsrc);
+  if (video.size() < 5) return false;
+  const uint16_t lost = media::readSequence(video[4].data());
+  peer.loseOnce(a.videoSsrc, lost);
+  uint8_t b[64];
+  return peer.sendRtcp(b, media::buildNack(b, sizeof(b), kViewerSsrcForServer, a.videoSsrc, &lost, 1));
+}
+
 class ServerHarness {
  public:
   explicit ServerHarness(size_t streamWorker) : streamWorker_(streamWorker) {

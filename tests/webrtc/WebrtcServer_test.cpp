@@ -48,13 +48,7 @@ TEST(WebrtcServer, ViewerConnectsThroughTheUdpPortAndDecryptsMedia) {
   }
 
   // A NACK through the mux reaches the session on its worker and is answered.
-  const std::vector<Bytes> video = peer.rtpOf(a.videoSsrc);
-  const uint16_t lost = media::readSequence(video[4].data());
-  // The viewer already decrypted that packet, so its SRTP would take the resent copy for a
-  // replay: it is set aside on arrival (loseOnce) and counted instead.
-  peer.loseOnce(a.videoSsrc, lost);
-  uint8_t b[64];
-  ASSERT_TRUE(peer.sendRtcp(b, media::buildNack(b, sizeof(b), kViewerSsrcForServer, a.videoSsrc, &lost, 1)));
+  ASSERT_TRUE(nackAVideoPacket(peer, a)) << "the NACK could not be sent";
   ASSERT_TRUE(peer.receiveUntil([&] { return peer.lost == 1; })) << "no retransmission";
   h.settle();
   EXPECT_EQ(h.info(a.id)->retransmitted, 1u);
@@ -160,11 +154,7 @@ TEST(WebrtcServer, APopularStreamsFurtherViewersReadItsMirrorOnAnotherWorker) {
     EXPECT_EQ(audio[f][12], static_cast<uint8_t>(f)) << "the camera's G.711 payload, in order";
   }
   // A NACK is answered from the mirror's history.
-  const std::vector<Bytes> video = peer.rtpOf(a.videoSsrc);
-  const uint16_t lost = media::readSequence(video[4].data());
-  peer.loseOnce(a.videoSsrc, lost);
-  uint8_t b[64];
-  ASSERT_TRUE(peer.sendRtcp(b, media::buildNack(b, sizeof(b), kViewerSsrcForServer, a.videoSsrc, &lost, 1)));
+  ASSERT_TRUE(nackAVideoPacket(peer, a)) << "the NACK could not be sent";
   ASSERT_TRUE(peer.receiveUntil([&] { return peer.lost == 1; })) << "no retransmission";
 
   // The mirror goes with its worker's last viewer; the stream's own viewers are not touched.
