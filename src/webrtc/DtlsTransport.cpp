@@ -328,6 +328,11 @@ void DtlsTransport::onDatagram(const uint8_t* data, size_t size) {
     state_ = State::Handshaking;
   }
   if (state_ != State::Handshaking && state_ != State::Connected) return;
+  if (released_) {
+    readReleasedRecords(data, size);
+    deliverEvents();
+    return;
+  }
   if (sessionUnusable_) {
     logDropped("datagram: the DTLS session is unusable since an earlier record");
     return;
@@ -375,12 +380,85 @@ void DtlsTransport::close() {
   if (state_ == State::Closed || state_ == State::Failed) return;
   bool wasConnected = state_ == State::Connected;
   state_ = State::Closed;
-  if (wasConnected && ssl_ && !sessionUnusable_) {
+  if (wasConnected && released_) {
+    sendCloseNotify();
+  } else if (wasConnected && ssl_ && !sessionUnusable_) {
     ERR_clear_error();
     SSL_shutdown(ssl_);  // queues close_notify; we do not wait for the peer's
     ERR_clear_error();
   }
   deliverEvents();
+}
+
+bool DtlsTransport::release() {
+  if (released_) return true;
+  if (state_ != State::Connected || !ssl_ || keepsSession_) return false;
+  std::string why;
+  peerRecords_ = DtlsRecordOpener::fromSession(ssl_, why);
+  if (!peerRecords_) {
+    keepsSession_ = true;  // decided once: callers may ask again on every packet
+    log::debug("[DTLS] {} keeps its session: {}", roleName(role_), why);
+    return false;
+  }
+  if (!sessionUnusable_) {
+    ERR_clear_error();
+    SSL_shutdown(ssl_);  // writes the close_notify record into buffers_, which we keep unsent
+    ERR_clear_error();
+    // Kept inline rather than in the heap: see release() in the header.
+    if (buffers_.outgoing.size() == 1 && buffers_.outgoing.front().size() <= closeNotify_.size()) {
+      closeNotifySize_ = buffers_.outgoing.front().size();
+      std::memcpy(closeNotify_.data(), buffers_.outgoing.front().data(), closeNotifySize_);
+    }
+    buffers_.outgoing.clear();
+    buffers_.outgoing.shrink_to_fit();
+  }
+  SSL_free(ssl_);
+  ssl_ = nullptr;
+  released_ = true;
+  return true;
+}
+
+void DtlsTransport::readReleasedRecords(const uint8_t* data, size_t size) {
+  const char* why = nullptr;
+  if (!data || !isAcceptableDatagram(data, size, peerRecords_->minimumFragmentLength(), true, why)) {
+    logDropped(data ? why : "null datagram");
+    return;
+  }
+  // Whole records only (checked above). A repeat of the peer's final flight or anything else
+  // but an alert needs no answer: the peer has shown it holds the keys.
+  for (size_t offset = 0; offset < size;) {
+    const uint8_t* record = data + offset;
+    const size_t length = kRecordHeaderLength + ((size_t{record[11]} << 8) | record[12]);
+    offset += length;
+    const uint16_t epoch = static_cast<uint16_t>((record[3] << 8) | record[4]);
+    if (record[0] != kAlert || epoch != 1) continue;
+    uint8_t alert[2];
+    std::optional<size_t> opened = peerRecords_->open(record, length, alert, sizeof(alert));
+    if (!opened) {
+      logDropped("unauthenticated DTLS alert after the handshake");
+      continue;
+    }
+    if (*opened != 2) continue;
+    constexpr uint8_t kCloseNotify = 0;
+    receivedAlert_ = (int{alert[0]} << 8) | alert[1];
+    if (alert[1] == kCloseNotify) {
+      state_ = State::Closed;
+      sendCloseNotify();  // answer in kind
+      pendingClosed_ = true;
+      log::debug("[DTLS] {} received close_notify", roleName(role_));
+      return;
+    }
+    if (alert[0] == SSL3_AL_FATAL) {
+      fail(std::string("peer sent alert: ") + SSL_alert_desc_string_long(receivedAlert_));
+      return;
+    }
+  }
+}
+
+void DtlsTransport::sendCloseNotify() {
+  if (closeNotifySize_ == 0) return;
+  buffers_.outgoing.emplace_back(closeNotify_.begin(), closeNotify_.begin() + closeNotifySize_);
+  closeNotifySize_ = 0;
 }
 
 void DtlsTransport::advance() {

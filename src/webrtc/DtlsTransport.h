@@ -2,6 +2,7 @@
 // One DTLS-SRTP association (RFC 5763/5764) driven entirely by the caller: datagrams in through
 // onDatagram(), datagrams out through a callback, retransmission through nextTimeout()/onTimeout().
 // It owns no socket and no timer, and is used from a single thread.
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -14,6 +15,7 @@
 
 #include "core/Log.h"
 #include "webrtc/DtlsCertificate.h"
+#include "webrtc/DtlsRecordOpener.h"
 #include "webrtc/SrtpProfile.h"
 
 namespace sluice::webrtc {
@@ -88,6 +90,17 @@ class DtlsTransport {
   void onTimeout();
   // Sends close_notify (if connected) and stops processing datagrams.
   void close();
+  // Frees OpenSSL's session (tens of kilobytes that DTLS keeps for the association's life)
+  // once the peer has shown it completed the handshake: it sent something protected with the
+  // exported SRTP keys, so it will never again need our final flight retransmitted. What is
+  // kept: a close_notify made now for close() (nothing else is sent at epoch 1 after the
+  // handshake, so its sequence number stays the next), and the peer's record key, so that its
+  // close_notify or fatal alert still ends the association and anything forged is dropped.
+  // Returns false (and keeps the session) before the handshake completes or for a suite
+  // DtlsRecordOpener does not handle (decided once; later calls return at once); true once
+  // released.
+  bool release();
+  bool released() const { return released_ || keepsSession_; }
 
   bool connected() const { return state_ == State::Connected; }
   State state() const { return state_; }
@@ -98,6 +111,9 @@ class DtlsTransport {
   void advance();
   void advanceHandshake();
   void readRecords();
+  // The peer's records once released: only its authenticated alerts matter.
+  void readReleasedRecords(const uint8_t* data, size_t size);
+  void sendCloseNotify();  // once released: queues the kept close_notify, once
   void completeHandshake();
   void fail(std::string reason);
   // Runs the callbacks for what the last operation produced, in order: datagrams (one per
@@ -123,7 +139,12 @@ class DtlsTransport {
   bool sessionUnusable_ = false;  // OpenSSL failed on a record after the handshake
   int receivedAlert_ = -1;        // (level << 8) | description of the last alert from the peer
 
-  SSL* ssl_ = nullptr;
+  SSL* ssl_ = nullptr;  // owned; null once released
+  bool released_ = false;
+  bool keepsSession_ = false;                    // release() found it cannot release
+  std::optional<DtlsRecordOpener> peerRecords_;  // once released
+  std::array<uint8_t, 64> closeNotify_{};        // once released: our close_notify datagram
+  size_t closeNotifySize_ = 0;                   // 0: none (sent, or the session was unusable)
   detail::DtlsDatagramBuffers buffers_;
   std::optional<DtlsKeys> pendingKeys_;
   std::optional<std::string> pendingFailure_;

@@ -128,6 +128,15 @@ bool SrtpCipherContext::initAes128Ctr(const uint8_t key[16]) {
 }
 
 bool SrtpCipherContext::initAes128Gcm(const uint8_t key[16]) {
+  if (state_ && state_->gcm) {
+    // Rekeyed in place: the contexts made earlier keep their memory (SrtpSession::reserve).
+    if (EVP_EncryptInit_ex(state_->ecb, nullptr, nullptr, key, nullptr) != 1 ||
+        EVP_CIPHER_CTX_set_padding(state_->ecb, 0) != 1) {
+      return false;
+    }
+    CRYPTO_gcm128_init(state_->gcm, state_.get(), &State::block);  // H from the new key
+    return true;
+  }
   state_ = std::make_unique<State>();
   if (!state_->init(key)) return false;
   state_->gcm = CRYPTO_gcm128_new(state_.get(), &State::block);  // computes H with the key

@@ -128,12 +128,15 @@ bool SrtpSession::initWithSessionKeys(SrtpProfile profile, const SrtpSessionKeys
   profile_ = profile;
   rtpKeys_ = rtpKeys;
   rtcpKeys_ = rtcpKeys;
+  const bool rtp = use_ == Use::RtpAndRtcp;
   bool ok;
   if (profile == SrtpProfile::AeadAes128Gcm) {
-    ok = rtpCipher_.initAes128Gcm(rtpKeys.cipherKey) && rtcpCipher_.initAes128Gcm(rtcpKeys.cipherKey);
+    ok = (!rtp || rtpCipher_.initAes128Gcm(rtpKeys.cipherKey)) &&
+         rtcpCipher_.initAes128Gcm(rtcpKeys.cipherKey);
   } else {
-    ok = rtpCipher_.initAes128Ctr(rtpKeys.cipherKey) && rtcpCipher_.initAes128Ctr(rtcpKeys.cipherKey);
-    rtpAuth_.setKey(rtpKeys.authKey, sizeof(rtpKeys.authKey));
+    ok = (!rtp || rtpCipher_.initAes128Ctr(rtpKeys.cipherKey)) &&
+         rtcpCipher_.initAes128Ctr(rtcpKeys.cipherKey);
+    if (rtp) rtpAuth_.setKey(rtpKeys.authKey, sizeof(rtpKeys.authKey));
     rtcpAuth_.setKey(rtcpKeys.authKey, sizeof(rtcpKeys.authKey));
   }
   if (!ok) {
@@ -146,6 +149,14 @@ bool SrtpSession::initWithSessionKeys(SrtpProfile profile, const SrtpSessionKeys
   lastError_ = SrtpError::None;
   initialized_ = true;
   return true;
+}
+
+bool SrtpSession::reserve(SrtpProfile profile) {
+  SrtpSessionKeys placeholder{};
+  std::string error;
+  const bool ok = initWithSessionKeys(profile, placeholder, placeholder, error);
+  initialized_ = false;
+  return ok;
 }
 
 SrtpSession::Stream* SrtpSession::findStream(uint32_t ssrc) {
@@ -224,7 +235,7 @@ size_t SrtpSession::fail(SrtpError error) {
 // ---- SRTP ----
 
 size_t SrtpSession::protectRtp(uint8_t* packet, size_t len, size_t capacity) {
-  if (!initialized_) return fail(SrtpError::NotInitialized);
+  if (!initialized_ || use_ != Use::RtpAndRtcp) return fail(SrtpError::NotInitialized);
   const size_t header = len <= kMaxPacketLength ? rtpHeaderLength(packet, len) : 0;
   if (header == 0) return fail(SrtpError::Malformed);
   const size_t tagLength = srtpRtpTagLength(profile_);
@@ -271,7 +282,7 @@ size_t SrtpSession::protectRtp(uint8_t* packet, size_t len, size_t capacity) {
 }
 
 size_t SrtpSession::unprotectRtp(uint8_t* packet, size_t len) {
-  if (!initialized_) return fail(SrtpError::NotInitialized);
+  if (!initialized_ || use_ != Use::RtpAndRtcp) return fail(SrtpError::NotInitialized);
   const size_t tagLength = srtpRtpTagLength(profile_);
   if (len < kRtpFixedHeader + tagLength || len > kMaxPacketLength) return fail(SrtpError::Malformed);
   const size_t bodyEnd = len - tagLength;

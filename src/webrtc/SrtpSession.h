@@ -51,7 +51,12 @@ class SrtpSession {
   // sizing buffers.
   static constexpr size_t kMaxOverhead = 16 + kSrtcpIndexSize;
 
-  SrtpSession() = default;
+  enum class Use : uint8_t {
+    RtpAndRtcp,
+    RtcpOnly,  // e.g. what a WHEP viewer sends us: RTP calls fail with NotInitialized
+  };
+
+  explicit SrtpSession(Use use = Use::RtpAndRtcp) : use_(use) {}
   ~SrtpSession();
   SrtpSession(const SrtpSession&) = delete;
   SrtpSession& operator=(const SrtpSession&) = delete;
@@ -63,6 +68,12 @@ class SrtpSession {
   // Same, from session keys that are already derived (known-answer tests, e.g. RFC 7714).
   bool initWithSessionKeys(SrtpProfile profile, const SrtpSessionKeys& rtpKeys,
                            const SrtpSessionKeys& rtcpKeys, std::string& error);
+  // Makes the cipher contexts for `profile` now, under placeholder keys, so that a later
+  // init() with that profile only rekeys them. For sessions created long before their keys
+  // arrive: their long-lived allocations are then made with the session's others, not among
+  // the DTLS handshake's short-lived ones (which would keep those pages resident once freed).
+  // Not initialized afterwards.
+  bool reserve(SrtpProfile profile);
   bool initialized() const { return initialized_; }
   SrtpProfile profile() const { return profile_; }
 
@@ -108,6 +119,7 @@ class SrtpSession {
   static void acceptIndex(ReplayState& state, uint64_t index);
   size_t fail(SrtpError error);
 
+  Use use_;
   SrtpProfile profile_ = SrtpProfile::AesCm128HmacSha1_80;
   bool initialized_ = false;
   SrtpSessionKeys rtpKeys_;

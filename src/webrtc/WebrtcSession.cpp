@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "core/Clock.h"
+#include "core/HeapTrim.h"
 #include "core/Log.h"
 #include "core/Random.h"
 #include "media/RtpPacket.h"
@@ -46,6 +47,10 @@ WebrtcSession::WebrtcSession(WebrtcSessionParams params, WebrtcWorker& worker,
     const size_t t = params_.tracks[i].streamTrack;
     if (t < stream::kMaxTracks) outOfStreamTrack_[t] = static_cast<int8_t>(i);
   }
+  // Browsers negotiate GCM with us: its contexts are made here, before the handshake, so that
+  // nothing long-lived is allocated among the DTLS state freed after it (see DtlsTransport::release).
+  srtpOut_.reserve(SrtpProfile::AeadAes128Gcm);
+  srtpIn_.reserve(SrtpProfile::AeadAes128Gcm);
 }
 
 WebrtcSession::~WebrtcSession() = default;
@@ -146,6 +151,8 @@ void WebrtcSession::onDatagram(const uint8_t* data, size_t size) {
     std::memcpy(buf, data, size);
     size_t n = srtpIn_.unprotectRtcp(buf, size);
     if (n == 0) return;  // authentication failed: not from our peer, ignore
+    // The viewer holds the SRTP keys, so its handshake is complete: DTLS needs no more state.
+    if (!dtls_->released() && dtls_->release()) core::requestHeapTrim();
     stats_.rtcpPacketsReceived.fetch_add(1, std::memory_order_relaxed);
     media::parseRtcpCompound(buf, n, *this);
   }

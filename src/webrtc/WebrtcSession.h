@@ -100,6 +100,8 @@ class WebrtcSession : public stream::StreamReader,
   // "udp" or "tcp": the transport of the selected path (any thread).
   const char* selectedProtocol() const { return selectedProtocol_.load(std::memory_order_relaxed); }
   std::chrono::system_clock::time_point created() const { return created_; }
+  // Worker thread: whether OpenSSL's DTLS session was freed (after the viewer's first SRTCP).
+  bool dtlsReleased() const { return dtls_ && dtls_->released(); }
 
   void setClosedCallback(ClosedCallback cb) { onClosed_ = std::move(cb); }
   boost::asio::io_context& workerIo();
@@ -172,7 +174,7 @@ class WebrtcSession : public stream::StreamReader,
   ClosedCallback onClosed_;
   std::unique_ptr<DtlsTransport> dtls_;
   SrtpSession srtpOut_;
-  SrtpSession srtpIn_;
+  SrtpSession srtpIn_{SrtpSession::Use::RtcpOnly};    // a viewer sends no media
   UdpTransport udp_;                                  // owned: the UDP path (remote from checks)
   std::vector<std::shared_ptr<TcpTransport>> tcp_;    // owned: ICE-TCP connections bound here
   SessionTransport* transport_ = nullptr;             // borrowed: &udp_ or one of tcp_; null before checks

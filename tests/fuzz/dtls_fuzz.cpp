@@ -4,6 +4,9 @@
 //   first byte 0x01: same framing, given to a server that has completed a real handshake (one
 //                    pair serves up to 100 inputs); it must stay connected, never answer with
 //                    an alert, and its close_notify must still reach the client at the end.
+//   first byte 0x02: as 0x01, but the server has released OpenSSL's session (release()), as a
+//                    WHEP session does once the viewer's SRTCP arrives: its own record check
+//                    and the pre-made close_notify face the input instead.
 //   anything else:   the whole input is one datagram for a fresh server (e.g. a ClientHello).
 // Timeouts are fired after the datagrams in every mode; fresh servers are closed.
 #include <openssl/err.h>
@@ -120,9 +123,16 @@ struct ConnectedPair {
   }
 };
 
-void runConnectedServer(const std::vector<std::pair<const uint8_t*, size_t>>& datagrams) {
-  static std::unique_ptr<ConnectedPair> pair;
-  if (!pair || ++pair->uses > 100) pair = std::make_unique<ConnectedPair>();
+void runConnectedServer(const std::vector<std::pair<const uint8_t*, size_t>>& datagrams, bool released) {
+  static std::unique_ptr<ConnectedPair> pairs[2];
+  std::unique_ptr<ConnectedPair>& pair = pairs[released ? 1 : 0];
+  if (!pair || ++pair->uses > 100) {
+    pair = std::make_unique<ConnectedPair>();
+    if (released && !pair->serverTransport->release()) {
+      std::fprintf(stderr, "dtls_fuzz: the in-memory association could not be released\n");
+      std::abort();
+    }
+  }
   DtlsTransport& server = *pair->serverTransport;
   for (const auto& [d, n] : datagrams) server.onDatagram(d, n);
   server.onTimeout();
@@ -153,8 +163,8 @@ void runConnectedServer(const std::vector<std::pair<const uint8_t*, size_t>>& da
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 0 && data[0] == 0x00) {
     runFreshServer(splitFramed(data, size));
-  } else if (size > 0 && data[0] == 0x01) {
-    runConnectedServer(splitFramed(data, size));
+  } else if (size > 0 && (data[0] == 0x01 || data[0] == 0x02)) {
+    runConnectedServer(splitFramed(data, size), data[0] == 0x02);
   } else {
     runFreshServer({{data, size}});
   }

@@ -64,6 +64,9 @@ class ChildProcess {
     }
   }
   bool running() const { return pid_ > 0; }
+  void type(const std::string& text) {
+    if (stdin_ >= 0 && ::write(stdin_, text.data(), text.size()) < 0) perror("write to child");
+  }
   // Appends whatever the child printed so far.
   const std::string& output() {
     char buf[4096];
@@ -302,4 +305,55 @@ TEST(DtlsInterop, OpenSslClientWithUnexpectedCertificateIsRejected) {
   // The alert we sent makes s_client give up.
   EXPECT_TRUE(client.exitsWithin(std::chrono::seconds(5))) << client.output();
   EXPECT_NE(client.output().find("alert bad certificate"), std::string::npos) << client.output();
+}
+
+// A server that has released OpenSSL's session (as a WHEP session does once the viewer's first
+// SRTCP arrives) against s_client, for each kind of suite: AEAD suites are released, their
+// key expansion must match OpenSSL's (the client's close_notify is recognised, ours accepted);
+// a CBC suite keeps its session and closes as before.
+TEST(DtlsInterop, ReleasedServerClosesWithOpenSslClientOnEverySuite) {
+  if (!haveOpenSslTool()) GTEST_SKIP() << kOpenSsl << " not installed";
+  struct Case {
+    const char* cipher;
+    bool releasable;
+  };
+  for (Case c : {Case{"ECDHE-ECDSA-AES128-GCM-SHA256", true}, Case{"ECDHE-ECDSA-AES256-GCM-SHA384", true},
+                 Case{"ECDHE-ECDSA-CHACHA20-POLY1305", true}, Case{"ECDHE-ECDSA-AES128-SHA", false}}) {
+    for (bool clientCloses : {true, false}) {
+      SCOPED_TRACE(std::string(c.cipher) + (clientCloses ? ", s_client closes" : ", we close"));
+      std::string error;
+      auto ours = DtlsCertificate::generate(error);
+      auto theirs = DtlsCertificate::generate(error);
+      ASSERT_TRUE(ours && theirs) << error;
+      PemFiles pem(*theirs);
+      UdpSocket socket;
+      Outcome outcome;
+      DtlsTransport server(ours, DtlsRole::Server, "sha-256", theirs->fingerprintSha256(),
+                           callbacksFor(socket, outcome));
+      server.start();
+      ChildProcess client({kOpenSsl, "s_client", "-dtls1_2", "-connect",
+                           "127.0.0.1:" + std::to_string(socket.port()), "-cert", pem.certificate, "-key",
+                           pem.key, "-cipher", c.cipher, "-use_srtp", "SRTP_AEAD_AES_128_GCM"});
+      ASSERT_TRUE(client.running());
+      ASSERT_TRUE(drive(server, socket, [&] {
+        return outcome.failure ||
+               (outcome.keys && client.output().find("Verify return code") != std::string::npos);
+      })) << client.output();
+      ASSERT_FALSE(outcome.failure) << *outcome.failure;
+      EXPECT_NE(client.output().find(std::string("Cipher is ") + c.cipher), std::string::npos)
+          << client.output();
+      EXPECT_EQ(server.release(), c.releasable);
+      EXPECT_EQ(server.released(), true) << "decided either way";
+      if (clientCloses) {
+        client.type("Q\n");  // s_client sends close_notify and exits
+        ASSERT_TRUE(drive(server, socket, [&] { return outcome.closed || outcome.failure.has_value(); }))
+            << client.output();
+        EXPECT_TRUE(outcome.closed);
+        EXPECT_FALSE(outcome.failure);
+      } else {
+        server.close();
+        EXPECT_TRUE(client.exitsWithin(std::chrono::seconds(5))) << client.output();
+      }
+    }
+  }
 }

@@ -583,8 +583,7 @@ TEST(DtlsTransport, PlaintextHandshakeMessagesAfterTheHandshakeLeaveTheSessionIn
       0x33, 0x33, 0x33, 0x33, 0x33, 0x33, 0x33, 0x33, 0x33, 0x33, 0x33, 0x6e, 0x33, 0x00, 0x24, 0x15,
       0xfe, 0xfd, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x17, 0x53, 0x00, 0x00, 0x00,
       0x00, 0x00, 0x46, 0x00, 0x00, 0x46, 0x46, 0x46, 0x46, 0x46, 0x46, 0x16, 0xc0, 0x2b, 0xc0, 0x2f,
-      0xc0, 0x2c, 0xc0, 0x30, 0xcc, 0xa9, 0xcc, 0xa8, 0xc0, 0x09, 0xc0, 0x13, 0xc0, 0x0a
-  };
+      0xc0, 0x2c, 0xc0, 0x30, 0xcc, 0xa9, 0xcc, 0xa8, 0xc0, 0x09, 0xc0, 0x13, 0xc0, 0x0a};
   // The same with a ClientHello (a renegotiation nobody offered) and a ServerHello.
   Bytes clientHello = fuzzFound, serverHello = fuzzFound;
   clientHello[13] = 1;  // the handshake message type, after the record header
@@ -693,6 +692,83 @@ TEST(DtlsTransport, CallbacksMayDestroyTheTransport) {
   second.pump();
   EXPECT_FALSE(second.server.transport);
   EXPECT_EQ(second.server.allSent.size(), 1u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Release: OpenSSL's session freed once the peer holds the keys
+
+TEST(DtlsTransport, ReleaseWaitsForTheHandshake) {
+  LinkedPair pair;
+  EXPECT_FALSE(pair.server->release());
+  pair.client->start();
+  pair.pump();
+  ASSERT_TRUE(pair.client.keys);
+  EXPECT_TRUE(pair.server->connected());
+  EXPECT_TRUE(pair.server->release());
+  EXPECT_TRUE(pair.server->released());
+  EXPECT_TRUE(pair.server->release());  // once is enough
+  EXPECT_FALSE(pair.server->nextTimeout()) << "nothing left to retransmit";
+  EXPECT_TRUE(pair.server.outbox.empty()) << "releasing sends nothing";
+}
+
+TEST(DtlsTransport, AReleasedSideStillEndsOnThePeersCloseNotifyAndAnswersIt) {
+  for (bool releaseServer : {true, false}) {
+    LinkedPair pair;
+    ASSERT_TRUE(pair.handshake());
+    Endpoint& released = releaseServer ? pair.server : pair.client;
+    Endpoint& peer = releaseServer ? pair.client : pair.server;
+    ASSERT_TRUE(released->release());
+    peer->close();
+    ASSERT_EQ(peer.outbox.size(), 1u);
+    pair.pump();
+    EXPECT_TRUE(released.closed) << "the peer's close_notify was not recognised";
+    EXPECT_EQ(released->state(), DtlsTransport::State::Closed);
+    EXPECT_FALSE(released.failure);
+    EXPECT_EQ(released.allSent.back()[0], 21) << "a close_notify answers the peer's";
+  }
+}
+
+TEST(DtlsTransport, AReleasedSidesCloseNotifyReachesThePeer) {
+  for (bool releaseServer : {true, false}) {
+    LinkedPair pair;
+    ASSERT_TRUE(pair.handshake());
+    Endpoint& released = releaseServer ? pair.server : pair.client;
+    Endpoint& peer = releaseServer ? pair.client : pair.server;
+    ASSERT_TRUE(released->release());
+    released->close();
+    ASSERT_EQ(released.outbox.size(), 1u);
+    pair.pump();
+    EXPECT_TRUE(peer.closed) << "the close_notify made at release was not accepted";
+    EXPECT_FALSE(peer.failure);
+    released->close();
+    EXPECT_TRUE(released.outbox.empty());
+  }
+}
+
+TEST(DtlsTransport, AReleasedSideIgnoresForgedAlertsAndRepeatedFlights) {
+  LinkedPair pair;
+  ASSERT_TRUE(pair.handshake());
+  const Bytes clientFinalFlight = pair.client.allSent.back();
+  ASSERT_TRUE(pair.server->release());
+  // The client's real close_notify, held back while its forgeries arrive first.
+  pair.client->close();
+  const Bytes closeNotify = pair.client.outbox.front();
+  pair.client.outbox.clear();
+  for (const Bytes& garbage : garbageDatagrams(closeNotify)) {
+    if (garbage != closeNotify) pair.server->onDatagram(garbage.data(), garbage.size());  // one is whole
+  }
+  for (size_t i = 0; i < closeNotify.size(); ++i) {
+    Bytes corrupted = closeNotify;
+    corrupted[i] ^= 0x01;
+    pair.server->onDatagram(corrupted.data(), corrupted.size());
+  }
+  for (int i = 0; i < 3; ++i) pair.server->onDatagram(clientFinalFlight.data(), clientFinalFlight.size());
+  EXPECT_TRUE(pair.server->connected());
+  EXPECT_FALSE(pair.server.closed);
+  EXPECT_FALSE(pair.server.failure);
+  EXPECT_TRUE(pair.server.outbox.empty()) << "a released side answers nothing but a genuine close_notify";
+  pair.server->onDatagram(closeNotify.data(), closeNotify.size());
+  EXPECT_TRUE(pair.server.closed);
 }
 
 // ---------------------------------------------------------------------------------------------

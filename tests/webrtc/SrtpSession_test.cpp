@@ -347,6 +347,36 @@ TEST(SrtpSession, RtcpMatchesLibsrtp) {
   }
 }
 
+// A session whose contexts were made ahead (reserve) and rekeyed in place protects exactly as
+// libsrtp under the real keys; an RTCP-only one (what a WHEP session keeps for its viewer)
+// takes SRTCP and refuses RTP.
+TEST(SrtpSession, ReservedThenKeyedMatchesLibsrtpAndRtcpOnlyRefusesRtp) {
+  for (SrtpProfile profile : kProfiles) {
+    SCOPED_TRACE(name(profile));
+    const auto key = masterKeyAndSalt(profile, 0x33);
+    SrtpSession reserved;
+    ASSERT_TRUE(reserved.reserve(SrtpProfile::AeadAes128Gcm));
+    EXPECT_FALSE(reserved.initialized()) << "placeholder keys are never usable";
+    EXPECT_TRUE(protectRtp(reserved, rtpPacket(1, 1, 10)).empty());
+    std::string error;
+    ASSERT_TRUE(reserved.init(profile, key.data(), key.data() + srtpKeyLength(profile), error)) << error;
+    LibSrtp theirs(profile, key, true);
+    for (uint16_t seq = 1; seq < 20; ++seq) {
+      const auto plain = rtpPacket(seq, 0x0badcafe, 100 + seq * 50);
+      ASSERT_EQ(protectRtp(reserved, plain), theirs.protectRtp(plain)) << seq;
+    }
+
+    SrtpSession rtcpOnly(SrtpSession::Use::RtcpOnly);
+    ASSERT_TRUE(rtcpOnly.reserve(SrtpProfile::AeadAes128Gcm));
+    ASSERT_TRUE(rtcpOnly.init(profile, key.data(), key.data() + srtpKeyLength(profile), error)) << error;
+    const auto report = rtcpPacket(0x12345678, 7);
+    EXPECT_EQ(unprotectRtcp(rtcpOnly, theirs.protectRtcp(report)), report);
+    const auto media = theirs.protectRtp(rtpPacket(30, 0x0badcafe, 100));
+    EXPECT_TRUE(unprotectRtp(rtcpOnly, media).empty());
+    EXPECT_EQ(rtcpOnly.lastError(), SrtpError::NotInitialized);
+  }
+}
+
 // ---- sequence number handling and replay ----
 
 TEST(SrtpSession, ReceiverFollowsRolloverWithReordering) {

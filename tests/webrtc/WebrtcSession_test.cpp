@@ -344,5 +344,26 @@ TEST(WebrtcSession, RtcpBeforeTheHandshakeIsIgnoredAndCloseSendsCloseNotify) {
   EXPECT_EQ(h.session->state(), State::Closed);
 }
 
+TEST(WebrtcSession, TheViewersFirstSrtcpFreesTheDtlsSessionAndItsHangUpStillEndsTheSession) {
+  SessionHarness h;
+  ASSERT_TRUE(h.connect());
+  bool released = true;
+  h.onWorker([&] { released = h.session->dtlsReleased(); });
+  EXPECT_FALSE(released) << "kept until the viewer shows it completed the handshake";
+  uint8_t b[64];
+  ASSERT_TRUE(h.peer.sendRtcp(b, media::buildPli(b, sizeof(b), kViewerSsrc, kVideoSsrc)));
+  h.peer.receive(std::chrono::milliseconds(20));
+  h.onWorker([&] { released = h.session->dtlsReleased(); });
+  EXPECT_TRUE(released);
+  h.feed(3);
+  h.onWorker([] {});
+  ASSERT_TRUE(h.peer.receiveUntil([&] { return !h.peer.rtpOf(kVideoSsrc).empty(); }));
+
+  h.peer.closeDtls();  // the viewer hangs up: its close_notify is authenticated without OpenSSL
+  for (int i = 0; i < 100 && h.session->state() != State::Closed; ++i) h.onWorker([] {});
+  EXPECT_EQ(h.session->state(), State::Closed);
+  EXPECT_EQ(h.closedReason(), "peer connection closed by the client");
+}
+
 }  // namespace
 }  // namespace sluice::webrtc::test

@@ -110,6 +110,10 @@ class TestPeer {
   const std::optional<std::string>& failure() const { return failure_; }
   const std::optional<DtlsKeys>& keys() const { return keys_; }
   bool closeNotifyReceived() const { return closeNotify_; }
+  // Hangs up as a browser does: DTLS close_notify.
+  void closeDtls() {
+    if (dtls_) dtls_->close();
+  }
 
   // An ICE connectivity check to the server (the viewer is controlling): USERNAME
   // "<server ufrag>:<ours>", MESSAGE-INTEGRITY with the server's password, FINGERPRINT.

@@ -1,0 +1,16 @@
+#pragma once
+// Gives freed heap memory back to the system after frees in the middle of the heap, which
+// glibc otherwise keeps for the process's life (it only returns the heap's top on its own).
+// For bulk frees of long-lived state, e.g. each WHEP viewer's DTLS session released once its
+// handshake is known complete: without this, a join of 400 viewers keeps their handshake
+// memory as RSS after it is freed. A request is O(1) from any thread; the trim itself runs on
+// whichever thread calls trimHeapIfRequested() (periodic ticks), at most once per interval.
+#include <cstdint>
+
+namespace sluice::core {
+
+void requestHeapTrim();
+// Trims if requested and the last trim is at least `intervalUs` old; true if it trimmed.
+bool trimHeapIfRequested(int64_t nowUs, int64_t intervalUs = 1'000'000);
+
+}  // namespace sluice::core
