@@ -4,12 +4,12 @@
 #include <cctype>
 #include <string>
 
+#include "core/AsciiText.h"
+
 namespace sluice::config {
 
 std::optional<bool> parseBool(std::string_view text) {
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string lower = core::toLowerAscii(text);
   if (lower == "yes" || lower == "on" || lower == "true") return true;
   if (lower == "no" || lower == "off" || lower == "false") return false;
   return std::nullopt;

@@ -5,6 +5,7 @@
 #include <climits>
 #include <initializer_list>
 
+#include "core/AsciiText.h"
 #include "core/Random.h"
 #include "media/Sdp.h"
 
@@ -39,12 +40,6 @@ uint32_t tcpCandidatePriority(size_t index) {
 }
 
 std::string addressType(const std::string& ip) { return ip.find(':') != std::string::npos ? "IP6" : "IP4"; }
-
-std::string lowercase(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; });
-  return s;
-}
 
 // The codecs the server sends, in the form it sends them.
 enum class SendCodec { None, H265, H264, Opus, Pcmu, Pcma };
@@ -274,7 +269,7 @@ std::string stereoOpusFmtp(std::string_view fmtp) {
     std::string_view param = fmtp.substr(pos, end - pos);
     while (!param.empty() && param.front() == ' ') param.remove_prefix(1);
     while (!param.empty() && param.back() == ' ') param.remove_suffix(1);
-    std::string key = lowercase(std::string(param.substr(0, param.find('='))));
+    std::string key = core::toLowerAscii(std::string(param.substr(0, param.find('='))));
     if (!param.empty() && key != "stereo" && key != "sprop-stereo") {
       out += (out.empty() ? "" : ";") + std::string(param);
     }
@@ -403,7 +398,7 @@ std::optional<int> chooseH264PayloadType(const WhepOffer::Media& media) {
     auto mode = params.find("packetization-mode");
     if (mode == params.end() || mode->second != "1") continue;
     auto found = params.find("profile-level-id");
-    std::string profile = found == params.end() ? std::string{} : lowercase(found->second);
+    std::string profile = found == params.end() ? std::string{} : core::toLowerAscii(found->second);
     bool wellFormed = profile.size() == 6;
     int rank = profile == "42e01f"                       ? 0
                : profile == "42001f"                     ? 1

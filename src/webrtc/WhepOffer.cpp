@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/AsciiText.h"
+
 namespace sluice::webrtc {
 namespace {
 
@@ -69,13 +71,6 @@ bool isValidFingerprint(std::string_view hex) {
   return true;
 }
 
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; });
-  return out;
-}
-
 std::string directionOf(const media::SdpAttributes& attrs) {
   for (const auto& a : attrs.attributes) {
     for (const char* d : {"sendrecv", "sendonly", "recvonly", "inactive"}) {
@@ -131,7 +126,7 @@ bool readFingerprint(const MediaDescription& m, const SessionDescription& sdp, W
     if (fields.size() != 2 || !isValidFingerprint(fields[1])) {
       return fail(error, "offer has malformed DTLS fingerprint " + quote(v));
     }
-    std::string algorithm = lowercase(fields[0]);
+    std::string algorithm = core::toLowerAscii(fields[0]);
     if (offer.fingerprint.empty() || (algorithm == "sha-256" && offer.fingerprintAlgorithm != "sha-256")) {
       offer.fingerprintAlgorithm = std::move(algorithm);
       offer.fingerprint = std::string(fields[1]);
@@ -199,7 +194,7 @@ std::optional<WhepOffer> parseWhepOffer(std::string_view text, std::string& erro
   }
   const MediaDescription& tagSection = sdp->media[tag];
   if (!readFingerprint(tagSection, *sdp, offer, error)) return std::nullopt;
-  offer.setup = lowercase(sectionOrSession(tagSection, *sdp, "setup").value_or("active"));
+  offer.setup = core::toLowerAscii(sectionOrSession(tagSection, *sdp, "setup").value_or("active"));
   if (offer.setup != "actpass" && offer.setup != "active" && offer.setup != "passive" &&
       offer.setup != "holdconn") {
     error = "offer has malformed a=setup " + quote(offer.setup);
