@@ -6,6 +6,8 @@ silent fallback would show); Chromium opens http://127.0.0.1:PORT/cam/ and must 
 at least 90 frames of 1920x1080 H.264 within 15 s.
 """
 
+import re
+
 import requests
 import pytest
 
@@ -35,6 +37,25 @@ def test_chromium_plays_camera(profile, transport, media, camera_factory, server
     assert (s.get("frameWidth"), s.get("frameHeight")) == (1920, 1080), s
     assert (s.get("mimeType") or "").lower() == "video/h264", s
     assert s.get("keyFramesDecoded", 0) >= 1, s
+    srv.assert_alive()
+
+
+def test_chromium_hanging_up_ends_its_session_at_once(media, camera_factory, server_factory, browser_factory):
+    """Once Chromium's first SRTCP has arrived the server frees the session's OpenSSL state,
+    keeping only Chromium's record key: closing the peer connection (close_notify, no
+    DELETE) must still end the session at once, not after the 30 s consent timeout."""
+    cam = camera_factory(media["main"], path="cam", protocols="tcp")
+    srv = server_factory({"cam": {"source": cam.url}})
+    srv.wait_path("cam", ready=True, timeout=20)
+    b = browser_factory()
+    s = b.watch(srv.url("/cam/"), WATCH_S, until=lambda s: s["framesDecoded"] >= 30)
+    assert s["framesDecoded"] >= 30, s
+    assert srv.wait_log(r"DTLS session freed", 10), "the viewer's DTLS session was never freed"
+    assert not re.search(r"closed: ", srv.log_text()), "the session closed before the hang-up"
+    b.driver.execute_script("for (const pc of window.__pcs) pc.close();")
+    m = srv.wait_log(r"\[WebRTC\] \[session \w+\] closed: (.*)$", 5)
+    assert m, "the server did not notice Chromium's close_notify within 5 s"
+    assert m.group(1) == "peer connection closed by the client", m.group(0)
     srv.assert_alive()
 
 
