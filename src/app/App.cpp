@@ -13,6 +13,8 @@
 #include "app/HttpAccess.h"
 #include "app/RtspBridge.h"
 #include "app/WhepBridge.h"
+#include "core/Clock.h"
+#include "core/HeapTrim.h"
 #include "core/Log.h"
 #include "core/ServiceWatchdog.h"
 #include "core/SystemdNotify.h"
@@ -300,12 +302,14 @@ size_t App::readerCount(const std::string& name) {
 
 void App::postToControl(std::function<void()> fn) { boost::asio::post(control_, std::move(fn)); }
 
-void App::scheduleOnDemandCheck() {
-  onDemandTimer_.expires_after(std::chrono::milliseconds(500));
-  onDemandTimer_.async_wait([this](const boost::system::error_code& ec) {
+void App::scheduleHousekeeping() {
+  housekeepingTimer_.expires_after(std::chrono::milliseconds(500));
+  housekeepingTimer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     checkOnDemandPaths();
-    scheduleOnDemandCheck();
+    // Here, not on a worker: a trim can take milliseconds (one madvise per free run of pages).
+    core::trimHeapIfRequested(core::monotonicUs());
+    scheduleHousekeeping();
   });
 }
 
@@ -555,7 +559,7 @@ bool App::start(std::string& error) {
   }
   listening_ = true;
   for (auto& [name, path] : paths_) hooks_->pathStarted(path->conf());
-  scheduleOnDemandCheck();
+  scheduleHousekeeping();
   scheduleHooksCheck();
 
   if (http_) {
@@ -612,7 +616,7 @@ void App::stop() {
   boost::system::error_code ec;
   signals_.cancel(ec);
   hangup_.cancel(ec);
-  onDemandTimer_.cancel();
+  housekeepingTimer_.cancel();
   hooksTimer_.cancel();
   if (watcher_) watcher_->stop();
   if (http_) http_->stop();

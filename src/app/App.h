@@ -61,7 +61,8 @@ class App {
   // Starts an on-demand path's source (or its runOnDemand command) if needed and calls
   // `done(true)` once the path is ready, or `done(false)` after its sourceOnDemandStartTimeout
   // (runOnDemandStartTimeout). `query`: the first reader's, for runOnDemand's MTX_QUERY.
-  void whenReady(const std::string& name, std::function<void(bool ready)> done, const std::string& query = "");
+  void whenReady(const std::string& name, std::function<void(bool ready)> done,
+                 const std::string& query = "");
   const config::Config& config() const { return config_; }
   webrtc::WebrtcServer& webrtc() { return *webrtc_; }
   // The RTSP server, or null when `rtsp: no` or `rtspEncryption: strict`.
@@ -125,9 +126,11 @@ class App {
   // Whether session `sessionId` publishes through the RTSPS listener (its source type is then
   // rtspsSession, as in MediaMTX).
   bool publishesOverTls(const std::string& sessionId) const;
-  void scheduleOnDemandCheck();
+  // Every 500 ms on the control thread: on-demand sources nobody reads, and the heap trim
+  // workers asked for (core/HeapTrim).
+  void scheduleHousekeeping();
   void checkOnDemandPaths();
-  boost::asio::steady_timer onDemandTimer_{control_};
+  boost::asio::steady_timer housekeepingTimer_{control_};
   void scheduleHooksCheck();
   boost::asio::steady_timer hooksTimer_{control_};
   void waitHangup();

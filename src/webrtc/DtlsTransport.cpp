@@ -395,6 +395,7 @@ bool DtlsTransport::release() {
   if (state_ != State::Connected || !ssl_ || keepsSession_) return false;
   std::string why;
   peerRecords_ = DtlsRecordOpener::fromSession(ssl_, why);
+  ERR_clear_error();
   if (!peerRecords_) {
     keepsSession_ = true;  // decided once: callers may ask again on every packet
     log::debug("[DTLS] {} keeps its session: {}", roleName(role_), why);
@@ -434,6 +435,7 @@ void DtlsTransport::readReleasedRecords(const uint8_t* data, size_t size) {
     if (record[0] != kAlert || epoch != 1) continue;
     uint8_t alert[2];
     std::optional<size_t> opened = peerRecords_->open(record, length, alert, sizeof(alert));
+    ERR_clear_error();
     if (!opened) {
       logDropped("unauthenticated DTLS alert after the handshake");
       continue;

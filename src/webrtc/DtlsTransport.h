@@ -100,7 +100,9 @@ class DtlsTransport {
   // DtlsRecordOpener does not handle (decided once; later calls return at once); true once
   // released.
   bool release();
-  bool released() const { return released_ || keepsSession_; }
+  bool released() const { return released_; }
+  // Whether release() has decided, either way (the caller need not ask again).
+  bool releaseSettled() const { return released_ || keepsSession_; }
 
   bool connected() const { return state_ == State::Connected; }
   State state() const { return state_; }

@@ -37,7 +37,8 @@ std::vector<SendableTrack> sendableTracks(const stream::StreamFormat& format) {
     SendableTrack t;
     t.streamTrack = index;
     t.codec = codec;
-    const media::TrackDescription sent = transcoded ? stream::AudioTranscoding::outputFormat(format[i]) : format[i];
+    const media::TrackDescription sent =
+        transcoded ? stream::AudioTranscoding::outputFormat(format[i]) : format[i];
     t.clockRate = sent.isVideo() ? 90000 : sent.clockRate;
     t.channels = sent.isVideo() ? 0 : std::max<uint32_t>(1, sent.channels);
     out.push_back(std::move(t));

@@ -1,7 +1,7 @@
 #pragma once
 // Which of a stream's tracks can go to a browser, and as what: H.264 and H.265 as they are
-// shaped, G.711 at 8 kHz and Opus passed through, AAC as the stream's transcoded Opus track. Control plane (building an answer, checking
-// it still holds when the viewer attaches).
+// shaped, G.711 at 8 kHz and Opus passed through, AAC as the stream's transcoded Opus track. Control plane
+// (building an answer, checking it still holds when the viewer attaches).
 #include <string>
 #include <vector>
 

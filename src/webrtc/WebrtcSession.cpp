@@ -152,7 +152,7 @@ void WebrtcSession::onDatagram(const uint8_t* data, size_t size) {
     size_t n = srtpIn_.unprotectRtcp(buf, size);
     if (n == 0) return;  // authentication failed: not from our peer, ignore
     // The viewer holds the SRTP keys, so its handshake is complete: DTLS needs no more state.
-    if (!dtls_->released() && dtls_->release()) {
+    if (!dtls_->releaseSettled() && dtls_->release()) {
       log::debug("{} DTLS session freed: the viewer holds the keys", logPrefix());
       core::requestHeapTrim();
     }

@@ -6,7 +6,6 @@
 #include <cstring>
 
 #include "core/Clock.h"
-#include "core/HeapTrim.h"
 #include "webrtc/WebrtcSession.h"
 
 namespace sluice::webrtc {
@@ -58,7 +57,6 @@ void WebrtcWorker::tick() {
     s->tick(now);
     if (i < sessions_.size() && sessions_[i].get() == s) ++i;
   }
-  core::trimHeapIfRequested(now);  // e.g. after viewers' DTLS sessions were released
 }
 
 void WebrtcWorker::postDatagram(const std::shared_ptr<WebrtcSession>& session, const uint8_t* data,

@@ -706,6 +706,7 @@ TEST(DtlsTransport, ReleaseWaitsForTheHandshake) {
   EXPECT_TRUE(pair.server->connected());
   EXPECT_TRUE(pair.server->release());
   EXPECT_TRUE(pair.server->released());
+  EXPECT_TRUE(pair.server->releaseSettled());
   EXPECT_TRUE(pair.server->release());  // once is enough
   EXPECT_FALSE(pair.server->nextTimeout()) << "nothing left to retransmit";
   EXPECT_TRUE(pair.server.outbox.empty()) << "releasing sends nothing";
