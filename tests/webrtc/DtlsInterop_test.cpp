@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <regex>
 #include <string>
@@ -198,6 +199,34 @@ std::optional<Bytes> printedKeyingMaterial(const std::string& output) {
 
 bool haveOpenSslTool() { return access(kOpenSsl, X_OK) == 0; }
 
+// Our server transport on a loopback socket and `openssl s_client` connecting to it with its
+// own certificate plus `clientArgs`. `announced`: the client certificate our server expects
+// (the SDP's fingerprint); by default the one s_client presents.
+struct OurServerAndSClient {
+  std::string error;
+  std::shared_ptr<DtlsCertificate> ours = DtlsCertificate::generate(error);
+  std::shared_ptr<DtlsCertificate> theirs = DtlsCertificate::generate(error);
+  PemFiles pem{*theirs};
+  UdpSocket socket;
+  Outcome outcome;
+  std::unique_ptr<DtlsTransport> server;
+  std::unique_ptr<ChildProcess> client;
+
+  explicit OurServerAndSClient(const std::vector<std::string>& clientArgs,
+                               std::shared_ptr<DtlsCertificate> announced = nullptr) {
+    server = std::make_unique<DtlsTransport>(ours, DtlsRole::Server, "sha-256",
+                                             (announced ? announced : theirs)->fingerprintSha256(),
+                                             callbacksFor(socket, outcome));
+    server->start();
+    std::vector<std::string> argv = {
+        kOpenSsl, "s_client",      "-dtls1_2", "-connect", "127.0.0.1:" + std::to_string(socket.port()),
+        "-cert",  pem.certificate, "-key",     pem.key};
+    argv.insert(argv.end(), clientArgs.begin(), clientArgs.end());
+    client = std::make_unique<ChildProcess>(argv);
+  }
+  bool drive(const std::function<bool()>& done) { return ::drive(*server, socket, done); }
+};
+
 }  // namespace
 
 TEST(DtlsInterop, OurClientAgainstOpenSslServer) {
@@ -248,63 +277,43 @@ TEST(DtlsInterop, OurClientAgainstOpenSslServer) {
 
 TEST(DtlsInterop, OpenSslClientAgainstOurServer) {
   if (!haveOpenSslTool()) GTEST_SKIP() << kOpenSsl << " not installed";
-  std::string error;
-  auto ours = DtlsCertificate::generate(error);
-  auto theirs = DtlsCertificate::generate(error);
-  ASSERT_TRUE(ours && theirs) << error;
-  PemFiles pem(*theirs);
-  UdpSocket socket;
-  Outcome outcome;
-  DtlsTransport server(ours, DtlsRole::Server, "sha-256", theirs->fingerprintSha256(),
-                       callbacksFor(socket, outcome));
-  server.start();
-  ChildProcess client({kOpenSsl, "s_client", "-dtls1_2", "-connect",
-                       "127.0.0.1:" + std::to_string(socket.port()), "-cert", pem.certificate, "-key",
-                       pem.key, "-use_srtp", "SRTP_AES128_CM_SHA1_80", "-keymatexport", "EXTRACTOR-dtls_srtp",
-                       "-keymatexportlen", "60"});
-  ASSERT_TRUE(client.running());
+  OurServerAndSClient t({"-use_srtp", "SRTP_AES128_CM_SHA1_80", "-keymatexport", "EXTRACTOR-dtls_srtp",
+                         "-keymatexportlen", "60"});
+  ASSERT_TRUE(t.ours && t.theirs) << t.error;
+  ASSERT_TRUE(t.client->running());
   std::optional<Bytes> material;
-  ASSERT_TRUE(drive(server, socket, [&] {
-    material = printedKeyingMaterial(client.output());
-    return outcome.failure || (outcome.keys && material);
-  })) << client.output();
-  ASSERT_FALSE(outcome.failure) << *outcome.failure << "\n" << client.output();
-  EXPECT_NE(client.output().find("SRTP Extension negotiated, profile=SRTP_AES128_CM_SHA1_80"),
+  ASSERT_TRUE(t.drive([&] {
+    material = printedKeyingMaterial(t.client->output());
+    return t.outcome.failure || (t.outcome.keys && material);
+  })) << t.client->output();
+  ASSERT_FALSE(t.outcome.failure) << *t.outcome.failure << "\n" << t.client->output();
+  EXPECT_NE(t.client->output().find("SRTP Extension negotiated, profile=SRTP_AES128_CM_SHA1_80"),
             std::string::npos);
   ASSERT_EQ(material->size(), 60u);
-  const DtlsKeys& keys = *outcome.keys;
+  const DtlsKeys& keys = *t.outcome.keys;
   EXPECT_EQ(keys.profile, SrtpProfile::AesCm128HmacSha1_80);
   // Our local (server) key comes second in the exporter output, after the client's.
   EXPECT_EQ(concat(concat(keys.remoteKey, keys.localKey), concat(keys.remoteSalt, keys.localSalt)),
             *material);
 
   // Our close_notify ends s_client's session, which then exits.
-  server.close();
-  EXPECT_TRUE(client.exitsWithin(std::chrono::seconds(5))) << client.output();
+  t.server->close();
+  EXPECT_TRUE(t.client->exitsWithin(std::chrono::seconds(5))) << t.client->output();
 }
 
 TEST(DtlsInterop, OpenSslClientWithUnexpectedCertificateIsRejected) {
   if (!haveOpenSslTool()) GTEST_SKIP() << kOpenSsl << " not installed";
   std::string error;
-  auto ours = DtlsCertificate::generate(error);
-  auto theirs = DtlsCertificate::generate(error);
   auto announced = DtlsCertificate::generate(error);  // what the (forged) SDP claimed
-  ASSERT_TRUE(ours && theirs && announced) << error;
-  PemFiles pem(*theirs);
-  UdpSocket socket;
-  Outcome outcome;
-  DtlsTransport server(ours, DtlsRole::Server, "sha-256", announced->fingerprintSha256(),
-                       callbacksFor(socket, outcome));
-  server.start();
-  ChildProcess client({kOpenSsl, "s_client", "-dtls1_2", "-connect",
-                       "127.0.0.1:" + std::to_string(socket.port()), "-cert", pem.certificate, "-key",
-                       pem.key, "-use_srtp", "SRTP_AES128_CM_SHA1_80"});
-  ASSERT_TRUE(drive(server, socket, [&] { return outcome.failure || outcome.keys; })) << client.output();
-  EXPECT_EQ(outcome.failure.value_or(""), "fingerprint mismatch");
-  EXPECT_FALSE(outcome.keys);
+  ASSERT_TRUE(announced) << error;
+  OurServerAndSClient t({"-use_srtp", "SRTP_AES128_CM_SHA1_80"}, announced);
+  ASSERT_TRUE(t.ours && t.theirs) << t.error;
+  ASSERT_TRUE(t.drive([&] { return t.outcome.failure || t.outcome.keys; })) << t.client->output();
+  EXPECT_EQ(t.outcome.failure.value_or(""), "fingerprint mismatch");
+  EXPECT_FALSE(t.outcome.keys);
   // The alert we sent makes s_client give up.
-  EXPECT_TRUE(client.exitsWithin(std::chrono::seconds(5))) << client.output();
-  EXPECT_NE(client.output().find("alert bad certificate"), std::string::npos) << client.output();
+  EXPECT_TRUE(t.client->exitsWithin(std::chrono::seconds(5))) << t.client->output();
+  EXPECT_NE(t.client->output().find("alert bad certificate"), std::string::npos) << t.client->output();
 }
 
 // A server that has released OpenSSL's session (as a WHEP session does once the viewer's first
@@ -321,39 +330,28 @@ TEST(DtlsInterop, ReleasedServerClosesWithOpenSslClientOnEverySuite) {
                  Case{"ECDHE-ECDSA-CHACHA20-POLY1305", true}, Case{"ECDHE-ECDSA-AES128-SHA", false}}) {
     for (bool clientCloses : {true, false}) {
       SCOPED_TRACE(std::string(c.cipher) + (clientCloses ? ", s_client closes" : ", we close"));
-      std::string error;
-      auto ours = DtlsCertificate::generate(error);
-      auto theirs = DtlsCertificate::generate(error);
-      ASSERT_TRUE(ours && theirs) << error;
-      PemFiles pem(*theirs);
-      UdpSocket socket;
-      Outcome outcome;
-      DtlsTransport server(ours, DtlsRole::Server, "sha-256", theirs->fingerprintSha256(),
-                           callbacksFor(socket, outcome));
-      server.start();
-      ChildProcess client({kOpenSsl, "s_client", "-dtls1_2", "-connect",
-                           "127.0.0.1:" + std::to_string(socket.port()), "-cert", pem.certificate, "-key",
-                           pem.key, "-cipher", c.cipher, "-use_srtp", "SRTP_AEAD_AES_128_GCM"});
-      ASSERT_TRUE(client.running());
-      ASSERT_TRUE(drive(server, socket, [&] {
-        return outcome.failure ||
-               (outcome.keys && client.output().find("Verify return code") != std::string::npos);
-      })) << client.output();
-      ASSERT_FALSE(outcome.failure) << *outcome.failure;
-      EXPECT_NE(client.output().find(std::string("Cipher is ") + c.cipher), std::string::npos)
-          << client.output();
-      EXPECT_EQ(server.release(), c.releasable);
-      EXPECT_EQ(server.released(), c.releasable);
-      EXPECT_TRUE(server.releaseSettled()) << "decided either way";
+      OurServerAndSClient t({"-cipher", c.cipher, "-use_srtp", "SRTP_AEAD_AES_128_GCM"});
+      ASSERT_TRUE(t.ours && t.theirs) << t.error;
+      ASSERT_TRUE(t.client->running());
+      ASSERT_TRUE(t.drive([&] {
+        return t.outcome.failure ||
+               (t.outcome.keys && t.client->output().find("Verify return code") != std::string::npos);
+      })) << t.client->output();
+      ASSERT_FALSE(t.outcome.failure) << *t.outcome.failure;
+      EXPECT_NE(t.client->output().find(std::string("Cipher is ") + c.cipher), std::string::npos)
+          << t.client->output();
+      EXPECT_EQ(t.server->release(), c.releasable);
+      EXPECT_EQ(t.server->released(), c.releasable);
+      EXPECT_TRUE(t.server->releaseSettled()) << "decided either way";
       if (clientCloses) {
-        client.type("Q\n");  // s_client sends close_notify and exits
-        ASSERT_TRUE(drive(server, socket, [&] { return outcome.closed || outcome.failure.has_value(); }))
-            << client.output();
-        EXPECT_TRUE(outcome.closed);
-        EXPECT_FALSE(outcome.failure);
+        t.client->type("Q\n");  // s_client sends close_notify and exits
+        ASSERT_TRUE(t.drive([&] { return t.outcome.closed || t.outcome.failure.has_value(); }))
+            << t.client->output();
+        EXPECT_TRUE(t.outcome.closed);
+        EXPECT_FALSE(t.outcome.failure);
       } else {
-        server.close();
-        EXPECT_TRUE(client.exitsWithin(std::chrono::seconds(5))) << client.output();
+        t.server->close();
+        EXPECT_TRUE(t.client->exitsWithin(std::chrono::seconds(5))) << t.client->output();
       }
     }
   }

@@ -712,37 +712,31 @@ TEST(DtlsTransport, ReleaseWaitsForTheHandshake) {
   EXPECT_TRUE(pair.server.outbox.empty()) << "releasing sends nothing";
 }
 
-TEST(DtlsTransport, AReleasedSideStillEndsOnThePeersCloseNotifyAndAnswersIt) {
+// Either side released, either side closing: the close_notify made at release is accepted by
+// the peer, and the peer's close_notify is recognised (and answered) by the released side.
+TEST(DtlsTransport, AReleasedSideClosesAndIsClosedAsBefore) {
   for (bool releaseServer : {true, false}) {
-    LinkedPair pair;
-    ASSERT_TRUE(pair.handshake());
-    Endpoint& released = releaseServer ? pair.server : pair.client;
-    Endpoint& peer = releaseServer ? pair.client : pair.server;
-    ASSERT_TRUE(released->release());
-    peer->close();
-    ASSERT_EQ(peer.outbox.size(), 1u);
-    pair.pump();
-    EXPECT_TRUE(released.closed) << "the peer's close_notify was not recognised";
-    EXPECT_EQ(released->state(), DtlsTransport::State::Closed);
-    EXPECT_FALSE(released.failure);
-    EXPECT_EQ(released.allSent.back()[0], 21) << "a close_notify answers the peer's";
-  }
-}
-
-TEST(DtlsTransport, AReleasedSidesCloseNotifyReachesThePeer) {
-  for (bool releaseServer : {true, false}) {
-    LinkedPair pair;
-    ASSERT_TRUE(pair.handshake());
-    Endpoint& released = releaseServer ? pair.server : pair.client;
-    Endpoint& peer = releaseServer ? pair.client : pair.server;
-    ASSERT_TRUE(released->release());
-    released->close();
-    ASSERT_EQ(released.outbox.size(), 1u);
-    pair.pump();
-    EXPECT_TRUE(peer.closed) << "the close_notify made at release was not accepted";
-    EXPECT_FALSE(peer.failure);
-    released->close();
-    EXPECT_TRUE(released.outbox.empty());
+    for (bool releasedCloses : {true, false}) {
+      SCOPED_TRACE(std::string(releaseServer ? "server" : "client") + " released, " +
+                   (releasedCloses ? "it closes" : "its peer closes"));
+      LinkedPair pair;
+      ASSERT_TRUE(pair.handshake());
+      Endpoint& released = releaseServer ? pair.server : pair.client;
+      Endpoint& peer = releaseServer ? pair.client : pair.server;
+      Endpoint& closer = releasedCloses ? released : peer;
+      Endpoint& other = releasedCloses ? peer : released;
+      ASSERT_TRUE(released->release());
+      closer->close();
+      ASSERT_EQ(closer.outbox.size(), 1u);
+      pair.pump();
+      EXPECT_TRUE(other.closed) << "the close_notify was not recognised";
+      EXPECT_EQ(other->state(), DtlsTransport::State::Closed);
+      EXPECT_FALSE(other.failure);
+      EXPECT_FALSE(closer.failure);
+      EXPECT_EQ(other.allSent.back()[0], 21) << "a close_notify answers the closer's";
+      closer->close();  // idempotent
+      EXPECT_TRUE(closer.outbox.empty());
+    }
   }
 }
 
