@@ -12,6 +12,7 @@ namespace sluice::core {
 
 void requestHeapTrim();
 // Trims if requested and the last trim is at least `intervalUs` old; true if it trimmed.
+// One thread only (the control thread).
 bool trimHeapIfRequested(int64_t nowUs, int64_t intervalUs = 1'000'000);
 
 }  // namespace sluice::core

@@ -328,7 +328,7 @@ void DtlsTransport::onDatagram(const uint8_t* data, size_t size) {
     state_ = State::Handshaking;
   }
   if (state_ != State::Handshaking && state_ != State::Connected) return;
-  if (released_) {
+  if (peerRecords_) {
     readReleasedRecords(data, size);
     deliverEvents();
     return;
@@ -380,7 +380,7 @@ void DtlsTransport::close() {
   if (state_ == State::Closed || state_ == State::Failed) return;
   bool wasConnected = state_ == State::Connected;
   state_ = State::Closed;
-  if (wasConnected && released_) {
+  if (wasConnected && peerRecords_) {
     sendCloseNotify();
   } else if (wasConnected && ssl_ && !sessionUnusable_) {
     ERR_clear_error();
@@ -391,7 +391,7 @@ void DtlsTransport::close() {
 }
 
 bool DtlsTransport::release() {
-  if (released_) return true;
+  if (peerRecords_) return true;
   if (state_ != State::Connected || !ssl_ || keepsSession_) return false;
   std::string why;
   peerRecords_ = DtlsRecordOpener::fromSession(ssl_, why);
@@ -415,7 +415,6 @@ bool DtlsTransport::release() {
   }
   SSL_free(ssl_);
   ssl_ = nullptr;
-  released_ = true;
   return true;
 }
 

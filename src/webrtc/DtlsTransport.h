@@ -100,9 +100,9 @@ class DtlsTransport {
   // DtlsRecordOpener does not handle (decided once; later calls return at once); true once
   // released.
   bool release();
-  bool released() const { return released_; }
+  bool released() const { return peerRecords_.has_value(); }
   // Whether release() has decided, either way (the caller need not ask again).
-  bool releaseSettled() const { return released_ || keepsSession_; }
+  bool releaseSettled() const { return released() || keepsSession_; }
 
   bool connected() const { return state_ == State::Connected; }
   State state() const { return state_; }
@@ -141,10 +141,9 @@ class DtlsTransport {
   bool sessionUnusable_ = false;  // OpenSSL failed on a record after the handshake
   int receivedAlert_ = -1;        // (level << 8) | description of the last alert from the peer
 
-  SSL* ssl_ = nullptr;  // owned; null once released
-  bool released_ = false;
+  SSL* ssl_ = nullptr;                           // owned; null once released
   bool keepsSession_ = false;                    // release() found it cannot release
-  std::optional<DtlsRecordOpener> peerRecords_;  // once released
+  std::optional<DtlsRecordOpener> peerRecords_;  // set: released (ssl_ freed)
   std::array<uint8_t, 64> closeNotify_{};        // once released: our close_notify datagram
   size_t closeNotifySize_ = 0;                   // 0: none (sent, or the session was unusable)
   detail::DtlsDatagramBuffers buffers_;

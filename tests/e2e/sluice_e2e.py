@@ -114,6 +114,11 @@ def metric_lines(text: str) -> dict[str, float]:
     return out
 
 
+def metric_family(samples: dict[str, float], name: str) -> dict[str, float]:
+    """The samples of metric `name` (exact name, any labels), from metric_lines()."""
+    return {k: v for k, v in samples.items() if k == name or k.startswith(name + "{")}
+
+
 def tail(path: Path | str, max_bytes: int = 60_000) -> str:
     try:
         with open(path, "rb") as f:

@@ -266,8 +266,7 @@ def test_load_receives_camera_exactly(media, camera_factory, server_factory, tmp
 
 def metric_values(text: str, name: str) -> dict[str, float]:
     """Samples of one Prometheus family: {labels: value}."""
-    return {k[len(name):]: v for k, v in e2e.metric_lines(text).items()
-            if k == name or k.startswith(name + "{")}
+    return {k[len(name):]: v for k, v in e2e.metric_family(e2e.metric_lines(text), name).items()}
 
 
 def test_load_spreads_a_popular_stream(media, camera_factory, server_factory, tmp_path, attach_log):

@@ -218,11 +218,6 @@ def wait_sessions(lis: Listeners, n: int, timeout: float = 10, srv=None) -> list
     return wait_until(f"{n} established WebRTC session(s) in /v3/webrtcsessions/list", check, timeout, srv=srv)
 
 
-def family(samples: dict[str, float], name: str) -> dict[str, float]:
-    """The samples of metric `name` (exact name, any labels)."""
-    return {k: v for k, v in samples.items() if k == name or k.startswith(name + "{")}
-
-
 class SourceAddressAdapter(HTTPAdapter):
     """Binds the client end of every connection to `ip` (any 127/8 address is local)."""
 
@@ -411,20 +406,20 @@ def test_metrics_with_viewer(server_factory, viewers):
     assert re.search(r'^paths\{name="demo",state="ready"\} 1$', text, re.M), text[:3000]
     samples = e2e.metric_lines(text)
     assert samples['paths_readers{name="demo",readerType="webRTCSession",state="ready"}'] == 1, \
-        family(samples, "paths_readers")
+        e2e.metric_family(samples, "paths_readers")
     assert samples['paths_outbound_bytes{name="demo",state="ready"}'] > 0
     assert samples['paths_inbound_bytes{name="demo",state="ready"}'] > 0
 
     tags = f'{{id="{sid}",path="demo",remoteAddr="[^"]*",state="read"}}'
     assert re.search(r"^webrtc_sessions" + tags + r" 1$", text, re.M), \
         "\n".join(ln for ln in text.splitlines() if ln.startswith("webrtc_sessions{"))
-    sent = family(samples, "webrtc_sessions_bytes_sent")
+    sent = e2e.metric_family(samples, "webrtc_sessions_bytes_sent")
     assert len(sent) == 1 and list(sent.values())[0] > 0, sent
-    assert list(family(samples, "webrtc_sessions_outbound_bytes").values())[0] > 0
-    assert len(family(samples, "webrtc_sessions")) == 1, family(samples, "webrtc_sessions")
+    assert list(e2e.metric_family(samples, "webrtc_sessions_outbound_bytes").values())[0] > 0
+    assert len(e2e.metric_family(samples, "webrtc_sessions")) == 1, e2e.metric_family(samples, "webrtc_sessions")
 
     # Sluice's own process metrics
-    threads = family(samples, "sluice_process_threads")
+    threads = e2e.metric_family(samples, "sluice_process_threads")
     assert threads and list(threads.values())[0] >= 1, threads
 
     # ?type=webrtc_sessions (MediaMTX's filter name) shows only that family
@@ -432,7 +427,7 @@ def test_metrics_with_viewer(server_factory, viewers):
     assert r.status_code == 200, r.text[:500]
     only = e2e.metric_lines(r.text)
     assert only and all(k.startswith("webrtc_sessions") for k in only), sorted(only)[:20]
-    assert len(family(only, "webrtc_sessions")) == 1
+    assert len(e2e.metric_family(only, "webrtc_sessions")) == 1
     # ... and ?type=paths only paths
     r = requests.get(lis.metrics + "/metrics?type=paths", timeout=HTTP_TIMEOUT)
     only = e2e.metric_lines(r.text)
