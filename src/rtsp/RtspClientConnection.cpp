@@ -9,6 +9,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <stdexcept>
@@ -20,6 +21,7 @@
 #include "media/RtpPacket.h"
 #include "rtsp/RtspSdpTracks.h"
 #include "rtsp/RtspSessionHeader.h"
+#include "rtsp/RtspSharedReadBuffer.h"
 #include "rtsp/RtspText.h"
 #include "rtsp/RtspTransportHeader.h"
 
@@ -247,7 +249,7 @@ void RtspClientConnection::followRedirect() {
   log::info("{}[RTSP source] redirected to {}", config_.logPrefix, core::redactUrlPassword(targetUrl_));
   boost::system::error_code ec;
   tcp_.close(ec);
-  parser_ = RtspStreamParser();
+  parser_ = RtspStreamParser(RtspStreamParser::Limits{.initialCapacity = 4 * 1024});
   auth_.reset();
   useGetParameter_ = false;
 }
@@ -518,10 +520,11 @@ void RtspClientConnection::notifyReady() {
 void RtspClientConnection::receiveRtp(Track& t) {
   // Readable, then recvmmsg: what queued since the last wakeup comes in one syscall.
   if (!t.rtpBatch) t.rtpBatch = std::make_unique<RtspDatagramBatch>();
-  t.rtpSocket.async_wait(udp::socket::wait_read,
-                         bindHandlerMemory(t.rtpMemory, [self = shared_from_this(), &t](const boost::system::error_code& ec) {
-                           self->onRtpReadable(t, ec);
-                         }));
+  t.rtpSocket.async_wait(
+      udp::socket::wait_read,
+      bindHandlerMemory(t.rtpMemory, [self = shared_from_this(), &t](const boost::system::error_code& ec) {
+        self->onRtpReadable(t, ec);
+      }));
 }
 
 void RtspClientConnection::onRtpReadable(Track& t, const boost::system::error_code& ec) {
@@ -553,7 +556,8 @@ void RtspClientConnection::receiveRtcp(Track& t) {
 void RtspClientConnection::onRtcpPacket(Track& t, const boost::system::error_code& ec, size_t size) {
   if (stopped_ || ec == asio::error::operation_aborted) return;
   // An error (e.g. an ICMP error reported on the socket): keep listening.
-  if (!ec && !onDatagram(t, true, t.rtcpSender, t.rtcpBuffer.data(), size, size >= t.rtcpBuffer.size())) return;
+  if (!ec && !onDatagram(t, true, t.rtcpSender, t.rtcpBuffer.data(), size, size >= t.rtcpBuffer.size()))
+    return;
   receiveRtcp(t);
 }
 
@@ -585,23 +589,54 @@ bool RtspClientConnection::onDatagram(Track& t, bool rtcp, const udp::endpoint& 
 }
 
 void RtspClientConnection::readTcp() {
-  auto space = parser_.prepare();
-  tcp_.async_read_some(
-      asio::buffer(space.data(), space.size()),
-      bindHandlerMemory(tcpReadMemory_, [self = shared_from_this()](const boost::system::error_code& ec,
-                                                                    size_t n) { self->onTcpRead(ec, n); }));
+  tcp_.async_wait(
+      tcp::socket::wait_read,
+      bindHandlerMemory(tcpReadMemory_, [self = shared_from_this()](const boost::system::error_code& ec) {
+        self->onTcpReadable(ec);
+      }));
 }
 
-void RtspClientConnection::onTcpRead(const boost::system::error_code& ec, size_t size) {
+// Reads until the socket is drained (a read shorter than the space offered: the reactor's
+// edge-triggered wait would not wake for bytes already queued), at most kReadsPerWake times
+// before letting the worker's other connections run.
+void RtspClientConnection::onTcpReadable(const boost::system::error_code& ec) {
+  constexpr int kReadsPerWake = 4;
   if (stopped_) return;
   if (ec) {
     finish(describe(ec));
     return;
   }
-  lastTcpRxUs_ = core::monotonicUs();
-  parser_.commit(size);
-  if (!drainParser()) return;
-  readTcp();
+  std::span<uint8_t> shared = threadReadBuffer();
+  for (int i = 0; i < kReadsPerWake; ++i) {
+    std::span<uint8_t> space = parser_.prepareIn(shared);
+    if (space.empty()) {  // only after a parse error, which has ended the connection
+      finish("invalid RTSP stream: " + parser_.error());
+      return;
+    }
+    boost::system::error_code rec;
+    size_t n = tcp_.read_some(asio::buffer(space.data(), space.size()), rec);
+    if (rec == asio::error::would_block || rec == asio::error::try_again) {
+      parser_.release();
+      readTcp();
+      return;
+    }
+    if (rec) {
+      parser_.release();
+      finish(describe(rec));
+      return;
+    }
+    lastTcpRxUs_ = core::monotonicUs();
+    parser_.commit(n);
+    bool alive = drainParser();
+    parser_.release();
+    if (!alive) return;
+    if (n < space.size()) {
+      readTcp();
+      return;
+    }
+  }
+  asio::post(io_,
+             bindHandlerMemory(tcpReadMemory_, [self = shared_from_this()] { self->onTcpReadable({}); }));
 }
 
 // Handles every complete item in the parser. False when the connection ended meanwhile.

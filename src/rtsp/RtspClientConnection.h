@@ -120,8 +120,9 @@ class RtspClientConnection : public std::enable_shared_from_this<RtspClientConne
   // One datagram from a track's RTP or RTCP socket; false when the connection ended meanwhile.
   bool onDatagram(Track& t, bool rtcp, const boost::asio::ip::udp::endpoint& sender, const uint8_t* data,
                   size_t size, bool truncated);
+  // Waits until the socket is readable, then reads it into the thread's shared buffer.
   void readTcp();
-  void onTcpRead(const boost::system::error_code& ec, size_t size);
+  void onTcpReadable(const boost::system::error_code& ec);
   bool drainParser();
   void handleRtp(Track& t, const uint8_t* data, size_t size, int64_t nowUs);
   void handleRtcp(Track& t, const uint8_t* data, size_t size, int64_t nowUs);
@@ -160,7 +161,9 @@ class RtspClientConnection : public std::enable_shared_from_this<RtspClientConne
   std::string timeoutError_;
   boost::asio::ip::address serverAddress_;
 
-  RtspStreamParser parser_;
+  // Owned. Small: media are read into the thread's shared buffer; between reads it holds
+  // only a partial frame (and the control phase's replies).
+  RtspStreamParser parser_{RtspStreamParser::Limits{.initialCapacity = 4 * 1024}};
   RtspHandlerMemory tcpReadMemory_;
   uint32_t cseq_ = 0;
   std::optional<RtspAuthenticator> auth_;

@@ -50,35 +50,75 @@ bool splitRequestLine(std::string_view line, RtspRequest& out) {
 }  // namespace
 
 RtspStreamParser::RtspStreamParser(Limits limits) : limits_(limits) {
-  buf_.resize(std::max<size_t>(limits_.initialCapacity, 1024));
+  own_.resize(std::max<size_t>(limits_.initialCapacity, 1024));
+  buf_ = own_.data();
+  capacity_ = own_.size();
+}
+
+void RtspStreamParser::useOwn(size_t capacity) {
+  size_t held = end_ - begin_;
+  if (borrowed_) {
+    if (own_.size() < std::max(capacity, held)) own_.resize(std::max(capacity, held));
+    std::memcpy(own_.data(), buf_ + begin_, held);
+  } else {
+    std::memmove(own_.data(), own_.data() + begin_, held);
+    if (own_.size() < capacity) own_.resize(capacity);
+  }
+  buf_ = own_.data();
+  capacity_ = own_.size();
+  borrowed_ = false;
+  begin_ = 0;
+  end_ = held;
 }
 
 void RtspStreamParser::reserve(size_t capacity) {
-  if (buf_.size() >= capacity) return;
-  std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
-  end_ -= begin_;
-  begin_ = 0;
-  buf_.resize(capacity);
+  if (capacity_ >= capacity) return;
+  useOwn(capacity);
 }
 
 std::span<uint8_t> RtspStreamParser::prepare() {
   if (!error_.empty()) return {};
+  if (borrowed_) release();
   if (begin_ == end_) {
     begin_ = end_ = 0;
-  } else if (begin_ > 0 && buf_.size() - end_ < kCompactThreshold) {
-    std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
-    end_ -= begin_;
-    begin_ = 0;
+  } else if (begin_ > 0 && capacity_ - end_ < kCompactThreshold) {
+    useOwn(0);
   }
-  if (end_ == buf_.size()) {
+  if (end_ == capacity_) {
     // A header block larger than the buffer so far (bounded by maxHeaderBytes in next()), or
     // a body or frame that next() has not sized the buffer for yet: grow.
-    buf_.resize(buf_.size() + kCompactThreshold);
+    useOwn(capacity_ + kCompactThreshold);
   }
-  return {buf_.data() + end_, buf_.size() - end_};
+  return {buf_ + end_, capacity_ - end_};
 }
 
-void RtspStreamParser::commit(size_t n) { end_ = std::min(end_ + n, buf_.size()); }
+std::span<uint8_t> RtspStreamParser::prepareIn(std::span<uint8_t> shared) {
+  if (!error_.empty()) return {};
+  if (borrowed_) release();  // a caller that skipped release(): stay correct
+  size_t held = end_ - begin_;
+  size_t needed = awaitingBody_ ? pendingHeaderSize_ + pendingBodySize_ : held;
+  if (shared.size() < kMinSharedBuffer || held + kCompactThreshold > shared.size() ||
+      needed > shared.size()) {
+    return prepare();
+  }
+  std::memcpy(shared.data(), buf_ + begin_, held);
+  buf_ = shared.data();
+  capacity_ = shared.size();
+  borrowed_ = true;
+  begin_ = 0;
+  end_ = held;
+  return {buf_ + end_, capacity_ - end_};
+}
+
+void RtspStreamParser::release() {
+  if (!borrowed_) return;
+  size_t held = end_ - begin_;
+  // Grows by doubling, so a camera's partial frames settle the size after a few reads.
+  size_t want = held > own_.size() ? std::max(held, 2 * own_.size()) : 0;
+  useOwn(want);
+}
+
+void RtspStreamParser::commit(size_t n) { end_ = std::min(end_ + n, capacity_); }
 
 size_t RtspStreamParser::feed(const uint8_t* data, size_t size) {
   auto space = prepare();
@@ -96,17 +136,12 @@ RtspStreamParser::Result RtspStreamParser::fail(std::string message) {
 RtspStreamParser::Result RtspStreamParser::next() {
   if (!error_.empty()) return Result::Error;
   size_t avail = end_ - begin_;
-  const uint8_t* p = buf_.data() + begin_;
+  const uint8_t* p = buf_ + begin_;
 
   if (awaitingBody_) {
     size_t total = pendingHeaderSize_ + pendingBodySize_;
     if (avail < total) {
-      if (buf_.size() - begin_ < total) {
-        std::memmove(buf_.data(), buf_.data() + begin_, avail);
-        begin_ = 0;
-        end_ = avail;
-        buf_.resize(total);
-      }
+      if (capacity_ - begin_ < total) useOwn(total);
       return Result::NeedMore;
     }
     const char* body = reinterpret_cast<const char*>(p + pendingHeaderSize_);
@@ -175,7 +210,7 @@ RtspStreamParser::Result RtspStreamParser::next() {
 }
 
 RtspStreamParser::Result RtspStreamParser::parseHeaderBlock(size_t headerSize) {
-  std::string_view text(reinterpret_cast<const char*>(buf_.data() + begin_), headerSize);
+  std::string_view text(reinterpret_cast<const char*>(buf_ + begin_), headerSize);
   auto nextLine = [&text]() {
     size_t nl = text.find('\n');
     std::string_view line = text.substr(0, nl);

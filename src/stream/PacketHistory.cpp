@@ -12,8 +12,11 @@ namespace {
 bool powerOfTwo(size_t n) { return n != 0 && (n & (n - 1)) == 0; }
 
 // The byte ring starts at this much per entry (audio packets are a few hundred bytes; video
-// grows in steps to its keyframe interval) and grows by 1/16, at least this step.
+// grows in steps to its keyframe interval) and grows by 1/kGrowthDivisor, at least
+// kMinGrowthStep: the last step overshoots the interval by at most that fraction (3 %).
+// Growing remaps the ring (growBytes), so a step costs no copy while a first interval is learnt.
 constexpr size_t kInitialBytesPerEntry = 256;
+constexpr size_t kGrowthDivisor = 32;
 constexpr size_t kMinGrowthStep = 16 * 1024;
 
 size_t pageRounded(size_t n) {
@@ -55,21 +58,46 @@ void PacketHistory::growEntries() {
 }
 
 void PacketHistory::growBytes() {
-  const size_t grown = pageRounded(
-      std::min(maxBytes_, byteCapacity_ + std::max({byteCapacity_ / 16, kMinGrowthStep, kMaxRtpPacket})));
-  auto bytes = mapBytes(grown);
-  // The packets still held, compacted in index order from the start of the new ring.
-  size_t at = 0;
+  const size_t old = byteCapacity_;
+  const size_t grown =
+      pageRounded(std::min(maxBytes_, old + std::max({old / kGrowthDivisor, kMinGrowthStep, kMaxRtpPacket})));
+  // The mapping grows in place or moves with its pages (no copy, no new pages until written).
+  const uintptr_t oldBase = reinterpret_cast<uintptr_t>(bytes_.get());
+  void* moved = ::mremap(bytes_.get(), old, grown, MREMAP_MAYMOVE);
+  if (moved == MAP_FAILED) throw std::bad_alloc();
+  bytes_.release();  // the old address is gone with the remap
+  bytes_ = std::unique_ptr<uint8_t[], Unmap>(static_cast<uint8_t*>(moved), Unmap{grown});
+  byteCapacity_ = grown;
+  uint8_t* base = bytes_.get();
+  auto offsetOf = [oldBase](const HistoryPacket& p) { return reinterpret_cast<uintptr_t>(p.data) - oldBase; };
+
+  // Held packets lie from the oldest one onwards and, when the ring has wrapped, again from 0
+  // up to the newest one's end. Growth is asked for only while the oldest must stay.
+  const HistoryPacket* first = oldest();
+  const size_t oldestOffset = first ? offsetOf(*first) : 0;
+  size_t newestEnd = 0;
+  for (uint64_t i = head_; i > tail_; --i) {
+    const HistoryPacket& p = entries_[(i - 1) & mask_];
+    if (p.index == i - 1) {
+      newestEnd = offsetOf(p) + p.size;
+      break;
+    }
+  }
+  // Wrapped: the oldest lap moves to the new end, so the new space lies between the laps
+  // where the writer continues (a copy of that lap only; learning a first interval never wraps).
+  size_t shiftFrom = SIZE_MAX;
+  const size_t shift = grown - old;
+  if (first && newestEnd <= oldestOffset) {
+    shiftFrom = oldestOffset;
+    std::memmove(base + oldestOffset + shift, base + oldestOffset, old - oldestOffset);
+  }
   for (uint64_t i = tail_; i < head_; ++i) {
     HistoryPacket& p = entries_[i & mask_];
     if (p.index != i) continue;
-    std::memcpy(bytes.get() + at, p.data, p.size);
-    p.data = bytes.get() + at;
-    at += p.size;
+    const size_t offset = offsetOf(p);
+    p.data = base + offset + (offset >= shiftFrom ? shift : 0);
   }
-  bytes_ = std::move(bytes);
-  byteCapacity_ = grown;
-  writeOffset_ = at;
+  writeOffset_ = newestEnd;
 }
 
 HistoryPacket* PacketHistory::oldest() {

@@ -32,7 +32,7 @@ class PacketHistory {
   // Holds at most maxCapacity packets (a power of two). Starts small and grows only when
   // what must stay no longer fits: the packets since the last keyframe (a video track), or
   // every packet the entry ring holds (a track without keyframes, audio). The entry ring
-  // doubles (entries are small); the byte ring grows in steps of 1/16, so it costs the
+  // doubles (entries are small); the byte ring grows in steps of 1/32, so it costs the
   // bytes of one keyframe interval plus a few percent, whatever the packets' sizes.
   explicit PacketHistory(size_t maxCapacity, size_t initialCapacity = 256);
 
@@ -86,8 +86,8 @@ class PacketHistory {
   std::unique_ptr<HistoryPacket[]> entries_;  // owned
   size_t mask_;
   size_t maxCapacity_;
-  // owned: the packets, in index order around the ring. A mapping of its own, so the memory
-  // of an outgrown ring goes back to the system at once (the heap kept it as fragments).
+  // owned: the packets, in index order around the ring. A mapping of its own, grown with
+  // mremap, so growth needs no copy and no freshly touched pages (the heap kept fragments).
   std::unique_ptr<uint8_t[], Unmap> bytes_;
   size_t byteCapacity_;
   size_t maxBytes_;

@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
+#include <span>
 #include <string>
+#include <vector>
 
 namespace sluice::rtsp {
 namespace {
@@ -179,6 +182,104 @@ Result parseOnce(std::string_view wire, std::string* error = nullptr) {
   Result r = p.next();
   if (error) *error = p.error();
   return r;
+}
+
+// What a connection parses out of `bytes` arriving in reads of at most `readSize` bytes:
+// one line per item (kind, channel or status, size and a checksum), "error: ..." at the end
+// if the stream broke. With a shared buffer the reads go through prepareIn/release.
+std::vector<std::string> parseInReads(RtspStreamParser& p, std::string_view bytes, size_t readSize,
+                                      std::span<uint8_t> shared) {
+  std::vector<std::string> items;
+  size_t fed = 0;
+  for (;;) {
+    auto space = shared.empty() ? p.prepare() : p.prepareIn(shared);
+    size_t n = std::min({readSize, space.size(), bytes.size() - fed});
+    if (!space.empty()) std::memcpy(space.data(), bytes.data() + fed, n);
+    p.commit(n);
+    fed += n;
+    for (Result r; (r = p.next()) != Result::NeedMore;) {
+      if (r == Result::Error) {
+        items.push_back("error: " + p.error());
+        return items;
+      }
+      if (r == Result::Interleaved) {
+        uint32_t sum = 0;
+        for (size_t i = 0; i < p.frame().size; ++i) sum = sum * 31 + p.frame().data[i];
+        items.push_back("frame " + std::to_string(p.frame().channel) + " " + std::to_string(p.frame().size) +
+                        " " + std::to_string(sum));
+      } else {
+        items.push_back(r == Result::Request ? p.request().serialize() : p.response().serialize());
+      }
+    }
+    p.release();
+    if (fed == bytes.size()) return items;
+  }
+}
+
+std::string frameBytes(uint8_t channel, size_t size, char fill) {
+  std::string f = "$";
+  f += static_cast<char>(channel);
+  f += static_cast<char>(size >> 8);
+  f += static_cast<char>(size & 0xff);
+  for (size_t i = 0; i < size; ++i) f += static_cast<char>(fill + i % 7);
+  return f;
+}
+
+// A camera's TCP stream read through a thread's shared buffer gives the same items as through
+// the connection's own buffer, however the reads fall: 1,400-byte frames, a frame of the
+// largest size, keepalive replies, and a reply whose body is larger than the shared buffer.
+TEST(RtspStreamParser, SharedBufferGivesTheSameItemsAsTheOwnBuffer) {
+  std::string bytes;
+  for (int i = 0; i < 200; ++i) bytes += frameBytes(static_cast<uint8_t>(i % 4), 1400 + i % 3, 'a');
+  bytes += "RTSP/1.0 200 OK\r\nCSeq: 7\r\n\r\n";
+  bytes += frameBytes(0, 65535, 'k');
+  bytes += "RTSP/1.0 200 OK\r\nCSeq: 8\r\nContent-Length: 100000\r\n\r\n" + std::string(100000, 'b');
+  for (int i = 0; i < 50; ++i) bytes += frameBytes(1, 900, 'z');
+  std::vector<uint8_t> shared(RtspStreamParser::kMinSharedBuffer);
+  RtspStreamParser whole;
+  const auto expected = parseInReads(whole, bytes, bytes.size(), {});
+  ASSERT_EQ(expected.size(), 253u);
+  for (size_t readSize : {1u, 3u, 1000u, 1460u, 4096u, 65536u, 200000u}) {
+    SCOPED_TRACE(readSize);
+    RtspStreamParser::Limits small;
+    small.initialCapacity = 4 * 1024;
+    RtspStreamParser own(small), borrowing(small);
+    EXPECT_EQ(parseInReads(own, bytes, readSize, {}), expected);
+    EXPECT_EQ(parseInReads(borrowing, bytes, readSize, shared), expected);
+  }
+}
+
+// Between reads a connection keeps only its partial frame: 1,404-byte frames in 1,460-byte
+// reads (a TCP segment each) leave its own buffer at its first 4 KB.
+TEST(RtspStreamParser, SharedBufferKeepsOnlyAPartialFrameBetweenReads) {
+  std::string bytes;
+  for (int i = 0; i < 500; ++i) bytes += frameBytes(0, 1400, 'a');
+  RtspStreamParser::Limits small;
+  small.initialCapacity = 4 * 1024;
+  RtspStreamParser p(small);
+  std::vector<uint8_t> shared(RtspStreamParser::kMinSharedBuffer);
+  auto items = parseInReads(p, bytes, 1460, shared);
+  EXPECT_EQ(items.size(), 500u);
+  EXPECT_EQ(p.ownCapacity(), 4u * 1024);
+  EXPECT_EQ(p.buffered(), 0u);
+}
+
+// Bad bytes are reported the same way through a shared buffer, and the next connection using
+// that buffer is not disturbed by what the broken one left in it.
+TEST(RtspStreamParserMalformed, GarbageThroughSharedBufferFailsOnlyThatConnection) {
+  std::vector<uint8_t> shared(RtspStreamParser::kMinSharedBuffer);
+  RtspStreamParser broken, healthy;
+  std::string bad = frameBytes(0, 100, 'a') + "\x01garbage" + frameBytes(0, 100, 'a');
+  auto items = parseInReads(broken, bad, 4096, shared);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[1], "error: unexpected byte 0x01 where an RTSP message or '$' frame should start");
+  std::string good = frameBytes(2, 300, 'q') + frameBytes(3, 30, 'r');
+  auto healthyItems = parseInReads(healthy, good.substr(0, 200), 4096, shared);
+  EXPECT_TRUE(healthyItems.empty());
+  parseInReads(broken, bad, 4096, shared);  // overwrites the shared buffer
+  healthyItems = parseInReads(healthy, good.substr(200), 4096, shared);
+  RtspStreamParser reference;
+  EXPECT_EQ(healthyItems, parseInReads(reference, good, good.size(), {}));
 }
 
 TEST(RtspStreamParserMalformed, TruncatedMessageNeedsMore) {
