@@ -596,9 +596,9 @@ void RtspClientConnection::readTcp() {
       }));
 }
 
-// Reads until the socket is drained (a read shorter than the space offered: the reactor's
-// edge-triggered wait would not wake for bytes already queued), at most kReadsPerWake times
-// before letting the worker's other connections run.
+// Reads again while a read fills the space offered (more is queued: no wait, which costs
+// asio an epoll_ctl to re-arm), at most kReadsPerWake times before letting the worker's
+// other connections run; a shorter read means the socket is drained.
 void RtspClientConnection::onTcpReadable(const boost::system::error_code& ec) {
   constexpr int kReadsPerWake = 4;
   if (stopped_) return;

@@ -141,7 +141,9 @@ RtspStreamParser::Result RtspStreamParser::next() {
   if (awaitingBody_) {
     size_t total = pendingHeaderSize_ + pendingBodySize_;
     if (avail < total) {
-      if (capacity_ - begin_ < total) useOwn(total);
+      // A shared buffer gets the held bytes at its front on the next read: only a body
+      // larger than it needs the own buffer.
+      if (borrowed_ ? total > capacity_ : capacity_ - begin_ < total) useOwn(total);
       return Result::NeedMore;
     }
     const char* body = reinterpret_cast<const char*>(p + pendingHeaderSize_);
