@@ -417,7 +417,7 @@ void RtspServerConnection::onWorker(RtspReply reply) {
     }
     publishing_ = true;
     phase_ = Phase::Recording;
-    parser_.reserve(72 * 1024);  // the publisher's media: large reads, any frame fits
+    parser_.reserve(kRtspMediaReadBuffer);  // the publisher's media: large reads, any frame fits
     if (ingress_) {
       ingress_->start(stream_);
       nextReceiverReportUs_ = lastReceiveUs_;

@@ -17,6 +17,10 @@
 
 namespace sluice::rtsp {
 
+// A media read buffer: room for the largest interleaved frame ('$', channel, 16-bit
+// length, 65,535 bytes) after a partial item's bytes, so any frame fits and reads are large.
+constexpr size_t kRtspMediaReadBuffer = 72 * 1024;
+
 struct RtspInterleavedFrame {
   uint8_t channel = 0;
   const uint8_t* data = nullptr;
@@ -33,12 +37,12 @@ class RtspStreamParser {
     // (4 + 65535 bytes), so media are read in large reads from the start. A connection that
     // reads media through a shared buffer (prepareIn) or only sends requests starts small
     // and grows, by frame or body, or with reserve().
-    size_t initialCapacity = 72 * 1024;
+    size_t initialCapacity = kRtspMediaReadBuffer;
   };
   enum class Result { NeedMore, Request, Response, Interleaved, Error };
 
-  // A shared buffer must hold the largest interleaved frame after a partial item's bytes.
-  static constexpr size_t kMinSharedBuffer = 72 * 1024;
+  // What prepareIn() needs of a shared buffer.
+  static constexpr size_t kMinSharedBuffer = kRtspMediaReadBuffer;
 
   RtspStreamParser() : RtspStreamParser(Limits{}) {}
   explicit RtspStreamParser(Limits limits);

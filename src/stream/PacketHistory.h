@@ -86,8 +86,8 @@ class PacketHistory {
   std::unique_ptr<HistoryPacket[]> entries_;  // owned
   size_t mask_;
   size_t maxCapacity_;
-  // owned: the packets, in index order around the ring. A mapping of its own, grown with
-  // mremap, so growth needs no copy and no freshly touched pages (the heap kept fragments).
+  // owned: the packets, in index order around the ring. A mapping of its own (not the heap,
+  // which kept outgrown rings as fragments), grown with mremap: no copy, no page touched twice.
   std::unique_ptr<uint8_t[], Unmap> bytes_;
   size_t byteCapacity_;
   size_t maxBytes_;
