@@ -49,12 +49,15 @@ bool CamsimServer::start(std::string& error) {
     if (!workers_.back()->openUdp(address, error)) return false;
   }
   // Frame 0 of the first stream a little after start-up; the others follow at even
-  // phases within the first frame interval.
+  // phases within the first frame interval (spread: and started earlier, each by its share
+  // of the clip's length, so it is that far into the clip now).
   int64_t origin = core::monotonicUs() + 100000;
   int64_t intervalUs = 1000000 / options_.fps;
+  const int64_t clipUs = static_cast<int64_t>(clip_.frameCount()) * 1000000 / options_.fps;
   for (int k = 1; k <= options_.streams; ++k) {
     CamsimWorker& worker = *workers_[static_cast<size_t>(k - 1) % workers_.size()];
     int64_t phase = intervalUs * (k - 1) / options_.streams;
+    if (options_.spreadClip) phase -= clipUs * (k - 1) / options_.streams;
     auto stream = std::make_unique<CamsimStream>(
         clip_, audio_, k, options_.fps, origin + phase,
         buildCamsimSdp(clip_, audio_, "cam" + std::to_string(k), options_.fps, options_.address));

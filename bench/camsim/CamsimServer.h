@@ -27,6 +27,9 @@ struct CamsimOptions {
   int fps = 30;
   int threads = 1;
   uint32_t sessionTimeout = 60;  // seconds a UDP session may stay silent
+  // Each stream at its own point of the clip (stream k of N (k-1)/N of the way in), so their
+  // keyframes fall at different times as independent cameras' do; off: all in step.
+  bool spreadClip = false;
 };
 
 class CamsimServer {

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "camsim/CamsimSession.h"
+#include "core/Clock.h"
 #include "core/Random.h"
 #include "media/RtpPacket.h"
 
@@ -36,6 +37,13 @@ CamsimStream::CamsimStream(const CamsimClip& clip, const CamsimAudioClip* audio,
     audioPerLoop_ =
         std::max<uint64_t>(1, std::min<uint64_t>(audio_->packetCount(), (loopSamples_ + spp - 1) / spp));
     for (auto& slot : audioSlots_) slot.resize(audio_->maxPacketSize());
+  }
+  // Started in the past (CamsimOptions::spreadClip): begin with the present frame and audio
+  // packet, as a camera that has been running that long would.
+  const int64_t nowUs = core::monotonicUs();
+  if (originUs_ < nowUs) {
+    next_ = static_cast<uint64_t>((nowUs - originUs_) * static_cast<int64_t>(fps_) / 1000000);
+    if (audio_) audioNext_ = audioStartAt(nowUs).number;
   }
 }
 

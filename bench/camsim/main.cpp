@@ -51,6 +51,9 @@ int main(int argc, char** argv) {
   cli.add_option("--audio-clip", audioPath,
                  "audio to loop with the clip: raw mu-law 8 kHz (pcmu) or ADTS (aac); default: the clip's "
                  "path with .pcmu or .aac for its extension (scripts/make-av-clip.sh makes all three)");
+  cli.add_flag("--spread-clip", options.spreadClip,
+               "start each stream at its own point of the clip (stream k of N (k-1)/N of the way in), so "
+               "their keyframes fall at different times, as independent cameras' do (default: all in step)");
   cli.add_option("--fps", options.fps, "frames per second")->capture_default_str()->check(CLI::Range(1, 240));
   cli.add_option("--threads", options.threads, "event-loop threads (streams are dealt round-robin)")
       ->capture_default_str()

@@ -26,6 +26,7 @@ ROWS = [
     ("server CPU µs per packet", ("cpu_us_per_packet",), 2),
     ("× limit (sluice-limit)", ("limit_ratio",), 1),
     ("RSS MB start", ("server_rss_mb_start",), 1),
+    ("RSS MB peak before viewers", ("server_rss_mb_ingest_peak",), 1),
     ("RSS MB peak", ("server_rss_mb_peak",), 1),
     ("RSS MB end", ("server_rss_mb_end",), 1),
     ("RSS KB per session (peak − start)", ("server_rss_kb_per_session",), 1),

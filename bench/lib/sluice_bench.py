@@ -75,7 +75,7 @@ FIGURES = [
     "sessions", "sessions_connected", "egress_mbps", "egress_pps", "packets",
     "server_cpu_pct", "server_cpu_pct_ingest", "cpu_us_per_packet",
     "limit_us_per_packet", "limit_ratio",
-    "server_rss_mb_start", "server_rss_mb_peak", "server_rss_mb_end", "server_rss_kb_per_session",
+    "server_rss_mb_start", "server_rss_mb_ingest_peak", "server_rss_mb_peak", "server_rss_mb_end", "server_rss_kb_per_session",
     "server_threads_max", "viewer_loss_pct", "nacks_sent", "retransmissions",
     "ttff_ms_p50", "ttff_ms_p95", "latency_ms_p50", "latency_ms_p99",
     "load_cpu_pct", "camsim_cpu_pct", "seconds_measured",

@@ -1,37 +1,24 @@
 #include "stream/PacketHistory.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
-#include <cstring>
 #include <stdexcept>
+
+#include "stream/HistoryChunkPool.h"
 
 namespace sluice::stream {
 
 namespace {
 bool powerOfTwo(size_t n) { return n != 0 && (n & (n - 1)) == 0; }
 
-// The byte ring starts at this much per entry (audio packets are a few hundred bytes; video
-// grows in steps to its keyframe interval) and grows by 1/kGrowthDivisor, at least
-// kMinGrowthStep: the last step overshoots the interval by at most that fraction (3 %).
-// Growing remaps the ring (growBytes), so a step costs no copy while a first interval is learnt.
+constexpr size_t kChunk = HistoryChunkPool::kChunkBytes;
+static_assert(kChunk >= 2 * kMaxRtpPacket, "a chunk holds packets whole");
+
+// The chunk ring starts at this much per entry (audio packets are a few hundred bytes; video
+// grows a chunk at a time to its keyframe interval), and never below two chunks (the writer's
+// and the oldest packets').
 constexpr size_t kInitialBytesPerEntry = 256;
-constexpr size_t kGrowthDivisor = 32;
-constexpr size_t kMinGrowthStep = 16 * 1024;
-
-size_t pageRounded(size_t n) {
-  constexpr size_t kPage = 4096;
-  return (n + kPage - 1) / kPage * kPage;
-}
+size_t chunksFor(size_t bytes) { return std::max<size_t>(2, (bytes + kChunk - 1) / kChunk); }
 }  // namespace
-
-void PacketHistory::Unmap::operator()(uint8_t* p) const { ::munmap(p, size); }
-
-std::unique_ptr<uint8_t[], PacketHistory::Unmap> PacketHistory::mapBytes(size_t size) {
-  void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) throw std::bad_alloc();
-  return {static_cast<uint8_t*>(p), Unmap{size}};
-}
 
 PacketHistory::PacketHistory(size_t maxCapacity, size_t initialCapacity) : maxCapacity_(maxCapacity) {
   if (!powerOfTwo(maxCapacity) || !powerOfTwo(initialCapacity)) {
@@ -40,10 +27,21 @@ PacketHistory::PacketHistory(size_t maxCapacity, size_t initialCapacity) : maxCa
   const size_t capacity = std::min(initialCapacity, maxCapacity);
   mask_ = capacity - 1;
   entries_ = std::make_unique<HistoryPacket[]>(capacity);
-  maxBytes_ = pageRounded(std::max(maxCapacity * kMaxRtpPacket, 4 * kMaxRtpPacket));
-  byteCapacity_ =
-      pageRounded(std::min(maxBytes_, std::max(capacity * kInitialBytesPerEntry, 4 * kMaxRtpPacket)));
-  bytes_ = mapBytes(byteCapacity_);
+  maxChunks_ = chunksFor(maxCapacity * kMaxRtpPacket);
+  chunks_.assign(std::min(maxChunks_, chunksFor(capacity * kInitialBytesPerEntry)), nullptr);
+}
+
+PacketHistory::~PacketHistory() {
+  for (uint8_t* c : chunks_) {
+    if (c) HistoryChunkPool::local().give(c);
+  }
+}
+
+size_t PacketHistory::byteCapacity() const { return chunks_.size() * kChunk; }
+
+size_t PacketHistory::heldBytes() const {
+  return static_cast<size_t>(std::count_if(chunks_.begin(), chunks_.end(), [](uint8_t* c) { return c; })) *
+         kChunk;
 }
 
 void PacketHistory::growEntries() {
@@ -55,49 +53,6 @@ void PacketHistory::growEntries() {
   }
   entries_ = std::move(entries);
   mask_ = doubled - 1;
-}
-
-void PacketHistory::growBytes() {
-  const size_t old = byteCapacity_;
-  const size_t grown =
-      pageRounded(std::min(maxBytes_, old + std::max({old / kGrowthDivisor, kMinGrowthStep, kMaxRtpPacket})));
-  // The mapping grows in place or moves with its pages (no copy, no new pages until written).
-  const uintptr_t oldBase = reinterpret_cast<uintptr_t>(bytes_.get());
-  void* moved = ::mremap(bytes_.get(), old, grown, MREMAP_MAYMOVE);
-  if (moved == MAP_FAILED) throw std::bad_alloc();
-  bytes_.release();  // the old address is gone with the remap
-  bytes_ = std::unique_ptr<uint8_t[], Unmap>(static_cast<uint8_t*>(moved), Unmap{grown});
-  byteCapacity_ = grown;
-  uint8_t* base = bytes_.get();
-  auto offsetOf = [oldBase](const HistoryPacket& p) { return reinterpret_cast<uintptr_t>(p.data) - oldBase; };
-
-  // Held packets lie from the oldest one onwards and, when the ring has wrapped, again from 0
-  // up to the newest one's end. Growth is asked for only while the oldest must stay.
-  const HistoryPacket* first = oldest();
-  const size_t oldestOffset = first ? offsetOf(*first) : 0;
-  size_t newestEnd = 0;
-  for (uint64_t i = head_; i > tail_; --i) {
-    const HistoryPacket& p = entries_[(i - 1) & mask_];
-    if (p.index == i - 1) {
-      newestEnd = offsetOf(p) + p.size;
-      break;
-    }
-  }
-  // Wrapped: the oldest lap moves to the new end, so the new space lies between the laps
-  // where the writer continues (a copy of that lap only; learning a first interval never wraps).
-  size_t shiftFrom = SIZE_MAX;
-  const size_t shift = grown - old;
-  if (first && newestEnd <= oldestOffset) {
-    shiftFrom = oldestOffset;
-    std::memmove(base + oldestOffset + shift, base + oldestOffset, old - oldestOffset);
-  }
-  for (uint64_t i = tail_; i < head_; ++i) {
-    HistoryPacket& p = entries_[i & mask_];
-    if (p.index != i) continue;
-    const size_t offset = offsetOf(p);
-    p.data = base + offset + (offset >= shiftFrom ? shift : 0);
-  }
-  writeOffset_ = newestEnd;
 }
 
 HistoryPacket* PacketHistory::oldest() {
@@ -114,29 +69,24 @@ bool PacketHistory::mustKeep(const HistoryPacket& p) const {
 }
 
 void PacketHistory::reserveBytes() {
-  for (;;) {
-    const uint8_t* base = bytes_.get();
-    if (writeOffset_ + kMaxRtpPacket > byteCapacity_) {
-      // Wrapping: what lies beyond the write position is the oldest lap, given up first.
-      HistoryPacket* p = oldest();
-      if (p && p->data >= base + writeOffset_) {
-        if (mustKeep(*p) && byteCapacity_ < maxBytes_) {
-          growBytes();
-          continue;
-        }
-        p->index = UINT64_MAX;
-        continue;
-      }
-      writeOffset_ = 0;
-    }
-    HistoryPacket* p = oldest();
-    if (!p || p->data < base + writeOffset_ || p->data >= base + writeOffset_ + kMaxRtpPacket) return;
-    if (mustKeep(*p) && byteCapacity_ < maxBytes_) {
-      growBytes();
-      continue;
+  if (!chunks_[writeChunk_]) chunks_[writeChunk_] = HistoryChunkPool::local().take();
+  if (writeOffset_ + kMaxRtpPacket <= kChunk) return;
+  // The writer's chunk is full. The next slot is free, or it holds the oldest packets (the
+  // ring has come round): those go, unless they must stay — then the ring grows by a chunk.
+  size_t next = nextChunk(writeChunk_);
+  for (HistoryPacket* p = oldest(); p && HistoryChunkPool::chunkOf(p->data) == chunks_[next]; p = oldest()) {
+    if (mustKeep(*p) && chunks_.size() < maxChunks_) {
+      next = writeChunk_ + 1;
+      chunks_.insert(chunks_.begin() + static_cast<std::ptrdiff_t>(next), nullptr);
+      if (tailChunk_ >= next) ++tailChunk_;
+      break;
     }
     p->index = UINT64_MAX;
   }
+  if (next == tailChunk_) tailChunk_ = nextChunk(next);
+  writeChunk_ = next;
+  writeOffset_ = 0;
+  if (!chunks_[writeChunk_]) chunks_[writeChunk_] = HistoryChunkPool::local().take();
 }
 
 HistoryPacket& PacketHistory::beginAppend() {
@@ -150,7 +100,7 @@ HistoryPacket& PacketHistory::beginAppend() {
   reserveBytes();
   HistoryPacket& p = entries_[head_ & mask_];
   p.index = UINT64_MAX;  // invalid until committed
-  p.data = bytes_.get() + writeOffset_;
+  p.data = chunks_[writeChunk_] + writeOffset_;
   p.size = 0;
   return p;
 }
@@ -161,6 +111,32 @@ void PacketHistory::commit() {
   writeOffset_ += std::min<size_t>(p.size, kMaxRtpPacket);
   if (p.keyframeStart) lastKeyframe_ = head_;
   ++head_;
+  if (lastKeyframe_ != UINT64_MAX && tail_ < lastKeyframe_) dropBeforeKeyframe(p.arrivalUs);
+}
+
+void PacketHistory::dropBeforeKeyframe(int64_t newestArrivalUs) {
+  bool dropped = false;
+  const uint64_t end = std::min(lastKeyframe_, keepFrom_);
+  for (HistoryPacket* p = oldest(); p && p->index < end; p = oldest()) {
+    if (newestArrivalUs - p->arrivalUs <= kRetainBeforeKeyframeUs) break;
+    p->index = UINT64_MAX;
+    ++tail_;
+    dropped = true;
+  }
+  if (dropped) releaseFreeChunks();
+}
+
+void PacketHistory::releaseFreeChunks() {
+  const HistoryPacket* first = oldest();
+  const uint8_t* keep = first ? HistoryChunkPool::chunkOf(first->data) : nullptr;
+  for (; tailChunk_ != writeChunk_; tailChunk_ = nextChunk(tailChunk_)) {
+    uint8_t*& c = chunks_[tailChunk_];
+    if (!c) continue;
+    if (c == keep) break;
+    HistoryChunkPool::local().give(c);
+    c = nullptr;
+    ++chunksReleased_;
+  }
 }
 
 void PacketHistory::skip(uint64_t n) {
@@ -173,6 +149,12 @@ void PacketHistory::clear() {
   lastKeyframe_ = UINT64_MAX;
   // head_ keeps counting so indexes stay unique over the stream's life.
   tail_ = head_;
+  // Nothing is held: every chunk goes back until packets are written again.
+  for (uint8_t*& c : chunks_) {
+    if (c) HistoryChunkPool::local().give(c);
+    c = nullptr;
+  }
+  writeChunk_ = tailChunk_ = 0;
   writeOffset_ = 0;
 }
 

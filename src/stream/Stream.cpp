@@ -301,7 +301,7 @@ void Stream::onTrackPacket(StreamTrack& track, const HistoryPacket& p) {
   }
 }
 
-void Stream::releaseTo(const StreamTrack& track, uint64_t end) {
+void Stream::releaseTo(StreamTrack& track, uint64_t end) {
   const size_t index = track.index();
   Frontier& f = frontiers_[index];
   const PacketHistory& h = track.history();
@@ -310,11 +310,14 @@ void Stream::releaseTo(const StreamTrack& track, uint64_t end) {
   f.holding = false;
   if (from >= end) return;
   const TrackMask bit = TrackMask{1} << index;
+  uint64_t keepFrom = UINT64_MAX;
   for (size_t i = 0; i < readers_.size(); ++i) {
     StreamReader* reader = readers_[i].reader;
     if (!reader) continue;
     if (readers_[i].catchUp) {
       feedCatchUp(i);  // the packets are in the history: the reader gets them when its pace allows
+      if (readers_[i].reader && readers_[i].catchUp)
+        keepFrom = std::min(keepFrom, readers_[i].catchUp->next[index]);
       continue;
     }
     if (!(readers_[i].tracks & bit)) continue;
@@ -325,6 +328,7 @@ void Stream::releaseTo(const StreamTrack& track, uint64_t end) {
       if (readers_[i].reader != reader) break;  // it left meanwhile
     }
   }
+  track.keepHistoryFrom(keepFrom);
 }
 
 void Stream::resetFrontiers() {
@@ -350,6 +354,13 @@ void Stream::addReader(StreamReader* reader, TrackMask mask) {
   ++fanoutDepth_;
   feedCatchUp(pos);
   --fanoutDepth_;
+  if (readers_[pos].reader && readers_[pos].catchUp) {
+    // Until the next fan-out recomputes it, the history keeps what this reader has yet to get.
+    for (auto& t : tracks_) {
+      const uint64_t next = readers_[pos].catchUp->next[t->index()];
+      t->keepHistoryFrom(std::min(next, t->history().keptFrom()));
+    }
+  }
   if (removedPending_ && fanoutDepth_ == 0) compactReaders();
 }
 

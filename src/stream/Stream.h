@@ -189,8 +189,9 @@ class Stream : private TrackOwner {
   };
   void onTrackPacket(StreamTrack& track, const HistoryPacket& packet) override;
   // Hands live readers the track's packets up to (not including) history index `end`, each
-  // reader its packets in a row; catching-up readers are fed as their pace allows.
-  void releaseTo(const StreamTrack& track, uint64_t end);
+  // reader its packets in a row; catching-up readers are fed as their pace allows (and the
+  // track's history keeps what they have yet to get).
+  void releaseTo(StreamTrack& track, uint64_t end);
   // Where the live readers are in the track's history: what a catching-up reader may take.
   uint64_t frontier(size_t trackIndex, const PacketHistory& history) const {
     return std::min(history.head(), frontiers_[trackIndex].next);

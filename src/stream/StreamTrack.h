@@ -86,6 +86,8 @@ class StreamTrack : private media::ShapedPacketSink {
   uint32_t clockRate() const { return format_.clockRate ? format_.clockRate : 90000; }
   uint32_t ssrc() const { return ssrc_; }
   const PacketHistory& history() const { return history_; }
+  // Readers still catching up need the history from index on (PacketHistory::keepFrom).
+  void keepHistoryFrom(uint64_t index) { history_.keepFrom(index); }
   const OutputTimeline& timeline() const { return timeline_; }
   const TrackStats& stats() const { return stats_; }
   const media::H264RtpIngest* h264() const { return std::get_if<media::H264RtpIngest>(&shaper_); }

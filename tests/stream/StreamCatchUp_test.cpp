@@ -210,3 +210,32 @@ TEST(StreamCatchUp, AReaderLeavingWhileCatchingUpIsNotFedAgain) {
   EXPECT_EQ(s.readerCount(), 1u);
   EXPECT_EQ(stayer.got.size(), s.track(0).history().head());
 }
+
+// The history drops what precedes a keyframe once it is kRetainBeforeKeyframeUs old, but not
+// while a reader still catches up on it: that reader gets every packet, and the old interval
+// goes once it is live.
+TEST(StreamCatchUp, TheHistoryKeepsTheCacheWhileAReaderCatchesUpOnIt) {
+  Stream s("cam", 1024, kMaxRtpPayload, fakeClock);
+  s.start(kSps, kPps);
+  Camera cam{s, 60};
+  for (int i = 0; i < 60; ++i) cam.step();  // a 2 s GOP; the next frame is a keyframe
+
+  Reader r;
+  s.addReader(&r);
+  int frames = 0;
+  while (r.got.size() < s.track(0).history().head() && frames < 40) {
+    cam.step();
+    ++frames;
+    // Only what the reader already has may go (500 ms pass at frame 15).
+    ASSERT_LE(s.track(0).history().tail(), r.got.size()) << "frame " << frames;
+  }
+  EXPECT_GE(frames, 16);
+  expectConsecutive(r.indexes(0), 0);
+  for (int i = 0; i < 30; ++i) cam.step();
+  // Live now: what lay before the keyframe (index 61, after its parameter sets' packet 60) more
+  // than 500 ms before the newest packet is gone.
+  const PacketHistory& h = s.track(0).history();
+  EXPECT_GE(h.tail(), 61u - 500'000 / kFrameUs - 2);
+  EXPECT_EQ(h.lastKeyframe(), h.at(h.lastKeyframe())->index);
+  EXPECT_EQ(s.stats().readerSkips.load(), 0u);
+}

@@ -1,0 +1,51 @@
+#pragma once
+// Fixed-size pieces of memory for packet histories (PacketHistory), recycled within a thread.
+// A history gives back a chunk once it holds no packet any more and takes one when its writer
+// moves on, so on a worker whose cameras are out of step (as independent cameras are) the
+// chunks one history drops feed the next, resident, with no page fault and no zeroing: the
+// histories together cost the bytes they hold, not each the largest interval it has seen.
+// A chunk idle for kIdleUs goes back to the kernel (a stream that ended, a burst of drops).
+// One pool per thread, no lock; chunks come from mappings that are never unmapped, so a chunk
+// may be given to another thread's pool (a history destroyed elsewhere).
+#include <cstddef>
+#include <cstdint>
+
+namespace sluice::stream {
+
+class HistoryChunkPool {
+ public:
+  static constexpr size_t kChunkBytes = 32 * 1024;  // aligned to its size
+  static constexpr int64_t kIdleUs = 10'000'000;
+
+  // This thread's pool.
+  static HistoryChunkPool& local();
+
+  uint8_t* take();
+  void give(uint8_t* chunk);
+  // The chunk that holds address p.
+  static uint8_t* chunkOf(const uint8_t* p) {
+    return reinterpret_cast<uint8_t*>(reinterpret_cast<uintptr_t>(p) & ~(uintptr_t{kChunkBytes} - 1));
+  }
+
+  size_t idleChunks() const { return warmCount_ + coldCount_; }
+  // Idle chunks still in memory (the rest were given back to the kernel).
+  size_t warmChunks() const { return warmCount_; }
+  // Gives the chunks idle since before nowUs - kIdleUs back to the kernel (give() does this
+  // at most once a second; public for tests).
+  void trim(int64_t nowUs);
+
+ private:
+  struct Idle {  // written into the idle chunk itself: the pool allocates nothing
+    Idle* next;
+    int64_t sinceUs;
+  };
+  Idle* warm_ = nullptr;  // most recently given first
+  Idle* cold_ = nullptr;  // given back to the kernel but for the page holding the link
+  size_t warmCount_ = 0;
+  size_t coldCount_ = 0;
+  uint8_t* arenaNext_ = nullptr;  // the current mapping's unused part
+  uint8_t* arenaEnd_ = nullptr;
+  int64_t lastTrimUs_ = 0;
+};
+
+}  // namespace sluice::stream
