@@ -9,8 +9,8 @@
 namespace sluice::stream {
 
 namespace {
-constexpr size_t kArenaBytes = 2 * 1024 * 1024;  // 64 chunks a mapping
-constexpr size_t kLinkPage = 4096;               // a cold chunk keeps the page with its link
+constexpr size_t kArenaBytes = size_t{2} * 1024 * 1024;  // 64 chunks a mapping
+constexpr size_t kLinkPage = 4096;                       // a cold chunk keeps the page with its link
 }  // namespace
 
 HistoryChunkPool& HistoryChunkPool::local() {

@@ -14,7 +14,7 @@ namespace sluice::stream {
 
 class HistoryChunkPool {
  public:
-  static constexpr size_t kChunkBytes = 32 * 1024;  // aligned to its size
+  static constexpr size_t kChunkBytes = size_t{32} * 1024;  // aligned to its size
   static constexpr int64_t kIdleUs = 10'000'000;
 
   // This thread's pool.
@@ -24,7 +24,7 @@ class HistoryChunkPool {
   void give(uint8_t* chunk);
   // The chunk that holds address p.
   static uint8_t* chunkOf(const uint8_t* p) {
-    return reinterpret_cast<uint8_t*>(reinterpret_cast<uintptr_t>(p) & ~(uintptr_t{kChunkBytes} - 1));
+    return const_cast<uint8_t*>(p) - (reinterpret_cast<uintptr_t>(p) & (kChunkBytes - 1));
   }
 
   size_t idleChunks() const { return warmCount_ + coldCount_; }

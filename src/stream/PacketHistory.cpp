@@ -14,10 +14,10 @@ constexpr size_t kChunk = HistoryChunkPool::kChunkBytes;
 static_assert(kChunk >= 2 * kMaxRtpPacket, "a chunk holds packets whole");
 
 // The chunk ring starts at this much per entry (audio packets are a few hundred bytes; video
-// grows a chunk at a time to its keyframe interval), and never below two chunks (the writer's
-// and the oldest packets').
+// grows a chunk at a time to its keyframe interval). A ring gives up its oldest chunk whole
+// when the writer comes round to it, so it spans a chunk more than the bytes it must hold.
 constexpr size_t kInitialBytesPerEntry = 256;
-size_t chunksFor(size_t bytes) { return std::max<size_t>(2, (bytes + kChunk - 1) / kChunk); }
+size_t chunksFor(size_t bytes) { return (bytes + kChunk - 1) / kChunk + 1; }
 }  // namespace
 
 PacketHistory::PacketHistory(size_t maxCapacity, size_t initialCapacity) : maxCapacity_(maxCapacity) {
@@ -28,6 +28,7 @@ PacketHistory::PacketHistory(size_t maxCapacity, size_t initialCapacity) : maxCa
   mask_ = capacity - 1;
   entries_ = std::make_unique<HistoryPacket[]>(capacity);
   maxChunks_ = chunksFor(maxCapacity * kMaxRtpPacket);
+  chunks_.reserve(maxChunks_);  // growing inserts a slot and never allocates (8 bytes a chunk)
   chunks_.assign(std::min(maxChunks_, chunksFor(capacity * kInitialBytesPerEntry)), nullptr);
 }
 
