@@ -4,11 +4,10 @@
 // memory is O(streams), never O(viewers). Packets are stored by their bytes (no fixed-size
 // slots) in a ring of 32 KB chunks, next to a ring of small per-packet entries; appending
 // never allocates except while the history learns the stream's keyframe interval (rare
-// growth of the two rings). What lies before the last keyframe is kept only for late NACKs:
-// once older than kRetainBeforeKeyframeUs it is dropped and its chunks go back to the
-// thread's HistoryChunkPool, where another history takes them: a video track costs the bytes
-// since its last keyframe, not the largest interval it has seen.
-// Single-threaded: owned by the stream's worker.
+// growth of the entry ring; the chunk ring's slots are reserved up front). What lies before the last keyframe
+// is kept only for late NACKs: once older than kRetainBeforeKeyframeUs it is dropped and its chunks go back
+// to the thread's HistoryChunkPool, where another history takes them: a video track costs the bytes since its
+// last keyframe, not the largest interval it has seen. Single-threaded: owned by the stream's worker.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -42,7 +41,8 @@ class PacketHistory {
   // what must stay no longer fits: the packets since the last keyframe (a video track), or
   // every packet the entry ring holds (a track without keyframes, audio). The entry ring
   // doubles (entries are small); the chunk ring grows a chunk at a time, so it spans one
-  // keyframe interval's bytes plus at most a chunk, whatever the packets' sizes.
+  // keyframe interval's bytes plus the chunk it gives up whole when the writer comes round
+  // and the chunks' unused ends (under a packet each), whatever the packets' sizes.
   explicit PacketHistory(size_t maxCapacity, size_t initialCapacity = 256);
   ~PacketHistory();
   PacketHistory(const PacketHistory&) = delete;
@@ -108,7 +108,7 @@ class PacketHistory {
   size_t maxCapacity_;
   // The packets, in index order around the ring; a slot is null while its chunk is in the
   // pool (owned: taken from and given back to HistoryChunkPool::local()). Its size changes
-  // only when the ring grows (control-plane rare, like the entries).
+  // only when the ring grows, within the capacity reserved at construction (no allocation).
   std::vector<uint8_t*> chunks_;
   size_t maxChunks_;
   size_t writeChunk_ = 0;   // the slot the writer is in

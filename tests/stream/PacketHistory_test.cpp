@@ -359,3 +359,14 @@ TEST(HistoryChunkPool, ChunksAreAlignedReusedAndGoBackToTheKernelWhenIdle) {
   EXPECT_EQ(c[kChunk - 1], 0);  // its pages were given back: zero again
   for (uint8_t* t : taken) pool.give(t);
 }
+
+// A ring gives up its oldest chunk whole when the writer comes round, so it spans a chunk
+// more than its bytes: the newest 64 KB (what a new ring holds) stay for NACKs whatever the
+// packets' sizes, even before the last keyframe.
+TEST(PacketHistory, GivingUpAChunkKeepsAtLeastTheInitialBytes) {
+  PacketHistory h(1024);  // 256 entries, 64 KB to begin with
+  for (int i = 0; i < 300; ++i) appendBytes(h, 912, i % 30 == 0);
+  const uint64_t held = h.head() - h.tail();
+  EXPECT_GE(held * 912, 256u * 256u - 912u);
+  for (uint64_t j = h.tail(); j < h.head(); ++j) ASSERT_TRUE(h.at(j) && intact(*h.at(j))) << j;
+}
