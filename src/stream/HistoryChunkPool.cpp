@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <new>
+#include <utility>
 
 #include "core/Clock.h"
 
@@ -19,17 +20,13 @@ HistoryChunkPool& HistoryChunkPool::local() {
 }
 
 uint8_t* HistoryChunkPool::take() {
-  if (warm_) {
-    Idle* c = warm_;
-    warm_ = c->next;
-    --warmCount_;
-    return reinterpret_cast<uint8_t*>(c);
-  }
-  if (cold_) {
-    Idle* c = cold_;
-    cold_ = c->next;
-    --coldCount_;
-    return reinterpret_cast<uint8_t*>(c);
+  // Warm chunks first (still in memory), then cold ones (their pages fault in as written).
+  for (auto [list, count] : {std::pair{&warm_, &warmCount_}, std::pair{&cold_, &coldCount_}}) {
+    if (Idle* c = *list) {
+      *list = c->next;
+      --*count;
+      return reinterpret_cast<uint8_t*>(c);
+    }
   }
   if (arenaNext_ == arenaEnd_) {
     // Over-mapped by a chunk to align; never unmapped (chunks may sit in any thread's pool).

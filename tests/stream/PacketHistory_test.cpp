@@ -104,16 +104,9 @@ TEST(PacketHistory, DoesNotGrowWhenKeyframesAreFrequent) {
 
 namespace {
 // Appends a packet of `size` bytes whose bytes all say its index, so a test can tell a
-// packet's data from another's after the ring wrapped or grew.
-void appendBytes(PacketHistory& h, size_t size, bool keyframe) {
-  HistoryPacket& p = h.beginAppend();
-  std::memset(p.data, static_cast<int>(h.head() & 0xff), size);
-  p.size = static_cast<uint16_t>(size);
-  p.keyframeStart = keyframe;
-  h.commit();
-}
-
-void appendAt(PacketHistory& h, size_t size, bool keyframe, int64_t arrivalUs) {
+// packet's data from another's after the ring wrapped or grew; arrivalUs drives the drop of
+// what precedes a keyframe (0 for all: nothing is dropped early).
+void appendBytes(PacketHistory& h, size_t size, bool keyframe, int64_t arrivalUs = 0) {
   HistoryPacket& p = h.beginAppend();
   std::memset(p.data, static_cast<int>(h.head() & 0xff), size);
   p.size = static_cast<uint16_t>(size);
@@ -254,7 +247,7 @@ TEST(PacketHistory, DropsWhatPrecedesTheKeyframeAfterTheRetentionAndReleasesItsC
   uint64_t keyframe = UINT64_MAX;
   for (int i = 0; i < 10 * kGop; ++i, now += kStepUs) {
     if (i % kGop == 0) keyframe = h.head();
-    appendAt(h, 1200, i % kGop == 0, now);
+    appendBytes(h, 1200, i % kGop == 0, now);
     if (i % 97 != 0) continue;
     ASSERT_EQ(h.lastKeyframe(), keyframe);
     for (uint64_t j = keyframe; j < h.head(); ++j) {
@@ -281,7 +274,7 @@ TEST(PacketHistory, DropsWhatPrecedesTheKeyframeAfterTheRetentionAndReleasesItsC
   for (uint64_t j = h.tail(); j < h.head(); ++j) held += h.at(j) ? h.at(j)->size : 0;
   EXPECT_LE(h.heldBytes(), held + held / 32 + 2 * kChunk);
   // Half an interval after the next keyframe, the interval before it is gone.
-  for (int i = 0; i < kGop / 2; ++i, now += kStepUs) appendAt(h, 1200, i == 0, now);
+  for (int i = 0; i < kGop / 2; ++i, now += kStepUs) appendBytes(h, 1200, i == 0, now);
   EXPECT_LE(h.heldBytes(), (kGop / 2 + 200) * 1200u * 33 / 32 + 2 * kChunk);
   EXPECT_LT(h.heldBytes(), h.byteCapacity() * 2 / 3);
 }
@@ -290,11 +283,11 @@ TEST(PacketHistory, DropsWhatPrecedesTheKeyframeAfterTheRetentionAndReleasesItsC
 // track without keyframes (audio) keeps what its entries hold.
 TEST(PacketHistory, KeepsEverythingWithinTheRetentionOrWithoutKeyframes) {
   PacketHistory video(1024, 1024);
-  for (int i = 0; i < 300; ++i) appendAt(video, 200, i % 100 == 0, 1000 * i);  // 1 ms apart, 60 KB
+  for (int i = 0; i < 300; ++i) appendBytes(video, 200, i % 100 == 0, 1000 * i);  // 1 ms apart, 60 KB
   EXPECT_EQ(video.tail(), 0u);
   EXPECT_EQ(video.chunksReleased(), 0u);
   PacketHistory audio(256, 256);
-  for (int i = 0; i < 1000; ++i) appendAt(audio, 200, false, 20000 * i);
+  for (int i = 0; i < 1000; ++i) appendBytes(audio, 200, false, 20000 * i);
   EXPECT_EQ(audio.head() - audio.tail(), 256u);
   EXPECT_EQ(audio.chunksReleased(), 0u);
 }
@@ -303,12 +296,12 @@ TEST(PacketHistory, KeepsEverythingWithinTheRetentionOrWithoutKeyframes) {
 // reachable.
 TEST(PacketHistory, ClearReleasesTheRingAndKeepsCounting) {
   PacketHistory h(1024, 16);
-  for (int i = 0; i < 500; ++i) appendAt(h, 1200, i % 250 == 0, 2500 * i);
+  for (int i = 0; i < 500; ++i) appendBytes(h, 1200, i % 250 == 0, 2500 * i);
   const uint64_t head = h.head();
   h.clear();
   EXPECT_EQ(h.at(head - 1), nullptr);
   EXPECT_EQ(h.heldBytes(), 0u);
-  for (int i = 0; i < 300; ++i) appendAt(h, 1200, i % 250 == 0, 2500 * (500 + i));
+  for (int i = 0; i < 300; ++i) appendBytes(h, 1200, i % 250 == 0, 2500 * (500 + i));
   EXPECT_EQ(h.lastKeyframe(), head + 250);
   for (uint64_t j = h.tail(); j < h.head(); ++j) ASSERT_TRUE(h.at(j) && intact(*h.at(j))) << j;
 }
@@ -325,8 +318,8 @@ TEST(PacketHistory, HistoriesOnAThreadShareTheChunksTheyDrop) {
   size_t idleAfterWarmUp = 0;
   size_t mostIdle = 0;
   for (int i = 0; i < 8 * kGop; ++i, now += kStepUs) {
-    appendAt(a, 1200, i % kGop == 0, now);
-    appendAt(b, 1200, (i + kGop / 2) % kGop == 0, now);  // keyframes half an interval apart
+    appendBytes(a, 1200, i % kGop == 0, now);
+    appendBytes(b, 1200, (i + kGop / 2) % kGop == 0, now);  // keyframes half an interval apart
     if (i == 3 * kGop) idleAfterWarmUp = pool.idleChunks();
     if (i > 3 * kGop) mostIdle = std::max(mostIdle, pool.idleChunks());
   }
