@@ -28,6 +28,12 @@ void RtspPlayQueue::onPacket(size_t streamTrack, const stream::HistoryPacket& pa
   if (waiting_ > limit_) skipToKeyframe();
 }
 
+uint64_t RtspPlayQueue::neededFrom(size_t streamTrack) const {
+  for (const auto& t : tracks_)
+    if (t.streamTrack == streamTrack) return t.cursor;
+  return UINT64_MAX;
+}
+
 void RtspPlayQueue::skipToKeyframe() {
   ++skips_;
   discarded_ += waiting_;

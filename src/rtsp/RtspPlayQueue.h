@@ -4,14 +4,16 @@
 // next packet is the oldest (by arrival) among the tracks' cursors, so tracks stay
 // interleaved as they arrived.
 //
+// The history keeps what the cursors have yet to send (neededFrom, through the stream) past
+// its retention before a keyframe, as long as its ring has room.
 // Backlog policy (a slow TCP reader must never stall the worker or the other readers): past
 // `limit` packets waiting (besides the keyframe replay a new reader starts with), or when the
 // history has overwritten a packet the reader has not sent yet, the backlog is dropped and the
 // reader resumes at the next video keyframe (and the audio captured from then on); a reader
 // without video resumes with the next packet. Each skip is counted.
 // Single-threaded: the stream's worker.
-#include <cstddef>
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -40,6 +42,10 @@ class RtspPlayQueue {
   };
   Mark mark() const;
   void rewind(const Mark& m);
+
+  // The oldest index of the stream's track `streamTrack` this reader has yet to send
+  // (UINT64_MAX: none, or it is skipping to a keyframe): the history keeps it.
+  uint64_t neededFrom(size_t streamTrack) const;
 
   // Packets waiting to be sent (live ones; the replay burst is not counted).
   size_t waiting() const { return waiting_; }

@@ -400,8 +400,10 @@ void RtspServerConnection::onWorker(RtspReply reply) {
     }
     log::info("[RTSP] [session {}] is reading from path '{}', with {}, {} track{} ({})", session_.id(),
               session_.path(),
-              multicast_ ? "UDP-multicast" : udpMedia() ? "UDP" : "TCP", session_.tracks().size(),
-              session_.tracks().size() == 1 ? "" : "s", tracks);
+              multicast_   ? "UDP-multicast"
+              : udpMedia() ? "UDP"
+                           : "TCP",
+              session_.tracks().size(), session_.tracks().size() == 1 ? "" : "s", tracks);
   } else {
     stream_ = session_.publishTarget().stream;
     std::string refusal;
@@ -444,8 +446,10 @@ void RtspServerConnection::startPlaying(RtspResponse* playResponse) {
     // attached without tracks, to learn when the stream ends.
     multicast_ = options_.multicastGroups->join(stream_, *io_.load());
     if (!multicast_) {
-      log::warn("[RTSP] [session {}] the stream has no multicast groups (it restarted since SETUP): nothing is sent",
-                session_.id());
+      log::warn(
+          "[RTSP] [session {}] the stream has no multicast groups (it restarted since SETUP): nothing is "
+          "sent",
+          session_.id());
     }
   } else {
     for (const auto& t : session_.tracks()) {
@@ -634,6 +638,10 @@ void RtspServerConnection::onStreamPacket(size_t track, const stream::HistoryPac
   queue_->onPacket(track, packet, attaching_);
   if (queue_->skips() != skipsLogged_ || queue_->skipping()) noteSkips();
   if (!attaching_) scheduleFlush();
+}
+
+uint64_t RtspServerConnection::historyNeededFrom(size_t track) const {
+  return queue_ ? queue_->neededFrom(track) : UINT64_MAX;
 }
 
 void RtspServerConnection::noteSkips() {

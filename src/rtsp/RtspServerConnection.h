@@ -130,6 +130,7 @@ class RtspServerConnection : public std::enable_shared_from_this<RtspServerConne
   // StreamReader (worker)
   void onStreamPacket(size_t track, const stream::HistoryPacket& packet) override;
   void onStreamEnded(const std::string& reason) override;
+  uint64_t historyNeededFrom(size_t track) const override;
 
   std::atomic<boost::asio::io_context*> io_;  // borrowed: control, then the stream's worker
   boost::asio::io_context& controlIo_;        // borrowed, the server's control thread

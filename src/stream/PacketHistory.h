@@ -59,8 +59,9 @@ class PacketHistory {
   uint64_t head() const { return head_; }
   // Oldest index still held (or head() when none is).
   uint64_t tail() const { return tail_; }
-  // A reader still needs the packets from index on (one catching up on the cached interval):
-  // none of them is dropped early; they still go when the ring needs their room.
+  // A reader still needs the packets from index on (one catching up on the cached interval,
+  // an RTSP reader whose socket is behind): none of them is dropped early; they still go when
+  // the ring needs their room.
   // UINT64_MAX: no such reader.
   void keepFrom(uint64_t index) { keepFrom_ = index; }
   uint64_t keptFrom() const { return keepFrom_; }

@@ -327,6 +327,7 @@ void Stream::releaseTo(StreamTrack& track, uint64_t end) {
       reader->onStreamPacket(index, *p);
       if (readers_[i].reader != reader) break;  // it left meanwhile
     }
+    if (readers_[i].reader == reader) keepFrom = std::min(keepFrom, reader->historyNeededFrom(index));
   }
   track.keepHistoryFrom(keepFrom);
 }

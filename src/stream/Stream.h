@@ -57,6 +57,10 @@ class StreamReader {
   // another without one (the offline slate to the camera): format() is the new segment's, which
   // may have gained tracks. Called before onStreamResumed().
   virtual void onStreamSegment() {}
+  // The oldest index of `track` this reader has yet to take from the history itself (a reader
+  // that sends from its own cursors, as an RTSP reader whose socket is behind): the history
+  // keeps it past the retention before a keyframe. UINT64_MAX: none (it was handed everything).
+  virtual uint64_t historyNeededFrom(size_t track) const { return UINT64_MAX; }
 };
 
 enum class StartResult {

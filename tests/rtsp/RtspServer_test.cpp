@@ -777,6 +777,7 @@ struct QueueingReader : stream::StreamReader {
   RtspPlayQueue* q = nullptr;
   void onStreamPacket(size_t t, const stream::HistoryPacket& p) override { q->onPacket(t, p, false); }
   void onStreamEnded(const std::string&) override {}
+  uint64_t historyNeededFrom(size_t t) const override { return q->neededFrom(t); }
 };
 
 // A video + PCMU stream whose one reader queues into `q` (at most `limit` live packets).
@@ -838,6 +839,42 @@ TEST(RtspPlayQueue, SendsInArrivalOrderAndSkipsToTheNextKeyframeWhenTooFarBehind
   EXPECT_TRUE(p->keyframeStart);
   EXPECT_EQ(ch, 0);
   EXPECT_GE(q.packetsDiscarded(), 9u);
+}
+
+TEST(RtspPlayQueue, TheHistoryKeepsWhatAReaderBehindAKeyframeHasYetToSend) {
+  // The reader's socket takes nothing for 900 ms, across a keyframe: what precedes that
+  // keyframe is older than the history's retention, but the reader still gets every packet.
+  QueuedStream s(4096);
+  s.q.addTrack(0, 0, true);
+  s.st.addReader(&s.reader);
+  uint16_t seq = 1;
+  auto frame = [&](bool idr) {
+    gNowUs += 10'000;  // a frame every 10 ms (with the clock's own 1 ms a packet)
+    auto v = rtp(96, seq, seq * 3000u, 100, idr ? 0x65 : 0x41);
+    ++seq;
+    s.st.ingestRtp(0, v.data(), v.size());
+  };
+  frame(true);
+  for (int i = 0; i < 30; ++i) frame(false);
+  frame(true);
+  for (int i = 0; i < 60; ++i) frame(false);
+  const stream::PacketHistory& h = s.st.findTrack(0)->history();
+  EXPECT_EQ(h.tail(), 0u) << "the first keyframe is 900 ms old and still held";
+  std::vector<uint64_t> sent;
+  uint8_t ch = 255;
+  while (const stream::HistoryPacket* p = s.q.front(ch)) {
+    sent.push_back(p->index);
+    s.q.pop();
+  }
+  // Each IDR leaves as STAP-A [SPS, PPS] + the slice.
+  ASSERT_EQ(sent.size(), 2u + 30 + 2 + 60);
+  for (size_t i = 0; i < sent.size(); ++i) EXPECT_EQ(sent[i], i);
+  EXPECT_EQ(s.q.skips(), 0u);
+  // Once the reader has sent them, the history drops them with the packets that follow (the
+  // next fan-out takes the reader's new position).
+  frame(false);
+  frame(false);
+  EXPECT_EQ(h.tail(), 32u) << "the packets before the second keyframe went";
 }
 
 TEST(RtspPlayQueue, NeverReadsIntoAFrameTheStreamStillHolds) {
