@@ -24,6 +24,7 @@
 #include "http/MetricsRoutes.h"
 #include "http/PprofRoutes.h"
 #include "http/WebrtcRoutes.h"
+#include "stream/HistoryChunkPool.h"
 
 namespace sluice::app {
 
@@ -309,8 +310,19 @@ void App::scheduleHousekeeping() {
     checkOnDemandPaths();
     // Here, not on a worker: a trim can take milliseconds (one madvise per free run of pages).
     core::trimHeapIfRequested(core::monotonicUs());
+    trimHistoryChunks();
     scheduleHousekeeping();
   });
+}
+
+void App::trimHistoryChunks() {
+  // Each thread's pool gives its long-idle chunks back to the kernel only when asked on that
+  // thread; a pool asks itself when a history gives it a chunk, which a worker whose streams all
+  // ended (or this thread, where removed paths' streams may end) never does again.
+  stream::HistoryChunkPool::local().trim(core::monotonicUs());
+  for (size_t i = 0; i < pool_.size(); ++i) {
+    boost::asio::post(pool_.at(i).io(), [] { stream::HistoryChunkPool::local().trim(core::monotonicUs()); });
+  }
 }
 
 void App::removePath(const std::string& name) {

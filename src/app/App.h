@@ -129,6 +129,8 @@ class App {
   // Every 500 ms on the control thread: on-demand sources nobody reads, and the heap trim
   // workers asked for (core/HeapTrim).
   void scheduleHousekeeping();
+  // Every thread's history chunk pool gives its long-idle chunks back to the kernel.
+  void trimHistoryChunks();
   void checkOnDemandPaths();
   boost::asio::steady_timer housekeepingTimer_{control_};
   void scheduleHooksCheck();

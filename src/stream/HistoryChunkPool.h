@@ -30,8 +30,9 @@ class HistoryChunkPool {
   size_t idleChunks() const { return warmCount_ + coldCount_; }
   // Idle chunks still in memory (the rest were given back to the kernel).
   size_t warmChunks() const { return warmCount_; }
-  // Gives the chunks idle since before nowUs - kIdleUs back to the kernel (give() does this
-  // at most once a second; public for tests).
+  // Gives the chunks idle since before nowUs - kIdleUs back to the kernel. give() does this at
+  // most once a second; a thread that may stop giving (its histories all ended) must call it
+  // itself now and then (the app does, on every worker and its control thread).
   void trim(int64_t nowUs);
 
  private:

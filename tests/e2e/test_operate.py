@@ -19,6 +19,8 @@ so no camera is needed; viewers are sluice-load WHEP clients (bench/load).
   * test_hot_reload_keeps_viewer: the config file is rewritten (path removed, added,
     changed) while a viewer plays another path; then SIGHUP with a broken file is
     rejected; the viewer is never interrupted.
+  * test_removed_paths_give_their_memory_back: 32 demo paths added, then removed, by
+    reloads: the RSS their histories took goes back within ~12 s.
   * test_access_default_loopback_only / test_access_internal_users_basic_auth: requests
     from 127.0.0.2 (local on lo, but not in MediaMTX's default 127.0.0.1/::1 list) get
     401 + `WWW-Authenticate: Basic realm="mediamtx"`; authInternalUsers with a password
@@ -586,6 +588,44 @@ def test_hot_reload_keeps_viewer(server_factory, viewers):
     assert rep["loss_pct"] <= 0.5 and rep.get("discontinuities", 0) == 0, rep
     want = int(DEMO_PPS * view_seconds * PACKETS_FRACTION)
     assert rep["packets"] >= want, f"{rep['packets']} packets in {view_seconds:.0f} s (want >= {want})"
+    srv.assert_alive()
+
+
+def test_removed_paths_give_their_memory_back(server_factory):
+    """Thirty-two demo paths are added by a reload, then removed by another: the memory their
+    histories held goes back to the system within the pools' 10 s idle time (+ their trim)."""
+    srv, lis = start_server(server_factory, {"keep": {"source": "demo"}})
+    wait_until("keep ready", lambda: api_paths(lis).get("keep", {}).get("ready"), 10, srv=srv)
+    time.sleep(2.0)  # keep's history holds its keyframe interval
+    base_kb = e2e.proc_stats(srv.pid)["rss_kb"]
+
+    added = {f"d{i}": {"source": "demo"} for i in range(1, 33)}
+    srv.paths = {"keep": {"source": "demo"}, **added}
+    write_atomically(srv.config_path, e2e.to_yaml(srv.config()) + "\n")
+    wait_until("the 32 added paths ready",
+               lambda: all(api_paths(lis).get(n, {}).get("ready") for n in added), 10, srv=srv)
+    time.sleep(3.0)  # their histories fill (the demo clip's keyframe interval and what precedes it)
+    full_kb = e2e.proc_stats(srv.pid)["rss_kb"]
+    grown = full_kb - base_kb
+    print(f"RSS with 1 path {base_kb} KiB, with 33 {full_kb} KiB (+{grown})")
+    assert grown >= 6000, f"32 demo paths' histories should take megabytes: +{grown} KiB"
+
+    srv.paths = {"keep": {"source": "demo"}}
+    write_atomically(srv.config_path, e2e.to_yaml(srv.config()) + "\n")
+    t_removed = time.monotonic()
+    wait_until("the 32 paths gone", lambda: sorted(api_paths(lis)) == ["keep"], 5, srv=srv)
+    # Idle chunks keep the page with their link (1/8 of a chunk), and the heap may keep a little.
+    target_kb = base_kb + grown * 0.4
+    rss = []
+    for _ in e2e.deadline_loop(20, 1.0):
+        rss.append(e2e.proc_stats(srv.pid, interval=0.2)["rss_kb"])
+        if rss[-1] <= target_kb:
+            break
+    print(f"RSS after the removal, a sample a second: {rss}")
+    assert rss[-1] <= target_kb, (
+        f"removed paths' memory stayed resident {time.monotonic() - t_removed:.0f} s after the reload: "
+        f"{rss[-1]} KiB (with 1 path {base_kb}, with 33 {full_kb}, wanted <= {target_kb:.0f})")
+    assert api_paths(lis)["keep"]["ready"]
     srv.assert_alive()
 
 
