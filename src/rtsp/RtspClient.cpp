@@ -28,43 +28,31 @@ void addStats(RtspClientStats& to, const RtspClientStats& from) {
 }
 }  // namespace
 
-// Receives the session events of the current connection attempt and turns them into the
-// owner's callbacks: a UDP attempt that asks for TCP is replaced silently, anything else ends
-// the session. (Media go from the attempt to the owner's onRtp/onRtcp directly.)
-class RtspClient::Events : public RtspClientConnection::Listener {
- public:
-  explicit Events(RtspClient& client) : client_(client) {}
-
-  void onConnectionReady(const RtspSessionInfo& info) override {
-    client_.releaseRetiring();
-    if (client_.callbacks_.onReady) client_.callbacks_.onReady(info);
-  }
-  void onConnectionFinished(const std::string& error, bool switchToTcp) override {
-    if (switchToTcp && !client_.closed_) {
-      // Re-run DESCRIBE/SETUP/PLAY on a fresh connection (some cameras need the DESCRIBE).
-      log::warn("{}[RTSP source] {}", client_.config_.logPrefix, error);
-      client_.releaseRetiring();
-      client_.retiring_ = client_.connection_;
-      client_.connect(RtspTransport::Tcp);
-      return;
-    }
-    client_.finish(error);
-  }
-
- private:
-  RtspClient& client_;
-};
-
 RtspClient::RtspClient(boost::asio::io_context& io, RtspClientConfig config, Callbacks callbacks)
-    : io_(io),
-      config_(std::move(config)),
-      callbacks_(std::move(callbacks)),
-      events_(std::make_unique<Events>(*this)) {}
+    : io_(io), config_(std::move(config)), callbacks_(std::move(callbacks)) {}
 
 RtspClient::~RtspClient() {
   closed_ = true;
   releaseRetiring();
   if (connection_) connection_->stop();
+}
+
+void RtspClient::onConnectionReady(const RtspSessionInfo& info) {
+  releaseRetiring();
+  if (callbacks_.onReady) callbacks_.onReady(info);
+}
+
+void RtspClient::onConnectionFinished(const std::string& error, bool switchToTcp) {
+  if (switchToTcp && !closed_) {
+    // A UDP attempt that asks for TCP is replaced silently: DESCRIBE/SETUP/PLAY again on a
+    // fresh connection (some cameras need the DESCRIBE); it keeps its session until TCP plays.
+    log::warn("{}[RTSP source] {}", config_.logPrefix, error);
+    releaseRetiring();
+    retiring_ = connection_;
+    connect(RtspTransport::Tcp);
+    return;
+  }
+  finish(error);
 }
 
 void RtspClient::releaseRetiring() {
@@ -81,7 +69,7 @@ void RtspClient::start() {
 void RtspClient::connect(RtspTransport transport) {
   if (connection_) addStats(previousStats_, connection_->stats());
   connection_ = std::make_shared<RtspClientConnection>(
-      io_, config_, transport, config_.transport == RtspTransport::Automatic, *events_, callbacks_);
+      io_, config_, transport, config_.transport == RtspTransport::Automatic, *this, callbacks_);
   connection_->start();
 }
 

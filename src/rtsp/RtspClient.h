@@ -61,7 +61,6 @@ struct RtspClientConfig {
   std::string logPrefix;  // e.g. "[path cam] "; lines read "<prefix>[RTSP source] ..."
 };
 
-
 struct RtspSessionInfo {
   std::string sdp;                               // the DESCRIBE body as received
   std::string baseUrl;                           // Content-Base (or the request URL), no credentials
@@ -114,7 +113,12 @@ class RtspClient {
   RtspClientStats stats() const;
 
  private:
-  class Events;
+  // The current attempt's session events (its one caller).
+  friend class RtspClientConnection;
+  void onConnectionReady(const RtspSessionInfo& info);
+  // The attempt ended by itself. switchToTcp: an automatic UDP attempt wants a TCP attempt
+  // next; it keeps its RTSP session open until that one plays (or the client closes).
+  void onConnectionFinished(const std::string& error, bool switchToTcp);
   void connect(RtspTransport transport);
   void finish(const std::string& error);
   void releaseRetiring();
@@ -122,7 +126,6 @@ class RtspClient {
   boost::asio::io_context& io_;
   RtspClientConfig config_;
   Callbacks callbacks_;
-  std::unique_ptr<Events> events_;
   std::shared_ptr<RtspClientConnection> connection_;
   // A UDP attempt given up for TCP: its session stays open until the TCP one plays.
   std::shared_ptr<RtspClientConnection> retiring_;

@@ -76,13 +76,13 @@ class RtspClientConnection::Failure : public std::runtime_error {
 };
 
 RtspClientConnection::RtspClientConnection(asio::io_context& io, const RtspClientConfig& config,
-                                           RtspTransport transport, bool automatic, Listener& listener,
+                                           RtspTransport transport, bool automatic, RtspClient& client,
                                            const RtspClient::Callbacks& media)
     : io_(io),
       config_(config),
       transport_(transport),
       automatic_(automatic && transport == RtspTransport::Udp),
-      listener_(listener),
+      client_(client),
       media_(media),
       tcp_(io),
       resolver_(io),
@@ -514,7 +514,7 @@ void RtspClientConnection::notifyReady() {
   }
   log::info("{}[RTSP source] ready: {} track{} ({})", config_.logPrefix, tracks_.size(),
             tracks_.size() == 1 ? "" : "s", codecs);
-  listener_.onConnectionReady(info);
+  client_.onConnectionReady(info);
 }
 
 void RtspClientConnection::receiveRtp(Track& t) {
@@ -851,7 +851,7 @@ void RtspClientConnection::finish(const std::string& error, bool switchToTcp) {
   // On a switch the session stays open until the TCP attempt plays: servers with shared
   // streams (GStreamer) would otherwise still be releasing it when the new DESCRIBE comes.
   closeAll(switchToTcp);
-  listener_.onConnectionFinished(error, switchToTcp);
+  client_.onConnectionFinished(error, switchToTcp);
 }
 
 void RtspClientConnection::closeAll(bool keepControl) {

@@ -5,8 +5,9 @@
 // no allocation, lock or log per packet) and keeps the session alive (keepalives, RTCP
 // receiver reports, read timeouts) from a 1 s tick.
 //
-// It reports to its Listener until it stops; after stop() or its own end it never calls
-// the listener again, and pending Asio handlers only keep its memory alive.
+// It reports its session's events to its RtspClient (which decides on a TCP fallback; media
+// go straight to the owner's onRtp/onRtcp) until it stops; after stop() or its own end it
+// never calls the client again, and pending Asio handlers only keep its memory alive.
 // clang-format off
 #include <utility>  // first: Boost 1.74's awaitable.hpp uses std::exchange without including it
 // clang-format on
@@ -38,21 +39,10 @@ namespace sluice::rtsp {
 
 class RtspClientConnection : public std::enable_shared_from_this<RtspClientConnection> {
  public:
-  // The attempt's session events, for RtspClient (which decides on a TCP fallback). Media do
-  // not pass through it: they go straight to the owner's onRtp/onRtcp.
-  class Listener {
-   public:
-    virtual ~Listener() = default;
-    virtual void onConnectionReady(const RtspSessionInfo& info) = 0;
-    // The attempt ended by itself. switchToTcp: automatic mode wants a TCP attempt next;
-    // the attempt then keeps its RTSP session open until stop().
-    virtual void onConnectionFinished(const std::string& error, bool switchToTcp) = 0;
-  };
-
   // transport: Udp or Tcp. automatic: a UDP attempt may end with switchToTcp. `media`: the
   // owner's onRtp/onRtcp (borrowed from the RtspClient, which stops this attempt before it goes).
   RtspClientConnection(boost::asio::io_context& io, const RtspClientConfig& config, RtspTransport transport,
-                       bool automatic, Listener& listener, const RtspClient::Callbacks& media);
+                       bool automatic, RtspClient& client, const RtspClient::Callbacks& media);
   ~RtspClientConnection();
 
   void start();
@@ -145,7 +135,7 @@ class RtspClientConnection : public std::enable_shared_from_this<RtspClientConne
   RtspClientConfig config_;
   RtspTransport transport_;
   bool automatic_;
-  Listener& listener_;                  // borrowed: the RtspClient, outlives every call
+  RtspClient& client_;                  // borrowed: owns this attempt, outlives every call
   const RtspClient::Callbacks& media_;  // borrowed: the owner's callbacks, held by the RtspClient
 
   RtspUrl url_;
