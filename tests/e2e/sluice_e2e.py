@@ -40,6 +40,19 @@ SOURCE_DIR = Path(os.environ.get("SLUICE_SOURCE_DIR") or HERE.parent.parent).res
 BUILD_DIR = Path(os.environ.get("SLUICE_BUILD_DIR") or SOURCE_DIR / "build").resolve()
 SLUICE_BIN = Path(os.environ.get("SLUICE_BIN") or BUILD_DIR / "sluice")
 PYTHON = "/usr/bin/python3"  # Debian's interpreter: gi, aiortc, selenium live there
+
+
+def sanitizer_build() -> str:
+    """The sanitizers BUILD_DIR was configured with (SLUICE_SANITIZE, e.g. "address,undefined"),
+    or "" for a plain build. A sanitizer's allocator keeps freed memory in quarantine and adds
+    its shadow, so a sanitized server's RSS says nothing about its own memory."""
+    try:
+        for line in (BUILD_DIR / "CMakeCache.txt").read_text().splitlines():
+            if line.startswith("SLUICE_SANITIZE:"):
+                return line.partition("=")[2].strip()
+    except OSError:
+        pass
+    return ""
 TOOLS_DIR = SOURCE_DIR / "tests" / "tools"
 CAMERA_TOOL = Path(os.environ.get("SLUICE_E2E_CAMERA") or TOOLS_DIR / "rtsp_camera.py")
 BROWSER_TOOL = TOOLS_DIR / "browser_viewer.py"
