@@ -68,8 +68,8 @@ void RtspClient::start() {
 
 void RtspClient::connect(RtspTransport transport) {
   if (connection_) addStats(previousStats_, connection_->stats());
-  connection_ = std::make_shared<RtspClientConnection>(
-      io_, config_, transport, config_.transport == RtspTransport::Automatic, *this, callbacks_);
+  connection_ = std::make_shared<RtspClientConnection>(io_, config_, transport,
+                                                       config_.transport == RtspTransport::Automatic, *this);
   connection_->start();
 }
 

@@ -113,7 +113,7 @@ class RtspClient {
   RtspClientStats stats() const;
 
  private:
-  // The current attempt's session events (its one caller).
+  // The current attempt's session events and the callbacks its media go to (its one caller).
   friend class RtspClientConnection;
   void onConnectionReady(const RtspSessionInfo& info);
   // The attempt ended by itself. switchToTcp: an automatic UDP attempt wants a TCP attempt

@@ -76,14 +76,13 @@ class RtspClientConnection::Failure : public std::runtime_error {
 };
 
 RtspClientConnection::RtspClientConnection(asio::io_context& io, const RtspClientConfig& config,
-                                           RtspTransport transport, bool automatic, RtspClient& client,
-                                           const RtspClient::Callbacks& media)
+                                           RtspTransport transport, bool automatic, RtspClient& client)
     : io_(io),
       config_(config),
       transport_(transport),
       automatic_(automatic && transport == RtspTransport::Udp),
       client_(client),
-      media_(media),
+      media_(client.callbacks_),
       tcp_(io),
       resolver_(io),
       deadline_(io),

@@ -39,10 +39,10 @@ namespace sluice::rtsp {
 
 class RtspClientConnection : public std::enable_shared_from_this<RtspClientConnection> {
  public:
-  // transport: Udp or Tcp. automatic: a UDP attempt may end with switchToTcp. `media`: the
-  // owner's onRtp/onRtcp (borrowed from the RtspClient, which stops this attempt before it goes).
+  // transport: Udp or Tcp. automatic: a UDP attempt may end with switchToTcp. Media go to the
+  // client's owner's onRtp/onRtcp (the RtspClient stops this attempt before it goes).
   RtspClientConnection(boost::asio::io_context& io, const RtspClientConfig& config, RtspTransport transport,
-                       bool automatic, RtspClient& client, const RtspClient::Callbacks& media);
+                       bool automatic, RtspClient& client);
   ~RtspClientConnection();
 
   void start();

@@ -42,17 +42,14 @@ uint8_t* HistoryChunkPool::take() {
 }
 
 void HistoryChunkPool::give(uint8_t* chunk) {
-  const int64_t nowUs = core::monotonicUs();
   auto* c = reinterpret_cast<Idle*>(chunk);
   c->next = warm_;
-  c->sinceUs = nowUs;
+  c->sinceUs = core::monotonicUs();
   warm_ = c;
   ++warmCount_;
-  if (nowUs - lastTrimUs_ >= 1'000'000) trim(nowUs);
 }
 
 void HistoryChunkPool::trim(int64_t nowUs) {
-  lastTrimUs_ = nowUs;
   // The warm list is newest first: from the first chunk idle too long on, all are.
   Idle** link = &warm_;
   while (*link && nowUs - (*link)->sinceUs < kIdleUs) link = &(*link)->next;

@@ -4,7 +4,8 @@
 // moves on, so on a worker whose cameras are out of step (as independent cameras are) the
 // chunks one history drops feed the next, resident, with no page fault and no zeroing: the
 // histories together cost the bytes they hold, not each the largest interval it has seen.
-// A chunk idle for kIdleUs goes back to the kernel (a stream that ended, a burst of drops).
+// A chunk idle for kIdleUs goes back to the kernel at the next trim (a stream that ended, a
+// burst of drops).
 // One pool per thread, no lock; chunks come from mappings that are never unmapped, so a chunk
 // may be given to another thread's pool (a history destroyed elsewhere).
 #include <cstddef>
@@ -30,9 +31,9 @@ class HistoryChunkPool {
   size_t idleChunks() const { return warmCount_ + coldCount_; }
   // Idle chunks still in memory (the rest were given back to the kernel).
   size_t warmChunks() const { return warmCount_; }
-  // Gives the chunks idle since before nowUs - kIdleUs back to the kernel. give() does this at
-  // most once a second; a thread that may stop giving (its histories all ended) must call it
-  // itself now and then (the app does, on every worker and its control thread).
+  // Gives the chunks idle since before nowUs - kIdleUs back to the kernel. Called on the pool's
+  // own thread by its owner now and then (the app: every worker and its control thread, twice
+  // a second), not from give(): a thread whose histories all ended gives nothing any more.
   void trim(int64_t nowUs);
 
  private:
@@ -46,7 +47,6 @@ class HistoryChunkPool {
   size_t coldCount_ = 0;
   uint8_t* arenaNext_ = nullptr;  // the current mapping's unused part
   uint8_t* arenaEnd_ = nullptr;
-  int64_t lastTrimUs_ = 0;
 };
 
 }  // namespace sluice::stream
