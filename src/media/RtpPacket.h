@@ -68,4 +68,16 @@ inline void setSequence(uint8_t* packet, uint16_t sequence) { writeBe16(packet +
 inline void setTimestamp(uint8_t* packet, uint32_t timestamp) { writeBe32(packet + 4, timestamp); }
 inline void setSsrc(uint8_t* packet, uint32_t ssrc) { writeBe32(packet + 8, ssrc); }
 
+// Length of the header (fixed part, CSRCs, extension) of a packet of `size` bytes, or 0 when
+// it is not RTP version 2 or the header does not fit.
+inline size_t rtpHeaderSize(const uint8_t* packet, size_t size) {
+  if (size < kRtpFixedHeaderSize || (packet[0] >> 6) != 2) return 0;
+  size_t header = kRtpFixedHeaderSize + 4 * size_t{packet[0] & 0x0fu};
+  if (packet[0] & 0x10) {
+    if (header + 4 > size) return 0;
+    header += 4 + 4 * size_t{readBe16(packet + header + 2)};
+  }
+  return header <= size ? header : 0;
+}
+
 }  // namespace sluice::media

@@ -153,10 +153,10 @@ bool SrtpCipherContext::applyCtr(const uint8_t iv[16], uint8_t* data, size_t len
 }
 
 bool SrtpCipherContext::gcmSeal(const uint8_t iv[12], const uint8_t* aad1, size_t aad1Length,
-                                const uint8_t* aad2, size_t aad2Length, uint8_t* data, size_t length,
-                                uint8_t tag[16]) {
+                                const uint8_t* aad2, size_t aad2Length, const uint8_t* in, uint8_t* out,
+                                size_t length, uint8_t tag[16]) {
   if (!state_ || !state_->startGcm(iv, aad1, aad1Length, aad2, aad2Length)) return false;
-  if (length > 0 && CRYPTO_gcm128_encrypt_ctr32(state_->gcm, data, data, length, &State::ctr32) != 0)
+  if (length > 0 && CRYPTO_gcm128_encrypt_ctr32(state_->gcm, in, out, length, &State::ctr32) != 0)
     return false;
   CRYPTO_gcm128_tag(state_->gcm, tag, 16);
   return true;

@@ -56,10 +56,12 @@ class SrtpCipherContext {
   // (initAes128Ctr).
   bool applyCtr(const uint8_t iv[16], uint8_t* data, size_t length);
 
-  // AES-GCM over one packet in place: the associated data is aad1 || aad2 (SRTCP appends its
+  // AES-GCM over one packet: the associated data is aad1 || aad2 (SRTCP appends its
   // E || index word); the 16-byte tag is written to / checked against `tag` (initAes128Gcm).
+  // gcmSeal encrypts `length` bytes from `in` to `out` (the same pointer: in place; a forwarded
+  // packet is encrypted straight from the history into the send buffer); gcmOpen works in place.
   bool gcmSeal(const uint8_t iv[12], const uint8_t* aad1, size_t aad1Length, const uint8_t* aad2,
-               size_t aad2Length, uint8_t* data, size_t length, uint8_t tag[16]);
+               size_t aad2Length, const uint8_t* in, uint8_t* out, size_t length, uint8_t tag[16]);
   bool gcmOpen(const uint8_t iv[12], const uint8_t* aad1, size_t aad1Length, const uint8_t* aad2,
                size_t aad2Length, uint8_t* data, size_t length, const uint8_t tag[16]);
 

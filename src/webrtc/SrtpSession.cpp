@@ -234,7 +234,7 @@ size_t SrtpSession::fail(SrtpError error) {
 
 // ---- SRTP ----
 
-size_t SrtpSession::protectRtp(uint8_t* packet, size_t len, size_t capacity) {
+size_t SrtpSession::protectRtp(uint8_t* packet, size_t len, size_t capacity, const uint8_t* payload) {
   if (!initialized_ || use_ != Use::RtpAndRtcp) return fail(SrtpError::NotInitialized);
   const size_t header = len <= kMaxPacketLength ? rtpHeaderLength(packet, len) : 0;
   if (header == 0) return fail(SrtpError::Malformed);
@@ -258,10 +258,13 @@ size_t SrtpSession::protectRtp(uint8_t* packet, size_t len, size_t capacity) {
   if (profile_ == SrtpProfile::AeadAes128Gcm) {
     uint8_t iv[12];
     gcmRtpIv(rtpKeys_.salt, ssrc, roc, seq, iv);
-    if (!rtpCipher_.gcmSeal(iv, packet, header, nullptr, 0, packet + header, len - header, packet + len)) {
+    const uint8_t* in = payload ? payload : packet + header;
+    if (!rtpCipher_.gcmSeal(iv, packet, header, nullptr, 0, in, packet + header, len - header,
+                            packet + len)) {
       return fail(SrtpError::CryptoFailure);
     }
   } else {
+    if (payload) std::memcpy(packet + header, payload, len - header);
     uint8_t iv[16];
     srtpAesCmIv(rtpKeys_.salt, ssrc, index, iv);
     if (!rtpCipher_.applyCtr(iv, packet + header, len - header)) return fail(SrtpError::CryptoFailure);
@@ -350,7 +353,8 @@ size_t SrtpSession::protectRtcp(uint8_t* packet, size_t len, size_t capacity) {
     uint8_t iv[12];
     gcmRtcpIv(rtcpKeys_.salt, ssrc, index, iv);
     if (!rtcpCipher_.gcmSeal(iv, packet, kRtcpFixedHeader, trailer, sizeof(trailer),
-                             packet + kRtcpFixedHeader, len - kRtcpFixedHeader, packet + len)) {
+                             packet + kRtcpFixedHeader, packet + kRtcpFixedHeader, len - kRtcpFixedHeader,
+                             packet + len)) {
       return fail(SrtpError::CryptoFailure);
     }
     std::memcpy(packet + len + tagLength, trailer, sizeof(trailer));

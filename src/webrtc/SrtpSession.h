@@ -80,7 +80,10 @@ class SrtpSession {
   // Protect in place: `capacity` must be >= len + rtpOverhead() (rtcpOverhead() for RTCP).
   // Returns the new length, 0 on error. Protecting a sequence number again (a NACK
   // retransmission without RTX) is allowed and yields the same bytes for the same payload.
-  size_t protectRtp(uint8_t* packet, size_t len, size_t capacity);
+  // With `payload`, `packet` holds only the RTP header and the len - header payload bytes are
+  // read from `payload` and written encrypted after it: a forwarded packet is encrypted
+  // straight from the shared history into the send buffer, without copying it there first.
+  size_t protectRtp(uint8_t* packet, size_t len, size_t capacity, const uint8_t* payload = nullptr);
   size_t protectRtcp(uint8_t* packet, size_t len, size_t capacity);
   // Unprotect in place. Returns the plaintext length, or 0 when the packet is malformed,
   // fails authentication or is a replay; the buffer contents are then unspecified (GCM

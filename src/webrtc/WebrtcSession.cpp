@@ -238,13 +238,16 @@ void WebrtcSession::sendPacket(size_t o, const stream::HistoryPacket& p, bool re
   if (!transport_) return;
   const WebrtcOutTrack& track = params_.tracks[o];
   OutState& st = out_[o];
+  // Only the header is copied and rewritten; the payload is encrypted from the history.
+  const size_t header = media::rtpHeaderSize(p.data, p.size);
+  if (header == 0) return;  // the stream keeps only packets that parsed
   uint8_t* out = transport_->slot();
-  std::memcpy(out, p.data, p.size);
+  std::memcpy(out, p.data, header);
   uint16_t seq = static_cast<uint16_t>(p.index + st.seqOffset);
   media::setPayloadType(out, track.payloadType);
   media::setSequence(out, seq);
   media::setSsrc(out, track.ssrc);
-  size_t n = srtpOut_.protectRtp(out, p.size, SessionTransport::kMaxPacket);
+  size_t n = srtpOut_.protectRtp(out, p.size, SessionTransport::kMaxPacket, p.data + header);
   if (n == 0) return;
   transport_->commit(n);
   if (!retransmission) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "media/RtpPacket.h"
 #include "webrtc/SrtpCrypto.h"
 
 using namespace sluice::webrtc;
@@ -314,6 +315,28 @@ TEST(SrtpSession, RtpMatchesLibsrtpAcrossRolloverAndSsrcs) {
     EXPECT_EQ(ours.counters().rtpProtected, static_cast<uint64_t>(packets));
     EXPECT_EQ(oursIn.counters().rtpUnprotected, static_cast<uint64_t>(packets));
     EXPECT_EQ(oursIn.counters().authFailures, 0u);
+  }
+}
+
+// A forwarded packet: only its header is in the send buffer, the payload is read from the
+// history (out of place). The bytes are libsrtp's, whatever the header's CSRCs and extension.
+TEST(SrtpSession, RtpWithThePayloadReadFromElsewhereMatchesLibsrtp) {
+  for (SrtpProfile profile : kProfiles) {
+    SCOPED_TRACE(name(profile));
+    const auto key = masterKeyAndSalt(profile, 0x5a);
+    KeyedSession ours(profile, key);
+    LibSrtp theirs(profile, key, true);
+    for (uint16_t seq = 100; seq < 130; ++seq) {
+      const int csrcs = seq % 3;
+      const bool extension = seq % 2 == 0;
+      const auto plain = rtpPacket(seq, 0x1234, 1 + (seq * 41) % 1200, csrcs, extension);
+      const size_t header = sluice::media::rtpHeaderSize(plain.data(), plain.size());
+      ASSERT_EQ(header, 12u + 4u * static_cast<size_t>(csrcs) + (extension ? 8u : 0u));
+      std::vector<uint8_t> out(plain.size() + SrtpSession::kMaxOverhead, 0xee);
+      std::copy(plain.begin(), plain.begin() + static_cast<std::ptrdiff_t>(header), out.begin());
+      out.resize(ours.protectRtp(out.data(), plain.size(), out.size(), plain.data() + header));
+      ASSERT_EQ(out, theirs.protectRtp(plain)) << "seq " << seq;
+    }
   }
 }
 
@@ -695,10 +718,19 @@ TEST(SrtpCrypto, GcmMatchesEvpForEveryLength) {
     // Ours: the AAD in two parts (12 + 8, as SRTCP's header and E || index).
     std::vector<uint8_t> sealed = plain;
     uint8_t tag[16];
-    ASSERT_TRUE(ours.gcmSeal(iv, aad.data(), 12, aad.data() + 12, 8, sealed.data(), length, tag));
+    ASSERT_TRUE(
+        ours.gcmSeal(iv, aad.data(), 12, aad.data() + 12, 8, sealed.data(), sealed.data(), length, tag));
     ASSERT_EQ(sealed, expected) << "length " << length;
     ASSERT_EQ(std::vector<uint8_t>(tag, tag + 16), std::vector<uint8_t>(expectedTag, expectedTag + 16))
         << "length " << length;
+    // Out of place (a forwarded packet, from the history into the send buffer): the same bytes.
+    std::vector<uint8_t> apart(length);
+    uint8_t apartTag[16];
+    ASSERT_TRUE(
+        ours.gcmSeal(iv, aad.data(), 12, aad.data() + 12, 8, plain.data(), apart.data(), length, apartTag));
+    ASSERT_EQ(apart, expected) << "length " << length;
+    ASSERT_EQ(std::vector<uint8_t>(apartTag, apartTag + 16),
+              std::vector<uint8_t>(expectedTag, expectedTag + 16));
     ASSERT_TRUE(ours.gcmOpen(iv, aad.data(), 20, nullptr, 0, sealed.data(), length, tag))
         << "length " << length;
     ASSERT_EQ(sealed, plain);
