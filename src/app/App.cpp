@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <csignal>
 #include <cstdio>
+#include <exception>
 
 #include "app/ApiBackend.h"
 #include "app/ConfigWatcher.h"
@@ -42,7 +43,14 @@ void App::notify(const std::string& state) {
   if (notifier_ && !notifier_->send(state)) log::warn("systemd notification '{}' could not be sent", state);
 }
 
-App::~App() { stop(); }
+App::~App() {
+  // A destructor must not throw; stop() only fails if memory runs out while shutting down.
+  try {
+    stop();
+  } catch (const std::exception& e) {
+    log::error("shutdown: {}", e.what());
+  }
+}
 
 namespace {
 // What a running path depends on: when this changes the path restarts, otherwise it is
@@ -459,13 +467,13 @@ bool App::start(std::string& error) {
     if (!webrtc_->start(error)) return false;
 
     bridge_ = std::make_unique<WhepBridge>(*this);
-    static_assert(sizeof(http::WebrtcRoutes) > 0);
     auto routes =
         std::make_shared<http::WebrtcRoutes>(*bridge_, makeHttpAccessCheck(control_, access_, "WebRTC"));
-    http_ = std::make_unique<http::HttpServer>(control_, listenerOptions(config_, "WebRTC"),
-                                               [routes](http::HttpRequest req, http::HttpResponder respond) {
-                                                 routes->handle(req, std::move(respond));
-                                               });
+    http_ = std::make_unique<http::HttpServer>(
+        control_, listenerOptions(config_, "WebRTC"),
+        [routes](const http::HttpRequest& req, http::HttpResponder respond) {
+          routes->handle(req, std::move(respond));
+        });
     if (!http_->start(error)) {
       error = "unable to listen on " + config_.webrtcAddress + ": " + error;
       return false;
@@ -554,14 +562,14 @@ bool App::start(std::string& error) {
     auto r = std::make_shared<http::MetricsRoutes>(*apiBackend_, apiBackend_.get(),
                                                    makeHttpAccessCheck(control_, access_, "metrics"));
     routes_.push_back(r);
-    if (!startAuxServer("metrics", 128 * 1024, r->handler(), error)) {
+    if (!startAuxServer("metrics", size_t{128} * 1024, r->handler(), error)) {
       return false;
     }
   }
   if (config_.pprof) {
     auto r = std::make_shared<http::PprofRoutes>(control_, makeHttpAccessCheck(control_, access_, "pprof"));
     routes_.push_back(r);
-    if (!startAuxServer("pprof", 128 * 1024, r->handler(), error)) {
+    if (!startAuxServer("pprof", size_t{128} * 1024, r->handler(), error)) {
       return false;
     }
   }

@@ -13,7 +13,7 @@
 namespace sluice::http {
 
 // MediaMTX reads config bodies up to 10 MiB; give the API's HttpServer this bodyLimit.
-inline constexpr size_t kControlApiBodyLimit = 10 * 1024 * 1024;
+inline constexpr size_t kControlApiBodyLimit = size_t{10} * 1024 * 1024;
 
 enum class ApiRouteId {
   None,
@@ -63,7 +63,7 @@ class ControlApiRoutes {
   void handle(const HttpRequest& request, HttpResponder respond);
   // Adapter for HttpServer. The routes object must outlive the server's use of it.
   HttpHandler handler() {
-    return [this](HttpRequest request, HttpResponder respond) { handle(request, std::move(respond)); };
+    return [this](const HttpRequest& request, HttpResponder respond) { handle(request, std::move(respond)); };
   }
 
  private:

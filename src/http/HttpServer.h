@@ -32,9 +32,9 @@ struct HttpServerOptions {
   std::chrono::milliseconds writeTimeout{std::chrono::seconds(10)};
   // Keep-alive connections with no new request for this long are closed.
   std::chrono::milliseconds idleTimeout{std::chrono::seconds(30)};
-  size_t bodyLimit = 128 * 1024;   // 413 beyond
-  size_t headerLimit = 16 * 1024;  // 431 beyond
-  size_t maxConnections = 4096;    // further connections are closed at once (last resort)
+  size_t bodyLimit = size_t{128} * 1024;   // 413 beyond
+  size_t headerLimit = size_t{16} * 1024;  // 431 beyond
+  size_t maxConnections = 4096;            // further connections are closed at once (last resort)
   // HTTPS (webrtcEncryption, apiEncryption, ...): PEM certificate chain and private key, read
   // at start (a missing or bad file fails start, naming it) and again by reloadTls.
   bool tls = false;

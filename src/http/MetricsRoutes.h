@@ -17,7 +17,7 @@ class MetricsRoutes {
 
   void handle(const HttpRequest& request, HttpResponder respond);
   HttpHandler handler() {
-    return [this](HttpRequest request, HttpResponder respond) { handle(request, std::move(respond)); };
+    return [this](const HttpRequest& request, HttpResponder respond) { handle(request, std::move(respond)); };
   }
 
  private:

@@ -30,7 +30,7 @@ class PprofRoutes {
 
   void handle(const HttpRequest& request, HttpResponder respond);
   HttpHandler handler() {
-    return [this](HttpRequest request, HttpResponder respond) { handle(request, std::move(respond)); };
+    return [this](const HttpRequest& request, HttpResponder respond) { handle(request, std::move(respond)); };
   }
 
   bool profiling() const { return profiler_.running(); }

@@ -1,8 +1,8 @@
 #pragma once
 // The routes of the WebRTC listener (webrtcAddress, :8889), with MediaMTX's URLs,
 // statuses and headers: WHEP signalling, the player page and its script, plus a camera
-// wall at "/" and its path list at "/?list" (our additions). Sessions and paths belong to the app, reached through
-// WebrtcHttpHandler.
+// wall at "/" and its path list at "/?list" (our additions). Sessions and paths belong to the app, reached
+// through WebrtcHttpHandler.
 #include <functional>
 #include <string>
 #include <string_view>
@@ -40,7 +40,7 @@ class WebrtcRoutes {
   void handle(const HttpRequest& request, HttpResponder respond);
   // Adapter for HttpServer. The routes object must outlive the server's use of it.
   HttpHandler handler() {
-    return [this](HttpRequest request, HttpResponder respond) { handle(request, std::move(respond)); };
+    return [this](const HttpRequest& request, HttpResponder respond) { handle(request, std::move(respond)); };
   }
 
  private:

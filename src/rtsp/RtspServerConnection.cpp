@@ -22,10 +22,10 @@ namespace {
 // The server's requests are small: a header block of 16 KiB, an SDP of 64 KiB.
 RtspStreamParser::Limits serverLimits() {
   RtspStreamParser::Limits l;
-  l.maxHeaderBytes = 16 * 1024;
-  l.maxBodyBytes = 64 * 1024;
+  l.maxHeaderBytes = size_t{16} * 1024;
+  l.maxBodyBytes = size_t{64} * 1024;
   l.maxHeaderCount = 64;
-  l.initialCapacity = 4 * 1024;  // a reader's requests; a publisher's media get reserve()d
+  l.initialCapacity = size_t{4} * 1024;  // a reader's requests; a publisher's media get reserve()d
   return l;
 }
 constexpr size_t kMaxGather = 64;  // packets per writev
@@ -295,16 +295,14 @@ void RtspServerConnection::handleControlRequest(const RtspRequest& request) {
   waitingForWrite_ = true;
   if (reply.delay.count() > 0) {
     delay_ = std::make_unique<asio::steady_timer>(*io_.load(), reply.delay);
-    delay_->async_wait(
-        [self = shared_from_this(), reply = std::move(reply)](const boost::system::error_code&) mutable {
-          self->sendControlReply(std::move(reply));
-        });
+    delay_->async_wait([self = shared_from_this(), reply = std::move(reply)](
+                           const boost::system::error_code&) { self->sendControlReply(reply); });
     return;
   }
-  sendControlReply(std::move(reply));
+  sendControlReply(reply);
 }
 
-void RtspServerConnection::sendControlReply(RtspReply reply) {
+void RtspServerConnection::sendControlReply(const RtspReply& reply) {
   if (phase_ == Phase::Closed) return;
   outbox_ = reply.response.serialize();
   closeAfterWrite_ = reply.then == RtspReply::Then::Close;

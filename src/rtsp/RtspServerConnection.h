@@ -98,7 +98,7 @@ class RtspServerConnection : public std::enable_shared_from_this<RtspServerConne
   void process();  // handles what the parser holds, in order
   void handleControlRequest(const RtspRequest& request);
   void handleWorkerRequest(const RtspRequest& request);
-  void sendControlReply(RtspReply reply);
+  void sendControlReply(const RtspReply& reply);
   void moveToWorker(RtspReply reply, boost::asio::io_context& worker);
   void onWorker(RtspReply reply);
   void startPlaying(RtspResponse* playResponse);

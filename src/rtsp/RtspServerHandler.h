@@ -70,6 +70,8 @@ class RtspServerHandler {
   virtual bool findReadable(const std::string& path, RtspReadTarget& out, RtspRefusal& refusal) = 0;
   // Calls `done(true)` once the path's on-demand source is ready, `done(false)` after its start
   // timeout (control thread), as MediaMTX holds a reader's DESCRIBE.
+  // `done` is taken by value: an override keeps it until the source is ready.
+  // NOLINTNEXTLINE(performance-unnecessary-value-param)
   virtual void whenReadable(const std::string& path, std::function<void(bool ready)> done) { done(false); }
   // ANNOUNCE: whether the path takes publishers (400 for a path with a camera source).
   virtual bool canPublish(const std::string& path, RtspRefusal& refusal) = 0;

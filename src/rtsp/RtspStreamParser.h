@@ -19,7 +19,7 @@ namespace sluice::rtsp {
 
 // A media read buffer: room for the largest interleaved frame ('$', channel, 16-bit
 // length, 65,535 bytes) after a partial item's bytes, so any frame fits and reads are large.
-constexpr size_t kRtspMediaReadBuffer = 72 * 1024;
+constexpr size_t kRtspMediaReadBuffer = size_t{72} * 1024;
 
 struct RtspInterleavedFrame {
   uint8_t channel = 0;
@@ -30,8 +30,8 @@ struct RtspInterleavedFrame {
 class RtspStreamParser {
  public:
   struct Limits {
-    size_t maxHeaderBytes = 64 * 1024;  // start line + headers + blank line
-    size_t maxBodyBytes = 1024 * 1024;
+    size_t maxHeaderBytes = size_t{64} * 1024;  // start line + headers + blank line
+    size_t maxBodyBytes = size_t{1024} * 1024;
     size_t maxHeaderCount = 256;
     // The own buffer's first size. Large by default: room for the largest interleaved frame
     // (4 + 65535 bytes), so media are read in large reads from the start. A connection that

@@ -12,7 +12,7 @@ namespace sluice::webrtc {
 class TcpSendQueue {
  public:
   // About 0.5 s of a 4 Mbit/s camera: enough to ride out a congestion window's stall.
-  static constexpr size_t kDefaultCapacity = 256 * 1024;
+  static constexpr size_t kDefaultCapacity = size_t{256} * 1024;
 
   enum class Result {
     Sent,     // everything is on the socket

@@ -101,8 +101,9 @@ class PprofTest : public ::testing::Test {
 
   // Built on the server's io_context: the profiler's timer runs there.
   std::unique_ptr<PprofRoutes> routes_;
-  TestServer server_{
-      [this](HttpRequest request, HttpResponder respond) { routes_->handle(request, std::move(respond)); }};
+  TestServer server_{[this](const HttpRequest& request, HttpResponder respond) {
+    routes_->handle(request, std::move(respond));
+  }};
 
  public:
   // Made on the io thread that reads it (TSan: a write from this thread would reach the
