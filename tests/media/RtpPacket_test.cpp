@@ -104,6 +104,22 @@ TEST(RtpPacket, RejectsMalformed) {
   EXPECT_STRNE(describe(RtpError::BadPadding), describe(RtpError::TooShort));
 }
 
+// The forwarding path's header length: what the parser says for good packets, 0 for every
+// header that does not fit or is not RTP v2.
+TEST(RtpPacket, HeaderSizeMatchesTheParserAndRefusesWhatDoesNotFit) {
+  std::vector<uint8_t> full = {0xb2, 0x60, 0, 1,    0,    0, 0, 2, 0, 0, 0, 3,   1,   1, 1, 1, 2,
+                               2,    2,    2, 0xbe, 0xde, 0, 1, 9, 9, 9, 9, 'x', 'y', 0, 0, 3};
+  EXPECT_EQ(rtpHeaderSize(full.data(), full.size()), 28u);
+  EXPECT_EQ(rtpHeaderSize(full.data(), 28), 28u);  // a header with no payload
+  for (size_t cut = 0; cut < 28; ++cut) EXPECT_EQ(rtpHeaderSize(full.data(), cut), 0u) << cut;
+  auto p = basicPacket();
+  EXPECT_EQ(rtpHeaderSize(p.data(), p.size()), 12u);
+  p[0] = 0x40;  // version 1
+  EXPECT_EQ(rtpHeaderSize(p.data(), p.size()), 0u);
+  std::vector<uint8_t> extLies = {0x90, 0x60, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0xbe, 0xde, 0xff, 0xff, 1, 2};
+  EXPECT_EQ(rtpHeaderSize(extLies.data(), extLies.size()), 0u);  // 262,140 extension bytes claimed
+}
+
 TEST(RtpPacket, WritesHeaderThatParsesBack) {
   RtpHeader h;
   h.marker = true;
