@@ -340,51 +340,29 @@ http::SluiceCounters ApiBackend::sluiceCounters() {
     if (!path) continue;
     c.paths.push_back({pc.name, nacks[pc.name], skipped[pc.name]});
   }
+  // One family of per-path samples (a family's samples must be adjacent), for every running path.
+  auto perPath = [&](const char* family, bool counter, auto valueOf) {
+    for (const auto& pc : app_.config().paths) {
+      if (Path* path = app_.findPath(pc.name)) {
+        c.extra.push_back(
+            {family, {{"name", pc.name}}, static_cast<double>(valueOf(pc.name, *path)), counter});
+      }
+    }
+  };
+  auto streamStat = [](auto member) {
+    return [member](const std::string&, Path& path) { return (path.stream()->stats().*member).load(); };
+  };
+  using Stats = stream::StreamStats;
   // Viewers moved ahead to the next keyframe, losing more than resending repairs (WebrtcSession).
-  for (const auto& pc : app_.config().paths) {
-    if (app_.findPath(pc.name)) {
-      c.extra.push_back({"sluice_path_viewer_keyframe_skips_total",
-                         {{"name", pc.name}},
-                         static_cast<double>(skips[pc.name]),
-                         true});
-    }
-  }
-  for (const auto& pc : app_.config().paths) {
-    Path* path = app_.findPath(pc.name);
-    if (!path) continue;
-    c.extra.push_back({"sluice_path_source_packets_lost_total",
-                       {{"name", pc.name}},
-                       static_cast<double>(path->stream()->stats().packetsLost.load()),
-                       true});
-  }
+  perPath("sluice_path_viewer_keyframe_skips_total", true,
+          [&](const std::string& name, Path&) { return skips[name]; });
+  perPath("sluice_path_source_packets_lost_total", true, streamStat(&Stats::packetsLost));
   // A restarting source: readers kept while it is away, and how often they continued.
-  // (One loop per family: the samples of a family must be adjacent.)
-  for (const auto& pc : app_.config().paths) {
-    if (Path* path = app_.findPath(pc.name)) {
-      c.extra.push_back({"sluice_path_source_suspended",
-                         {{"name", pc.name}},
-                         path->stream()->stats().suspended.load() ? 1.0 : 0.0,
-                         false});
-    }
-  }
-  for (const auto& pc : app_.config().paths) {
-    if (Path* path = app_.findPath(pc.name)) {
-      c.extra.push_back({"sluice_path_source_resumes_total",
-                         {{"name", pc.name}},
-                         static_cast<double>(path->stream()->stats().resumes.load()),
-                         true});
-    }
-  }
+  perPath("sluice_path_source_suspended", false, streamStat(&Stats::suspended));
+  perPath("sluice_path_source_resumes_total", true, streamStat(&Stats::resumes));
   // New readers still catching up on the cached GOP whom the history overran: moved ahead to
   // the last keyframe (a viewer far slower than the stream, or a cache too small for its GOP).
-  for (const auto& pc : app_.config().paths) {
-    if (Path* path = app_.findPath(pc.name)) {
-      c.extra.push_back({"sluice_path_reader_skips_total",
-                         {{"name", pc.name}},
-                         static_cast<double>(path->stream()->stats().readerSkips.load()),
-                         true});
-    }
-  }
+  perPath("sluice_path_reader_skips_total", true, streamStat(&Stats::readerSkips));
   // Each ready path's tracks, as the API's `tracks` names them (an info metric: value 1).
   for (const auto& pc : app_.config().paths) {
     Path* path = app_.findPath(pc.name);
@@ -399,14 +377,7 @@ http::SluiceCounters ApiBackend::sluiceCounters() {
     }
   }
   // Streams whose audio is being transcoded to Opus right now (0 when nobody listens).
-  for (const auto& pc : app_.config().paths) {
-    if (Path* path = app_.findPath(pc.name)) {
-      c.extra.push_back({"sluice_path_audio_transcoding",
-                         {{"name", pc.name}},
-                         static_cast<double>(path->stream()->stats().transcoding.load()),
-                         false});
-    }
-  }
+  perPath("sluice_path_audio_transcoding", false, streamStat(&Stats::transcoding));
   return c;
 }
 
