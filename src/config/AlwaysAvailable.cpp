@@ -14,7 +14,7 @@ namespace sluice::config {
 namespace {
 
 constexpr std::array<std::string_view, 8> kCodecs = {"AV1",  "VP9",        "H265", "H264",
-                                                      "Opus", "MPEG4Audio", "G711", "LPCM"};
+                                                     "Opus", "MPEG4Audio", "G711", "LPCM"};
 
 bool isVideo(std::string_view codec) {
   return codec == "AV1" || codec == "VP9" || codec == "H265" || codec == "H264";

@@ -13,7 +13,6 @@ namespace sluice::config {
 void parseValue(const InputValue& in, std::vector<AlwaysAvailableTrack>& out);
 
 // Throws ConfigError naming `where`; appends warnings for tracks Sluice leaves out.
-void validateAlwaysAvailable(const PathConfig& path, const Origin& where,
-                             std::vector<std::string>& warnings);
+void validateAlwaysAvailable(const PathConfig& path, const Origin& where, std::vector<std::string>& warnings);
 
 }  // namespace sluice::config

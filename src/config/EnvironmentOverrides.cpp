@@ -56,10 +56,9 @@ class EnvironmentReader {
       } else if (std::optional<std::string_view> key = findKeyByUpperCase(knownGlobalKeys(), parts.head)) {
         if (isStructListKey(*key)) {
           structLists.emplace(*key, start + std::string(parts.head));
-        } else if (!parts.hasTail) {
+        } else if (!parts.hasTail || findUnsupportedKey(unsupportedGlobalKeys(), *key)) {
+          // (an unsupported key is set too: the builder warns about it)
           builder_.setGlobal(*key, InputValue::fromEnvironment(value, originOf(variable)));
-        } else if (findUnsupportedKey(unsupportedGlobalKeys(), *key)) {
-          builder_.setGlobal(*key, InputValue::fromEnvironment(value, originOf(variable)));  // warns
         }
       }
       // Anything else is not configuration: hooks see MTX_PATH, MTX_QUERY, RTSP_PORT, ...

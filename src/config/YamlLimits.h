@@ -14,9 +14,9 @@ namespace sluice::config {
 // yaml-cpp scans 3 to 10 MiB/s and spends about 0.7 us per value; a document is scanned twice (the
 // limits below, then the tree). So a file is bounded in bytes, lines and values: any file is read
 // or rejected in under 100 ms of CPU (the slowest found: 5,000 paths with URLs, then one bad key,
-// about 90 ms; a list of 30,000 items, then an unknown key, about 75 ms). MediaMTX's full sample file is about 30 KiB and 1,000 lines; 3,000
-// paths with camera URLs take about 200 KiB and 6,000 lines.
-inline constexpr size_t kMaxConfigFileBytes = 256 * 1024;
+// about 90 ms; a list of 30,000 items, then an unknown key, about 75 ms). MediaMTX's full sample file is
+// about 30 KiB and 1,000 lines; 3,000 paths with camera URLs take about 200 KiB and 6,000 lines.
+inline constexpr size_t kMaxConfigFileBytes = size_t{256} * 1024;
 inline constexpr size_t kMaxConfigFileLines = 10000;
 // Values (scalars, lists, mappings, keys included) in a document once every alias and merge is
 // expanded: what reading it costs. 5,000 paths with up to four keys each fit.
@@ -25,7 +25,7 @@ inline constexpr size_t kMaxYamlValues = 30000;
 // is 5 levels deep).
 inline constexpr size_t kMaxYamlDepth = 32;
 // One scalar (key or value).
-inline constexpr size_t kMaxYamlScalarBytes = 64 * 1024;
+inline constexpr size_t kMaxYamlScalarBytes = size_t{64} * 1024;
 // One line: room for the longest scalar with its key, indentation and quotes.
 inline constexpr size_t kMaxYamlLineBytes = kMaxYamlScalarBytes + 1024;
 // Paths in 'paths' (and created by MTX_PATHS_* variables).

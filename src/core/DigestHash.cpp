@@ -19,8 +19,8 @@ std::string digestHash(DigestAlgorithm algorithm, std::string_view text) {
   const EVP_MD* type = algorithm == DigestAlgorithm::Sha256 ? EVP_sha256() : EVP_md5();
   if (EVP_Digest(text.data(), text.size(), md, &len, type, nullptr) != 1) return {};
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(len * 2, '0');
-  for (unsigned int i = 0; i < len; ++i) {
+  std::string out(size_t{len} * 2, '0');
+  for (size_t i = 0; i < len; ++i) {
     out[2 * i] = kHex[md[i] >> 4];
     out[2 * i + 1] = kHex[md[i] & 0xf];
   }

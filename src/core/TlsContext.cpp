@@ -19,7 +19,7 @@ namespace ssl = boost::asio::ssl;
 namespace {
 
 // Certificates and keys are small; anything bigger is not one.
-constexpr std::streamsize kMaxPemFile = 1024 * 1024;
+constexpr std::streamsize kMaxPemFile = std::streamsize{1024} * 1024;
 
 // Mozilla's "intermediate" TLS 1.2 suites; TLS 1.3 suites are OpenSSL's defaults (all AEAD).
 constexpr const char* kCiphers =

@@ -28,7 +28,7 @@ MallocExtension* tcmallocInstance() {
 }
 
 std::string tcmallocStats() {
-  std::vector<char> buf(64 * 1024);
+  std::vector<char> buf(size_t{64} * 1024);
   if (GetStatsFn fn = tcmallocGetStats()) fn(buf.data(), static_cast<int>(buf.size()));
   return std::string(buf.data());
 }

@@ -44,7 +44,7 @@ constexpr size_t kIdleReadSize = 4096;
 // After an error answer we stop sending but keep reading a little, so the client gets
 // our response instead of a TCP reset caused by its unread upload.
 constexpr auto kLingerTime = std::chrono::seconds(1);
-constexpr size_t kLingerMaxBytes = 256 * 1024;
+constexpr size_t kLingerMaxBytes = size_t{256} * 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 // A connection refused by the per-client limit gets its 429 and is closed within this time;
 // at most kMaxRefusing of them are being answered at once, further ones are closed at once.

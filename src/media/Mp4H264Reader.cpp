@@ -161,10 +161,10 @@ H264Clip readTrack(const std::vector<uint8_t>& file, const std::vector<Box>& mdi
   std::vector<uint64_t> chunkOffsets;
   if (const Box* stco = find(stbl, "stco")) {
     Table t = table(*stco, 0, 4);
-    for (uint32_t i = 0; i < t.count; ++i) chunkOffsets.push_back(be32(t.entries + i * 4));
+    for (uint32_t i = 0; i < t.count; ++i) chunkOffsets.push_back(be32(t.entries + size_t{i} * 4));
   } else if (const Box* co64 = find(stbl, "co64")) {
     Table t = table(*co64, 0, 8);
-    for (uint32_t i = 0; i < t.count; ++i) chunkOffsets.push_back(be64(t.entries + i * 8));
+    for (uint32_t i = 0; i < t.count; ++i) chunkOffsets.push_back(be64(t.entries + size_t{i} * 8));
   } else {
     throw Failure{"no 'stco' or 'co64' box in 'stbl'"};
   }
@@ -175,9 +175,9 @@ H264Clip readTrack(const std::vector<uint8_t>& file, const std::vector<Box>& mdi
   std::vector<uint64_t> sampleOffsets;
   sampleOffsets.reserve(sampleCount);
   for (uint32_t e = 0; e < stsc.count && sampleOffsets.size() < sampleCount; ++e) {
-    uint32_t firstChunk = be32(stsc.entries + e * 12);
-    uint32_t perChunk = be32(stsc.entries + e * 12 + 4);
-    uint32_t lastChunk = e + 1 < stsc.count ? be32(stsc.entries + (e + 1) * 12) - 1
+    uint32_t firstChunk = be32(stsc.entries + size_t{e} * 12);
+    uint32_t perChunk = be32(stsc.entries + size_t{e} * 12 + 4);
+    uint32_t lastChunk = e + 1 < stsc.count ? be32(stsc.entries + (size_t{e} + 1) * 12) - 1
                                             : static_cast<uint32_t>(chunkOffsets.size());
     if (firstChunk == 0 || firstChunk > chunkOffsets.size() || lastChunk > chunkOffsets.size() ||
         lastChunk + 1 < firstChunk || perChunk == 0) {
@@ -202,8 +202,8 @@ H264Clip readTrack(const std::vector<uint8_t>& file, const std::vector<Box>& mdi
   std::vector<uint32_t> deltas;
   deltas.reserve(sampleCount);
   for (uint32_t e = 0; e < stts.count && deltas.size() < sampleCount; ++e) {
-    uint32_t count = be32(stts.entries + e * 8);
-    uint32_t delta = be32(stts.entries + e * 8 + 4);
+    uint32_t count = be32(stts.entries + size_t{e} * 8);
+    uint32_t delta = be32(stts.entries + size_t{e} * 8 + 4);
     if (delta / 60 > timescale) throw Failure{"a frame lasts more than a minute ('stts')"};
     for (uint32_t i = 0; i < count && deltas.size() < sampleCount; ++i) deltas.push_back(delta);
   }
@@ -215,8 +215,8 @@ H264Clip readTrack(const std::vector<uint8_t>& file, const std::vector<Box>& mdi
     Table t = table(*ctts, 0, 8);
     size_t index = 0;
     for (uint32_t e = 0; e < t.count && index < sampleCount; ++e) {
-      uint32_t count = be32(t.entries + e * 8);
-      uint32_t raw = be32(t.entries + e * 8 + 4);
+      uint32_t count = be32(t.entries + size_t{e} * 8);
+      uint32_t raw = be32(t.entries + size_t{e} * 8 + 4);
       int64_t offset = t.version == 0 ? int64_t{raw} : int64_t{static_cast<int32_t>(raw)};
       for (uint32_t i = 0; i < count && index < sampleCount; ++i) ptsOffsets[index++] = offset;
     }

@@ -68,7 +68,7 @@ RtcpError visitPacket(uint8_t count, uint8_t type, const uint8_t* body, size_t s
       if (size < 4) return RtcpError::BodyTooShort;
       return visitReports(body, size, count, 4, v);
     case rtcp::kBye:
-      if (size < count * 4u) return RtcpError::BodyTooShort;
+      if (size < size_t{count} * 4) return RtcpError::BodyTooShort;
       for (size_t i = 0; i < count; ++i) v.onBye(readBe32(body + i * 4));
       return RtcpError::None;
     case rtcp::kTransportFeedback:

@@ -17,7 +17,7 @@
 namespace sluice::media {
 
 // Bounds on the parser's work for outside input. 128 KiB is also MediaMTX's WHEP body limit.
-inline constexpr size_t kMaxSdpSize = 128 * 1024;
+inline constexpr size_t kMaxSdpSize = size_t{128} * 1024;
 inline constexpr size_t kMaxSdpLines = 4096;
 inline constexpr size_t kMaxSdpMediaSections = 64;
 

@@ -248,7 +248,7 @@ void RtspClientConnection::followRedirect() {
   log::info("{}[RTSP source] redirected to {}", config_.logPrefix, core::redactUrlPassword(targetUrl_));
   boost::system::error_code ec;
   tcp_.close(ec);
-  parser_ = RtspStreamParser(RtspStreamParser::Limits{.initialCapacity = 4 * 1024});
+  parser_ = RtspStreamParser(RtspStreamParser::Limits{.initialCapacity = size_t{4} * 1024});
   auth_.reset();
   useGetParameter_ = false;
 }

@@ -153,7 +153,7 @@ class RtspClientConnection : public std::enable_shared_from_this<RtspClientConne
 
   // Owned. Small: media are read into the thread's shared buffer; between reads it holds
   // only a partial frame (and the control phase's replies).
-  RtspStreamParser parser_{RtspStreamParser::Limits{.initialCapacity = 4 * 1024}};
+  RtspStreamParser parser_{RtspStreamParser::Limits{.initialCapacity = size_t{4} * 1024}};
   RtspHandlerMemory tcpReadMemory_;
   uint32_t cseq_ = 0;
   std::optional<RtspAuthenticator> auth_;

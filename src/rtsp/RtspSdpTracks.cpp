@@ -5,7 +5,7 @@
 namespace sluice::rtsp {
 namespace {
 
-constexpr size_t kMaxSdpBytes = 1024 * 1024;
+constexpr size_t kMaxSdpBytes = size_t{1024} * 1024;
 constexpr size_t kMaxMedia = 64;
 
 std::optional<RtspSdpTracks> failWith(std::string* error, const char* message) {

@@ -10,7 +10,7 @@ namespace sluice::rtsp {
 namespace {
 
 // Below this much free tail space, prepare() moves the unconsumed bytes to the front.
-constexpr size_t kCompactThreshold = 8 * 1024;
+constexpr size_t kCompactThreshold = size_t{8} * 1024;
 
 bool splitStatusLine(std::string_view line, RtspResponse& out) {
   // RTSP/1.0 SP 3DIGIT [SP reason]

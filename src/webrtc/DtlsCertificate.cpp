@@ -70,7 +70,7 @@ std::string certificateFingerprint(X509* certificate, const std::string& algorit
   }
   static const char kHex[] = "0123456789ABCDEF";
   std::string text;
-  text.reserve(length * 3);
+  text.reserve(size_t{length} * 3);
   for (unsigned int i = 0; i < length; ++i) {
     if (i) text += ':';
     text += kHex[digest[i] >> 4];

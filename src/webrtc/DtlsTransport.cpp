@@ -551,11 +551,17 @@ void DtlsTransport::completeHandshake() {
 
   DtlsKeys keys;
   keys.profile = profile;
-  bool isClient = role_ == DtlsRole::Client;
-  keys.localKey = isClient ? std::move(clientKey) : std::move(serverKey);
-  keys.remoteKey = isClient ? std::move(serverKey) : std::move(clientKey);
-  keys.localSalt = isClient ? std::move(clientSalt) : std::move(serverSalt);
-  keys.remoteSalt = isClient ? std::move(serverSalt) : std::move(clientSalt);
+  if (role_ == DtlsRole::Client) {
+    keys.localKey = std::move(clientKey);
+    keys.localSalt = std::move(clientSalt);
+    keys.remoteKey = std::move(serverKey);
+    keys.remoteSalt = std::move(serverSalt);
+  } else {
+    keys.localKey = std::move(serverKey);
+    keys.localSalt = std::move(serverSalt);
+    keys.remoteKey = std::move(clientKey);
+    keys.remoteSalt = std::move(clientSalt);
+  }
   pendingKeys_ = std::move(keys);
 
   state_ = State::Connected;

@@ -513,8 +513,7 @@ void WebrtcServer::onStun(const uint8_t* data, size_t size, const SocketAddress&
   auto known = byAddress_.find(from);
   if (known == byAddress_.end()) byAddress_[from] = session;
   if (known == byAddress_.end() || useCandidate) {
-    auto s = session;
-    asio::post(session->workerIo(), [s, from, useCandidate] { s->onIceCheck(from, useCandidate); });
+    asio::post(session->workerIo(), [s = session, from, useCandidate] { s->onIceCheck(from, useCandidate); });
   }
 }
 

@@ -137,11 +137,12 @@ paths:
 }
 
 TEST_F(AlwaysAvailableTest, AnMp4FileWithAnH264TrackIsAccepted) {
-  Config c = loadOk("paths:\n  cam:\n    alwaysAvailable: yes\n    alwaysAvailableFile: " +
-                    mp4("small-h264.mp4") + "\n");
+  Config c = loadOk(
+      "paths:\n  cam:\n    alwaysAvailable: yes\n    alwaysAvailableFile: " + mp4("small-h264.mp4") + "\n");
   EXPECT_EQ(pathNamed(c, "cam")->alwaysAvailableFile, mp4("small-h264.mp4"));
-  ConfigResult r = load("paths:\n  cam:\n    alwaysAvailable: yes\n    alwaysAvailableFile: " +
-                        mp4("bframes-audio.mp4") + "\n");
+  ConfigResult r =
+      load("paths:\n  cam:\n    alwaysAvailable: yes\n    alwaysAvailableFile: " + mp4("bframes-audio.mp4") +
+           "\n");
   ASSERT_TRUE(r.config) << r.error;
   ASSERT_EQ(r.warnings.size(), 1u);
   EXPECT_TRUE(contains(r.warnings[0], "plays the H264 track only"));

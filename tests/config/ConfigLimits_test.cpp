@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <string>
 
@@ -128,12 +128,13 @@ TEST_F(ConfigLimitsTest, BracketsInQuotesCommentsAndValuesAreNotNesting) {
   // would hold every token of a deep flow collection in memory); brackets that are not flow
   // collections must not count.
   const std::string many(40, '[');
-  std::string yaml = "# " + many + "\n" +
-                     "logFile: '" + many + "'\n" +
-                     "webrtcAdditionalHosts: [\"" + many + "\", 'it''s " + many + "']\n" +
+  std::string yaml = "# " + many + "\n" + "logFile: '" + many + "'\n" + "webrtcAdditionalHosts: [\"" + many +
+                     "\", 'it''s " + many + "']\n" +
                      "paths:\n"
                      "  cam:\n"
-                     "    source: rtsp://u:p@[fe80::1]:554/x  # " + many + "\n"
+                     "    source: rtsp://u:p@[fe80::1]:554/x  # " +
+                     many +
+                     "\n"
                      "  \"~^cam[0-9]{1,3}$\":\n";
   Config config = loadOk(yaml);
   EXPECT_EQ(config.logFile, many);
@@ -180,7 +181,8 @@ TEST_F(ConfigLimitsTest, HugeListIsRejected) {
   std::string yaml = "webrtcAdditionalHosts: [";
   for (size_t i = 0; i < kMaxYamlValues; ++i) yaml += (i % 1000 == 999) ? "h,\n" : "h,";
   yaml += "h]\n";
-  EXPECT_TRUE(contains(rejectedQuickly(yaml), fmt::format("more than {} values", kMaxYamlValues))) << yaml.size();
+  EXPECT_TRUE(contains(rejectedQuickly(yaml), fmt::format("more than {} values", kMaxYamlValues)))
+      << yaml.size();
 }
 
 std::string manyPaths(size_t count) {
@@ -201,8 +203,8 @@ TEST_F(ConfigLimitsTest, HundredThousandPathsAreRejectedBeforeBuildingThem) {
   std::string yaml = "paths:\n";
   for (int i = 0; i < 100000; ++i) yaml += fmt::format("  cam{}: {{source: publisher}}\n", i);
   std::string error = rejectedQuickly(yaml);
-  EXPECT_TRUE(contains(error, fmt::format("sluice.yml:{}: more than {} lines (limit {})", kMaxConfigFileLines + 1,
-                                          kMaxConfigFileLines, kMaxConfigFileLines)))
+  EXPECT_TRUE(contains(error, fmt::format("sluice.yml:{}: more than {} lines (limit {})",
+                                          kMaxConfigFileLines + 1, kMaxConfigFileLines, kMaxConfigFileLines)))
       << error;
   // The same paths one flow mapping per line: the values are counted.
   yaml = "paths: {";

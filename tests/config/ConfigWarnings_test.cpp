@@ -49,7 +49,8 @@ paths:
   EXPECT_EQ(result.warnings[0],
             "sluice.yml:3: configuration key 'record' is not supported by Sluice yet and is ignored");
   EXPECT_EQ(result.warnings[1],
-            "sluice.yml:4: configuration key 'rpiCameraProfile' (deprecated, replaced by 'rpiCameraH264Profile') is not "
+            "sluice.yml:4: configuration key 'rpiCameraProfile' (deprecated, replaced by "
+            "'rpiCameraH264Profile') is not "
             "supported by Sluice yet and is ignored");
   EXPECT_EQ(result.config->paths.size(), 3u);
 }
@@ -94,8 +95,9 @@ paths:
   EXPECT_EQ(p.runOnUnavailable, "echo unavailable");
   EXPECT_EQ(p.runOnOnline, "echo ready");  // from pathDefaults' old name
   EXPECT_EQ(p.runOnOffline, "echo offline");
-  EXPECT_EQ(countContaining(result.warnings, "'runOnReady' is deprecated and has been replaced by 'runOnOnline'"),
-            1u);
+  EXPECT_EQ(
+      countContaining(result.warnings, "'runOnReady' is deprecated and has been replaced by 'runOnOnline'"),
+      1u);
   EXPECT_EQ(countContaining(result.warnings, "'runOnNotReady' is deprecated"), 1u);
   // Recording hooks stay unsupported (Sluice does not record).
   result = load("pathDefaults:\n  runOnRecordSegmentCreate: echo x\n");
@@ -195,16 +197,18 @@ TEST_F(ConfigWarnings, RtspMulticastKeys) {
   EXPECT_EQ(defaults.multicastIPRange, "224.1.0.0/16");
   EXPECT_EQ(defaults.multicastRTPPort, 8002);
   EXPECT_EQ(defaults.multicastRTCPPort, 8003);
-  const Config c = loadOk("multicastIPRange: 239.5.0.0/24\nmulticastRTPPort: 9002\nmulticastRTCPPort: 9003\n");
+  const Config c =
+      loadOk("multicastIPRange: 239.5.0.0/24\nmulticastRTPPort: 9002\nmulticastRTCPPort: 9003\n");
   EXPECT_EQ(c.multicastIPRange, "239.5.0.0/24");
   EXPECT_EQ(c.multicastRTPPort, 9002);
   EXPECT_EQ(countContaining(load("multicastIPRange: 239.5.0.0/24\n").warnings, "multicastIPRange"), 0u);
 
   ConfigResult unicast = load("multicastIPRange: 10.0.0.0/8\n");
   ASSERT_FALSE(unicast.config);
-  EXPECT_NE(unicast.error.find("multicastIPRange: '10.0.0.0/8' is not a multicast range (expected a range inside "
-                               "224.0.0.0/4, /4 to /30)"),
-            std::string::npos)
+  EXPECT_NE(
+      unicast.error.find("multicastIPRange: '10.0.0.0/8' is not a multicast range (expected a range inside "
+                         "224.0.0.0/4, /4 to /30)"),
+      std::string::npos)
       << unicast.error;
   ConfigResult garbage = load("multicastIPRange: 224.1.0.0\n");
   ASSERT_FALSE(garbage.config);
