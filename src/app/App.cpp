@@ -31,7 +31,8 @@ namespace sluice::app {
 
 App::App(config::Config config, const core::SystemdNotifier* notifier)
     : config_(std::move(config)),
-      pool_(static_cast<size_t>(config_.workerThreads)),
+      pool_(static_cast<size_t>(config_.workerThreads),
+            std::chrono::duration_cast<std::chrono::microseconds>(config_.workerBatchInterval)),
       signals_(control_, SIGINT, SIGTERM),
       hangup_(control_, SIGHUP),
       notifier_(notifier),
@@ -174,6 +175,7 @@ void App::applyConfig(config::Config next) {
   warnRestart("rtspServerCert", next.rtspServerCert != config_.rtspServerCert);
   warnRestart("writeQueueSize", next.writeQueueSize != config_.writeQueueSize);
   warnRestart("workerThreads", next.workerThreads != config_.workerThreads);
+  warnRestart("workerBatchInterval", next.workerBatchInterval != config_.workerBatchInterval);
   warnRestart("httpMaxConnectionsPerClient",
               next.httpMaxConnectionsPerClient != config_.httpMaxConnectionsPerClient);
   warnRestart("webrtcMaxHandshakesPerClient",

@@ -77,7 +77,7 @@ struct PathConfig {
   RtspTransport rtspTransport = RtspTransport::Automatic;
   bool sourceOnDemand = false;
   std::chrono::milliseconds sourceOnDemandStartTimeout{10000}, sourceOnDemandCloseAfter{10000};
-  int maxReaders = 0;  // 0 = unlimited
+  int maxReaders = 0;             // 0 = unlimited
   bool overridePublisher = true;  // a new publisher kicks the one publishing (else it is refused)
   bool rtspAnyPort = false;
   std::string sourceRedirect;  // target of source 'redirect': '/path' or an rtsp(s):// URL
@@ -89,7 +89,7 @@ struct PathConfig {
   // Sluice's own: how long readers stay connected while the source is away and reconnecting
   // (they resume at its first keyframe); 0 closes them at once. Unused with alwaysAvailable.
   std::chrono::milliseconds sourceOfflineGrace{10000};
-  int yamlLine = 0;            // line of the path's name in the file; 0 if it came from the environment
+  int yamlLine = 0;  // line of the path's name in the file; 0 if it came from the environment
   // False when source is a MediaMTX scheme Sluice cannot pull yet (rtmp://, srt://, ...): the path
   // exists so that its name stays reserved, but it never becomes ready.
   bool sourceSupported = true;
@@ -173,6 +173,9 @@ struct Config {
 
   // Sluice's own keys (not in MediaMTX):
   int workerThreads = 0;  // 0 = one per core
+  // A worker's shortest event-loop turn (core::Worker): what arrives within it is read and sent
+  // together. 0 = every event at once.
+  std::chrono::milliseconds workerBatchInterval{2};
   std::chrono::milliseconds webrtcSenderReportPeriod{1000};
   int streamHistoryPackets = 4096;  // shared per-stream packet history (power of two)
   // Per-client limits (0 = none). A client is an IPv4 address or an IPv6 /64.

@@ -416,6 +416,7 @@ nlohmann::json globalToJson(const Config& config, Secrets secrets) {
 
       // Sluice's own keys.
       {"workerThreads", config.workerThreads},
+      {"workerBatchInterval", formatDuration(config.workerBatchInterval)},
       {"webrtcSenderReportPeriod", formatDuration(config.webrtcSenderReportPeriod)},
       {"streamHistoryPackets", config.streamHistoryPackets},
       {"httpMaxConnectionsPerClient", config.httpMaxConnectionsPerClient},

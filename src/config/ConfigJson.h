@@ -31,8 +31,8 @@ enum class Secrets {
 };
 
 // Every global key Sluice implements (pathDefaults and paths excepted), MediaMTX's names, plus
-// Sluice's own keys (workerThreads, webrtcSenderReportPeriod, streamHistoryPackets and the
-// per-client limits).
+// Sluice's own keys (workerThreads, workerBatchInterval, webrtcSenderReportPeriod,
+// streamHistoryPackets and the per-client limits).
 nlohmann::json globalToJson(const Config& config, Secrets secrets = Secrets::Redact);
 // The effective settings of a path, with its "name", as MediaMTX's config/paths items.
 nlohmann::json pathToJson(const PathConfig& path, Secrets secrets = Secrets::Redact);

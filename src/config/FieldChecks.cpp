@@ -46,6 +46,14 @@ void requireWorkerThreads(const Origin& origin, const int& value) {
   requireIntRange(origin, value, 0, kMaxWorkerThreads, " (0 = one per core)");
 }
 
+void requireWorkerBatchInterval(const Origin& origin, const std::chrono::milliseconds& value) {
+  // Longer would add more latency than any saving is worth (a 30 fps frame lasts 33 ms).
+  if (value.count() < 0 || value > kMaxWorkerBatchInterval) {
+    fail(origin, fmt::format("must be between 0s and {} (0s = no batching), got {}",
+                             formatDuration(kMaxWorkerBatchInterval), formatDuration(value)));
+  }
+}
+
 void requireClientLimit(const Origin& origin, const int& value) {
   requireIntRange(origin, value, 0, 1000000, " (0 = no limit)");
 }
@@ -91,7 +99,8 @@ void requireMulticastRange(const Origin& origin, const std::string& value) {
   if (!parsed || a > 255 || b > 255 || c > 255 || d > 255)
     fail(origin, fmt::format("invalid value '{}' (expected an IPv4 range such as 224.1.0.0/16)", value));
   if ((a & 0xf0) != 0xe0 || bits < 4 || bits > 30)
-    fail(origin, fmt::format("'{}' is not a multicast range (expected a range inside 224.0.0.0/4, /4 to /30)", value));
+    fail(origin, fmt::format("'{}' is not a multicast range (expected a range inside 224.0.0.0/4, /4 to /30)",
+                             value));
 }
 
 void requirePort(const Origin& origin, const int& value) { requireIntRange(origin, value, 1, 65535); }

@@ -24,6 +24,8 @@ void requirePositiveDuration(const Origin& origin, const std::chrono::millisecon
 void requireSenderReportPeriod(const Origin& origin, const std::chrono::milliseconds& value);  // (0, 1m]
 void requireNonNegative(const Origin& origin, const int& value);
 void requireWorkerThreads(const Origin& origin, const int& value);  // 0 (one per core) to 256
+inline constexpr std::chrono::milliseconds kMaxWorkerBatchInterval{20};
+void requireWorkerBatchInterval(const Origin& origin, const std::chrono::milliseconds& value);  // [0, 20ms]
 // Per-client and global connection/handshake caps: 0 (no limit) to 1,000,000 (beyond any fd limit).
 void requireClientLimit(const Origin& origin, const int& value);
 void requireWriteQueueSize(const Origin& origin, const int& value);        // power of two, 1 to 2^20

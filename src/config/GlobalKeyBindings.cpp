@@ -132,6 +132,7 @@ const std::vector<GlobalKeyBinding>& globalKeyBindings() {
 
       // Sluice's own keys.
       {"workerThreads", assignField<&Config::workerThreads, requireWorkerThreads>},
+      {"workerBatchInterval", assignField<&Config::workerBatchInterval, requireWorkerBatchInterval>},
       {"webrtcSenderReportPeriod", assignField<&Config::webrtcSenderReportPeriod, requireSenderReportPeriod>},
       {"streamHistoryPackets", assignField<&Config::streamHistoryPackets, requireStreamHistoryPackets>},
       {"httpMaxConnectionsPerClient", assignField<&Config::httpMaxConnectionsPerClient, requireClientLimit>},

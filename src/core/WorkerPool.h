@@ -4,6 +4,7 @@
 // No thread is ever created per stream, viewer or timer.
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <thread>
@@ -13,7 +14,12 @@ namespace sluice::core {
 
 class Worker {
  public:
-  explicit Worker(size_t index);
+  // minTurn: the shortest event-loop turn. A worker that wakes for some packets handles them,
+  // then sleeps out the rest of the turn before it looks again, so what arrives meanwhile
+  // (other cameras' packets, the rest of a frame, audio) is read and sent in the next batch:
+  // fewer wake-ups and system calls for at most minTurn of added latency. A worker whose work
+  // takes longer than a turn never sleeps. Zero: every event is handled as soon as it arrives.
+  explicit Worker(size_t index, std::chrono::microseconds minTurn = {});
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
@@ -26,7 +32,10 @@ class Worker {
   void join();
 
  private:
+  void loop();
+
   size_t index_;
+  std::chrono::microseconds minTurn_;
   boost::asio::io_context io_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
   std::thread thread_;
@@ -35,8 +44,8 @@ class Worker {
 
 class WorkerPool {
  public:
-  // threads == 0 means one per core.
-  explicit WorkerPool(size_t threads = 0);
+  // threads == 0 means one per core. minTurn: see Worker.
+  explicit WorkerPool(size_t threads = 0, std::chrono::microseconds minTurn = {});
   ~WorkerPool();
 
   size_t size() const { return workers_.size(); }

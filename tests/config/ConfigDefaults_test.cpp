@@ -36,6 +36,7 @@ TEST(ConfigDefaults, EmptyFileGivesMediamtxDefaults) {
     EXPECT_EQ(c.webrtcHandshakeTimeout, 10s);
     EXPECT_EQ(c.webrtcSTUNGatherTimeout, 5s);
     EXPECT_EQ(c.workerThreads, 0);
+    EXPECT_EQ(c.workerBatchInterval, 2ms);
     EXPECT_EQ(c.webrtcSenderReportPeriod, 1s);
     EXPECT_EQ(c.streamHistoryPackets, 4096);
     EXPECT_EQ(c.pathDefaults.source, "publisher");
@@ -79,6 +80,7 @@ webrtcICEServers2:
 webrtcHandshakeTimeout: 15s
 webrtcSTUNGatherTimeout: 1d
 workerThreads: 6
+workerBatchInterval: 0s
 webrtcSenderReportPeriod: 500ms
 streamHistoryPackets: 8192
 )");
@@ -110,6 +112,7 @@ streamHistoryPackets: 8192
   EXPECT_EQ(c.webrtcHandshakeTimeout, 15s);
   EXPECT_EQ(c.webrtcSTUNGatherTimeout, 24h);
   EXPECT_EQ(c.workerThreads, 6);
+  EXPECT_EQ(c.workerBatchInterval, 0ms);
   EXPECT_EQ(c.webrtcSenderReportPeriod, 500ms);
   EXPECT_EQ(c.streamHistoryPackets, 8192);
 }

@@ -64,6 +64,7 @@ webrtcICEServers2:
 webrtcHandshakeTimeout: 1d12h
 webrtcSTUNGatherTimeout: 1500ms
 workerThreads: 3
+workerBatchInterval: 5ms
 webrtcSenderReportPeriod: 250ms
 streamHistoryPackets: 1024
 pathDefaults:
@@ -149,6 +150,7 @@ void expectSameConfig(const Config& a, const Config& b) {
   EXPECT_EQ(a.webrtcHandshakeTimeout, b.webrtcHandshakeTimeout);
   EXPECT_EQ(a.webrtcSTUNGatherTimeout, b.webrtcSTUNGatherTimeout);
   EXPECT_EQ(a.workerThreads, b.workerThreads);
+  EXPECT_EQ(a.workerBatchInterval, b.workerBatchInterval);
   EXPECT_EQ(a.webrtcSenderReportPeriod, b.webrtcSenderReportPeriod);
   EXPECT_EQ(a.streamHistoryPackets, b.streamHistoryPackets);
   expectSamePath(a.pathDefaults, b.pathDefaults);
@@ -256,6 +258,7 @@ TEST_F(ConfigJsonTest, GlobalJsonUsesMediamtxNamesAndFormats) {
   EXPECT_EQ(global["webrtcHandshakeTimeout"], "10s");
   EXPECT_EQ(global["webrtcSTUNGatherTimeout"], "5s");
   EXPECT_EQ(global["workerThreads"], 0);
+  EXPECT_EQ(global["workerBatchInterval"], "2ms");
   EXPECT_EQ(global["webrtcSenderReportPeriod"], "1s");
   EXPECT_EQ(global["streamHistoryPackets"], 4096);
   EXPECT_FALSE(global.contains("paths"));

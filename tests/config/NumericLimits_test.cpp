@@ -78,6 +78,8 @@ TEST_F(NumericLimitsTest, DurationsThatMustBePositive) {
        "sluice.yml:1: webrtcHandshakeTimeout: must be greater than zero, got 0s"},
       {"webrtcSTUNGatherTimeout: 0\n",
        "sluice.yml:1: webrtcSTUNGatherTimeout: must be greater than zero, got 0s"},
+      {"workerBatchInterval: 30ms\n",
+       "sluice.yml:1: workerBatchInterval: must be between 0s and 20ms (0s = no batching), got 30ms"},
       {"webrtcSenderReportPeriod: 2m\n",
        "sluice.yml:1: webrtcSenderReportPeriod: must be greater than zero and at most 1m0s, got 2m0s"},
       {"pathDefaults:\n  sourceOnDemandStartTimeout: 0s\n",
@@ -96,9 +98,9 @@ TEST_F(NumericLimitsTest, MaxReaders) {
 }
 
 TEST_F(NumericLimitsTest, PortsOfEveryAddressKey) {
-  for (const char* key : {"webrtcAddress", "webrtcLocalUDPAddress", "webrtcLocalTCPAddress", "apiAddress",
-                          "metricsAddress", "pprofAddress", "webrtcICEUDPMuxAddress",
-                          "webrtcICETCPMuxAddress"}) {
+  for (const char* key :
+       {"webrtcAddress", "webrtcLocalUDPAddress", "webrtcLocalTCPAddress", "apiAddress", "metricsAddress",
+        "pprofAddress", "webrtcICEUDPMuxAddress", "webrtcICETCPMuxAddress"}) {
     EXPECT_EQ(loadError(std::string(key) + ": ':65536'\n"),
               std::string("sluice.yml:1: ") + key +
                   ": invalid address ':65536': the port must be a number between 0 and 65535, got "
