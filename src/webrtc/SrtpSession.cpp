@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include "media/RtpPacket.h"
+
 namespace sluice::webrtc {
 
 namespace {
@@ -27,18 +29,6 @@ void write32(uint8_t* p, uint32_t v) {
   p[1] = static_cast<uint8_t>(v >> 16);
   p[2] = static_cast<uint8_t>(v >> 8);
   p[3] = static_cast<uint8_t>(v);
-}
-
-// Length of the RTP header (fixed part, CSRCs, extension), or 0 when it does not fit
-// in `len` bytes or the version is not 2.
-size_t rtpHeaderLength(const uint8_t* p, size_t len) {
-  if (len < kRtpFixedHeader || (p[0] >> 6) != 2) return 0;
-  size_t header = kRtpFixedHeader + 4 * size_t{p[0] & 0x0fu};
-  if (p[0] & 0x10) {
-    if (header + 4 > len) return 0;
-    header += 4 + 4 * size_t{read16(p + header + 2)};
-  }
-  return header <= len ? header : 0;
 }
 
 // RFC 3711 3.3.1: the index of `seq` given the highest index seen so far, choosing the
@@ -236,7 +226,7 @@ size_t SrtpSession::fail(SrtpError error) {
 
 size_t SrtpSession::protectRtp(uint8_t* packet, size_t len, size_t capacity, const uint8_t* payload) {
   if (!initialized_ || use_ != Use::RtpAndRtcp) return fail(SrtpError::NotInitialized);
-  const size_t header = len <= kMaxPacketLength ? rtpHeaderLength(packet, len) : 0;
+  const size_t header = len <= kMaxPacketLength ? media::rtpHeaderSize(packet, len) : 0;
   if (header == 0) return fail(SrtpError::Malformed);
   const size_t tagLength = srtpRtpTagLength(profile_);
   if (capacity < len + tagLength) return fail(SrtpError::BufferTooSmall);
@@ -289,7 +279,7 @@ size_t SrtpSession::unprotectRtp(uint8_t* packet, size_t len) {
   const size_t tagLength = srtpRtpTagLength(profile_);
   if (len < kRtpFixedHeader + tagLength || len > kMaxPacketLength) return fail(SrtpError::Malformed);
   const size_t bodyEnd = len - tagLength;
-  const size_t header = rtpHeaderLength(packet, bodyEnd);
+  const size_t header = media::rtpHeaderSize(packet, bodyEnd);
   if (header == 0) return fail(SrtpError::Malformed);
   const uint16_t seq = read16(packet + 2);
   const uint32_t ssrc = read32(packet + 8);
