@@ -104,19 +104,19 @@ void BM_SrtpProtect_libsrtp2(benchmark::State& state, SrtpProfile profile) {
   setPacketCounters(state, static_cast<double>(state.iterations()));
 }
 
-void BM_SrtpProtect_sluice(benchmark::State& state, SrtpProfile profile) {
-  state.SetLabel(std::string("srtp:sluice:") + suiteName(profile));
+// Protects one packet per iteration with a Sluice SrtpSession: `protect(session, seq)` returns
+// the protected length (0: the benchmark is skipped with the session's error).
+template <typename Protect>
+void runSluiceProtect(benchmark::State& state, SrtpProfile profile, Protect protect) {
   webrtc::SrtpSession session;
   std::string error;
   if (!session.init(profile, kKeyAndSalt, kKeyAndSalt + 16, error)) {
     state.SkipWithError(("SrtpSession::init: " + error).c_str());
     return;
   }
-  Packet packet;
   uint16_t seq = 1;
   for (auto _ : state) {
-    packet.setSeq(seq++);
-    size_t len = session.protectRtp(packet.data(), kPacketSize, packet.capacity());
+    size_t len = protect(session, seq++);
     if (len == 0) {
       state.SkipWithError(toString(session.lastError()));
       break;
@@ -125,6 +125,15 @@ void BM_SrtpProtect_sluice(benchmark::State& state, SrtpProfile profile) {
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(kPacketSize));
   setPacketCounters(state, static_cast<double>(state.iterations()));
+}
+
+void BM_SrtpProtect_sluice(benchmark::State& state, SrtpProfile profile) {
+  state.SetLabel(std::string("srtp:sluice:") + suiteName(profile));
+  Packet packet;
+  runSluiceProtect(state, profile, [&](webrtc::SrtpSession& session, uint16_t seq) {
+    packet.setSeq(seq);
+    return session.protectRtp(packet.data(), kPacketSize, packet.capacity());
+  });
 }
 
 // ---- forwarding (information only): a history packet into a send slot ----
@@ -136,41 +145,19 @@ void BM_SrtpProtect_sluice(benchmark::State& state, SrtpProfile profile) {
 // history straight into the slot.
 void BM_Forward(benchmark::State& state, bool apart) {
   state.SetLabel(apart ? "info:forward:header copy + GCM out of place" : "info:forward:copy + GCM in place");
-  webrtc::SrtpSession session;
-  std::string error;
-  if (!session.init(SrtpProfile::AeadAes128Gcm, kKeyAndSalt, kKeyAndSalt + 16, error)) {
-    state.SkipWithError(("SrtpSession::init: " + error).c_str());
-    return;
-  }
-  constexpr size_t kHistory = 2048, kSlots = 128, kSlotSize = 1536;
+  constexpr size_t kHistory = 2048, kSlots = 128, kSlotSize = 1536, kHeader = 12;
   std::vector<Packet> history(kHistory);
   std::vector<std::array<uint8_t, kSlotSize>> slots(kSlots);
   size_t next = 0;
-  uint16_t seq = 1;
-  for (auto _ : state) {
+  runSluiceProtect(state, SrtpProfile::AeadAes128Gcm, [&](webrtc::SrtpSession& session, uint16_t seq) {
     const uint8_t* from = history[next % kHistory].data();
     uint8_t* to = slots[next % kSlots].data();
     ++next;
-    size_t len = 0;
-    if (apart) {
-      std::memcpy(to, from, 12);
-      to[2] = static_cast<uint8_t>(seq >> 8);
-      to[3] = static_cast<uint8_t>(seq++);
-      len = session.protectRtp(to, kPacketSize, kSlotSize, from + 12);
-    } else {
-      std::memcpy(to, from, kPacketSize);
-      to[2] = static_cast<uint8_t>(seq >> 8);
-      to[3] = static_cast<uint8_t>(seq++);
-      len = session.protectRtp(to, kPacketSize, kSlotSize);
-    }
-    if (len == 0) {
-      state.SkipWithError(toString(session.lastError()));
-      break;
-    }
-    benchmark::DoNotOptimize(len);
-  }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(kPacketSize));
-  setPacketCounters(state, static_cast<double>(state.iterations()));
+    std::memcpy(to, from, apart ? kHeader : kPacketSize);
+    to[2] = static_cast<uint8_t>(seq >> 8);
+    to[3] = static_cast<uint8_t>(seq);
+    return session.protectRtp(to, kPacketSize, kSlotSize, apart ? from + kHeader : nullptr);
+  });
 }
 
 // ---- primitives (information only: they explain the protect figures) ----

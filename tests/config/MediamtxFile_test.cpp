@@ -49,8 +49,8 @@ TEST_F(MediamtxFile, LoadsWithOnlyWarnings) {
 TEST_F(MediamtxFile, WarnsOnceAboutEachIgnoredKey) {
   ConfigResult result = loadConfigFile(kFile);
   ASSERT_TRUE(result.config) << result.error;
-  EXPECT_GT(result.warnings.size(),
-            60u);  // much of MediaMTX's sample file is not served yet (RTMP, HLS, SRT, ...)
+  // Much of MediaMTX's sample file is not served yet (RTMP, HLS, SRT, ...).
+  EXPECT_GT(result.warnings.size(), 60u);
   std::set<std::string> keys;
   size_t renamed = 0;
   for (const std::string& warning : result.warnings) {
