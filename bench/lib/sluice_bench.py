@@ -26,6 +26,7 @@ import re
 import shutil
 import signal
 import statistics
+import socket
 import subprocess
 import threading
 import time
@@ -60,6 +61,9 @@ SCENARIOS = {
     # The same fan-out to RTSP readers (interleaved TCP) of the server's own RTSP server.
     "rtsp-fan": {"streams": 1, "viewers_per_stream": 200, "readers": "rtsp",
                  "what": "1 camera stream, N RTSP/TCP readers (default 200)"},
+    # The same over RTSP/UDP: the server sends to each reader's RTP port from its one RTP socket.
+    "rtsp-fan-udp": {"streams": 1, "viewers_per_stream": 200, "readers": "rtsp", "rtsp_transport": "udp",
+                     "what": "1 camera stream, N RTSP/UDP readers (default 200)"},
     "churn": {"streams": 64, "viewers_per_stream": 1, "churn_rate": 20.0, "churn_lifetime": 3.0,
               "what": "seed64 plus viewers joining and leaving (~20/s)"},
     # 35 viewers at a time, each leaving after 60 s and replaced at once: over 30 min
@@ -132,12 +136,35 @@ def path_names(streams: int, fmt: str = "cam{k}") -> list[str]:
     return [fmt.format(k=k) for k in range(1, streams + 1)]
 
 
+def free_rtp_port_pair() -> int:
+    """An even UDP port P with P + 1 also free (rtpAddress / rtcpAddress), both held while
+    choosing."""
+    for _ in range(200):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as a:
+            a.bind((LOOPBACK, 0))
+            port = a.getsockname()[1]
+        port -= port % 2
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as rtp, \
+                    socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as rtcp:
+                rtp.bind((LOOPBACK, port))
+                rtcp.bind((LOOPBACK, port + 1))
+                return port
+        except OSError:
+            continue
+    raise RuntimeError("no free even UDP port pair on the loopback")
+
+
 def server_config(camera_base: str, names: list[str], http_port: int, udp_port: int,
-                  log_level: str = "info", rtsp_port: int | None = None) -> dict:
+                  log_level: str = "info", rtsp_port: int | None = None, rtp_port: int | None = None) -> dict:
     """camera_base: rtsp://127.0.0.1:PORT/ (the camera simulator's READY URL). rtsp_port:
-    also serve RTSP readers there (TCP only, so no fixed UDP ports are taken)."""
+    also serve RTSP readers there, over TCP only (no fixed UDP ports are taken), or with
+    rtp_port over UDP only, from rtp_port and rtp_port + 1."""
     base = camera_base if camera_base.endswith("/") else camera_base + "/"
     rtsp = {"rtsp": True, "rtspAddress": f"{LOOPBACK}:{rtsp_port}", "rtspTransports": ["tcp"]} if rtsp_port else {}
+    if rtsp_port and rtp_port:
+        rtsp |= {"rtspTransports": ["udp"], "rtpAddress": f"{LOOPBACK}:{rtp_port}",
+                 "rtcpAddress": f"{LOOPBACK}:{rtp_port + 1}"}
     return {
         "logLevel": log_level,
         # Only WebRTC: the other servers of MediaMTX would take fixed ports (8554, 1935,

@@ -127,7 +127,7 @@ RtspMulticastSender::RtspMulticastSender(std::shared_ptr<stream::Stream> stream,
     : stream_(std::move(stream)),
       io_(worker),
       fd_(fd),
-      egress_(std::make_shared<RtspUdpEgress>(worker, fd)),
+      egress_(std::make_shared<core::UdpSendBatch>(worker, fd)),
       stats_(stats),
       tick_(worker) {
   for (size_t i = 0; i < groups.size(); ++i) {

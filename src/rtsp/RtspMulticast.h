@@ -13,9 +13,9 @@
 
 #include <array>
 #include <atomic>
-#include <chrono>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -24,7 +24,7 @@
 #include <set>
 #include <string>
 
-#include "rtsp/RtspUdpEgress.h"
+#include "core/UdpSendBatch.h"
 #include "stream/Stream.h"
 
 namespace sluice::rtsp {
@@ -72,8 +72,8 @@ class RtspMulticastGroups {
   void forgetEndedLocked();
 
   RtspMulticastOptions options_;
-  int fd_ = -1;                      // owned; outlives every sender (the server closes it last)
-  mutable std::mutex mutex_;         // guards entries_, used_, next_ (control thread and workers)
+  int fd_ = -1;               // owned; outlives every sender (the server closes it last)
+  mutable std::mutex mutex_;  // guards entries_, used_, next_ (control thread and workers)
   std::map<const stream::Stream*, Entry> entries_;
   std::set<uint32_t> used_;
   uint32_t next_ = 0;  // offset in the range of the next address to try
@@ -99,11 +99,11 @@ class RtspMulticastSender : private stream::StreamReader {
   void sendSenderReports();
   bool onThread() const { return io_.get_executor().running_in_this_thread(); }
 
-  std::shared_ptr<stream::Stream> stream_;  // shared with the path
-  boost::asio::io_context& io_;             // borrowed: the stream's worker
-  int fd_;                                  // borrowed: RtspMulticastGroups' socket
-  std::shared_ptr<RtspUdpEgress> egress_;   // owned (shared with its pending flush)
-  RtspMulticastStats& stats_;               // borrowed, the groups', outlive this
+  std::shared_ptr<stream::Stream> stream_;      // shared with the path
+  boost::asio::io_context& io_;                 // borrowed: the stream's worker
+  int fd_;                                      // borrowed: RtspMulticastGroups' socket
+  std::shared_ptr<core::UdpSendBatch> egress_;  // owned (shared with its pending flush)
+  RtspMulticastStats& stats_;                   // borrowed, the groups', outlive this
   struct Group {
     sockaddr_storage rtp{}, rtcp{};
     bool used = false;

@@ -22,7 +22,7 @@
 //
 // A UDP reader (SETUP with client_port) keeps this TCP connection for its requests, while its
 // packets leave from the server's RTP socket through the worker's batched egress
-// (RtspUdpEgress), taken from the same cursors: a full socket drops (counted), never waits.
+// (core::UdpSendBatch), taken from the same cursors: a full socket drops (counted), never waits.
 // Its receiver reports arrive on the server's RTCP socket (RtspUdpServer) and keep it alive:
 // with neither them nor requests for idleTimeout it is closed, as MediaMTX closes UDP readers.
 //
@@ -181,8 +181,8 @@ class RtspServerConnection : public std::enable_shared_from_this<RtspServerConne
   static constexpr int64_t kReceiverReportPeriodUs = 10'000'000;
 
   // UDP reader (set at PLAY, then read on the worker).
-  std::shared_ptr<RtspUdpEgress> egress_;  // shared with the worker's other UDP readers
-  std::shared_ptr<RtspUdpPeer> peer_;      // shared with the server's RTCP registry
+  std::shared_ptr<core::UdpSendBatch> egress_;  // shared with the worker's other UDP readers
+  std::shared_ptr<RtspUdpPeer> peer_;           // shared with the server's RTCP registry
   struct UdpDestination {
     sockaddr_storage rtp{}, rtcp{};
     socklen_t rtpLength = 0, rtcpLength = 0;

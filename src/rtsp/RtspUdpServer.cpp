@@ -134,10 +134,10 @@ bool RtspUdpServer::destination(const asio::ip::address& ip, uint16_t port, sock
   return true;
 }
 
-std::shared_ptr<RtspUdpEgress> RtspUdpServer::egressFor(asio::io_context& worker) {
+std::shared_ptr<core::UdpSendBatch> RtspUdpServer::egressFor(asio::io_context& worker) {
   std::lock_guard lock(egressMutex_);
   auto& e = egress_[&worker];
-  if (!e) e = std::make_shared<RtspUdpEgress>(worker, rtp_.native_handle());
+  if (!e) e = std::make_shared<core::UdpSendBatch>(worker, rtp_.native_handle());
   return e;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The RTSP server's UDP side (rtpAddress / rtcpAddress, :8000 / :8001): one socket pair shared
 // by every UDP session, as MediaMTX has it. RTP leaves from the RTP socket through one batched
-// egress per worker (RtspUdpEgress); sender reports leave from the RTCP socket. What clients
+// egress per worker (core::UdpSendBatch); sender reports leave from the RTCP socket. What clients
 // send to the pair is read on the control thread: a datagram on the RTCP socket is matched to
 // its session by source address and port (the client's RTCP port of a set-up track) and, if it
 // is well-formed RTCP, refreshes and counts that session (its keep-alive).
@@ -29,8 +29,8 @@
 #include <vector>
 
 #include "core/HandlerMemory.h"
+#include "core/UdpSendBatch.h"
 #include "rtsp/RtspDatagramBatch.h"
-#include "rtsp/RtspUdpEgress.h"
 #include "rtsp/RtspUdpIngress.h"
 
 namespace sluice::rtsp {
@@ -80,7 +80,7 @@ class RtspUdpServer {
                    socklen_t& length) const;
 
   // The egress of the worker running `worker` (created on first use). Any thread.
-  std::shared_ptr<RtspUdpEgress> egressFor(boost::asio::io_context& worker);
+  std::shared_ptr<core::UdpSendBatch> egressFor(boost::asio::io_context& worker);
 
   // Control thread: RTCP from these client addresses belongs to `peer` (a newer registration
   // of the same address replaces an older one); forget() drops every address of `peer`.
@@ -117,7 +117,7 @@ class RtspUdpServer {
   bool v6_ = false;  // the pair is IPv6 (dual-stack when bound to the wildcard)
   boost::asio::ip::udp::endpoint rtcpFrom_;
   std::array<uint8_t, 2048> rtcpBuffer_{};
-  RtspDatagramBatch rtpBatch_;         // recvmmsg's buffers on the RTP socket (control thread)
+  RtspDatagramBatch rtpBatch_;  // recvmmsg's buffers on the RTP socket (control thread)
   // The RTP socket's one pending wait or continuation. Shared with the operation: the io_context
   // may destroy a pending one after this server is gone (shutdown), freeing into live memory.
   std::shared_ptr<core::HandlerMemory> rtpWaitMemory_ = std::make_shared<core::HandlerMemory>();
@@ -125,7 +125,7 @@ class RtspUdpServer {
   // Publishers' RTP and RTCP source addresses (control thread).
   std::unordered_map<RtspUdpKey, PublisherTrack, RtspUdpKeyHash> publisherRtp_, publisherRtcp_;
   mutable std::mutex egressMutex_;  // guards egress_ (looked up at PLAY, read by the API)
-  std::map<boost::asio::io_context*, std::shared_ptr<RtspUdpEgress>> egress_;
+  std::map<boost::asio::io_context*, std::shared_ptr<core::UdpSendBatch>> egress_;
   std::atomic<uint64_t> rtcpFromUnknown_{0}, rtcpMalformed_{0}, rtpReceived_{0}, rtpFromUnknown_{0},
       rtpMalformed_{0};
 };

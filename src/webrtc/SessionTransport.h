@@ -12,7 +12,7 @@ namespace sluice::webrtc {
 
 class SessionTransport {
  public:
-  // Room in slot(): a full RTP packet plus the SRTP tag (as UdpEgress::kSlotSize).
+  // Room in slot(): a full RTP packet plus the SRTP tag (as core::UdpSendBatch::kSlotSize).
   static constexpr size_t kMaxPacket = 1536;
 
   virtual ~SessionTransport() = default;

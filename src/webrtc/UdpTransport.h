@@ -1,17 +1,17 @@
 #pragma once
 // The UDP path of a session: its viewer's address on the shared UDP socket, sent through
 // the worker's batched egress.
+#include "core/UdpSendBatch.h"
 #include "webrtc/SessionTransport.h"
 #include "webrtc/SocketAddress.h"
-#include "webrtc/UdpEgress.h"
 
 namespace sluice::webrtc {
 
 class UdpTransport final : public SessionTransport {
  public:
-  static_assert(kMaxPacket == UdpEgress::kSlotSize);
+  static_assert(kMaxPacket == core::UdpSendBatch::kSlotSize);
 
-  explicit UdpTransport(UdpEgress& egress) : egress_(egress) {}
+  explicit UdpTransport(core::UdpSendBatch& egress) : egress_(egress) {}
 
   void setRemote(const SocketAddress& remote) { remote_ = remote; }
   const SocketAddress& remote() const { return remote_; }
@@ -22,7 +22,7 @@ class UdpTransport final : public SessionTransport {
   std::string remoteText() const override { return remote_.toString(); }
 
  private:
-  UdpEgress& egress_;  // borrowed: the worker's, outlives the session
+  core::UdpSendBatch& egress_;  // borrowed: the worker's, outlives the session
   SocketAddress remote_;
 };
 

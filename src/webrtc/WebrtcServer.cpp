@@ -335,7 +335,7 @@ int WebrtcServer::kickSession(const std::string& id, std::string& error) {
 UdpEgressTotals WebrtcServer::egressTotals() const {
   UdpEgressTotals t;
   for (auto& w : workers_) {
-    const UdpEgressStats& s = w->egress().stats();
+    const core::UdpSendBatchStats& s = w->egress().stats();
     t.datagramsSent += s.datagramsSent.load(std::memory_order_relaxed);
     t.bytesSent += s.bytesSent.load(std::memory_order_relaxed);
     t.datagramsDropped += s.datagramsDropped.load(std::memory_order_relaxed);

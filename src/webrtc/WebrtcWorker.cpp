@@ -15,7 +15,10 @@ constexpr auto kTickPeriod = std::chrono::milliseconds(50);
 }
 
 WebrtcWorker::WebrtcWorker(core::Worker& worker, int udpFd)
-    : worker_(worker), fd_(udpFd), egress_(worker.io(), udpFd), timer_(worker.io()) {}
+    : worker_(worker),
+      fd_(udpFd),
+      egress_(std::make_shared<core::UdpSendBatch>(worker.io(), udpFd)),
+      timer_(worker.io()) {}
 
 void WebrtcWorker::add(std::shared_ptr<WebrtcSession> session) { sessions_.push_back(std::move(session)); }
 

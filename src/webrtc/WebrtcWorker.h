@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "core/HandlerMemory.h"
+#include "core/UdpSendBatch.h"
 #include "core/WorkerPool.h"
-#include "webrtc/UdpEgress.h"
 
 namespace sluice::webrtc {
 
@@ -23,7 +23,7 @@ class WebrtcWorker {
   WebrtcWorker(core::Worker& worker, int udpFd);
   core::Worker& worker() { return worker_; }
   boost::asio::io_context& io() { return worker_.io(); }
-  UdpEgress& egress() { return egress_; }
+  core::UdpSendBatch& egress() { return *egress_; }
   int udpFd() const { return fd_; }
 
   // Worker thread only.
@@ -60,7 +60,7 @@ class WebrtcWorker {
 
   core::Worker& worker_;
   int fd_;
-  UdpEgress egress_;
+  std::shared_ptr<core::UdpSendBatch> egress_;  // owned (shared with its pending flush)
   boost::asio::steady_timer timer_;
   std::vector<std::shared_ptr<WebrtcSession>> sessions_;
   bool stopped_ = false;

@@ -130,7 +130,7 @@ TEST(RtspUdpServer, TheWildcardPairReachesIpv4ReadersThroughTheWorkersEgress) {
   sockaddr_storage to{};
   socklen_t length = 0;
   ASSERT_TRUE(server.destination(ip::make_address("127.0.0.1"), reader.local_endpoint().port(), to, length));
-  std::shared_ptr<RtspUdpEgress> egress = server.egressFor(io);
+  std::shared_ptr<core::UdpSendBatch> egress = server.egressFor(io);
   EXPECT_EQ(egress, server.egressFor(io));  // one per worker
   std::atomic<uint64_t> dropped{0};
   // More than one arena's worth in one turn: sent in order, in batches, nothing dropped.
@@ -140,7 +140,7 @@ TEST(RtspUdpServer, TheWildcardPairReachesIpv4ReadersThroughTheWorkersEgress) {
     d[3] = static_cast<uint8_t>(i);
     egress->send(d, sizeof(d), to, length, &dropped);
   }
-  uint8_t big[RtspUdpEgress::kSlotSize + 1] = {};
+  uint8_t big[core::UdpSendBatch::kSlotSize + 1] = {};
   egress->send(big, sizeof(big), to, length, &dropped);  // too large for a slot: dropped, counted
   io.poll();
   for (uint32_t i = 0; i < 140; ++i) {

@@ -162,7 +162,7 @@ class SessionHarness {
 
   WebrtcSessionStats const& stats() const { return session->stats(); }
   stream::Stream& stream() { return *stream_; }
-  UdpEgress& egress() { return webrtcWorker_->egress(); }
+  core::UdpSendBatch& egress() { return webrtcWorker_->egress(); }
   WebrtcWorker& webrtcWorker() { return *webrtcWorker_; }
   boost::asio::io_context& io() { return worker_.io(); }
 

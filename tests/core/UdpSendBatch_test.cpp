@@ -1,19 +1,21 @@
-// UdpEgress against real loopback sockets: one sendmmsg per turn, GSO runs of equal sizes per
+// UdpSendBatch against real loopback sockets: one sendmmsg per turn, GSO runs of equal sizes per
 // viewer and RTP stream (an audio packet between video packets does not cut the video run),
 // each stream's order kept, other destinations untouched; a turn larger than the arena flushes
 // early and loses nothing; a destination the kernel refuses costs only its own datagrams.
-#include "webrtc/UdpEgress.h"
+#include "core/UdpSendBatch.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <cstring>
+#include <memory>
 #include <vector>
 
-namespace sluice::webrtc {
+namespace sluice::core {
 namespace {
 
 struct Receiver {
@@ -45,7 +47,8 @@ struct Receiver {
   }
 };
 
-void queueRtp(UdpEgress& egress, const Receiver& to, uint32_t ssrc, uint16_t seq, size_t size) {
+void queueRtp(UdpSendBatch& egress, const Receiver& to, uint32_t ssrc, uint16_t seq, size_t size,
+              std::atomic<uint64_t>* dropped = nullptr) {
   uint8_t* d = egress.slot();
   std::memset(d, 0, size);
   d[0] = 0x80;
@@ -54,13 +57,14 @@ void queueRtp(UdpEgress& egress, const Receiver& to, uint32_t ssrc, uint16_t seq
   d[3] = static_cast<uint8_t>(seq);
   const uint32_t s = htonl(ssrc);
   std::memcpy(d + 8, &s, 4);
-  egress.commit(size, to.addr, to.len);
+  egress.commit(size, to.addr, to.len, dropped);
 }
 
-TEST(UdpEgress, AudioBetweenVideoPacketsDoesNotCutTheVideoRun) {
+TEST(UdpSendBatch, AudioBetweenVideoPacketsDoesNotCutTheVideoRun) {
   boost::asio::io_context io;
   const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-  UdpEgress egress(io, fd);
+  auto batch = std::make_shared<UdpSendBatch>(io, fd);
+  UdpSendBatch& egress = *batch;
   Receiver viewer, other;
   // One turn: a frame's video packets with two audio packets arriving in between, and one
   // packet to another viewer.
@@ -87,10 +91,11 @@ TEST(UdpEgress, AudioBetweenVideoPacketsDoesNotCutTheVideoRun) {
   ::close(fd);
 }
 
-TEST(UdpEgress, NonRtpDatagramsKeepTheirOrder) {
+TEST(UdpSendBatch, NonRtpDatagramsKeepTheirOrder) {
   boost::asio::io_context io;
   const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-  UdpEgress egress(io, fd);
+  auto batch = std::make_shared<UdpSendBatch>(io, fd);
+  UdpSendBatch& egress = *batch;
   Receiver viewer;
   for (uint8_t i = 0; i < 3; ++i) {  // DTLS records: content type 22, no SSRC
     uint8_t* d = egress.slot();
@@ -110,14 +115,15 @@ TEST(UdpEgress, NonRtpDatagramsKeepTheirOrder) {
   ::close(fd);
 }
 
-TEST(UdpEgress, ATurnLargerThanTheArenaFlushesEarlyAndKeepsEverything) {
+TEST(UdpSendBatch, ATurnLargerThanTheArenaFlushesEarlyAndKeepsEverything) {
   boost::asio::io_context io;
   const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-  UdpEgress egress(io, fd);
+  auto batch = std::make_shared<UdpSendBatch>(io, fd);
+  UdpSendBatch& egress = *batch;
   Receiver viewer;
   int size = 4 * 1024 * 1024;
   ::setsockopt(viewer.fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-  const size_t n = UdpEgress::kSlots * 2 + 17;  // one keyframe burst of a large frame
+  const size_t n = UdpSendBatch::kSlots * 2 + 17;  // one keyframe burst of a large frame
   for (size_t i = 0; i < n; ++i) queueRtp(egress, viewer, 7, static_cast<uint16_t>(65500 + i), 1200);
   EXPECT_EQ(egress.stats().batches.load(), 2u) << "two full arenas left during the turn";
   io.run();
@@ -135,10 +141,11 @@ TEST(UdpEgress, ATurnLargerThanTheArenaFlushesEarlyAndKeepsEverything) {
   ::close(fd);
 }
 
-TEST(UdpEgress, ARefusedDestinationLosesOnlyItsOwnDatagrams) {
+TEST(UdpSendBatch, ARefusedDestinationLosesOnlyItsOwnDatagrams) {
   boost::asio::io_context io;
   const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-  UdpEgress egress(io, fd);
+  auto batch = std::make_shared<UdpSendBatch>(io, fd);
+  UdpSendBatch& egress = *batch;
   Receiver before, after;
   // An IPv6 viewer address on the IPv4 socket: the kernel refuses that message (EAFNOSUPPORT).
   sockaddr_storage v6{};
@@ -163,10 +170,11 @@ TEST(UdpEgress, ARefusedDestinationLosesOnlyItsOwnDatagrams) {
   ::close(fd);
 }
 
-TEST(UdpEgress, WithoutGsoEveryDatagramIsAMessage) {
+TEST(UdpSendBatch, WithoutGsoEveryDatagramIsAMessage) {
   boost::asio::io_context io;
   const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-  UdpEgress egress(io, fd);
+  auto batch = std::make_shared<UdpSendBatch>(io, fd);
+  UdpSendBatch& egress = *batch;
   egress.setGsoEnabled(false);
   Receiver viewer;
   for (uint16_t i = 0; i < 10; ++i) queueRtp(egress, viewer, 1, i, 1000);
@@ -177,5 +185,69 @@ TEST(UdpEgress, WithoutGsoEveryDatagramIsAMessage) {
   ::close(fd);
 }
 
+TEST(UdpSendBatch, EachDroppedDatagramIsCountedForItsOwner) {
+  boost::asio::io_context io;
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  auto batch = std::make_shared<UdpSendBatch>(io, fd);
+  Receiver reader;
+  std::atomic<uint64_t> readerDropped{0}, refusedDropped{0};
+  sockaddr_storage v6{};  // refused by the IPv4 socket (EAFNOSUPPORT)
+  auto& a6 = reinterpret_cast<sockaddr_in6&>(v6);
+  a6.sin6_family = AF_INET6;
+  a6.sin6_port = htons(9);
+  a6.sin6_addr = in6addr_loopback;
+  const uint8_t rtp[200] = {0x80, 96};
+  batch->send(rtp, sizeof(rtp), reader.addr, reader.len, &readerDropped);
+  batch->send(rtp, sizeof(rtp), v6, sizeof(sockaddr_in6), &refusedDropped);
+  batch->send(rtp, sizeof(rtp), v6, sizeof(sockaddr_in6), &refusedDropped);
+  uint8_t big[UdpSendBatch::kSlotSize + 1] = {0x80, 96};
+  batch->send(big, sizeof(big), reader.addr, reader.len, &readerDropped);  // larger than a slot
+  batch->send(rtp, 0, reader.addr, reader.len, &readerDropped);            // empty
+  io.run();
+  EXPECT_EQ(reader.drain().size(), 1u);
+  EXPECT_EQ(readerDropped.load(), 2u) << "the oversized and the empty datagram";
+  EXPECT_EQ(refusedDropped.load(), 2u) << "both datagrams of the refused destination";
+  EXPECT_EQ(batch->stats().datagramsSent.load(), 1u);
+  EXPECT_EQ(batch->stats().datagramsDropped.load(), 4u);
+  ::close(fd);
+}
+
+TEST(UdpSendBatch, AKernelRefusingGsoGetsTheRestOfTheTurnPlainlyAndNothingTwice) {
+  boost::asio::io_context io;
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  const int on = 1;
+  // Without UDP checksums the kernel refuses UDP_SEGMENT (EINVAL), as a device without GSO would.
+  ASSERT_EQ(::setsockopt(fd, SOL_SOCKET, SO_NO_CHECK, &on, sizeof(on)), 0);
+  auto batch = std::make_shared<UdpSendBatch>(io, fd);
+  Receiver first, second;
+  queueRtp(*batch, first, 1, 1, 900);  // a message of its own: sent before the refusal
+  for (uint16_t i = 0; i < 4; ++i) queueRtp(*batch, second, 2, i, 1000);  // one GSO run: refused
+  io.run();
+  EXPECT_FALSE(batch->gsoEnabled());
+  EXPECT_EQ(first.drain().size(), 1u) << "what was sent before the refusal is not sent again";
+  const auto got = second.drain();
+  ASSERT_EQ(got.size(), 4u);
+  for (uint16_t i = 0; i < 4; ++i) EXPECT_EQ(std::get<1>(got[i]), i);
+  EXPECT_EQ(batch->stats().datagramsSent.load(), 5u);
+  EXPECT_EQ(batch->stats().datagramsDropped.load(), 0u);
+  ::close(fd);
+}
+
+TEST(UdpSendBatch, AfterCloseNothingIsSentAndDatagramsAreCountedAsDropped) {
+  boost::asio::io_context io;
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  auto batch = std::make_shared<UdpSendBatch>(io, fd);
+  Receiver viewer;
+  queueRtp(*batch, viewer, 1, 1, 500);
+  batch->close();  // sends what is queued
+  std::atomic<uint64_t> dropped{0};
+  queueRtp(*batch, viewer, 1, 2, 500, &dropped);
+  io.run();
+  EXPECT_EQ(viewer.drain().size(), 1u);
+  EXPECT_EQ(dropped.load(), 1u);
+  EXPECT_EQ(batch->stats().datagramsSent.load(), 1u);
+  ::close(fd);
+}
+
 }  // namespace
-}  // namespace sluice::webrtc
+}  // namespace sluice::core
