@@ -12,6 +12,7 @@
 #include "core/Random.h"
 #include "load/H264PayloadFlags.h"
 #include "load/H265PayloadFlags.h"
+#include "load/VideoTrackReception.h"
 #include "load/WallClock.h"
 #include "media/RtpPacket.h"
 #include "media/Sdp.h"
@@ -48,6 +49,7 @@ LoadSession::LoadSession(SessionSetup setup, asio::io_context& io, RecvBatch& ba
       ice_(IceAgent::Params{setup_.localUfrag, setup_.localPwd, setup_.answer.iceUfrag, setup_.answer.icePwd,
                             setup_.answer.candidates},
            [this](const uint8_t* data, size_t size, const SocketAddress& to) { sendTo(data, size, to); }),
+      video_(counters_, kVideoClockRate),
       localSsrc_(core::random32()) {
   setup_.fd = -1;  // owned by socket_ now
   mediaSsrc_ = setup_.answer.videoSsrc;
@@ -205,12 +207,12 @@ void LoadSession::onRtp(uint8_t* data, size_t size, int64_t wallUs, int64_t nowU
   if (mediaSsrc_ == 0) mediaSsrc_ = ssrc;
   if (ssrc != mediaSsrc_) return;  // only the offered video track is counted
   const uint16_t seq = media::readSequence(data);
-  const int64_t ext = sequences_.extend(seq);
+  const int64_t ext = video_.sequences().extend(seq);
   if (ext < 0) return;
 
   // --sample K skips the crypto of K-1 of K packets, except while a keyframe is awaited (its
   // payload must be read) and for the dumped session.
-  const bool verify = setup_.sample <= 1 || waitingKeyframe_ || dump_ || dump265_ || timeline_ ||
+  const bool verify = setup_.sample <= 1 || video_.waitingKeyframe() || dump_ || dump265_ || timeline_ ||
                       (sampleCounter_++ % setup_.sample) == 0;
   uint8_t flags = 0;
   size_t plain = size - tagLength_;
@@ -218,7 +220,7 @@ void LoadSession::onRtp(uint8_t* data, size_t size, int64_t wallUs, int64_t nowU
     size_t n = srtpIn_.unprotectRtp(data, size);
     if (n == 0 && srtpIn_.lastError() == webrtc::SrtpError::Replay) {
       // Behind SrtpSession's 64-packet window: open it ourselves if it is a gap being filled.
-      const auto state = sequences_.state(ext);
+      const auto state = video_.sequences().state(ext);
       if (state == SequenceTracker::State::Missing || state == SequenceTracker::State::Lost) {
         n = late_.unprotectRtp(data, size, static_cast<uint64_t>(ext));
         ++(n == 0 ? counters_.authFailures : counters_.lateDecrypted);
@@ -238,59 +240,23 @@ void LoadSession::onRtp(uint8_t* data, size_t size, int64_t wallUs, int64_t nowU
     if (media::parseRtp(data, plain, header, payload, payloadSize) == media::RtpError::None) {
       flags = setup_.answer.h265 ? h265PayloadFlags(payload, payloadSize)
                                  : h264PayloadFlags(payload, payloadSize);
-      if (flags & payload_flags::kSps) sawSps_ = true;
-      if (flags & payload_flags::kPps) sawPps_ = true;
+      video_.notePayload(flags);
     } else {
       flags = payload_flags::kKnown;
     }
   }
   const uint32_t timestamp = media::readTimestamp(data);
   const bool marker = media::readMarker(data);
-  const auto arrival = sequences_.onPacket(ext, timestamp, marker, flags, nowUs);
-  switch (arrival) {
-    case SequenceTracker::Arrival::Duplicate:
-    case SequenceTracker::Arrival::TooOld:
-      ++counters_.duplicates;
-      return;
-    case SequenceTracker::Arrival::Retransmission:
-    case SequenceTracker::Arrival::LateAfterGiveUp:
-      ++counters_.retransmissions;
-      break;
-    case SequenceTracker::Arrival::Reordered:
-      ++counters_.reordered;
-      break;
-    case SequenceTracker::Arrival::New:
-      // Latency of first transmissions only (a retransmission measures the NACK round trip),
-      // once live (LatencyHistogram::recordLive).
-      if (haveSr_) {
-        const int64_t sentUs = srWallUs_ + static_cast<int64_t>(static_cast<int32_t>(timestamp - srRtp_)) *
-                                               1'000'000 / kVideoClockRate;
-        counters_.latency.recordLive(wallUs - sentUs);
-      }
-      break;
+  const auto outcome = video_.onPacket(ext, timestamp, marker, flags, verify, size, wallUs, nowUs);
+  if (outcome == VideoTrackReception::Outcome::Duplicate) return;
+  // (nowUs is the batch's receive time, which may precede connectedUs_ in the same batch.)
+  if (outcome == VideoTrackReception::Outcome::KeyframeCompleted && ttffUs_ < 0) {
+    ttffUs_ = std::max(nowUs, connectedUs_) - setup_.postStartUs;
   }
-  ++counters_.packets;
-  counters_.bytes += size;
   reception_.onPacket(seq, timestamp, static_cast<uint32_t>(nowUs * 9 / 100));
   if (dump_ && verify) dump_->push(data, plain);
   if (dump265_ && verify) dump265_->push(data, plain);
   if (timeline_ && verify) timelineVideo(plain, timestamp, marker, flags);
-  if (waitingKeyframe_ && verify && (marker || arrival != SequenceTracker::Arrival::New)) {
-    noteKeyframeCandidate(ext, nowUs);
-  }
-}
-
-void LoadSession::noteKeyframeCandidate(int64_t ext, int64_t nowUs) {
-  const uint8_t flags = sequences_.completeAccessUnitFlags(ext);
-  if (!(flags & payload_flags::kIdr)) return;
-  // Parameter sets in the same access unit (as Sluice and browsers send them) or earlier.
-  const bool sps = sawSps_ || (flags & payload_flags::kSps);
-  const bool pps = sawPps_ || (flags & payload_flags::kPps);
-  if (!sps || !pps) return;
-  waitingKeyframe_ = false;
-  ++counters_.keyframes;
-  // (nowUs is the batch's receive time, which may precede connectedUs_ in the same batch.)
-  if (ttffUs_ < 0) ttffUs_ = std::max(nowUs, connectedUs_) - setup_.postStartUs;
 }
 
 void LoadSession::onRtcp(uint8_t* data, size_t size) {
@@ -313,11 +279,9 @@ void LoadSession::onSenderReport(uint32_t ssrc, uint64_t ntp, uint32_t rtpTimest
   }
   if (mediaSsrc_ != 0 && ssrc != mediaSsrc_) return;
   ++counters_.senderReports;
-  // Sluice's SR pairs the server's NTP "now" with the RTP time of that moment, so the mapping
-  // below gives, for any RTP timestamp, the server's wall clock time of sending it.
-  haveSr_ = true;
-  srWallUs_ = ntpToUnixUs(ntp);
-  srRtp_ = rtpTimestamp;
+  // Sluice's SR pairs the server's NTP "now" with the RTP time of that moment, so it maps any
+  // RTP timestamp to the server's wall clock time of sending it (latency, the timeline).
+  video_.onSenderReport(ntp, rtpTimestamp);
   reception_.onSenderReport(ntp, core::monotonicUs());
 }
 
@@ -380,7 +344,7 @@ void LoadSession::sendReceiverReport(int64_t nowUs) {
 
 void LoadSession::sendNacks(int64_t nowUs) {
   uint16_t seqs[kMaxNacksPerPacket];
-  const size_t count = sequences_.pollNacks(nowUs, seqs, kMaxNacksPerPacket);
+  const size_t count = video_.sequences().pollNacks(nowUs, seqs, kMaxNacksPerPacket);
   if (count > 0 && mediaSsrc_ != 0) {
     uint8_t buffer[12 + 4 * kMaxNacksPerPacket + webrtc::SrtpSession::kMaxOverhead];
     size_t n = media::buildNack(buffer, sizeof(buffer) - webrtc::SrtpSession::kMaxOverhead, localSsrc_,
@@ -389,8 +353,8 @@ void LoadSession::sendNacks(int64_t nowUs) {
     ++counters_.nacksSent;
   }
   // Loss NACKs could not repair leaves the decoder without references: ask for a keyframe.
-  if (sequences_.takeNewlyLost() > 0) {
-    waitingKeyframe_ = true;
+  if (video_.sequences().takeNewlyLost() > 0) {
+    video_.waitForKeyframe();
     nextPliUs_ = std::max(nowUs, lastPliUs_ + kMinPliSpacingUs);
   }
 }
@@ -427,7 +391,7 @@ void LoadSession::tick(int64_t nowUs) {
     sendNacks(nowUs);
     nextNackPollUs_ = nowUs + kNackPollIntervalUs;
   }
-  if (waitingKeyframe_ && nowUs >= nextPliUs_) sendPli(nowUs);
+  if (video_.waitingKeyframe() && nowUs >= nextPliUs_) sendPli(nowUs);
   if (nowUs >= nextReportUs_) {
     sendReceiverReport(nowUs);
     nextReportUs_ = nowUs + kReportIntervalUs;
@@ -462,10 +426,8 @@ void LoadSession::close() {
 void LoadSession::flushTimelineUnit() {
   if (unitBytes_ == 0) return;
   char t[32] = "null";
-  if (haveSr_) {
-    std::snprintf(t, sizeof(t), "%.6f",
-                  static_cast<double>(srWallUs_) / 1e6 +
-                      static_cast<double>(static_cast<int32_t>(unitTimestamp_ - srRtp_)) / kVideoClockRate);
+  if (int64_t sentUs = 0; video_.senderWallUs(unitTimestamp_, sentUs)) {
+    std::snprintf(t, sizeof(t), "%.6f", static_cast<double>(sentUs) / 1e6);
   }
   std::fprintf(timeline_, "{\"track\":\"video\",\"rtp\":%u,\"t\":%s,\"bytes\":%llu,\"keyframe\":%s}\n",
                unitTimestamp_, t, static_cast<unsigned long long>(unitBytes_),
@@ -551,10 +513,10 @@ SessionResult LoadSession::result() const {
   r.ttffMs = ttffUs_ >= 0 ? static_cast<double>(ttffUs_) / 1e3 : -1;
   r.iceRttUs = ice_.rttUs();
   r.iceRequestsAnswered = ice_.requestsAnswered();
-  r.lost = sequences_.lost();
-  r.nackedPackets = sequences_.nackedPackets();
-  r.nackRequests = sequences_.nackRequests();
-  r.discontinuities = sequences_.discontinuities();
+  r.lost = video_.sequences().lost();
+  r.nackedPackets = video_.sequences().nackedPackets();
+  r.nackRequests = video_.sequences().nackRequests();
+  r.discontinuities = video_.sequences().discontinuities();
   r.audioPackets = audio_.packets();
   r.audioBytes = audio_.bytes();
   r.audioLost = audio_.lost();

@@ -23,6 +23,7 @@
 #include "load/RecvBatch.h"
 #include "load/SequenceTracker.h"
 #include "load/SessionResult.h"
+#include "load/VideoTrackReception.h"
 #include "load/WhepDescriptions.h"
 #include "load/WorkerSession.h"
 #include "media/Rtcp.h"
@@ -97,7 +98,6 @@ class LoadSession : public WorkerSession,
   void onDtlsConnected(const webrtc::DtlsKeys& keys);
   void fail(std::string reason);
   std::string connectProgress() const;  // for errors: how far ICE/DTLS got
-  void noteKeyframeCandidate(int64_t ext, int64_t nowUs);
 
   void sendTo(const uint8_t* data, size_t size, const webrtc::SocketAddress& to);
   // Protects and sends an RTCP packet built in `buffer` (capacity must allow the overhead).
@@ -121,7 +121,8 @@ class LoadSession : public WorkerSession,
   webrtc::SrtpSession srtpIn_, srtpOut_;
   LateSrtpOpener late_;
   size_t tagLength_ = 0;
-  SequenceTracker sequences_;
+  SessionResult counters_;     // the counting fields only; result() fills in the rest
+  VideoTrackReception video_;  // the video track's sequences, latency and keyframes (counts into counters_)
   media::RtpReceptionStats reception_;
   std::unique_ptr<H264Dump> dump_;
   std::unique_ptr<H265Dump> dump265_;
@@ -151,21 +152,11 @@ class LoadSession : public WorkerSession,
   int64_t closedUs_ = 0;
   int64_t ttffUs_ = -1;
 
-  // Keyframe wanted: from connect until the first one, and again after unrecoverable loss.
-  bool waitingKeyframe_ = true;
-  bool sawSps_ = false, sawPps_ = false;
   int64_t nextPliUs_ = 0;
   int64_t lastPliUs_ = INT64_MIN / 2;
   int64_t nextReportUs_ = 0;
   int64_t nextNackPollUs_ = 0;
   uint64_t sampleCounter_ = 0;
-
-  // Latest sender report: the sender's wall clock (µs since the epoch) at RTP time srRtp_.
-  bool haveSr_ = false;
-  int64_t srWallUs_ = 0;
-  uint32_t srRtp_ = 0;
-
-  SessionResult counters_;  // the counting fields only; result() fills in the rest
 };
 
 }  // namespace sluice::load

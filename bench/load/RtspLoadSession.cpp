@@ -15,6 +15,7 @@
 #include "load/H264PayloadFlags.h"
 #include "load/H265PayloadFlags.h"
 #include "load/RtspReaderProtocol.h"
+#include "load/VideoTrackReception.h"
 #include "load/WallClock.h"
 #include "media/RtpPacket.h"
 
@@ -59,8 +60,8 @@ RtspLoadSession::RtspLoadSession(RtspSessionSetup setup, asio::io_context& io, R
       conn_(setup_.connection),
       socket_(io, conn_.fd),
       batch_(batch),
-      sequences_(noNackPolicy()),
-      localSsrc_(core::random32()) {
+      localSsrc_(core::random32()),
+      video_(counters_, 90000, noNackPolicy()) {
   conn_.fd = -1;  // owned by socket_ now
   channelTrack_.fill(-1);
   tracks_.resize(conn_.tracks.size());
@@ -72,6 +73,7 @@ RtspLoadSession::RtspLoadSession(RtspSessionSetup setup, asio::io_context& io, R
       t.role = Role::Video;
       t.h265 = h265;
       videoTrack_ = static_cast<int>(i);
+      if (t.info.clockRate > 0) video_.setClockRate(t.info.clockRate);
     } else if (audioTrack_ < 0 && t.info.mediaType == "audio") {
       t.role = Role::Audio;
       audioTrack_ = static_cast<int>(i);
@@ -258,51 +260,16 @@ void RtspLoadSession::onRtp(Track& track, const uint8_t* data, size_t size, int6
   }
   if (track.role != Role::Video) return;
 
-  const int64_t ext = sequences_.extend(header.sequence);
+  const int64_t ext = video_.sequences().extend(header.sequence);
   if (ext < 0) return;
   ++counters_.verified;
   const uint8_t flags =
       track.h265 ? h265PayloadFlags(payload, payloadSize) : h264PayloadFlags(payload, payloadSize);
-  if (flags & payload_flags::kSps) sawSps_ = true;
-  if (flags & payload_flags::kPps) sawPps_ = true;
-  const auto arrival = sequences_.onPacket(ext, header.timestamp, header.marker, flags, nowUs);
-  switch (arrival) {
-    case SequenceTracker::Arrival::Duplicate:
-    case SequenceTracker::Arrival::TooOld:
-      ++counters_.duplicates;
-      return;
-    case SequenceTracker::Arrival::Retransmission:
-    case SequenceTracker::Arrival::LateAfterGiveUp:
-      ++counters_.retransmissions;  // (no NACKs: only a packet later than the give-up lands here)
-      break;
-    case SequenceTracker::Arrival::Reordered:
-      ++counters_.reordered;
-      break;
-    case SequenceTracker::Arrival::New:
-      if (haveSr_) {
-        const int64_t sentUs =
-            srWallUs_ + static_cast<int64_t>(static_cast<int32_t>(header.timestamp - srRtp_)) * 1'000'000 /
-                            static_cast<int64_t>(clockRate);
-        counters_.latency.recordLive(wallUs - sentUs);
-      }
-      break;
-  }
-  ++counters_.packets;
-  counters_.bytes += size;
-  if (waitingKeyframe_ && (header.marker || arrival != SequenceTracker::Arrival::New)) {
-    noteKeyframeCandidate(ext, nowUs);
-  }
-}
-
-void RtspLoadSession::noteKeyframeCandidate(int64_t ext, int64_t nowUs) {
-  const uint8_t flags = sequences_.completeAccessUnitFlags(ext);
-  if (!(flags & payload_flags::kIdr)) return;
-  const bool sps = sawSps_ || (flags & payload_flags::kSps);
-  const bool pps = sawPps_ || (flags & payload_flags::kPps);
-  if (!sps || !pps) return;
-  waitingKeyframe_ = false;
-  ++counters_.keyframes;
-  if (ttffUs_ < 0) ttffUs_ = nowUs - conn_.startUs;
+  video_.notePayload(flags);
+  const auto outcome =
+      video_.onPacket(ext, header.timestamp, header.marker, flags, true, size, wallUs, nowUs);
+  if (outcome == VideoTrackReception::Outcome::KeyframeCompleted && ttffUs_ < 0)
+    ttffUs_ = nowUs - conn_.startUs;
 }
 
 void RtspLoadSession::onRtcp(size_t track, const uint8_t* data, size_t size) {
@@ -323,9 +290,7 @@ void RtspLoadSession::onSenderReport(uint32_t ssrc, uint64_t ntp, uint32_t rtpTi
   ++counters_.senderReports;
   // The server's NTP "now" paired with the RTP time of that moment: any RTP timestamp maps
   // to the server's wall clock of sending it.
-  haveSr_ = true;
-  srWallUs_ = ntpToUnixUs(ntp);
-  srRtp_ = rtpTimestamp;
+  video_.onSenderReport(ntp, rtpTimestamp);
 }
 
 void RtspLoadSession::write(const uint8_t* data, size_t size) {
@@ -388,7 +353,7 @@ void RtspLoadSession::tick(int64_t nowUs) {
   flushWrites();
   if (nowUs >= nextGiveUpPollUs_) {
     // Moves gaps older than the policy's give-up into `lost` (nothing is NACKed: capacity 0).
-    sequences_.pollNacks(nowUs, nullptr, 0);
+    video_.sequences().pollNacks(nowUs, nullptr, 0);
     nextGiveUpPollUs_ = nowUs + kGiveUpPollIntervalUs;
   }
   if (nowUs >= nextReportUs_) {
@@ -449,8 +414,8 @@ SessionResult RtspLoadSession::result() const {
   r.durationS = static_cast<double>(end - conn_.startUs) / 1e6;
   r.connectMs = static_cast<double>(conn_.playedUs - conn_.startUs) / 1e3;
   r.ttffMs = ttffUs_ >= 0 ? static_cast<double>(ttffUs_) / 1e3 : -1;
-  r.lost = sequences_.lost();
-  r.discontinuities = sequences_.discontinuities();
+  r.lost = video_.sequences().lost();
+  r.discontinuities = video_.sequences().discontinuities();
   r.audioPackets = audio_.packets();
   r.audioBytes = audio_.bytes();
   r.audioLost = audio_.lost();

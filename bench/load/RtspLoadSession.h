@@ -2,7 +2,7 @@
 // One RTSP reader on the wire after PLAY (RtspReaderConnect did the signalling): reads the
 // media, over TCP as '$' frames split by rtsp::RtspStreamParser straight from its buffer
 // (large reads), over UDP with recvmmsg batches on each track's RTP and RTCP socket. Every
-// RTP packet of the video track goes through SequenceTracker (loss, duplicates, reordering,
+// RTP packet of the video track goes through VideoTrackReception (loss, duplicates, reordering,
 // complete keyframes), its latency is mapped through the server's sender reports; the first
 // other track is counted as audio. Sends receiver reports every second (interleaved on the
 // odd channel, or to the server's RTCP port), GET_PARAMETER within the session timeout,
@@ -24,8 +24,8 @@
 #include "load/AudioCounter.h"
 #include "load/RecvBatch.h"
 #include "load/RtspReaderConnect.h"
-#include "load/SequenceTracker.h"
 #include "load/SessionResult.h"
+#include "load/VideoTrackReception.h"
 #include "load/WorkerSession.h"
 #include "media/Rtcp.h"
 #include "media/RtpReceptionStats.h"
@@ -83,7 +83,6 @@ class RtspLoadSession : public WorkerSession,
 
   void onRtp(Track& track, const uint8_t* data, size_t size, int64_t wallUs, int64_t nowUs);
   void onRtcp(size_t track, const uint8_t* data, size_t size);
-  void noteKeyframeCandidate(int64_t ext, int64_t nowUs);
 
   // Control-plane writes on the RTSP connection: sent at once, the rest kept for later.
   void write(const uint8_t* data, size_t size);
@@ -107,7 +106,6 @@ class RtspLoadSession : public WorkerSession,
   size_t rtcpTrack_ = 0;  // the track of the RTCP packet being parsed
   std::string pendingWrite_;
 
-  SequenceTracker sequences_;
   AudioCounter audio_;
   uint32_t localSsrc_;
   std::atomic<bool> ending_{false};
@@ -120,18 +118,13 @@ class RtspLoadSession : public WorkerSession,
   int teardownStatus_ = 0;
   uint64_t keepAlives_ = 0;
 
-  bool waitingKeyframe_ = true;
-  bool sawSps_ = false, sawPps_ = false;
   int64_t nextReportUs_ = 0;
   int64_t nextKeepAliveUs_ = 0;
   int64_t nextGiveUpPollUs_ = 0;
 
-  // Latest sender report of the video track: the server's wall clock at RTP time srRtp_.
-  bool haveSr_ = false;
-  int64_t srWallUs_ = 0;
-  uint32_t srRtp_ = 0;
-
   SessionResult counters_;  // the counting fields only; result() fills in the rest
+  VideoTrackReception
+      video_;  // the video track's sequences, latency and first keyframe (counts into counters_)
 };
 
 }  // namespace sluice::load
