@@ -26,7 +26,6 @@ import re
 import shutil
 import signal
 import statistics
-import socket
 import subprocess
 import threading
 import time
@@ -134,25 +133,6 @@ def git_commit(source: Path = SOURCE_DIR) -> str:
 
 def path_names(streams: int, fmt: str = "cam{k}") -> list[str]:
     return [fmt.format(k=k) for k in range(1, streams + 1)]
-
-
-def free_rtp_port_pair() -> int:
-    """An even UDP port P with P + 1 also free (rtpAddress / rtcpAddress), both held while
-    choosing."""
-    for _ in range(200):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as a:
-            a.bind((LOOPBACK, 0))
-            port = a.getsockname()[1]
-        port -= port % 2
-        try:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as rtp, \
-                    socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as rtcp:
-                rtp.bind((LOOPBACK, port))
-                rtcp.bind((LOOPBACK, port + 1))
-                return port
-        except OSError:
-            continue
-    raise RuntimeError("no free even UDP port pair on the loopback")
 
 
 def server_config(camera_base: str, names: list[str], http_port: int, udp_port: int,

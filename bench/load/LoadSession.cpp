@@ -240,7 +240,6 @@ void LoadSession::onRtp(uint8_t* data, size_t size, int64_t wallUs, int64_t nowU
     if (media::parseRtp(data, plain, header, payload, payloadSize) == media::RtpError::None) {
       flags = setup_.answer.h265 ? h265PayloadFlags(payload, payloadSize)
                                  : h264PayloadFlags(payload, payloadSize);
-      video_.notePayload(flags);
     } else {
       flags = payload_flags::kKnown;
     }

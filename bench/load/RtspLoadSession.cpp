@@ -265,7 +265,6 @@ void RtspLoadSession::onRtp(Track& track, const uint8_t* data, size_t size, int6
   ++counters_.verified;
   const uint8_t flags =
       track.h265 ? h265PayloadFlags(payload, payloadSize) : h264PayloadFlags(payload, payloadSize);
-  video_.notePayload(flags);
   const auto outcome =
       video_.onPacket(ext, header.timestamp, header.marker, flags, true, size, wallUs, nowUs);
   if (outcome == VideoTrackReception::Outcome::KeyframeCompleted && ttffUs_ < 0)

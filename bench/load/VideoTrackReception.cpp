@@ -5,14 +5,12 @@
 
 namespace sluice::load {
 
-void VideoTrackReception::notePayload(uint8_t flags) {
-  if (flags & payload_flags::kSps) sawSps_ = true;
-  if (flags & payload_flags::kPps) sawPps_ = true;
-}
-
 VideoTrackReception::Outcome VideoTrackReception::onPacket(int64_t ext, uint32_t timestamp, bool marker,
                                                            uint8_t flags, bool read, size_t size,
                                                            int64_t wallUs, int64_t nowUs) {
+  // Parameter sets count for later keyframes (an unread packet's flags are 0).
+  sawSps_ = sawSps_ || (flags & payload_flags::kSps);
+  sawPps_ = sawPps_ || (flags & payload_flags::kPps);
   const auto arrival = sequences_.onPacket(ext, timestamp, marker, flags, nowUs);
   switch (arrival) {
     case SequenceTracker::Arrival::Duplicate:

@@ -29,12 +29,10 @@ class VideoTrackReception {
   const SequenceTracker& sequences() const { return sequences_; }
   void setClockRate(uint32_t clockRate) { clockRate_ = clockRate; }
 
-  // The payload_flags of a packet whose payload was read: parameter sets seen so far count
-  // for later keyframes.
-  void notePayload(uint8_t flags);
   // A packet of extended sequence number `ext` (sequences().extend) of `size` bytes, received
   // at `wallUs` (Unix) / `nowUs` (monotonic). `flags`: its payload_flags, 0 if its payload
-  // was not read; `read` false keeps it from completing a keyframe.
+  // was not read; `read` false keeps it from completing a keyframe. Parameter sets it carries
+  // count for later keyframes too.
   Outcome onPacket(int64_t ext, uint32_t timestamp, bool marker, uint8_t flags, bool read, size_t size,
                    int64_t wallUs, int64_t nowUs);
 

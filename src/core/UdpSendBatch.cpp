@@ -161,17 +161,17 @@ void UdpSendBatch::flush() {
   orderByDestination();
   size_t messages = buildMessages(0);
   size_t done = 0;
+  // Counted here and published once a turn: the stats are read by the API, not per packet.
+  uint64_t syscalls = 0, sentMessages = 0, sentDatagrams = 0, sentBytes = 0;
   while (done < messages) {
     const int n = ::sendmmsg(fd_, &msgs_[done], static_cast<unsigned>(messages - done), MSG_DONTWAIT);
-    stats_.syscalls.fetch_add(1, std::memory_order_relaxed);
+    ++syscalls;
     if (n > 0) {
       for (size_t m = done; m < done + static_cast<size_t>(n); ++m) {
-        for (size_t d = 0; d < msgCount_[m]; ++d) {
-          stats_.bytesSent.fetch_add(sizes_[order_[msgFirst_[m] + d]], std::memory_order_relaxed);
-        }
-        stats_.datagramsSent.fetch_add(msgCount_[m], std::memory_order_relaxed);
+        for (size_t d = 0; d < msgCount_[m]; ++d) sentBytes += sizes_[order_[msgFirst_[m] + d]];
+        sentDatagrams += msgCount_[m];
       }
-      stats_.messages.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
+      sentMessages += static_cast<uint64_t>(n);
       done += static_cast<size_t>(n);
       continue;
     }
@@ -193,6 +193,10 @@ void UdpSendBatch::flush() {
     drop(done);
     ++done;
   }
+  stats_.syscalls.fetch_add(syscalls, std::memory_order_relaxed);
+  stats_.messages.fetch_add(sentMessages, std::memory_order_relaxed);
+  stats_.datagramsSent.fetch_add(sentDatagrams, std::memory_order_relaxed);
+  stats_.bytesSent.fetch_add(sentBytes, std::memory_order_relaxed);
   stats_.batches.fetch_add(1, std::memory_order_relaxed);
   count_ = 0;
 }

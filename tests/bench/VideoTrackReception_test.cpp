@@ -25,7 +25,6 @@ uint64_t unixUsToNtp(int64_t us) {
 
 Outcome packet(VideoTrackReception& v, uint16_t seq, uint32_t ts, bool marker, uint8_t flags,
                int64_t wallUs = kWall) {
-  v.notePayload(flags);
   return v.onPacket(v.sequences().extend(seq), ts, marker, flags, true, 1000, wallUs, kNow);
 }
 

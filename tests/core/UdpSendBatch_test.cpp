@@ -60,11 +60,17 @@ void queueRtp(UdpSendBatch& egress, const Receiver& to, uint32_t ssrc, uint16_t 
   egress.commit(size, to.addr, to.len, dropped);
 }
 
-TEST(UdpSendBatch, AudioBetweenVideoPacketsDoesNotCutTheVideoRun) {
+// A batch on a UDP socket of its own, as each worker has one; tests run its io_context.
+class UdpSendBatchOnLoopback : public ::testing::Test {
+ protected:
+  ~UdpSendBatchOnLoopback() override { ::close(fd); }
   boost::asio::io_context io;
   const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-  auto batch = std::make_shared<UdpSendBatch>(io, fd);
+  std::shared_ptr<UdpSendBatch> batch = std::make_shared<UdpSendBatch>(io, fd);
   UdpSendBatch& egress = *batch;
+};
+
+TEST_F(UdpSendBatchOnLoopback, AudioBetweenVideoPacketsDoesNotCutTheVideoRun) {
   Receiver viewer, other;
   // One turn: a frame's video packets with two audio packets arriving in between, and one
   // packet to another viewer.
@@ -88,14 +94,9 @@ TEST(UdpSendBatch, AudioBetweenVideoPacketsDoesNotCutTheVideoRun) {
   EXPECT_EQ(video, (std::vector<uint16_t>{10, 11, 12, 13}));  // each stream in its order
   EXPECT_EQ(audio, (std::vector<uint16_t>{500, 501}));
   EXPECT_EQ(other.drain().size(), 1u);
-  ::close(fd);
 }
 
-TEST(UdpSendBatch, NonRtpDatagramsKeepTheirOrder) {
-  boost::asio::io_context io;
-  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-  auto batch = std::make_shared<UdpSendBatch>(io, fd);
-  UdpSendBatch& egress = *batch;
+TEST_F(UdpSendBatchOnLoopback, NonRtpDatagramsKeepTheirOrder) {
   Receiver viewer;
   for (uint8_t i = 0; i < 3; ++i) {  // DTLS records: content type 22, no SSRC
     uint8_t* d = egress.slot();
@@ -112,14 +113,9 @@ TEST(UdpSendBatch, NonRtpDatagramsKeepTheirOrder) {
     ASSERT_EQ(::recv(viewer.fd, buf, sizeof(buf), 0), 100);
     EXPECT_EQ(buf[1], i);
   }
-  ::close(fd);
 }
 
-TEST(UdpSendBatch, ATurnLargerThanTheArenaFlushesEarlyAndKeepsEverything) {
-  boost::asio::io_context io;
-  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-  auto batch = std::make_shared<UdpSendBatch>(io, fd);
-  UdpSendBatch& egress = *batch;
+TEST_F(UdpSendBatchOnLoopback, ATurnLargerThanTheArenaFlushesEarlyAndKeepsEverything) {
   Receiver viewer;
   int size = 4 * 1024 * 1024;
   ::setsockopt(viewer.fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
@@ -138,14 +134,9 @@ TEST(UdpSendBatch, ATurnLargerThanTheArenaFlushesEarlyAndKeepsEverything) {
         << "in order across the wrap and the flushes";
     EXPECT_EQ(std::get<2>(got[i]), 1200u);
   }
-  ::close(fd);
 }
 
-TEST(UdpSendBatch, ARefusedDestinationLosesOnlyItsOwnDatagrams) {
-  boost::asio::io_context io;
-  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-  auto batch = std::make_shared<UdpSendBatch>(io, fd);
-  UdpSendBatch& egress = *batch;
+TEST_F(UdpSendBatchOnLoopback, ARefusedDestinationLosesOnlyItsOwnDatagrams) {
   Receiver before, after;
   // An IPv6 viewer address on the IPv4 socket: the kernel refuses that message (EAFNOSUPPORT).
   sockaddr_storage v6{};
@@ -167,14 +158,9 @@ TEST(UdpSendBatch, ARefusedDestinationLosesOnlyItsOwnDatagrams) {
   EXPECT_EQ(after.drain().size(), 1u);
   EXPECT_EQ(egress.stats().datagramsSent.load(), 2u);
   EXPECT_EQ(egress.stats().datagramsDropped.load(), 3u);
-  ::close(fd);
 }
 
-TEST(UdpSendBatch, WithoutGsoEveryDatagramIsAMessage) {
-  boost::asio::io_context io;
-  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-  auto batch = std::make_shared<UdpSendBatch>(io, fd);
-  UdpSendBatch& egress = *batch;
+TEST_F(UdpSendBatchOnLoopback, WithoutGsoEveryDatagramIsAMessage) {
   egress.setGsoEnabled(false);
   Receiver viewer;
   for (uint16_t i = 0; i < 10; ++i) queueRtp(egress, viewer, 1, i, 1000);
@@ -182,13 +168,9 @@ TEST(UdpSendBatch, WithoutGsoEveryDatagramIsAMessage) {
   EXPECT_EQ(egress.stats().messages.load(), 10u);
   EXPECT_EQ(egress.stats().syscalls.load(), 1u);
   EXPECT_EQ(viewer.drain().size(), 10u);
-  ::close(fd);
 }
 
-TEST(UdpSendBatch, EachDroppedDatagramIsCountedForItsOwner) {
-  boost::asio::io_context io;
-  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-  auto batch = std::make_shared<UdpSendBatch>(io, fd);
+TEST_F(UdpSendBatchOnLoopback, EachDroppedDatagramIsCountedForItsOwner) {
   Receiver reader;
   std::atomic<uint64_t> readerDropped{0}, refusedDropped{0};
   sockaddr_storage v6{};  // refused by the IPv4 socket (EAFNOSUPPORT)
@@ -209,16 +191,12 @@ TEST(UdpSendBatch, EachDroppedDatagramIsCountedForItsOwner) {
   EXPECT_EQ(refusedDropped.load(), 2u) << "both datagrams of the refused destination";
   EXPECT_EQ(batch->stats().datagramsSent.load(), 1u);
   EXPECT_EQ(batch->stats().datagramsDropped.load(), 4u);
-  ::close(fd);
 }
 
-TEST(UdpSendBatch, AKernelRefusingGsoGetsTheRestOfTheTurnPlainlyAndNothingTwice) {
-  boost::asio::io_context io;
-  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+TEST_F(UdpSendBatchOnLoopback, AKernelRefusingGsoGetsTheRestOfTheTurnPlainlyAndNothingTwice) {
   const int on = 1;
   // Without UDP checksums the kernel refuses UDP_SEGMENT (EINVAL), as a device without GSO would.
   ASSERT_EQ(::setsockopt(fd, SOL_SOCKET, SO_NO_CHECK, &on, sizeof(on)), 0);
-  auto batch = std::make_shared<UdpSendBatch>(io, fd);
   Receiver first, second;
   queueRtp(*batch, first, 1, 1, 900);  // a message of its own: sent before the refusal
   for (uint16_t i = 0; i < 4; ++i) queueRtp(*batch, second, 2, i, 1000);  // one GSO run: refused
@@ -230,13 +208,9 @@ TEST(UdpSendBatch, AKernelRefusingGsoGetsTheRestOfTheTurnPlainlyAndNothingTwice)
   for (uint16_t i = 0; i < 4; ++i) EXPECT_EQ(std::get<1>(got[i]), i);
   EXPECT_EQ(batch->stats().datagramsSent.load(), 5u);
   EXPECT_EQ(batch->stats().datagramsDropped.load(), 0u);
-  ::close(fd);
 }
 
-TEST(UdpSendBatch, AfterCloseNothingIsSentAndDatagramsAreCountedAsDropped) {
-  boost::asio::io_context io;
-  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-  auto batch = std::make_shared<UdpSendBatch>(io, fd);
+TEST_F(UdpSendBatchOnLoopback, AfterCloseNothingIsSentAndDatagramsAreCountedAsDropped) {
   Receiver viewer;
   queueRtp(*batch, viewer, 1, 1, 500);
   batch->close();  // sends what is queued
@@ -246,7 +220,6 @@ TEST(UdpSendBatch, AfterCloseNothingIsSentAndDatagramsAreCountedAsDropped) {
   EXPECT_EQ(viewer.drain().size(), 1u);
   EXPECT_EQ(dropped.load(), 1u);
   EXPECT_EQ(batch->stats().datagramsSent.load(), 1u);
-  ::close(fd);
 }
 
 }  // namespace

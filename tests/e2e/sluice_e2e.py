@@ -89,6 +89,23 @@ def free_port(kind: str = "tcp", host: str = LOOPBACK) -> int:
         return s.getsockname()[1]
 
 
+def free_udp_pair() -> tuple[int, int]:
+    """An even UDP port and the next one, both free on loopback now (rtpAddress/rtcpAddress)."""
+    for _ in range(500):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as a:
+            a.bind((LOOPBACK, 0))
+            port = a.getsockname()[1]
+            if port % 2 or port >= 65535:
+                continue
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as b:
+                try:
+                    b.bind((LOOPBACK, port + 1))
+                except OSError:
+                    continue
+            return port, port + 1
+    raise RuntimeError("no free even/odd UDP port pair on loopback")
+
+
 def free_ports(n: int, kind: str = "tcp") -> list[int]:
     """n distinct free ports (all held while choosing, so they differ)."""
     typ = socket.SOCK_STREAM if kind == "tcp" else socket.SOCK_DGRAM

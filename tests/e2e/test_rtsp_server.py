@@ -222,26 +222,9 @@ def test_on_demand_camera_starts_for_an_rtsp_reader(camsim, av1080, server_facto
     assert "starting source on demand" in srv.log_text()
 
 
-def free_udp_pair() -> tuple[int, int]:
-    """An even UDP port and the next one, both free on loopback now (rtpAddress/rtcpAddress)."""
-    for _ in range(500):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as a:
-            a.bind((e2e.LOOPBACK, 0))
-            port = a.getsockname()[1]
-            if port % 2 or port >= 65535:
-                continue
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as b:
-                try:
-                    b.bind((e2e.LOOPBACK, port + 1))
-                except OSError:
-                    continue
-            return port, port + 1
-    raise RuntimeError("no free even/odd UDP port pair on loopback")
-
-
 def udp_server(server_factory, paths: dict, **extra):
     """A server serving UDP readers on its own free RTP/RTCP pair (tests run in parallel)."""
-    rtp, rtcp = free_udp_pair()
+    rtp, rtcp = e2e.free_udp_pair()
     srv, api = api_start(server_factory, paths, rtspTransports=["udp", "tcp"], rtpAddress=f"{e2e.LOOPBACK}:{rtp}",
                          rtcpAddress=f"{e2e.LOOPBACK}:{rtcp}", **extra)
     return srv, api, rtp, rtcp
