@@ -9,7 +9,7 @@ void RtspPlayQueue::addTrack(size_t streamTrack, uint8_t channel, bool video) {
   tracks_.push_back({streamTrack, channel, video});
 }
 
-void RtspPlayQueue::onPacket(size_t streamTrack, const stream::HistoryPacket& packet, bool replay) {
+void RtspPlayQueue::onPacket(size_t streamTrack, const stream::HistoryPacket& packet) {
   Track* t = nullptr;
   for (auto& x : tracks_)
     if (x.streamTrack == streamTrack) t = &x;
@@ -23,7 +23,10 @@ void RtspPlayQueue::onPacket(size_t streamTrack, const stream::HistoryPacket& pa
     }
   }
   if (t->cursor == UINT64_MAX) t->cursor = packet.index;
-  if (replay) return;
+  if (stream_.handingCachedPackets()) {
+    ++cachedWaiting_;
+    return;
+  }
   ++waiting_;
   if (waiting_ > limit_) skipToKeyframe();
 }
@@ -36,8 +39,9 @@ uint64_t RtspPlayQueue::neededFrom(size_t streamTrack) const {
 
 void RtspPlayQueue::skipToKeyframe() {
   ++skips_;
-  discarded_ += waiting_;
+  discarded_ += waiting_ + cachedWaiting_;
   waiting_ = 0;
+  cachedWaiting_ = 0;
   frontTrack_ = SIZE_MAX;
   bool hasVideo = false;
   for (auto& t : tracks_) {
@@ -88,7 +92,12 @@ const stream::HistoryPacket* RtspPlayQueue::front(uint8_t& channel) {
 void RtspPlayQueue::pop() {
   if (frontTrack_ == SIZE_MAX) return;
   ++tracks_[frontTrack_].cursor;
-  if (waiting_ > 0) --waiting_;
+  // The cached packets were handed on before the live ones and leave first.
+  if (cachedWaiting_ > 0) {
+    --cachedWaiting_;
+  } else if (waiting_ > 0) {
+    --waiting_;
+  }
   frontTrack_ = SIZE_MAX;
 }
 
@@ -96,12 +105,14 @@ RtspPlayQueue::Mark RtspPlayQueue::mark() const {
   Mark m;
   for (size_t i = 0; i < tracks_.size() && i < m.cursors.size(); ++i) m.cursors[i] = tracks_[i].cursor;
   m.waiting = waiting_;
+  m.cachedWaiting = cachedWaiting_;
   return m;
 }
 
 void RtspPlayQueue::rewind(const Mark& m) {
   for (size_t i = 0; i < tracks_.size() && i < m.cursors.size(); ++i) tracks_[i].cursor = m.cursors[i];
   waiting_ = m.waiting;
+  cachedWaiting_ = m.cachedWaiting;
   frontTrack_ = SIZE_MAX;
 }
 

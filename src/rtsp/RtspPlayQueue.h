@@ -7,10 +7,13 @@
 // The history keeps what the cursors have yet to send (neededFrom, through the stream) past
 // its retention before a keyframe, as long as its ring has room.
 // Backlog policy (a slow TCP reader must never stall the worker or the other readers): past
-// `limit` packets waiting (besides the keyframe replay a new reader starts with), or when the
-// history has overwritten a packet the reader has not sent yet, the backlog is dropped and the
-// reader resumes at the next video keyframe (and the audio captured from then on); a reader
-// without video resumes with the next packet. Each skip is counted.
+// `limit` live packets waiting, or when the history has overwritten a packet the reader has
+// not sent yet, the backlog is dropped and the reader resumes at the next video keyframe (and
+// the audio captured from then on); a reader without video resumes with the next packet. Each
+// skip is counted. The cached packets a new reader starts with (the keyframe and the paced
+// rest of the GOP, Stream::handingCachedPackets) do not count toward `limit`: a reader slow to
+// take them at first (a player still starting, a CPU-starved client) keeps its start, bounded
+// by what the history holds.
 // Single-threaded: the stream's worker.
 #include <array>
 #include <cstddef>
@@ -27,9 +30,9 @@ class RtspPlayQueue {
 
   // A track this reader takes (PLAY), sent on `channel` (RTCP on channel + 1).
   void addTrack(size_t streamTrack, uint8_t channel, bool video);
-  // The stream stored a packet of a track this reader takes. `replay`: part of the burst a
-  // new reader starts with.
-  void onPacket(size_t streamTrack, const stream::HistoryPacket& packet, bool replay);
+  // The stream handed on a packet of a track this reader takes (from inside
+  // StreamReader::onStreamPacket: the stream says whether it is live or cached).
+  void onPacket(size_t streamTrack, const stream::HistoryPacket& packet);
 
   // The next packet to send and its channel, or nullptr when the reader is caught up.
   const stream::HistoryPacket* front(uint8_t& channel);
@@ -38,7 +41,7 @@ class RtspPlayQueue {
   // Position of the cursors, to put back packets a socket write did not take.
   struct Mark {  // no allocation: taken once per socket write
     std::array<uint64_t, stream::kMaxSourceTracks> cursors{};
-    size_t waiting = 0;
+    size_t waiting = 0, cachedWaiting = 0;
   };
   Mark mark() const;
   void rewind(const Mark& m);
@@ -47,8 +50,10 @@ class RtspPlayQueue {
   // (UINT64_MAX: none, or it is skipping to a keyframe): the history keeps it.
   uint64_t neededFrom(size_t streamTrack) const;
 
-  // Packets waiting to be sent (live ones; the replay burst is not counted).
+  // Live packets waiting to be sent, the count `limit` bounds.
   size_t waiting() const { return waiting_; }
+  // Cached packets (a new reader's start) waiting to be sent; they leave before any live one.
+  size_t cachedWaiting() const { return cachedWaiting_; }
   uint64_t skips() const { return skips_; }
   uint64_t packetsDiscarded() const { return discarded_; }
   bool skipping() const { return skipping_; }
@@ -68,6 +73,7 @@ class RtspPlayQueue {
   std::vector<Track> tracks_;
   size_t frontTrack_ = SIZE_MAX;  // tracks_ index of the packet front() returned
   size_t waiting_ = 0;
+  size_t cachedWaiting_ = 0;
   bool skipping_ = false;
   uint64_t skips_ = 0, discarded_ = 0;
 };

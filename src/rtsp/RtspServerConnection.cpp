@@ -633,7 +633,7 @@ void RtspServerConnection::onStreamPacket(size_t track, const stream::HistoryPac
     for (const auto& f : firstPackets_) seen = seen || f.first == track;
     if (!seen) firstPackets_.emplace_back(track, &packet);
   }
-  queue_->onPacket(track, packet, attaching_);
+  queue_->onPacket(track, packet);
   if (queue_->skips() != skipsLogged_ || queue_->skipping()) noteSkips();
   if (!attaching_) scheduleFlush();
 }

@@ -158,7 +158,7 @@ class RtspServerConnection : public std::enable_shared_from_this<RtspServerConne
   // Worker phase.
   std::shared_ptr<stream::Stream> stream_;  // the path's stream (reader or publisher)
   std::unique_ptr<RtspPlayQueue> queue_;    // owned; reader only
-  bool attaching_ = false;                  // inside addReader: packets are the replay burst
+  bool attaching_ = false;                  // inside addReader: the first packets give RTP-Info
   std::vector<std::pair<size_t, const stream::HistoryPacket*>> firstPackets_;  // during attach, for RTP-Info
   std::string control_;  // response bytes to write before the next packet
   std::array<uint8_t, 4 + stream::kMaxRtpPacket> partial_{};  // unsent tail of one packet

@@ -394,6 +394,13 @@ bool Stream::beginCatchUp(ReaderEntry& entry) {
 }
 
 void Stream::feedCatchUp(size_t pos) {
+  // Restored on every return; nested when a reader the history overran starts again (skipAhead).
+  struct HandingCached {
+    bool& flag;
+    bool was;
+    explicit HandingCached(bool& f) : flag(f), was(f) { flag = true; }
+    ~HandingCached() { flag = was; }
+  } handing(handingCached_);
   StreamReader* reader = readers_[pos].reader;
   CatchUp* c = readers_[pos].catchUp.get();  // stable while the reader is fed (owned by its entry)
   const TrackMask mask = readers_[pos].tracks;

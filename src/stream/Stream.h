@@ -160,6 +160,11 @@ class Stream : private TrackOwner {
   // stream's tracks: a reader that reads the history itself (RTSP's cursors) stops there, so
   // it never sends a packet of a frame the stream still holds.
   uint64_t liveEdge(const StreamTrack& track) const { return frontier(track.index(), track.history()); }
+  // True while a reader is being handed cached packets (its start at the last keyframe and the
+  // paced rest of the cache), false in the live fan-out: what a reader that counts its backlog
+  // (RTSP's writeQueueSize) asks from inside onStreamPacket. Those packets are already in the
+  // history and cost a reader nothing to hold.
+  bool handingCachedPackets() const { return handingCached_; }
   // The current segment's tracks (worker thread).
   const StreamFormat& format() const { return format_; }
   // The same, for other threads (the API, a WHEP answer being built): a copy under a mutex.
@@ -230,6 +235,7 @@ class Stream : private TrackOwner {
   std::array<Frontier, kMaxTracks> frontiers_{};  // per track index (source and transcoded)
   size_t removedPending_ = 0;
   int fanoutDepth_ = 0;
+  bool handingCached_ = false;  // inside feedCatchUp
   bool suspended_ = false;
   std::string suspendReason_;
   bool retired_ = false;

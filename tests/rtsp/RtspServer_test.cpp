@@ -775,7 +775,7 @@ int64_t steppingClock() { return gNowUs += 1000; }  // every packet arrives 1 ms
 // A stream reader that only queues, as RtspServerConnection does before its turn's writev.
 struct QueueingReader : stream::StreamReader {
   RtspPlayQueue* q = nullptr;
-  void onStreamPacket(size_t t, const stream::HistoryPacket& p) override { q->onPacket(t, p, false); }
+  void onStreamPacket(size_t t, const stream::HistoryPacket& p) override { q->onPacket(t, p); }
   void onStreamEnded(const std::string&) override {}
   uint64_t historyNeededFrom(size_t t) const override { return q->neededFrom(t); }
 };
@@ -875,6 +875,45 @@ TEST(RtspPlayQueue, TheHistoryKeepsWhatAReaderBehindAKeyframeHasYetToSend) {
   frame(false);
   frame(false);
   EXPECT_EQ(h.tail(), 32u) << "the packets before the second keyframe went";
+}
+
+TEST(RtspPlayQueue, AReaderSlowToTakeItsStartKeepsIt) {
+  // A reader joins 600 ms into a GOP and its socket takes nothing while the stream hands it
+  // the cached frames (a player still starting, a client starved of CPU): they are in the
+  // history, so they do not count toward the backlog limit, and the reader still starts at
+  // the keyframe. Live packets count as before.
+  QueuedStream s(16);
+  s.q.addTrack(0, 0, true);
+  uint16_t seq = 1;
+  auto frame = [&](bool idr) {
+    gNowUs += 10'000;  // a frame every 10 ms (with the clock's own 1 ms a packet)
+    auto v = rtp(96, seq, seq * 3000u, 100, idr ? 0x65 : 0x41);
+    ++seq;
+    s.st.ingestRtp(0, v.data(), v.size());
+  };
+  frame(true);
+  for (int i = 0; i < 59; ++i) frame(false);
+  s.st.addReader(&s.reader);
+  EXPECT_GT(s.q.cachedWaiting(), 16u) << "the first 200 ms of the cache, at once";
+  // The rest of the cache comes paced with the stream's next frames.
+  for (int i = 0; i < 15; ++i) frame(false);
+  EXPECT_EQ(s.q.skips(), 0u);
+  EXPECT_GE(s.q.cachedWaiting(), 61u) << "the whole cache was handed on (the IDR is 2 packets)";
+  EXPECT_LE(s.q.waiting(), 16u);
+  std::vector<uint64_t> sent;
+  uint8_t ch = 255;
+  while (const stream::HistoryPacket* p = s.q.front(ch)) {
+    sent.push_back(p->index);
+    s.q.pop();
+  }
+  ASSERT_EQ(sent.size(), 2u + 59 + 15);
+  for (size_t i = 0; i < sent.size(); ++i) EXPECT_EQ(sent[i], i);
+  EXPECT_EQ(s.q.cachedWaiting(), 0u);
+  EXPECT_EQ(s.q.waiting(), 0u);
+  // Live, the socket again takes nothing: past 16 live packets the reader skips ahead.
+  for (int i = 0; i < 17; ++i) frame(false);
+  EXPECT_EQ(s.q.skips(), 1u);
+  EXPECT_TRUE(s.q.skipping());
 }
 
 TEST(RtspPlayQueue, NeverReadsIntoAFrameTheStreamStillHolds) {
