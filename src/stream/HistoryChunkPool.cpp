@@ -3,7 +3,6 @@
 #include <sys/mman.h>
 
 #include <new>
-#include <utility>
 
 #include "core/Clock.h"
 
@@ -11,7 +10,6 @@ namespace sluice::stream {
 
 namespace {
 constexpr size_t kArenaBytes = size_t{2} * 1024 * 1024;  // 64 chunks a mapping
-constexpr size_t kLinkPage = 4096;                       // a cold chunk keeps the page with its link
 }  // namespace
 
 HistoryChunkPool& HistoryChunkPool::local() {
@@ -21,12 +19,15 @@ HistoryChunkPool& HistoryChunkPool::local() {
 
 uint8_t* HistoryChunkPool::take() {
   // Warm chunks first (still in memory), then cold ones (their pages fault in as written).
-  for (auto [list, count] : {std::pair{&warm_, &warmCount_}, std::pair{&cold_, &coldCount_}}) {
-    if (Idle* c = *list) {
-      *list = c->next;
-      --*count;
-      return reinterpret_cast<uint8_t*>(c);
-    }
+  if (Idle* c = warm_) {
+    warm_ = c->next;
+    --warmCount_;
+    return reinterpret_cast<uint8_t*>(c);
+  }
+  if (!cold_.empty()) {
+    uint8_t* c = cold_.back();
+    cold_.pop_back();
+    return c;
   }
   if (arenaNext_ == arenaEnd_) {
     // Over-mapped by a chunk to align; never unmapped (chunks may sit in any thread's pool).
@@ -57,11 +58,9 @@ void HistoryChunkPool::trim(int64_t nowUs) {
   *link = nullptr;
   while (c) {
     Idle* next = c->next;
-    ::madvise(reinterpret_cast<uint8_t*>(c) + kLinkPage, kChunkBytes - kLinkPage, MADV_DONTNEED);
-    c->next = cold_;
-    cold_ = c;
+    cold_.push_back(reinterpret_cast<uint8_t*>(c));
+    ::madvise(c, kChunkBytes, MADV_DONTNEED);
     --warmCount_;
-    ++coldCount_;
     c = next;
   }
 }

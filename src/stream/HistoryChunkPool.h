@@ -10,6 +10,7 @@
 // may be given to another thread's pool (a history destroyed elsewhere).
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace sluice::stream {
 
@@ -28,23 +29,24 @@ class HistoryChunkPool {
     return const_cast<uint8_t*>(p) - (reinterpret_cast<uintptr_t>(p) & (kChunkBytes - 1));
   }
 
-  size_t idleChunks() const { return warmCount_ + coldCount_; }
+  size_t idleChunks() const { return warmCount_ + cold_.size(); }
   // Idle chunks still in memory (the rest were given back to the kernel).
   size_t warmChunks() const { return warmCount_; }
-  // Gives the chunks idle since before nowUs - kIdleUs back to the kernel. Called on the pool's
-  // own thread by its owner now and then (the app: every worker and its control thread, twice
-  // a second), not from give(): a thread whose histories all ended gives nothing any more.
+  // Gives the chunks idle since before nowUs - kIdleUs back to the kernel, whole. Called on the
+  // pool's own thread by its owner now and then (the app: every worker and its control thread,
+  // twice a second), not from give(): a thread whose histories all ended gives nothing any
+  // more. The only call that may allocate (the cold list's growth).
   void trim(int64_t nowUs);
 
  private:
-  struct Idle {  // written into the idle chunk itself: the pool allocates nothing
+  struct Idle {  // written into the warm chunk itself: give() and take() allocate nothing
     Idle* next;
     int64_t sinceUs;
   };
   Idle* warm_ = nullptr;  // most recently given first
-  Idle* cold_ = nullptr;  // given back to the kernel but for the page holding the link
   size_t warmCount_ = 0;
-  size_t coldCount_ = 0;
+  // Given back to the kernel: kept apart, as the chunk's own pages hold nothing any more.
+  std::vector<uint8_t*> cold_;
   uint8_t* arenaNext_ = nullptr;  // the current mapping's unused part
   uint8_t* arenaEnd_ = nullptr;
 };

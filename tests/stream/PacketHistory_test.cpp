@@ -349,7 +349,8 @@ TEST(HistoryChunkPool, ChunksAreAlignedReusedAndGoBackToTheKernelWhenIdle) {
   for (size_t n = pool.idleChunks(); n > 0 && (taken.empty() || taken.back() != c); --n)
     taken.push_back(pool.take());
   ASSERT_EQ(taken.back(), c);
-  EXPECT_EQ(c[kChunk - 1], 0);  // its pages were given back: zero again
+  EXPECT_EQ(c[kChunk - 1], 0);  // its pages were given back: zero again,
+  EXPECT_EQ(c[100], 0);         // the first one too (an idle chunk's link is kept apart)
   for (uint8_t* t : taken) pool.give(t);
 }
 
