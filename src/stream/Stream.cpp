@@ -316,8 +316,8 @@ void Stream::releaseTo(StreamTrack& track, uint64_t end) {
     if (!reader) continue;
     if (readers_[i].catchUp) {
       feedCatchUp(i);  // the packets are in the history: the reader gets them when its pace allows
-      if (readers_[i].reader && readers_[i].catchUp)
-        keepFrom = std::min(keepFrom, readers_[i].catchUp->next[index]);
+      // Also when that took it to the live edge: an RTSP reader may not have sent them yet.
+      if (readers_[i].reader == reader) keepFrom = std::min(keepFrom, neededFrom(readers_[i], index));
       continue;
     }
     if (!(readers_[i].tracks & bit)) continue;
@@ -327,7 +327,7 @@ void Stream::releaseTo(StreamTrack& track, uint64_t end) {
       reader->onStreamPacket(index, *p);
       if (readers_[i].reader != reader) break;  // it left meanwhile
     }
-    if (readers_[i].reader == reader) keepFrom = std::min(keepFrom, reader->historyNeededFrom(index));
+    if (readers_[i].reader == reader) keepFrom = std::min(keepFrom, neededFrom(readers_[i], index));
   }
   track.keepHistoryFrom(keepFrom);
 }
@@ -355,14 +355,20 @@ void Stream::addReader(StreamReader* reader, TrackMask mask) {
   ++fanoutDepth_;
   feedCatchUp(pos);
   --fanoutDepth_;
-  if (readers_[pos].reader && readers_[pos].catchUp) {
-    // Until the next fan-out recomputes it, the history keeps what this reader has yet to get.
-    for (auto& t : tracks_) {
-      const uint64_t next = readers_[pos].catchUp->next[t->index()];
-      t->keepHistoryFrom(std::min(next, t->history().keptFrom()));
-    }
+  if (readers_[pos].reader) {
+    // Until the next fan-out recomputes it, the history keeps what this reader has yet to get
+    // (or to send, an RTSP reader that took the whole cache at once).
+    for (auto& t : tracks_)
+      t->keepHistoryFrom(std::min(neededFrom(readers_[pos], t->index()), t->history().keptFrom()));
   }
   if (removedPending_ && fanoutDepth_ == 0) compactReaders();
+}
+
+uint64_t Stream::neededFrom(const ReaderEntry& entry, size_t track) {
+  // Both pins count: what the stream has yet to hand a reader catching up, and what a reader
+  // that sends from its own cursors (RTSP) has been handed but not sent yet, which is older.
+  const uint64_t own = entry.reader->historyNeededFrom(track);
+  return entry.catchUp ? std::min(own, entry.catchUp->next[track]) : own;
 }
 
 bool Stream::beginCatchUp(ReaderEntry& entry) {

@@ -916,6 +916,37 @@ TEST(RtspPlayQueue, AReaderSlowToTakeItsStartKeepsIt) {
   EXPECT_TRUE(s.q.skipping());
 }
 
+TEST(RtspPlayQueue, TheHistoryKeepsWhatAReaderStillCatchingUpHasYetToSend) {
+  // A reader joins at the end of a GOP and its socket takes nothing; the next keyframe comes
+  // while the stream is still handing it the cache. The old GOP is then past the history's
+  // retention, but the reader's cursors (behind what the stream has handed it) keep it, as
+  // long as the ring has room (it grew to 128 packets for the first GOP's 81).
+  QueuedStream s(4096);
+  s.q.addTrack(0, 0, true);
+  uint16_t seq = 1;
+  auto frame = [&](bool idr) {
+    gNowUs += 10'000;
+    auto v = rtp(96, seq, seq * 3000u, 100, idr ? 0x65 : 0x41);
+    ++seq;
+    s.st.ingestRtp(0, v.data(), v.size());
+  };
+  frame(true);
+  for (int i = 0; i < 79; ++i) frame(false);
+  s.st.addReader(&s.reader);
+  frame(true);
+  for (int i = 0; i < 20; ++i) frame(false);  // the stream hands it the rest meanwhile
+  EXPECT_EQ(s.st.findTrack(0)->history().tail(), 0u) << "the first GOP is still held";
+  std::vector<uint64_t> sent;
+  uint8_t ch = 255;
+  while (const stream::HistoryPacket* p = s.q.front(ch)) {
+    sent.push_back(p->index);
+    s.q.pop();
+  }
+  EXPECT_EQ(s.q.skips(), 0u);
+  ASSERT_EQ(sent.size(), 2u + 79 + 2 + 20);
+  for (size_t i = 0; i < sent.size(); ++i) EXPECT_EQ(sent[i], i);
+}
+
 TEST(RtspPlayQueue, NeverReadsIntoAFrameTheStreamStillHolds) {
   QueuedStream s(64);
   s.q.addTrack(0, 0, true);
