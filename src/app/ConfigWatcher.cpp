@@ -15,7 +15,12 @@ ConfigWatcher::ConfigWatcher(boost::asio::io_context& io, std::string file, std:
   name_ = p.filename().string();
 }
 
-ConfigWatcher::~ConfigWatcher() { stop(); }
+ConfigWatcher::~ConfigWatcher() {
+  try {
+    stop();
+  } catch (...) {  // the timer's cancel() throws only on an OS error; a destructor must not
+  }
+}
 
 bool ConfigWatcher::start(std::string& error) {
   int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);

@@ -30,7 +30,7 @@ void WhepBridge::createWhepSession(http::WhepCreateRequest req,
             done(std::move(timedOut));
             return;
           }
-          createReadySession(std::move(req), std::move(done));
+          createReadySession(std::move(req), done);
         },
         query);
     return;
@@ -38,11 +38,11 @@ void WhepBridge::createWhepSession(http::WhepCreateRequest req,
   if (path->onDemand())
     app_.whenReady(
         req.path, [](bool) {}, req.query);  // counts as demand
-  createReadySession(std::move(req), std::move(done));
+  createReadySession(std::move(req), done);
 }
 
 void WhepBridge::createReadySession(http::WhepCreateRequest req,
-                                    std::function<void(http::WhepCreateResult)> done) {
+                                    const std::function<void(http::WhepCreateResult)>& done) {
   http::WhepCreateResult out;
   Path* path = app_.findPath(req.path);
   if (!path || !path->ready()) {

@@ -22,7 +22,8 @@ class WhepBridge : public http::WebrtcHttpHandler {
   std::vector<std::string> iceServerLinks() override;
 
  private:
-  void createReadySession(http::WhepCreateRequest request, std::function<void(http::WhepCreateResult)> done);
+  void createReadySession(http::WhepCreateRequest request,
+                          const std::function<void(http::WhepCreateResult)>& done);
   App& app_;  // borrowed, outlives this
   core::KeyedRateLimit refusalLog_{std::chrono::seconds(10)};
 };

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <exception>
 #include <iostream>
 
 #include "app/App.h"
@@ -13,7 +14,9 @@
 
 using namespace sluice;
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App cli{"Sluice: RTSP cameras to WebRTC (WHEP) viewers, speaking MediaMTX's configuration"};
   std::string configPath;
   std::string checkPath;
@@ -74,4 +77,18 @@ int main(int argc, char** argv) {
   app.run();
   log::info("shutdown complete");
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    // Not expected (errors are returned, not thrown): one clear line instead of std::terminate's.
+    log::error("fatal: {}", e.what());
+  } catch (...) {
+    log::error("fatal: an unknown exception");
+  }
+  return 1;
 }

@@ -12,6 +12,7 @@ template <class Binding>
 std::vector<std::string_view> namesOf(const std::vector<Binding>& bindings,
                                       const std::vector<UnsupportedKey>& unsupported) {
   std::vector<std::string_view> names;
+  names.reserve(bindings.size() + unsupported.size());
   for (const Binding& binding : bindings) names.push_back(binding.key);
   for (const UnsupportedKey& key : unsupported) names.push_back(key.key);
   return names;

@@ -4,9 +4,10 @@ namespace sluice::config {
 namespace {
 
 // The keys Sluice ignores, then MediaMTX's deprecated names of ignored keys with their replacement.
-std::vector<UnsupportedKey> withDeprecated(std::vector<std::string_view> current,
-                                           std::vector<UnsupportedKey> deprecated) {
+std::vector<UnsupportedKey> withDeprecated(const std::vector<std::string_view>& current,
+                                           const std::vector<UnsupportedKey>& deprecated) {
   std::vector<UnsupportedKey> keys;
+  keys.reserve(current.size() + deprecated.size());
   for (std::string_view key : current) keys.push_back({key});
   keys.insert(keys.end(), deprecated.begin(), deprecated.end());
   return keys;

@@ -58,7 +58,7 @@ void ExternalCommand::spawn() {
     if (eq != std::string_view::npos && options_.variables.count(std::string(entry.substr(0, eq)))) continue;
     env.emplace_back(entry);
   }
-  for (const auto& [name, value] : options_.variables) env.push_back(name + "=" + value);
+  for (const auto& [name, value] : options_.variables) env.emplace_back(name).append("=").append(value);
 
   std::vector<char*> argvPtrs, envPtrs;
   for (std::string& a : argv) argvPtrs.push_back(a.data());

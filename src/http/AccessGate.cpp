@@ -29,7 +29,7 @@ bool isDefaultLocalIp(std::string_view ip) {
 }
 
 AccessCheck defaultUsersAccess() {
-  return [](const HttpRequest& request, std::string_view action, std::string_view, AccessDone done) {
+  return [](const HttpRequest& request, std::string_view action, std::string_view, const AccessDone& done) {
     const bool pathAction = action == kActionRead || action == "publish" || action == "playback";
     const bool allowed = pathAction || isDefaultLocalIp(remoteIp(request.remoteAddress));
     done({allowed ? AccessVerdict::Allowed : AccessVerdict::AskCredentials, {}});
@@ -37,7 +37,7 @@ AccessCheck defaultUsersAccess() {
 }
 
 AccessCheck loopbackOnlyAccess() {
-  return [](const HttpRequest& request, std::string_view, std::string_view, AccessDone done) {
+  return [](const HttpRequest& request, std::string_view, std::string_view, const AccessDone& done) {
     const bool allowed = isDefaultLocalIp(remoteIp(request.remoteAddress));
     done({allowed ? AccessVerdict::Allowed : AccessVerdict::AskCredentials, {}});
   };
@@ -65,10 +65,11 @@ HttpResponse refusalResponse(const AccessResult& result) {
 void admit(const AccessCheck& check, const HttpRequest& request, std::string_view action,
            std::string_view path, HttpResponder respond, std::function<void(HttpResponder)> next) {
   if (!check) return respond(unauthorizedResponse());
-  check(request, action, path, [respond = std::move(respond), next = std::move(next)](AccessResult result) {
-    if (result.verdict == AccessVerdict::Allowed) return next(respond);
-    respond(refusalResponse(result));
-  });
+  check(request, action, path,
+        [respond = std::move(respond), next = std::move(next)](const AccessResult& result) {
+          if (result.verdict == AccessVerdict::Allowed) return next(respond);
+          respond(refusalResponse(result));
+        });
 }
 
 bool isPreflight(const HttpRequest& request) {

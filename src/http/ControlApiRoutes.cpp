@@ -145,7 +145,7 @@ void ControlApiRoutes::handle(const HttpRequest& request, HttpResponder respond)
   // The check may answer later (after the pause of a wrong password): keep the request.
   auto held = std::make_shared<const HttpRequest>(request);
   admit(access_, *held, kActionApi, {}, std::move(respond),
-        [this, held](HttpResponder allowed) { allowed(dispatch(*held)); });
+        [this, held](const HttpResponder& allowed) { allowed(dispatch(*held)); });
 }
 
 HttpResponse ControlApiRoutes::dispatch(const HttpRequest& request) {

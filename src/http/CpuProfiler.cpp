@@ -57,9 +57,12 @@ CpuProfiler::CpuProfiler(boost::asio::io_context& io) : io_(io) {}
 
 CpuProfiler::~CpuProfiler() {
   if (!job_) return;
-  std::string ignored;
-  job_->finish(ignored);
-  job_->timer.cancel();
+  try {
+    std::string ignored;
+    job_->finish(ignored);
+    job_->timer.cancel();
+  } catch (...) {  // the profile is lost either way; a destructor must not throw
+  }
 }
 
 bool CpuProfiler::running() const { return job_ && job_->active; }

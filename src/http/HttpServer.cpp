@@ -136,7 +136,7 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
  public:
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
-  Connection(std::shared_ptr<ServerState> server, tcp::socket socket, tcp::endpoint remote,
+  Connection(std::shared_ptr<ServerState> server, tcp::socket socket, const tcp::endpoint& remote,
              std::string client)
       : server_(std::move(server)),
         stream_(makeStream(std::move(socket))),
@@ -675,7 +675,12 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
 HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, HttpHandler handler)
     : impl_(std::make_shared<Impl>(io, std::move(options), std::move(handler))) {}
 
-HttpServer::~HttpServer() { impl_->stop(); }
+HttpServer::~HttpServer() {
+  try {
+    impl_->stop();
+  } catch (...) {  // a timer's cancel() throws only on an OS error; a destructor must not
+  }
+}
 
 bool HttpServer::start(std::string& error) { return impl_->start(error); }
 void HttpServer::stop() { impl_->stop(); }

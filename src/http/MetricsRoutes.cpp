@@ -22,10 +22,10 @@ void MetricsRoutes::handle(const HttpRequest& request, HttpResponder respond) {
   // The check may answer later (after the pause of a wrong password): keep the request.
   auto held = std::make_shared<const HttpRequest>(request);
   admit(access_, *held, kActionMetrics, {}, std::move(respond),
-        [this, held](HttpResponder allowed) { route(*held, std::move(allowed)); });
+        [this, held](const HttpResponder& allowed) { route(*held, allowed); });
 }
 
-void MetricsRoutes::route(const HttpRequest& request, HttpResponder respond) {
+void MetricsRoutes::route(const HttpRequest& request, const HttpResponder& respond) {
   if (request.path != "/metrics") return respond(notFoundResponse());
   if (request.method != "GET" && request.method != "HEAD") {
     HttpResponse res = jsonErrorResponse(405, "method not allowed");

@@ -21,7 +21,7 @@ class MetricsRoutes {
   }
 
  private:
-  void route(const HttpRequest& request, HttpResponder respond);  // once access is granted
+  void route(const HttpRequest& request, const HttpResponder& respond);  // once access is granted
   HttpResponse metrics(const HttpRequest& request);
 
   ControlApiBackend& app_;

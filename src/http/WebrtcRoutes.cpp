@@ -126,7 +126,7 @@ void WebrtcRoutes::handle(const HttpRequest& request, HttpResponder respond) {
     case WebrtcRouteKind::WhepEndpoint:
       if (method == "OPTIONS") {
         return readGate(request, route.pathName, std::move(respond),
-                        [this](const HttpRequest&, HttpResponder allowed) { allowed(whepOptions()); });
+                        [this](const HttpRequest&, const HttpResponder& allowed) { allowed(whepOptions()); });
       }
       if (method == "POST") {
         return readGate(request, route.pathName, std::move(respond),
@@ -153,7 +153,7 @@ void WebrtcRoutes::handle(const HttpRequest& request, HttpResponder respond) {
   const std::string& path = request.path;
   if (path.size() > 2 && path.back() == '/') {
     return readGate(request, path.substr(1, path.size() - 2), std::move(respond),
-                    [this](const HttpRequest& held, HttpResponder allowed) { allowed(page(held)); });
+                    [this](const HttpRequest& held, const HttpResponder& allowed) { allowed(page(held)); });
   }
   respond(page(request));
 }

@@ -132,7 +132,9 @@ class RtspClientConnection : public std::enable_shared_from_this<RtspClientConne
   void closeControl();
 
   boost::asio::io_context& io_;
-  RtspClientConfig config_;
+  // A copy, on purpose: a coroutine stopped mid-request still unwinds later (its cancelled
+  // read completes on the next turn) and may outlive the RtspClient it came from.
+  const RtspClientConfig config_;
   RtspTransport transport_;
   bool automatic_;
   RtspClient& client_;                  // borrowed: owns this attempt, outlives every call

@@ -5,10 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cassert>
-#include <chrono>
 #include <algorithm>
+#include <cassert>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "core/Clock.h"
@@ -76,7 +76,8 @@ std::optional<uint32_t> RtspMulticastGroups::groupFor(const std::shared_ptr<stre
   }
   // Every track of the stream gets its group at once: the stream's sender starts with the
   // first reader and sends every track, whichever tracks a later reader sets up.
-  const size_t tracks = std::max(track + 1, std::min(stream->formatSnapshot().size(), stream::kMaxSourceTracks));
+  const size_t tracks =
+      std::max(track + 1, std::min(stream->formatSnapshot().size(), stream::kMaxSourceTracks));
   std::lock_guard lock(mutex_);
   forgetEndedLocked();
   Entry& e = entries_[stream.get()];
@@ -121,8 +122,9 @@ size_t RtspMulticastGroups::streams() const {
   return entries_.size();
 }
 
-RtspMulticastSender::RtspMulticastSender(std::shared_ptr<stream::Stream> stream, boost::asio::io_context& worker,
-                                         int fd, const std::array<uint32_t, stream::kMaxSourceTracks>& groups,
+RtspMulticastSender::RtspMulticastSender(std::shared_ptr<stream::Stream> stream,
+                                         boost::asio::io_context& worker, int fd,
+                                         const std::array<uint32_t, stream::kMaxSourceTracks>& groups,
                                          const RtspMulticastOptions& options, RtspMulticastStats& stats)
     : stream_(std::move(stream)),
       io_(worker),
@@ -142,9 +144,12 @@ RtspMulticastSender::~RtspMulticastSender() {
   // On the worker (the last reader lets go in a handler of its own), or after the workers
   // stopped, when their queues are destroyed at shutdown.
   *alive_ = false;
-  if (attached_) stream_->removeReader(this);
-  egress_->flush();  // nothing queued may name dropped_ afterwards
-  tick_.cancel();
+  try {
+    if (attached_) stream_->removeReader(this);
+    egress_->flush();  // nothing queued may name dropped_ afterwards
+    tick_.cancel();
+  } catch (...) {  // a timer's cancel() throws only on an OS error; a destructor must not
+  }
 }
 
 void RtspMulticastSender::start() {
@@ -189,11 +194,12 @@ void RtspMulticastSender::sendSenderReports() {
     const stream::StreamTrack* track = g.used ? stream_->findTrack(i) : nullptr;
     if (!track || !track->timeline().haveOutput()) continue;
     uint8_t sr[64];
-    const size_t n = media::buildSenderReport(sr, sizeof(sr), track->ssrc(), core::ntpNow(),
-                                              track->timeline().timestampAt(nowUs),
-                                              static_cast<uint32_t>(g.packets), static_cast<uint32_t>(g.octets));
+    const size_t n = media::buildSenderReport(
+        sr, sizeof(sr), track->ssrc(), core::ntpNow(), track->timeline().timestampAt(nowUs),
+        static_cast<uint32_t>(g.packets), static_cast<uint32_t>(g.octets));
     if (n == 0) continue;
-    if (::sendto(fd_, sr, n, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&g.rtcp), sizeof(sockaddr_in)) > 0)
+    if (::sendto(fd_, sr, n, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&g.rtcp), sizeof(sockaddr_in)) >
+        0)
       stats_.senderReports.fetch_add(1, std::memory_order_relaxed);
   }
   const uint64_t dropped = dropped_.exchange(0, std::memory_order_relaxed);

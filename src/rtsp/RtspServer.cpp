@@ -125,6 +125,7 @@ std::vector<RtspConnectionInfo> RtspServer::connections() const {
     for (const auto& [id, c] : conns_) conns.push_back(c);
   }
   std::vector<RtspConnectionInfo> out;
+  out.reserve(conns.size());
   for (const auto& c : conns) out.push_back(c->info());
   return out;
 }

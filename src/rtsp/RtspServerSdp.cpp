@@ -73,7 +73,7 @@ std::string buildServerSdp(const stream::StreamFormat& format) {
     if (!t.isVideo() && t.channels > 1) rtpmap += "/" + std::to_string(t.channels);
     s += "a=rtpmap:" + rtpmap + "\r\n";
     const std::string fmtp = fmtpOf(t);
-    if (!fmtp.empty()) s += "a=fmtp:" + pt + " " + fmtp + "\r\n";
+    if (!fmtp.empty()) s.append("a=fmtp:").append(pt).append(" ").append(fmtp).append("\r\n");
   }
   return s;
 }

@@ -141,7 +141,7 @@ std::shared_ptr<core::UdpSendBatch> RtspUdpServer::egressFor(asio::io_context& w
   return e;
 }
 
-void RtspUdpServer::watch(const std::vector<udp::endpoint>& from, std::shared_ptr<RtspUdpPeer> peer) {
+void RtspUdpServer::watch(const std::vector<udp::endpoint>& from, const std::shared_ptr<RtspUdpPeer>& peer) {
   for (const auto& ep : from) peers_[udpKeyOf(ep)] = peer;
 }
 
@@ -153,7 +153,7 @@ void RtspUdpServer::forget(const RtspUdpPeer* peer) {
 
 void RtspUdpServer::watchPublisher(const asio::ip::address& ip,
                                    const std::vector<std::pair<uint16_t, uint16_t>>& ports,
-                                   std::shared_ptr<RtspUdpIngress> ingress) {
+                                   const std::shared_ptr<RtspUdpIngress>& ingress) {
   for (size_t i = 0; i < ports.size(); ++i) {
     publisherRtp_[udpKeyOf(udp::endpoint(ip, ports[i].first))] = {ingress, static_cast<uint8_t>(i)};
     publisherRtcp_[udpKeyOf(udp::endpoint(ip, ports[i].second))] = {ingress, static_cast<uint8_t>(i)};

@@ -84,13 +84,14 @@ class RtspUdpServer {
 
   // Control thread: RTCP from these client addresses belongs to `peer` (a newer registration
   // of the same address replaces an older one); forget() drops every address of `peer`.
-  void watch(const std::vector<boost::asio::ip::udp::endpoint>& from, std::shared_ptr<RtspUdpPeer> peer);
+  void watch(const std::vector<boost::asio::ip::udp::endpoint>& from,
+             const std::shared_ptr<RtspUdpPeer>& peer);
   void forget(const RtspUdpPeer* peer);
   // Control thread: a publisher at `ip` sends set-up track i from ports[i] (RTP, RTCP) to the
   // pair; forgetPublisher() drops every address of `ingress`.
   void watchPublisher(const boost::asio::ip::address& ip,
                       const std::vector<std::pair<uint16_t, uint16_t>>& ports,
-                      std::shared_ptr<RtspUdpIngress> ingress);
+                      const std::shared_ptr<RtspUdpIngress>& ingress);
   void forgetPublisher(const RtspUdpIngress* ingress);
 
   // A datagram that came to the RTCP socket (control thread; public for the tests and fuzzer).

@@ -39,7 +39,8 @@ bool canContinue(const StreamFormat& current, const StreamFormat& next, std::str
   for (size_t i = 0; i < common; ++i) {
     std::string was = codecKey(current[i]), now = codecKey(next[i]);
     if (was != now) {
-      why = "track " + std::to_string(i + 1) + " is now " + now + ", the readers were receiving " + was;
+      why = "track " + std::to_string(i + 1);
+      why.append(" is now ").append(now).append(", the readers were receiving ").append(was);
       return false;
     }
   }

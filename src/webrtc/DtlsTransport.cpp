@@ -242,7 +242,7 @@ const char* roleName(DtlsRole role) { return role == DtlsRole::Server ? "server"
 }  // namespace
 
 DtlsTransport::DtlsTransport(std::shared_ptr<DtlsCertificate> certificate, DtlsRole role,
-                             std::string remoteFingerprintAlgorithm, std::string remoteFingerprintHex,
+                             std::string remoteFingerprintAlgorithm, const std::string& remoteFingerprintHex,
                              Callbacks callbacks, DtlsOptions options)
     : certificate_(std::move(certificate)),
       role_(role),

@@ -73,8 +73,8 @@ class DtlsTransport {
   // Callbacks run at the end of the call that caused them; they may call back into the
   // transport or destroy it.
   DtlsTransport(std::shared_ptr<DtlsCertificate> certificate, DtlsRole role,
-                std::string remoteFingerprintAlgorithm, std::string remoteFingerprintHex, Callbacks callbacks,
-                DtlsOptions options = {});
+                std::string remoteFingerprintAlgorithm, const std::string& remoteFingerprintHex,
+                Callbacks callbacks, DtlsOptions options = {});
   ~DtlsTransport();
   DtlsTransport(const DtlsTransport&) = delete;
   DtlsTransport& operator=(const DtlsTransport&) = delete;
