@@ -797,9 +797,27 @@ struct QueuedStream {
     }
     return channels;
   }
+  // A one-packet video frame 10 ms after the previous one (with the clock's own 1 ms a packet).
+  void frame(bool idr) {
+    gNowUs += 10'000;
+    auto v = rtp(96, seq, seq * 3000u, 100, idr ? 0x65 : 0x41);
+    ++seq;
+    st.ingestRtp(0, v.data(), v.size());
+  }
+  // Takes what the queue would send now; the history index of each packet.
+  std::vector<uint64_t> drainIndexes() {
+    std::vector<uint64_t> sent;
+    uint8_t ch = 255;
+    while (const stream::HistoryPacket* p = q.front(ch)) {
+      sent.push_back(p->index);
+      q.pop();
+    }
+    return sent;
+  }
   stream::Stream st{"cam", 1024, stream::kMaxRtpPayload, steppingClock};
   QueueingReader reader;
   RtspPlayQueue q;
+  uint16_t seq = 1;
 };
 
 TEST(RtspPlayQueue, SendsInArrivalOrderAndSkipsToTheNextKeyframeWhenTooFarBehind) {
@@ -847,33 +865,21 @@ TEST(RtspPlayQueue, TheHistoryKeepsWhatAReaderBehindAKeyframeHasYetToSend) {
   QueuedStream s(4096);
   s.q.addTrack(0, 0, true);
   s.st.addReader(&s.reader);
-  uint16_t seq = 1;
-  auto frame = [&](bool idr) {
-    gNowUs += 10'000;  // a frame every 10 ms (with the clock's own 1 ms a packet)
-    auto v = rtp(96, seq, seq * 3000u, 100, idr ? 0x65 : 0x41);
-    ++seq;
-    s.st.ingestRtp(0, v.data(), v.size());
-  };
-  frame(true);
-  for (int i = 0; i < 30; ++i) frame(false);
-  frame(true);
-  for (int i = 0; i < 60; ++i) frame(false);
+  s.frame(true);
+  for (int i = 0; i < 30; ++i) s.frame(false);
+  s.frame(true);
+  for (int i = 0; i < 60; ++i) s.frame(false);
   const stream::PacketHistory& h = s.st.findTrack(0)->history();
   EXPECT_EQ(h.tail(), 0u) << "the first keyframe is 900 ms old and still held";
-  std::vector<uint64_t> sent;
-  uint8_t ch = 255;
-  while (const stream::HistoryPacket* p = s.q.front(ch)) {
-    sent.push_back(p->index);
-    s.q.pop();
-  }
+  const std::vector<uint64_t> sent = s.drainIndexes();
   // Each IDR leaves as STAP-A [SPS, PPS] + the slice.
   ASSERT_EQ(sent.size(), 2u + 30 + 2 + 60);
   for (size_t i = 0; i < sent.size(); ++i) EXPECT_EQ(sent[i], i);
   EXPECT_EQ(s.q.skips(), 0u);
   // Once the reader has sent them, the history drops them with the packets that follow (the
   // next fan-out takes the reader's new position).
-  frame(false);
-  frame(false);
+  s.frame(false);
+  s.frame(false);
   EXPECT_EQ(h.tail(), 32u) << "the packets before the second keyframe went";
 }
 
@@ -884,34 +890,22 @@ TEST(RtspPlayQueue, AReaderSlowToTakeItsStartKeepsIt) {
   // the keyframe. Live packets count as before.
   QueuedStream s(16);
   s.q.addTrack(0, 0, true);
-  uint16_t seq = 1;
-  auto frame = [&](bool idr) {
-    gNowUs += 10'000;  // a frame every 10 ms (with the clock's own 1 ms a packet)
-    auto v = rtp(96, seq, seq * 3000u, 100, idr ? 0x65 : 0x41);
-    ++seq;
-    s.st.ingestRtp(0, v.data(), v.size());
-  };
-  frame(true);
-  for (int i = 0; i < 59; ++i) frame(false);
+  s.frame(true);
+  for (int i = 0; i < 59; ++i) s.frame(false);
   s.st.addReader(&s.reader);
   EXPECT_GT(s.q.cachedWaiting(), 16u) << "the first 200 ms of the cache, at once";
   // The rest of the cache comes paced with the stream's next frames.
-  for (int i = 0; i < 15; ++i) frame(false);
+  for (int i = 0; i < 15; ++i) s.frame(false);
   EXPECT_EQ(s.q.skips(), 0u);
   EXPECT_GE(s.q.cachedWaiting(), 61u) << "the whole cache was handed on (the IDR is 2 packets)";
   EXPECT_LE(s.q.waiting(), 16u);
-  std::vector<uint64_t> sent;
-  uint8_t ch = 255;
-  while (const stream::HistoryPacket* p = s.q.front(ch)) {
-    sent.push_back(p->index);
-    s.q.pop();
-  }
+  const std::vector<uint64_t> sent = s.drainIndexes();
   ASSERT_EQ(sent.size(), 2u + 59 + 15);
   for (size_t i = 0; i < sent.size(); ++i) EXPECT_EQ(sent[i], i);
   EXPECT_EQ(s.q.cachedWaiting(), 0u);
   EXPECT_EQ(s.q.waiting(), 0u);
   // Live, the socket again takes nothing: past 16 live packets the reader skips ahead.
-  for (int i = 0; i < 17; ++i) frame(false);
+  for (int i = 0; i < 17; ++i) s.frame(false);
   EXPECT_EQ(s.q.skips(), 1u);
   EXPECT_TRUE(s.q.skipping());
 }
@@ -923,25 +917,13 @@ TEST(RtspPlayQueue, TheHistoryKeepsWhatAReaderStillCatchingUpHasYetToSend) {
   // long as the ring has room (it grew to 128 packets for the first GOP's 81).
   QueuedStream s(4096);
   s.q.addTrack(0, 0, true);
-  uint16_t seq = 1;
-  auto frame = [&](bool idr) {
-    gNowUs += 10'000;
-    auto v = rtp(96, seq, seq * 3000u, 100, idr ? 0x65 : 0x41);
-    ++seq;
-    s.st.ingestRtp(0, v.data(), v.size());
-  };
-  frame(true);
-  for (int i = 0; i < 79; ++i) frame(false);
+  s.frame(true);
+  for (int i = 0; i < 79; ++i) s.frame(false);
   s.st.addReader(&s.reader);
-  frame(true);
-  for (int i = 0; i < 20; ++i) frame(false);  // the stream hands it the rest meanwhile
+  s.frame(true);
+  for (int i = 0; i < 20; ++i) s.frame(false);  // the stream hands it the rest meanwhile
   EXPECT_EQ(s.st.findTrack(0)->history().tail(), 0u) << "the first GOP is still held";
-  std::vector<uint64_t> sent;
-  uint8_t ch = 255;
-  while (const stream::HistoryPacket* p = s.q.front(ch)) {
-    sent.push_back(p->index);
-    s.q.pop();
-  }
+  const std::vector<uint64_t> sent = s.drainIndexes();
   EXPECT_EQ(s.q.skips(), 0u);
   ASSERT_EQ(sent.size(), 2u + 79 + 2 + 20);
   for (size_t i = 0; i < sent.size(); ++i) EXPECT_EQ(sent[i], i);
