@@ -146,9 +146,12 @@ RtspMulticastSender::~RtspMulticastSender() {
   *alive_ = false;
   try {
     if (attached_) stream_->removeReader(this);
-    egress_->flush();  // nothing queued may name dropped_ afterwards
+  } catch (...) {  // a destructor must not throw
+  }
+  egress_->flush();  // whatever happened above: nothing queued may name dropped_ afterwards
+  try {
     tick_.cancel();
-  } catch (...) {  // a timer's cancel() throws only on an OS error; a destructor must not
+  } catch (...) {  // a timer's cancel() throws only on an OS error
   }
 }
 
