@@ -316,17 +316,16 @@ void Stream::releaseTo(StreamTrack& track, uint64_t end) {
     if (!reader) continue;
     if (readers_[i].catchUp) {
       feedCatchUp(i);  // the packets are in the history: the reader gets them when its pace allows
-      // Also when that took it to the live edge: an RTSP reader may not have sent them yet.
-      if (readers_[i].reader == reader) keepFrom = std::min(keepFrom, neededFrom(readers_[i], index));
-      continue;
+    } else if (readers_[i].tracks & bit) {
+      for (uint64_t k = from; k < end; ++k) {
+        const HistoryPacket* p = h.at(k);
+        if (!p) continue;  // an index the source lost
+        reader->onStreamPacket(index, *p);
+        if (readers_[i].reader != reader) break;  // it left meanwhile
+      }
     }
-    if (!(readers_[i].tracks & bit)) continue;
-    for (uint64_t k = from; k < end; ++k) {
-      const HistoryPacket* p = h.at(k);
-      if (!p) continue;  // an index the source lost
-      reader->onStreamPacket(index, *p);
-      if (readers_[i].reader != reader) break;  // it left meanwhile
-    }
+    // Also for a reader the catch-up just took to the live edge: an RTSP reader may not have
+    // sent what it was handed yet.
     if (readers_[i].reader == reader) keepFrom = std::min(keepFrom, neededFrom(readers_[i], index));
   }
   track.keepHistoryFrom(keepFrom);
