@@ -136,8 +136,10 @@ def path_names(streams: int, fmt: str = "cam{k}") -> list[str]:
 
 
 def server_config(camera_base: str, names: list[str], http_port: int, udp_port: int,
-                  log_level: str = "info", rtsp_port: int | None = None, rtp_port: int | None = None) -> dict:
-    """camera_base: rtsp://127.0.0.1:PORT/ (the camera simulator's READY URL). rtsp_port:
+                  log_level: str = "info", rtsp_port: int | None = None, rtp_port: int | None = None,
+                  camera_transport: str = "tcp") -> dict:
+    """camera_base: rtsp://127.0.0.1:PORT/ (the camera simulator's READY URL), pulled over
+    camera_transport (tcp or udp). rtsp_port:
     also serve RTSP readers there, over TCP only (no fixed UDP ports are taken), or with
     rtp_port over UDP only, from rtp_port and rtp_port + 1."""
     base = camera_base if camera_base.endswith("/") else camera_base + "/"
@@ -162,7 +164,7 @@ def server_config(camera_base: str, names: list[str], http_port: int, udp_port: 
         "webrtcIPsFromInterfaces": False,
         "webrtcAdditionalHosts": [LOOPBACK],
         "webrtcICEServers2": [],
-        "paths": {n: {"source": base + n, "rtspTransport": "tcp"} for n in names},
+        "paths": {n: {"source": base + n, "rtspTransport": camera_transport} for n in names},
     } | rtsp
 
 
