@@ -25,7 +25,7 @@ std::shared_ptr<ExternalCommand> ExternalCommand::start(boost::asio::io_context&
 }
 
 ExternalCommand::ExternalCommand(boost::asio::io_context& io, Options options)
-    : io_(io), options_(std::move(options)), pidfd_(io), restartTimer_(io) {}
+    : options_(std::move(options)), pidfd_(io), restartTimer_(io) {}
 
 ExternalCommand::~ExternalCommand() {
   // Only reached once nothing waits on the process any more (or the control loop is gone at

@@ -52,7 +52,6 @@ class ExternalCommand : public std::enable_shared_from_this<ExternalCommand> {
   void onExit();
   void scheduleRestart();
 
-  boost::asio::io_context& io_;
   Options options_;
   boost::asio::posix::stream_descriptor pidfd_;  // owned: readable once the process exited
   boost::asio::steady_timer restartTimer_;
