@@ -455,7 +455,16 @@ void Stream::skipAhead(size_t pos) {
         path_, skips);
   }
   // The history holds its last keyframe onwards, so a fresh start is not overrun at once.
+  const std::array<uint64_t, kMaxTracks> had = readers_[pos].catchUp->next;
   if (beginCatchUp(readers_[pos])) {
+    // Only forward: another track's cursor may already be past that keyframe's instant (a
+    // camera clock that stepped back, capture times that disagree across tracks), and the
+    // reader has those packets.
+    std::array<uint64_t, kMaxTracks>& next = readers_[pos].catchUp->next;
+    for (size_t index = 0; index < kMaxTracks; ++index) {
+      if (had[index] != CatchUp::kUnset && next[index] != CatchUp::kUnset && had[index] > next[index])
+        next[index] = had[index];
+    }
     feedCatchUp(pos);
   } else {
     readers_[pos].catchUp.reset();  // no keyframe held (a GOP longer than the history): live from here

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "StreamTestPackets.h"
+#include "media/Rtcp.h"
 #include "media/RtpPacket.h"
 #include "stream/Stream.h"
 
@@ -164,6 +165,37 @@ TEST(StreamCatchUp, AReaderTheHistoryOverranMovesAheadToTheLastKeyframe) {
   const size_t before = r.got.size();
   cam.step();
   EXPECT_EQ(r.got.size(), before + 1);
+}
+
+// Moving a reader ahead never hands it again what it had: here the camera's video clock steps
+// back five seconds (its encoder restarted inside the session), so the later keyframe's capture
+// time lies before audio the reader already got.
+TEST(StreamCatchUp, AReaderMovedAheadIsNotHandedAgainWhatItHad) {
+  Stream s("cam", 64, kMaxRtpPayload, fakeClock);
+  media::TrackDescription video = h264Track(kSps, kPps);
+  video.payloadType = 96;
+  s.start(StreamFormat{video, media::describeTrack("audio", 0, "PCMU", 8000, 1, "")});
+  uint8_t sr[64];
+  const size_t n = media::buildSenderReport(sr, sizeof(sr), 9, uint64_t{1000} << 32, 0, 0, 0);
+  s.ingestRtcp(0, sr, n);
+  s.ingestRtcp(1, sr, n);
+  Camera cam{s, 30, true};
+  cam.vts = 10 * 90000;  // both clocks 10 s in, so that the video's can step back
+  cam.ats = 10 * 8000;
+  for (int i = 0; i < 30; ++i) cam.step();
+  Reader r;
+  s.addReader(&r);
+  const size_t audioAtJoin = r.indexes(1).size();
+  ASSERT_GT(audioAtJoin, 0u);
+  cam.vts -= 5 * 90000;  // and a burst of frames that overruns the reader's video cursor
+  for (int i = 0; i < 100; ++i) cam.step(false);
+  ASSERT_GE(s.stats().readerSkips.load(), 1u);
+  for (int i = 0; i < 30; ++i) cam.step();
+  const auto a = r.indexes(1);
+  ASSERT_GT(a.size(), audioAtJoin);
+  for (size_t i = 1; i < a.size(); ++i) ASSERT_GT(a[i], a[i - 1]) << "audio packet " << i << " again";
+  const auto v = r.indexes(0);
+  for (size_t i = 1; i < v.size(); ++i) ASSERT_GT(v[i], v[i - 1]) << "video packet " << i << " again";
 }
 
 TEST(StreamCatchUp, ASuspendedSourceEndsTheCatchUpAndTheNextSegmentStartsAtItsKeyframe) {
