@@ -1,5 +1,7 @@
 #include "rtsp/RtspPlayQueue.h"
 
+#include <algorithm>
+
 namespace sluice::rtsp {
 
 RtspPlayQueue::RtspPlayQueue(const stream::Stream& stream, size_t limit) : stream_(stream), limit_(limit) {}
@@ -22,7 +24,7 @@ void RtspPlayQueue::onPacket(size_t streamTrack, const stream::HistoryPacket& pa
       return;
     }
   }
-  if (t->cursor == UINT64_MAX) t->cursor = packet.index;
+  if (t->cursor == UINT64_MAX) t->cursor = std::max(packet.index, t->sent);
   if (stream_.handingCachedPackets()) {
     ++cachedWaiting_;
     return;
@@ -58,7 +60,7 @@ void RtspPlayQueue::resumeAt(const stream::HistoryPacket& keyframe) {
     if (t.video) continue;  // set by onPacket from this keyframe
     const stream::StreamTrack* st = stream_.findTrack(t.streamTrack);
     const uint64_t start = st ? st->startIndex(keyframe.captureUs) : UINT64_MAX;
-    t.cursor = start;
+    t.cursor = start == UINT64_MAX ? start : std::max(start, t.sent);
   }
 }
 
@@ -91,7 +93,8 @@ const stream::HistoryPacket* RtspPlayQueue::front(uint8_t& channel) {
 
 void RtspPlayQueue::pop() {
   if (frontTrack_ == SIZE_MAX) return;
-  ++tracks_[frontTrack_].cursor;
+  Track& t = tracks_[frontTrack_];
+  t.sent = ++t.cursor;
   // The cached packets were handed on before the live ones and leave first.
   if (cachedWaiting_ > 0) {
     --cachedWaiting_;
@@ -103,14 +106,20 @@ void RtspPlayQueue::pop() {
 
 RtspPlayQueue::Mark RtspPlayQueue::mark() const {
   Mark m;
-  for (size_t i = 0; i < tracks_.size() && i < m.cursors.size(); ++i) m.cursors[i] = tracks_[i].cursor;
+  for (size_t i = 0; i < tracks_.size() && i < m.cursors.size(); ++i) {
+    m.cursors[i] = tracks_[i].cursor;
+    m.sent[i] = tracks_[i].sent;
+  }
   m.waiting = waiting_;
   m.cachedWaiting = cachedWaiting_;
   return m;
 }
 
 void RtspPlayQueue::rewind(const Mark& m) {
-  for (size_t i = 0; i < tracks_.size() && i < m.cursors.size(); ++i) tracks_[i].cursor = m.cursors[i];
+  for (size_t i = 0; i < tracks_.size() && i < m.cursors.size(); ++i) {
+    tracks_[i].cursor = m.cursors[i];
+    tracks_[i].sent = m.sent[i];
+  }
   waiting_ = m.waiting;
   cachedWaiting_ = m.cachedWaiting;
   frontTrack_ = SIZE_MAX;

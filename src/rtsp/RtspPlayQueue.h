@@ -9,7 +9,8 @@
 // Backlog policy (a slow TCP reader must never stall the worker or the other readers): past
 // `limit` live packets waiting, or when the history has overwritten a packet the reader has
 // not sent yet, the backlog is dropped and the reader resumes at the next video keyframe (and
-// the audio captured from then on); a reader without video resumes with the next packet. Each
+// the audio captured from then on, never below what it already sent); a reader without video
+// resumes with the next packet. Each
 // skip is counted. The cached packets a new reader starts with (the keyframe and the paced
 // rest of the GOP, Stream::handingCachedPackets) do not count toward `limit`: a reader slow to
 // take them at first (a player still starting, a CPU-starved client) keeps its start, bounded
@@ -41,6 +42,7 @@ class RtspPlayQueue {
   // Position of the cursors, to put back packets a socket write did not take.
   struct Mark {  // no allocation: taken once per socket write
     std::array<uint64_t, stream::kMaxSourceTracks> cursors{};
+    std::array<uint64_t, stream::kMaxSourceTracks> sent{};
     size_t waiting = 0, cachedWaiting = 0;
   };
   Mark mark() const;
@@ -64,6 +66,9 @@ class RtspPlayQueue {
     uint8_t channel;
     bool video;
     uint64_t cursor = UINT64_MAX;  // next index to send; UINT64_MAX: starts with the next packet
+    // Next index the socket has not been given: a cursor set anew (a start, a resume after a
+    // skip) never goes below it, so no packet leaves twice, whatever the capture times say.
+    uint64_t sent = 0;
   };
   void skipToKeyframe();
   void resumeAt(const stream::HistoryPacket& keyframe);

@@ -859,6 +859,60 @@ TEST(RtspPlayQueue, SendsInArrivalOrderAndSkipsToTheNextKeyframeWhenTooFarBehind
   EXPECT_GE(q.packetsDiscarded(), 9u);
 }
 
+// A reader resumed at a keyframe after a skip starts its audio from that keyframe's instant,
+// but never below what it already sent: here the camera's video clock steps back five seconds
+// (its encoder restarted inside the session), so audio already sent lies after that keyframe.
+TEST(RtspPlayQueue, AReaderResumedAfterASkipNeverSendsAPacketTwice) {
+  QueuedStream s(8);
+  stream::Stream& st = s.st;
+  RtspPlayQueue& q = s.q;
+  q.addTrack(0, 0, true);
+  q.addTrack(1, 2, false);
+  st.addReader(&s.reader);
+  uint8_t sr[64];
+  const size_t n = media::buildSenderReport(sr, sizeof(sr), 42, uint64_t{1000} << 32, 0, 0, 0);
+  st.ingestRtcp(0, sr, n);
+  st.ingestRtcp(1, sr, n);
+  uint16_t vseq = 1, aseq = 1;
+  uint32_t vts = 10 * 90000;  // both clocks 10 s in, so that the video's can step back
+  auto video = [&](bool idr) {
+    auto v = rtp(96, vseq++, vts, 100, idr ? 0x65 : 0x41);
+    vts += 900;
+    st.ingestRtp(0, v.data(), v.size());
+  };
+  auto audio = [&] {
+    auto a = rtp(0, aseq, 10 * 8000 + aseq * 88u, 160, 0xff);
+    ++aseq;
+    st.ingestRtp(1, a.data(), a.size());
+  };
+  uint64_t audioSent = 0;  // next audio index not sent yet
+  auto send = [&] {
+    uint8_t ch = 255;
+    while (const stream::HistoryPacket* p = q.front(ch)) {
+      if (ch == 2) {
+        ASSERT_GE(p->index, audioSent) << "audio packet " << p->index << " sent again";
+        audioSent = p->index + 1;
+      }
+      q.pop();
+    }
+  };
+  for (int i = 0; i < 30; ++i) {
+    video(i % 10 == 0);
+    audio();
+    send();
+  }
+  ASSERT_GT(audioSent, 20u);
+  vts -= 5 * 90000;
+  for (int i = 0; i < 12; ++i) video(false);  // nobody sends: the backlog is dropped
+  ASSERT_EQ(q.skips(), 1u);
+  audio();
+  video(true);  // the reader resumes here
+  audio();
+  EXPECT_FALSE(q.skipping());
+  send();
+  EXPECT_EQ(q.skips(), 1u);
+}
+
 TEST(RtspPlayQueue, TheHistoryKeepsWhatAReaderBehindAKeyframeHasYetToSend) {
   // The reader's socket takes nothing for 900 ms, across a keyframe: what precedes that
   // keyframe is older than the history's retention, but the reader still gets every packet.
