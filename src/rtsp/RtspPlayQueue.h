@@ -10,11 +10,10 @@
 // `limit` live packets waiting, or when the history has overwritten a packet the reader has
 // not sent yet, the backlog is dropped and the reader resumes at the next video keyframe (and
 // the audio captured from then on, never below what it already sent); a reader without video
-// resumes with the next packet. Each
-// skip is counted. The cached packets a new reader starts with (the keyframe and the paced
-// rest of the GOP, Stream::handingCachedPackets) do not count toward `limit`: a reader slow to
-// take them at first (a player still starting, a CPU-starved client) keeps its start, bounded
-// by what the history holds.
+// resumes with the next packet. Each skip is counted. The cached packets a new reader starts
+// with (the keyframe and the paced rest of the GOP, Stream::handingCachedPackets) do not count
+// toward `limit`: a reader slow to take them at first (a player still starting, a CPU-starved
+// client) keeps its start, bounded by what the history holds.
 // Single-threaded: the stream's worker.
 #include <array>
 #include <cstddef>
