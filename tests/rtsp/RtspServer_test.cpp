@@ -787,6 +787,12 @@ struct QueuedStream {
     reader.q = &q;
   }
   ~QueuedStream() { st.removeReader(&reader); }
+  // The reader takes both tracks, video on channel 0 and audio on 2.
+  void play() {
+    q.addTrack(0, 0, true);
+    q.addTrack(1, 2, false);
+    st.addReader(&reader);
+  }
   // Takes what the queue would send now; the channel of each packet.
   std::vector<uint8_t> drain() {
     std::vector<uint8_t> channels;
@@ -824,9 +830,7 @@ TEST(RtspPlayQueue, SendsInArrivalOrderAndSkipsToTheNextKeyframeWhenTooFarBehind
   QueuedStream s(8);
   stream::Stream& st = s.st;
   RtspPlayQueue& q = s.q;
-  q.addTrack(0, 0, true);
-  q.addTrack(1, 2, false);
-  st.addReader(&s.reader);
+  s.play();
   uint16_t vseq = 1, aseq = 1;
   auto video = [&](bool idr) {
     auto v = rtp(96, vseq, vseq * 3000u, 100, idr ? 0x65 : 0x41);
@@ -866,9 +870,7 @@ TEST(RtspPlayQueue, AReaderResumedAfterASkipNeverSendsAPacketTwice) {
   QueuedStream s(8);
   stream::Stream& st = s.st;
   RtspPlayQueue& q = s.q;
-  q.addTrack(0, 0, true);
-  q.addTrack(1, 2, false);
-  st.addReader(&s.reader);
+  s.play();
   uint8_t sr[64];
   const size_t n = media::buildSenderReport(sr, sizeof(sr), 42, uint64_t{1000} << 32, 0, 0, 0);
   st.ingestRtcp(0, sr, n);
