@@ -392,8 +392,11 @@ bool Stream::beginCatchUp(ReaderEntry& entry) {
       continue;
     }
     const uint64_t start = t->startIndex(sinceUs);
+    // Nothing cached: from now on. Never below the history's oldest packet: the frontier can
+    // lag behind it (a video frame held for its end that outgrew the history), and a cursor
+    // there would be overrun at once, and moved ahead again without end.
     c.next[index] =
-        start == UINT64_MAX ? frontier(index, t->history()) : start;  // nothing cached: from now on
+        std::max(start == UINT64_MAX ? frontier(index, t->history()) : start, t->history().tail());
   }
   return true;
 }

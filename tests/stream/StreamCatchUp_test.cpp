@@ -198,6 +198,39 @@ TEST(StreamCatchUp, AReaderMovedAheadIsNotHandedAgainWhatItHad) {
   for (size_t i = 1; i < v.size(); ++i) ASSERT_GT(v[i], v[i - 1]) << "video packet " << i << " again";
 }
 
+// A second video track whose one frame never ends (no marker, one timestamp) is held until the
+// history has dropped its start: a reader joining then starts that track at the oldest packet
+// held, instead of at the held frame's start, which it would find overrun and move ahead from
+// again and again (a stack overflow from one broken publisher).
+TEST(StreamCatchUp, AReaderJoiningBesideAFrameThatOutgrewTheHistoryStarts) {
+  Stream s("cam", 64, kMaxRtpPayload, fakeClock);
+  media::TrackDescription h264 = h264Track(kSps, kPps);
+  h264.payloadType = 96;
+  s.start(StreamFormat{h264, media::describeTrack("video", 97, "H265", 90000, 0, "")});
+  Camera cam{s, 30};
+  std::vector<uint8_t> endless(12 + 200, 0x55);
+  for (uint16_t i = 0; i < 200; ++i) {
+    cam.step();
+    media::RtpHeader h;
+    h.payloadType = 97;
+    h.sequence = i;
+    h.timestamp = 777;  // the same frame, never marked as ended
+    h.ssrc = 9;
+    media::writeRtpHeader(endless.data(), h);
+    endless[12] = 0x02;  // TRAIL_R
+    endless[13] = 0x01;
+    s.ingestRtp(1, endless.data(), endless.size());
+  }
+  ASSERT_GT(s.track(1).history().tail(), 0u);
+  Reader r;
+  s.addReader(&r);
+  ASSERT_FALSE(r.got.empty());
+  EXPECT_TRUE(r.keyframeStarts[0]);
+  EXPECT_EQ(s.stats().readerSkips.load(), 0u);
+  for (int i = 0; i < 30; ++i) cam.step();
+  EXPECT_EQ(r.indexes(0).back() + 1, s.track(0).history().head());
+}
+
 TEST(StreamCatchUp, ASuspendedSourceEndsTheCatchUpAndTheNextSegmentStartsAtItsKeyframe) {
   Stream s("cam", 1024, kMaxRtpPayload, fakeClock);
   s.start(kSps, kPps);
