@@ -64,7 +64,8 @@ AudioOpusTranscoder* g711TranscoderFor(size_t index) {
   if (!transcoders[index]) {
     std::string error;
     const G711& g = kG711[index];
-    transcoders[index] = AudioOpusTranscoder::createG711(g.muLaw, g.rate, g.channels, g.rate, error, kOptions);
+    transcoders[index] =
+        AudioOpusTranscoder::createG711(g.muLaw, g.rate, g.channels, g.rate, error, kOptions);
     if (!transcoders[index]) std::abort();
   }
   return transcoders[index].get();
