@@ -381,7 +381,8 @@ bool Stream::beginCatchUp(ReaderEntry& entry) {
     haveKeyframe = true;
   }
   if (!haveKeyframe) return false;
-  if (!entry.catchUp) entry.catchUp = std::make_unique<CatchUp>();  // control plane: once per join
+  const bool restart = entry.catchUp != nullptr;              // skipAhead: the reader already has packets
+  if (!restart) entry.catchUp = std::make_unique<CatchUp>();  // control plane: once per join
   CatchUp& c = *entry.catchUp;
   c.fromUs = sinceUs;
   c.startedUs = now();
@@ -395,8 +396,13 @@ bool Stream::beginCatchUp(ReaderEntry& entry) {
     // Nothing cached: from now on. Never below the history's oldest packet: the frontier can
     // lag behind it (a video frame held for its end that outgrew the history), and a cursor
     // there would be overrun at once, and moved ahead again without end.
-    c.next[index] =
+    uint64_t next =
         std::max(start == UINT64_MAX ? frontier(index, t->history()) : start, t->history().tail());
+    // A restart only moves a cursor forward: another track's may already be past the keyframe's
+    // instant (a camera clock that stepped back, capture times that disagree across tracks),
+    // and the reader has those packets.
+    if (restart && c.next[index] != CatchUp::kUnset) next = std::max(next, c.next[index]);
+    c.next[index] = next;
   }
   return true;
 }
@@ -458,16 +464,7 @@ void Stream::skipAhead(size_t pos) {
         path_, skips);
   }
   // The history holds its last keyframe onwards, so a fresh start is not overrun at once.
-  const std::array<uint64_t, kMaxTracks> had = readers_[pos].catchUp->next;
   if (beginCatchUp(readers_[pos])) {
-    // Only forward: another track's cursor may already be past that keyframe's instant (a
-    // camera clock that stepped back, capture times that disagree across tracks), and the
-    // reader has those packets.
-    std::array<uint64_t, kMaxTracks>& next = readers_[pos].catchUp->next;
-    for (size_t index = 0; index < kMaxTracks; ++index) {
-      if (had[index] != CatchUp::kUnset && next[index] != CatchUp::kUnset && had[index] > next[index])
-        next[index] = had[index];
-    }
     feedCatchUp(pos);
   } else {
     readers_[pos].catchUp.reset();  // no keyframe held (a GOP longer than the history): live from here

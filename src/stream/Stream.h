@@ -206,9 +206,10 @@ class Stream : private TrackOwner {
     return std::min(history.head(), frontiers_[trackIndex].next);
   }
   void resetFrontiers();
-  // Points a reader at the last video keyframe of its tracks; false when there is none.
   // The oldest index of `track` that a reader still needs the history to keep.
   static uint64_t neededFrom(const ReaderEntry& entry, size_t track);
+  // Points a reader at the last video keyframe of its tracks; false when there is none. Called
+  // again for a reader the history overran, it moves no cursor back.
   bool beginCatchUp(ReaderEntry& entry);
   // Hands the reader at readers_[pos] what its pace releases now; it goes live when nothing is
   // left behind.
