@@ -32,7 +32,9 @@ const char* describe(IngestError error) {
     case IngestError::BadTemporalId:
       return "H.265 NAL unit with nuh_temporal_id_plus1 = 0";
     case IngestError::Oversize:
-      return "audio payload larger than the WebRTC payload size (1188 bytes): dropped";
+      return "audio payload larger than the WebRTC payload size (1188 bytes) that its codec does not allow "
+             "to cut "
+             "(Opus, LATM, or AU-headers that do not describe it): dropped";
     case IngestError::UndeclaredPayloadType:
       return "RTP payload type not declared in the source's SDP for this track: dropped";
   }

@@ -36,7 +36,7 @@ enum class IngestError {
   ForbiddenBitSet,        // forbidden_zero_bit of a NAL unit header is 1
   NonBaseLayer,           // H.265 nuh_layer_id != 0 (scalable/multiview: browsers decode layer 0 only)
   BadTemporalId,          // H.265 nuh_temporal_id_plus1 == 0
-  Oversize,               // audio payload larger than the WebRTC payload size: dropped
+  Oversize,               // audio payload larger than the WebRTC payload size that cannot be cut: dropped
   UndeclaredPayloadType,  // a payload type the source's SDP did not declare for the track
 };
 const char* describe(IngestError error);

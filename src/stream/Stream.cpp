@@ -220,7 +220,7 @@ media::IngestError Stream::ingestRtp(size_t trackIndex, const uint8_t* data, siz
   --fanoutDepth_;
   if (track.parameterSetChanges() != setChangesBefore) noteParameterSetChange(track);
   const TrackStats& after = track.stats();  // two counters, not a copy of all of them per packet
-  if (err != media::IngestError::None) stats_.ingestErrors.fetch_add(1, std::memory_order_relaxed);
+  if (err != media::IngestError::None) noteIngestError(track, err);
   if (after.packetsLost != lostBefore)
     stats_.packetsLost.fetch_add(after.packetsLost - lostBefore, std::memory_order_relaxed);
   if (after.packetsBeforeKeyframe != waitingBefore)
@@ -228,6 +228,18 @@ media::IngestError Stream::ingestRtp(size_t trackIndex, const uint8_t* data, siz
                                            std::memory_order_relaxed);
   if (removedPending_ && fanoutDepth_ == 0) compactReaders();
   return err;
+}
+
+// Counted always; said at most every 10 s per stream, so that an operator sees why packets
+// of a source go missing without a line per packet.
+void Stream::noteIngestError(const StreamTrack& track, media::IngestError err) {
+  const uint64_t total = stats_.ingestErrors.fetch_add(1, std::memory_order_relaxed) + 1;
+  const int64_t nowUs = now();
+  if (ingestErrorLogged_ && nowUs - ingestErrorLogUs_ < 10'000'000) return;
+  ingestErrorLogged_ = true;
+  ingestErrorLogUs_ = nowUs;
+  log::warn("[path {}] track {} ({}): {} ({} packet{} refused so far)", path_, track.index() + 1,
+            track.format().apiName(), media::describe(err), total, total == 1 ? "" : "s");
 }
 
 void Stream::ingestMirrored(size_t trackIndex, const HistoryPacket& packet, uint64_t lostBefore) {

@@ -219,6 +219,7 @@ class Stream : private TrackOwner {
   void compactReaders();
   void publishFormat();
   void noteParameterSetChange(const StreamTrack& track);
+  void noteIngestError(const StreamTrack& track, media::IngestError err);
   // Runs each transcoded track's transcoder while, and only while, a reader takes its Opus track.
   void updateTranscoding();
   // Starts or stops one track's transcoding as `wanted` says; whether it runs afterwards.
@@ -234,6 +235,8 @@ class Stream : private TrackOwner {
   std::array<int64_t, kMaxSourceTracks> parameterSetLogUs_{};  // last parameter-set log line per track
   int64_t clockStepLogUs_ = 0;                                 // last "clock stepped" log line
   int64_t skipLogUs_ = 0;                                      // last "reader skipped ahead" log line
+  int64_t ingestErrorLogUs_ = 0;                               // last "packets refused" log line
+  bool ingestErrorLogged_ = false;                             // one was written (the clock may start at 0)
   std::vector<ReaderEntry> readers_;
   std::array<Frontier, kMaxTracks> frontiers_{};  // per track index (source and transcoded)
   size_t removedPending_ = 0;

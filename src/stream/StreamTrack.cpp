@@ -44,7 +44,7 @@ void StreamTrack::resetShaper() {
     if (h265->sets) ingest.setParameterSets(h265->sets->vps, h265->sets->sps, h265->sets->pps);
     shaper_ = std::move(ingest);
   } else if (format_.supported()) {
-    shaper_ = media::AudioRtpPassThrough(maxPayload_);
+    shaper_ = media::AudioRtpPassThrough(format_, maxPayload_);
   } else {
     shaper_ = std::monostate{};
   }

@@ -415,6 +415,51 @@ def test_ffmpeg_publishes_and_chromium_plays_it_via_whep(av_mkv, server_factory,
         pub.stop()
 
 
+@pytest.fixture(scope="module")
+def aac_mkv(av1080, tmp_path_factory):  # noqa: F811
+    """The 1080p clip with noise as AAC (48 kHz mono, 64 kbit/s: ~170-byte frames), which ffmpeg's
+    RTSP muxer sends as several frames per packet, up to 1,460 bytes: larger than the history's 1,188."""
+    out = tmp_path_factory.mktemp("aacmkv") / "aac.mkv"
+    r = run(["ffmpeg", "-y", "-hide_banner", "-v", "error", "-f", "h264", "-framerate", "30", "-i", av1080,
+             "-f", "lavfi", "-i", "anoisesrc=sample_rate=48000:amplitude=0.2", "-map", "0:v", "-map", "1:a",
+             "-c:v", "copy", "-c:a", "aac", "-ac", "1", "-b:a", "64k", "-shortest", out], 60)
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def audio_frames_read(url: str, seconds: float) -> int:
+    """Decodes `seconds` of the stream's audio as an RTSP/TCP reader; returns the frames decoded."""
+    r = run(["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-rtsp_transport", "tcp", "-i", url, "-map", "0:a",
+             "-t", str(seconds), "-f", "framecrc", "-"], 40)
+    assert r.returncode == 0 and r.stderr.strip() == "", r.stderr
+    return sum(1 for line in r.stdout.splitlines() if line and not line.startswith("#"))
+
+
+def test_ffmpeg_publishing_aac_in_large_packets_is_heard_whole(aac_mkv, server_factory, browser_factory, tmp_path):
+    """ffmpeg packs AAC frames into packets over the WebRTC payload size; they used to be dropped
+    (a reader got one packet in ten). Cut into packets of whole frames, every frame reaches an
+    RTSP reader, and the Opus transcoding for browsers gets them all too."""
+    srv, api = api_start(server_factory, {"pub": {}})
+    pub = start_publisher(tmp_path, srv.rtsp_url("pub"), aac_mkv)
+    try:
+        srv.wait_path("pub", ready=True, timeout=20)
+        assert srv.wait_log(r"is publishing to path 'pub', 2 tracks \(H264, MPEG-4 Audio\)", 5), \
+            srv.log_text()[-3000:]
+        frames = audio_frames_read(srv.rtsp_url("pub"), 4)
+        print(f"[AAC from ffmpeg] an RTSP reader decoded {frames} AAC frames in 4 s (46.9 a second)")
+        assert frames >= 160, frames
+
+        b = browser_factory()
+        b.open(srv.url("/pub/"))
+        s, counts = watch_until_audio(b, 20)
+        print(f"[AAC from ffmpeg] viewer: {s}\naudio packets: {counts}")
+        assert_plays_with_audio(s, counts, "audio/opus")
+        assert "refused so far" not in srv.log_text(), srv.log_text()[-3000:]
+        srv.assert_alive()
+    finally:
+        pub.stop()
+
+
 def test_credentials(av_mkv, server_factory, tmp_path):
     users = [
         {"user": "viewer", "pass": "secret", "ips": [], "permissions": [{"action": "read"}]},
