@@ -2,7 +2,7 @@
 // Cuts RFC 3640 payloads with Mpeg4GenericSplitter and checks the cut against the whole: every
 // packet fits, nothing leaves when the cut is refused, and a receiver depacketizes from the
 // packets exactly the access units (bytes and timestamps) it gets from the whole payload.
-// Input: byte 0 picks the fmtp, byte 1 the payload size limit (16..1,039 bytes), then records
+// Input: byte 0 picks the fmtp, byte 1 the payload size limit (16..1,036 bytes), then records
 // of [u16 length][payload], each cut on its own.
 #include <cstdlib>
 #include <cstring>
