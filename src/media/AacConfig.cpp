@@ -32,7 +32,18 @@ uint8_t channelsOf(uint8_t config) {
 // Object types whose config is GASpecificConfig (§4.4.1).
 bool isGeneralAudio(uint8_t type) {
   switch (type) {
-    case 1: case 2: case 3: case 4: case 6: case 7: case 17: case 19: case 20: case 21: case 22: case 23:
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+    case 6:
+    case 7:
+    case 17:
+    case 19:
+    case 20:
+    case 21:
+    case 22:
+    case 23:
       return true;
     default:
       return false;
@@ -41,15 +52,24 @@ bool isGeneralAudio(uint8_t type) {
 
 const char* objectName(uint8_t type) {
   switch (type) {
-    case 1: return "AAC Main";
-    case 2: return "AAC LC";
-    case 3: return "AAC SSR";
-    case 4: return "AAC LTP";
-    case 6: return "AAC Scalable";
-    case 17: return "ER AAC LC";
-    case 23: return "ER AAC LD";
-    case 39: return "ER AAC ELD";
-    default: return "MPEG-4 Audio";
+    case 1:
+      return "AAC Main";
+    case 2:
+      return "AAC LC";
+    case 3:
+      return "AAC SSR";
+    case 4:
+      return "AAC LTP";
+    case 6:
+      return "AAC Scalable";
+    case 17:
+      return "ER AAC LC";
+    case 23:
+      return "ER AAC LD";
+    case 39:
+      return "ER AAC ELD";
+    default:
+      return "MPEG-4 Audio";
   }
 }
 
@@ -137,6 +157,37 @@ bool parseAudioSpecificConfig(BitReader& r, AacConfig& c, std::string& error) {
   for (size_t i = 0; i < bits; ++i) out.bytes[i / 8] |= static_cast<uint8_t>(copy.readBit() << (7 - i % 8));
   c = std::move(out);
   return true;
+}
+
+void parseSyncExtension(BitReader& r, size_t ascStart, AacConfig& c) {
+  const auto peek = [&r](int n) {
+    BitReader ahead = r;
+    return ahead.readBits(n);
+  };
+  if (c.sbr || r.bitsLeft() < 16 || peek(11) != 0x2b7) return;
+  BitReader ext = r;
+  ext.readBits(11);
+  if (readObjectType(ext) != kSbr) return;  // ER BSAC's and others' extensions: not ours to read
+  AacConfig out = c;
+  if (ext.readBit()) {  // sbrPresentFlag
+    out.sbr = true;
+    out.outputSampleRate = readSampleRate(ext);
+    if (ext.bitsLeft() >= 12) {
+      BitReader ps = ext;
+      if (ps.readBits(11) == 0x548) {
+        ext = ps;
+        out.ps = ext.readBit() != 0;  // psPresentFlag
+      }
+    }
+  }
+  if (ext.failed() || out.outputSampleRate == 0 || out.outputSampleRate > 1000000) return;
+  r = ext;
+  const size_t bits = r.position() - ascStart;
+  out.bytes.assign((bits + 7) / 8, 0);
+  BitReader copy = r;
+  copy.seek(ascStart);
+  for (size_t i = 0; i < bits; ++i) out.bytes[i / 8] |= static_cast<uint8_t>(copy.readBit() << (7 - i % 8));
+  c = std::move(out);
 }
 
 std::optional<AacConfig> parseAudioSpecificConfig(const uint8_t* data, size_t size, std::string& error) {

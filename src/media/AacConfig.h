@@ -16,10 +16,10 @@ namespace sluice::media {
 class BitReader;
 
 struct AacConfig {
-  uint8_t objectType = 0;       // the core coder: 2 = AAC LC (also under SBR/PS), 1 Main, 4 LTP...
-  uint32_t sampleRate = 0;      // of the core coder
+  uint8_t objectType = 0;         // the core coder: 2 = AAC LC (also under SBR/PS), 1 Main, 4 LTP...
+  uint32_t sampleRate = 0;        // of the core coder
   uint32_t outputSampleRate = 0;  // after SBR (HE-AAC) if signalled explicitly, else sampleRate
-  uint8_t channelConfig = 0;    // 0 means a program_config_element (not supported: rejected)
+  uint8_t channelConfig = 0;      // 0 means a program_config_element (not supported: rejected)
   uint8_t channels = 0;
   bool sbr = false, ps = false;  // HE-AAC (v2) signalled explicitly (object type 5 / 29)
   uint16_t frameLength = 1024;   // samples per access unit of the core coder (960 if flagged)
@@ -34,6 +34,11 @@ struct AacConfig {
 // Parses an AudioSpecificConfig from the reader's position; on success `config.bytes` holds
 // the bits read (realigned to a byte boundary). On failure sets `error`.
 bool parseAudioSpecificConfig(BitReader& reader, AacConfig& config, std::string& error);
+// After an AudioSpecificConfig read inline with no length given (LATM's StreamMuxConfig with
+// audioMuxVersion 0), reads a backward-compatible SBR (and PS) signal, syncExtensionType 0x2b7,
+// if the next bits carry one, as decoders do; its bits join `config.bytes`. Otherwise, or if it
+// is malformed, reads nothing.
+void parseSyncExtension(BitReader& reader, size_t ascStart, AacConfig& config);
 // Whole config given as bytes (mpeg4-generic). Trailing bits beyond the parsed ones (e.g. a
 // backward-compatible SBR extension) are kept in `bytes`.
 std::optional<AacConfig> parseAudioSpecificConfig(const uint8_t* data, size_t size, std::string& error);

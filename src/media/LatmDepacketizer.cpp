@@ -43,7 +43,9 @@ bool parseStreamMuxConfig(const uint8_t* data, size_t size, LatmConfig& config, 
     return false;
   }
   if (version == 0) {
+    const size_t ascStart = r.position();
     if (!parseAudioSpecificConfig(r, out.audio, error)) return false;
+    parseSyncExtension(r, ascStart, out.audio);
   } else {
     uint32_t ascBits = latmGetValue(r);
     size_t start = r.position();
@@ -59,7 +61,13 @@ bool parseStreamMuxConfig(const uint8_t* data, size_t size, LatmConfig& config, 
     error = "StreamMuxConfig: frameLengthType " + std::to_string(frameLengthType) + " is not AAC (0)";
     return false;
   }
-  r.readBits(8);  // latmBufferFullness
+  if (r.failed()) {
+    error = "StreamMuxConfig truncated";
+    return false;
+  }
+  // What follows may be cut short (GStreamer's rtpmp4apay ends its config inside
+  // latmBufferFullness): missing bits read as zero, as decoders read them.
+  r.readBits(8);      // latmBufferFullness
   if (r.readBit()) {  // otherDataPresent
     if (version == 1) {
       out.otherDataBits = latmGetValue(r);
@@ -74,12 +82,12 @@ bool parseStreamMuxConfig(const uint8_t* data, size_t size, LatmConfig& config, 
         return false;
       }
     }
+    if (r.failed()) {
+      error = "StreamMuxConfig truncated (otherDataLenBits)";
+      return false;
+    }
   }
   if (r.readBit()) r.readBits(8);  // crcCheckSum
-  if (r.failed()) {
-    error = "StreamMuxConfig truncated";
-    return false;
-  }
   config = std::move(out);
   return true;
 }

@@ -430,6 +430,9 @@ void RtspServerConnection::onWorker(RtspReply reply) {
               session_.path(), session_.announcedFormat().size(),
               session_.announcedFormat().size() == 1 ? "" : "s",
               stream::describeFormat(session_.announcedFormat()));
+    for (const auto& skipped : session_.skippedTracks())
+      log::info("[RTSP] [session {}] skipping {} of the publisher: Sluice cannot carry it", session_.id(),
+                skipped);
     sendOnWorker(reply.response);
   }
   process();  // requests pipelined behind PLAY/RECORD, then reads again

@@ -244,6 +244,11 @@ RtspReply RtspServerSession::announce(const RtspRequest& r) {
   // Video first, then audio, each in the announced order (stream/StreamFormat.h says why).
   announcedTrackOfMedia_.assign(described.size(), -1);
   announcedControl_.clear();
+  skippedTracks_.clear();
+  for (size_t i = 0; i < described.size(); ++i) {
+    if (!described[i].supported())
+      skippedTracks_.push_back("track " + std::to_string(i + 1) + " (" + described[i].describe() + ")");
+  }
   for (const auto& md : sdp->media) announcedControl_.push_back(md.attribute("control").value_or(""));
   for (int pass = 0; pass < 2; ++pass) {
     for (size_t i = 0; i < described.size(); ++i) {
@@ -355,16 +360,15 @@ RtspReply RtspServerSession::setup(const RtspRequest& r) {
     // The stream's group for this track, shared with every other multicast reader of it; the
     // client's own destination or ports are not followed (only the server picks groups).
     std::string why;
-    const std::optional<uint32_t> group =
-        options_.multicastGroups->groupFor(read_.stream, streamTrack, why);
+    const std::optional<uint32_t> group = options_.multicastGroups->groupFor(read_.stream, streamTrack, why);
     if (!group) {
       channelTrack_[rtp] = channelTrack_[rtp + 1] = -1;
       return refuse(r, 503, "no multicast group: " + why);
     }
     reply.lower = RtspTransportHeader::Lower::Udp;
     reply.delivery = RtspTransportHeader::Delivery::Multicast;
-    reply.destination = fmt::format("{}.{}.{}.{}", *group >> 24, (*group >> 16) & 0xff, (*group >> 8) & 0xff,
-                                    *group & 0xff);
+    reply.destination =
+        fmt::format("{}.{}.{}.{}", *group >> 24, (*group >> 16) & 0xff, (*group >> 8) & 0xff, *group & 0xff);
     reply.ports = std::make_pair(options_.multicastOptions.rtpPort, options_.multicastOptions.rtcpPort);
     reply.ttl = options_.multicastOptions.ttl;
     if (const uint32_t ssrc = read_.stream->ssrcSnapshot(streamTrack)) reply.ssrc = ssrc;
@@ -383,7 +387,9 @@ RtspReply RtspServerSession::setup(const RtspRequest& r) {
     reply.interleaved = std::make_pair(rtp, static_cast<uint8_t>(rtp + 1));
   }
   setup_.push_back(track);
-  transport_ = multicast ? RtspMediaTransport::Multicast : udp ? RtspMediaTransport::Udp : RtspMediaTransport::Tcp;
+  transport_ = multicast ? RtspMediaTransport::Multicast
+               : udp     ? RtspMediaTransport::Udp
+                         : RtspMediaTransport::Tcp;
   sessionCreated_ = true;
 
   RtspReply out;
@@ -397,9 +403,10 @@ std::string RtspServerSession::transportRefusal(const RtspTransportHeader& t) co
   const bool multicast = t.delivery == RtspTransportHeader::Delivery::Multicast;
   const auto otherTracks = [this](RtspMediaTransport wanted) -> std::string {
     if (transport_ == RtspMediaTransport::None || transport_ == wanted) return {};
-    return transport_ == RtspMediaTransport::Tcp   ? "the session's other tracks are set up over TCP"
-           : transport_ == RtspMediaTransport::Udp ? "the session's other tracks are set up over UDP"
-                                                   : "the session's other tracks are set up over UDP multicast";
+    return transport_ == RtspMediaTransport::Tcp ? "the session's other tracks are set up over TCP"
+           : transport_ == RtspMediaTransport::Udp
+               ? "the session's other tracks are set up over UDP"
+               : "the session's other tracks are set up over UDP multicast";
   };
   if (t.lower == RtspTransportHeader::Lower::Tcp) {
     if (multicast) return "multicast over TCP is not a transport";
@@ -409,7 +416,8 @@ std::string RtspServerSession::transportRefusal(const RtspTransportHeader& t) co
   if (options_.tls) return "over RTSPS, media travel only interleaved in the TLS connection (TCP)";
   if (multicast) {
     if (state_ == State::Announced) return "publishing over UDP multicast is not served";
-    if (!options_.multicast || !options_.multicastGroups) return "UDP multicast is not enabled (rtspTransports)";
+    if (!options_.multicast || !options_.multicastGroups)
+      return "UDP multicast is not enabled (rtspTransports)";
     if (!read_.stream && state_ != State::Initial) return "the path has no stream";
     return otherTracks(RtspMediaTransport::Multicast);
   }

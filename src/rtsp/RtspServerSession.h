@@ -34,7 +34,7 @@ enum class RtspAuthMethod { Basic, Digest };
 struct RtspServerOptions {
   std::string address = ":8554";
   std::vector<RtspAuthMethod> authMethods{RtspAuthMethod::Basic};
-  bool tcp = true;   // "tcp" is in rtspTransports
+  bool tcp = true;         // "tcp" is in rtspTransports
   bool udp = false;        // "udp" is in rtspTransports: readers and publishers over UDP unicast
   bool multicast = false;  // "multicast" is in rtspTransports: readers over UDP multicast
   RtspMulticastOptions multicastOptions;
@@ -100,6 +100,8 @@ class RtspServerSession {
   const RtspReadTarget& readTarget() const { return read_; }
   const RtspPublishTarget& publishTarget() const { return publish_; }
   const stream::StreamFormat& announcedFormat() const { return announced_; }
+  // The announced media it cannot carry, each "track N (why)", for the log.
+  const std::vector<std::string>& skippedTracks() const { return skippedTracks_; }
   // Publisher: the stream track an interleaved channel carries; -1 if none. `rtcp` for odd.
   int trackOfChannel(uint8_t channel, bool& rtcp) const;
   // "Session: <id>;timeout=55" (MediaMTX advertises its idle timeout minus 5 s).
@@ -138,6 +140,7 @@ class RtspServerSession {
   stream::StreamFormat announced_;             // by stream track
   std::vector<int> announcedTrackOfMedia_;     // by SDP media: stream track, -1 when not carried
   std::vector<std::string> announcedControl_;  // by SDP media: a=control
+  std::vector<std::string> skippedTracks_;     // announced media not carried, described
   std::vector<RtspSetupTrack> setup_;
   RtspMediaTransport transport_ = RtspMediaTransport::None;
   std::array<int16_t, 256> channelTrack_;  // by channel: set-up track index, -1 free

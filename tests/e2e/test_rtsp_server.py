@@ -460,6 +460,34 @@ def test_ffmpeg_publishing_aac_in_large_packets_is_heard_whole(aac_mkv, server_f
         pub.stop()
 
 
+@pytest.mark.skipif(not shutil.which("gst-launch-1.0"), reason="GStreamer tools not installed")
+def test_gstreamer_publishing_aac_as_latm_is_heard(server_factory, tmp_path):
+    """rtspclientsink sends AAC as MP4A-LATM whose config carries a backward-compatible SBR
+    signal and ends early; that track used to be skipped without a word (video only)."""
+    for element in ("rtspclientsink", "x264enc", "avenc_aac", "aacparse"):
+        if run(["gst-inspect-1.0", element], 20).returncode != 0:
+            pytest.skip(f"GStreamer element {element} is not installed")
+    srv, _ = api_start(server_factory, {"gst": {}})
+    argv = ["gst-launch-1.0", "-q", "rtspclientsink", "name=s", f"location={srv.rtsp_url('gst')}", "protocols=tcp",
+            "videotestsrc", "is-live=true", "!", "video/x-raw,width=640,height=360,framerate=30/1", "!",
+            "x264enc", "tune=zerolatency", "speed-preset=ultrafast", "key-int-max=30", "!", "h264parse", "!",
+            "s.sink_0", "audiotestsrc", "is-live=true", "wave=white-noise", "!", "audioconvert", "!",
+            "audioresample", "!", "audio/x-raw,rate=48000,channels=1", "!", "avenc_aac", "bitrate=64000", "!",
+            "aacparse", "!", "s.sink_1"]
+    pub = e2e.Proc("gst-publisher", argv, tmp_path / "gst-publisher.log").start()
+    try:
+        srv.wait_path("gst", ready=True, timeout=20)
+        assert srv.wait_log(r"is publishing to path 'gst', 2 tracks \(H264, MPEG-4 Audio\)", 5), \
+            srv.log_text()[-3000:]
+        frames = audio_frames_read(srv.rtsp_url("gst"), 4)
+        print(f"[AAC from GStreamer, LATM] an RTSP reader decoded {frames} AAC frames in 4 s (46.9 a second)")
+        assert frames >= 160, frames
+        assert "cannot carry" not in srv.log_text(), srv.log_text()[-3000:]
+        srv.assert_alive()
+    finally:
+        pub.stop()
+
+
 def test_credentials(av_mkv, server_factory, tmp_path):
     users = [
         {"user": "viewer", "pass": "secret", "ips": [], "permissions": [{"action": "read"}]},

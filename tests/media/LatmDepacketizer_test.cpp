@@ -84,9 +84,9 @@ class LatmTest : public ::testing::Test, public AacAccessUnitSink {
   LatmConfig config(int subFrames = 1, int otherDataBits = -1) {
     LatmConfig c;
     std::string error;
-    EXPECT_TRUE(parseLatmFmtp("profile-level-id=30;object=2;cpresent=0;config=" +
-                                  hex(streamMuxConfig(subFrames, otherDataBits)),
-                              c, error))
+    EXPECT_TRUE(parseLatmFmtp(
+        "profile-level-id=30;object=2;cpresent=0;config=" + hex(streamMuxConfig(subFrames, otherDataBits)), c,
+        error))
         << error;
     return c;
   }
@@ -115,7 +115,7 @@ TEST_F(LatmTest, ParsesAudioMuxVersion1WithAscLen) {
   Bits b;
   b.put(1, 1).put(0, 1).put(0, 2).put(0, 8);  // version 1, A 0, taraBufferFullness (1 byte)
   b.put(1, 1).put(0, 6).put(0, 4).put(0, 3);
-  b.put(0, 2).put(20, 8);                      // ascLen 20 bits: 16 of config + 4 fill
+  b.put(0, 2).put(20, 8);  // ascLen 20 bits: 16 of config + 4 fill
   b.put(2, 5).put(3, 4).put(1, 4).put(0, 3).put(0, 4);
   b.put(0, 3).put(0xff, 8).put(1, 1).put(0, 2).put(16, 8).put(0, 1);  // otherData 16 bits (LatmGetValue)
   LatmConfig c;
@@ -123,6 +123,42 @@ TEST_F(LatmTest, ParsesAudioMuxVersion1WithAscLen) {
   ASSERT_TRUE(parseStreamMuxConfig(b.bytes.data(), b.bytes.size(), c, error)) << error;
   EXPECT_EQ(c.audio.channels, 1);
   EXPECT_EQ(c.otherDataBits, 16u);
+}
+
+TEST_F(LatmTest, GStreamersConfigWithItsSbrSignalAndShortTailIsAccepted) {
+  // rtpmp4apay (GStreamer 1.22), AAC LC 48 kHz mono: the AudioSpecificConfig carries a
+  // backward-compatible "no SBR" signal (syncExtensionType 0x2b7), and the config ends inside
+  // latmBufferFullness. MediaMTX and ffmpeg take it; it used to be refused (frameLengthType 2).
+  LatmConfig c;
+  std::string error;
+  ASSERT_TRUE(parseLatmFmtp("cpresent=0;config=40002310adca00", c, error)) << error;
+  EXPECT_EQ(c.audio.objectType, 2);
+  EXPECT_EQ(c.audio.sampleRate, 48000u);
+  EXPECT_EQ(c.audio.outputSampleRate, 48000u);
+  EXPECT_EQ(c.audio.channels, 1);
+  EXPECT_FALSE(c.audio.sbr);
+  EXPECT_EQ(c.audio.bytes, (Bytes{0x11, 0x88, 0x56, 0xe5, 0x00}));  // the signal kept for the decoder
+}
+
+TEST_F(LatmTest, ABackwardCompatibleSbrSignalGivesTheOutputRate) {
+  Bits b;
+  b.put(0, 1).put(1, 1).put(0, 6).put(0, 4).put(0, 3);  // version 0, one program, layer, subframe
+  b.put(2, 5).put(6, 4).put(2, 4).put(0, 3);            // AAC LC, 24 kHz core, stereo
+  b.put(0x2b7, 11).put(5, 5).put(1, 1).put(3, 4);       // SBR present, 48 kHz out
+  b.put(0, 3).put(0xff, 8).put(0, 1).put(0, 1);         // frameLengthType 0, fullness, no other data, no CRC
+  LatmConfig c;
+  std::string error;
+  ASSERT_TRUE(parseStreamMuxConfig(b.bytes.data(), b.bytes.size(), c, error)) << error;
+  EXPECT_TRUE(c.audio.sbr);
+  EXPECT_EQ(c.audio.sampleRate, 24000u);
+  EXPECT_EQ(c.audio.outputSampleRate, 48000u);
+  EXPECT_EQ(c.audio.timestampIncrement(48000), 2048u);
+  // Without the signal's bits the next field is read as they are: frameLengthType 0 still.
+  Bits plain;
+  plain.put(0, 1).put(1, 1).put(0, 6).put(0, 4).put(0, 3).put(2, 5).put(3, 4).put(1, 4).put(0, 3);
+  plain.put(0, 3).put(0xff, 8).put(0, 2);
+  ASSERT_TRUE(parseStreamMuxConfig(plain.bytes.data(), plain.bytes.size(), c, error)) << error;
+  EXPECT_FALSE(c.audio.sbr);
 }
 
 TEST_F(LatmTest, RejectsUnsupportedOrBadConfigs) {
@@ -184,7 +220,7 @@ TEST_F(LatmTest, ReassemblesAFragmentedElement) {
   LatmDepacketizer d(config(), 1024);
   Bytes a = au(1000, 5);
   Bytes e = element({a});
-  ASSERT_EQ(e.size(), 1004u);  // 255 255 255 235 + AU
+  ASSERT_EQ(e.size(), 1004u);                                                        // 255 255 255 235 + AU
   EXPECT_EQ(push(d, Bytes(e.begin(), e.begin() + 2), 9, false), AacRtpError::None);  // inside the lengths
   EXPECT_EQ(push(d, Bytes(e.begin() + 2, e.begin() + 600), 9, false), AacRtpError::None);
   EXPECT_TRUE(units.empty());
