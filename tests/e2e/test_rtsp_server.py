@@ -435,6 +435,16 @@ def audio_frames_read(url: str, seconds: float) -> int:
     return sum(1 for line in r.stdout.splitlines() if line and not line.startswith("#"))
 
 
+def assert_published_audio_is_read(srv, path: str, label: str):
+    """The publisher's two tracks are announced and an RTSP reader decodes all its AAC frames."""
+    srv.wait_path(path, ready=True, timeout=20)
+    assert srv.wait_log(rf"is publishing to path '{path}', 2 tracks \(H264, MPEG-4 Audio\)", 5), \
+        srv.log_text()[-3000:]
+    frames = audio_frames_read(srv.rtsp_url(path), 4)
+    print(f"[{label}] an RTSP reader decoded {frames} AAC frames in 4 s (46.9 a second)")
+    assert frames >= 160, frames
+
+
 def test_ffmpeg_publishing_aac_in_large_packets_is_heard_whole(aac_mkv, server_factory, browser_factory, tmp_path):
     """ffmpeg packs AAC frames into packets over the WebRTC payload size; they used to be dropped
     (a reader got one packet in ten). Cut into packets of whole frames, every frame reaches an
@@ -442,12 +452,7 @@ def test_ffmpeg_publishing_aac_in_large_packets_is_heard_whole(aac_mkv, server_f
     srv, api = api_start(server_factory, {"pub": {}})
     pub = start_publisher(tmp_path, srv.rtsp_url("pub"), aac_mkv)
     try:
-        srv.wait_path("pub", ready=True, timeout=20)
-        assert srv.wait_log(r"is publishing to path 'pub', 2 tracks \(H264, MPEG-4 Audio\)", 5), \
-            srv.log_text()[-3000:]
-        frames = audio_frames_read(srv.rtsp_url("pub"), 4)
-        print(f"[AAC from ffmpeg] an RTSP reader decoded {frames} AAC frames in 4 s (46.9 a second)")
-        assert frames >= 160, frames
+        assert_published_audio_is_read(srv, "pub", "AAC from ffmpeg")
 
         b = browser_factory()
         b.open(srv.url("/pub/"))
@@ -476,12 +481,7 @@ def test_gstreamer_publishing_aac_as_latm_is_heard(server_factory, tmp_path):
             "aacparse", "!", "s.sink_1"]
     pub = e2e.Proc("gst-publisher", argv, tmp_path / "gst-publisher.log").start()
     try:
-        srv.wait_path("gst", ready=True, timeout=20)
-        assert srv.wait_log(r"is publishing to path 'gst', 2 tracks \(H264, MPEG-4 Audio\)", 5), \
-            srv.log_text()[-3000:]
-        frames = audio_frames_read(srv.rtsp_url("gst"), 4)
-        print(f"[AAC from GStreamer, LATM] an RTSP reader decoded {frames} AAC frames in 4 s (46.9 a second)")
-        assert frames >= 160, frames
+        assert_published_audio_is_read(srv, "gst", "AAC from GStreamer, LATM")
         assert "cannot carry" not in srv.log_text(), srv.log_text()[-3000:]
         srv.assert_alive()
     finally:
