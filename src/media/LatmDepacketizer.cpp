@@ -1,6 +1,7 @@
 #include "media/LatmDepacketizer.h"
 
 #include <cstring>
+#include <utility>
 
 #include "media/BitReader.h"
 #include "media/RtpPacket.h"
@@ -109,7 +110,14 @@ bool parseLatmFmtp(std::string_view fmtp, LatmConfig& config, std::string& error
     error = "MP4A-LATM: config is not a hex string";
     return false;
   }
-  return parseStreamMuxConfig(bytes->data(), bytes->size(), config, error);
+  if (!parseStreamMuxConfig(bytes->data(), bytes->size(), config, error)) return false;
+  config.streamMuxConfig = std::move(*bytes);
+  for (auto [key, field] :
+       {std::pair{"profile-level-id", &config.profileLevelId}, {"object", &config.object}}) {
+    auto it = p.find(key);
+    *field = it == p.end() ? std::string() : it->second;
+  }
+  return true;
 }
 
 LatmDepacketizer::LatmDepacketizer(const LatmConfig& config, uint32_t timestampIncrement)

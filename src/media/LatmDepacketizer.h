@@ -27,6 +27,11 @@ struct LatmConfig {
   uint8_t subFrames = 1;  // numSubFrames + 1: AUs per audioMuxElement
   uint32_t otherDataBits = 0;
   AacConfig audio;
+  // From the publisher's fmtp, for the SDP Sluice's own readers get: without the config a
+  // reader cannot decode (GStreamer's depayloader waits for it forever).
+  std::vector<uint8_t> streamMuxConfig;  // the config= bytes as given
+  std::string profileLevelId;            // empty when the fmtp gives none
+  std::string object;                    // empty when the fmtp gives none
 };
 
 bool parseStreamMuxConfig(const uint8_t* data, size_t size, LatmConfig& config, std::string& error);

@@ -15,13 +15,32 @@ std::string apiNameOf(std::string_view encoding, std::string_view mediaType) {
     const char* api;
   };
   static constexpr Name kNames[] = {
-      {"H264", "H264"},        {"H265", "H265"},          {"PCMU", "G711"},         {"PCMA", "G711"},
-      {"opus", "Opus"},        {"mpeg4-generic", "MPEG-4 Audio"}, {"MP4A-LATM", "MPEG-4 Audio"},
-      {"JPEG", "M-JPEG"},      {"MP4V-ES", "MPEG-4 Video"},       {"MPV", "MPEG-1/2 Video"},
-      {"MPA", "MPEG-1/2 Audio"}, {"MP2T", "MPEG-TS"},      {"L16", "LPCM"},          {"L24", "LPCM"},
-      {"L8", "LPCM"},          {"G722", "G722"},          {"G726-16", "G726"},      {"G726-24", "G726"},
-      {"G726-32", "G726"},     {"G726-40", "G726"},       {"VP8", "VP8"},           {"VP9", "VP9"},
-      {"AV1", "AV1"},          {"AC3", "AC-3"},           {"speex", "Speex"},       {"vorbis", "Vorbis"},
+      {"H264", "H264"},
+      {"H265", "H265"},
+      {"PCMU", "G711"},
+      {"PCMA", "G711"},
+      {"opus", "Opus"},
+      {"mpeg4-generic", "MPEG-4 Audio"},
+      {"MP4A-LATM", "MPEG-4 Audio"},
+      {"JPEG", "M-JPEG"},
+      {"MP4V-ES", "MPEG-4 Video"},
+      {"MPV", "MPEG-1/2 Video"},
+      {"MPA", "MPEG-1/2 Audio"},
+      {"MP2T", "MPEG-TS"},
+      {"L16", "LPCM"},
+      {"L24", "LPCM"},
+      {"L8", "LPCM"},
+      {"G722", "G722"},
+      {"G726-16", "G726"},
+      {"G726-24", "G726"},
+      {"G726-32", "G726"},
+      {"G726-40", "G726"},
+      {"VP8", "VP8"},
+      {"VP9", "VP9"},
+      {"AV1", "AV1"},
+      {"AC3", "AC-3"},
+      {"speex", "Speex"},
+      {"vorbis", "Vorbis"},
       {"smpte336m", "KLV"},
   };
   for (const auto& n : kNames) {
@@ -97,11 +116,13 @@ TrackDescription describeTrack(std::string_view mediaType, int payloadType, std:
     if (t.clockRate == 0) t.clockRate = 8000;
     t.codec = G711Codec{is(e, "PCMU")};
   } else if (is(mediaType, "audio") && is(e, "opus")) {
-    // RFC 7587: always opus/48000/2 in the SDP, whatever the encoder's real channels.
+    // RFC 7587: always opus/48000/2 in the rtpmap, whatever the encoder's channels; the
+    // sender says stereo with sprop-stereo=1, mono (the default) otherwise, as MediaMTX reads it.
     if (t.clockRate != 48000) {
       t.codec = UnsupportedCodec{"Opus with clock rate " + std::to_string(t.clockRate)};
     } else {
       t.codec = OpusCodec{};
+      t.channels = fmtpValue(parseFmtp(fmtp), "sprop-stereo") == "1" ? 2 : 1;
     }
   } else if (is(mediaType, "audio") && is(e, "mpeg4-generic")) {
     Mpeg4AudioCodec c;

@@ -20,10 +20,10 @@ namespace sluice::media {
 struct MediaDescription;
 
 struct H264Codec {
-  int packetizationMode = 0;         // 0 or 1 (2, interleaved, is unsupported)
-  std::string profileLevelId;        // fmtp profile-level-id as written, may be empty
+  int packetizationMode = 0;              // 0 or 1 (2, interleaved, is unsupported)
+  std::string profileLevelId;             // fmtp profile-level-id as written, may be empty
   std::optional<H264ParameterSets> sets;  // from sprop-parameter-sets, if present and valid
-  std::string spropError;            // why sprop-parameter-sets were not usable, if given
+  std::string spropError;                 // why sprop-parameter-sets were not usable, if given
 };
 
 struct H265Codec {
@@ -38,9 +38,9 @@ struct G711Codec {
 struct OpusCodec {};
 
 struct Mpeg4AudioCodec {
-  bool latm = false;            // MP4A-LATM (RFC 6416); else mpeg4-generic (RFC 3640)
-  Mpeg4GenericParams generic;   // when !latm
-  LatmConfig latmConfig;        // when latm
+  bool latm = false;           // MP4A-LATM (RFC 6416); else mpeg4-generic (RFC 3640)
+  Mpeg4GenericParams generic;  // when !latm
+  LatmConfig latmConfig;       // when latm
   const AacConfig& config() const { return latm ? latmConfig.audio : generic.config; }
 };
 
@@ -52,11 +52,11 @@ using CodecParameters =
     std::variant<UnsupportedCodec, H264Codec, H265Codec, G711Codec, OpusCodec, Mpeg4AudioCodec>;
 
 struct TrackDescription {
-  std::string mediaType;     // "video", "audio", "application"...
+  std::string mediaType;  // "video", "audio", "application"...
   int payloadType = -1;
   std::string encodingName;  // as written in the SDP ("H264", "PCMU", "mpeg4-generic")
   uint32_t clockRate = 0;
-  uint32_t channels = 0;     // audio: 1 when the SDP does not say
+  uint32_t channels = 0;  // audio: 1 when the SDP does not say; Opus: from sprop-stereo
   CodecParameters codec;
 
   bool supported() const { return !std::holds_alternative<UnsupportedCodec>(codec); }

@@ -38,9 +38,13 @@ std::string fmtpOf(const media::TrackDescription& t) {
            "; sprop-pps=" + b64(h->sets->pps);
   }
   if (const auto* a = std::get_if<media::Mpeg4AudioCodec>(&t.codec)) {
-    // LATM's fmtp carries a StreamMuxConfig, which the track does not keep: readers of a LATM
-    // track get no config (a limitation of this server, logged by no one; rare in cameras).
-    if (a->latm) return "cpresent=0";
+    if (a->latm) {
+      // RFC 6416 §7.1: profile-level-id defaults to 30 (AAC profile, level 1).
+      const auto& l = a->latmConfig;
+      std::string f = "profile-level-id=" + (l.profileLevelId.empty() ? std::string("30") : l.profileLevelId);
+      if (!l.object.empty()) f += "; object=" + l.object;
+      return f + "; cpresent=0; config=" + hexOf(l.streamMuxConfig);
+    }
     const auto& g = a->generic;
     return "profile-level-id=1; mode=AAC-hbr; sizelength=" +
            std::to_string(g.sizeLength ? g.sizeLength : 13) +
@@ -48,7 +52,7 @@ std::string fmtpOf(const media::TrackDescription& t) {
            "; indexdeltalength=" + std::to_string(g.indexDeltaLength) + "; config=" + hexOf(g.config.bytes);
   }
   if (std::holds_alternative<media::OpusCodec>(t.codec))
-    return "sprop-stereo=" + std::string(t.channels == 2 ? "1" : "0");
+    return "sprop-stereo=" + std::string(t.channels == 2 ? "1" : "0");  // the rtpmap always says 2
   return {};
 }
 
@@ -70,7 +74,11 @@ std::string buildServerSdp(const stream::StreamFormat& format) {
          " 0 RTP/AVP " + pt + "\r\n";
     s += "a=control:trackID=" + std::to_string(i) + "\r\n";
     std::string rtpmap = pt + " " + t.encodingName + "/" + std::to_string(t.clockRate ? t.clockRate : 90000);
-    if (!t.isVideo() && t.channels > 1) rtpmap += "/" + std::to_string(t.channels);
+    if (std::holds_alternative<media::OpusCodec>(t.codec)) {
+      rtpmap += "/2";  // RFC 7587 §7: whatever the channels; sprop-stereo tells them
+    } else if (!t.isVideo() && t.channels > 1) {
+      rtpmap += "/" + std::to_string(t.channels);
+    }
     s += "a=rtpmap:" + rtpmap + "\r\n";
     const std::string fmtp = fmtpOf(t);
     if (!fmtp.empty()) s.append("a=fmtp:").append(pt).append(" ").append(fmtp).append("\r\n");

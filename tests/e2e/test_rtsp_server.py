@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 import shutil
 import socket
@@ -468,7 +469,8 @@ def test_ffmpeg_publishing_aac_in_large_packets_is_heard_whole(aac_mkv, server_f
 @pytest.mark.skipif(not shutil.which("gst-launch-1.0"), reason="GStreamer tools not installed")
 def test_gstreamer_publishing_aac_as_latm_is_heard(server_factory, tmp_path):
     """rtspclientsink sends AAC as MP4A-LATM whose config carries a backward-compatible SBR
-    signal and ends early; that track used to be skipped without a word (video only)."""
+    signal and ends early; that track used to be skipped without a word (video only), and its
+    readers' SDP used to lack the config, which GStreamer's reader cannot play without."""
     for element in ("rtspclientsink", "x264enc", "avenc_aac", "aacparse"):
         if run(["gst-inspect-1.0", element], 20).returncode != 0:
             pytest.skip(f"GStreamer element {element} is not installed")
@@ -483,6 +485,13 @@ def test_gstreamer_publishing_aac_as_latm_is_heard(server_factory, tmp_path):
     try:
         assert_published_audio_is_read(srv, "gst", "AAC from GStreamer, LATM")
         assert "cannot carry" not in srv.log_text(), srv.log_text()[-3000:]
+        # A GStreamer reader needs the publisher's StreamMuxConfig in the SDP: without it its
+        # depayloader never starts and holds the video at its first frame too.
+        r = run([str(e2e.TOOLS_DIR / "gst_rtsp_read.py"), srv.rtsp_url("gst"), "--seconds", "4"], 30)
+        assert r.returncode == 0, r.stdout + r.stderr
+        counts = json.loads(r.stdout.strip().splitlines()[-1])
+        print(f"[AAC from GStreamer, LATM] a GStreamer reader decoded {counts} buffers in 4 s")
+        assert counts.get("audio", 0) >= 100 and counts.get("video", 0) >= 60, counts
         srv.assert_alive()
     finally:
         pub.stop()

@@ -138,6 +138,8 @@ TEST_F(LatmTest, GStreamersConfigWithItsSbrSignalAndShortTailIsAccepted) {
   EXPECT_EQ(c.audio.channels, 1);
   EXPECT_FALSE(c.audio.sbr);
   EXPECT_EQ(c.audio.bytes, (Bytes{0x11, 0x88, 0x56, 0xe5, 0x00}));  // the signal kept for the decoder
+  EXPECT_EQ(c.streamMuxConfig, (Bytes{0x40, 0x00, 0x23, 0x10, 0xad, 0xca, 0x00}));  // for readers' SDP
+  EXPECT_TRUE(c.profileLevelId.empty());
 }
 
 TEST_F(LatmTest, ABackwardCompatibleSbrSignalGivesTheOutputRate) {

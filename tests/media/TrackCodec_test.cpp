@@ -115,7 +115,9 @@ TEST(TrackCodec, AudioCodecsFromRtpmapFields) {
   TrackDescription opus = describeTrack("audio", 111, "opus", 48000, 2, "minptime=10;useinbandfec=1");
   ASSERT_TRUE(opus.supported());
   EXPECT_EQ(opus.apiName(), "Opus");
-  EXPECT_EQ(opus.describe(), "Opus 48000 Hz 2 ch");
+  EXPECT_EQ(opus.describe(), "Opus 48000 Hz 1 ch");  // opus/48000/2 always; mono unless sprop-stereo=1
+  EXPECT_EQ(describeTrack("audio", 111, "opus", 48000, 2, "sprop-stereo=1").channels, 2u);
+  EXPECT_EQ(describeTrack("audio", 111, "opus", 48000, 2, "sprop-stereo=0").channels, 1u);
   EXPECT_FALSE(describeTrack("audio", 111, "opus", 16000, 1, "").supported());
   TrackDescription l16 = describeTrack("audio", 10, "L16", 44100, 2, "");
   EXPECT_FALSE(l16.supported());

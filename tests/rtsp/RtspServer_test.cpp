@@ -761,6 +761,29 @@ TEST_F(ServerSession, AnnounceRefusals) {
   EXPECT_EQ(cam.logError, "can't publish to path 'cam' since 'source' is not 'publisher'");
 }
 
+// What a publisher announced reaches readers whole: LATM's StreamMuxConfig (without it
+// GStreamer's depayloader never starts) and Opus's channels, which the rtpmap never says.
+TEST(RtspServerSdp, RepeatsThePublishersAudioParameters) {
+  stream::StreamFormat format{
+      media::describeTrack("audio", 96, "MP4A-LATM", 48000, 0, "cpresent=0;config=40002310adca00"),
+      media::describeTrack("audio", 97, "MP4A-LATM", 48000, 2,
+                           "profile-level-id=15; object=2; cpresent=0; config=400023203fc0"),
+      media::describeTrack("audio", 98, "opus", 48000, 2, "sprop-stereo=1"),
+      media::describeTrack("audio", 99, "opus", 48000, 2, "useinbandfec=1"),
+  };
+  const std::string sdp = buildServerSdp(format);
+  EXPECT_NE(sdp.find("a=rtpmap:96 MP4A-LATM/48000\r\n"
+                     "a=fmtp:96 profile-level-id=30; cpresent=0; config=40002310adca00\r\n"),
+            std::string::npos)
+      << sdp;
+  EXPECT_NE(sdp.find("a=rtpmap:97 MP4A-LATM/48000/2\r\n"
+                     "a=fmtp:97 profile-level-id=15; object=2; cpresent=0; config=400023203fc0\r\n"),
+            std::string::npos)
+      << sdp;
+  EXPECT_NE(sdp.find("a=rtpmap:98 opus/48000/2\r\na=fmtp:98 sprop-stereo=1\r\n"), std::string::npos) << sdp;
+  EXPECT_NE(sdp.find("a=rtpmap:99 opus/48000/2\r\na=fmtp:99 sprop-stereo=0\r\n"), std::string::npos) << sdp;
+}
+
 TEST(RtspServerSdp, TrackIdOfUrl) {
   EXPECT_EQ(trackIdOfUrl("rtsp://h/cam/trackID=3"), 3u);
   EXPECT_FALSE(trackIdOfUrl("rtsp://h/cam"));
