@@ -279,6 +279,7 @@ std::vector<http::RtspSessionItem> sessionItems(const rtsp::RtspServer* server) 
     i.outboundRtpPackets = c.rtpPacketsSent;
     i.outboundRtpPacketsDiscarded = c.rtpPacketsDiscarded;
     i.inboundRtpPacketsLost = c.rtpPacketsLost;
+    i.inboundRtpPacketsJitter = c.rtpPacketsJitter;
     i.outboundRtcpPackets = c.rtcpPacketsSent;
     out.push_back(std::move(i));
   }

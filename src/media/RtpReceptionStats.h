@@ -29,6 +29,7 @@ class RtpReceptionStats {
     return static_cast<int64_t>(expected()) - static_cast<int64_t>(received_);
   }
   uint32_t jitter() const { return jitterQ4_ >> 4; }
+  double jitterUnits() const { return jitterQ4_ / 16.0; }  // with its fraction, for the API
 
  private:
   void restart(uint16_t sequence);

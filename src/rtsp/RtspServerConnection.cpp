@@ -125,6 +125,7 @@ RtspConnectionInfo RtspServerConnection::info() const {
     out.rtcpPacketsInError = st.rtcpMalformed.load(std::memory_order_relaxed);
     udpReportBytes = st.reportBytesSent.load(std::memory_order_relaxed);
     out.rtpPacketsLost = st.rtpLost.load(std::memory_order_relaxed);
+    out.rtpPacketsJitter = st.rtpJitter.load(std::memory_order_relaxed);
     out.rtcpPacketsSent = st.reportsSent.load(std::memory_order_relaxed);
   }
   out.bytesSent = bytesSent_.load(std::memory_order_relaxed) + udpReportBytes;

@@ -65,6 +65,7 @@ struct RtspConnectionInfo {
            rtpPacketsSent = 0, rtpPacketsDiscarded = 0, framesOnUnknownChannel = 0, ingestErrors = 0,
            rtcpPacketsInError = 0;
   uint64_t rtpPacketsLost = 0, rtcpPacketsSent = 0;  // UDP publisher: by sequence numbers; receiver reports
+  double rtpPacketsJitter = 0;  // UDP publisher: interarrival jitter, RTP units, mean of the tracks
 };
 
 class RtspServerConnection : public std::enable_shared_from_this<RtspServerConnection>,

@@ -109,11 +109,20 @@ void RtspUdpIngress::drain() {
     tail_.store(tail + 1, std::memory_order_release);  // the producer may reuse the slot
   }
   uint64_t lost = 0;
+  double jitter = 0;
+  size_t started = 0;
   for (size_t i = 0; i < tracks_.size(); ++i) {
-    const int64_t l = reception_[i].stats.cumulativeLost();
+    const media::RtpReceptionStats& st = reception_[i].stats;
+    const int64_t l = st.cumulativeLost();
     lost += l > 0 ? static_cast<uint64_t>(l) : 0;
+    if (st.started()) {
+      jitter += st.jitterUnits();
+      ++started;
+    }
   }
   stats_.rtpLost.store(lost, std::memory_order_relaxed);
+  // As MediaMTX reports it: the mean over the tracks, each in its own clock's units.
+  stats_.rtpJitter.store(started ? jitter / static_cast<double>(started) : 0, std::memory_order_relaxed);
 }
 
 void RtspUdpIngress::deliver(const Slot& slot, int64_t nowUs) {

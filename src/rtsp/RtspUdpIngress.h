@@ -36,6 +36,8 @@ struct RtspUdpIngressStats {
   std::atomic<uint64_t> rtpMalformed{0}, rtcpMalformed{0}, inboxDropped{0}, ingestErrors{0};
   std::atomic<uint64_t> reportsSent{0}, reportBytesSent{0};
   std::atomic<uint64_t> rtpLost{0};  // by the tracks' sequence numbers (RFC 3550 A.3), after each drain
+  std::atomic<double> rtpJitter{
+      0};  // interarrival jitter (A.8), RTP units, mean of the tracks, after each drain
 };
 
 class RtspUdpIngress : public std::enable_shared_from_this<RtspUdpIngress> {

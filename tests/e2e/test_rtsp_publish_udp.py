@@ -53,6 +53,7 @@ def test_ffmpeg_publishes_over_udp_and_is_read_over_rtsp_and_whep(av_mkv, server
         assert later["inboundBytes"] > first["inboundBytes"] > 0, (first, later)
         assert later["inboundRTPPackets"] > first["inboundRTPPackets"] > 0, (first, later)
         assert later["inboundRTCPPackets"] >= 1, later  # ffmpeg's sender reports, on the RTCP port
+        assert later["inboundRTPPacketsJitter"] > 0, later  # a frame's packets share a timestamp
         print(f"[publisher over UDP] {later}")
 
         # A stranger's datagrams to the pair reach no session and disturb nothing.

@@ -1668,6 +1668,8 @@ TEST_F(UdpPublisherOverSocket, APublishersDatagramsReachTheStreamAndStrangersDoN
   auto afterGap = rtp(0, 20, 3200, 160, 0xff);
   sendTo(aRtp, serverRtp, afterGap.data(), afterGap.size());
   EXPECT_TRUE(waitFor([&] { return only().rtpPacketsLost == 6; })) << only().rtpPacketsLost;
+  // 20 ms of audio per packet, all sent at once: the interarrival jitter shows it.
+  EXPECT_GT(only().rtpPacketsJitter, 10.0);
   EXPECT_GE(only().rtcpPacketsSent, 1u);
 
   // Silence on UDP: closed after readTimeout although the TCP connection is open; the path's
