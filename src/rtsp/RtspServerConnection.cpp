@@ -646,6 +646,15 @@ uint64_t RtspServerConnection::historyNeededFrom(size_t track) const {
   return queue_ ? queue_->neededFrom(track) : UINT64_MAX;
 }
 
+bool RtspServerConnection::startsFrameBeforeKeyframe() const {
+  // libavformat's RTSP demuxer (User-Agent "Lavf…"; Debian 12's ffmpeg 5.1) gives the first
+  // video frame of a session no timestamp: its parser cannot place a packet without a byte
+  // position. When that frame is the keyframe, `ffmpeg -c copy` to FLV, Matroska, MPEG-TS or
+  // HLS stops at once. A frame before it takes the loss: -c copy skips it while it waits for a
+  // keyframe, and a decoder starts at the keyframe as before.
+  return session_.userAgent().rfind("Lavf", 0) == 0;
+}
+
 void RtspServerConnection::noteSkips() {
   if (queue_->skips() != skipsLogged_ && skipsLogged_ == 0) {
     log::warn(

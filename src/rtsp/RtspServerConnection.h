@@ -132,6 +132,7 @@ class RtspServerConnection : public std::enable_shared_from_this<RtspServerConne
   void onStreamPacket(size_t track, const stream::HistoryPacket& packet) override;
   void onStreamEnded(const std::string& reason) override;
   uint64_t historyNeededFrom(size_t track) const override;
+  bool startsFrameBeforeKeyframe() const override;
 
   std::atomic<boost::asio::io_context*> io_;  // borrowed: control, then the stream's worker
   boost::asio::io_context& controlIo_;        // borrowed, the server's control thread

@@ -64,8 +64,14 @@ HistoryPacket* PacketHistory::oldest() {
   return nullptr;
 }
 
+uint64_t PacketHistory::cacheStart() const {
+  if (lastKeyframe_ == UINT64_MAX || !at(lastKeyframe_)) return UINT64_MAX;
+  return at(keyframeLead_) ? keyframeLead_ : lastKeyframe_;
+}
+
 bool PacketHistory::mustKeep(const HistoryPacket& p) const {
-  if (lastKeyframe_ != UINT64_MAX && at(lastKeyframe_)) return p.index >= lastKeyframe_;
+  const uint64_t start = cacheStart();
+  if (start != UINT64_MAX) return p.index >= start;
   return head_ - p.index < capacity();  // no keyframe held: keep what the entries can
 }
 
@@ -93,10 +99,8 @@ void PacketHistory::reserveBytes() {
 HistoryPacket& PacketHistory::beginAppend() {
   // About to overwrite the last keyframe start's entry: new viewers could not start at once
   // any more, so make room for a whole keyframe interval.
-  if (lastKeyframe_ != UINT64_MAX && head_ - lastKeyframe_ >= capacity() && capacity() < maxCapacity_ &&
-      entries_[lastKeyframe_ & mask_].index == lastKeyframe_) {
-    growEntries();
-  }
+  const uint64_t start = cacheStart();
+  if (start != UINT64_MAX && head_ - start >= capacity() && capacity() < maxCapacity_) growEntries();
   if (head_ - tail_ >= capacity()) tail_ = head_ - capacity() + 1;  // its entry is reused
   reserveBytes();
   HistoryPacket& p = entries_[head_ & mask_];
@@ -110,14 +114,23 @@ void PacketHistory::commit() {
   HistoryPacket& p = entries_[head_ & mask_];
   p.index = head_;
   writeOffset_ += std::min<size_t>(p.size, kMaxRtpPacket);
-  if (p.keyframeStart) lastKeyframe_ = head_;
+  if (afterMarker_) {
+    previousFrameStart_ = frameStart_;
+    frameStart_ = head_;
+  }
+  afterMarker_ = p.marker;
+  if (p.keyframeStart) {
+    lastKeyframe_ = head_;
+    keyframeLead_ = frameStart_ == head_ ? previousFrameStart_ : UINT64_MAX;
+  }
   ++head_;
   if (lastKeyframe_ != UINT64_MAX && tail_ < lastKeyframe_) dropBeforeKeyframe(p.arrivalUs);
 }
 
 void PacketHistory::dropBeforeKeyframe(int64_t newestArrivalUs) {
   bool dropped = false;
-  const uint64_t end = std::min(lastKeyframe_, keepFrom_);
+  const uint64_t start = cacheStart();
+  const uint64_t end = std::min(start == UINT64_MAX ? lastKeyframe_ : start, keepFrom_);
   for (HistoryPacket* p = oldest(); p && p->index < end; p = oldest()) {
     if (newestArrivalUs - p->arrivalUs <= kRetainBeforeKeyframeUs) break;
     p->index = UINT64_MAX;
@@ -141,13 +154,17 @@ void PacketHistory::releaseFreeChunks() {
 }
 
 void PacketHistory::skip(uint64_t n) {
+  // A frame with lost packets is no lead for a keyframe: boundaries are known again after a marker.
+  frameStart_ = UINT64_MAX;
+  afterMarker_ = false;
   head_ += n;
   if (head_ - tail_ > capacity()) tail_ = head_ - capacity();
 }
 
 void PacketHistory::clear() {
   for (size_t i = 0; i <= mask_; ++i) entries_[i].index = UINT64_MAX;
-  lastKeyframe_ = UINT64_MAX;
+  lastKeyframe_ = keyframeLead_ = frameStart_ = previousFrameStart_ = UINT64_MAX;
+  afterMarker_ = true;
   // head_ keeps counting so indexes stay unique over the stream's life.
   tail_ = head_;
   // Nothing is held: every chunk goes back until packets are written again.

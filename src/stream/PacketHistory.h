@@ -5,9 +5,10 @@
 // slots) in a ring of 32 KB chunks, next to a ring of small per-packet entries; appending
 // never allocates except while the history learns the stream's keyframe interval (rare
 // growth of the entry ring; the chunk ring's slots are reserved up front). What lies before the last keyframe
-// is kept only for late NACKs: once older than kRetainBeforeKeyframeUs it is dropped and its chunks go back
-// to the thread's HistoryChunkPool, where another history takes them: a video track costs the bytes since its
-// last keyframe, not the largest interval it has seen. Single-threaded: owned by the stream's worker.
+// (but the one frame just before it, keyframeLead()) is kept only for late NACKs: once older than
+// kRetainBeforeKeyframeUs it is dropped and its chunks go back to the thread's HistoryChunkPool, where
+// another history takes them: a video track costs the bytes since its last keyframe, not the largest interval
+// it has seen. Single-threaded: owned by the stream's worker.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -85,6 +86,13 @@ class PacketHistory {
 
   // Most recent keyframe start still in the history (UINT64_MAX if none).
   uint64_t lastKeyframe() const { return at(lastKeyframe_) ? lastKeyframe_ : UINT64_MAX; }
+  // The first packet of the frame just before that keyframe, kept with it for readers that
+  // must start one frame early (ffmpeg's RTSP demuxer, see RtspServerConnection); UINT64_MAX
+  // when there is none (the stream began at the keyframe, or the keyframe did not start
+  // right after a frame's marker).
+  uint64_t keyframeLead() const {
+    return lastKeyframe() != UINT64_MAX && at(keyframeLead_) ? keyframeLead_ : UINT64_MAX;
+  }
 
   void clear();
 
@@ -95,6 +103,8 @@ class PacketHistory {
   void reserveBytes();
   // The oldest packet still held, advancing tail_ over holes; nullptr when none.
   HistoryPacket* oldest();
+  // Where what must stay begins: the keyframe's lead frame, else the keyframe (UINT64_MAX: none held).
+  uint64_t cacheStart() const;
   // Whether the oldest packet may be dropped to make room, or the ring should grow.
   bool mustKeep(const HistoryPacket& p) const;
   // Drops the packets before the last keyframe (and before keepFrom_) that arrived
@@ -121,6 +131,12 @@ class PacketHistory {
   uint64_t head_ = 0;
   uint64_t tail_ = 0;
   uint64_t lastKeyframe_ = UINT64_MAX;
+  uint64_t keyframeLead_ = UINT64_MAX;
+  // Frame boundaries by marker bits, for keyframeLead_: where the frame being written began,
+  // where the one before it began, and whether the next packet begins a frame.
+  uint64_t frameStart_ = UINT64_MAX;
+  uint64_t previousFrameStart_ = UINT64_MAX;
+  bool afterMarker_ = true;
   uint64_t keepFrom_ = UINT64_MAX;
 };
 

@@ -404,7 +404,11 @@ bool Stream::beginCatchUp(ReaderEntry& entry) {
       c.next[index] = CatchUp::kUnset;
       continue;
     }
-    const uint64_t start = t->startIndex(sinceUs);
+    uint64_t start = t->startIndex(sinceUs);
+    if (!restart && t->video() && entry.reader->startsFrameBeforeKeyframe()) {
+      const uint64_t lead = t->history().keyframeLead();
+      if (lead != UINT64_MAX && start == t->history().lastKeyframe()) start = lead;
+    }
     // Nothing cached: from now on. Never below the history's oldest packet: the frontier can
     // lag behind it (a video frame held for its end that outgrew the history), and a cursor
     // there would be overrun at once, and moved ahead again without end.

@@ -61,6 +61,10 @@ class StreamReader {
   // that sends from its own cursors, as an RTSP reader whose socket is behind): the history
   // keeps it past the retention before a keyframe. UINT64_MAX: none (it was handed everything).
   virtual uint64_t historyNeededFrom(size_t track) const { return UINT64_MAX; }
+  // Asked once, at attach: start the video one frame before the cached keyframe (when the
+  // history has it). For readers whose first frame is lost to them anyway (ffmpeg's RTSP
+  // demuxer gives it no timestamp): they lose that frame instead of the keyframe.
+  virtual bool startsFrameBeforeKeyframe() const { return false; }
 };
 
 enum class StartResult {

@@ -183,6 +183,54 @@ def test_pulled_camera_is_read_over_rtsp_tcp_by_ffprobe_ffmpeg_and_gstreamer(cam
     srv.assert_alive()
 
 
+def first_video_nal_type(url: str, user_agent: str | None) -> int:
+    """PLAYs the stream's video track as a raw RTSP/TCP reader and returns the NAL type of its
+    first RTP packet (24: a STAP-A, SPS and PPS ahead of a keyframe; 1 or 28: a P frame)."""
+    c = RawRtsp(int(url.split(":")[2].split("/")[0]))
+    ua = {"User-Agent": user_agent} if user_agent else {}
+    assert c.request("DESCRIBE", url, ua)[0] == 200
+    status, h = c.request("SETUP", url + "/trackID=0", {"Transport": "RTP/AVP/TCP;unicast;interleaved=0-1", **ua})
+    assert status == 200, h
+    assert c.request("PLAY", url + "/", {"Session": h["session"].split(";")[0], **ua})[0] == 200
+    while True:
+        channel, frame = c.frame()
+        if channel == 0:
+            c.close()
+            return frame[12] & 0x1f
+
+
+def test_ffmpeg_copies_a_path_into_flv_matroska_mpegts_and_hls(camsim, av1080, server_factory, tmp_path):  # noqa: F811
+    """ffmpeg's RTSP demuxer (5.1) gives a session's first video frame no timestamp. When that
+    frame was the keyframe Sluice starts readers at, `-c copy` to FLV (RTMP restreaming),
+    Matroska, MPEG-TS and HLS stopped at once. ffmpeg readers now start one frame before the
+    keyframe (the frame -c copy skips anyway while it waits for one); other readers still
+    start at the keyframe itself."""
+    cs = camsim(1, "--clip", av1080, "--audio", "pcmu")
+    srv, _ = api_start(server_factory, {"cam": {"source": cs.url(1), "rtspTransport": "tcp"}})
+    srv.wait_path("cam", ready=True, timeout=20)
+    url = srv.rtsp_url("cam")
+    time.sleep(1.5)  # a keyframe with a frame before it in the history (the clip's GOP is 1 s)
+    assert first_video_nal_type(url, None) == 24
+    assert first_video_nal_type(url, "Lavf59.27.100") in (1, 28)
+    outputs = {"flv": ["-f", "flv", tmp_path / "out.flv"], "matroska": ["-f", "matroska", tmp_path / "out.mkv"],
+               "mpegts": ["-f", "mpegts", tmp_path / "out.ts"],
+               "hls": ["-f", "hls", "-hls_time", "1", tmp_path / "out.m3u8"]}
+    for name, out in outputs.items():
+        r = run(["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-rtsp_transport", "tcp", "-i", url,
+                 "-map", "0:v", "-c", "copy", "-t", "3", *out], 40)
+        assert r.returncode == 0, f"{name}: {r.stderr}"
+        written = out[-1]
+        probe = run(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "packet=pts,flags",
+                     "-of", "json", written], 30)
+        assert probe.returncode == 0, probe.stderr
+        packets = json.loads(probe.stdout)["packets"]
+        first, count = packets[0], len(packets)
+        print(f"[ffmpeg -c copy -f {name}] {count} video packets, the first {first}")
+        assert first["flags"].startswith("K") and first.get("pts") is not None, first
+        assert count >= 60, count
+    srv.assert_alive()
+
+
 def test_aac_and_h265_cameras_are_read_over_rtsp(camsim, server_factory, tmp_path):  # noqa: F811
     """The other codecs of the track layer keep their SDP parameters (AAC config, H.265
     sprop-vps/sps/pps) and decode without a complaint. Both clips are 360p so that ffmpeg's

@@ -279,6 +279,53 @@ TEST(PacketHistory, DropsWhatPrecedesTheKeyframeAfterTheRetentionAndReleasesItsC
   EXPECT_LT(h.heldBytes(), h.byteCapacity() * 2 / 3);
 }
 
+namespace {
+// One frame of `packets` packets, the last with the marker bit, arriving at arrivalUs.
+void appendFrame(PacketHistory& h, int packets, bool keyframe, int64_t arrivalUs) {
+  for (int i = 0; i < packets; ++i) {
+    HistoryPacket& p = h.beginAppend();
+    std::memset(p.data, static_cast<int>(h.head() & 0xff), 1000);
+    p.size = 1000;
+    p.keyframeStart = keyframe && i == 0;
+    p.marker = i + 1 == packets;
+    p.arrivalUs = arrivalUs;
+    h.commit();
+  }
+}
+}  // namespace
+
+// The frame before the last keyframe stays with it, past the retention, for readers that start
+// one frame early; what precedes that frame still goes.
+TEST(PacketHistory, KeepsTheFrameBeforeTheKeyframeWithIt) {
+  PacketHistory h(4096, 16);
+  int64_t now = 0;
+  appendFrame(h, 3, true, now);
+  EXPECT_EQ(h.keyframeLead(), UINT64_MAX);  // the stream began at its keyframe
+  for (int gop = 0; gop < 3; ++gop) {
+    for (int f = 1; f < 30; ++f) appendFrame(h, 3, false, now += 33'333);
+    const uint64_t lastFrame = h.head() - 3;
+    appendFrame(h, 3, true, now += 33'333);
+    EXPECT_EQ(h.keyframeLead(), lastFrame);
+    for (int f = 1; f < 30; ++f) appendFrame(h, 3, false, now += 33'333);  // 1 s: past the retention
+    ASSERT_EQ(h.keyframeLead(), lastFrame) << gop;
+    EXPECT_EQ(h.tail(), lastFrame) << gop;
+    for (uint64_t i = lastFrame; i < h.head(); ++i) ASSERT_TRUE(h.at(i) && intact(*h.at(i))) << i;
+    appendFrame(h, 3, false, now += 33'333);
+  }
+  // A keyframe after lost packets has no lead: the frame before it is not whole.
+  h.skip(2);
+  appendFrame(h, 1, false, now += 33'333);
+  appendFrame(h, 3, true, now += 33'333);
+  EXPECT_EQ(h.keyframeLead(), UINT64_MAX);
+  // Nor one that does not begin right after a marker (a camera without marker bits).
+  appendFrame(h, 2, false, now += 33'333);
+  HistoryPacket& p = h.beginAppend();
+  p.size = 12;
+  h.commit();  // no marker
+  appendFrame(h, 3, true, now += 33'333);
+  EXPECT_EQ(h.keyframeLead(), UINT64_MAX);
+}
+
 // Packets without arrival times (or arriving in one burst) are never dropped early, and a
 // track without keyframes (audio) keeps what its entries hold.
 TEST(PacketHistory, KeepsEverythingWithinTheRetentionOrWithoutKeyframes) {

@@ -110,6 +110,47 @@ TEST(StreamCatchUp, TheKeyframeGoesAtOnceAndTheRestOfTheCacheAtFourTimesThePace)
   EXPECT_EQ(s.stats().readerSkips.load(), 0u);
 }
 
+struct LeadReader : Reader {
+  bool startsFrameBeforeKeyframe() const override { return true; }
+};
+
+// ffmpeg's RTSP demuxer loses the first frame's timestamp: a reader that asks starts one
+// frame before the keyframe (the P frame that ended the previous interval), the others at it.
+TEST(StreamCatchUp, AReaderThatAsksStartsOneFrameBeforeTheKeyframe) {
+  Stream s("cam", 1024, kMaxRtpPayload, fakeClock);
+  s.start(kSps, kPps);
+  Camera cam{s, 10};
+  for (int i = 0; i < 3; ++i) cam.step();  // the stream began at a keyframe: nothing before it
+  LeadReader early;
+  s.addReader(&early);
+  ASSERT_FALSE(early.got.empty());
+  EXPECT_EQ(early.got[0].second, 0u);
+  EXPECT_TRUE(early.keyframeStarts[0]);
+  s.removeReader(&early);
+
+  for (int i = 3; i < 25; ++i) cam.step();  // keyframes at frames 10 and 20, long out of the retention
+  for (int i = 0; i < 40; ++i) gNowUs += kFrameUs;
+  cam.step();
+  const uint64_t keyframe = s.track(0).history().lastKeyframe();
+  const uint64_t lead = s.track(0).history().keyframeLead();
+  ASSERT_NE(keyframe, UINT64_MAX);
+  EXPECT_EQ(lead, keyframe - 1);  // frame 19: one packet, its marker set
+
+  Reader plain;
+  LeadReader withLead;
+  s.addReader(&plain);
+  s.addReader(&withLead);
+  ASSERT_FALSE(plain.got.empty());
+  EXPECT_EQ(plain.got[0].second, keyframe);
+  ASSERT_GE(withLead.got.size(), 2u);
+  EXPECT_EQ(withLead.got[0].second, lead);
+  EXPECT_FALSE(withLead.keyframeStarts[0]);
+  EXPECT_EQ(withLead.got[1].second, keyframe);
+  EXPECT_TRUE(withLead.keyframeStarts[1]);
+  s.removeReader(&plain);
+  s.removeReader(&withLead);
+}
+
 TEST(StreamCatchUp, AudioIsReleasedAtTheSamePaceAsVideo) {
   Stream s("cam", 1024, kMaxRtpPayload, fakeClock);
   media::TrackDescription video = h264Track(kSps, kPps);
