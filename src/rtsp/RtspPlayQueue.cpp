@@ -6,9 +6,15 @@ namespace sluice::rtsp {
 
 RtspPlayQueue::RtspPlayQueue(const stream::Stream& stream, size_t limit) : stream_(stream), limit_(limit) {}
 
-void RtspPlayQueue::addTrack(size_t streamTrack, uint8_t channel, bool video) {
+void RtspPlayQueue::addTrack(size_t streamTrack, uint8_t channel, bool video, uint64_t sentBefore) {
   if (tracks_.size() >= stream::kMaxSourceTracks) return;  // a session sets up at most that many
-  tracks_.push_back({streamTrack, channel, video});
+  tracks_.push_back({streamTrack, channel, video, UINT64_MAX, sentBefore});
+}
+
+uint64_t RtspPlayQueue::sentUpTo(size_t streamTrack) const {
+  for (const auto& t : tracks_)
+    if (t.streamTrack == streamTrack) return t.sent;
+  return 0;
 }
 
 void RtspPlayQueue::onPacket(size_t streamTrack, const stream::HistoryPacket& packet) {
@@ -25,6 +31,7 @@ void RtspPlayQueue::onPacket(size_t streamTrack, const stream::HistoryPacket& pa
     }
   }
   if (t->cursor == UINT64_MAX) t->cursor = std::max(packet.index, t->sent);
+  if (packet.index < t->sent) return;  // sent before a PAUSE: not waiting
   if (stream_.handingCachedPackets()) {
     ++cachedWaiting_;
     return;

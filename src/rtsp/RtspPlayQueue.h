@@ -28,8 +28,12 @@ class RtspPlayQueue {
  public:
   RtspPlayQueue(const stream::Stream& stream, size_t limit);
 
-  // A track this reader takes (PLAY), sent on `channel` (RTCP on channel + 1).
-  void addTrack(size_t streamTrack, uint8_t channel, bool video);
+  // A track this reader takes (PLAY), sent on `channel` (RTCP on channel + 1). `sentBefore`:
+  // the first index this reader did not send before a PAUSE, so a resumed reader continues
+  // where it stopped (or at a newer keyframe), never sending a packet twice.
+  void addTrack(size_t streamTrack, uint8_t channel, bool video, uint64_t sentBefore = 0);
+  // The first index of the stream's track this reader has not given its socket (0: none given).
+  uint64_t sentUpTo(size_t streamTrack) const;
   // The stream handed on a packet of a track this reader takes (from inside
   // StreamReader::onStreamPacket: the stream says whether it is live or cached).
   void onPacket(size_t streamTrack, const stream::HistoryPacket& packet);

@@ -456,7 +456,8 @@ void RtspServerConnection::startPlaying(RtspResponse* playResponse) {
   } else {
     for (const auto& t : session_.tracks()) {
       const stream::StreamTrack* st = stream_->findTrack(t.streamTrack);
-      queue_->addTrack(t.streamTrack, t.rtpChannel, st && st->video());
+      queue_->addTrack(t.streamTrack, t.rtpChannel, st && st->video(),
+                       t.streamTrack < sentBeforePause_.size() ? sentBeforePause_[t.streamTrack] : 0);
       mask |= stream::TrackMask{1} << t.streamTrack;
     }
   }
@@ -487,6 +488,10 @@ void RtspServerConnection::startPlaying(RtspResponse* playResponse) {
 
 void RtspServerConnection::stopPlaying() {
   if (stream_ && queue_) stream_->removeReader(this);
+  if (queue_) {
+    // Where a PLAY after PAUSE continues: no packet twice, no going back to the keyframe.
+    for (size_t i = 0; i < sentBeforePause_.size(); ++i) sentBeforePause_[i] = queue_->sentUpTo(i);
+  }
   queue_.reset();
   // The last multicast reader stops the stream's sender, in a handler of its own: this may run
   // inside the stream's loop over its readers (the stream ending), the sender among them.

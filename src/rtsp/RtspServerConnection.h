@@ -34,6 +34,7 @@
 //
 // A multicast reader gets nothing on its own: it holds the stream's RtspMulticastSender, which
 // writes every packet once to the groups, and stays alive through its requests.
+#include <array>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -160,7 +161,9 @@ class RtspServerConnection : public std::enable_shared_from_this<RtspServerConne
   // Worker phase.
   std::shared_ptr<stream::Stream> stream_;  // the path's stream (reader or publisher)
   std::unique_ptr<RtspPlayQueue> queue_;    // owned; reader only
-  bool attaching_ = false;                  // inside addReader: the first packets give RTP-Info
+  std::array<uint64_t, stream::kMaxSourceTracks>
+      sentBeforePause_{};   // per stream track, for PLAY after PAUSE
+  bool attaching_ = false;  // inside addReader: the first packets give RTP-Info
   std::vector<std::pair<size_t, const stream::HistoryPacket*>> firstPackets_;  // during attach, for RTP-Info
   std::string control_;  // response bytes to write before the next packet
   std::array<uint8_t, 4 + stream::kMaxRtpPacket> partial_{};  // unsent tail of one packet

@@ -85,6 +85,19 @@ class RawRtsp:
         self.body, self.buf = self.buf[:length], self.buf[length:]
         return int(lines[0].split()[1]), headers
 
+    def request_while_playing(self, method: str, url: str, headers: dict) -> tuple[int, list[tuple[int, bytes]]]:
+        """A request sent while interleaved frames arrive: its status and the frames before the response."""
+        self.cseq += 1
+        lines = [f"{method} {url} RTSP/1.0", f"CSeq: {self.cseq}"] + [f"{k}: {v}" for k, v in headers.items()]
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        frames = []
+        while True:
+            while len(self.buf) < 8:
+                self.buf += self.sock.recv(65536)
+            if self.buf.startswith(b"RTSP/1.0"):
+                return self.response()[0], frames
+            frames.append(self.frame())
+
     def frame(self) -> tuple[int, bytes]:
         """The next interleaved frame: (channel, bytes)."""
         while len(self.buf) < 4 or len(self.buf) < 4 + int.from_bytes(self.buf[2:4], "big"):
@@ -228,6 +241,61 @@ def test_ffmpeg_copies_a_path_into_flv_matroska_mpegts_and_hls(camsim, av1080, s
         print(f"[ffmpeg -c copy -f {name}] {count} video packets, the first {first}")
         assert first["flags"].startswith("K") and first.get("pts") is not None, first
         assert count >= 60, count
+    srv.assert_alive()
+
+
+def test_play_after_pause_sends_no_packet_twice(camsim, av1080, server_factory):  # noqa: F811
+    """A reader that pauses and plays again (VLC's pause button, GStreamer going PAUSED) used to
+    be started over at the cached keyframe, so it got again packets it had had: sequence numbers
+    going back. It now continues where it stopped, or at a newer keyframe."""
+    cs = camsim(1, "--clip", av1080, "--audio", "pcmu")
+    srv, _ = api_start(server_factory, {"cam": {"source": cs.url(1), "rtspTransport": "tcp"}})
+    srv.wait_path("cam", ready=True, timeout=20)
+    url = srv.rtsp_url("cam")
+    c = RawRtsp(srv.rtsp_port)
+    assert c.request("DESCRIBE", url)[0] == 200
+    status, h = c.request("SETUP", url + "/trackID=0", {"Transport": "RTP/AVP/TCP;unicast;interleaved=0-1"})
+    session = {"Session": h["session"].split(";")[0]}
+    assert c.request("SETUP", url + "/trackID=1", {"Transport": "RTP/AVP/TCP;unicast;interleaved=2-3",
+                                                    **session})[0] == 200
+    for pause_s in (0.2, 1.5):  # within the 1 s GOP, then across a keyframe
+        assert c.request_while_playing("PLAY", url + "/", session)[0] == 200
+        before = []
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            before.append(c.frame())
+        status, more = c.request_while_playing("PAUSE", url + "/", session)
+        assert status == 200
+        before += more
+        time.sleep(pause_s)
+        c.sock.settimeout(0.3)  # whatever the socket held when PAUSE took effect
+        try:
+            while True:
+                before.append(c.frame())
+        except (TimeoutError, socket.timeout):
+            pass
+        c.sock.settimeout(10)
+        status, after = c.request_while_playing("PLAY", url + "/", session)
+        assert status == 200
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            after.append(c.frame())
+        for channel in (0, 2):
+            sent = [int.from_bytes(f[2:4], "big") for ch, f in before if ch == channel]
+            resumed = [int.from_bytes(f[2:4], "big") for ch, f in after if ch == channel]
+            jump = (resumed[0] - sent[-1]) & 0xFFFF
+            print(f"[pause {pause_s} s] channel {channel}: {sent[0]}..{sent[-1]}, then {resumed[0]}..{resumed[-1]}")
+            assert 1 <= jump < 0x8000, (pause_s, channel, sent[-1], resumed[0])  # forward, never back
+            assert all((b - a) & 0xFFFF == 1 for a, b in zip(resumed, resumed[1:])), (pause_s, channel)
+        # The video goes on with the next packet, or (always after 1.5 s) at a newer keyframe's STAP-A.
+        first_video = next(f for ch, f in after if ch == 0)
+        last_video = [f for ch, f in before if ch == 0][-1]
+        contiguous = (int.from_bytes(first_video[2:4], "big") - int.from_bytes(last_video[2:4], "big")) & 0xFFFF == 1
+        at_keyframe = first_video[12] & 0x1F == 24
+        assert at_keyframe if pause_s > 1 else (contiguous or at_keyframe), (pause_s, first_video[:16])
+        status, _ = c.request_while_playing("PAUSE", url + "/", session)
+        assert status == 200
+    c.close()
     srv.assert_alive()
 
 

@@ -938,6 +938,56 @@ TEST(RtspPlayQueue, AReaderResumedAfterASkipNeverSendsAPacketTwice) {
   EXPECT_EQ(q.skips(), 1u);
 }
 
+// PLAY after PAUSE: the reader detaches with its queue and comes back with a new one that
+// knows what it sent. Within the same GOP it continues with the next packet (the cached
+// keyframe and what followed it were sent already); once a newer keyframe is cached, it
+// starts there. Never a packet twice, as a fresh join from the keyframe would send.
+TEST(RtspPlayQueue, PlayAfterPauseContinuesWhereItStoppedOrAtANewerKeyframe) {
+  QueuedStream s(4096);
+  s.q.addTrack(0, 0, true);
+  s.st.addReader(&s.reader);
+  s.frame(true);
+  for (int i = 0; i < 5; ++i) s.frame(false);
+  std::vector<uint64_t> sent = s.drainIndexes();
+  ASSERT_EQ(sent.size(), 2u + 5);  // STAP-A [SPS, PPS], the IDR, five P frames
+  s.st.removeReader(&s.reader);    // PAUSE
+  const uint64_t next = s.q.sentUpTo(0);
+  EXPECT_EQ(next, 7u);
+  for (int i = 0; i < 3; ++i) s.frame(false);
+
+  RtspPlayQueue resumed(s.st, 4096);  // PLAY
+  resumed.addTrack(0, 0, true, next);
+  s.reader.q = &resumed;
+  s.st.addReader(&s.reader);
+  std::vector<uint64_t> again;
+  uint8_t ch = 255;
+  while (const stream::HistoryPacket* p = resumed.front(ch)) {
+    again.push_back(p->index);
+    resumed.pop();
+  }
+  EXPECT_EQ(again, (std::vector<uint64_t>{7, 8, 9}));
+  EXPECT_EQ(resumed.cachedWaiting(), 0u);  // the packets sent before were not counted as waiting
+
+  s.st.removeReader(&s.reader);  // PAUSE again, across a keyframe
+  const uint64_t next2 = resumed.sentUpTo(0);
+  s.frame(false);
+  s.frame(true);  // indexes 11 (STAP-A) and 12
+  s.frame(false);
+  RtspPlayQueue resumed2(s.st, 4096);
+  resumed2.addTrack(0, 0, true, next2);
+  s.reader.q = &resumed2;
+  s.st.addReader(&s.reader);
+  std::vector<uint64_t> third;
+  while (const stream::HistoryPacket* p = resumed2.front(ch)) {
+    third.push_back(p->index);
+    resumed2.pop();
+  }
+  EXPECT_EQ(third, (std::vector<uint64_t>{11, 12, 13}));
+  s.st.removeReader(&s.reader);
+  s.reader.q = &s.q;
+  s.st.addReader(&s.reader);  // the fixture's destructor removes it
+}
+
 TEST(RtspPlayQueue, TheHistoryKeepsWhatAReaderBehindAKeyframeHasYetToSend) {
   // The reader's socket takes nothing for 900 ms, across a keyframe: what precedes that
   // keyframe is older than the history's retention, but the reader still gets every packet.
