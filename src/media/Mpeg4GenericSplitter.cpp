@@ -65,16 +65,11 @@ bool Mpeg4GenericSplitter::split(const uint8_t* payload, size_t size, uint32_t t
   }
   if (r.failed()) return false;
   lostBefore_ = lostBefore;
-  const size_t oneHeader = 2 + bytesFor(headerBits_);  // headers-length + one AU-header
 
   if (count == 1 && auSize(0) > dataSize) {
     // Already a fragment of an AU larger than the packet: cut it finer, same header each time.
     if (dataSize == 0) return false;
-    const size_t room = maxPayload_ - oneHeader;
-    for (size_t off = 0; off < dataSize; off += room) {
-      const size_t n = std::min(room, dataSize - off);
-      emit(headers, 0, 1, data + off, n, timestamp, off + n == dataSize && marker, sink);
-    }
+    emitFragments(headers, 0, data, dataSize, timestamp, marker, sink);
     return true;
   }
   if (total != dataSize) return false;
@@ -97,15 +92,21 @@ bool Mpeg4GenericSplitter::split(const uint8_t* payload, size_t size, uint32_t t
     }
     // One AU too large for a packet alone: its fragments.
     const size_t auBytes = auSize(i);
-    const size_t room = maxPayload_ - oneHeader;
-    for (size_t off = 0; off < auBytes; off += room) {
-      const size_t len = std::min(room, auBytes - off);
-      emit(headers, i, 1, at + off, len, ts, off + len == auBytes, sink);
-    }
+    emitFragments(headers, i, at, auBytes, ts, true, sink);
     at += auBytes;
     ++i;
   }
   return true;
+}
+
+void Mpeg4GenericSplitter::emitFragments(const uint8_t* headers, size_t index, const uint8_t* data,
+                                         size_t size, uint32_t timestamp, bool markerOnLast,
+                                         ShapedPacketSink& sink) {
+  const size_t room = maxPayload_ - (2 + bytesFor(headerBits_));  // after headers-length + one AU-header
+  for (size_t off = 0; off < size; off += room) {
+    const size_t n = std::min(room, size - off);
+    emit(headers, index, 1, data + off, n, timestamp, off + n == size && markerOnLast, sink);
+  }
 }
 
 void Mpeg4GenericSplitter::emit(const uint8_t* headers, size_t first, size_t count, const uint8_t* data,

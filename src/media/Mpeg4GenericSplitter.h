@@ -37,6 +37,10 @@ class Mpeg4GenericSplitter {
   // then `size` bytes of AU data.
   void emit(const uint8_t* headers, size_t first, size_t count, const uint8_t* data, size_t size,
             uint32_t timestamp, bool marker, ShapedPacketSink& sink);
+  // `size` bytes of AU `index` (a whole AU or a sender's fragment of one) in packets under its
+  // own AU-header each, the last with the marker bit when markerOnLast.
+  void emitFragments(const uint8_t* headers, size_t index, const uint8_t* data, size_t size,
+                     uint32_t timestamp, bool markerOnLast, ShapedPacketSink& sink);
 
   bool supported_;
   size_t headerBits_;  // bits of one AU-header
