@@ -32,8 +32,17 @@ const char* h264ProfileName(uint8_t idc) {
     case 244:
       return "High 4:4:4 Predictive";
     default:
-      return "unknown";
+      return nullptr;
   }
+}
+
+// As MediaMTX names them: the profile's name, else its number; level_idc 31 -> "3.1", 40 -> "4".
+std::string apiH264Profile(uint8_t idc) {
+  const char* name = h264ProfileName(idc);
+  return name ? name : std::to_string(idc);
+}
+std::string apiH264Level(uint8_t idc) {
+  return idc % 10 ? fmt::format("{}.{}", idc / 10, idc % 10) : std::to_string(idc / 10);
 }
 
 // A track as MediaMTX's API shows it: its codec name and the properties it knows of it
@@ -47,14 +56,18 @@ http::ApiTrack apiTrack(const media::TrackDescription& t) {
         media::parseSps(h264->sets->sps.data(), h264->sets->sps.size(), sps) == media::SpsError::None) {
       out.props = {{"width", int64_t{sps.width}},
                    {"height", int64_t{sps.height}},
-                   {"profile", std::string(h264ProfileName(sps.profileIdc))},
-                   {"level", fmt::format("{}.{}", sps.levelIdc / 10, sps.levelIdc % 10)}};
+                   {"profile", apiH264Profile(sps.profileIdc)},
+                   {"level", apiH264Level(sps.levelIdc)}};
     }
   } else if (const auto* h265 = std::get_if<media::H265Codec>(&t.codec)) {
     media::H265SpsInfo sps;
     if (h265->sets && media::parseH265Sps(h265->sets->sps.data(), h265->sets->sps.size(), sps) ==
                           media::H265PsError::None) {
-      out.props = {{"width", int64_t{sps.width}}, {"height", int64_t{sps.height}}};
+      const char* profile = media::h265ProfileName(sps.ptl.profileIdc);
+      out.props = {{"width", int64_t{sps.width}},
+                   {"height", int64_t{sps.height}},
+                   {"profile", profile ? std::string(profile) : std::to_string(sps.ptl.profileIdc)},
+                   {"level", media::h265LevelName(sps.ptl.levelIdc)}};
     }
   } else if (const auto* g711 = std::get_if<media::G711Codec>(&t.codec)) {
     out.props = {

@@ -64,8 +64,8 @@ H265PsError parseH265Vps(const uint8_t* nal, size_t size, H265VpsInfo& info) {
   BitReader r(nal + h265::kNalHeaderSize, size - h265::kNalHeaderSize);
   H265VpsInfo v;
   v.vpsId = static_cast<uint8_t>(r.readBits(4));
-  r.readBits(2);   // base layer internal / available
-  r.readBits(6);   // vps_max_layers_minus1
+  r.readBits(2);  // base layer internal / available
+  r.readBits(6);  // vps_max_layers_minus1
   uint32_t maxSubLayersMinus1 = r.readBits(3);
   r.readBit();     // temporal id nesting
   r.readBits(16);  // reserved 0xffff
@@ -126,34 +126,45 @@ std::string h265FmtpProfile(const H265ProfileTierLevel& ptl) {
          ";level-id=" + std::to_string(ptl.levelIdc);
 }
 
-std::string describeProfile(const H265ProfileTierLevel& ptl) {
-  std::string name;
-  switch (ptl.profileIdc) {
+const char* h265ProfileName(uint8_t profileIdc) {
+  // H.265 Annex A's general_profile_idc values.
+  switch (profileIdc) {
     case 1:
-      name = "Main";
-      break;
+      return "Main";
     case 2:
-      name = "Main 10";
-      break;
+      return "Main 10";
     case 3:
-      name = "Main Still Picture";
-      break;
+      return "Main Still Picture";
     case 4:
-      name = "Range Extensions";
-      break;
+      return "Range Extensions";
     case 5:
-      name = "High Throughput";
-      break;
+      return "High Throughput";
+    case 6:
+      return "Multiview Main";
+    case 7:
+      return "Scalable Main";
+    case 8:
+      return "3D Main";
     case 9:
-      name = "Screen Content";
-      break;
+      return "Screen Content Coding Extensions";
+    case 10:
+      return "Scalable Range Extensions";
     default:
-      name = "profile " + std::to_string(ptl.profileIdc);
+      return nullptr;
   }
+}
+
+std::string h265LevelName(uint8_t levelIdc) {
   // level_idc is 30 x the level: 93 -> 3.1, 120 -> 4.
-  std::string level = std::to_string(ptl.levelIdc / 30);
-  if (ptl.levelIdc % 30 != 0) level += "." + std::to_string((ptl.levelIdc % 30) / 3);
-  return name + ", level " + level + (ptl.tierFlag ? ", High tier" : ", Main tier");
+  std::string level = std::to_string(levelIdc / 30);
+  if (levelIdc % 30 != 0) level += "." + std::to_string((levelIdc % 30) / 3);
+  return level;
+}
+
+std::string describeProfile(const H265ProfileTierLevel& ptl) {
+  const char* name = h265ProfileName(ptl.profileIdc);
+  return (name ? std::string(name) : "profile " + std::to_string(ptl.profileIdc)) + ", level " +
+         h265LevelName(ptl.levelIdc) + (ptl.tierFlag ? ", High tier" : ", Main tier");
 }
 
 }  // namespace sluice::media

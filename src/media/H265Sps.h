@@ -11,7 +11,7 @@ namespace sluice::media {
 // The general_* part of profile_tier_level().
 struct H265ProfileTierLevel {
   uint8_t profileSpace = 0;
-  bool tierFlag = false;  // false: Main tier, true: High tier
+  bool tierFlag = false;   // false: Main tier, true: High tier
   uint8_t profileIdc = 0;  // 1 Main, 2 Main 10, 3 Main Still Picture, 4 Range Extensions...
   uint32_t compatibilityFlags = 0;
   uint8_t constraintFlags[6] = {};  // progressive/interlaced/... and the 43+1 reserved bits
@@ -50,7 +50,11 @@ H265PsError parseH265Sps(const uint8_t* nal, size_t size, H265SpsInfo& info);
 // RFC 7798 §7.1 fmtp parameters naming the stream's profile, tier and level, e.g.
 // "profile-id=1;tier-flag=0;level-id=93" (what an SDP answer echoes).
 std::string h265FmtpProfile(const H265ProfileTierLevel& ptl);
-// For logs and the API, e.g. "Main, level 3.1, Main tier".
+// For logs, e.g. "Main, level 3.1, Main tier".
 std::string describeProfile(const H265ProfileTierLevel& ptl);
+// The profile's name ("Main", "Main 10"...), nullptr for a general_profile_idc Annex A does not name.
+const char* h265ProfileName(uint8_t profileIdc);
+// The level as written: 93 -> "3.1", 120 -> "4".
+std::string h265LevelName(uint8_t levelIdc);
 
 }  // namespace sluice::media

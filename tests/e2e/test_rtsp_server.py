@@ -314,10 +314,19 @@ def test_aac_and_h265_cameras_are_read_over_rtsp(camsim, server_factory, tmp_pat
     h265 = clips["h265"]
     aac = camsim(1, "--clip", clips["h264"].with_suffix(".h264"), "--audio", "aac")
     hevc = camsim(1, "--clip", h265.with_suffix(".h265"))
-    srv = server_factory({"aac": {"source": aac.url(1), "rtspTransport": "tcp"},
-                          "hevc": {"source": hevc.url(1), "rtspTransport": "tcp"}}, log_level="info")
+    srv, api = api_start(server_factory, {"aac": {"source": aac.url(1), "rtspTransport": "tcp"},
+                                          "hevc": {"source": hevc.url(1), "rtspTransport": "tcp"}})
     srv.wait_path("aac", ready=True, timeout=20)
     srv.wait_path("hevc", ready=True, timeout=20)
+    # The API names profile and level as MediaMTX does ("Main", "3.1"; "3" for level_idc 90 or 30).
+    hevc_track = requests.get(api + "/v3/paths/get/hevc", timeout=5).json()["tracks2"][0]
+    avc_track = requests.get(api + "/v3/paths/get/aac", timeout=5).json()["tracks2"][0]
+    print(f"API tracks2: {hevc_track} {avc_track}")
+    assert hevc_track["codec"] == "H265" and hevc_track["codecProps"]["profile"] == "Main", hevc_track
+    assert (hevc_track["codecProps"]["width"], hevc_track["codecProps"]["height"]) == (640, 360), hevc_track
+    assert avc_track["codec"] == "H264", avc_track
+    for track in (hevc_track, avc_track):
+        assert re.fullmatch(r"[1-6](\.[1-3])?", track["codecProps"]["level"]), track
     streams = ffprobe_streams(srv.rtsp_url("aac"), "tcp")
     got = sorted((s["codec_name"], s.get("sample_rate"), s.get("channels")) for s in streams)
     assert got == [("aac", "48000", 1), ("h264", None, None)], streams
