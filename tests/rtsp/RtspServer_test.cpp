@@ -833,13 +833,14 @@ struct QueuedStream {
     ++seq;
     st.ingestRtp(0, v.data(), v.size());
   }
-  // Takes what the queue would send now; the history index of each packet.
-  std::vector<uint64_t> drainIndexes() {
+  // Takes what the queue (q unless told) would send now; the history index of each packet.
+  std::vector<uint64_t> drainIndexes() { return drainIndexes(q); }
+  static std::vector<uint64_t> drainIndexes(RtspPlayQueue& queue) {
     std::vector<uint64_t> sent;
     uint8_t ch = 255;
-    while (const stream::HistoryPacket* p = q.front(ch)) {
+    while (const stream::HistoryPacket* p = queue.front(ch)) {
       sent.push_back(p->index);
-      q.pop();
+      queue.pop();
     }
     return sent;
   }
@@ -955,17 +956,15 @@ TEST(RtspPlayQueue, PlayAfterPauseContinuesWhereItStoppedOrAtANewerKeyframe) {
   EXPECT_EQ(next, 7u);
   for (int i = 0; i < 3; ++i) s.frame(false);
 
-  RtspPlayQueue resumed(s.st, 4096);  // PLAY
-  resumed.addTrack(0, 0, true, next);
-  s.reader.q = &resumed;
-  s.st.addReader(&s.reader);
-  std::vector<uint64_t> again;
-  uint8_t ch = 255;
-  while (const stream::HistoryPacket* p = resumed.front(ch)) {
-    again.push_back(p->index);
-    resumed.pop();
-  }
-  EXPECT_EQ(again, (std::vector<uint64_t>{7, 8, 9}));
+  // PLAY: the reader comes back with a new queue told what it sent.
+  const auto play = [&](RtspPlayQueue& queue, uint64_t sentBefore) {
+    queue.addTrack(0, 0, true, sentBefore);
+    s.reader.q = &queue;
+    s.st.addReader(&s.reader);
+    return QueuedStream::drainIndexes(queue);
+  };
+  RtspPlayQueue resumed(s.st, 4096);
+  EXPECT_EQ(play(resumed, next), (std::vector<uint64_t>{7, 8, 9}));
   EXPECT_EQ(resumed.cachedWaiting(), 0u);  // the packets sent before were not counted as waiting
 
   s.st.removeReader(&s.reader);  // PAUSE again, across a keyframe
@@ -974,14 +973,7 @@ TEST(RtspPlayQueue, PlayAfterPauseContinuesWhereItStoppedOrAtANewerKeyframe) {
   s.frame(true);  // indexes 11 (STAP-A) and 12
   s.frame(false);
   RtspPlayQueue resumed2(s.st, 4096);
-  resumed2.addTrack(0, 0, true, next2);
-  s.reader.q = &resumed2;
-  s.st.addReader(&s.reader);
-  std::vector<uint64_t> third;
-  while (const stream::HistoryPacket* p = resumed2.front(ch)) {
-    third.push_back(p->index);
-    resumed2.pop();
-  }
+  const std::vector<uint64_t> third = play(resumed2, next2);
   EXPECT_EQ(third, (std::vector<uint64_t>{11, 12, 13}));
   s.st.removeReader(&s.reader);
   s.reader.q = &s.q;
