@@ -462,23 +462,23 @@ void RtspServerConnection::startPlaying(RtspResponse* playResponse) {
     }
   }
   phase_ = Phase::Playing;
-  firstPackets_.clear();
   attaching_ = true;
   stream_->addReader(this, mask);
   attaching_ = false;
   if (playResponse) {
-    // RTP-Info: where each track starts (the replayed keyframe), as the stream numbers it.
+    // RTP-Info: the packet each track starts with (the replayed keyframe, the frame before it,
+    // where a resumed reader goes on), as the stream numbers it; none for a track starting live.
     std::string base = session_.playUrl();
     while (!base.empty() && base.back() == '/') base.pop_back();
     std::string rtpInfo;
     for (const auto& t : session_.tracks()) {
-      for (const auto& [track, p] : firstPackets_) {
-        if (track != t.streamTrack) continue;
-        rtpInfo += (rtpInfo.empty() ? "" : ",") + fmt::format("url={}/trackID={};seq={};rtptime={}", base,
-                                                              t.streamTrack, p->index & 0xffff, p->timestamp);
-      }
+      const stream::StreamTrack* st = stream_->findTrack(t.streamTrack);
+      const uint64_t first = queue_ ? queue_->neededFrom(t.streamTrack) : UINT64_MAX;
+      const stream::HistoryPacket* p = st && first != UINT64_MAX ? st->history().at(first) : nullptr;
+      if (!p) continue;
+      rtpInfo += (rtpInfo.empty() ? "" : ",") + fmt::format("url={}/trackID={};seq={};rtptime={}", base,
+                                                            t.streamTrack, p->index & 0xffff, p->timestamp);
     }
-    firstPackets_.clear();
     if (!rtpInfo.empty()) playResponse->headers.set("RTP-Info", rtpInfo);
     playResponse->headers.set("Range", "npt=0.000-");
     sendOnWorker(*playResponse);
@@ -515,9 +515,7 @@ void RtspServerConnection::handleWorkerRequest(const RtspRequest& request) {
     stopPlaying();
     phase_ = Phase::Paused;
   } else if (m == "PLAY" && phase_ == Phase::Paused) {
-    res.headers.set("Range", "npt=0.000-");
-    sendOnWorker(res);
-    startPlaying(nullptr);
+    startPlaying(&res);  // sends the response, with RTP-Info
     return;
   } else if (m == "PLAY" && phase_ == Phase::Playing) {
     // Some clients repeat PLAY as a keepalive: nothing changes.
@@ -637,11 +635,6 @@ void RtspServerConnection::sendOnWorker(const RtspResponse& response) {
 
 void RtspServerConnection::onStreamPacket(size_t track, const stream::HistoryPacket& packet) {
   if (!queue_) return;
-  if (attaching_) {
-    bool seen = false;
-    for (const auto& f : firstPackets_) seen = seen || f.first == track;
-    if (!seen) firstPackets_.emplace_back(track, &packet);
-  }
   queue_->onPacket(track, packet);
   if (queue_->skips() != skipsLogged_ || queue_->skipping()) noteSkips();
   if (!attaching_) scheduleFlush();

@@ -163,9 +163,8 @@ class RtspServerConnection : public std::enable_shared_from_this<RtspServerConne
   std::unique_ptr<RtspPlayQueue> queue_;    // owned; reader only
   std::array<uint64_t, stream::kMaxSourceTracks>
       sentBeforePause_{};   // per stream track, for PLAY after PAUSE
-  bool attaching_ = false;  // inside addReader: the first packets give RTP-Info
-  std::vector<std::pair<size_t, const stream::HistoryPacket*>> firstPackets_;  // during attach, for RTP-Info
-  std::string control_;  // response bytes to write before the next packet
+  bool attaching_ = false;  // inside addReader: the PLAY response goes before any packet
+  std::string control_;     // response bytes to write before the next packet
   std::array<uint8_t, 4 + stream::kMaxRtpPacket> partial_{};  // unsent tail of one packet
   size_t partialSize_ = 0, partialOffset_ = 0;
   bool writeWaiting_ = false, flushPosted_ = false, closeWhenFlushed_ = false;

@@ -95,7 +95,8 @@ class RawRtsp:
             while len(self.buf) < 8:
                 self.buf += self.sock.recv(65536)
             if self.buf.startswith(b"RTSP/1.0"):
-                return self.response()[0], frames
+                status, self.last_headers = self.response()
+                return status, frames
             frames.append(self.frame())
 
     def frame(self) -> tuple[int, bytes]:
@@ -277,6 +278,8 @@ def test_play_after_pause_sends_no_packet_twice(camsim, av1080, server_factory):
         c.sock.settimeout(10)
         status, after = c.request_while_playing("PLAY", url + "/", session)
         assert status == 200
+        resumed_at = re.search(r"trackID=0;seq=(\d+)", c.last_headers.get("rtp-info", ""))
+        assert resumed_at, c.last_headers  # RTP-Info names where the video goes on
         deadline = time.monotonic() + 1.0
         while time.monotonic() < deadline:
             after.append(c.frame())
@@ -289,6 +292,7 @@ def test_play_after_pause_sends_no_packet_twice(camsim, av1080, server_factory):
             assert all((b - a) & 0xFFFF == 1 for a, b in zip(resumed, resumed[1:])), (pause_s, channel)
         # The video goes on with the next packet, or (always after 1.5 s) at a newer keyframe's STAP-A.
         first_video = next(f for ch, f in after if ch == 0)
+        assert int(resumed_at.group(1)) == int.from_bytes(first_video[2:4], "big"), resumed_at.group(0)
         last_video = [f for ch, f in before if ch == 0][-1]
         contiguous = (int.from_bytes(first_video[2:4], "big") - int.from_bytes(last_video[2:4], "big")) & 0xFFFF == 1
         at_keyframe = first_video[12] & 0x1F == 24
