@@ -284,6 +284,21 @@ void Stream::ingestRtcp(size_t trackIndex, const uint8_t* data, size_t size) {
 void Stream::onTrackPacket(StreamTrack& track, const HistoryPacket& p) {
   stats_.packetsStored.fetch_add(1, std::memory_order_relaxed);
   Frontier& f = frontiers_[track.index()];
+  if (track.video() && p.timestamp != f.lastTimestamp) {
+    // A new access unit whose timestamp is shortly before the previous one's: decode order is
+    // not presentation order. (A far jump back is a source's clock, not a B-frame.)
+    const int32_t step = static_cast<int32_t>(p.timestamp - f.lastTimestamp);
+    if (f.seenTimestamp && !f.reorderLogged && step < 0 && step > -static_cast<int32_t>(track.clockRate())) {
+      f.reorderLogged = true;
+      stats_.videoReordered.store(true, std::memory_order_relaxed);
+      log::warn(
+          "[path {}] track {} ({}) has B-frames (frames out of presentation order): RTSP readers play it, "
+          "browsers do not over WebRTC; turn B-frames off at the source",
+          path_, track.index() + 1, track.format().apiName());
+    }
+    f.lastTimestamp = p.timestamp;
+    f.seenTimestamp = true;
+  }
   if (!track.video() || !f.wholeFrames) {
     releaseTo(track, p.index + 1);
     return;

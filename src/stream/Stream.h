@@ -84,6 +84,7 @@ struct StreamStats {
   std::atomic<uint64_t> resumes{0};                // segments that continued suspended readers
   std::atomic<uint64_t> packetsBeforeKeyframe{0};  // dropped while a resumed segment awaited its IDR
   std::atomic<bool> suspended{false};              // source away, readers kept
+  std::atomic<bool> videoReordered{false};         // B-frames seen (logged once a segment)
   std::atomic<uint32_t> transcoding{0};            // tracks being transcoded to Opus now
   std::atomic<uint64_t> readerSkips{
       0};  // catching-up readers the history overran: moved to the last keyframe
@@ -199,6 +200,11 @@ class Stream : private TrackOwner {
     bool holding = false;        // packets of an unfinished access unit are held
     bool wholeFrames = true;     // video: hand on whole access units (off: marker bits missing)
     uint8_t unmarkedFrames = 0;  // access units in a row that ended without their marker
+    // Video: the previous packet's timestamp, to notice frames out of presentation order
+    // (B-frames), which browsers do not play over WebRTC; logged once a segment.
+    uint32_t lastTimestamp = 0;
+    bool seenTimestamp = false;
+    bool reorderLogged = false;
   };
   void onTrackPacket(StreamTrack& track, const HistoryPacket& packet) override;
   // Hands live readers the track's packets up to (not including) history index `end`, each

@@ -626,6 +626,34 @@ def test_gstreamer_publishing_aac_as_latm_is_heard(server_factory, tmp_path):
         pub.stop()
 
 
+def test_a_publisher_with_b_frames_is_named_in_the_log(server_factory, tmp_path):
+    """H.264 with B-frames plays over RTSP but not in browsers (WebRTC has no B-frames): the
+    path says so once, instead of browsers stalling without a word."""
+    clip = tmp_path / "bframes.mkv"
+    r = run(["ffmpeg", "-y", "-hide_banner", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30",
+             "-t", "4", "-c:v", "libx264", "-bf", "2", "-g", "30", clip], 60)
+    assert r.returncode == 0, r.stderr
+    srv, _ = api_start(server_factory, {"pub": {}})
+    pub = start_publisher(tmp_path, srv.rtsp_url("pub"), clip)
+    try:
+        srv.wait_path("pub", ready=True, timeout=20)
+        assert srv.wait_log(r"\[path pub\] track 1 \(H264\) has B-frames \(frames out of presentation order\)", 10), \
+            srv.log_text()[-3000:]
+        assert decoded_frames(ffmpeg_decode_ok(srv.rtsp_url("pub"))) >= 30
+        srv.assert_alive()
+    finally:
+        pub.stop()
+
+
+def ffmpeg_decode_ok(url: str) -> str:
+    """Decodes 2 s over RTSP/TCP; returns the -progress output (errors allowed: B-frames and
+    the lead frame make ffmpeg report the missing references of the first frames)."""
+    r = run(["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-rtsp_transport", "tcp", "-i", url, "-t", "2",
+             "-f", "null", "-progress", "pipe:1", "-"], 40)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
 def test_credentials(av_mkv, server_factory, tmp_path):
     users = [
         {"user": "viewer", "pass": "secret", "ips": [], "permissions": [{"action": "read"}]},

@@ -201,3 +201,23 @@ TEST(StreamFrames, AReaderThatLeavesInsideAFrameGetsNoMore) {
   EXPECT_EQ(countFor(log, 2, 0), 3u);
   EXPECT_EQ(s.readerCount(), 1u);
 }
+
+// B-frames: a frame whose timestamp is a few frames before the previous one's. Noticed (and
+// logged once) so an operator learns why browsers stall; a far jump back (a source's clock)
+// and frames in order are not B-frames. Every packet is still forwarded.
+TEST_F(StreamFramesOneReader, FramesOutOfPresentationOrderAreNoticedAsBFrames) {
+  cam.frame(1, true);
+  for (int i = 0; i < 5; ++i) cam.frame(2);
+  EXPECT_FALSE(s.stats().videoReordered.load());
+  cam.ts -= 20 * 90000;  // the camera's clock stepped back 20 s
+  cam.frame(1);
+  cam.frame(1);
+  EXPECT_FALSE(s.stats().videoReordered.load());
+  // Decode order I P B: the B frame's timestamp lies between the two before.
+  cam.ts += 3000;
+  cam.frame(1);  // P, two frame intervals on
+  cam.ts -= 2 * 3000 + 3000;
+  cam.frame(1);  // B, one interval back
+  EXPECT_TRUE(s.stats().videoReordered.load());
+  EXPECT_EQ(countFor(log, 1, 0), s.track(0).history().head());
+}
