@@ -12,15 +12,18 @@ void RtspPlayQueue::addTrack(size_t streamTrack, uint8_t channel, bool video, ui
 }
 
 uint64_t RtspPlayQueue::sentUpTo(size_t streamTrack) const {
+  const Track* t = find(streamTrack);
+  return t ? t->sent : 0;
+}
+
+const RtspPlayQueue::Track* RtspPlayQueue::find(size_t streamTrack) const {
   for (const auto& t : tracks_)
-    if (t.streamTrack == streamTrack) return t.sent;
-  return 0;
+    if (t.streamTrack == streamTrack) return &t;
+  return nullptr;
 }
 
 void RtspPlayQueue::onPacket(size_t streamTrack, const stream::HistoryPacket& packet) {
-  Track* t = nullptr;
-  for (auto& x : tracks_)
-    if (x.streamTrack == streamTrack) t = &x;
+  Track* t = find(streamTrack);
   if (!t) return;
   if (skipping_) {
     if (t->video && packet.keyframeStart) {
@@ -41,9 +44,8 @@ void RtspPlayQueue::onPacket(size_t streamTrack, const stream::HistoryPacket& pa
 }
 
 uint64_t RtspPlayQueue::neededFrom(size_t streamTrack) const {
-  for (const auto& t : tracks_)
-    if (t.streamTrack == streamTrack) return t.cursor;
-  return UINT64_MAX;
+  const Track* t = find(streamTrack);
+  return t ? t->cursor : UINT64_MAX;
 }
 
 void RtspPlayQueue::skipToKeyframe() {

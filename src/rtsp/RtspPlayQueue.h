@@ -18,6 +18,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "stream/Stream.h"
@@ -73,6 +74,8 @@ class RtspPlayQueue {
     // skip) never goes below it, so no packet leaves twice, whatever the capture times say.
     uint64_t sent = 0;
   };
+  const Track* find(size_t streamTrack) const;  // nullptr: a track this reader does not take
+  Track* find(size_t streamTrack) { return const_cast<Track*>(std::as_const(*this).find(streamTrack)); }
   void skipToKeyframe();
   void resumeAt(const stream::HistoryPacket& keyframe);
 

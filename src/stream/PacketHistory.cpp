@@ -65,8 +65,8 @@ HistoryPacket* PacketHistory::oldest() {
 }
 
 uint64_t PacketHistory::cacheStart() const {
-  if (lastKeyframe_ == UINT64_MAX || !at(lastKeyframe_)) return UINT64_MAX;
-  return at(keyframeLead_) ? keyframeLead_ : lastKeyframe_;
+  const uint64_t lead = keyframeLead();
+  return lead != UINT64_MAX ? lead : lastKeyframe();
 }
 
 bool PacketHistory::mustKeep(const HistoryPacket& p) const {
