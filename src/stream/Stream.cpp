@@ -77,6 +77,7 @@ StartResult Stream::start(const StreamFormat& given) {
   stats_.suspended.store(false, std::memory_order_relaxed);
   format_ = std::move(format);
   resetFrontiers();  // the histories were emptied; their indexes go on
+  stats_.reorderedVideo.store(0, std::memory_order_relaxed);
   captureClock_.reset();
   publishFormat();
   stats_.readySinceUnixMs.store(wallClockMs(), std::memory_order_relaxed);
@@ -263,6 +264,30 @@ void Stream::noteParameterSetChange(const StreamTrack& track) {
       path_, track.index() + 1, track.format().apiName(), track.parameterSetChanges());
 }
 
+void Stream::noteTimestampStep(const StreamTrack& track, Frontier& f, int32_t step) {
+  // Shortly before the previous unit: decode order is not presentation order. (A far jump
+  // back is a source's clock, not a B-frame.)
+  if (step >= 0 || step <= -static_cast<int32_t>(track.clockRate())) return;
+  const int64_t nowUs = now();
+  if (f.reorderedFrames > 0 && nowUs - f.lastReorderUs > kReorderGapUs) f.reorderedFrames = 0;
+  f.lastReorderUs = nowUs;
+  if (++f.reorderedFrames < kReorderedFramesForBFrames) return;
+  f.reordered = true;
+  const TrackMask bit = TrackMask{1} << track.index();
+  stats_.reorderedVideo.fetch_or(bit, std::memory_order_relaxed);
+  log::warn(
+      "[path {}] track {} ({}) has B-frames (frames out of presentation order): RTSP readers play it; "
+      "WebRTC does not carry it, so its WebRTC readers are closed and new ones refused until the source "
+      "restarts without them; turn B-frames off at the source",
+      path_, track.index() + 1, track.format().apiName());
+  ++fanoutDepth_;
+  for (size_t i = 0; i < readers_.size(); ++i) {
+    if (readers_[i].reader && (readers_[i].tracks & bit)) readers_[i].reader->onVideoReordered(track.index());
+  }
+  --fanoutDepth_;
+  if (removedPending_ && fanoutDepth_ == 0) compactReaders();
+}
+
 void Stream::ingestRtcp(size_t trackIndex, const uint8_t* data, size_t size) {
   if (suspended_ || trackIndex >= format_.size()) return;
   SenderReportReader sr;
@@ -285,17 +310,8 @@ void Stream::onTrackPacket(StreamTrack& track, const HistoryPacket& p) {
   stats_.packetsStored.fetch_add(1, std::memory_order_relaxed);
   Frontier& f = frontiers_[track.index()];
   if (track.video() && p.timestamp != f.lastTimestamp) {
-    // A new access unit whose timestamp is shortly before the previous one's: decode order is
-    // not presentation order. (A far jump back is a source's clock, not a B-frame.)
-    const int32_t step = static_cast<int32_t>(p.timestamp - f.lastTimestamp);
-    if (f.seenTimestamp && !f.reorderLogged && step < 0 && step > -static_cast<int32_t>(track.clockRate())) {
-      f.reorderLogged = true;
-      stats_.videoReordered.store(true, std::memory_order_relaxed);
-      log::warn(
-          "[path {}] track {} ({}) has B-frames (frames out of presentation order): RTSP readers play it, "
-          "browsers do not over WebRTC; turn B-frames off at the source",
-          path_, track.index() + 1, track.format().apiName());
-    }
+    if (f.seenTimestamp && !f.reordered)
+      noteTimestampStep(track, f, static_cast<int32_t>(p.timestamp - f.lastTimestamp));
     f.lastTimestamp = p.timestamp;
     f.seenTimestamp = true;
   }

@@ -13,7 +13,9 @@
 // packets in a row. A viewer's frame thus leaves as one run of equal-size datagrams (one UDP
 // GSO message) however many viewers share the worker's batch, and no packet waits longer than
 // its frame takes to arrive, which a decoder waits for anyway. A source that does not mark its
-// frames' ends is forwarded packet by packet (logged). Audio is handed on at once.
+// frames' ends is forwarded packet by packet (logged). Audio is handed on at once. Video whose
+// frames come out of presentation order (B-frames) is forwarded too, and noticed once a
+// segment: the track's readers are told (WebRTC readers, which browsers would stall on, end).
 //
 // Sources come and go without readers noticing: a stream runs as a series of segments (a
 // camera's session, its restart, the offline slate), each begun by start(). Between two,
@@ -57,6 +59,9 @@ class StreamReader {
   // another without one (the offline slate to the camera): format() is the new segment's, which
   // may have gained tracks. Called before onStreamResumed().
   virtual void onStreamSegment() {}
+  // Video track `track`, which this reader receives, carries frames out of presentation order
+  // (B-frames): called once a segment. A reader that cannot forward them (WebRTC) ends itself.
+  virtual void onVideoReordered(size_t track) {}
   // The oldest index of `track` this reader has yet to take from the history itself (a reader
   // that sends from its own cursors, as an RTSP reader whose socket is behind): the history
   // keeps it past the retention before a keyframe. UINT64_MAX: none (it was handed everything).
@@ -84,7 +89,7 @@ struct StreamStats {
   std::atomic<uint64_t> resumes{0};                // segments that continued suspended readers
   std::atomic<uint64_t> packetsBeforeKeyframe{0};  // dropped while a resumed segment awaited its IDR
   std::atomic<bool> suspended{false};              // source away, readers kept
-  std::atomic<bool> videoReordered{false};         // B-frames seen (logged once a segment)
+  std::atomic<uint32_t> reorderedVideo{0};         // a bit per video track with B-frames this segment
   std::atomic<uint32_t> transcoding{0};            // tracks being transcoded to Opus now
   std::atomic<uint64_t> readerSkips{
       0};  // catching-up readers the history overran: moved to the last keyframe
@@ -113,6 +118,11 @@ class Stream : private TrackOwner {
   // Access units in a row that may end without a marker (lost packets) before a video track
   // is forwarded packet by packet: each such unit waits for the next one's first packet.
   static constexpr uint8_t kMaxUnmarkedFrames = 3;
+  // A video track has B-frames once this many access units, each less than kReorderGapUs after
+  // the previous such one, came with a timestamp shortly before the previous unit's: a single
+  // step back of a camera's clock is not B-frames (a B-frame stream has them every few frames).
+  static constexpr uint8_t kReorderedFramesForBFrames = 3;
+  static constexpr int64_t kReorderGapUs = 2'000'000;
   Stream(std::string path, size_t historyCapacity, size_t maxPayload = kMaxRtpPayload, Clock clock = nullptr);
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
@@ -201,10 +211,12 @@ class Stream : private TrackOwner {
     bool wholeFrames = true;     // video: hand on whole access units (off: marker bits missing)
     uint8_t unmarkedFrames = 0;  // access units in a row that ended without their marker
     // Video: the previous packet's timestamp, to notice frames out of presentation order
-    // (B-frames), which browsers do not play over WebRTC; logged once a segment.
+    // (B-frames), which browsers do not play over WebRTC; noticed once a segment.
     uint32_t lastTimestamp = 0;
     bool seenTimestamp = false;
-    bool reorderLogged = false;
+    bool reordered = false;       // B-frames noticed (logged, readers told)
+    uint8_t reorderedFrames = 0;  // access units out of order so far, each within kReorderGapUs
+    int64_t lastReorderUs = 0;    // when the last one came
   };
   void onTrackPacket(StreamTrack& track, const HistoryPacket& packet) override;
   // Hands live readers the track's packets up to (not including) history index `end`, each
@@ -229,6 +241,8 @@ class Stream : private TrackOwner {
   void compactReaders();
   void publishFormat();
   void noteParameterSetChange(const StreamTrack& track);
+  // A new access unit of video `track` came with timestamp step `step` from the previous one.
+  void noteTimestampStep(const StreamTrack& track, Frontier& f, int32_t step);
   void noteIngestError(const StreamTrack& track, media::IngestError err);
   // Runs each transcoded track's transcoder while, and only while, a reader takes its Opus track.
   void updateTranscoding();

@@ -46,4 +46,10 @@ std::vector<SendableTrack> sendableTracks(const stream::StreamFormat& format) {
   return out;
 }
 
+std::string reorderedVideoReason(size_t streamTrack, const std::string& codec) {
+  return "track " + std::to_string(streamTrack + 1) + " (" + codec +
+         ") has B-frames (frames out of presentation order), which WebRTC does not carry; turn B-frames "
+         "off at the source (ffmpeg: -bf 0; a camera: B-frames 0, or the Baseline profile)";
+}
+
 }  // namespace sluice::webrtc

@@ -21,4 +21,9 @@ std::string sendableCodec(const stream::StreamFormat& format, size_t streamTrack
 // its transcoded Opus track's).
 std::vector<SendableTrack> sendableTracks(const stream::StreamFormat& format);
 
+// Why a viewer cannot have video track `streamTrack` (codec `codec`), which carries B-frames:
+// browsers do not play frames out of presentation order over WebRTC (MediaMTX ends such
+// sessions too). Says what to do about it.
+std::string reorderedVideoReason(size_t streamTrack, const std::string& codec);
+
 }  // namespace sluice::webrtc

@@ -180,6 +180,12 @@ WhepSessionResult WebrtcServer::createSession(const std::string& offerSdp,
   const std::vector<SendableTrack> sendable = sendableTracks(stream->formatSnapshot());
   auto choice = chooseWhepMedia(*offer, sendable, error);
   if (!choice) return refused(400, error);
+  const stream::TrackMask reordered = stream->stats().reorderedVideo.load(std::memory_order_relaxed);
+  for (const WhepTrackChoice& c : choice->tracks) {
+    if (c.video && c.streamTrack < stream::kMaxTracks && (reordered >> c.streamTrack & 1)) {
+      return refused(400, reorderedVideoReason(c.streamTrack, c.codec));
+    }
+  }
 
   WebrtcSessionParams p;
   p.id = core::randomUuid();

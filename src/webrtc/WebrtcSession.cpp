@@ -184,6 +184,14 @@ void WebrtcSession::onDtlsConnected(const DtlsKeys& keys) {
     codecs += (codecs.empty() ? "" : ", ") + t.codec;
     ++sent;
   }
+  // B-frames noticed since the answer was given: the viewer would stall.
+  const stream::TrackMask reordered = stream_->stats().reorderedVideo.load(std::memory_order_relaxed) & mask;
+  for (size_t i = 0; reordered && i < stream::kMaxTracks; ++i) {
+    if (reordered >> i & 1) {
+      onVideoReordered(i);
+      return;
+    }
+  }
   log::info("{} is reading from path '{}', {} track{} ({})", logPrefix(), params_.path, sent,
             sent == 1 ? "" : "s", codecs);
   attached_ = true;
@@ -411,6 +419,12 @@ void WebrtcSession::onStreamSuspended(const std::string& reason) {
 
 void WebrtcSession::onStreamResumed() {
   log::info("{} source of path '{}' is back; resuming at its next keyframe", logPrefix(), params_.path);
+}
+
+void WebrtcSession::onVideoReordered(size_t track) {
+  const int out = track < stream::kMaxTracks ? outOfStreamTrack_[track] : -1;
+  if (out < 0) return;
+  close(reorderedVideoReason(track, params_.tracks[static_cast<size_t>(out)].codec));
 }
 
 void WebrtcSession::onStreamEnded(const std::string& reason) {

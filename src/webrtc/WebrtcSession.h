@@ -131,6 +131,7 @@ class WebrtcSession : public stream::StreamReader,
   void onStreamEnded(const std::string& reason) override;
   void onStreamSuspended(const std::string& reason) override;
   void onStreamResumed() override;
+  void onVideoReordered(size_t track) override;
   // media::RtcpVisitor
   void onNack(uint32_t senderSsrc, uint32_t mediaSsrc, uint16_t pid, uint16_t blp) override;
   void onPli(uint32_t senderSsrc, uint32_t mediaSsrc) override;

@@ -626,22 +626,56 @@ def test_gstreamer_publishing_aac_as_latm_is_heard(server_factory, tmp_path):
         pub.stop()
 
 
-def test_a_publisher_with_b_frames_is_named_in_the_log(server_factory, tmp_path):
+def test_a_publisher_with_b_frames_is_named_and_kept_from_webrtc_readers(server_factory, tmp_path):
     """H.264 with B-frames plays over RTSP but not in browsers (WebRTC has no B-frames): the
-    path says so once, instead of browsers stalling without a word."""
-    clip = tmp_path / "bframes.mkv"
-    r = run(["ffmpeg", "-y", "-hide_banner", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30",
-             "-t", "4", "-c:v", "libx264", "-bf", "2", "-g", "30", clip], 60)
-    assert r.returncode == 0, r.stderr
-    srv, _ = api_start(server_factory, {"pub": {}})
-    pub = start_publisher(tmp_path, srv.rtsp_url("pub"), clip)
+    path says so once; a WebRTC viewer watching when the source restarts with B-frames is
+    closed with that reason, and a new one gets a 400 saying it, instead of a stalled picture
+    (MediaMTX closes such sessions too)."""
+    clips = {}
+    for name, bf in (("plain", "0"), ("bframes", "2")):
+        clips[name] = tmp_path / f"{name}.mkv"
+        r = run(["ffmpeg", "-y", "-hide_banner", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30",
+                 "-t", "4", "-c:v", "libx264", "-bf", bf, "-g", "30", clips[name]], 60)
+        assert r.returncode == 0, r.stderr
+    srv, api = api_start(server_factory, {"pub": {"sourceOfflineGrace": "10s"}})
+    pub = start_publisher(tmp_path, srv.rtsp_url("pub"), clips["plain"])
+    load = None
     try:
         srv.wait_path("pub", ready=True, timeout=20)
-        assert srv.wait_log(r"\[path pub\] track 1 \(H264\) has B-frames \(frames out of presentation order\)", 10), \
+        report = tmp_path / "load.json"
+        load = e2e.Proc("load", [str(e2e.BUILD_DIR / "bench" / "sluice-load"), "--url", srv.url("/pub/whep"),
+                                 "--sessions", "1", "--seconds", "20", "--json", str(report), "--quiet"],
+                        tmp_path / "load.log").start()
+        sessions = lambda: requests.get(api + "/v3/webrtcsessions/list", timeout=5).json()["items"]  # noqa: E731
+        for _ in e2e.deadline_loop(10):
+            if [x for x in sessions() if x["state"] == "read"]:
+                break
+        else:
+            raise AssertionError(f"no WebRTC session reads: {sessions()}")
+        assert "has B-frames" not in srv.log_text()
+
+        pub.stop()  # the same path, now with B-frames: the viewer is kept over the gap, then closed
+        pub = start_publisher(tmp_path, srv.rtsp_url("pub"), clips["bframes"])
+        assert srv.wait_log(r"\[path pub\] track 1 \(H264\) has B-frames \(frames out of presentation order\)", 20), \
             srv.log_text()[-3000:]
-        assert decoded_frames(ffmpeg_decode_ok(srv.rtsp_url("pub"))) >= 30
+        assert srv.wait_log(r"closed: track 1 \(H264\) has B-frames", 5), srv.log_text()[-3000:]
+        for _ in e2e.deadline_loop(5):
+            if not sessions():
+                break
+        else:
+            raise AssertionError(f"the WebRTC session is still listed: {sessions()}")
+
+        from test_access import offer
+        resp = requests.post(srv.url("/pub/whep"), data=offer(), headers={"Content-Type": "application/sdp"},
+                             timeout=10)
+        assert resp.status_code == 400, (resp.status_code, resp.text)
+        err = resp.json()["error"]
+        assert err.startswith("track 1 (H264) has B-frames") and "-bf 0" in err, err
+        assert decoded_frames(ffmpeg_decode_ok(srv.rtsp_url("pub"))) >= 30, "RTSP readers still play it"
         srv.assert_alive()
     finally:
+        if load:
+            load.stop()
         pub.stop()
 
 

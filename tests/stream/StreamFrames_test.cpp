@@ -202,22 +202,69 @@ TEST(StreamFrames, AReaderThatLeavesInsideAFrameGetsNoMore) {
   EXPECT_EQ(s.readerCount(), 1u);
 }
 
-// B-frames: a frame whose timestamp is a few frames before the previous one's. Noticed (and
-// logged once) so an operator learns why browsers stall; a far jump back (a source's clock)
-// and frames in order are not B-frames. Every packet is still forwarded.
-TEST_F(StreamFramesOneReader, FramesOutOfPresentationOrderAreNoticedAsBFrames) {
+// B-frames: frames whose timestamps are a few frames before the previous one's, again and
+// again. Noticed once (logged, the readers of the track told) so WebRTC readers can end and an
+// operator learns why; a far jump back or one step back (a source's clock) and frames in order
+// are not B-frames. Every packet is still forwarded; the next segment starts unmarked.
+struct ReorderReader : Reader {
+  using Reader::Reader;
+  std::vector<size_t> reordered;
+  void onVideoReordered(size_t track) override { reordered.push_back(track); }
+};
+
+// Decode order I P B B P B B …: each P two frame intervals on, each B one back.
+void sendWithBFrames(Camera& cam, int groups) {
+  for (int g = 0; g < groups; ++g) {
+    cam.ts += 2 * 3000;
+    cam.frame(1);  // P
+    cam.ts -= 3 * 3000 + 3000;
+    cam.frame(1);  // B
+    cam.frame(1);  // B
+  }
+}
+
+TEST(StreamFrames, FramesOutOfPresentationOrderAreNoticedAsBFrames) {
+  Stream s("cam", 1024, kMaxRtpPayload, fakeClock);
+  s.start(videoAndPcmu());
+  std::vector<Delivery> log;
+  ReorderReader video(1, log), audioOnly(2, log);
+  s.addReader(&video);
+  s.addReader(&audioOnly, TrackMask{1} << 1);
+  Camera cam{s};
   cam.frame(1, true);
   for (int i = 0; i < 5; ++i) cam.frame(2);
-  EXPECT_FALSE(s.stats().videoReordered.load());
   cam.ts -= 20 * 90000;  // the camera's clock stepped back 20 s
   cam.frame(1);
   cam.frame(1);
-  EXPECT_FALSE(s.stats().videoReordered.load());
-  // Decode order I P B: the B frame's timestamp lies between the two before.
-  cam.ts += 3000;
-  cam.frame(1);  // P, two frame intervals on
-  cam.ts -= 2 * 3000 + 3000;
-  cam.frame(1);  // B, one interval back
-  EXPECT_TRUE(s.stats().videoReordered.load());
+  cam.ts -= 2 * 3000;  // and once by a frame: no B-frames yet
+  cam.frame(1);
+  cam.frame(1);
+  EXPECT_EQ(s.stats().reorderedVideo.load(), 0u);
+  EXPECT_TRUE(video.reordered.empty());
+
+  sendWithBFrames(cam, 2);
+  EXPECT_EQ(s.stats().reorderedVideo.load(), 1u) << "track 1 has B-frames";
+  EXPECT_EQ(video.reordered, std::vector<size_t>{0});
+  EXPECT_TRUE(audioOnly.reordered.empty()) << "a reader without the video is not told";
+  sendWithBFrames(cam, 3);
+  EXPECT_EQ(video.reordered.size(), 1u) << "told once a segment";
   EXPECT_EQ(countFor(log, 1, 0), s.track(0).history().head());
+
+  s.suspend("camera restarts", 10'000'000);
+  s.start(videoAndPcmu());
+  EXPECT_EQ(s.stats().reorderedVideo.load(), 0u) << "a new segment may come without B-frames";
+}
+
+TEST(StreamFrames, StepsBackFarApartAreNotBFrames) {
+  Stream s("cam", 1024, kMaxRtpPayload, fakeClock);
+  s.start(kSps, kPps);
+  Camera cam{s};
+  cam.frame(1, true);
+  for (int i = 0; i < 4; ++i) {
+    cam.ts -= 2 * 3000;  // the clock steps back a little, every 3 s
+    cam.frame(1);
+    cam.frame(1);
+    gNowUs += 3'000'000;
+  }
+  EXPECT_EQ(s.stats().reorderedVideo.load(), 0u);
 }

@@ -365,5 +365,33 @@ TEST(WebrtcSession, TheViewersFirstSrtcpFreesTheDtlsSessionAndItsHangUpStillEnds
   EXPECT_EQ(h.closedReason(), "peer connection closed by the client");
 }
 
+// Video with B-frames (frames in decode order, not presentation order): browsers stall on it,
+// so a viewer watching is closed with the reason (its close_notify sent), and one whose
+// handshake completes afterwards is closed as it attaches. A reader of the audio alone would
+// stay (the stream tells only readers of that track: Stream's unit tests).
+TEST(WebrtcSession, VideoWithBFramesClosesTheViewerWithTheReason) {
+  SessionHarness h;
+  ASSERT_TRUE(h.connect());
+  h.feed(31);
+  ASSERT_TRUE(h.peer.receiveUntil([&] { return !h.peer.rtpOf(kVideoSsrc).empty(); }));
+  std::vector<Bytes> reordered;
+  uint16_t seq = 3000;
+  for (uint32_t frame : {40u, 38u, 39u, 43u, 41u, 42u, 46u, 44u, 45u})
+    reordered.push_back(cameraVideo(seq++, frame));
+  h.onWorker([&] {
+    for (const Bytes& p : reordered) h.stream().ingestRtp(0, p.data(), p.size());
+  });
+  EXPECT_EQ(h.session->state(), State::Closed);
+  EXPECT_TRUE(h.peer.receiveUntil([&] { return h.peer.closeNotifyReceived(); }));
+  EXPECT_EQ(h.closedReason().rfind("track 1 (H264) has B-frames (frames out of presentation order)", 0), 0u)
+      << h.closedReason();
+
+  SessionHarness::Viewer& late = h.addViewer(0x3333cccc, 103, 0x4444dddd, 8);
+  EXPECT_FALSE(h.connect(late));
+  for (int i = 0; i < 100 && late.session->state() != State::Closed; ++i) h.onWorker([] {});
+  EXPECT_EQ(late.session->state(), State::Closed);
+  EXPECT_EQ(late.closedReason.rfind("track 1 (H264) has B-frames", 0), 0u) << late.closedReason;
+}
+
 }  // namespace
 }  // namespace sluice::webrtc::test
