@@ -275,11 +275,12 @@ void Stream::noteTimestampStep(const StreamTrack& track, Frontier& f, int32_t st
   f.reordered = true;
   const TrackMask bit = TrackMask{1} << track.index();
   stats_.reorderedVideo.fetch_or(bit, std::memory_order_relaxed);
-  log::warn(
-      "[path {}] track {} ({}) has B-frames (frames out of presentation order): RTSP readers play it; "
-      "WebRTC does not carry it, so its WebRTC readers are closed and new ones refused until the source "
-      "restarts without them; turn B-frames off at the source",
-      path_, track.index() + 1, track.format().apiName());
+  if (!replica_)
+    log::warn(
+        "[path {}] track {} ({}) has B-frames (frames out of presentation order): RTSP readers play it; "
+        "WebRTC does not carry it, so its WebRTC readers are closed and new ones refused until the source "
+        "restarts without them; turn B-frames off at the source",
+        path_, track.index() + 1, track.format().apiName());
   ++fanoutDepth_;
   for (size_t i = 0; i < readers_.size(); ++i) {
     if (readers_[i].reader && (readers_[i].tracks & bit)) readers_[i].reader->onVideoReordered(track.index());
@@ -325,10 +326,11 @@ void Stream::onTrackPacket(StreamTrack& track, const HistoryPacket& p) {
     releaseTo(track, p.index);
     if (++f.unmarkedFrames >= kMaxUnmarkedFrames) {
       f.wholeFrames = false;
-      log::info(
-          "[path {}] track {} ({}): the source does not mark where its frames end (RTP marker bit); "
-          "forwarding its packets one by one",
-          path_, track.index() + 1, track.format().apiName());
+      if (!replica_)
+        log::info(
+            "[path {}] track {} ({}): the source does not mark where its frames end (RTP marker bit); "
+            "forwarding its packets one by one",
+            path_, track.index() + 1, track.format().apiName());
       releaseTo(track, p.index + 1);
       return;
     }

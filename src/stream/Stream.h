@@ -128,6 +128,9 @@ class Stream : private TrackOwner {
   Stream& operator=(const Stream&) = delete;
 
   const std::string& path() const { return path_; }
+  // This stream is another's replica on another worker (StreamMirror): what it notices about
+  // the source (B-frames, missing frame markers) is the origin's to log, once.
+  void markReplica() { replica_ = true; }
   size_t historyCapacity() const { return historyCapacity_; }
   size_t maxPayload() const { return maxPayload_; }
 
@@ -269,6 +272,7 @@ class Stream : private TrackOwner {
   bool suspended_ = false;
   std::string suspendReason_;
   bool retired_ = false;
+  bool replica_ = false;
   std::string retireReason_;
   int64_t graceDeadlineUs_ = 0;
   std::atomic<bool> ready_{false};

@@ -32,6 +32,7 @@ StreamMirror::StreamMirror(std::shared_ptr<Stream> origin, core::Worker& originW
       ring_(std::make_unique<Slot[]>(kRingSlots)) {
   // No other thread knows the replica yet: a viewer attaching before the first packet arrives
   // already finds the tracks its answer named.
+  replica_.markReplica();
   replica_.start(origin_->formatSnapshot());
 }
 
