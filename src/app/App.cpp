@@ -57,8 +57,8 @@ namespace {
 // What a running path depends on: when this changes the path restarts, otherwise it is
 // left alone (with its viewers) across a reload.
 std::string pathSignature(const config::PathConfig& p, const config::Config& c) {
-  return p.source + "|" + std::to_string(static_cast<int>(p.rtspTransport)) + "|" +
-         std::to_string(p.sourceOnDemand) + "|" + std::to_string(p.maxReaders) + "|" +
+  return p.source + "|" + p.sourceFingerprint + "|" + std::to_string(static_cast<int>(p.rtspTransport)) +
+         "|" + std::to_string(p.sourceOnDemand) + "|" + std::to_string(p.maxReaders) + "|" +
          std::to_string(p.rtspAnyPort) + "|" + std::to_string(c.readTimeout.count()) + "|" +
          std::to_string(c.writeTimeout.count()) + "|" + std::to_string(c.streamHistoryPackets) + "|" +
          std::to_string(p.alwaysAvailable) + "|" + std::to_string(p.alwaysAvailableTracks.size()) + "|" +

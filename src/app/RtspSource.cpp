@@ -29,13 +29,14 @@ media::TrackDescription describe(const rtsp::RtspTrackInfo& t) {
 
 RtspSource::RtspSource(boost::asio::io_context& io, std::shared_ptr<stream::Stream> stream,
                        std::shared_ptr<PathContinuity> continuity, std::string pathName,
-                       const config::PathConfig& conf,
-                       std::chrono::milliseconds readTimeout, std::chrono::milliseconds writeTimeout)
+                       const config::PathConfig& conf, std::chrono::milliseconds readTimeout,
+                       std::chrono::milliseconds writeTimeout)
     : io_(io),
       stream_(std::move(stream)),
       continuity_(std::move(continuity)),
       path_(std::move(pathName)),
       url_(conf.source),
+      fingerprint_(conf.sourceFingerprint),
       transport_(conf.rtspTransport),
       readTimeout_(readTimeout),
       writeTimeout_(writeTimeout),
@@ -63,6 +64,7 @@ void RtspSource::connect() {
   if (!running_) return;
   rtsp::RtspClientConfig cc;
   cc.url = url_;
+  cc.fingerprint = fingerprint_;
   cc.transport = toClientTransport(transport_);
   cc.readTimeout = readTimeout_;
   cc.writeTimeout = writeTimeout_;
@@ -75,8 +77,8 @@ void RtspSource::connect() {
     media::TrackDescription d = describe(t);
     if (d.supported()) return true;
     const auto& reason = std::get<media::UnsupportedCodec>(d.codec).reason;
-    skipped_ += (skipped_.empty() ? "" : "; ") + ("track " + std::to_string(described) + " (" + t.mediaType + ", ") +
-                reason + ")";
+    skipped_ += (skipped_.empty() ? "" : "; ") +
+                ("track " + std::to_string(described) + " (" + t.mediaType + ", ") + reason + ")";
     return false;
   };
   rtsp::RtspClient::Callbacks cb;
@@ -122,7 +124,8 @@ void RtspSource::onReady(const rtsp::RtspSessionInfo& info) {
     if (const auto* h265 = std::get_if<media::H265Codec>(&t.codec); h265 && !h265->spropError.empty())
       log::warn("[path {}] [RTSP source] ignoring sprop-vps/sps/pps: {}", path_, h265->spropError);
   }
-  if (!skipped_.empty()) log::warn("[path {}] [RTSP source] skipping track(s) Sluice cannot carry: {}", path_, skipped_);
+  if (!skipped_.empty())
+    log::warn("[path {}] [RTSP source] skipping track(s) Sluice cannot carry: {}", path_, skipped_);
   std::string refusal;
   if (!continuity_->sourceReady(format, refusal)) {
     // close() reports through onClosed(), which schedules the retry.
@@ -148,8 +151,8 @@ void RtspSource::onClosed(const std::string& clientError) {
   // The client is finished when it reports; destroy it after this callback returns.
   if (client_) boost::asio::post(io_, [c = std::shared_ptr<rtsp::RtspClient>(std::move(client_))] {});
   if (!running_) return;
-  log::error("[path {}] [RTSP source] {} (source {}); retrying in {} ms", path_, error, core::redactUrlPassword(url_),
-             stream_->suspended() ? kWaitingRetry.count() : backoff_.count());
+  log::error("[path {}] [RTSP source] {} (source {}); retrying in {} ms", path_, error,
+             core::redactUrlPassword(url_), stream_->suspended() ? kWaitingRetry.count() : backoff_.count());
   // Viewers are waiting through the grace period (sourceOfflineGrace): try again every half
   // second, so they see the camera within a second of its return. A refused connection costs
   // one SYN, and the grace bounds how long (viewers on an offline slate are not waiting).

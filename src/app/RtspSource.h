@@ -38,14 +38,15 @@ class RtspSource : public Source {
   std::shared_ptr<PathContinuity> continuity_;  // shared with the path; used on this worker only
   std::string path_;
   std::string url_;
+  std::string fingerprint_;  // sourceFingerprint (rtsps://)
   config::RtspTransport transport_;
   std::chrono::milliseconds readTimeout_, writeTimeout_;
   boost::asio::steady_timer retryTimer_;
   std::unique_ptr<rtsp::RtspClient> client_;
-  std::vector<int> streamTrack_;       // by client track: the stream's track index, -1 if none
+  std::vector<int> streamTrack_;        // by client track: the stream's track index, -1 if none
   std::vector<bool> undeclaredLogged_;  // by client track: an undeclared payload type was logged
   std::string skipped_;                 // media not set up, for the log
-  std::string closeReason_;  // our own reason for closing, reported instead of "terminated"
+  std::string closeReason_;             // our own reason for closing, reported instead of "terminated"
   bool running_ = false;
   bool live_ = false;  // reported ready to the continuity, not yet gone
   std::chrono::milliseconds backoff_{1000};

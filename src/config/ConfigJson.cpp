@@ -85,6 +85,7 @@ nlohmann::json pathSettingsToJson(const PathConfig& path, Secrets secrets) {
       {"rtspTransport", rtspTransportName(path.rtspTransport)},
       {"rtspAnyPort", path.rtspAnyPort},
       {"sourceRedirect", shownUrl(path.sourceRedirect, secrets)},
+      {"sourceFingerprint", path.sourceFingerprint},
       {"alwaysAvailable", path.alwaysAvailable},
       {"alwaysAvailableTracks", alwaysAvailableTracksToJson(path.alwaysAvailableTracks)},
       {"alwaysAvailableFile", path.alwaysAvailableFile},

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cstdio>
 
 #include "config/ConfigJson.h"
@@ -110,6 +111,22 @@ void requireRtspAuthMethods(const Origin& origin, const std::vector<std::string>
   for (const std::string& m : value) {
     if (m != "basic" && m != "digest")
       fail(origin, fmt::format("invalid value '{}' (expected basic, digest)", m));
+  }
+}
+
+void requireCertificateFingerprint(const Origin& origin, const std::string& value) {
+  if (value.empty()) return;
+  size_t digits = 0;
+  bool hex = true;
+  for (char c : value) {
+    if (c == ':') continue;
+    hex = hex && std::isxdigit(static_cast<unsigned char>(c));
+    ++digits;
+  }
+  if (!hex || digits != 64) {
+    fail(origin,
+         "invalid fingerprint: expected the certificate's SHA-256 in hex (64 digits, e.g. from "
+         "'openssl x509 -noout -fingerprint -sha256')");
   }
 }
 

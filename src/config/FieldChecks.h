@@ -43,5 +43,7 @@ void requirePort(const Origin& origin, const int& value);  // 1 to 65535
 // "[host]:port" as Go's net.Listen takes it, port 0 to 65535, or MediaMTX's "unix://<socket path>";
 // empty is allowed (the key's own rule says whether it must be set).
 void requireListenAddress(const Origin& origin, const std::string& value);
+// sourceFingerprint: empty, or a SHA-256 in hex (64 digits, any case, colons between bytes allowed).
+void requireCertificateFingerprint(const Origin& origin, const std::string& value);
 
 }  // namespace sluice::config

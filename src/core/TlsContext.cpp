@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 
 namespace sluice::core {
 
@@ -50,8 +51,7 @@ std::string openSslReason(const boost::system::error_code& ec) {
   return reason;
 }
 
-std::string leafFingerprint(SSL_CTX* ctx) {
-  X509* cert = SSL_CTX_get0_certificate(ctx);
+std::string digestHex(const X509* cert) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
   if (!cert || X509_digest(cert, EVP_sha256(), md, &n) != 1) return {};
@@ -65,9 +65,45 @@ std::string leafFingerprint(SSL_CTX* ctx) {
   return out;
 }
 
+std::string leafFingerprint(SSL_CTX* ctx) { return digestHex(SSL_CTX_get0_certificate(ctx)); }
+
+// TLS 1.2 and 1.3, the AEAD suites: the same for both sides.
+bool applyProtocolSettings(ssl::context& ctx, std::string& error) {
+  SSL_CTX* native = ctx.native_handle();
+  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                  ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::no_compression |
+                  ssl::context::single_dh_use);
+  SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION);
+  if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_cipher_list(native, kCiphers) != 1) {
+    ERR_clear_error();
+    error = "OpenSSL refuses the TLS settings (TLS 1.2+, AEAD ciphers)";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
-TlsContext::TlsContext() : context_(ssl::context::tls_server) {}
+TlsContext::TlsContext(bool server)
+    : context_(server ? ssl::context::tls_server : ssl::context::tls_client) {}
+
+std::string TlsContext::fingerprintOf(const void* x509) { return digestHex(static_cast<const X509*>(x509)); }
+
+std::shared_ptr<TlsContext> TlsContext::client(std::string& error) {
+  static std::mutex mutex;
+  static std::shared_ptr<TlsContext> shared;
+  std::lock_guard lock(mutex);
+  if (shared) return shared;
+  std::shared_ptr<TlsContext> tls(new TlsContext(false));
+  if (!applyProtocolSettings(tls->context_, error)) return nullptr;
+  // The chain is checked after the handshake (RtspTlsStream::checkServer), so that a pinned
+  // fingerprint can stand in for it: OpenSSL only records its verdict here.
+  SSL_CTX_set_verify(tls->context_.native_handle(), SSL_VERIFY_NONE, nullptr);
+  if (SSL_CTX_set_default_verify_paths(tls->context_.native_handle()) != 1) ERR_clear_error();
+  shared = tls;
+  return shared;
+}
 
 std::shared_ptr<TlsContext> TlsContext::load(const std::string& certFile, const std::string& keyFile,
                                              std::string& error) {
@@ -78,16 +114,7 @@ std::shared_ptr<TlsContext> TlsContext::load(const std::string& certFile, const 
   std::shared_ptr<TlsContext> tls(new TlsContext());
   ssl::context& ctx = tls->context_;
   SSL_CTX* native = ctx.native_handle();
-  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                  ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::no_compression |
-                  ssl::context::single_dh_use);
-  SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION);
-  if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1 ||
-      SSL_CTX_set_cipher_list(native, kCiphers) != 1) {
-    ERR_clear_error();
-    error = "OpenSSL refuses the TLS settings (TLS 1.2+, AEAD ciphers)";
-    return nullptr;
-  }
+  if (!applyProtocolSettings(ctx, error)) return nullptr;
 
   if (certPem.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
     error = "server certificate '" + certFile + "' holds no PEM certificate (-----BEGIN CERTIFICATE-----)";

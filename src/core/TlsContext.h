@@ -2,8 +2,11 @@
 // The server side of a TLS listener (HTTPS: webrtcEncryption, apiEncryption, ...; RTSPS:
 // rtspEncryption): a certificate chain and its private key read from PEM files, TLS 1.2 and
 // 1.3 only, forward-secret AEAD cipher suites (Mozilla's "intermediate" list), no compression,
-// no renegotiation. Include it only where a TLS session is made (it brings in Boost.Asio's
-// OpenSSL wrapper): http/HttpServer.cpp and rtsp/RtspTlsStream.cpp.
+// no renegotiation. Also the client side (rtsps:// sources): the same protocol settings and
+// the system's trusted certificates; the caller checks the server's certificate (its chain
+// and name, or a pinned fingerprint) after the handshake. Include it only where a TLS session is made (it
+// brings in Boost.Asio's OpenSSL wrapper): http/HttpServer.cpp, rtsp/RtspTlsStream.cpp,
+// rtsp/RtspClientConnection.cpp.
 #include <boost/asio/ssl/context.hpp>
 #include <memory>
 #include <string>
@@ -16,13 +19,18 @@ class TlsContext {
   // is not PEM of the right kind, or the key doesn't belong to the certificate.
   static std::shared_ptr<TlsContext> load(const std::string& certFile, const std::string& keyFile,
                                           std::string& error);
+  // The process's client context, made on first use (any thread); null with `error` if OpenSSL
+  // refuses the settings.
+  static std::shared_ptr<TlsContext> client(std::string& error);
 
   boost::asio::ssl::context& context() { return context_; }
   // SHA-256 of the leaf certificate, "AB:CD:..." (for the log line of a reload).
   const std::string& fingerprint() const { return fingerprint_; }
+  // SHA-256 of a DER certificate, "AB:CD:..."; "" if OpenSSL cannot digest it.
+  static std::string fingerprintOf(const void* x509);
 
  private:
-  TlsContext();
+  explicit TlsContext(bool server = true);
   boost::asio::ssl::context context_;
   std::string fingerprint_;
 };

@@ -2,6 +2,7 @@
 
 #include "core/Log.h"
 #include "rtsp/RtspClientConnection.h"
+#include "rtsp/RtspText.h"
 
 namespace sluice::rtsp {
 
@@ -63,7 +64,11 @@ void RtspClient::releaseRetiring() {
 void RtspClient::start() {
   if (started_ || closed_) return;
   started_ = true;
-  connect(config_.transport == RtspTransport::Tcp ? RtspTransport::Tcp : RtspTransport::Udp);
+  // Over RTSPS the media travel in the TLS connection: an automatic source starts there.
+  const bool tls = istartsWith(config_.url, "rtsps://");
+  connect(config_.transport == RtspTransport::Tcp || (tls && config_.transport == RtspTransport::Automatic)
+              ? RtspTransport::Tcp
+              : RtspTransport::Udp);
 }
 
 void RtspClient::connect(RtspTransport transport) {

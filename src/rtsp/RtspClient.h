@@ -42,7 +42,10 @@ struct RtspTrackInfo {
 };
 
 struct RtspClientConfig {
-  std::string url;  // rtsp://[user:pass@]host[:port]/path
+  std::string url;  // rtsp://[user:pass@]host[:port]/path, or rtsps:// (TLS; media over TCP only)
+  // rtsps://: the SHA-256 fingerprint (hex) of the one server certificate to accept (MediaMTX
+  // `sourceFingerprint`); empty: the certificate must be trusted by the system and name the host.
+  std::string fingerprint;
   RtspTransport transport = RtspTransport::Automatic;
   std::chrono::milliseconds readTimeout{10000};  // also the connect timeout
   std::chrono::milliseconds writeTimeout{10000};

@@ -16,6 +16,7 @@
 
 #include "core/Clock.h"
 #include "core/Random.h"
+#include "core/TlsContext.h"
 #include "core/UrlRedaction.h"
 #include "media/Rtcp.h"
 #include "media/RtpPacket.h"
@@ -146,7 +147,11 @@ asio::awaitable<void> RtspClientConnection::connectControl() {
   std::string err;
   auto url = parseRtspUrl(targetUrl_.empty() ? config_.url : targetUrl_, &err);
   if (!url) throw Failure("invalid URL: " + err);
-  if (url->scheme != "rtsp") throw Failure("unsupported URL scheme (rtsps is not implemented)");
+  if (url->scheme == "rtsps" && transport_ == RtspTransport::Udp) {
+    throw Failure(
+        "over RTSPS Sluice reads the media in the TLS connection only "
+        "(SRTP over UDP is not supported yet): set rtspTransport to tcp or automatic");
+  }
   if (!url->hasCredentials && url_.hasCredentials) {
     // A redirect keeps the credentials of the configured URL.
     url->user = url_.user;
@@ -180,6 +185,82 @@ asio::awaitable<void> RtspClientConnection::connectControl() {
   tcp_.non_blocking(true, ec);  // synchronous writes (enqueueWrite, TEARDOWN) must never block
   serverAddress_ = tcp_.remote_endpoint(ec).address();
   if (ec) throw Failure("cannot read the server address: " + ec.message());
+  tls_.reset();
+  if (url_.scheme == "rtsps") co_await startTls(where);
+}
+
+asio::awaitable<void> RtspClientConnection::startTls(const std::string& where) {
+  std::string error;
+  std::shared_ptr<core::TlsContext> context = core::TlsContext::client(error);
+  if (!context) throw Failure("cannot start TLS with " + where + ": " + error);
+  boost::system::error_code ec;
+  tls_ = RtspTlsStream::createClient(std::move(context), tcp_.native_handle(), url_.host, ec);
+  if (!tls_) throw Failure("cannot start TLS with " + where + ": " + ec.message());
+  armDeadline(config_.readTimeout,
+              fmt::format("TLS handshake with {} timed out after {} ms", where, config_.readTimeout.count()));
+  for (;;) {
+    const RtspTlsStream::Wait wait = tls_->handshake(ec);
+    if (ec) throw Failure("TLS handshake with " + where + " failed: " + ec.message());
+    if (wait == RtspTlsStream::Wait::None) break;
+    co_await tcp_.async_wait(
+        wait == RtspTlsStream::Wait::Write ? tcp::socket::wait_write : tcp::socket::wait_read,
+        asio::use_awaitable);
+  }
+  disarmDeadline();
+  if (!tls_->checkServer(config_.fingerprint, error))
+    throw Failure("RTSPS server " + where + " refused: " + error);
+}
+
+asio::awaitable<void> RtspClientConnection::writeAll(const std::string& bytes) {
+  if (!tls_) {
+    co_await asio::async_write(tcp_, asio::buffer(bytes), asio::use_awaitable);
+    co_return;
+  }
+  size_t done = 0;
+  boost::system::error_code ec;
+  while (done < bytes.size() || tls_->pending()) {
+    if (!tls_->pending()) {
+      const asio::const_buffer b(bytes.data() + done, bytes.size() - done);
+      done += tls_->writeSome(std::span<const asio::const_buffer>(&b, 1), ec);
+      if (ec == asio::error::would_block) ec.clear();
+      if (ec) throw boost::system::system_error(ec);
+      continue;
+    }
+    if (tls_->drain(ec)) continue;
+    if (ec) throw boost::system::system_error(ec);
+    co_await tcp_.async_wait(tcp::socket::wait_write, asio::use_awaitable);
+  }
+}
+
+asio::awaitable<size_t> RtspClientConnection::readSomeAwait(std::span<uint8_t> space) {
+  if (!tls_)
+    co_return co_await tcp_.async_read_some(asio::buffer(space.data(), space.size()), asio::use_awaitable);
+  for (;;) {
+    boost::system::error_code ec;
+    bool waitWrite = false;
+    const size_t n = readSomeNow(space, ec, waitWrite);
+    if (n > 0) co_return n;
+    if (ec != asio::error::would_block) throw boost::system::system_error(ec);
+    co_await tcp_.async_wait(waitWrite ? tcp::socket::wait_write : tcp::socket::wait_read,
+                             asio::use_awaitable);
+  }
+}
+
+size_t RtspClientConnection::readSomeNow(std::span<uint8_t> space, boost::system::error_code& ec,
+                                         bool& waitWrite) {
+  waitWrite = false;
+  if (!tls_) {
+    const size_t n = tcp_.read_some(asio::buffer(space.data(), space.size()), ec);
+    if (ec == asio::error::try_again) ec = asio::error::would_block;
+    return n;
+  }
+  RtspTlsStream::Wait wait = RtspTlsStream::Wait::None;
+  const size_t n = tls_->readSome(space.data(), space.size(), wait, ec);
+  if (n == 0 && !ec) {
+    ec = asio::error::would_block;
+    waitWrite = wait == RtspTlsStream::Wait::Write;
+  }
+  return n;
 }
 
 asio::awaitable<void> RtspClientConnection::sendOptions() {
@@ -388,7 +469,7 @@ asio::awaitable<RtspResponse> RtspClientConnection::request(const std::string& m
     armDeadline(config_.writeTimeout, fmt::format("timed out writing the {} request", method));
     writing_ = true;
     writeStartUs_ = core::monotonicUs();
-    co_await asio::async_write(tcp_, asio::buffer(wire), asio::use_awaitable);
+    co_await writeAll(wire);
     writing_ = false;
     armDeadline(config_.readTimeout, fmt::format("timed out waiting for the {} response", method));
     RtspResponse res = co_await readResponse(cseq);
@@ -432,8 +513,7 @@ asio::awaitable<RtspResponse> RtspClientConnection::readResponse(uint32_t cseq) 
         throw Failure("invalid RTSP stream: " + parser_.error());
       case RtspStreamParser::Result::NeedMore: {
         auto space = parser_.prepare();
-        size_t n =
-            co_await tcp_.async_read_some(asio::buffer(space.data(), space.size()), asio::use_awaitable);
+        size_t n = co_await readSomeAwait(space);
         parser_.commit(n);
         break;
       }
@@ -493,7 +573,13 @@ void RtspClientConnection::startStreaming() {
   // The control connection is read in both modes: TCP carries the media, UDP mode still
   // gets keepalive answers and learns about a closed connection at once.
   if (!drainParser()) return;
-  readTcp();
+  if (tls_) {
+    // OpenSSL may already hold decrypted bytes the socket will not signal again.
+    asio::post(io_,
+               bindHandlerMemory(tcpReadMemory_, [self = shared_from_this()] { self->onTcpReadable({}); }));
+  } else {
+    readTcp();
+  }
   scheduleTick();
 }
 
@@ -587,9 +673,11 @@ bool RtspClientConnection::onDatagram(Track& t, bool rtcp, const udp::endpoint& 
   return !stopped_;
 }
 
-void RtspClientConnection::readTcp() {
+void RtspClientConnection::readTcp() { waitTcp(false); }
+
+void RtspClientConnection::waitTcp(bool writable) {
   tcp_.async_wait(
-      tcp::socket::wait_read,
+      writable ? tcp::socket::wait_write : tcp::socket::wait_read,
       bindHandlerMemory(tcpReadMemory_, [self = shared_from_this()](const boost::system::error_code& ec) {
         self->onTcpReadable(ec);
       }));
@@ -613,10 +701,11 @@ void RtspClientConnection::onTcpReadable(const boost::system::error_code& ec) {
       return;
     }
     boost::system::error_code rec;
-    size_t n = tcp_.read_some(asio::buffer(space.data(), space.size()), rec);
-    if (rec == asio::error::would_block || rec == asio::error::try_again) {
+    bool waitWrite = false;
+    size_t n = readSomeNow(space, rec, waitWrite);
+    if (rec == asio::error::would_block) {
       parser_.release();
-      readTcp();
+      waitTcp(waitWrite);
       return;
     }
     if (rec) {
@@ -629,7 +718,9 @@ void RtspClientConnection::onTcpReadable(const boost::system::error_code& ec) {
     bool alive = drainParser();
     parser_.release();
     if (!alive) return;
-    if (n < space.size()) {
+    // A short read drained the socket; over TLS one read is one record, so read on until
+    // OpenSSL says it would block.
+    if (n < space.size() && !tls_) {
       readTcp();
       return;
     }
@@ -814,6 +905,11 @@ void RtspClientConnection::enqueueWrite(std::string bytes) {
       writeQueue_.push_back(std::move(bytes));  // else: write timeout
     return;
   }
+  if (tls_) {
+    writeQueue_.push_back(std::move(bytes));
+    writeNextTls();
+    return;
+  }
   boost::system::error_code ec;
   size_t n = tcp_.write_some(asio::buffer(bytes), ec);
   if (ec == asio::error::would_block || ec == asio::error::try_again) {
@@ -840,6 +936,34 @@ void RtspClientConnection::writeNext() {
                       self->writeQueue_.pop_front();
                       self->writeNext();
                     });
+}
+
+// TLS: each queued string goes a record at a time; a full socket waits for writability.
+void RtspClientConnection::writeNextTls() {
+  boost::system::error_code ec;
+  while (!writeQueue_.empty() || tls_->pending()) {
+    if (tls_->pending()) {
+      if (!tls_->drain(ec)) {
+        if (ec) return finish(describe(ec));
+        break;  // the socket is full
+      }
+      continue;
+    }
+    std::string& front = writeQueue_.front();
+    const asio::const_buffer b(front.data(), front.size());
+    const size_t n = tls_->writeSome(std::span<const asio::const_buffer>(&b, 1), ec);
+    if (ec && ec != asio::error::would_block) return finish(describe(ec));
+    front.erase(0, n);
+    if (front.empty()) writeQueue_.pop_front();
+  }
+  writing_ = !writeQueue_.empty() || tls_->pending();
+  if (!writing_) return;
+  writeStartUs_ = core::monotonicUs();
+  tcp_.async_wait(tcp::socket::wait_write, [self = shared_from_this()](const boost::system::error_code& ec) {
+    if (self->stopped_) return;
+    if (ec) return self->finish(self->describe(ec));
+    self->writeNextTls();
+  });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -874,8 +998,15 @@ void RtspClientConnection::closeControl() {
     // session at once instead of at its timeout.
     std::string wire = makeRequest("TEARDOWN", baseUrl_).serialize();
     tcp_.non_blocking(true, ec);
-    if (!ec) tcp_.write_some(asio::buffer(wire), ec);
+    if (ec) {
+    } else if (tls_) {
+      const asio::const_buffer b(wire.data(), wire.size());
+      tls_->writeSome(std::span<const asio::const_buffer>(&b, 1), ec);
+    } else {
+      tcp_.write_some(asio::buffer(wire), ec);
+    }
   }
+  if (tls_) tls_->shutdown();
   tcp_.close(ec);
 }
 

@@ -22,6 +22,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,7 @@
 #include "rtsp/RtspHandlerMemory.h"
 #include "rtsp/RtspMessage.h"
 #include "rtsp/RtspStreamParser.h"
+#include "rtsp/RtspTlsStream.h"
 #include "rtsp/RtspUrl.h"
 
 namespace sluice::rtsp {
@@ -125,6 +127,15 @@ class RtspClientConnection : public std::enable_shared_from_this<RtspClientConne
   void countLosses();
   void enqueueWrite(std::string bytes);
   void writeNext();
+  // rtsps://: the TLS handshake on the connected socket, and the server's certificate checked.
+  boost::asio::awaitable<void> startTls(const std::string& where);
+  // The control connection's bytes, in TLS when tls_ is set.
+  boost::asio::awaitable<void> writeAll(const std::string& bytes);
+  boost::asio::awaitable<size_t> readSomeAwait(std::span<uint8_t> space);
+  // Non-blocking: a count; 0 with `ec` (would_block: wait for `waitWrite` ? writable : readable).
+  size_t readSomeNow(std::span<uint8_t> space, boost::system::error_code& ec, bool& waitWrite);
+  void waitTcp(bool writable);
+  void writeNextTls();
 
   void finish(const std::string& error, bool switchToTcp = false);
   // Stops everything; keepControl leaves the RTSP connection (and session) open.
@@ -146,6 +157,7 @@ class RtspClientConnection : public std::enable_shared_from_this<RtspClientConne
   std::string baseUrl_;
   std::string sdp_;
   boost::asio::ip::tcp::socket tcp_;
+  std::unique_ptr<RtspTlsStream> tls_;  // owned; rtsps:// only, on tcp_'s descriptor
   boost::asio::ip::tcp::resolver resolver_;
   boost::asio::steady_timer deadline_;
   boost::asio::steady_timer tick_;

@@ -2,9 +2,14 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <boost/asio/error.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
@@ -37,9 +42,57 @@ std::unique_ptr<RtspTlsStream> RtspTlsStream::create(std::shared_ptr<core::TlsCo
   // No TLS 1.3 session tickets: an RTSP connection lives long and is not resumed, and the
   // tickets would be one more write to wait for right after the handshake.
   SSL_set_num_tickets(ssl, 0);
-  SSL_set_accept_state(ssl);
+  SSL_set_accept_state(ssl);  // a client's createClient switches it
   return std::unique_ptr<RtspTlsStream>(new RtspTlsStream(std::move(context), ssl));
 }
+
+std::unique_ptr<RtspTlsStream> RtspTlsStream::createClient(std::shared_ptr<core::TlsContext> context, int fd,
+                                                           const std::string& host,
+                                                           boost::system::error_code& ec) {
+  std::unique_ptr<RtspTlsStream> stream = create(std::move(context), fd, ec);
+  if (!stream) return nullptr;
+  SSL* ssl = stream->ssl_;
+  SSL_set_connect_state(ssl);
+  boost::system::error_code notAddress;
+  asio::ip::make_address(host, notAddress);
+  X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+  const bool named = notAddress ? SSL_set_tlsext_host_name(ssl, host.c_str()) == 1 &&
+                                      X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size()) == 1
+                                : X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) == 1;
+  if (!named) {
+    clearErrors();
+    ec = asio::error::invalid_argument;
+    return nullptr;
+  }
+  return stream;
+}
+
+bool RtspTlsStream::checkServer(const std::string& fingerprint, std::string& error) const {
+  X509* cert = SSL_get0_peer_certificate(ssl_);
+  if (!cert) {
+    error = "the server sent no certificate";
+    return false;
+  }
+  if (!fingerprint.empty()) {
+    std::string got = core::TlsContext::fingerprintOf(cert), want;
+    for (char c : fingerprint) {
+      if (c != ':') want.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    }
+    got.erase(std::remove(got.begin(), got.end(), ':'), got.end());
+    if (got == want) return true;
+    error = "the server's certificate (SHA-256 fingerprint " + got + ") is not the one in sourceFingerprint";
+    return false;
+  }
+  const long result = SSL_get_verify_result(ssl_);
+  if (result == X509_V_OK) return true;
+  std::string got = core::TlsContext::fingerprintOf(cert);
+  got.erase(std::remove(got.begin(), got.end(), ':'), got.end());
+  error = std::string("the server's certificate is not trusted: ") + X509_verify_cert_error_string(result) +
+          " (to trust this certificate alone, set sourceFingerprint: " + got + ")";
+  return false;
+}
+
+bool RtspTlsStream::hasBufferedPlaintext() const { return SSL_pending(ssl_) > 0; }
 
 RtspTlsStream::RtspTlsStream(std::shared_ptr<core::TlsContext> context, ssl_st* ssl)
     : context_(std::move(context)), ssl_(ssl), staging_(new uint8_t[kRecordBytes]) {}

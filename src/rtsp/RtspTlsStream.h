@@ -1,5 +1,6 @@
 #pragma once
-// The TLS session of one RTSPS connection (rtspEncryption), on the connection's own descriptor.
+// The TLS session of one RTSPS connection, on the connection's own descriptor: the server's
+// side (rtspEncryption) or the client's (an rtsps:// source).
 //
 // OpenSSL reads and writes the non-blocking socket itself; when it needs the socket to become
 // readable or writable the caller waits for that with Asio (async_wait) and calls again, so the
@@ -15,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 
 struct ssl_st;
 
@@ -32,11 +34,15 @@ class RtspTlsStream {
   // owns and closes it; it stays the same number when the connection changes threads).
   static std::unique_ptr<RtspTlsStream> create(std::shared_ptr<core::TlsContext> context, int fd,
                                                boost::system::error_code& ec);
+  // The client's side, for a server reached as `host` (a name: sent as SNI and checked against
+  // the certificate; or an IP address, checked as such).
+  static std::unique_ptr<RtspTlsStream> createClient(std::shared_ptr<core::TlsContext> context, int fd,
+                                                     const std::string& host, boost::system::error_code& ec);
   ~RtspTlsStream();
   RtspTlsStream(const RtspTlsStream&) = delete;
   RtspTlsStream& operator=(const RtspTlsStream&) = delete;
 
-  // Server handshake: Wait::None and no error once done; a Wait to call again after.
+  // The handshake (either side): Wait::None and no error once done; a Wait to call again after.
   Wait handshake(boost::system::error_code& ec);
   // Plaintext into `data`: the count, or 0 with `wait` set (or `ec`: eof at close_notify).
   size_t readSome(uint8_t* data, size_t size, Wait& wait, boost::system::error_code& ec);
@@ -48,6 +54,12 @@ class RtspTlsStream {
   bool pending() const { return stagedBegin_ < stagedEnd_; }
   // A close_notify if the session is sound and the socket takes it now (never waits).
   void shutdown();
+  // Client, after the handshake: is the server the one meant? With `fingerprint` (SHA-256 of
+  // its certificate, hex, any case, colons optional) only that certificate is; without, its
+  // chain must lead to a trusted root and name the host. False with `error` saying why.
+  bool checkServer(const std::string& fingerprint, std::string& error) const;
+  // Decrypted bytes OpenSSL holds that the socket will not signal again: read before waiting.
+  bool hasBufferedPlaintext() const;
 
   static constexpr size_t kRecordBytes = 16384;  // TLS's largest record plaintext
 

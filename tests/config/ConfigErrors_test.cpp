@@ -176,6 +176,15 @@ TEST_F(ConfigErrors, MediamtxPathRules) {
   EXPECT_EQ(loadError("paths:\n  cam:\n    source: camera1\n"),
             "sluice.yml:2: paths.cam: invalid source 'camera1' (expected publisher, redirect, demo or an "
             "rtsp:// or rtsps:// URL)");
+  // sourceFingerprint: a SHA-256 in hex, 64 digits, colons between bytes allowed.
+  const std::string fingerprintError =
+      "paths.cam.sourceFingerprint: invalid fingerprint: expected the certificate's SHA-256 in hex (64 "
+      "digits";
+  EXPECT_TRUE(contains(loadError("paths:\n  cam:\n    sourceFingerprint: abcd\n"), fingerprintError));
+  EXPECT_TRUE(contains(loadError("paths:\n  cam:\n    sourceFingerprint: '" + std::string(63, 'a') + "g'\n"),
+                       fingerprintError));
+  EXPECT_TRUE(contains(loadError("paths:\n  cam:\n    sourceFingerprint: '" + std::string(66, 'a') + "'\n"),
+                       fingerprintError));
   EXPECT_EQ(loadError("paths:\n  cam:\n    source: redirect\n"),
             "sluice.yml:2: paths.cam: 'sourceRedirect' must be set when source is 'redirect'");
   EXPECT_EQ(loadError("paths:\n  cam:\n    sourceRedirect: /other\n"),

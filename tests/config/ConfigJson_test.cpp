@@ -308,6 +308,7 @@ TEST_F(ConfigJsonTest, PathJsonHasItsNameAndEffectiveSettings) {
       "rtspTransport": "udp",
       "rtspAnyPort": true,
       "sourceRedirect": "",
+      "sourceFingerprint": "",
       "alwaysAvailable": false,
       "alwaysAvailableTracks": [],
       "alwaysAvailableFile": "",

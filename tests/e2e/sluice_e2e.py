@@ -603,8 +603,9 @@ class Server:
     def __init__(self, workdir: Path, paths: dict, name: str = "sluice", http_port: int | None = None,
                  udp_port: int | None = None, hosts: list[str] | None = None,
                  udp_bind: str | None = None, log_level: str = "debug", extra: dict | None = None,
-                 config_text: str | None = None, http_host: str = LOOPBACK):
+                 config_text: str | None = None, http_host: str = LOOPBACK, env: dict | None = None):
         self.workdir = Path(workdir)
+        self.env = env  # added to the test's environment
         self.name = name
         self.http_host = http_host
         self.http_port = http_port or free_port("tcp")
@@ -666,7 +667,7 @@ class Server:
             raise ServerError(f"server binary {SLUICE_BIN} does not exist (set SLUICE_BIN or build it)")
         self.write_config()
         self.proc = Proc(self.name, [str(SLUICE_BIN), str(self.config_path)], self.log_path,
-                         cwd=self.workdir).start()
+                         cwd=self.workdir, env={**os.environ, **self.env} if self.env else None).start()
         try:
             self.wait_http(timeout)
         except ServerError:

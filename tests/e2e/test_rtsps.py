@@ -20,6 +20,7 @@ Every process is started here and stopped by its PID; every wait is bounded; loo
 
 from __future__ import annotations
 
+import hashlib
 import re
 import socket
 import ssl
@@ -192,3 +193,64 @@ def test_missing_certificate_is_a_clear_error(tmp_path):
         proc.stop()
     log = e2e.tail(srv.log_path)
     assert rc != 0 and expected in log, log
+
+
+def test_rtsps_camera_is_pulled_with_a_trusted_or_a_pinned_certificate(server_factory, tmp_path):
+    """A camera served over RTSPS (another Sluice, certificate for DNS:localhost only) pulled
+    as MediaMTX pulls rtsps:// sources: a certificate that chains to a trusted root and names
+    the host is taken; `sourceFingerprint` pins one certificate whatever its chain and name;
+    anything else is refused with the reason and the fingerprint to pin, and the path waits.
+    The media come interleaved in the TLS connection and play from the pulling server."""
+    cert, key = tmp_path / "camera.crt", tmp_path / "camera.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-days", "2", "-subj", "/CN=camera", "-addext", "subjectAltName=DNS:localhost",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True, timeout=30)
+    fp = hashlib.sha256(ssl.PEM_cert_to_DER_cert(cert.read_text())).hexdigest()
+    port = e2e.free_port("tcp")
+    camera = server_factory({"cam": {"source": "demo"}}, name="camera", log_level="info",
+                            extra={"rtspEncryption": "strict", "rtspsAddress": f"{e2e.LOOPBACK}:{port}",
+                                   "rtspServerKey": str(key), "rtspServerCert": str(cert)})
+    camera.wait_path("cam", ready=True, timeout=20)
+
+    colons = ":".join(fp[i:i + 2] for i in range(0, 64, 2))  # openssl's form works too
+    other = "0" * 64
+    paths = {
+        "trusted": {"source": f"rtsps://localhost:{port}/cam"},
+        "pinned": {"source": f"rtsps://{e2e.LOOPBACK}:{port}/cam", "sourceFingerprint": colons},
+        "wrongname": {"source": f"rtsps://{e2e.LOOPBACK}:{port}/cam"},
+        "wrongpin": {"source": f"rtsps://localhost:{port}/cam", "sourceFingerprint": other},
+        "udp": {"source": f"rtsps://localhost:{port}/cam", "rtspTransport": "udp"},
+    }
+    api_port = e2e.free_port("tcp")
+    # The camera's certificate is this server's only trusted root (OpenSSL's SSL_CERT_FILE).
+    srv = server_factory(paths, log_level="info", env={"SSL_CERT_FILE": str(cert)},
+                         extra={"api": True, "apiAddress": f"{e2e.LOOPBACK}:{api_port}"})
+    srv.wait_path("trusted", ready=True, timeout=20)
+    srv.wait_path("pinned", ready=True, timeout=20)
+    assert srv.wait_log(r"\[path wrongname\] \[RTSP source\] RTSPS server 127\.0\.0\.1:\d+ refused: the server's "
+                        r"certificate is not trusted: IP address mismatch \(to trust this certificate alone, set "
+                        rf"sourceFingerprint: {fp.upper()}\)", 10), srv.log_text()[-3000:]
+    assert srv.wait_log(r"\[path wrongpin\] \[RTSP source\] RTSPS server localhost:\d+ refused: the server's "
+                        rf"certificate \(SHA-256 fingerprint {fp.upper()}\) is not the one in sourceFingerprint", 10), \
+        srv.log_text()[-3000:]
+    assert srv.wait_log(r"\[path udp\] \[RTSP source\] over RTSPS Sluice reads the media in the TLS connection only "
+                        r"\(SRTP over UDP is not supported yet\): set rtspTransport to tcp or automatic", 10), \
+        srv.log_text()[-3000:]
+    listed = {p["name"]: p for p in requests.get(f"http://{e2e.LOOPBACK}:{api_port}/v3/paths/list",
+                                                 timeout=5).json()["items"]}
+    assert listed["trusted"]["ready"] and listed["pinned"]["ready"], listed
+    assert not listed["wrongname"]["ready"] and not listed["wrongpin"]["ready"], listed
+    assert listed["pinned"]["tracks"] == ["H264"], listed["pinned"]
+
+    for name in ("trusted", "pinned"):
+        assert decoded_frames(ffmpeg_decode(srv.rtsp_url(name), "tcp", 4)) >= FRAMES, name
+    camera.assert_alive()
+    srv.assert_alive()
+
+
+def test_a_malformed_source_fingerprint_is_a_config_error(tmp_path):
+    srv = e2e.Server(tmp_path, {"cam": {"source": "rtsps://127.0.0.1:8322/cam", "sourceFingerprint": "ab:cd"}})
+    srv.write_config()
+    r = run([e2e.SLUICE_BIN, "--check-config", srv.config_path], 20)
+    expected = "paths.cam.sourceFingerprint: invalid fingerprint: expected the certificate's SHA-256 in hex (64 digits"
+    assert r.returncode != 0 and expected in r.stderr, r.stderr
