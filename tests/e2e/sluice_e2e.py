@@ -359,14 +359,15 @@ def describe_status(rc: int | None) -> str:
 
 
 class Camera:
-    READY_RX = r"^READY (rtsp://\S+)"
+    READY_RX = r"^READY (rtsps?://\S+)"
 
     def __init__(self, clip: Path, log_path: Path, path: str = "cam", fps: int = 30,
                  port: int = 0, protocols: str = "tcp+udp", user: str | None = None,
-                 password: str | None = None, digest: bool = False):
+                 password: str | None = None, digest: bool = False, tls: tuple[Path, Path] | None = None):
         self.clip, self.log_path, self.path, self.fps = Path(clip), Path(log_path), path, fps
         self.port, self.protocols = port, protocols
         self.user, self.password, self.digest = user, password, digest
+        self.tls = tls  # (certificate, key): RTSPS
         self.url: str | None = None
         self.proc: Proc | None = None
 
@@ -377,6 +378,8 @@ class Camera:
             a += ["--user", self.user, "--password", self.password or ""]
         if self.digest:
             a += ["--digest"]
+        if self.tls:
+            a += ["--tls-cert", str(self.tls[0]), "--tls-key", str(self.tls[1])]
         return a
 
     def start(self, timeout: float = 20.0) -> "Camera":
@@ -390,7 +393,7 @@ class Camera:
             raise RuntimeError(f"camera did not print READY within {timeout:.0f} s ({status}):\n"
                                + tail(self.log_path, 8000))
         self.url = m.group(1)
-        mp = re.match(r"rtsp://[^/]*:(\d+)/", self.url)
+        mp = re.match(r"rtsps?://[^/]*:(\d+)/", self.url)
         if mp:
             self.port = int(mp.group(1))  # keep the port: a restart reuses it
         return self

@@ -34,7 +34,7 @@ import requests
 import sluice_e2e as e2e
 from test_rtsp_server import RawRtsp, decoded_frames
 from test_camsim import ffmpeg_decode, ffprobe_streams, run
-from test_tls import make_cert
+from test_tls import make_cert, pem_fingerprint
 
 FRAMES = 90
 PUBLISHER = e2e.TOOLS_DIR / "gst_rtsps_publish.py"
@@ -254,3 +254,19 @@ def test_a_malformed_source_fingerprint_is_a_config_error(tmp_path):
     r = run([e2e.SLUICE_BIN, "--check-config", srv.config_path], 20)
     expected = "paths.cam.sourceFingerprint: invalid fingerprint: expected the certificate's SHA-256 in hex (64 digits"
     assert r.returncode != 0 and expected in r.stderr, r.stderr
+
+
+def test_gstreamer_rtsps_camera_is_pulled_with_a_pinned_certificate(media, camera_factory, server_factory, tmp_path):
+    """GStreamer's RTSP server over TLS (GnuTLS, not our own TLS code on the other side), with a
+    self-signed certificate: pulled with `sourceFingerprint`, the 1080p clip plays from Sluice
+    over RTSP."""
+    cert, key = make_cert(tmp_path, "gstcam")
+    cam = camera_factory(media["main"], tls=(cert, key))
+    assert cam.url.startswith("rtsps://"), cam.url
+    srv = server_factory({"cam": {"source": cam.url, "sourceFingerprint": pem_fingerprint(cert)}}, log_level="info")
+    srv.wait_path("cam", ready=True, timeout=20)
+    assert srv.wait_log(r"\[path cam\] \[RTSP source\] stream is available and online, 1 track \(H264\), over TCP", 5), \
+        srv.log_text()[-3000:]
+    progress = ffmpeg_decode(srv.rtsp_url("cam"), "tcp", 4)
+    assert decoded_frames(progress) >= FRAMES, progress[-500:]
+    srv.assert_alive()

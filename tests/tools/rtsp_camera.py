@@ -6,7 +6,8 @@ then pushed through `appsrc ! h264parse ! rtph264pay` forever at --fps, re-times
 every loop, so serving costs a few percent of a core instead of a live encoder's 30%.
 
 Prints exactly one line `READY rtsp://127.0.0.1:PORT/PATH` on stdout once it serves, and
-exits cleanly on SIGTERM or SIGINT.
+exits cleanly on SIGTERM or SIGINT. With --tls-cert/--tls-key it serves RTSPS instead (media
+interleaved in the TLS connection) and prints `READY rtsps://...`.
 """
 import argparse
 import signal
@@ -14,11 +15,12 @@ import sys
 
 import gi
 
+gi.require_version("Gio", "2.0")
 gi.require_version("Gst", "1.0")
 gi.require_version("GstApp", "1.0")
 gi.require_version("GstRtsp", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstApp, GstRtsp, GstRtspServer  # noqa: E402,F401
+from gi.repository import Gio, GLib, Gst, GstApp, GstRtsp, GstRtspServer  # noqa: E402,F401
 
 
 def load_access_units(path):
@@ -82,6 +84,15 @@ class ClipFactory(GstRtspServer.RTSPMediaFactory):
         appsrc.connect("need-data", need_data)
 
 
+class OpenTlsAuth(GstRtspServer.RTSPAuth):
+    """RTSPS without credentials: the default check sets up TLS on connect; the rest is open."""
+
+    def do_check(self, ctx, check):
+        if check == GstRtspServer.RTSP_AUTH_CHECK_CONNECT:
+            return GstRtspServer.RTSPAuth.do_check(self, ctx, check)
+        return True
+
+
 def make_token():
     token = GstRtspServer.RTSPToken()
     token.set_string("media.factory.role", "user")
@@ -98,6 +109,8 @@ def main():
     parser.add_argument("--password")
     parser.add_argument("--digest", action="store_true", help="Digest instead of Basic auth")
     parser.add_argument("--protocols", choices=["tcp", "udp", "tcp+udp"], default="tcp+udp")
+    parser.add_argument("--tls-cert", help="PEM certificate: serve RTSPS")
+    parser.add_argument("--tls-key", help="PEM key of --tls-cert")
     args = parser.parse_args()
 
     Gst.init(None)
@@ -125,7 +138,14 @@ def main():
         else:
             auth.set_supported_methods(GstRtsp.RTSPAuthMethod.BASIC)
             auth.add_basic(GstRtspServer.RTSPAuth.make_basic(args.user, args.password or ""), token)
+    elif args.tls_cert:
+        auth = OpenTlsAuth()
+    if args.tls_cert:
+        auth.set_tls_certificate(Gio.TlsCertificate.new_from_files(args.tls_cert, args.tls_key))
+        factory.set_protocols(GstRtsp.RTSPLowerTrans.TCP)
+    if args.user is not None or args.tls_cert:
         server.set_auth(auth)
+    if args.user is not None:
         factory.add_role_from_structure(Gst.Structure.from_string(
             "user, media.factory.access=(boolean)true, media.factory.construct=(boolean)true")[0])
 
@@ -136,7 +156,8 @@ def main():
     loop = GLib.MainLoop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, sig, loop.quit)
-    print(f"READY rtsp://127.0.0.1:{server.get_bound_port()}/{args.path.lstrip('/')}", flush=True)
+    scheme = "rtsps" if args.tls_cert else "rtsp"
+    print(f"READY {scheme}://127.0.0.1:{server.get_bound_port()}/{args.path.lstrip('/')}", flush=True)
     loop.run()
     return 0
 
