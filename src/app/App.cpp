@@ -587,6 +587,7 @@ bool App::start(std::string& error) {
   if (http_) {
     std::string host = "localhost";
     for (auto& [name, path] : paths_) {
+      if (path->conf().source == "redirect") continue;  // nothing to watch here: RTSP readers go elsewhere
       log::info("open {}://{}:{}/{}/ in a browser to watch path '{}'",
                 config_.webrtcEncryption ? "https" : "http", host, http_->boundPort(), name, name);
     }

@@ -52,6 +52,7 @@ void Path::createSource() {
                                            readTimeout_, writeTimeout_);
   }
   if (source_) kind_ = source_->kind();
+  if (src == "redirect") kind_ = "redirect";  // no stream: RTSP readers are sent elsewhere
 }
 
 Path::~Path() { stop(); }

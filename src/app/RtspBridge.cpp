@@ -81,6 +81,10 @@ bool RtspBridge::findReadable(const std::string& name, rtsp::RtspReadTarget& out
     refusal = {400, "path '" + name + "' is not configured"};
     return false;
   }
+  if (path->conf().source == "redirect") {
+    refusal = {301, "path '" + name + "' redirects its readers", false, path->conf().sourceRedirect};
+    return false;
+  }
   if (path->onDemand()) app_.whenReady(name, [](bool) {});  // starts the source; counts as demand
   if (!path->ready()) {
     refusal = {404, "no stream is available on path '" + name + "'"};

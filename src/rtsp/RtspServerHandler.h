@@ -60,6 +60,9 @@ struct RtspRefusal {
   std::string message;
   // An on-demand source is starting: the request may wait for it (whenReadable) instead.
   bool sourceStarting = false;
+  // Set: not a refusal but a redirect (source: redirect): 301 with this Location, an absolute
+  // rtsp(s):// URL or a path on this server ("/other").
+  std::string location;
 };
 
 class RtspServerHandler {

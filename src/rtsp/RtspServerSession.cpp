@@ -24,6 +24,8 @@ const char* reasonOf(int status) {
   switch (status) {
     case 200:
       return "OK";
+    case 301:
+      return "Moved Permanently";
     case 400:
       return "Bad Request";
     case 401:
@@ -112,6 +114,21 @@ RtspReply RtspServerSession::refuse(const RtspRequest& r, int status, std::strin
   out.response = response(r, status);
   out.then = close ? RtspReply::Then::Close : RtspReply::Then::Continue;
   out.logError = std::move(why);
+  return out;
+}
+
+RtspReply RtspServerSession::redirect(const RtspRequest& r, const std::string& location) {
+  // A path on this server is given with the scheme and host the client used.
+  std::string target = location;
+  if (!location.empty() && location.front() == '/') {
+    const size_t authority = r.uri.find("://");
+    const size_t pathStart =
+        authority == std::string::npos ? std::string::npos : r.uri.find('/', authority + 3);
+    target = r.uri.substr(0, pathStart) + location;
+  }
+  RtspReply out;
+  out.response = response(r, 301);
+  out.response.headers.set("Location", target);
   return out;
 }
 
@@ -209,6 +226,7 @@ RtspReply RtspServerSession::describe(const RtspRequest& r) {
   RtspReadTarget target;
   RtspRefusal refusal;
   if (!handler_.findReadable(path, target, refusal)) {
+    if (!refusal.location.empty()) return redirect(r, refusal.location);
     if (refusal.sourceStarting && waitForSources_) return waitFor(path);
     return refuse(r, refusal.status, refusal.message);
   }

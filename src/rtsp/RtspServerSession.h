@@ -124,6 +124,8 @@ class RtspServerSession {
                                        const std::string& query);
   bool sessionMatches(const RtspRequest& r) const;
   bool offers(RtspAuthMethod method) const;
+  // 301 Moved Permanently to `location` (a path on this server becomes a URL like the request's).
+  RtspReply redirect(const RtspRequest& r, const std::string& location);
   RtspReply waitFor(const std::string& path);
 
   RtspServerHandler& handler_;        // borrowed, outlives this

@@ -815,3 +815,34 @@ def test_a_reader_that_stops_reading_is_dropped_and_others_keep_playing(camsim, 
     assert session not in [s["id"] for s in sessions], sessions
     stuck.close()
     srv.assert_alive()
+
+
+def test_redirect_paths_send_rtsp_readers_elsewhere(camsim, server_factory):
+    """`source: redirect` as in MediaMTX: DESCRIBE answers 301 with the target (a path of this
+    server, given with the scheme and host the client used, or another server's URL); ffmpeg and
+    GStreamer follow it and play; the API shows the source as `redirect`; WHEP gets 404."""
+    cs = camsim(1)
+    srv, api = api_start(server_factory, {"demo": {"source": "demo"},
+                                          "moved": {"source": "redirect", "sourceRedirect": "/demo"},
+                                          "away": {"source": "redirect", "sourceRedirect": cs.url(1)}})
+    srv.wait_path("demo", ready=True, timeout=20)
+    c = RawRtsp(srv.rtsp_port)
+    status, h = c.request("DESCRIBE", srv.rtsp_url("moved") + "?x=1")
+    assert status == 301 and h.get("location") == srv.rtsp_url("demo"), (status, h)
+    status, h = c.request("DESCRIBE", srv.rtsp_url("away"))
+    assert status == 301 and h.get("location") == cs.url(1), (status, h)
+
+    for name in ("moved", "away"):
+        streams = ffprobe_streams(srv.rtsp_url(name), "tcp")
+        assert [s["codec_name"] for s in streams] == ["h264"], (name, streams)
+    r = run([e2e.PYTHON, e2e.TOOLS_DIR / "gst_rtsp_read.py", "--seconds", "3", srv.rtsp_url("moved")], 30)
+    assert r.returncode == 0 and json.loads(r.stdout.strip().splitlines()[-1]).get("video", 0) >= 30, \
+        (r.stdout, r.stderr)
+
+    moved = requests.get(api + "/v3/paths/get/moved", timeout=5).json()
+    assert moved["source"] == {"type": "redirect", "id": ""} and not moved["ready"], moved
+    resp = requests.post(srv.url("/moved/whep"), data="v=0\r\n", headers={"Content-Type": "application/sdp"},
+                         timeout=5)
+    assert resp.status_code == 404, (resp.status_code, resp.text)
+    assert "open http://localhost" not in "".join(l for l in srv.log_text().splitlines() if "'moved'" in l)
+    srv.assert_alive()

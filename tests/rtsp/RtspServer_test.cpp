@@ -97,6 +97,10 @@ struct FakeHandler : RtspServerHandler {
   }
   bool ondemandReady = false;
   bool findReadable(const std::string& path, RtspReadTarget& out, RtspRefusal& refusal) override {
+    if (path == "moved" || path == "away") {
+      refusal = {301, "redirect", false, path == "moved" ? "/cam" : "rtsps://other.example:322/x"};
+      return false;
+    }
     if (path == "ondemand" && !ondemandReady) {
       refusal = {404, "no stream is available on path 'ondemand'", true};
       return false;
@@ -199,6 +203,21 @@ TEST_F(ServerSession, DescribeOfAPathWithoutStreamIs404AndCloses) {
   EXPECT_EQ(r.response.statusCode, 404);
   EXPECT_EQ(r.then, RtspReply::Then::Close);
   EXPECT_EQ(s.handle(req("DESCRIBE", "http://h/cam", 3)).response.statusCode, 400);
+}
+
+// source: redirect: 301 to the target, a path of this server given as the client named the
+// server (its query dropped); the connection stays open.
+TEST_F(ServerSession, DescribeOfARedirectPathIs301WithTheLocation) {
+  RtspReply r = s.handle(req("DESCRIBE", "rtsp://user:pw@h:8554/moved?token=1", 2));
+  EXPECT_EQ(r.response.statusCode, 301);
+  EXPECT_EQ(r.response.reason, "Moved Permanently");
+  EXPECT_EQ(r.response.headers.get("Location").value_or(""), "rtsp://user:pw@h:8554/cam");
+  EXPECT_EQ(r.then, RtspReply::Then::Continue);
+  EXPECT_TRUE(r.logError.empty());
+  r = s.handle(req("DESCRIBE", "rtsp://h/away", 3));
+  EXPECT_EQ(r.response.statusCode, 301);
+  EXPECT_EQ(r.response.headers.get("Location").value_or(""), "rtsps://other.example:322/x");
+  EXPECT_EQ(s.handle(req("DESCRIBE", "rtsp://h:8554/cam", 4)).response.statusCode, 200) << "and then reads";
 }
 
 TEST_F(ServerSession, ADescribeWaitsForAnOnDemandSourceOnce) {
