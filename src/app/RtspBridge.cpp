@@ -88,8 +88,10 @@ bool RtspBridge::findReadable(const std::string& name, rtsp::RtspReadTarget& out
   if (path->onDemand()) app_.whenReady(name, [](bool) {});  // starts the source; counts as demand
   if (!path->ready()) {
     refusal = {404, "no stream is available on path '" + name + "'"};
-    // The reader's request waits for an on-demand source, as MediaMTX's does.
+    // The reader's request waits for an on-demand source, as MediaMTX's does; else it may go
+    // to the path's fallback.
     refusal.sourceStarting = path->onDemand();
+    if (!refusal.sourceStarting) refusal.location = path->conf().fallback;
     return false;
   }
   if (path->conf().maxReaders > 0 && app_.readerCount(name) >= static_cast<size_t>(path->conf().maxReaders)) {

@@ -80,7 +80,8 @@ struct PathConfig {
   int maxReaders = 0;             // 0 = unlimited
   bool overridePublisher = true;  // a new publisher kicks the one publishing (else it is refused)
   bool rtspAnyPort = false;
-  std::string sourceRedirect;     // target of source 'redirect': '/path' or an rtsp(s):// URL
+  std::string sourceRedirect;  // target of source 'redirect': '/path' or an rtsp(s):// URL
+  std::string fallback;        // RTSP readers of the path while it has no stream go there ('/path' or a URL)
   std::string sourceFingerprint;  // rtsps:// source: SHA-256 (hex) of the one certificate to trust
   // alwaysAvailable: while no source is ready, readers get an offline slate (Sluice's own
   // H264 clip, or the H264 track of alwaysAvailableFile) instead of being closed.

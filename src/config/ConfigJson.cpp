@@ -86,6 +86,7 @@ nlohmann::json pathSettingsToJson(const PathConfig& path, Secrets secrets) {
       {"rtspAnyPort", path.rtspAnyPort},
       {"sourceRedirect", shownUrl(path.sourceRedirect, secrets)},
       {"sourceFingerprint", path.sourceFingerprint},
+      {"fallback", shownUrl(path.fallback, secrets)},
       {"alwaysAvailable", path.alwaysAvailable},
       {"alwaysAvailableTracks", alwaysAvailableTracksToJson(path.alwaysAvailableTracks)},
       {"alwaysAvailableFile", path.alwaysAvailableFile},
@@ -233,10 +234,11 @@ ConfigChangeResult loadDocument(const Config& current, const Document& document)
 }
 
 // The URL keys of a path whose password the API redacts.
-constexpr std::array<std::string_view, 2> kUrlKeys = {"source", "sourceRedirect"};
+constexpr std::array<std::string_view, 3> kUrlKeys = {"source", "sourceRedirect", "fallback"};
 
 std::string_view urlValue(const PathConfig& path, std::string_view key) {
-  return key == "source" ? std::string_view(path.source) : std::string_view(path.sourceRedirect);
+  if (key == "source") return path.source;
+  return key == "sourceRedirect" ? std::string_view(path.sourceRedirect) : std::string_view(path.fallback);
 }
 
 // True when `url` has the redacted placeholder as its password.

@@ -26,7 +26,7 @@ inline constexpr std::string_view kRedactedCredential = "<redacted>";
 
 enum class Secrets {
   Redact,  // as the API shows them: non-empty authInternalUsers passwords shown as "<redacted>", the
-           // password of a URL in source and sourceRedirect as "***" ("rtsp://user:***@host/...")
+           // password of a URL in source, sourceRedirect and fallback as "***" ("rtsp://user:***@host/...")
   Show,    // the real values (the document that API changes are applied to)
 };
 
@@ -74,7 +74,7 @@ ConfigChangeResult deletePath(const Config& current, std::string_view name);
 // with 400.
 //
 // Redacted values sent back mean "unchanged", so that what the API shows can be sent back without
-// losing a secret: a source or sourceRedirect equal to the redacted form of the value it changes
+// losing a secret: a source, sourceRedirect or fallback equal to the redacted form of the value it changes
 // keeps the stored URL (password included), and an authInternalUsers entry whose pass is
 // "<redacted>" keeps the stored password of the entry with the same user (the same index first).
 // A redacted value with nothing to restore it from is rejected (400), never stored.

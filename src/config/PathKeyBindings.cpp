@@ -37,6 +37,7 @@ const std::vector<PathKeyBinding>& pathKeyBindings() {
       {"rtspTransport", assignField<&PathConfig::rtspTransport>},
       {"rtspAnyPort", assignField<&PathConfig::rtspAnyPort>},
       {"sourceRedirect", assignField<&PathConfig::sourceRedirect>},
+      {"fallback", assignField<&PathConfig::fallback>},
       {"sourceFingerprint", assignField<&PathConfig::sourceFingerprint, requireCertificateFingerprint>},
       {"alwaysAvailable", assignField<&PathConfig::alwaysAvailable>},
       {"alwaysAvailableTracks", assignField<&PathConfig::alwaysAvailableTracks>},

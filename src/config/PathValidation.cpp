@@ -67,18 +67,21 @@ void checkRtspUrl(std::string_view url, const Origin& where) {
   }
 }
 
-void checkRedirect(const PathConfig& path, const Origin& where) {
-  const std::string& target = path.sourceRedirect;
-  if (target.empty()) fail(where, "'sourceRedirect' must be set when source is 'redirect'");
+// Where RTSP readers may be sent (sourceRedirect, fallback): '/<path>' or an rtsp(s):// URL.
+void checkRedirectTarget(const std::string& target, const char* key, const Origin& where) {
   if (target.front() == '/') {
     if (std::optional<std::string> problem = pathNameProblem(std::string_view(target).substr(1))) {
-      fail(where,
-           fmt::format("invalid 'sourceRedirect' '{}': {}", core::redactUrlPassword(target), *problem));
+      fail(where, fmt::format("invalid '{}' '{}': {}", key, core::redactUrlPassword(target), *problem));
     }
   } else if (!startsWith(target, "rtsp://") && !startsWith(target, "rtsps://")) {
-    fail(where, fmt::format("invalid 'sourceRedirect' '{}' (expected /<path> or an rtsp:// URL)",
+    fail(where, fmt::format("invalid '{}' '{}' (expected /<path> or an rtsp:// URL)", key,
                             core::redactUrlPassword(target)));
   }
+}
+
+void checkRedirect(const PathConfig& path, const Origin& where) {
+  if (path.sourceRedirect.empty()) fail(where, "'sourceRedirect' must be set when source is 'redirect'");
+  checkRedirectTarget(path.sourceRedirect, "sourceRedirect", where);
 }
 
 }  // namespace
@@ -98,6 +101,7 @@ void validatePath(PathConfig& path, const Origin& where, std::vector<std::string
     fail(where, "'sourceRedirect' is useless when source is not 'redirect'");
   }
 
+  if (!path.fallback.empty()) checkRedirectTarget(path.fallback, "fallback", where);
   validateAlwaysAvailable(path, where, warnings);
 
   path.sourceSupported = true;

@@ -64,7 +64,7 @@ const std::vector<UnsupportedKey>& unsupportedGlobalKeys() {
 const std::vector<UnsupportedKey>& unsupportedPathKeys() {
   static const std::vector<UnsupportedKey> kKeys = withDeprecated(
       {// General
-       "srtReadPassphrase", "useAbsoluteTimestamp", "fallback",
+       "srtReadPassphrase", "useAbsoluteTimestamp",
        // Always available
        "alwaysAvailableRecorded",
        // Record

@@ -185,6 +185,9 @@ TEST_F(ConfigErrors, MediamtxPathRules) {
                        fingerprintError));
   EXPECT_TRUE(contains(loadError("paths:\n  cam:\n    sourceFingerprint: '" + std::string(66, 'a') + "'\n"),
                        fingerprintError));
+  EXPECT_EQ(loadError("paths:\n  cam:\n    fallback: http://other/x\n"),
+            "sluice.yml:2: paths.cam: invalid 'fallback' 'http://other/x' (expected /<path> or an rtsp:// URL)");
+  EXPECT_TRUE(contains(loadError("paths:\n  cam:\n    fallback: '/bad path'\n"), "invalid 'fallback' '/bad path': "));
   EXPECT_EQ(loadError("paths:\n  cam:\n    source: redirect\n"),
             "sluice.yml:2: paths.cam: 'sourceRedirect' must be set when source is 'redirect'");
   EXPECT_EQ(loadError("paths:\n  cam:\n    sourceRedirect: /other\n"),

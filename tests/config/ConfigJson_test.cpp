@@ -309,6 +309,7 @@ TEST_F(ConfigJsonTest, PathJsonHasItsNameAndEffectiveSettings) {
       "rtspAnyPort": true,
       "sourceRedirect": "",
       "sourceFingerprint": "",
+      "fallback": "",
       "alwaysAvailable": false,
       "alwaysAvailableTracks": [],
       "alwaysAvailableFile": "",

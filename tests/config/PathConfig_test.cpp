@@ -88,7 +88,7 @@ paths:
   cam: {source: 'rtsp://admin:p%40ss@10.0.0.1:554/Streaming/Channels/101'}
   secure: {source: 'rtsps://10.0.0.2:322/live'}
   pinned: {source: 'rtsps://10.0.0.3:322/live', sourceFingerprint: 'FD:59:dc:C5:86:8D:C5:F7:9C:EB:35:3D:D6:E9:67:C7:6F:A2:4F:44:08:9F:E0:23:64:4D:FF:40:5D:37:0A:CA'}
-  demo: {source: demo}
+  demo: {source: demo, fallback: /cam}
   moved: {source: redirect, sourceRedirect: /cam}
   away: {source: redirect, sourceRedirect: 'rtsp://other.example:8554/cam'}
   ~^cam(\d+)$: {source: 'rtsp://10.0.1.$G1/stream', sourceOnDemand: yes}
@@ -98,6 +98,7 @@ paths:
   for (const PathConfig& path : c.paths) EXPECT_TRUE(path.sourceSupported) << path.name;
   EXPECT_EQ(pathNamed(c, "pinned")->sourceFingerprint.size(), 95u) << "kept as written";
   EXPECT_EQ(pathNamed(c, "moved")->sourceRedirect, "/cam");
+  EXPECT_EQ(pathNamed(c, "demo")->fallback, "/cam");
 }
 
 TEST_F(PathConfigTest, UnsupportedSourceSchemeKeepsThePathWithAWarning) {

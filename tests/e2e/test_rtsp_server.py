@@ -820,11 +820,13 @@ def test_a_reader_that_stops_reading_is_dropped_and_others_keep_playing(camsim, 
 def test_redirect_paths_send_rtsp_readers_elsewhere(camsim, server_factory):
     """`source: redirect` as in MediaMTX: DESCRIBE answers 301 with the target (a path of this
     server, given with the scheme and host the client used, or another server's URL); ffmpeg and
-    GStreamer follow it and play; the API shows the source as `redirect`; WHEP gets 404."""
+    GStreamer follow it and play; the API shows the source as `redirect`; WHEP gets 404. A path's
+    `fallback` does the same while the path has no stream."""
     cs = camsim(1)
     srv, api = api_start(server_factory, {"demo": {"source": "demo"},
                                           "moved": {"source": "redirect", "sourceRedirect": "/demo"},
-                                          "away": {"source": "redirect", "sourceRedirect": cs.url(1)}})
+                                          "away": {"source": "redirect", "sourceRedirect": cs.url(1)},
+                                          "pub": {"fallback": "/demo"}})
     srv.wait_path("demo", ready=True, timeout=20)
     c = RawRtsp(srv.rtsp_port)
     status, h = c.request("DESCRIBE", srv.rtsp_url("moved") + "?x=1")
@@ -832,7 +834,10 @@ def test_redirect_paths_send_rtsp_readers_elsewhere(camsim, server_factory):
     status, h = c.request("DESCRIBE", srv.rtsp_url("away"))
     assert status == 301 and h.get("location") == cs.url(1), (status, h)
 
-    for name in ("moved", "away"):
+    # fallback: a path without a stream (nobody publishes) sends its RTSP readers there.
+    status, h = c.request("DESCRIBE", srv.rtsp_url("pub"))
+    assert status == 301 and h.get("location") == srv.rtsp_url("demo"), (status, h)
+    for name in ("moved", "away", "pub"):
         streams = ffprobe_streams(srv.rtsp_url(name), "tcp")
         assert [s["codec_name"] for s in streams] == ["h264"], (name, streams)
     r = run([e2e.PYTHON, e2e.TOOLS_DIR / "gst_rtsp_read.py", "--seconds", "3", srv.rtsp_url("moved")], 30)
