@@ -4,9 +4,9 @@
 // 1.3 only, forward-secret AEAD cipher suites (Mozilla's "intermediate" list), no compression,
 // no renegotiation. Also the client side (rtsps:// sources): the same protocol settings and
 // the system's trusted certificates; the caller checks the server's certificate (its chain
-// and name, or a pinned fingerprint) after the handshake. Include it only where a TLS session is made (it
-// brings in Boost.Asio's OpenSSL wrapper): http/HttpServer.cpp, rtsp/RtspTlsStream.cpp,
-// rtsp/RtspClientConnection.cpp.
+// and name, or a pinned fingerprint) after the handshake. Include it only where a TLS session
+// is made (it brings in Boost.Asio's OpenSSL wrapper): http/HttpServer.cpp,
+// rtsp/RtspTlsStream.cpp, rtsp/RtspClientConnection.cpp.
 #include <boost/asio/ssl/context.hpp>
 #include <memory>
 #include <string>
