@@ -73,26 +73,24 @@ bool RtspTlsStream::checkServer(const std::string& fingerprint, std::string& err
     error = "the server sent no certificate";
     return false;
   }
+  // Hex without colons, upper case: how MediaMTX's users write it.
+  std::string got = core::TlsContext::fingerprintOf(cert);
+  got.erase(std::remove(got.begin(), got.end(), ':'), got.end());
   if (!fingerprint.empty()) {
-    std::string got = core::TlsContext::fingerprintOf(cert), want;
+    std::string want;
     for (char c : fingerprint) {
       if (c != ':') want.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
     }
-    got.erase(std::remove(got.begin(), got.end(), ':'), got.end());
     if (got == want) return true;
     error = "the server's certificate (SHA-256 fingerprint " + got + ") is not the one in sourceFingerprint";
     return false;
   }
   const long result = SSL_get_verify_result(ssl_);
   if (result == X509_V_OK) return true;
-  std::string got = core::TlsContext::fingerprintOf(cert);
-  got.erase(std::remove(got.begin(), got.end(), ':'), got.end());
   error = std::string("the server's certificate is not trusted: ") + X509_verify_cert_error_string(result) +
           " (to trust this certificate alone, set sourceFingerprint: " + got + ")";
   return false;
 }
-
-bool RtspTlsStream::hasBufferedPlaintext() const { return SSL_pending(ssl_) > 0; }
 
 RtspTlsStream::RtspTlsStream(std::shared_ptr<core::TlsContext> context, ssl_st* ssl)
     : context_(std::move(context)), ssl_(ssl), staging_(new uint8_t[kRecordBytes]) {}

@@ -58,8 +58,6 @@ class RtspTlsStream {
   // its certificate, hex, any case, colons optional) only that certificate is; without, its
   // chain must lead to a trusted root and name the host. False with `error` saying why.
   bool checkServer(const std::string& fingerprint, std::string& error) const;
-  // Decrypted bytes OpenSSL holds that the socket will not signal again: read before waiting.
-  bool hasBufferedPlaintext() const;
 
   static constexpr size_t kRecordBytes = 16384;  // TLS's largest record plaintext
 

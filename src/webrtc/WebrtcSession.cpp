@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <cstring>
 
@@ -185,12 +186,10 @@ void WebrtcSession::onDtlsConnected(const DtlsKeys& keys) {
     ++sent;
   }
   // B-frames noticed since the answer was given: the viewer would stall.
-  const stream::TrackMask reordered = stream_->stats().reorderedVideo.load(std::memory_order_relaxed) & mask;
-  for (size_t i = 0; reordered && i < stream::kMaxTracks; ++i) {
-    if (reordered >> i & 1) {
-      onVideoReordered(i);
-      return;
-    }
+  if (const stream::TrackMask reordered =
+          stream_->stats().reorderedVideo.load(std::memory_order_relaxed) & mask) {
+    onVideoReordered(static_cast<size_t>(std::countr_zero(reordered)));
+    return;
   }
   log::info("{} is reading from path '{}', {} track{} ({})", logPrefix(), params_.path, sent,
             sent == 1 ? "" : "s", codecs);
