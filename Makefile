@@ -3,7 +3,8 @@ BUILD_DIR ?= build
 CONFIG ?= sluice.yml
 JOBS ?= $(shell nproc)
 
-.PHONY: run test build deps configure clean format tidy fuzz package test-sanitize test-asan test-tsan
+.PHONY: run test build deps configure clean format tidy fuzz package test-sanitize test-asan test-tsan \
+	build-sanitize build-asan build-tsan
 
 deps:
 	@./scripts/install-deps.sh all
@@ -41,16 +42,23 @@ SAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_re
 
 test-sanitize: test-asan test-tsan
 
-test-asan:
+# The builds alone are targets too: CI (.ci/run) builds them at idle priority beside `make test`.
+build-sanitize: build-asan build-tsan
+
+build-asan:
 	@./scripts/install-deps.sh sanitize
 	@test -f $(ASAN_DIR)/build.ninja || cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_SANITIZE=address,undefined
 	@cmake --build $(ASAN_DIR) -j $(JOBS)
+
+test-asan: build-asan
 	@cd $(ASAN_DIR) && $(SAN_ENV) ctest --output-on-failure --timeout 900 -R '$(ASAN_TESTS)'
 
-test-tsan:
+build-tsan:
 	@./scripts/install-deps.sh sanitize
 	@test -f $(TSAN_DIR)/build.ninja || cmake -S . -B $(TSAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_SANITIZE=thread
 	@cmake --build $(TSAN_DIR) -j $(JOBS) --target unit_tests
+
+test-tsan: build-tsan
 	@cd $(TSAN_DIR) && $(SAN_ENV) ctest --output-on-failure --timeout 900 -R '$(TSAN_TESTS)'
 
 # libFuzzer with clang: builds every tests/fuzz/*_fuzz.cpp target and runs each for SECONDS s
