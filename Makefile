@@ -31,9 +31,9 @@ ASAN_DIR ?= build-asan
 TSAN_DIR ?= build-tsan
 # ASan + UBSan run the unit tests, the fuzz replays and the e2e tests that drive the most
 # server code with real peers (WHEP in Chromium, faults, the API, access control, camera
-# restarts, TLS on both sides of RTSP); `make test-asan ASAN_TESTS=.` runs every e2e test too (about twice as long), as
+# restarts, TLS on both sides of RTSP, the authentication server); `make test-asan ASAN_TESTS=.` runs every e2e test too (about twice as long), as
 # before a release. TSan runs the unit tests: the threads meet there (workers, control thread).
-ASAN_TESTS ?= ^unit_|_fuzz$$|^e2e_test_(browser_plays|faults|operate|access|camera_restart|config_limits|rtsps)$$
+ASAN_TESTS ?= ^unit_|_fuzz$$|^e2e_test_(browser_plays|faults|operate|access|camera_restart|config_limits|rtsps|auth_http)$$
 TSAN_TESTS ?= ^unit_
 SAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

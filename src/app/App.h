@@ -73,6 +73,8 @@ class App {
   size_t readerCount(const std::string& path);
   // Runs `fn` on the control thread (from any thread).
   void postToControl(std::function<void()> fn);
+  // The control thread's loop (RTSP and HTTP listeners, the authentication server's calls).
+  boost::asio::io_context& controlContext() { return control_; }
   bool webrtcEnabled() const { return webrtc_ != nullptr; }
   // Users and permissions of the running configuration (replaced on reload).
   std::shared_ptr<const auth::AuthManager> auth() const { return access_.users(); }

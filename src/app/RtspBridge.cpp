@@ -32,13 +32,41 @@ class PublisherSink : public rtsp::RtspPublishSink {
 
 }  // namespace
 
-rtsp::RtspAccessResult RtspBridge::checkAccess(const rtsp::RtspAccessQuery& q) {
+namespace {
+
+rtsp::RtspAccessResult resultOf(const auth::AccessDecision& d) {
+  rtsp::RtspAccessResult out;
+  switch (d.verdict) {
+    case auth::AccessVerdict::Allowed:
+      out.verdict = rtsp::RtspAccessVerdict::Allowed;
+      break;
+    case auth::AccessVerdict::AskCredentials:
+      out.verdict = rtsp::RtspAccessVerdict::AskCredentials;
+      break;
+    case auth::AccessVerdict::Denied:
+      out.verdict = rtsp::RtspAccessVerdict::Denied;
+      out.delay = d.delay;
+      break;
+    case auth::AccessVerdict::Throttled:  // too many wrong guesses: 401 and close at once
+      out.verdict = rtsp::RtspAccessVerdict::Denied;
+      break;
+    case auth::AccessVerdict::AskServer:
+      out.verdict = rtsp::RtspAccessVerdict::AskLater;
+      break;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<auth::AuthRequest> RtspBridge::authRequestOf(const rtsp::RtspAccessQuery& q) {
   const bool digest = auth::isDigestAuthorization(q.authorization);
   std::optional<auth::AuthRequest> request =
       auth::httpAuthRequest(digest ? std::string_view() : std::string_view(q.authorization), q.remoteIp,
                             q.publish ? "publish" : "read", q.path);
-  rtsp::RtspAccessResult out;
-  if (!request) return out;
+  if (!request) return request;
+  request->protocol = "rtsp";
+  request->query = q.query;
   if (digest) {
     // A malformed Digest answer, or one the server did not offer, is a wrong guess.
     std::string error;
@@ -55,23 +83,21 @@ rtsp::RtspAccessResult RtspBridge::checkAccess(const rtsp::RtspAccessQuery& q) {
   } else if (!q.basicAllowed && request->supplied()) {
     request->unusableCredentials = true;  // Basic (or Bearer) when rtspAuthMethods has no basic
   }
-  auth::AccessDecision d = app_.access().check(*request, "RTSP");
-  switch (d.verdict) {
-    case auth::AccessVerdict::Allowed:
-      out.verdict = rtsp::RtspAccessVerdict::Allowed;
-      break;
-    case auth::AccessVerdict::AskCredentials:
-      out.verdict = rtsp::RtspAccessVerdict::AskCredentials;
-      break;
-    case auth::AccessVerdict::Denied:
-      out.verdict = rtsp::RtspAccessVerdict::Denied;
-      out.delay = d.delay;
-      break;
-    case auth::AccessVerdict::Throttled:  // too many wrong guesses: 401 and close at once
-      out.verdict = rtsp::RtspAccessVerdict::Denied;
-      break;
-  }
-  return out;
+  return request;
+}
+
+rtsp::RtspAccessResult RtspBridge::checkAccess(const rtsp::RtspAccessQuery& q) {
+  std::optional<auth::AuthRequest> request = authRequestOf(q);
+  if (!request) return {};
+  return resultOf(app_.access().check(*request, "RTSP"));
+}
+
+void RtspBridge::decideAccess(const rtsp::RtspAccessQuery& q,
+                              std::function<void(rtsp::RtspAccessResult)> done) {
+  std::optional<auth::AuthRequest> request = authRequestOf(q);
+  if (!request) return done({});
+  app_.access().askServer(app_.controlContext(), *request, "RTSP",
+                          [done = std::move(done)](const auth::AccessDecision& d) { done(resultOf(d)); });
 }
 
 bool RtspBridge::findReadable(const std::string& name, rtsp::RtspReadTarget& out,

@@ -2,9 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <boost/asio/post.hpp>
+
+#include "auth/AuthServerCall.h"
 #include "auth/HttpAuth.h"
 #include "core/ClientKey.h"
 #include "core/Log.h"
+#include "core/UrlRedaction.h"
 
 namespace sluice::auth {
 
@@ -31,7 +35,19 @@ AccessDecision AccessControl::check(const AuthRequest& request, std::string_view
     logRefusal(client, request, protocol, "refused: too many authentication failures");
     return decision;
   }
-  const AuthResult result = users()->authenticate(request);
+  const std::shared_ptr<const AuthManager> manager = users();
+  if (manager->server()) {
+    if (manager->excludedFromServer(request)) {
+      decision.verdict = AccessVerdict::Allowed;
+    } else if (request.unusableCredentials) {
+      // Credentials in a form this listener refuses: no need to ask.
+      return deny(client, request, protocol, "failed to authenticate: credentials in a refused form");
+    } else {
+      decision.verdict = AccessVerdict::AskServer;
+    }
+    return decision;
+  }
+  const AuthResult result = manager->authenticate(request);
   switch (result) {
     case AuthResult::Ok:
       decision.verdict = AccessVerdict::Allowed;
@@ -42,6 +58,12 @@ AccessDecision AccessControl::check(const AuthRequest& request, std::string_view
     case AuthResult::Denied:
       break;
   }
+  return deny(client, request, protocol, "failed to authenticate: wrong credentials");
+}
+
+AccessDecision AccessControl::deny(const std::string& client, const AuthRequest& request,
+                                   std::string_view protocol, std::string_view what) {
+  AccessDecision decision;
   decision.verdict = AccessVerdict::Denied;
   decision.delay = deniedResponseDelay();
   if (guard_.recordFailure(client)) {
@@ -50,8 +72,64 @@ AccessDecision AccessControl::check(const AuthRequest& request, std::string_view
               std::chrono::duration_cast<std::chrono::seconds>(guard_.options().window).count(),
               std::chrono::duration_cast<std::chrono::seconds>(guard_.options().block).count());
   }
-  logRefusal(client, request, protocol, "failed to authenticate: wrong credentials");
+  logRefusal(client, request, protocol, what);
   return decision;
+}
+
+void AccessControl::askServer(boost::asio::io_context& io, const AuthRequest& request, std::string protocol,
+                              std::function<void(AccessDecision)> done) {
+  std::shared_ptr<const AuthManager::Server> server = users()->server();
+  if (!server) {  // a reload went back to internal users meanwhile: decide with them
+    AccessDecision d = check(request, protocol);
+    if (d.verdict == AccessVerdict::AskServer) d.verdict = AccessVerdict::Denied;
+    return boost::asio::post(io,
+                             [d = std::move(d), done = std::move(done)]() mutable { done(std::move(d)); });
+  }
+  // The call outlives nothing it borrows: this AccessControl lives as long as the app.
+  callAuthServer(
+      io, server, authServerRequestBody(request),
+      [this, server, request, protocol = std::move(protocol), done = std::move(done)](AuthServerReply reply) {
+        const std::string client = core::clientKey(request.ip);
+        AccessDecision d;
+        if (reply.allows()) {
+          d.verdict = AccessVerdict::Allowed;
+          return done(std::move(d));
+        }
+        if (!reply.answered) {
+          uint64_t suppressed = 0;
+          bool shouldLog = false;
+          {
+            std::lock_guard lock(mutex_);
+            shouldLog = serverLogLimit_.allow(server->url.hostHeader, suppressed);
+          }
+          if (shouldLog) {
+            log::warn(
+                "[auth] the authentication server {} did not answer: {}; requests it must allow "
+                "are refused{}",
+                core::redactUrlPassword(server->address), reply.error,
+                suppressed ? fmt::format(" ({} more not logged)", suppressed) : std::string());
+          }
+        }
+        if (!request.supplied()) {
+          d.verdict = AccessVerdict::AskCredentials;
+          return done(std::move(d));
+        }
+        if (!reply.answered) {
+          // Not the client's fault: no failure counted, but the same pause and 401.
+          d.verdict = AccessVerdict::Denied;
+          d.delay = deniedResponseDelay();
+          logRefusal(client, request, protocol,
+                     "was not authenticated: the authentication server did not answer");
+          return done(std::move(d));
+        }
+        std::string body = reply.body.substr(0, 200);
+        for (char& c : body) {
+          if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+        }
+        done(deny(client, request, protocol,
+                  fmt::format("failed to authenticate: the authentication server answered {}{}", reply.status,
+                              body.empty() ? std::string() : ": " + body)));
+      });
 }
 
 void AccessControl::logRefusal(const std::string& client, const AuthRequest& request,
@@ -63,10 +141,10 @@ void AccessControl::logRefusal(const std::string& client, const AuthRequest& req
   }
   const bool hasPath = request.action == Action::Read || request.action == Action::Publish ||
                        request.action == Action::Playback;
-  log::warn("[{}] {} {} for '{}'{}{}", protocol, request.ip, what, actionName(request.action),
-            hasPath ? fmt::format(" on path '{}'", request.path) : std::string(),
-            suppressed ? fmt::format(" ({} more refusals of this client not logged)", suppressed)
-                       : std::string());
+  log::warn(
+      "[{}] {} {} for '{}'{}{}", protocol, request.ip, what, actionName(request.action),
+      hasPath ? fmt::format(" on path '{}'", request.path) : std::string(),
+      suppressed ? fmt::format(" ({} more refusals of this client not logged)", suppressed) : std::string());
 }
 
 }  // namespace sluice::auth

@@ -118,14 +118,41 @@ std::optional<AuthManager> AuthManager::create(const std::vector<config::AuthInt
 
 AuthManager AuthManager::fromConfig(const config::Config& config) {
   std::string error;
+  if (config.authMethod == "http") {
+    AuthManager out(std::vector<User>{});
+    auto server = std::make_shared<Server>();
+    server->address = config.authHTTPAddress;
+    server->fingerprint = config.authHTTPFingerprint;
+    server->timeout = config.readTimeout;
+    std::optional<core::HttpUrl> url = core::parseHttpUrl(config.authHTTPAddress, error);
+    if (!url) {
+      log::error("[auth] authHTTPAddress: {}; every request will be refused", error);
+      return out;  // no users and no server: nothing is allowed
+    }
+    server->url = std::move(*url);
+    for (size_t i = 0; i < config.authHTTPExclude.size(); ++i) {
+      std::optional<Permission> p = parsePermission(config.authHTTPExclude[i], error);
+      if (!p) {
+        log::error("[auth] authHTTPExclude[{}]: {}; every request will be refused", i, error);
+        return out;
+      }
+      out.serverExclude_.push_back(std::move(*p));
+    }
+    out.server_ = std::move(server);
+    return out;
+  }
   if (std::optional<AuthManager> manager = create(config.authInternalUsers, &error))
     return std::move(*manager);
   log::error("[auth] {}; every request will be refused", error);
   return AuthManager(std::vector<User>{});
 }
 
-bool AuthManager::permits(const User& user, const AuthRequest& request) {
-  return std::any_of(user.permissions.begin(), user.permissions.end(), [&](const Permission& permission) {
+bool AuthManager::excludedFromServer(const AuthRequest& request) const {
+  return permits(serverExclude_, request);
+}
+
+bool AuthManager::permits(const std::vector<Permission>& permissions, const AuthRequest& request) {
+  return std::any_of(permissions.begin(), permissions.end(), [&](const Permission& permission) {
     if (permission.action != request.action) return false;
     if (!hasPath(request.action)) return true;
     switch (permission.match) {
@@ -146,7 +173,7 @@ AuthResult AuthManager::authenticate(const AuthRequest& request) const {
   const Sha256Digest userDigest = sha256(request.user), passDigest = sha256(request.pass);
   for (const User& user : users_) {
     if (!user.ips.empty() && (!ip || !user.ips.contains(*ip))) continue;
-    if (!permits(user, request)) continue;
+    if (!permits(user.permissions, request)) continue;
     if (user.anyone) return AuthResult::Ok;
     if (request.unusableCredentials) continue;
     if (request.digest) {

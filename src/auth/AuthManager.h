@@ -1,10 +1,14 @@
 #pragma once
-// MediaMTX's internal authentication (internal/auth/manager.go, COMPAT §1.5): a request is
-// allowed when some authInternalUsers entry has the client's IP in its `ips` (empty = any), a
-// permission for the action and path, and is either user 'any' or the request's user and pass
-// (for an RTSP Digest answer: the user whose plain-text password gives its response).
+// MediaMTX's authentication methods (internal/auth/manager.go, COMPAT §1.5).
+// internal: a request is allowed when some authInternalUsers entry has the client's IP in its
+// `ips` (empty = any), a permission for the action and path, and is either user 'any' or the
+// request's user and pass (for an RTSP Digest answer: the user whose plain-text password gives
+// its response).
+// http: a request that authHTTPExclude does not cover is allowed when the authentication server
+// (authHTTPAddress) answers its JSON description with a 2xx; AccessControl asks it.
 // The manager is immutable: build a new one on a configuration reload and swap it in. Its
 // checks are thread-safe and never block.
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +19,7 @@
 #include "auth/DigestAuthorization.h"
 #include "auth/IpNetworks.h"
 #include "config/Config.h"
+#include "core/HttpUrl.h"
 
 namespace sluice::config {
 class PathPattern;
@@ -34,6 +39,9 @@ struct AuthRequest {
   std::string ip;     // the client's address without port ("10.0.0.5", "::1")
   Action action = Action::Read;
   std::string path;  // the path name for publish, read and playback; ignored for the others
+  // For the authentication server only: MediaMTX's protocol name ("rtsp", "webrtc"; "" for the
+  // API, metrics and pprof) and the request's query string without '?'.
+  std::string protocol, query;
   // RTSP Digest: the answer (its username is also in `user`) and the challenge it answers. A
   // user then matches when the answer's response is the one of its plain-text password
   // (users with hashed credentials never do: the configuration refuses them with digest).
@@ -70,7 +78,19 @@ class AuthManager {
   // still not parse, the manager allows nothing rather than something.
   static AuthManager fromConfig(const config::Config& config);
 
+  // authMethod internal: the verdict of authInternalUsers.
   AuthResult authenticate(const AuthRequest& request) const;
+
+  // authMethod http: where to ask (null with authMethod internal).
+  struct Server {
+    std::string address;  // authHTTPAddress as written
+    core::HttpUrl url;
+    std::string fingerprint;                   // authHTTPFingerprint
+    std::chrono::milliseconds timeout{10000};  // readTimeout, as MediaMTX's client uses
+  };
+  const std::shared_ptr<const Server>& server() const { return server_; }
+  // authMethod http: authHTTPExclude allows the request without asking the server.
+  bool excludedFromServer(const AuthRequest& request) const;
 
  private:
   enum class PathMatch { Any, Exact, Regex };
@@ -93,9 +113,11 @@ class AuthManager {
   static std::optional<Permission> parsePermission(const config::AuthPermission& permission,
                                                    std::string& problem);
   static std::optional<User> parseUser(const config::AuthInternalUser& entry, std::string& problem);
-  static bool permits(const User& user, const AuthRequest& request);
+  static bool permits(const std::vector<Permission>& permissions, const AuthRequest& request);
 
   std::vector<User> users_;
+  std::shared_ptr<const Server> server_;   // authMethod http only
+  std::vector<Permission> serverExclude_;  // authHTTPExclude
 };
 
 }  // namespace sluice::auth

@@ -12,9 +12,9 @@ namespace sluice::auth {
 
 // The AuthRequest of an HTTP request, for AccessControl::check(): credentials from the
 // Authorization header (parseHttpAuthorization), the client's IP, the action and path. nullopt
-// for an unknown action. MediaMTX's internal method takes nothing from the query string
-// (`?token=` and the legacy `?jwt=` are read only by its jwt and http methods), and neither
-// does Sluice, which has only the internal method.
+// for an unknown action. MediaMTX's internal method takes nothing from the query string, and
+// neither does Sluice's; with authMethod http the caller adds the query (AuthRequest::query),
+// which the authentication server reads as it likes (`?token=`).
 std::optional<AuthRequest> httpAuthRequest(std::string_view authorization, std::string_view remoteIp,
                                            std::string_view action, std::string_view path = {});
 

@@ -3,16 +3,24 @@
 #include <fmt/format.h>
 
 #include "config/AuthFormats.h"
+#include "core/HttpUrl.h"
 
 namespace sluice::config {
 
 void requireAuthMethod(const Origin& origin, const std::string& value) {
-  if (value == "internal") return;
-  if (value == "http" || value == "jwt") {
+  if (value == "internal" || value == "http") return;
+  if (value == "jwt") {
     // Ignoring the method would leave open what the file meant to protect, so refuse to start.
-    fail(origin, fmt::format("authMethod '{}' is not supported by Sluice yet (only 'internal' is)", value));
+    fail(origin, "authMethod 'jwt' is not supported by Sluice yet (only 'internal' and 'http' are)");
   }
   fail(origin, fmt::format("invalid authMethod '{}' (expected internal, http, jwt)", value));
+}
+
+void requireAuthHttpAddress(const Origin& origin, const std::string& value) {
+  if (value.empty()) return;
+  std::string error;
+  // The message leaves the URL out: it may hold a password.
+  if (!core::parseHttpUrl(value, error)) fail(origin, "invalid authentication server address: " + error);
 }
 
 void requireIpNetworks(const Origin& origin, const std::vector<std::string>& value) {

@@ -9,8 +9,10 @@
 
 namespace sluice::config {
 
-// "internal"; "http" and "jwt" are MediaMTX methods Sluice cannot honour yet.
+// "internal" or "http"; "jwt" is a MediaMTX method Sluice cannot honour yet.
 void requireAuthMethod(const Origin& origin, const std::string& value);
+// authHTTPAddress: empty, or an http:// or https:// URL with a host.
+void requireAuthHttpAddress(const Origin& origin, const std::string& value);
 // Every item is an IP address or a CIDR range.
 void requireIpNetworks(const Origin& origin, const std::vector<std::string>& value);
 void requireCredential(const Origin& origin, const std::string& value);

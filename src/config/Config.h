@@ -118,11 +118,15 @@ struct Config {
   int udpMaxPayloadSize = 1452;
   int udpReadBufferSize = 0;  // 0 = OS default
 
-  // Authentication. Only MediaMTX's "internal" method is implemented: "http" and "jwt" are
-  // rejected, because ignoring them would open to everyone what the file meant to protect.
+  // Authentication: MediaMTX's "internal" (authInternalUsers) and "http" (each request POSTed to
+  // authHTTPAddress, but those matching authHTTPExclude) methods. "jwt" is rejected, because
+  // ignoring it would open to everyone what the file meant to protect.
   std::string authMethod = "internal";
   std::vector<AuthInternalUser> authInternalUsers = defaultAuthInternalUsers();
-  std::vector<AuthPermission> authHTTPExclude = defaultAuthHttpExclude();  // kept for the API's view
+  std::string authHTTPAddress;  // http:// or https:// URL
+  std::string
+      authHTTPFingerprint;  // https: SHA-256 of the certificate to trust instead of the system's roots
+  std::vector<AuthPermission> authHTTPExclude = defaultAuthHttpExclude();
 
   // Control API, metrics and pprof listeners. Trusted proxies are addresses or CIDR ranges.
   // With <name>Encryption the listener speaks HTTPS with <name>ServerCert / <name>ServerKey

@@ -363,6 +363,8 @@ nlohmann::json globalToJson(const Config& config, Secrets secrets) {
 
       {"authMethod", config.authMethod},
       {"authInternalUsers", internalUsersToJson(config.authInternalUsers, secrets)},
+      {"authHTTPAddress", config.authHTTPAddress},
+      {"authHTTPFingerprint", config.authHTTPFingerprint},
       {"authHTTPExclude", permissionsToJson(config.authHTTPExclude)},
 
       {"api", config.api},

@@ -27,13 +27,12 @@ void assignSingleOrigin(const InputValue& in, Config& config) {
 }
 
 // externalAuthenticationURL: MediaMTX's old spelling of authMethod http plus authHTTPAddress.
-// Refused like authMethod http rather than ignored, since ignoring it would open the server.
-void assignExternalAuthenticationUrl(const InputValue& in, Config&) {
-  if (scalarText(in)) {
-    fail(in.origin,
-         "'externalAuthenticationURL' (authMethod 'http') is not supported by Sluice yet (only authMethod "
-         "'internal' is)");
-  }
+void assignExternalAuthenticationUrl(const InputValue& in, Config& config) {
+  std::optional<std::string> url = scalarText(in);
+  if (!url || url->empty()) return;
+  requireAuthHttpAddress(in.origin, *url);
+  config.authMethod = "http";
+  config.authHTTPAddress = *url;
 }
 
 // webrtcICEServers: "stun:host:port" or "turn:user:pass:host:port" strings, appended to
@@ -106,6 +105,8 @@ const std::vector<GlobalKeyBinding>& globalKeyBindings() {
       {"webrtcSTUNGatherTimeout", assignField<&Config::webrtcSTUNGatherTimeout, requirePositiveDuration>},
       {"authMethod", assignField<&Config::authMethod, requireAuthMethod>},
       {"authInternalUsers", assignField<&Config::authInternalUsers>},
+      {"authHTTPAddress", assignField<&Config::authHTTPAddress, requireAuthHttpAddress>},
+      {"authHTTPFingerprint", assignField<&Config::authHTTPFingerprint, requireCertificateFingerprint>},
       {"authHTTPExclude", assignField<&Config::authHTTPExclude>},
       {"api", assignField<&Config::api>},
       {"apiAddress", assignField<&Config::apiAddress, requireListenAddress>},

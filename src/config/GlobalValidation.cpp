@@ -124,6 +124,10 @@ void validateRtspMulticast(const Config& config, const Origin& where) {
 void validateRtspDigest(const Config& config, const Origin& where) {
   const auto& m = config.rtspAuthMethods;
   if (!config.rtsp || std::find(m.begin(), m.end(), "digest") == m.end()) return;
+  // A Digest answer proves a password only to whom knows it: the authentication server does,
+  // Sluice does not.
+  if (config.authMethod != "internal")
+    fail(where, "when authMethod is 'http', rtspAuthMethods can't contain 'digest' (use basic)");
   const auto hashed = [](const std::string& c) {
     return c.rfind(kSha256CredentialPrefix, 0) == 0 || c.rfind(kArgon2CredentialPrefix, 0) == 0;
   };
@@ -138,6 +142,10 @@ void validateRtspDigest(const Config& config, const Origin& where) {
 }
 
 void validateGlobals(const Config& config, const Origin& where, std::vector<std::string>& warnings) {
+  if (config.authMethod == "http" && config.authHTTPAddress.empty())
+    fail(where, "'authHTTPAddress' is needed when authMethod is 'http'");
+  if (!config.authHTTPFingerprint.empty() && config.authHTTPAddress.rfind("https://", 0) != 0)
+    fail(where, "'authHTTPFingerprint' is set but 'authHTTPAddress' is not an https:// URL");
   validateWebrtc(config, where);
   validateRtspUdp(config, where);
   validateRtspMulticast(config, where);

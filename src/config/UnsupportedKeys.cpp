@@ -21,8 +21,8 @@ const std::vector<UnsupportedKey>& unsupportedGlobalKeys() {
       {// General
        "sysLogPrefix", "dumpPackets",
        // Authentication
-       "authHTTPAddress", "authHTTPFingerprint", "authJWTJWKS", "authJWTJWKSFingerprint", "authJWTClaimKey",
-       "authJWTExclude", "authJWTIssuer", "authJWTAudience", "authJWTInHTTPQuery",
+       "authJWTJWKS", "authJWTJWKSFingerprint", "authJWTClaimKey", "authJWTExclude", "authJWTIssuer",
+       "authJWTAudience", "authJWTInHTTPQuery",
        // Playback server
        "playback", "playbackAddress", "playbackEncryption", "playbackServerKey", "playbackServerCert",
        "playbackAllowOrigins", "playbackTrustedProxies",

@@ -5,8 +5,12 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 #include <openssl/x509err.h>
 
+#include <algorithm>
+#include <boost/asio/ip/address.hpp>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -90,6 +94,45 @@ TlsContext::TlsContext(bool server)
 
 std::string TlsContext::fingerprintOf(const void* x509) { return digestHex(static_cast<const X509*>(x509)); }
 
+bool TlsContext::expectServer(void* ssl, const std::string& host) {
+  SSL* s = static_cast<SSL*>(ssl);
+  boost::system::error_code notAddress;
+  boost::asio::ip::make_address(host, notAddress);
+  X509_VERIFY_PARAM* param = SSL_get0_param(s);
+  const bool named = notAddress ? SSL_set_tlsext_host_name(s, host.c_str()) == 1 &&
+                                      X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size()) == 1
+                                : X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) == 1;
+  if (!named) ERR_clear_error();
+  return named;
+}
+
+bool TlsContext::checkServer(const void* ssl, const std::string& fingerprint, const char* pinKey,
+                             std::string& error) {
+  const SSL* s = static_cast<const SSL*>(ssl);
+  X509* cert = SSL_get0_peer_certificate(s);
+  if (!cert) {
+    error = "the server sent no certificate";
+    return false;
+  }
+  // Hex without colons, upper case: how MediaMTX's users write it.
+  std::string got = digestHex(cert);
+  got.erase(std::remove(got.begin(), got.end(), ':'), got.end());
+  if (!fingerprint.empty()) {
+    std::string want;
+    for (char c : fingerprint) {
+      if (c != ':') want.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    }
+    if (got == want) return true;
+    error = "the server's certificate (SHA-256 fingerprint " + got + ") is not the one in " + pinKey;
+    return false;
+  }
+  const long result = SSL_get_verify_result(s);
+  if (result == X509_V_OK) return true;
+  error = std::string("the server's certificate is not trusted: ") + X509_verify_cert_error_string(result) +
+          " (to trust this certificate alone, set " + pinKey + ": " + got + ")";
+  return false;
+}
+
 std::shared_ptr<TlsContext> TlsContext::client(std::string& error) {
   static std::mutex mutex;
   static std::shared_ptr<TlsContext> shared;
@@ -97,7 +140,7 @@ std::shared_ptr<TlsContext> TlsContext::client(std::string& error) {
   if (shared) return shared;
   std::shared_ptr<TlsContext> tls(new TlsContext(false));
   if (!applyProtocolSettings(tls->context_, error)) return nullptr;
-  // The chain is checked after the handshake (RtspTlsStream::checkServer), so that a pinned
+  // The chain is checked after the handshake (checkServer), so that a pinned
   // fingerprint can stand in for it: OpenSSL only records its verdict here.
   SSL_CTX_set_verify(tls->context_.native_handle(), SSL_VERIFY_NONE, nullptr);
   if (SSL_CTX_set_default_verify_paths(tls->context_.native_handle()) != 1) ERR_clear_error();

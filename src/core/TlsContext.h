@@ -6,7 +6,7 @@
 // the system's trusted certificates; the caller checks the server's certificate (its chain
 // and name, or a pinned fingerprint) after the handshake. Include it only where a TLS session
 // is made (it brings in Boost.Asio's OpenSSL wrapper): http/HttpServer.cpp,
-// rtsp/RtspTlsStream.cpp, rtsp/RtspClientConnection.cpp.
+// rtsp/RtspTlsStream.cpp, rtsp/RtspClientConnection.cpp, auth/AuthServerCall.cpp.
 #include <boost/asio/ssl/context.hpp>
 #include <memory>
 #include <string>
@@ -28,6 +28,16 @@ class TlsContext {
   const std::string& fingerprint() const { return fingerprint_; }
   // SHA-256 of a DER certificate, "AB:CD:..."; "" if OpenSSL cannot digest it.
   static std::string fingerprintOf(const void* x509);
+
+  // A client's connection (`ssl` is an SSL*), before its handshake: SNI and the host name (or IP
+  // address) the server's certificate must carry. False if OpenSSL refuses `host`.
+  static bool expectServer(void* ssl, const std::string& host);
+  // After the handshake: the server's certificate is the pinned one (`fingerprint`: SHA-256 in
+  // hex, any case, colons allowed) or, with no pin, chains to a root the system trusts and names
+  // the host. False with `error` saying why, and the fingerprint to set as `pinKey` to trust this
+  // certificate alone.
+  static bool checkServer(const void* ssl, const std::string& fingerprint, const char* pinKey,
+                          std::string& error);
 
  private:
   explicit TlsContext(bool server = true);

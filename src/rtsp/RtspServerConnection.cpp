@@ -273,6 +273,19 @@ void RtspServerConnection::handleControlRequest(const RtspRequest& request) {
     });
     return;
   }
+  if (reply.then == RtspReply::Then::WaitForAccess) {
+    // Parsing pauses until the verdict comes (an authentication server's round trip); then the
+    // same request is handled again with it.
+    waitingForWrite_ = true;
+    handler_.decideAccess(reply.accessQuery, [self = shared_from_this(), request](RtspAccessResult result) {
+      if (self->phase_ != Phase::Control) return;
+      self->waitingForWrite_ = false;
+      self->session_.setAccessAnswer(result);
+      self->handleControlRequest(request);
+      if (!self->waitingForWrite_ && self->phase_ == Phase::Control) self->process();
+    });
+    return;
+  }
   if (reply.then == RtspReply::Then::Play) {
     std::string error;
     if (session_.transport() == RtspMediaTransport::Udp && !prepareUdp(error)) {

@@ -24,7 +24,8 @@ struct RtspAccessQuery {
   std::string realm, nonce, method, uri;
 };
 
-enum class RtspAccessVerdict { Allowed, AskCredentials, Denied };
+// AskLater: only a round trip can tell (authMethod http); the handler's decideAccess() answers.
+enum class RtspAccessVerdict { Allowed, AskCredentials, Denied, AskLater };
 
 struct RtspAccessResult {
   RtspAccessVerdict verdict = RtspAccessVerdict::Denied;
@@ -69,6 +70,12 @@ class RtspServerHandler {
  public:
   virtual ~RtspServerHandler() = default;
   virtual RtspAccessResult checkAccess(const RtspAccessQuery& query) = 0;
+  // After checkAccess() said AskLater: calls `done` on the control thread with the verdict
+  // (never AskLater), once it is known; the connection pauses its requests meanwhile.
+  // NOLINTNEXTLINE(performance-unnecessary-value-param)
+  virtual void decideAccess(const RtspAccessQuery& query, std::function<void(RtspAccessResult)> done) {
+    done({});  // a handler that never says AskLater is never asked
+  }
   // DESCRIBE/SETUP of a reader: the path's stream, ready; else 404 (no stream) or 400.
   virtual bool findReadable(const std::string& path, RtspReadTarget& out, RtspRefusal& refusal) = 0;
   // Calls `done(true)` once the path's on-demand source is ready, `done(false)` after its start

@@ -147,6 +147,14 @@ bool RtspServerSession::sessionMatches(const RtspRequest& r) const {
 }
 
 RtspReply RtspServerSession::handle(const RtspRequest& r) {
+  RtspReply out = dispatch(r);
+  // The answer is for this request only; it is handled again after waiting for its source,
+  // and must not be asked about (nor wait) a second time.
+  if (out.then != RtspReply::Then::WaitForSource) accessAnswer_.reset();
+  return out;
+}
+
+RtspReply RtspServerSession::dispatch(const RtspRequest& r) {
   bool malformed = false;
   if (!cseqOf(r.headers, &malformed) || malformed) return refuse(r, 400, "missing or invalid CSeq");
   if (auto ua = r.headers.get("User-Agent"); ua && userAgent_.empty())
@@ -199,7 +207,18 @@ std::optional<RtspReply> RtspServerSession::checkAccess(const RtspRequest& r, bo
   q.nonce = nonce_;
   q.method = r.method;
   q.uri = r.uri;
-  RtspAccessResult res = handler_.checkAccess(q);
+  RtspAccessResult res;
+  if (accessAnswer_) {
+    res = *accessAnswer_;
+  } else {
+    res = handler_.checkAccess(q);
+    if (res.verdict == RtspAccessVerdict::AskLater) {
+      RtspReply wait;
+      wait.then = RtspReply::Then::WaitForAccess;
+      wait.accessQuery = std::move(q);
+      return wait;
+    }
+  }
   if (res.verdict == RtspAccessVerdict::Allowed) return std::nullopt;
   // No credentials: ask for them and keep the connection (the client retries on it). Wrong
   // ones: 401 after the pause, then close, as MediaMTX does.

@@ -68,12 +68,15 @@ enum class RtspMediaTransport { None, Tcp, Udp, Multicast };
 struct RtspReply {
   // WaitForSource: the path's on-demand source is starting; ask the handler's whenReadable()
   // and handle the request again (with waitForSources(false)).
-  enum class Then { Continue, Close, Play, Record, WaitForSource };
+  // WaitForAccess: ask the handler's decideAccess(accessQuery), give its verdict to
+  // setAccessAnswer() and handle the request again.
+  enum class Then { Continue, Close, Play, Record, WaitForSource, WaitForAccess };
   RtspResponse response;
   Then then = Then::Continue;
   std::chrono::milliseconds delay{0};  // wait this long before sending (wrong credentials)
   std::string logError;                // why the request was refused, for one log line
   std::string waitPath;                // WaitForSource: the path
+  RtspAccessQuery accessQuery;         // WaitForAccess: what to decide
 };
 
 class RtspServerSession {
@@ -88,6 +91,9 @@ class RtspServerSession {
   void setKick(std::function<void()> kick) { kick_ = std::move(kick); }
   // Whether a reader's request may wait for an on-demand source (not when handled again).
   void waitForSources(bool wait) { waitForSources_ = wait; }
+  // The verdict of decideAccess() for the request handled next (after WaitForAccess) only, and
+  // for its handling again after WaitForSource.
+  void setAccessAnswer(const RtspAccessResult& answer) { accessAnswer_ = answer; }
 
   State state() const { return state_; }
   const std::string& id() const { return id_; }
@@ -110,6 +116,7 @@ class RtspServerSession {
   static RtspResponse response(const RtspRequest& request, int status);
 
  private:
+  RtspReply dispatch(const RtspRequest& r);
   RtspReply options(const RtspRequest& r);
   RtspReply describe(const RtspRequest& r);
   RtspReply announce(const RtspRequest& r);
@@ -132,7 +139,8 @@ class RtspServerSession {
   const RtspServerOptions& options_;  // borrowed, outlives this
   std::string remoteIp_;
   std::string id_;
-  std::string nonce_;  // this connection's Digest nonce (random, 128 bits)
+  std::string nonce_;                             // this connection's Digest nonce (random, 128 bits)
+  std::optional<RtspAccessResult> accessAnswer_;  // setAccessAnswer(), for one request
   State state_ = State::Initial;
   bool sessionCreated_ = false;  // a SETUP created it: requests must then carry it
   std::string path_, query_, userAgent_;

@@ -2,14 +2,10 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <openssl/x509_vfy.h>
-#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <boost/asio/error.hpp>
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 
@@ -53,14 +49,7 @@ std::unique_ptr<RtspTlsStream> RtspTlsStream::createClient(std::shared_ptr<core:
   if (!stream) return nullptr;
   SSL* ssl = stream->ssl_;
   SSL_set_connect_state(ssl);
-  boost::system::error_code notAddress;
-  asio::ip::make_address(host, notAddress);
-  X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
-  const bool named = notAddress ? SSL_set_tlsext_host_name(ssl, host.c_str()) == 1 &&
-                                      X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size()) == 1
-                                : X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) == 1;
-  if (!named) {
-    clearErrors();
+  if (!core::TlsContext::expectServer(ssl, host)) {
     ec = asio::error::invalid_argument;
     return nullptr;
   }
@@ -68,28 +57,7 @@ std::unique_ptr<RtspTlsStream> RtspTlsStream::createClient(std::shared_ptr<core:
 }
 
 bool RtspTlsStream::checkServer(const std::string& fingerprint, std::string& error) const {
-  X509* cert = SSL_get0_peer_certificate(ssl_);
-  if (!cert) {
-    error = "the server sent no certificate";
-    return false;
-  }
-  // Hex without colons, upper case: how MediaMTX's users write it.
-  std::string got = core::TlsContext::fingerprintOf(cert);
-  got.erase(std::remove(got.begin(), got.end(), ':'), got.end());
-  if (!fingerprint.empty()) {
-    std::string want;
-    for (char c : fingerprint) {
-      if (c != ':') want.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-    }
-    if (got == want) return true;
-    error = "the server's certificate (SHA-256 fingerprint " + got + ") is not the one in sourceFingerprint";
-    return false;
-  }
-  const long result = SSL_get_verify_result(ssl_);
-  if (result == X509_V_OK) return true;
-  error = std::string("the server's certificate is not trusted: ") + X509_verify_cert_error_string(result) +
-          " (to trust this certificate alone, set sourceFingerprint: " + got + ")";
-  return false;
+  return core::TlsContext::checkServer(ssl_, fingerprint, "sourceFingerprint", error);
 }
 
 RtspTlsStream::RtspTlsStream(std::shared_ptr<core::TlsContext> context, ssl_st* ssl)

@@ -143,25 +143,52 @@ TEST_F(AuthConfig, HttpExclude) {
   EXPECT_TRUE(contains(loadError("authHTTPExclude: [{action: all}]\n"), "invalid action 'all'"));
 }
 
-TEST_F(AuthConfig, OnlyTheInternalMethodIsAccepted) {
+TEST_F(AuthConfig, TheInternalAndHttpMethodsAreAccepted) {
   EXPECT_EQ(loadOk("authMethod: internal\n").authMethod, "internal");
   EXPECT_EQ(loadError("authMethod: jwt\n"),
-            "sluice.yml:1: authMethod: authMethod 'jwt' is not supported by Sluice yet (only 'internal' is)");
-  EXPECT_EQ(
-      loadError("authMethod: http\nauthHTTPAddress: http://auth.example/\n"),
-      "sluice.yml:1: authMethod: authMethod 'http' is not supported by Sluice yet (only 'internal' is)");
+            "sluice.yml:1: authMethod: authMethod 'jwt' is not supported by Sluice yet (only 'internal' and "
+            "'http' are)");
+  Config c = loadOk(
+      "authMethod: http\nauthHTTPAddress: https://auth.example:9443/check\n"
+      "authHTTPFingerprint: 33:94:9e:2a:61:5a:2f:4f:b6:52:55:2d:ee:11:4a:a2:8f:74:2b:cd:7a:1f:"
+      "6e:1c:0c:aa:58:19:a4:20:c7:2d\n");
+  EXPECT_EQ(c.authMethod, "http");
+  EXPECT_EQ(c.authHTTPAddress, "https://auth.example:9443/check");
+  EXPECT_EQ(c.authHTTPFingerprint.size(), 95u);
   EXPECT_EQ(loadError("authMethod: ldap\n"),
             "sluice.yml:1: authMethod: invalid authMethod 'ldap' (expected internal, http, jwt)");
-  EXPECT_EQ(loadError("externalAuthenticationURL: http://auth.example/\n"),
-            "sluice.yml:1: externalAuthenticationURL: 'externalAuthenticationURL' (authMethod 'http') is not "
-            "supported by Sluice yet (only authMethod 'internal' is)");
+  // MediaMTX's old spelling of the http method.
+  c = loadOk("externalAuthenticationURL: http://auth.example/\n");
+  EXPECT_EQ(c.authMethod, "http");
+  EXPECT_EQ(c.authHTTPAddress, "http://auth.example/");
   EXPECT_TRUE(load("externalAuthenticationURL:\n").config);  // null: unset, as in MediaMTX
 }
 
-TEST_F(AuthConfig, OtherMethodsKeysAreStillOnlyWarned) {
+TEST_F(AuthConfig, TheHttpMethodNeedsAServerItCanCall) {
+  EXPECT_TRUE(
+      contains(loadError("authMethod: http\n"), "'authHTTPAddress' is needed when authMethod is 'http'"));
+  // The message leaves the URL out: it may hold a password.
+  const std::string bad = loadError("authMethod: http\nauthHTTPAddress: ftp://u:secret@auth.example/\n");
+  EXPECT_TRUE(
+      contains(bad, "invalid authentication server address: the URL must start with http:// or https://"))
+      << bad;
+  EXPECT_FALSE(contains(bad, "secret"));
+  EXPECT_TRUE(
+      contains(loadError("externalAuthenticationURL: auth.example\n"), "invalid authentication server"));
+  EXPECT_TRUE(contains(loadError("authMethod: http\nauthHTTPAddress: http://a/\nauthHTTPFingerprint: xyz\n"),
+                       "invalid fingerprint"));
+  EXPECT_TRUE(contains(loadError("authMethod: http\nauthHTTPAddress: http://a/\nauthHTTPFingerprint: " +
+                                 std::string(64, 'a') + "\n"),
+                       "'authHTTPFingerprint' is set but 'authHTTPAddress' is not an https:// URL"));
+  // Digest proves a password to whom knows it; only the authentication server does.
+  EXPECT_TRUE(contains(loadError("authMethod: http\nauthHTTPAddress: http://a/\nrtspAuthMethods: [digest]\n"),
+                       "when authMethod is 'http', rtspAuthMethods can't contain 'digest'"));
+}
+
+TEST_F(AuthConfig, JwtKeysAreStillOnlyWarned) {
   ConfigResult result = load("authHTTPAddress: http://auth.example/\nauthJWTJWKS: ''\n");
   ASSERT_TRUE(result.config) << result.error;
-  EXPECT_EQ(countContaining(result.warnings, "'authHTTPAddress' is not supported by Sluice yet"), 1u);
+  EXPECT_EQ(countContaining(result.warnings, "'authHTTPAddress'"), 0u);
   EXPECT_EQ(countContaining(result.warnings, "'authJWTJWKS' is not supported by Sluice yet"), 1u);
 }
 

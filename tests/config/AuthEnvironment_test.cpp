@@ -114,7 +114,7 @@ TEST_F(AuthEnvironment, HttpExcludeAndMethod) {
   environment_.set("MTX_AUTHMETHOD", "jwt");
   EXPECT_EQ(loadError(""),
             "environment variable MTX_AUTHMETHOD: authMethod 'jwt' is not supported by Sluice yet (only "
-            "'internal' is)");
+            "'internal' and 'http' are)");
 }
 
 }  // namespace

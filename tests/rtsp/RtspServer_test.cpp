@@ -650,6 +650,45 @@ class DigestSession : public ::testing::Test {
 
 }  // namespace
 
+TEST_F(ServerSession, AnAccessDecidedLaterAnswersTheSameRequestWithTheVerdict) {
+  handler.verdict = RtspAccessVerdict::AskLater;  // authMethod http: the server must be asked
+  const RtspRequest describe = req("DESCRIBE", "rtsp://h/cam?token=t1", 2, {{"Authorization", "Basic dTpw"}});
+  RtspReply wait = s.handle(describe);
+  EXPECT_EQ(wait.then, RtspReply::Then::WaitForAccess);
+  EXPECT_EQ(wait.response.statusCode, 0) << "nothing is answered before the verdict";
+  EXPECT_EQ(wait.accessQuery.path, "cam");
+  EXPECT_EQ(wait.accessQuery.query, "token=t1");
+  EXPECT_EQ(wait.accessQuery.authorization, "Basic dTpw");
+  EXPECT_EQ(s.state(), RtspServerSession::State::Initial);
+
+  s.setAccessAnswer({RtspAccessVerdict::Allowed});
+  EXPECT_EQ(s.handle(describe).response.statusCode, 200);
+  // The verdict was for that request only: the next one is asked about again.
+  EXPECT_EQ(s.handle(describe).then, RtspReply::Then::WaitForAccess);
+
+  RtspServerSession other{handler, options, "10.0.0.8"};
+  EXPECT_EQ(other.handle(describe).then, RtspReply::Then::WaitForAccess);
+  other.setAccessAnswer({RtspAccessVerdict::Denied, std::chrono::milliseconds(5)});
+  RtspReply denied = other.handle(describe);
+  EXPECT_EQ(denied.response.statusCode, 401);
+  EXPECT_EQ(denied.then, RtspReply::Then::Close);
+  EXPECT_EQ(denied.delay, std::chrono::milliseconds(5));
+  EXPECT_TRUE(denied.response.headers.get("WWW-Authenticate").has_value());
+
+  // A request that then waits for its on-demand source keeps its verdict for when it is
+  // handled again: the server is not asked twice.
+  RtspServerSession third{handler, options, "10.0.0.9"};
+  const RtspRequest ondemand = req("DESCRIBE", "rtsp://h/ondemand", 2);
+  EXPECT_EQ(third.handle(ondemand).then, RtspReply::Then::WaitForAccess);
+  third.setAccessAnswer({RtspAccessVerdict::Allowed});
+  EXPECT_EQ(third.handle(ondemand).then, RtspReply::Then::WaitForSource);
+  const size_t asked = handler.asked.size();
+  handler.ondemandReady = true;
+  third.waitForSources(false);
+  EXPECT_EQ(third.handle(ondemand).response.statusCode, 200);
+  EXPECT_EQ(handler.asked.size(), asked);
+}
+
 TEST_F(ServerSession, ChallengesFollowRtspAuthMethodsInOrder) {
   handler.verdict = RtspAccessVerdict::AskCredentials;
   options.authMethods = {RtspAuthMethod::Digest, RtspAuthMethod::Basic};
