@@ -63,7 +63,7 @@ struct RtspRefusal {
   bool sourceStarting = false;
   // Set: not a refusal but a redirect (source: redirect): 301 with this Location, an absolute
   // rtsp(s):// URL or a path on this server ("/other").
-  std::string location;
+  std::string location{};
 };
 
 class RtspServerHandler {
