@@ -12,6 +12,8 @@ client on the RTSP server, and WHEP POSTs (aiortc's offer) on the WebRTC listene
   * test_https_authentication_server_pinned_or_refused_and_an_unreachable_one: an https
     server whose certificate is pinned is used; a wrong pin and a server that is down refuse
     every request, each logged with the reason.
+  * test_an_api_change_switches_the_method_for_the_next_request: a config PATCH to http (400
+    without authHTTPAddress) and back to internal applies to the next WHEP and RTSP request.
 """
 
 from __future__ import annotations
@@ -224,3 +226,35 @@ def test_https_authentication_server_pinned_or_refused_and_an_unreachable_one(se
     assert f"set authHTTPFingerprint: {fingerprint.upper()}" in untrusted.log_text(), untrusted.log_text()[-3000:]
     for srv in (pinned, wrong, untrusted, closed):
         srv.assert_alive()
+
+
+def test_an_api_change_switches_the_method_for_the_next_request(server_factory, auth_server):
+    auth = auth_server()
+    api_port = e2e.free_port("tcp")
+    srv = server_factory({"cam": {"source": "demo"}}, log_level="info",
+                         extra={"api": True, "apiAddress": f"{e2e.LOOPBACK}:{api_port}"})
+    api = f"http://{e2e.LOOPBACK}:{api_port}"
+    srv.wait_path("cam", ready=True, timeout=20)
+
+    def patch(doc: dict):
+        r = requests.patch(api + "/v3/config/global/patch", json=doc, timeout=10)
+        assert r.status_code == 200, r.text[:300]
+
+    r = post_whep(srv, "cam")  # MediaMTX's default users: anyone may read
+    assert r.status == 201, (r.status, r.text[:300])
+    delete_session(srv, r)
+    # Without an address the http method is refused, and nothing changes.
+    r = requests.patch(api + "/v3/config/global/patch", json={"authMethod": "http"}, timeout=10)
+    assert r.status_code == 400 and "authHTTPAddress" in r.text, (r.status_code, r.text[:300])
+    patch({"authMethod": "http", "authHTTPAddress": f"http://{e2e.LOOPBACK}:{auth.port}/auth"})
+    assert_challenge(post_whep(srv, "cam"), "WHEP without credentials once the server decides")
+    assert rtsp_describe(srv, "cam")[0] == 401
+    r = post_whep(srv, "cam", basic(*VIEWER))
+    assert r.status == 201, (r.status, r.text[:300])
+    delete_session(srv, r)
+    patch({"authMethod": "internal"})
+    r = post_whep(srv, "cam")
+    assert r.status == 201, (r.status, r.text[:300])
+    delete_session(srv, r)
+    assert rtsp_describe(srv, "cam")[0] == 200
+    srv.assert_alive()
