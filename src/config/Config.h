@@ -124,8 +124,8 @@ struct Config {
   std::string authMethod = "internal";
   std::vector<AuthInternalUser> authInternalUsers = defaultAuthInternalUsers();
   std::string authHTTPAddress;  // http:// or https:// URL
-  std::string
-      authHTTPFingerprint;  // https: SHA-256 of the certificate to trust instead of the system's roots
+  // https: SHA-256 of the certificate to trust instead of the system's roots.
+  std::string authHTTPFingerprint;
   std::vector<AuthPermission> authHTTPExclude = defaultAuthHttpExclude();
 
   // Control API, metrics and pprof listeners. Trusted proxies are addresses or CIDR ranges.

@@ -1,6 +1,6 @@
 #include "core/HttpUrl.h"
 
-#include <charconv>
+#include "core/ListenAddress.h"
 
 namespace sluice::core {
 
@@ -32,40 +32,27 @@ std::optional<HttpUrl> parseHttpUrl(std::string_view url, std::string& error) {
     authority = authority.substr(at + 1);
   }
   out.hostHeader = std::string(authority);
-  std::string_view portText;
-  if (!authority.empty() && authority[0] == '[') {
-    const size_t close = authority.find(']');
-    if (close == std::string_view::npos) {
+  out.port = out.tls ? 443 : 80;
+  const bool bracketed = !authority.empty() && authority.front() == '[';
+  const bool hasPort = authority.find(bracketed ? "]:" : ":") != std::string_view::npos;
+  if (hasPort) {
+    // host:port as the listeners' addresses are split; a URL's port is never 0.
+    if (!splitListenAddress(authority, out.host, out.port, error) || out.port == 0) {
+      error = "invalid host or port in the URL";
+      return std::nullopt;
+    }
+  } else if (bracketed) {
+    if (authority.back() != ']') {
       error = "missing ']' in the URL's host";
       return std::nullopt;
     }
-    out.host = std::string(authority.substr(1, close - 1));
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after[0] != ':') {
-        error = "unexpected text after the URL's host";
-        return std::nullopt;
-      }
-      portText = after.substr(1);
-    }
+    out.host = std::string(authority.substr(1, authority.size() - 2));
   } else {
-    const size_t colon = authority.find(':');
-    out.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) portText = authority.substr(colon + 1);
+    out.host = std::string(authority);
   }
   if (out.host.empty()) {
     error = "the URL has no host";
     return std::nullopt;
-  }
-  out.port = out.tls ? 443 : 80;
-  if (!portText.empty()) {
-    unsigned value = 0;
-    auto [end, ec] = std::from_chars(portText.data(), portText.data() + portText.size(), value);
-    if (ec != std::errc() || end != portText.data() + portText.size() || value == 0 || value > 65535) {
-      error = "invalid port in the URL";
-      return std::nullopt;
-    }
-    out.port = static_cast<uint16_t>(value);
   }
   return out;
 }
